@@ -19,7 +19,7 @@ def c_array(name, values):
     body = ",\n".join(
         "    " + ", ".join(f'"{v}"' for v in values[i:i + 12])
         for i in range(0, len(values), 12))
-    return f"constexpr std::string_view {name}[] = {{\n{body}}};\n"
+    return f"constexpr absl::string_view {name}[] = {{\n{body}}};\n"
 
 
 countries = codes("iso_3166-1.json", "3166-1", "alpha_2")

@@ -1,0 +1,158 @@
+#include "absl/strings/string_view.h"
+#include "server/core/alert_rules.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/core/reference_checks.h"
+#include "server/core/status_macros.h"
+#include "server/core/value_checks.h"
+
+namespace mpower {
+namespace {
+
+using v1::Alert;
+using v1::AlertProtectedDetails;
+
+void CheckTextList(FieldViolations& violations, absl::string_view field,
+                   const google::protobuf::RepeatedPtrField<std::string>& values,
+                   size_t max_items, size_t max_chars) {
+  if (static_cast<size_t>(values.size()) > max_items) {
+    violations.Add(field, absl::StrCat("too many; at most ", max_items));
+    return;
+  }
+  for (int i = 0; i < values.size(); ++i) {
+    CheckText(violations, absl::StrCat(field, "[", i, "]"), values[i], max_chars,
+              Presence::kRequired);
+  }
+}
+
+// Messages name fields only; they never quote what the fields hold.
+void ValidateProtectedDetails(const AlertProtectedDetails& details,
+                              FieldViolations& violations) {
+  constexpr absl::string_view kField = "alert.protected_details";
+  if (details.people_size() > 50) {
+    violations.Add(absl::StrCat(kField, ".people"), "too many; at most 50");
+  }
+  for (int i = 0; i < details.people_size() && i < 50; ++i) {
+    const auto& person = details.people(i);
+    const std::string field = absl::StrCat(kField, ".people[", i, "]");
+    CheckText(violations, field + ".full_name", person.full_name(), 200, Presence::kRequired);
+    CheckText(violations, field + ".role", person.role(), 200, Presence::kOptional);
+    CheckText(violations, field + ".organization", person.organization(), 200,
+              Presence::kOptional);
+  }
+  CheckTextList(violations, absl::StrCat(kField, ".contact_channels"), details.contact_channels(),
+                20, 200);
+  CheckText(violations, absl::StrCat(kField, ".exact_location"), details.exact_location(), 500,
+            Presence::kOptional);
+  CheckText(violations, absl::StrCat(kField, ".narrative"), details.narrative(), 20000,
+            Presence::kOptional);
+  CheckTextList(violations, absl::StrCat(kField, ".evidence_references"),
+                details.evidence_references(), 50, 2000);
+}
+
+}  // namespace
+
+const std::vector<std::string>& ResourceTraits<Alert>::MutableFields() {
+  static const std::vector<std::string> kFields = {
+      "category", "severity",  "urgency",    "certainty",          "country_code",
+      "area",     "headline",  "summary",    "status",             "scope",
+      "recipient_partners",    "occur_time", "expire_time",        "related_initiatives",
+      "protected_details"};
+  return kFields;
+}
+
+const std::vector<std::string>& ResourceTraits<Alert>::CreateOnlyFields() {
+  static const std::vector<std::string> kFields = {"filing_partner"};
+  return kFields;
+}
+
+const std::vector<std::string>& ResourceTraits<Alert>::FilterableFields() {
+  static const std::vector<std::string> kFields = {
+      "filing_partner", "category", "severity", "urgency", "certainty", "country_code",
+      "status", "scope", "recipient_partners", "related_initiatives", "create_time",
+      "occur_time"};
+  return kFields;
+}
+
+void ResourceTraits<Alert>::ApplyDefaults(Alert& alert) {
+  if (alert.status() == Alert::STATUS_UNSPECIFIED) alert.set_status(Alert::STATUS_OPEN);
+  if (alert.scope() == Alert::SCOPE_UNSPECIFIED) alert.set_scope(Alert::SCOPE_PARTNERS);
+}
+
+void ResourceTraits<Alert>::Validate(const Alert& alert, FieldViolations& violations) {
+  if (alert.filing_partner().empty()) {
+    violations.Add("alert.filing_partner", "required; give partners/{partner}");
+  }
+  CheckNameFormat(violations, "alert.filing_partner", alert.filing_partner(), kPartnerName);
+  CheckEnum(violations, "alert.category", alert.category(), Alert::Category_descriptor(),
+            Presence::kRequired);
+  CheckEnum(violations, "alert.severity", alert.severity(), Alert::Severity_descriptor(),
+            Presence::kRequired);
+  CheckEnum(violations, "alert.urgency", alert.urgency(), Alert::Urgency_descriptor(),
+            Presence::kRequired);
+  CheckEnum(violations, "alert.certainty", alert.certainty(), Alert::Certainty_descriptor(),
+            Presence::kRequired);
+  CheckCountryCode(violations, "alert.country_code", alert.country_code(), Presence::kRequired);
+  CheckText(violations, "alert.area", alert.area(), 100, Presence::kOptional);
+  CheckText(violations, "alert.headline", alert.headline(), 200, Presence::kRequired);
+  CheckText(violations, "alert.summary", alert.summary(), 4000, Presence::kOptional);
+  CheckEnum(violations, "alert.status", alert.status(), Alert::Status_descriptor(),
+            Presence::kOptional);
+  CheckEnum(violations, "alert.scope", alert.scope(), Alert::Scope_descriptor(),
+            Presence::kOptional);
+  CheckNameList(violations, "alert.recipient_partners", alert.recipient_partners(), kPartnerName,
+                50);
+  if (alert.scope() == Alert::SCOPE_RESTRICTED && alert.recipient_partners().empty()) {
+    violations.Add("alert.recipient_partners",
+                   "required for SCOPE_RESTRICTED; name at least one partner to share with");
+  }
+  if (alert.has_occur_time()) CheckTimestamp(violations, "alert.occur_time", alert.occur_time());
+  if (alert.has_expire_time()) {
+    CheckTimestamp(violations, "alert.expire_time", alert.expire_time());
+    if (alert.has_occur_time() && alert.expire_time().seconds() <= alert.occur_time().seconds()) {
+      violations.Add("alert.expire_time", "must be after occur_time");
+    }
+  }
+  CheckNameList(violations, "alert.related_initiatives", alert.related_initiatives(),
+                kInitiativeName, 20);
+  if (alert.has_protected_details()) {
+    ValidateProtectedDetails(alert.protected_details(), violations);
+  }
+}
+
+absl::Status ResourceTraits<Alert>::CheckReferences(WriteTransaction& txn, const Alert& alert) {
+  MPOWER_RETURN_IF_ERROR(CheckExists(txn, "alert.filing_partner", alert.filing_partner()));
+  MPOWER_RETURN_IF_ERROR(
+      CheckAllExist(txn, "alert.recipient_partners", alert.recipient_partners()));
+  return CheckAllExist(txn, "alert.related_initiatives", alert.related_initiatives());
+}
+
+std::vector<std::string> ResourceTraits<Alert>::References(const Alert& alert) {
+  std::vector<std::string> references = {alert.filing_partner()};
+  references.insert(references.end(), alert.recipient_partners().begin(),
+                    alert.recipient_partners().end());
+  references.insert(references.end(), alert.related_initiatives().begin(),
+                    alert.related_initiatives().end());
+  return references;
+}
+
+std::string ResourceTraits<Alert>::TakeProtected(Alert& alert) {
+  std::string data;
+  if (alert.has_protected_details() && alert.protected_details().ByteSizeLong() > 0) {
+    alert.protected_details().SerializeToString(&data);
+  }
+  alert.clear_protected_details();
+  alert.set_protected_details_present(!data.empty());
+  return data;
+}
+
+absl::Status ResourceTraits<Alert>::RestoreProtected(Alert& alert, const std::string& data) {
+  if (data.empty()) return absl::OkStatus();
+  if (!alert.mutable_protected_details()->ParseFromString(data)) {
+    return absl::DataLossError(absl::StrCat("stored protected details of ", alert.name(),
+                                            " are unreadable"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mpower

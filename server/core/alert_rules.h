@@ -1,0 +1,34 @@
+#ifndef MPOWER_SERVER_CORE_ALERT_RULES_H_
+#define MPOWER_SERVER_CORE_ALERT_RULES_H_
+
+#include "absl/strings/string_view.h"
+#include "mpower/v1/alert.pb.h"
+#include "server/core/resource_manager.h"
+#include "server/core/resource_traits_defaults.h"
+
+namespace mpower {
+
+template <>
+struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
+  static constexpr const NamePattern& kName = kAlertName;
+  static constexpr bool kSoftDelete = true;
+  static constexpr bool kServerAssignsIds = true;
+  static constexpr absl::string_view kField = "alert";
+  static const std::vector<std::string>& MutableFields();
+  static const std::vector<std::string>& CreateOnlyFields();
+  // Never includes protected_details: a filter must not reveal matches.
+  static const std::vector<std::string>& FilterableFields();
+  static void ApplyDefaults(v1::Alert& alert);
+  static void Validate(const v1::Alert& alert, FieldViolations& violations);
+  static absl::Status CheckReferences(WriteTransaction& txn, const v1::Alert& alert);
+  static std::vector<std::string> References(const v1::Alert& alert);
+  // Moves protected_details out of `alert` into their own serialized blob,
+  // which storage keeps apart (and, later, encrypted), and records whether
+  // there were any in protected_details_present.
+  static std::string TakeProtected(v1::Alert& alert);
+  static absl::Status RestoreProtected(v1::Alert& alert, const std::string& data);
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_CORE_ALERT_RULES_H_

@@ -1,0 +1,114 @@
+#include "absl/strings/string_view.h"
+#include "server/core/names.h"
+
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace mpower {
+namespace {
+
+bool IsLowerAlpha(char c) { return c >= 'a' && c <= 'z'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+absl::Status BadName(absl::string_view field, absl::string_view expected) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": not a valid name; expected ", expected,
+                   " where each id is 1 to 63 lowercase letters, digits and "
+                   "hyphens, starting with a letter"));
+}
+
+}  // namespace
+
+std::string NamePattern::Describe() const {
+  std::string out;
+  if (!parent_collection.empty()) {
+    // "partners" -> "{partner}": drop the plural's trailing 's'.
+    absl::string_view parent_singular =
+        parent_collection.substr(0, parent_collection.size() - 1);
+    absl::StrAppend(&out, parent_collection, "/{", parent_singular, "}/");
+  }
+  absl::StrAppend(&out, collection, "/{", singular, "}");
+  return out;
+}
+
+bool IsValidResourceId(absl::string_view id) {
+  if (id.empty() || id.size() > 63) return false;
+  if (!IsLowerAlpha(id.front()) || id.back() == '-') return false;
+  for (char c : id) {
+    if (!IsLowerAlpha(c) && !IsDigit(c) && c != '-') return false;
+  }
+  return true;
+}
+
+std::string GenerateResourceId() {
+  // 16 characters: a letter, then 15 of [a-z0-9]; about 80 bits of entropy.
+  static constexpr absl::string_view kAlphabet =
+      "abcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local absl::BitGen gen;
+  std::string id(16, 'a');
+  id[0] = kAlphabet[absl::Uniform<size_t>(gen, 0, 26)];
+  for (size_t i = 1; i < id.size(); ++i) {
+    id[i] = kAlphabet[absl::Uniform<size_t>(gen, 0, kAlphabet.size())];
+  }
+  return id;
+}
+
+absl::StatusOr<ParsedName> ParseName(absl::string_view name,
+                                     const NamePattern& pattern,
+                                     absl::string_view field) {
+  if (name.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": required; give a name of the form ", pattern.Describe()));
+  }
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  const bool nested = !pattern.parent_collection.empty();
+  const size_t expected_parts = nested ? 4 : 2;
+  if (parts.size() != expected_parts) return BadName(field, pattern.Describe());
+  ParsedName parsed;
+  if (nested) {
+    if (parts[0] != pattern.parent_collection || !IsValidResourceId(parts[1])) {
+      return BadName(field, pattern.Describe());
+    }
+    parsed.parent = absl::StrCat(parts[0], "/", parts[1]);
+  }
+  if (parts[expected_parts - 2] != pattern.collection ||
+      !IsValidResourceId(parts[expected_parts - 1])) {
+    return BadName(field, pattern.Describe());
+  }
+  parsed.id = std::string(parts[expected_parts - 1]);
+  return parsed;
+}
+
+absl::StatusOr<std::string> ParseParent(absl::string_view parent,
+                                        const NamePattern& pattern,
+                                        bool allow_wildcard,
+                                        absl::string_view field) {
+  absl::string_view parent_singular = pattern.parent_collection.substr(
+      0, pattern.parent_collection.size() - 1);
+  std::string expected = absl::StrCat(pattern.parent_collection, "/{",
+                                      parent_singular, "}");
+  if (allow_wildcard) absl::StrAppend(&expected, " or ", pattern.parent_collection, "/-");
+  if (parent.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": required; give ", expected));
+  }
+  std::vector<absl::string_view> parts = absl::StrSplit(parent, '/');
+  if (parts.size() != 2 || parts[0] != pattern.parent_collection ||
+      !(IsValidResourceId(parts[1]) ||
+        (allow_wildcard && parts[1] == kWildcardId))) {
+    return BadName(field, expected);
+  }
+  return std::string(parent);
+}
+
+std::string MakeName(absl::string_view parent, const NamePattern& pattern,
+                     absl::string_view id) {
+  if (parent.empty()) return absl::StrCat(pattern.collection, "/", id);
+  return absl::StrCat(parent, "/", pattern.collection, "/", id);
+}
+
+}  // namespace mpower

@@ -1,0 +1,67 @@
+#include "server/core/partner_rules.h"
+
+#include "server/core/reference_checks.h"
+#include "server/core/value_checks.h"
+
+namespace mpower {
+
+using v1::Partner;
+
+const std::vector<std::string>& ResourceTraits<Partner>::MutableFields() {
+  static const std::vector<std::string> kFields = {
+      "display_name", "type",         "iati_identifier", "country_code",
+      "parent_partner", "membership_status", "website_uri", "description"};
+  return kFields;
+}
+
+const std::vector<std::string>& ResourceTraits<Partner>::FilterableFields() {
+  static const std::vector<std::string> kFields = {
+      "type", "country_code", "membership_status", "iati_identifier", "parent_partner",
+      "display_name"};
+  return kFields;
+}
+
+void ResourceTraits<Partner>::ApplyDefaults(Partner& partner) {
+  if (partner.membership_status() == Partner::MEMBERSHIP_STATUS_UNSPECIFIED) {
+    partner.set_membership_status(Partner::MEMBERSHIP_STATUS_ACTIVE);
+  }
+}
+
+void ResourceTraits<Partner>::Validate(const Partner& partner, FieldViolations& violations) {
+  CheckText(violations, "partner.display_name", partner.display_name(), 200, Presence::kRequired);
+  CheckEnum(violations, "partner.type", partner.type(), Partner::Type_descriptor(),
+            Presence::kRequired);
+  CheckText(violations, "partner.iati_identifier", partner.iati_identifier(), 100,
+            Presence::kOptional);
+  if (partner.iati_identifier().find(' ') != std::string::npos) {
+    violations.Add("partner.iati_identifier", "must not contain spaces, e.g. XM-DAC-41302");
+  }
+  if (partner.type() == Partner::TYPE_MULTILATERAL) {
+    if (!partner.country_code().empty()) {
+      violations.Add("partner.country_code", "must be empty for a multilateral organisation");
+    }
+  } else {
+    CheckCountryCode(violations, "partner.country_code", partner.country_code(),
+                     Presence::kRequired);
+  }
+  CheckNameFormat(violations, "partner.parent_partner", partner.parent_partner(), kPartnerName);
+  if (!partner.name().empty() && partner.parent_partner() == partner.name()) {
+    violations.Add("partner.parent_partner", "a partner cannot be its own parent");
+  }
+  CheckEnum(violations, "partner.membership_status", partner.membership_status(),
+            Partner::MembershipStatus_descriptor(), Presence::kOptional);
+  CheckHttpUri(violations, "partner.website_uri", partner.website_uri());
+  CheckText(violations, "partner.description", partner.description(), 4000, Presence::kOptional);
+}
+
+absl::Status ResourceTraits<Partner>::CheckReferences(WriteTransaction& txn,
+                                                      const Partner& partner) {
+  return CheckExists(txn, "partner.parent_partner", partner.parent_partner());
+}
+
+std::vector<std::string> ResourceTraits<Partner>::References(const Partner& partner) {
+  if (partner.parent_partner().empty()) return {};
+  return {partner.parent_partner()};
+}
+
+}  // namespace mpower

@@ -1,0 +1,27 @@
+#ifndef MPOWER_SERVER_CORE_PARTNER_RULES_H_
+#define MPOWER_SERVER_CORE_PARTNER_RULES_H_
+
+#include "absl/strings/string_view.h"
+#include "mpower/v1/partner.pb.h"
+#include "server/core/resource_manager.h"
+#include "server/core/resource_traits_defaults.h"
+
+namespace mpower {
+
+template <>
+struct ResourceTraits<v1::Partner> : ResourceTraitsDefaults {
+  static constexpr const NamePattern& kName = kPartnerName;
+  static constexpr bool kSoftDelete = false;
+  static constexpr bool kServerAssignsIds = false;
+  static constexpr absl::string_view kField = "partner";
+  static const std::vector<std::string>& MutableFields();
+  static const std::vector<std::string>& FilterableFields();
+  static void ApplyDefaults(v1::Partner& partner);
+  static void Validate(const v1::Partner& partner, FieldViolations& violations);
+  static absl::Status CheckReferences(WriteTransaction& txn, const v1::Partner& partner);
+  static std::vector<std::string> References(const v1::Partner& partner);
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_CORE_PARTNER_RULES_H_

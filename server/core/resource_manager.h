@@ -1,0 +1,450 @@
+#ifndef MPOWER_SERVER_CORE_RESOURCE_MANAGER_H_
+#define MPOWER_SERVER_CORE_RESOURCE_MANAGER_H_
+
+// The standard methods of Google's resource-oriented design (AIP-131 to
+// AIP-135, AIP-155, AIP-158, AIP-160, AIP-164) implemented once for every
+// resource. What differs between resources (names, validation, references,
+// defaults, protected parts) comes from ResourceTraits<T>, which each
+// *_rules.h specializes.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "server/core/field_violations.h"
+#include "server/core/filter.h"
+#include "server/core/names.h"
+#include "server/core/page_token.h"
+#include "server/core/status_macros.h"
+#include "server/core/value_checks.h"
+#include "server/storage/store.h"
+
+namespace mpower {
+
+// Specialized per resource type in server/core/*_rules.h. A specialization
+// provides:
+//   static constexpr const NamePattern& kName;
+//   static constexpr bool kSoftDelete;         // Delete keeps the record
+//   static constexpr bool kServerAssignsIds;   // an empty id is generated
+//   static constexpr absl::string_view kField;  // request field, "partner"
+//   static const std::vector<std::string>& MutableFields();
+//   static const std::vector<std::string>& CreateOnlyFields();
+//   static const std::vector<std::string>& FilterableFields();
+//   static void ApplyDefaults(T&);
+//   static void Validate(const T&, FieldViolations&);
+//   // NOT_FOUND / FAILED_PRECONDITION for references that do not resolve:
+//   static absl::Status CheckReferences(WriteTransaction&, const T&);
+//   static std::vector<std::string> References(const T&);
+//   static std::string ExternalId(const T&);
+//   static absl::Status Derive(T&);            // compute output-only fields
+//   static std::string TakeProtected(T&);      // serialize, clear, "" if none
+//   static absl::Status RestoreProtected(T&, const std::string&);
+template <typename T>
+struct ResourceTraits;
+
+// A page of a List call.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;
+};
+
+// The parameters common to every List call.
+struct ListParams {
+  std::string parent;  // "" for top-level collections; may be a wildcard
+  int32_t page_size = 0;
+  std::string page_token;
+  std::string filter;
+  bool show_deleted = false;
+};
+
+inline constexpr int32_t kDefaultPageSize = 50;
+inline constexpr int32_t kMaxPageSize = 1000;
+inline constexpr size_t kMaxRequestIdLength = 64;
+
+// The standard methods for resources of type T over a Store. Thread-safe
+// when the Store is. Returns full resources, protected parts included:
+// redacting them for a reader is the caller's job (see access.h).
+template <typename T>
+class ResourceManager {
+ public:
+  using Traits = ResourceTraits<T>;
+
+  // REQUIRES: `store` outlives this object.
+  explicit ResourceManager(Store* store) : store_(store) {}
+
+  absl::StatusOr<T> Get(absl::string_view name) const {
+    MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
+    MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> stored, store_->Get(name));
+    if (!stored.has_value() || stored->collection != Traits::kName.collection) {
+      return NotFound(name);
+    }
+    return Decode(*stored);
+  }
+
+  absl::StatusOr<Page<T>> List(const ListParams& params) const {
+    FieldViolations violations;
+    std::string parent;
+    if (!Traits::kName.parent_collection.empty()) {
+      absl::StatusOr<std::string> parsed =
+          ParseParent(params.parent, Traits::kName, /*allow_wildcard=*/true, "parent");
+      if (!parsed.ok()) return parsed.status();
+      if (*parsed != absl::StrCat(Traits::kName.parent_collection, "/", kWildcardId)) {
+        parent = *parsed;
+      }
+    }
+    if (params.page_size < 0) {
+      return absl::InvalidArgumentError("page_size: must not be negative");
+    }
+    const int32_t page_size = params.page_size == 0
+                                  ? kDefaultPageSize
+                                  : std::min(params.page_size, kMaxPageSize);
+    MPOWER_ASSIGN_OR_RETURN(
+        Filter filter,
+        Filter::Parse(params.filter, T::descriptor(), Traits::FilterableFields()));
+    const std::string query = Fingerprint(absl::StrCat(
+        Traits::kName.collection, "\n", parent, "\n", params.filter, "\n",
+        params.show_deleted ? "deleted" : "live"));
+    ListQuery list;
+    list.collection = std::string(Traits::kName.collection);
+    list.parent = parent;
+    list.show_deleted = params.show_deleted;
+    if (!params.page_token.empty()) {
+      MPOWER_ASSIGN_OR_RETURN(list.after_name, DecodePageToken(params.page_token, query));
+    }
+    // One more than a page, to know whether another page follows.
+    list.limit = static_cast<size_t>(page_size) + 1;
+    if (!filter.matches_everything()) {
+      // Filters see the stored resource without its protected part, so no
+      // filter can ever test protected details.
+      list.predicate = [&filter](const StoredResource& stored) {
+        T resource;
+        return resource.ParseFromString(stored.data) && filter.Matches(resource);
+      };
+    }
+    MPOWER_ASSIGN_OR_RETURN(ListResult result, store_->List(list));
+    Page<T> page;
+    std::string resume_after = result.resume_after;
+    if (result.items.size() > static_cast<size_t>(page_size)) {
+      result.items.resize(page_size);
+      resume_after = result.items.back().name;
+    }
+    for (const StoredResource& stored : result.items) {
+      MPOWER_ASSIGN_OR_RETURN(T resource, Decode(stored));
+      page.items.push_back(std::move(resource));
+    }
+    if (!resume_after.empty()) page.next_page_token = EncodePageToken(query, resume_after);
+    return page;
+  }
+
+  // Creates `input` under `parent` ("" for top level) with id `id`.
+  // `request_fingerprint` identifies the request's content for request_id
+  // retries.
+  absl::StatusOr<T> Create(absl::string_view parent, absl::string_view id, const T& input,
+                           absl::string_view request_id,
+                           absl::string_view request_fingerprint) {
+    FieldViolations violations;
+    const std::string id_field = absl::StrCat(Traits::kName.singular, "_id");
+    std::string resource_id(id);
+    if (resource_id.empty() && Traits::kServerAssignsIds) {
+      resource_id = GenerateResourceId();
+    } else if (resource_id.empty()) {
+      violations.Add(id_field, "required; 1 to 63 lowercase letters, digits and hyphens, "
+                               "starting with a letter");
+    } else if (!IsValidResourceId(resource_id)) {
+      violations.Add(id_field, "must be 1 to 63 lowercase letters, digits and hyphens, "
+                               "starting with a letter and not ending with a hyphen");
+    }
+    if (!Traits::kName.parent_collection.empty()) {
+      absl::StatusOr<std::string> parsed =
+          ParseParent(parent, Traits::kName, /*allow_wildcard=*/false, "parent");
+      if (!parsed.ok()) violations.Add("parent", parsed.status().message());
+    }
+    CheckText(violations, "request_id", request_id, kMaxRequestIdLength, Presence::kOptional);
+    T resource = Sanitize(input, /*include_create_only=*/true);
+    Traits::ApplyDefaults(resource);
+    Traits::Validate(resource, violations);
+    MPOWER_RETURN_IF_ERROR(violations.ToStatus());
+
+    const std::string name = MakeName(parent, Traits::kName, resource_id);
+    const std::string request_key =
+        request_id.empty() ? "" : absl::StrCat(Traits::kName.collection, ":", request_id);
+    std::optional<StoredResource> result;
+    MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
+      if (!request_key.empty()) {
+        MPOWER_ASSIGN_OR_RETURN(std::optional<RequestRecord> earlier,
+                                txn.FindRequest(request_key));
+        if (earlier.has_value()) {
+          if (earlier->fingerprint != request_fingerprint) {
+            return absl::InvalidArgumentError(
+                "request_id: already used for a different request; use a new request_id "
+                "for each new create");
+          }
+          MPOWER_ASSIGN_OR_RETURN(result, txn.Get(earlier->name));
+          if (!result.has_value()) return NotFound(earlier->name);
+          return absl::OkStatus();
+        }
+      }
+      if (!Traits::kName.parent_collection.empty()) {
+        MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> owner, txn.Get(parent));
+        if (!owner.has_value()) {
+          return absl::NotFoundError(absl::StrCat("parent: ", parent, " does not exist"));
+        }
+        if (owner->deleted) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("parent: ", parent, " is deleted; undelete it first"));
+        }
+      }
+      MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> existing, txn.Get(name));
+      if (existing.has_value()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat(id_field, ": ", name, " already exists; choose another id"));
+      }
+      MPOWER_RETURN_IF_ERROR(CheckExternalIdFree(txn, parent, resource, name));
+      MPOWER_RETURN_IF_ERROR(Traits::CheckReferences(txn, resource));
+      const google::protobuf::Timestamp now = Now();
+      resource.set_name(name);
+      *resource.mutable_create_time() = now;
+      *resource.mutable_update_time() = now;
+      MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
+                              Encode(resource, parent, txn.revision(), txn));
+      MPOWER_RETURN_IF_ERROR(txn.Put(stored));
+      if (!request_key.empty()) {
+        MPOWER_RETURN_IF_ERROR(
+            txn.SaveRequest(request_key, RequestRecord{std::string(request_fingerprint), name}));
+      }
+      result = std::move(stored);
+      return absl::OkStatus();
+    }).status());
+    return Decode(*result);
+  }
+
+  // Changes the fields of `patch` named in `mask` (all mutable fields when
+  // the mask is empty or "*"). Writes nothing, and keeps the etag, when the
+  // result equals the stored resource.
+  absl::StatusOr<T> Update(const T& patch, const google::protobuf::FieldMask& mask) {
+    const std::string field(Traits::kField);
+    MPOWER_RETURN_IF_ERROR(ParseName(patch.name(), Traits::kName, field + ".name").status());
+    MPOWER_ASSIGN_OR_RETURN(google::protobuf::FieldMask paths, CheckUpdateMask(mask));
+    std::optional<StoredResource> result;
+    MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
+      MPOWER_ASSIGN_OR_RETURN(StoredResource stored, GetForWrite(txn, patch.name(), patch.etag()));
+      if (stored.deleted) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(patch.name(), " is deleted; undelete it before updating"));
+      }
+      MPOWER_ASSIGN_OR_RETURN(T current, Decode(stored));
+      T updated = current;
+      google::protobuf::util::FieldMaskUtil::MergeOptions options;
+      options.set_replace_message_fields(true);
+      options.set_replace_repeated_fields(true);
+      google::protobuf::util::FieldMaskUtil::MergeMessageTo(patch, paths, options, &updated);
+      FieldViolations violations;
+      Traits::Validate(updated, violations);
+      MPOWER_RETURN_IF_ERROR(violations.ToStatus());
+      MPOWER_RETURN_IF_ERROR(Traits::Derive(updated));
+      if (google::protobuf::util::MessageDifferencer::Equals(updated, current)) {
+        result = std::move(stored);
+        return absl::OkStatus();
+      }
+      MPOWER_RETURN_IF_ERROR(CheckExternalIdFree(txn, stored.parent, updated, patch.name()));
+      MPOWER_RETURN_IF_ERROR(Traits::CheckReferences(txn, updated));
+      *updated.mutable_update_time() = Now();
+      MPOWER_ASSIGN_OR_RETURN(StoredResource next,
+                              Encode(updated, stored.parent, stored.create_revision, txn));
+      MPOWER_RETURN_IF_ERROR(txn.Put(next));
+      result = std::move(next);
+      return absl::OkStatus();
+    }).status());
+    return Decode(*result);
+  }
+
+  // Soft-deletes (returning the deleted resource) or, for resources that
+  // are not soft-deleted, removes for good (returning nullopt).
+  absl::StatusOr<std::optional<T>> Delete(absl::string_view name, absl::string_view etag) {
+    MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
+    std::optional<StoredResource> result;
+    MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
+      MPOWER_ASSIGN_OR_RETURN(StoredResource stored, GetForWrite(txn, name, etag));
+      if constexpr (Traits::kSoftDelete) {
+        if (stored.deleted) {
+          return absl::FailedPreconditionError(absl::StrCat(name, " is already deleted"));
+        }
+        return SetDeleted(txn, stored, true, result);
+      } else {
+        MPOWER_ASSIGN_OR_RETURN(bool referenced, txn.IsReferenced(name));
+        if (referenced) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              name, " is still referred to by other resources; remove or change them first"));
+        }
+        return txn.Remove(name);
+      }
+    }).status());
+    if (!result.has_value()) return std::nullopt;
+    return Decode(*result);
+  }
+
+  // Restores a soft-deleted resource.
+  absl::StatusOr<T> Undelete(absl::string_view name, absl::string_view etag) {
+    static_assert(Traits::kSoftDelete, "only soft-deleted resources can be undeleted");
+    MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
+    std::optional<StoredResource> result;
+    MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
+      MPOWER_ASSIGN_OR_RETURN(StoredResource stored, GetForWrite(txn, name, etag));
+      if (!stored.deleted) {
+        return absl::FailedPreconditionError(absl::StrCat(name, " is not deleted"));
+      }
+      return SetDeleted(txn, stored, false, result);
+    }).status());
+    return Decode(*result);
+  }
+
+  // The etag of a resource last changed at `revision`.
+  static std::string Etag(int64_t revision) { return absl::StrCat("r", revision); }
+
+ private:
+  static absl::Status NotFound(absl::string_view name) {
+    return absl::NotFoundError(absl::StrCat(Traits::kName.singular, " ", name, " not found"));
+  }
+
+  static google::protobuf::Timestamp Now() {
+    const absl::Time now = absl::Now();
+    google::protobuf::Timestamp stamp;
+    stamp.set_seconds(absl::ToUnixSeconds(now));
+    stamp.set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(stamp.seconds()))));
+    return stamp;
+  }
+
+  // A copy of `input` holding only the fields a client may set.
+  static T Sanitize(const T& input, bool include_create_only) {
+    google::protobuf::FieldMask mask;
+    for (const std::string& path : Traits::MutableFields()) mask.add_paths(path);
+    if (include_create_only) {
+      for (const std::string& path : Traits::CreateOnlyFields()) mask.add_paths(path);
+    }
+    T clean;
+    google::protobuf::util::FieldMaskUtil::MergeMessageTo(
+        input, mask, google::protobuf::util::FieldMaskUtil::MergeOptions(), &clean);
+    return clean;
+  }
+
+  static absl::StatusOr<google::protobuf::FieldMask> CheckUpdateMask(
+      const google::protobuf::FieldMask& mask) {
+    const std::vector<std::string>& mutable_fields = Traits::MutableFields();
+    google::protobuf::FieldMask paths;
+    if (mask.paths().empty() || (mask.paths_size() == 1 && mask.paths(0) == "*")) {
+      for (const std::string& path : mutable_fields) paths.add_paths(path);
+      return paths;
+    }
+    FieldViolations violations;
+    for (int i = 0; i < mask.paths_size(); ++i) {
+      if (std::find(mutable_fields.begin(), mutable_fields.end(), mask.paths(i)) ==
+          mutable_fields.end()) {
+        violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
+                       absl::StrCat("cannot update this field; fields you can update: ",
+                                    absl::StrJoin(mutable_fields, ", ")));
+      }
+      paths.add_paths(mask.paths(i));
+    }
+    MPOWER_RETURN_IF_ERROR(violations.ToStatus());
+    return paths;
+  }
+
+  static absl::StatusOr<StoredResource> GetForWrite(WriteTransaction& txn, absl::string_view name,
+                                                    absl::string_view etag) {
+    MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> stored, txn.Get(name));
+    if (!stored.has_value() || stored->collection != Traits::kName.collection) {
+      return NotFound(name);
+    }
+    if (!etag.empty() && etag != Etag(stored->update_revision)) {
+      return absl::AbortedError(absl::StrCat(
+          "etag: ", name, " has changed since it was read; get it again and retry"));
+    }
+    return *std::move(stored);
+  }
+
+  static absl::Status CheckExternalIdFree(WriteTransaction& txn, absl::string_view parent,
+                                          const T& resource, absl::string_view name) {
+    const std::string external_id = Traits::ExternalId(resource);
+    if (external_id.empty()) return absl::OkStatus();
+    MPOWER_ASSIGN_OR_RETURN(
+        std::optional<StoredResource> holder,
+        txn.FindByExternalId(Traits::kName.collection, parent, external_id));
+    if (holder.has_value() && holder->name != name) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          Traits::kField, ".external_id: already used by ", holder->name,
+          "; each external id may be used once per partner"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status SetDeleted(WriteTransaction& txn, const StoredResource& stored, bool deleted,
+                          std::optional<StoredResource>& result) {
+    MPOWER_ASSIGN_OR_RETURN(T resource, Decode(stored));
+    const google::protobuf::Timestamp now = Now();
+    if constexpr (Traits::kSoftDelete) {
+      if (deleted) {
+        *resource.mutable_delete_time() = now;
+      } else {
+        resource.clear_delete_time();
+      }
+    }
+    *resource.mutable_update_time() = now;
+    MPOWER_ASSIGN_OR_RETURN(StoredResource next,
+                            Encode(resource, stored.parent, stored.create_revision, txn));
+    next.deleted = deleted;
+    MPOWER_RETURN_IF_ERROR(txn.Put(next));
+    result = std::move(next);
+    return absl::OkStatus();
+  }
+
+  static absl::StatusOr<StoredResource> Encode(T resource, absl::string_view parent,
+                                               int64_t create_revision, WriteTransaction& txn) {
+    MPOWER_RETURN_IF_ERROR(Traits::Derive(resource));
+    StoredResource stored;
+    stored.name = resource.name();
+    stored.collection = std::string(Traits::kName.collection);
+    stored.parent = std::string(parent);
+    stored.external_id = Traits::ExternalId(resource);
+    stored.references = Traits::References(resource);
+    stored.create_revision = create_revision;
+    stored.update_revision = txn.revision();
+    if constexpr (Traits::kSoftDelete) stored.deleted = resource.has_delete_time();
+    stored.protected_data = Traits::TakeProtected(resource);
+    resource.clear_etag();
+    if (!resource.SerializeToString(&stored.data)) {
+      return absl::InternalError(absl::StrCat("could not serialize ", stored.name));
+    }
+    return stored;
+  }
+
+  static absl::StatusOr<T> Decode(const StoredResource& stored) {
+    T resource;
+    if (!resource.ParseFromString(stored.data)) {
+      return absl::DataLossError(absl::StrCat("stored ", stored.name, " is unreadable"));
+    }
+    MPOWER_RETURN_IF_ERROR(Traits::RestoreProtected(resource, stored.protected_data));
+    resource.set_etag(Etag(stored.update_revision));
+    return resource;
+  }
+
+  Store* store_;
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_CORE_RESOURCE_MANAGER_H_

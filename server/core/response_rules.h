@@ -1,0 +1,29 @@
+#ifndef MPOWER_SERVER_CORE_RESPONSE_RULES_H_
+#define MPOWER_SERVER_CORE_RESPONSE_RULES_H_
+
+#include "absl/strings/string_view.h"
+#include "mpower/v1/response.pb.h"
+#include "server/core/resource_manager.h"
+#include "server/core/resource_traits_defaults.h"
+
+namespace mpower {
+
+template <>
+struct ResourceTraits<v1::Response> : ResourceTraitsDefaults {
+  static constexpr const NamePattern& kName = kResponseName;
+  static constexpr bool kSoftDelete = false;
+  static constexpr bool kServerAssignsIds = true;
+  static constexpr absl::string_view kField = "response";
+  static const std::vector<std::string>& MutableFields();
+  static const std::vector<std::string>& CreateOnlyFields();
+  static const std::vector<std::string>& FilterableFields();
+  // An unset action_time becomes now.
+  static void ApplyDefaults(v1::Response& response);
+  static void Validate(const v1::Response& response, FieldViolations& violations);
+  static absl::Status CheckReferences(WriteTransaction& txn, const v1::Response& response);
+  static std::vector<std::string> References(const v1::Response& response);
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_CORE_RESPONSE_RULES_H_

@@ -1,0 +1,88 @@
+#include "server/service/alert_service.h"
+
+#include "server/core/status_macros.h"
+#include "server/service/handler_support.h"
+
+namespace mpower {
+namespace {
+
+// Places `alert`, redacted for the caller, into `out`.
+void Deliver(grpc::CallbackServerContext* context, v1::Alert alert, v1::Alert* out) {
+  RedactForReader(CallerOf(context), alert);
+  *out = std::move(alert);
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AlertServiceImpl::GetAlert(grpc::CallbackServerContext* context,
+                                                     const v1::GetAlertRequest* request,
+                                                     v1::GetAlertResponse* response) {
+  return Respond(context, "GetAlert", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(v1::Alert alert, alerts_.Get(request->name()));
+    Deliver(context, std::move(alert), response->mutable_alert());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::ListAlerts(grpc::CallbackServerContext* context,
+                                                       const v1::ListAlertsRequest* request,
+                                                       v1::ListAlertsResponse* response) {
+  return Respond(context, "ListAlerts", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(Page<v1::Alert> page,
+                            alerts_.List({.page_size = request->page_size(),
+                                          .page_token = request->page_token(),
+                                          .filter = request->filter(),
+                                          .show_deleted = request->show_deleted()}));
+    for (v1::Alert& alert : page.items) {
+      Deliver(context, std::move(alert), response->add_alerts());
+    }
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::CreateAlert(grpc::CallbackServerContext* context,
+                                                        const v1::CreateAlertRequest* request,
+                                                        v1::CreateAlertResponse* response) {
+  return Respond(context, "CreateAlert", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
+                            alerts_.Create("", request->alert_id(), request->alert(),
+                                           request->request_id(), CreateFingerprint(*request)));
+    Deliver(context, std::move(alert), response->mutable_alert());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::UpdateAlert(grpc::CallbackServerContext* context,
+                                                        const v1::UpdateAlertRequest* request,
+                                                        v1::UpdateAlertResponse* response) {
+  return Respond(context, "UpdateAlert", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
+                            alerts_.Update(request->alert(), request->update_mask()));
+    Deliver(context, std::move(alert), response->mutable_alert());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::DeleteAlert(grpc::CallbackServerContext* context,
+                                                        const v1::DeleteAlertRequest* request,
+                                                        v1::DeleteAlertResponse* response) {
+  return Respond(context, "DeleteAlert", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Alert> alert,
+                            alerts_.Delete(request->name(), request->etag()));
+    Deliver(context, *std::move(alert), response->mutable_alert());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::UndeleteAlert(grpc::CallbackServerContext* context,
+                                                          const v1::UndeleteAlertRequest* request,
+                                                          v1::UndeleteAlertResponse* response) {
+  return Respond(context, "UndeleteAlert", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(v1::Alert alert, alerts_.Undelete(request->name(), request->etag()));
+    Deliver(context, std::move(alert), response->mutable_alert());
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace mpower

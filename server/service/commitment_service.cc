@@ -1,0 +1,76 @@
+#include "server/service/commitment_service.h"
+
+#include "server/core/status_macros.h"
+#include "server/service/handler_support.h"
+
+namespace mpower {
+
+grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
+    grpc::CallbackServerContext* context, const v1::GetCommitmentRequest* request,
+    v1::GetCommitmentResponse* response) {
+  return Respond(context, "GetCommitment", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(), commitments_.Get(request->name()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CommitmentServiceImpl::ListCommitments(
+    grpc::CallbackServerContext* context, const v1::ListCommitmentsRequest* request,
+    v1::ListCommitmentsResponse* response) {
+  return Respond(context, "ListCommitments", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(Page<v1::Commitment> page,
+                            commitments_.List({.parent = request->parent(),
+                                               .page_size = request->page_size(),
+                                               .page_token = request->page_token(),
+                                               .filter = request->filter(),
+                                               .show_deleted = request->show_deleted()}));
+    for (auto& commitment : page.items) *response->add_commitments() = std::move(commitment);
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CommitmentServiceImpl::CreateCommitment(
+    grpc::CallbackServerContext* context, const v1::CreateCommitmentRequest* request,
+    v1::CreateCommitmentResponse* response) {
+  return Respond(context, "CreateCommitment", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(
+        *response->mutable_commitment(),
+        commitments_.Create(request->parent(), request->commitment_id(), request->commitment(),
+                            request->request_id(), CreateFingerprint(*request)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CommitmentServiceImpl::UpdateCommitment(
+    grpc::CallbackServerContext* context, const v1::UpdateCommitmentRequest* request,
+    v1::UpdateCommitmentResponse* response) {
+  return Respond(context, "UpdateCommitment", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
+                            commitments_.Update(request->commitment(), request->update_mask()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CommitmentServiceImpl::DeleteCommitment(
+    grpc::CallbackServerContext* context, const v1::DeleteCommitmentRequest* request,
+    v1::DeleteCommitmentResponse* response) {
+  return Respond(context, "DeleteCommitment", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Commitment> deleted,
+                            commitments_.Delete(request->name(), request->etag()));
+    *response->mutable_commitment() = *std::move(deleted);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CommitmentServiceImpl::UndeleteCommitment(
+    grpc::CallbackServerContext* context, const v1::UndeleteCommitmentRequest* request,
+    v1::UndeleteCommitmentResponse* response) {
+  return Respond(context, "UndeleteCommitment", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
+                            commitments_.Undelete(request->name(), request->etag()));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace mpower

@@ -1,0 +1,54 @@
+#ifndef MPOWER_SERVER_SERVICE_HANDLER_SUPPORT_H_
+#define MPOWER_SERVER_SERVICE_HANDLER_SUPPORT_H_
+
+// What every handler does the same way: who is calling, how a call ends,
+// and how a create request is fingerprinted for request_id retries.
+
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/message.h"
+#include "server/core/access.h"
+#include "server/core/page_token.h"
+#include "server/service/status_conversion.h"
+
+namespace mpower {
+
+// The principal a call acts for. Until credentials exist (issue 3) every
+// caller is anonymous, so no caller receives protected alert details.
+inline Principal CallerOf(grpc::CallbackServerContext*) { return Principal::Anonymous(); }
+
+// Runs `body`, which returns absl::Status, and finishes the call with it.
+template <typename Body>
+grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, absl::string_view method,
+                                  Body&& body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(std::forward<Body>(body)(), method));
+  return reactor;
+}
+
+// A fingerprint of a create request's content without its request_id:
+// equal for a retry of the same request, different for a different one.
+template <typename Request>
+std::string CreateFingerprint(const Request& request) {
+  Request copy = request;
+  copy.clear_request_id();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    copy.SerializeToCodedStream(&coded);
+  }
+  return Fingerprint(bytes);
+}
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_SERVICE_HANDLER_SUPPORT_H_

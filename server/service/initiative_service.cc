@@ -1,0 +1,61 @@
+#include "server/service/initiative_service.h"
+
+#include "server/core/status_macros.h"
+#include "server/service/handler_support.h"
+
+namespace mpower {
+
+grpc::ServerUnaryReactor* InitiativeServiceImpl::GetInitiative(
+    grpc::CallbackServerContext* context, const v1::GetInitiativeRequest* request,
+    v1::GetInitiativeResponse* response) {
+  return Respond(context, "GetInitiative", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_initiative(), initiatives_.Get(request->name()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* InitiativeServiceImpl::ListInitiatives(
+    grpc::CallbackServerContext* context, const v1::ListInitiativesRequest* request,
+    v1::ListInitiativesResponse* response) {
+  return Respond(context, "ListInitiatives", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(Page<v1::Initiative> page,
+                            initiatives_.List({.page_size = request->page_size(),
+                                               .page_token = request->page_token(),
+                                               .filter = request->filter()}));
+    for (auto& initiative : page.items) *response->add_initiatives() = std::move(initiative);
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* InitiativeServiceImpl::CreateInitiative(
+    grpc::CallbackServerContext* context, const v1::CreateInitiativeRequest* request,
+    v1::CreateInitiativeResponse* response) {
+  return Respond(context, "CreateInitiative", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(
+        *response->mutable_initiative(),
+        initiatives_.Create("", request->initiative_id(), request->initiative(),
+                            request->request_id(), CreateFingerprint(*request)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* InitiativeServiceImpl::UpdateInitiative(
+    grpc::CallbackServerContext* context, const v1::UpdateInitiativeRequest* request,
+    v1::UpdateInitiativeResponse* response) {
+  return Respond(context, "UpdateInitiative", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_initiative(),
+                            initiatives_.Update(request->initiative(), request->update_mask()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* InitiativeServiceImpl::DeleteInitiative(
+    grpc::CallbackServerContext* context, const v1::DeleteInitiativeRequest* request,
+    v1::DeleteInitiativeResponse*) {
+  return Respond(context, "DeleteInitiative", [&]() -> absl::Status {
+    return initiatives_.Delete(request->name(), request->etag()).status();
+  });
+}
+
+}  // namespace mpower

@@ -1,0 +1,60 @@
+#include "server/service/partner_service.h"
+
+#include "server/core/status_macros.h"
+#include "server/service/handler_support.h"
+
+namespace mpower {
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::GetPartner(grpc::CallbackServerContext* context,
+                                                         const v1::GetPartnerRequest* request,
+                                                         v1::GetPartnerResponse* response) {
+  return Respond(context, "GetPartner", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_partner(), partners_.Get(request->name()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::ListPartners(grpc::CallbackServerContext* context,
+                                                           const v1::ListPartnersRequest* request,
+                                                           v1::ListPartnersResponse* response) {
+  return Respond(context, "ListPartners", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(Page<v1::Partner> page,
+                            partners_.List({.page_size = request->page_size(),
+                                            .page_token = request->page_token(),
+                                            .filter = request->filter()}));
+    for (v1::Partner& partner : page.items) *response->add_partners() = std::move(partner);
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::CreatePartner(
+    grpc::CallbackServerContext* context, const v1::CreatePartnerRequest* request,
+    v1::CreatePartnerResponse* response) {
+  return Respond(context, "CreatePartner", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_partner(),
+                            partners_.Create("", request->partner_id(), request->partner(),
+                                             request->request_id(), CreateFingerprint(*request)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::UpdatePartner(
+    grpc::CallbackServerContext* context, const v1::UpdatePartnerRequest* request,
+    v1::UpdatePartnerResponse* response) {
+  return Respond(context, "UpdatePartner", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_partner(),
+                            partners_.Update(request->partner(), request->update_mask()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::DeletePartner(
+    grpc::CallbackServerContext* context, const v1::DeletePartnerRequest* request,
+    v1::DeletePartnerResponse*) {
+  return Respond(context, "DeletePartner", [&]() -> absl::Status {
+    return partners_.Delete(request->name(), request->etag()).status();
+  });
+}
+
+}  // namespace mpower

@@ -1,0 +1,81 @@
+#include "server/service/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/core/log.h"
+#include "server/service/alert_service.h"
+#include "server/service/commitment_service.h"
+#include "server/service/initiative_service.h"
+#include "server/service/partner_service.h"
+#include "server/service/response_service.h"
+
+namespace mpower {
+
+struct MpowerServer::Services {
+  explicit Services(Store* store)
+      : partners(store), initiatives(store), commitments(store), alerts(store),
+        responses(store) {}
+  PartnerServiceImpl partners;
+  InitiativeServiceImpl initiatives;
+  CommitmentServiceImpl commitments;
+  AlertServiceImpl alerts;
+  ResponseServiceImpl responses;
+};
+
+bool IsLoopbackAddress(absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  const absl::string_view host = address.substr(0, colon);
+  return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
+}
+
+absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
+                                                                  const ServerOptions& options) {
+  if (!IsLoopbackAddress(options.listen_address)) {
+    if (!options.allow_insecure_non_loopback) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing to serve plaintext on non-loopback address ", options.listen_address,
+          ": alerts would cross the network unencrypted. Listen on 127.0.0.1, or pass "
+          "--allow-insecure-non-loopback if a TLS proxy in front of mpowerd protects it"));
+    }
+    Log(LogLevel::kWarning, "server",
+        absl::StrCat("INSECURE: serving plaintext on non-loopback address ",
+                     options.listen_address, "; anyone on the network path can read alerts"));
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::unique_ptr<MpowerServer> server(new MpowerServer());
+  server->services_ = std::make_unique<Services>(store);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
+                           &server->port_);
+  builder.RegisterService(&server->services_->partners);
+  builder.RegisterService(&server->services_->initiatives);
+  builder.RegisterService(&server->services_->commitments);
+  builder.RegisterService(&server->services_->alerts);
+  builder.RegisterService(&server->services_->responses);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen_address,
+        "; is another server using the port? Choose another with --listen"));
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  return server;
+}
+
+MpowerServer::~MpowerServer() {
+  if (server_ != nullptr) Shutdown(absl::ZeroDuration());
+}
+
+void MpowerServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace mpower

@@ -1,0 +1,57 @@
+#ifndef MPOWER_SERVER_SERVICE_SERVER_H_
+#define MPOWER_SERVER_SERVICE_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/storage/store.h"
+
+namespace mpower {
+
+struct ServerOptions {
+  // host:port to listen on; port 0 lets the OS pick (see port()).
+  std::string listen_address = "127.0.0.1:50051";
+  // Serve plaintext on a non-loopback address. Unsafe: anyone on the path
+  // can read alerts. Off unless the operator says so explicitly.
+  bool allow_insecure_non_loopback = false;
+};
+
+// True if `address` (host:port) names a loopback host: localhost,
+// 127.0.0.0/8 or [::1].
+bool IsLoopbackAddress(absl::string_view address);
+
+// mpowerd's gRPC server: every mpower service, gRPC health checking and
+// server reflection, on one listening port. Thread-safe.
+class MpowerServer {
+ public:
+  // Starts serving `store`, which must outlive the server.
+  // FAILED_PRECONDITION if asked to listen in plaintext on a non-loopback
+  // address without allow_insecure_non_loopback; UNAVAILABLE if the
+  // address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<MpowerServer>> Start(Store* store,
+                                                             const ServerOptions& options);
+  ~MpowerServer();
+
+  // The port actually bound.
+  int port() const { return port_; }
+
+  // Stops taking new calls, lets calls in flight finish for up to `grace`,
+  // then cancels the rest. Returns when the server has stopped.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  struct Services;
+  MpowerServer() = default;
+
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_SERVICE_SERVER_H_

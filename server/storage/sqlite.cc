@@ -1,0 +1,127 @@
+#include "absl/strings/string_view.h"
+#include "server/storage/sqlite.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/core/log.h"
+
+namespace mpower::sqlite {
+
+absl::Status SqliteError(sqlite3* db, int code, absl::string_view context) {
+  // SQLite's own message may name tables and columns: it goes to the log,
+  // and the caller gets a message that says what to do.
+  Log(LogLevel::kError, "storage",
+      absl::StrCat("sqlite error while ", context, ": ",
+                   db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code)));
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+      return absl::UnavailableError(absl::StrCat(
+          "the database is unavailable while ", context,
+          " (disk full, read-only or busy); retry later, and tell the operator if it persists"));
+    default:
+      return absl::InternalError(absl::StrCat("the database failed while ", context,
+                                              "; the server log has details"));
+  }
+}
+
+Statement::~Statement() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+void Statement::BindInt64(int index, int64_t value) {
+  sqlite3_bind_int64(statement_, index, value);
+}
+
+void Statement::BindText(int index, absl::string_view value) {
+  sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()),
+                    SQLITE_TRANSIENT);
+}
+
+void Statement::BindBlob(int index, absl::string_view value) {
+  sqlite3_bind_blob(statement_, index, value.data(), static_cast<int>(value.size()),
+                    SQLITE_TRANSIENT);
+}
+
+void Statement::BindNull(int index) { sqlite3_bind_null(statement_, index); }
+
+absl::StatusOr<bool> Statement::Step() {
+  const int code = sqlite3_step(statement_);
+  if (code == SQLITE_ROW) return true;
+  if (code == SQLITE_DONE) return false;
+  return SqliteError(sqlite3_db_handle(statement_), code, "running a statement");
+}
+
+absl::Status Statement::Run() {
+  absl::StatusOr<bool> row = Step();
+  if (!row.ok()) return row.status();
+  return absl::OkStatus();
+}
+
+int64_t Statement::ColumnInt64(int column) const {
+  return sqlite3_column_int64(statement_, column);
+}
+
+std::string Statement::ColumnText(int column) const {
+  const auto* text = sqlite3_column_text(statement_, column);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text),
+                     sqlite3_column_bytes(statement_, column));
+}
+
+std::string Statement::ColumnBlob(int column) const {
+  const void* blob = sqlite3_column_blob(statement_, column);
+  if (blob == nullptr) return "";
+  return std::string(static_cast<const char*>(blob), sqlite3_column_bytes(statement_, column));
+}
+
+bool Statement::ColumnIsNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int code = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+      nullptr);
+  if (code != SQLITE_OK) {
+    absl::Status status = SqliteError(db, code, absl::StrCat("opening ", path));
+    sqlite3_close(db);
+    return status;
+  }
+  std::unique_ptr<Database> database(new Database(db));
+  sqlite3_busy_timeout(db, 5000);
+  absl::Status status = database->Execute(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  if (!status.ok()) return status;
+  return database;
+}
+
+Database::~Database() {
+  for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+  sqlite3_close(db_);
+}
+
+absl::Status Database::Execute(const char* sql) {
+  const int code = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) return SqliteError(db_, code, "executing a statement");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Statement>> Database::Prepare(const char* sql) {
+  auto found = statements_.find(sql);
+  if (found == statements_.end()) {
+    sqlite3_stmt* statement = nullptr;
+    const int code = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement,
+                                        nullptr);
+    if (code != SQLITE_OK) return SqliteError(db_, code, "preparing a statement");
+    found = statements_.emplace(sql, statement).first;
+  }
+  return std::make_unique<Statement>(found->second);
+}
+
+}  // namespace mpower::sqlite

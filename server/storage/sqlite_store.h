@@ -1,0 +1,54 @@
+#ifndef MPOWER_SERVER_STORAGE_SQLITE_STORE_H_
+#define MPOWER_SERVER_STORAGE_SQLITE_STORE_H_
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "server/storage/sqlite.h"
+#include "server/storage/store.h"
+
+namespace mpower {
+
+// A Store on one SQLite database file in WAL mode. Writes go through one
+// connection, one transaction at a time; reads use a pool of their own
+// connections, so readers never wait for the writer. Thread-safe.
+class SqliteStore : public Store {
+ public:
+  // Opens or creates the database at `path` and its schema.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+
+  absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) override;
+  absl::StatusOr<ListResult> List(const ListQuery& query) override;
+  absl::StatusOr<int64_t> Write(
+      const std::function<absl::Status(WriteTransaction&)>& body) override;
+  absl::StatusOr<int64_t> CurrentRevision() override;
+
+ private:
+  class Transaction;
+  class ReaderLease;
+
+  SqliteStore(std::string path, std::unique_ptr<sqlite::Database> writer, int64_t revision);
+
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> AcquireReader();
+  void ReleaseReader(std::unique_ptr<sqlite::Database> reader);
+  // Records `revision` as the last one; inside the open write transaction.
+  absl::Status SaveRevision(int64_t revision);
+
+  const std::string path_;
+
+  std::mutex write_mutex_;  // serializes write transactions
+  std::unique_ptr<sqlite::Database> writer_;
+  std::atomic<int64_t> revision_;  // last committed revision; written under write_mutex_
+
+  std::mutex readers_mutex_;
+  std::vector<std::unique_ptr<sqlite::Database>> idle_readers_;
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_STORAGE_SQLITE_STORE_H_
