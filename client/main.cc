@@ -1,0 +1,428 @@
+// mpower: the command-line client of mpowerd.
+//
+//   mpower <resource> <verb> [NAME|ID] [flags]
+//
+// Every RPC is reached through its proto descriptor, so the CLI follows the
+// API as it grows. Exit codes: 0 ok, 1 local error, 2 usage, 64 + the gRPC
+// code when the call fails (as grpcurl).
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "client/args.h"
+#include "client/field_text.h"
+#include "client/render.h"
+#include "client/resources.h"
+#include "client/rpc.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace mpower::cli {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr int kExitOk = 0;
+constexpr int kExitLocalError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitRpcBase = 64;
+
+const std::set<std::string> kBooleanFlags = {"help", "show-deleted", "all"};
+const std::set<std::string> kCommonFlags = {
+    "address", "timeout", "output", "help", "file", "filter", "page-size", "page-token",
+    "all", "show-deleted", "parent", "request-id", "etag", "update-mask"};
+const char kDefaultAddress[] = "127.0.0.1:50051";
+
+// A failure that ends the command with `exit_code`; the message goes to
+// stderr.
+struct Failure {
+  int exit_code;
+  std::string message;
+};
+
+std::string Setting(const Args& args, const std::string& flag, const char* env,
+                    const std::string& otherwise) {
+  if (args.Has(flag)) return args.Get(flag);
+  if (const char* value = std::getenv(env); value != nullptr && *value != '\0') return value;
+  return otherwise;
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  static const char* kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  const int index = static_cast<int>(code);
+  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
+}
+
+std::unique_ptr<Message> NewMessage(const Descriptor* type) {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+}
+
+void SetString(Message& message, const std::string& field, const std::string& value) {
+  message.GetReflection()->SetString(&message, message.GetDescriptor()->FindFieldByName(field),
+                                     value);
+}
+
+std::string GetString(const Message& message, const std::string& field) {
+  return message.GetReflection()->GetString(message, message.GetDescriptor()->FindFieldByName(field));
+}
+
+const Message& GetMessage(const Message& message, const std::string& field) {
+  return message.GetReflection()->GetMessage(message,
+                                             message.GetDescriptor()->FindFieldByName(field));
+}
+
+// A random request_id, so a create the CLI retries is applied once.
+std::string NewRequestId() {
+  absl::BitGen gen;
+  return absl::StrCat("cli-", absl::Hex(absl::Uniform<uint64_t>(gen)),
+                      absl::Hex(absl::Uniform<uint64_t>(gen)));
+}
+
+class Command {
+ public:
+  Command(const ResourceSpec& spec, const Args& args, RpcClient& rpc, std::string output)
+      : spec_(spec), args_(args), rpc_(rpc), output_(std::move(output)) {}
+
+  void Run(const std::string& verb) {
+    if (verb == "get") return Get();
+    if (verb == "list") return List();
+    if (verb == "create") return Create();
+    if (verb == "update") return Update();
+    if (verb == "delete" || verb == "undelete") return DeleteOrUndelete(verb);
+    throw Failure{kExitUsage, absl::StrCat("unknown verb '", verb, "' for ", spec_.plural,
+                                           "; run mpower ", spec_.plural, " --help")};
+  }
+
+ private:
+  const google::protobuf::MethodDescriptor* Method(const std::string& prefix,
+                                                   const std::string& suffix) const {
+    const auto* method = spec_.service()->FindMethodByName(prefix + suffix);
+    if (method == nullptr) {
+      throw Failure{kExitUsage, absl::StrCat(spec_.plural, " cannot be ", prefix, "d")};
+    }
+    return method;
+  }
+
+  // Calls `method`; on failure throws with the gRPC code's exit status.
+  std::unique_ptr<Message> Call(const google::protobuf::MethodDescriptor* method,
+                                const Message& request, bool idempotent) {
+    std::unique_ptr<Message> response = NewMessage(method->output_type());
+    const std::string path =
+        absl::StrCat("/", method->service()->full_name(), "/", method->name());
+    grpc::Status status = rpc_.Call(path, request, response.get(), idempotent);
+    if (!status.ok()) {
+      throw Failure{kExitRpcBase + static_cast<int>(status.error_code()),
+                    absl::StrCat(CodeName(status.error_code()), ": ", status.error_message())};
+    }
+    return response;
+  }
+
+  std::string RequiredName() const {
+    if (args_.positional.size() < 3) {
+      throw Failure{kExitUsage, absl::StrCat("give the ", spec_.field, "'s name, e.g. ",
+                                             spec_.example_name)};
+    }
+    return args_.positional[2];
+  }
+
+  void PrintResource(const Message& resource) {
+    if (output_ == "json") {
+      std::cout << ToJson(resource);
+    } else {
+      PrintTable(spec_, {&resource}, std::cout);
+    }
+  }
+
+  void Get() {
+    const auto* method = Method("Get", spec_.type);
+    auto request = NewMessage(method->input_type());
+    SetString(*request, "name", RequiredName());
+    auto response = Call(method, *request, /*idempotent=*/true);
+    PrintResource(GetMessage(*response, spec_.field));
+  }
+
+  void List() {
+    const auto* method = Method("List", absl::StrCat(std::string(1, spec_.plural[0] - 32),
+                                                     spec_.plural + 1));
+    auto request = NewMessage(method->input_type());
+    if (spec_.nested()) {
+      SetString(*request, "parent", args_.Get("parent", absl::StrCat(spec_.parent_word, "/-")));
+    }
+    SetString(*request, "filter", args_.Get("filter"));
+    SetString(*request, "page_token", args_.Get("page-token"));
+    int page_size = 0;
+    if (args_.Has("page-size") && !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) {
+      throw Failure{kExitUsage, "--page-size: expected a whole number"};
+    }
+    request->GetReflection()->SetInt32(
+        request.get(), request->GetDescriptor()->FindFieldByName("page_size"), page_size);
+    if (args_.Has("show-deleted")) {
+      const FieldDescriptor* field = request->GetDescriptor()->FindFieldByName("show_deleted");
+      if (field == nullptr) throw Failure{kExitUsage, "--show-deleted: these are never soft-deleted"};
+      request->GetReflection()->SetBool(request.get(), field, true);
+    }
+    const FieldDescriptor* items_field =
+        method->output_type()->FindFieldByName(spec_.plural);
+    std::vector<std::unique_ptr<Message>> pages;
+    std::vector<const Message*> items;
+    std::string next;
+    do {
+      auto response = Call(method, *request, /*idempotent=*/true);
+      const int count = response->GetReflection()->FieldSize(*response, items_field);
+      for (int i = 0; i < count; ++i) {
+        items.push_back(&response->GetReflection()->GetRepeatedMessage(*response, items_field, i));
+      }
+      next = GetString(*response, "next_page_token");
+      SetString(*request, "page_token", next);
+      pages.push_back(std::move(response));
+    } while (args_.Has("all") && !next.empty());
+    if (output_ == "json") {
+      auto combined = NewMessage(method->output_type());
+      for (const Message* item : items) {
+        combined->GetReflection()->AddMessage(combined.get(), items_field)->CopyFrom(*item);
+      }
+      SetString(*combined, "next_page_token", next);
+      std::cout << ToJson(*combined);
+      return;
+    }
+    PrintTable(spec_, items, std::cout);
+    if (!next.empty()) std::cout << "\nMore: add --page-token=" << next << " (or --all)\n";
+  }
+
+  // The resource from -f FILE (JSON; "-" for stdin) overlaid with field
+  // flags, and the field paths the user set.
+  std::unique_ptr<Message> ResourceFromInput(std::vector<std::string>& paths) {
+    auto resource = NewMessage(spec_.message());
+    if (args_.Has("file")) {
+      std::string json;
+      if (args_.Get("file") == "-") {
+        json.assign(std::istreambuf_iterator<char>(std::cin), {});
+      } else {
+        std::ifstream in(args_.Get("file"));
+        if (!in) throw Failure{kExitLocalError, absl::StrCat("cannot read ", args_.Get("file"))};
+        json.assign(std::istreambuf_iterator<char>(in), {});
+      }
+      auto status = google::protobuf::util::JsonStringToMessage(json, resource.get());
+      if (!status.ok()) {
+        throw Failure{kExitLocalError, absl::StrCat(args_.Get("file"), ": not a ", spec_.type,
+                                                    " in JSON: ", status.message().as_string())};
+      }
+      std::vector<const FieldDescriptor*> set;
+      resource->GetReflection()->ListFields(*resource, &set);
+      for (const FieldDescriptor* field : set) paths.push_back(field->name());
+    }
+    for (const std::string& flag : args_.flag_order) {
+      for (const FieldFlag& field_flag : spec_.flags) {
+        if (flag != field_flag.flag) continue;
+        absl::Status status =
+            SetFieldFromText(*resource, field_flag.path, args_.Get(flag));
+        if (!status.ok()) throw Failure{kExitUsage, std::string(status.message())};
+        paths.push_back(field_flag.path);
+      }
+    }
+    return resource;
+  }
+
+  void Create() {
+    const auto* method = Method("Create", spec_.type);
+    auto request = NewMessage(method->input_type());
+    std::vector<std::string> paths;
+    auto resource = ResourceFromInput(paths);
+    const Descriptor* type = request->GetDescriptor();
+    request->GetReflection()
+        ->MutableMessage(request.get(), type->FindFieldByName(spec_.field))
+        ->CopyFrom(*resource);
+    if (args_.positional.size() >= 3) {
+      SetString(*request, absl::StrCat(spec_.field, "_id"), args_.positional[2]);
+    }
+    if (spec_.nested()) {
+      if (!args_.Has("parent")) {
+        throw Failure{kExitUsage, absl::StrCat("--parent is required: the ",
+                                               std::string(spec_.parent_word, strlen(spec_.parent_word) - 1),
+                                               " it belongs to, e.g. --parent=",
+                                               spec_.parent_word, "/...")};
+      }
+      SetString(*request, "parent", args_.Get("parent"));
+    }
+    SetString(*request, "request_id", args_.Get("request-id", NewRequestId()));
+    auto response = Call(method, *request, /*idempotent=*/true);
+    PrintResource(GetMessage(*response, spec_.field));
+  }
+
+  void Update() {
+    const auto* method = Method("Update", spec_.type);
+    auto request = NewMessage(method->input_type());
+    std::vector<std::string> paths;
+    auto resource = ResourceFromInput(paths);
+    SetString(*resource, "name", RequiredName());
+    if (args_.Has("etag")) SetString(*resource, "etag", args_.Get("etag"));
+    google::protobuf::FieldMask mask;
+    if (args_.Has("update-mask")) {
+      for (absl::string_view path : absl::StrSplit(args_.Get("update-mask"), ',')) {
+        mask.add_paths(std::string(path));
+      }
+    } else if (paths.empty()) {
+      throw Failure{kExitUsage, "nothing to update: give field flags, -f FILE or --update-mask"};
+    } else {
+      for (const std::string& path : paths) mask.add_paths(path);
+    }
+    const Descriptor* type = request->GetDescriptor();
+    request->GetReflection()
+        ->MutableMessage(request.get(), type->FindFieldByName(spec_.field))
+        ->CopyFrom(*resource);
+    request->GetReflection()
+        ->MutableMessage(request.get(), type->FindFieldByName("update_mask"))
+        ->CopyFrom(mask);
+    auto response = Call(method, *request, /*idempotent=*/false);
+    PrintResource(GetMessage(*response, spec_.field));
+  }
+
+  void DeleteOrUndelete(const std::string& verb) {
+    const auto* method = Method(verb == "delete" ? "Delete" : "Undelete", spec_.type);
+    auto request = NewMessage(method->input_type());
+    const std::string name = RequiredName();
+    SetString(*request, "name", name);
+    SetString(*request, "etag", args_.Get("etag"));
+    auto response = Call(method, *request, /*idempotent=*/false);
+    const FieldDescriptor* field = response->GetDescriptor()->FindFieldByName(spec_.field);
+    if (field != nullptr && output_ == "json") {
+      std::cout << ToJson(GetMessage(*response, spec_.field));
+    } else {
+      std::cout << name << " " << verb << "d\n";
+    }
+  }
+
+  const ResourceSpec& spec_;
+  const Args& args_;
+  RpcClient& rpc_;
+  const std::string output_;
+};
+
+std::string MainHelp() {
+  std::string help =
+      "mpower: the command-line client of mpowerd.\n\n"
+      "Usage:\n  mpower <resource> <verb> [NAME|ID] [flags]\n\n"
+      "Resources:\n";
+  for (const ResourceSpec& spec : Resources()) {
+    absl::StrAppend(&help, "  ", spec.plural, "\n");
+  }
+  absl::StrAppend(
+      &help,
+      "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts.\n\n"
+      "Connection and output (flag, then environment, then default):\n"
+      "  --address HOST:PORT   MPOWER_ADDRESS   default ", kDefaultAddress, "\n",
+      "  --timeout DURATION    MPOWER_TIMEOUT   default 10s; every call has this deadline\n"
+      "  -o, --output FORMAT   MPOWER_OUTPUT    table (default) or json\n\n"
+      "Exit codes: 0 ok, 1 local error, 2 usage, 64 + gRPC code when a call fails.\n\n"
+      "Examples:\n"
+      "  mpower partners list\n"
+      "  mpower commitments list --filter 'contribution_basis = ASSESSED' -o json\n"
+      "  mpower alerts get alerts/example-dismissals-honduras\n\n"
+      "Run mpower <resource> --help for each resource's verbs and flags.\n");
+  return help;
+}
+
+std::string ResourceHelp(const ResourceSpec& spec) {
+  std::string help = absl::StrCat("mpower ", spec.plural, ": manage ", spec.plural, ".\n\nVerbs:\n");
+  const auto* service = spec.service();
+  const std::string parent = spec.nested() ? absl::StrCat(" --parent ", spec.parent_word, "/ID") : "";
+  absl::StrAppend(&help, "  get NAME\n",
+                  "  list [--filter EXPR] [--page-size N] [--page-token T] [--all]",
+                  spec.nested() ? absl::StrCat(" [--parent ", spec.parent_word, "/ID|-]") : "",
+                  service->FindMethodByName(absl::StrCat("Undelete", spec.type)) ? " [--show-deleted]" : "",
+                  "\n  create [ID]", parent, " [-f FILE.json] [field flags] [--request-id ID]\n",
+                  "  update NAME [-f FILE.json] [field flags] [--update-mask a,b] [--etag E]\n",
+                  "  delete NAME [--etag E]\n");
+  if (service->FindMethodByName(absl::StrCat("Undelete", spec.type))) {
+    absl::StrAppend(&help, "  undelete NAME [--etag E]\n");
+  }
+  absl::StrAppend(&help, "\nField flags (create and update):\n");
+  for (const FieldFlag& flag : spec.flags) {
+    absl::StrAppend(&help, "  --", flag.flag, std::string(20 - std::min<size_t>(19, strlen(flag.flag)), ' '),
+                    flag.help, "\n");
+  }
+  absl::StrAppend(&help, "\nExamples:\n  mpower ", spec.plural, " list\n  mpower ", spec.plural,
+                  " get ", spec.example_name, "\n  mpower ", spec.plural, " get ",
+                  spec.example_name, " -o json\n");
+  return help;
+}
+
+int Run(int argc, char** argv) {
+  std::set<std::string> any_known = kCommonFlags;
+  for (const ResourceSpec& spec : Resources()) {
+    for (const FieldFlag& flag : spec.flags) any_known.insert(flag.flag);
+  }
+  absl::StatusOr<Args> parsed = ParseArgs(argc, argv, any_known, kBooleanFlags);
+  if (!parsed.ok()) {
+    std::cerr << "mpower: " << parsed.status().message() << "; run mpower --help\n";
+    return kExitUsage;
+  }
+  const Args& args = *parsed;
+  if (args.positional.empty()) {
+    (args.Has("help") ? std::cout : std::cerr) << MainHelp();
+    return args.Has("help") ? kExitOk : kExitUsage;
+  }
+  const ResourceSpec* spec = FindResource(args.positional[0]);
+  if (spec == nullptr) {
+    std::cerr << "mpower: unknown resource '" << args.positional[0] << "'; run mpower --help\n";
+    return kExitUsage;
+  }
+  if (args.Has("help") || args.positional.size() < 2) {
+    (args.Has("help") ? std::cout : std::cerr) << ResourceHelp(*spec);
+    return args.Has("help") ? kExitOk : kExitUsage;
+  }
+  const std::string output = Setting(args, "output", "MPOWER_OUTPUT", "table");
+  if (output != "table" && output != "json") {
+    std::cerr << "mpower: --output must be table or json\n";
+    return kExitUsage;
+  }
+  absl::Duration timeout;
+  if (!absl::ParseDuration(Setting(args, "timeout", "MPOWER_TIMEOUT", "10s"), &timeout) ||
+      timeout <= absl::ZeroDuration()) {
+    std::cerr << "mpower: --timeout must be a positive duration such as 10s or 500ms\n";
+    return kExitUsage;
+  }
+  std::set<std::string> known = kCommonFlags;
+  for (const FieldFlag& flag : spec->flags) known.insert(flag.flag);
+  for (const auto& [flag, value] : args.flags) {
+    if (known.count(flag) == 0) {
+      std::cerr << "mpower: unknown flag --" << flag << " for " << spec->plural
+                << "; run mpower " << spec->plural << " --help\n";
+      return kExitUsage;
+    }
+  }
+  RpcClient rpc(Setting(args, "address", "MPOWER_ADDRESS", kDefaultAddress), timeout);
+  try {
+    Command(*spec, args, rpc, output).Run(args.positional[1]);
+  } catch (const Failure& failure) {
+    std::cerr << "mpower: " << failure.message << "\n";
+    return failure.exit_code;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace mpower::cli
+
+int main(int argc, char** argv) { return mpower::cli::Run(argc, argv); }

@@ -1,0 +1,48 @@
+#ifndef MPOWER_CLIENT_RESOURCES_H_
+#define MPOWER_CLIENT_RESOURCES_H_
+
+// What the CLI knows of each resource beyond its protos: the word users
+// type, the table columns people see, and the flags for common fields.
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
+
+namespace mpower::cli {
+
+struct Column {
+  const char* header;
+  const char* path;  // dotted field path into the resource
+};
+
+struct FieldFlag {
+  const char* flag;  // without "--", e.g. "display-name"
+  const char* path;  // top-level field, e.g. "display_name"
+  const char* help;
+};
+
+struct ResourceSpec {
+  const char* plural;       // "partners": the CLI word and List's suffix
+  const char* type;         // "Partner": the message, and Get/Create/... suffix
+  const char* field;        // "partner": the field in Create/Update requests
+  const char* parent_word;  // "partners" / "alerts" for nested resources; "" otherwise
+  const char* example_name;
+  std::vector<Column> columns;
+  std::vector<FieldFlag> flags;
+
+  const google::protobuf::ServiceDescriptor* service() const;
+  const google::protobuf::Descriptor* message() const;
+  bool nested() const { return parent_word[0] != '\0'; }
+};
+
+// Every resource the CLI serves, in the order `mpower --help` lists them.
+const std::vector<ResourceSpec>& Resources();
+
+// The resource whose plural is `word`, or nullptr.
+const ResourceSpec* FindResource(absl::string_view word);
+
+}  // namespace mpower::cli
+
+#endif  // MPOWER_CLIENT_RESOURCES_H_

@@ -1,0 +1,55 @@
+#include "client/rpc.h"
+
+#include <future>
+#include <thread>
+
+namespace mpower::cli {
+
+RpcClient::RpcClient(const std::string& address, absl::Duration timeout)
+    : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+      stub_(channel_),
+      timeout_(timeout) {}
+
+grpc::Status RpcClient::Call(const std::string& method, const google::protobuf::Message& request,
+                             google::protobuf::Message* response, bool idempotent) {
+  std::string bytes;
+  request.SerializeToString(&bytes);
+  absl::Duration backoff = absl::Milliseconds(200);
+  const int attempts = idempotent ? 4 : 1;
+  grpc::Status status;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    status = CallOnce(method, bytes, response);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE || attempt == attempts) break;
+    std::this_thread::sleep_for(absl::ToChronoMilliseconds(backoff));
+    backoff *= 2;
+  }
+  return status;
+}
+
+grpc::Status RpcClient::CallOnce(const std::string& method, const std::string& request,
+                                 google::protobuf::Message* response) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ByteBuffer response_buffer;
+  std::promise<grpc::Status> done;
+  stub_.UnaryCall(&context, method, grpc::StubOptions(), &request_buffer, &response_buffer,
+                  [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  grpc::Status status = done.get_future().get();
+  if (!status.ok()) return status;
+  std::vector<grpc::Slice> slices;
+  if (!response_buffer.Dump(&slices).ok()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "could not read the server's reply");
+  }
+  std::string bytes;
+  for (const grpc::Slice& part : slices) {
+    bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
+  }
+  if (!response->ParseFromString(bytes)) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "the server's reply does not parse");
+  }
+  return status;
+}
+
+}  // namespace mpower::cli

@@ -1,0 +1,39 @@
+#ifndef MPOWER_CLIENT_RPC_H_
+#define MPOWER_CLIENT_RPC_H_
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+
+namespace mpower::cli {
+
+// Calls any unary RPC by its descriptor, over one channel. Not thread-safe.
+class RpcClient {
+ public:
+  RpcClient(const std::string& address, absl::Duration timeout);
+
+  // Calls `method` (e.g. "/mpower.v1.PartnerService/GetPartner") with
+  // `request` and parses the reply into `response`. Every attempt has the
+  // client's deadline. When `idempotent`, retries UNAVAILABLE up to three
+  // times with backoff; other calls are tried once, since a repeat could
+  // apply twice.
+  grpc::Status Call(const std::string& method, const google::protobuf::Message& request,
+                    google::protobuf::Message* response, bool idempotent);
+
+ private:
+  grpc::Status CallOnce(const std::string& method, const std::string& request,
+                        google::protobuf::Message* response);
+
+  std::shared_ptr<grpc::Channel> channel_;
+  grpc::GenericStub stub_;
+  absl::Duration timeout_;
+};
+
+}  // namespace mpower::cli
+
+#endif  // MPOWER_CLIENT_RPC_H_
