@@ -1,0 +1,296 @@
+// Every RPC against a real mpowerd server on 127.0.0.1:0.
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <future>
+
+#include "google/protobuf/text_format.h"
+#include "mpower/v1/alert.grpc.pb.h"
+#include "mpower/v1/commitment.grpc.pb.h"
+#include "mpower/v1/initiative.grpc.pb.h"
+#include "mpower/v1/partner.grpc.pb.h"
+#include "mpower/v1/response.grpc.pb.h"
+#include "server/core/alert_rules.h"
+#include "server/demo/demo_data.h"
+#include "server/service/server.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace v1;  // NOLINT: the test reads better with bare message names
+
+template <typename T>
+T Parse(const std::string& text) {
+  T message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
+  return message;
+}
+
+// Matches a grpc::Status with `code` and a message containing `text`.
+MATCHER_P2(GrpcIs, code, text, "") {
+  *result_listener << "status is " << arg.error_code() << ": " << arg.error_message();
+  return arg.error_code() == code && arg.error_message().find(text) != std::string::npos;
+}
+
+class ServiceTest : public testing::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    ASSERT_TRUE(LoadDemoData(store_.get()).ok());
+    auto server = MpowerServer::Start(store_.get(), {.listen_address = "127.0.0.1:0"});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    partners_ = PartnerService::NewStub(channel_);
+    initiatives_ = InitiativeService::NewStub(channel_);
+    commitments_ = CommitmentService::NewStub(channel_);
+    alerts_ = AlertService::NewStub(channel_);
+    responses_ = ResponseService::NewStub(channel_);
+  }
+  void TearDown() override { server_->Shutdown(absl::Seconds(1)); }
+
+  // A fresh context with a deadline, as every real client should use.
+  std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return context;
+  }
+
+  std::unique_ptr<MpowerServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<PartnerService::Stub> partners_;
+  std::unique_ptr<InitiativeService::Stub> initiatives_;
+  std::unique_ptr<CommitmentService::Stub> commitments_;
+  std::unique_ptr<AlertService::Stub> alerts_;
+  std::unique_ptr<ResponseService::Stub> responses_;
+};
+
+TEST_F(ServiceTest, HealthAnswersServing) {
+  grpc::GenericStub stub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::ByteBuffer request;  // HealthCheckRequest{service: ""} is empty on the wire
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                 &response, [&](grpc::Status status) { done.set_value(status); });
+  ASSERT_TRUE(done.get_future().get().ok());
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2)) << "HealthCheckResponse{status: SERVING}";
+}
+
+TEST_F(ServiceTest, PartnerMethods) {
+  GetPartnerResponse got;
+  ASSERT_TRUE(partners_->GetPartner(Context().get(), Parse<GetPartnerRequest>(R"pb(name: "partners/ilo")pb"), &got).ok());
+  EXPECT_EQ(got.partner().iati_identifier(), "XM-DAC-41302");
+  EXPECT_THAT(partners_->GetPartner(Context().get(), Parse<GetPartnerRequest>(R"pb(name: "partners/none")pb"), &got),
+              GrpcIs(grpc::StatusCode::NOT_FOUND, "partners/none"));
+  EXPECT_THAT(partners_->GetPartner(Context().get(), Parse<GetPartnerRequest>(R"pb(name: "bad name")pb"), &got),
+              GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "name: not a valid name"));
+
+  ListPartnersResponse list;
+  ASSERT_TRUE(partners_->ListPartners(Context().get(), Parse<ListPartnersRequest>(R"pb(page_size: 2)pb"), &list).ok());
+  EXPECT_EQ(list.partners_size(), 2);
+  EXPECT_FALSE(list.next_page_token().empty());
+  EXPECT_THAT(partners_->ListPartners(Context().get(), Parse<ListPartnersRequest>(R"pb(filter: "colour = 1")pb"), &list),
+              GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "cannot filter on `colour`"));
+
+  CreatePartnerResponse created;
+  ASSERT_TRUE(partners_->CreatePartner(Context().get(), Parse<CreatePartnerRequest>(R"pb(
+    partner_id: "kspi" partner { display_name: "KSPI" type: TYPE_UNION_FEDERATION country_code: "ID" })pb"), &created).ok());
+  EXPECT_EQ(created.partner().name(), "partners/kspi");
+  EXPECT_THAT(partners_->CreatePartner(Context().get(), Parse<CreatePartnerRequest>(R"pb(
+    partner_id: "kspi" partner { display_name: "KSPI" type: TYPE_UNION_FEDERATION country_code: "ID" })pb"), &created),
+              GrpcIs(grpc::StatusCode::ALREADY_EXISTS, "partners/kspi"));
+
+  UpdatePartnerRequest update = Parse<UpdatePartnerRequest>(R"pb(
+    partner { name: "partners/kspi" website_uri: "https://kspi.or.id" etag: "r1" }
+    update_mask { paths: "website_uri" })pb");
+  UpdatePartnerResponse updated;
+  EXPECT_THAT(partners_->UpdatePartner(Context().get(), update, &updated),
+              GrpcIs(grpc::StatusCode::ABORTED, "has changed"));
+  update.mutable_partner()->set_etag(created.partner().etag());
+  ASSERT_TRUE(partners_->UpdatePartner(Context().get(), update, &updated).ok());
+  EXPECT_EQ(updated.partner().website_uri(), "https://kspi.or.id");
+
+  DeletePartnerResponse deleted;
+  EXPECT_THAT(partners_->DeletePartner(Context().get(), Parse<DeletePartnerRequest>(R"pb(name: "partners/ilo")pb"), &deleted),
+              GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "referred to"));
+  ASSERT_TRUE(partners_->DeletePartner(Context().get(), Parse<DeletePartnerRequest>(R"pb(name: "partners/kspi")pb"), &deleted).ok());
+  EXPECT_THAT(partners_->GetPartner(Context().get(), Parse<GetPartnerRequest>(R"pb(name: "partners/kspi")pb"), &got),
+              GrpcIs(grpc::StatusCode::NOT_FOUND, "kspi"));
+}
+
+TEST_F(ServiceTest, InitiativeMethods) {
+  GetInitiativeResponse got;
+  ASSERT_TRUE(initiatives_->GetInitiative(Context().get(), Parse<GetInitiativeRequest>(R"pb(name: "initiatives/better-work")pb"), &got).ok());
+  EXPECT_EQ(got.initiative().results(0).actual_value(), 1400);
+  ListInitiativesResponse list;
+  ASSERT_TRUE(initiatives_->ListInitiatives(Context().get(), Parse<ListInitiativesRequest>(R"pb(filter: "country_codes:\"NE\"")pb"), &list).ok());
+  ASSERT_EQ(list.initiatives_size(), 2);  // the Bridge Project and Ayorou
+  CreateInitiativeResponse created;
+  EXPECT_THAT(initiatives_->CreateInitiative(Context().get(), Parse<CreateInitiativeRequest>(R"pb(
+    initiative_id: "x" initiative { display_name: "X" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE
+      participants { partner: "partners/nobody" role: PARTICIPANT_ROLE_FUNDING } })pb"), &created),
+              GrpcIs(grpc::StatusCode::NOT_FOUND, "initiative.participants[0].partner"));
+  ASSERT_TRUE(initiatives_->CreateInitiative(Context().get(), Parse<CreateInitiativeRequest>(R"pb(
+    initiative_id: "x" initiative { display_name: "X" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE })pb"), &created).ok());
+  UpdateInitiativeResponse updated;
+  ASSERT_TRUE(initiatives_->UpdateInitiative(Context().get(), Parse<UpdateInitiativeRequest>(R"pb(
+    initiative { name: "initiatives/x" status: STATUS_IMPLEMENTATION } update_mask { paths: "status" })pb"), &updated).ok());
+  EXPECT_EQ(updated.initiative().status(), Initiative::STATUS_IMPLEMENTATION);
+  DeleteInitiativeResponse deleted;
+  EXPECT_THAT(initiatives_->DeleteInitiative(Context().get(), Parse<DeleteInitiativeRequest>(R"pb(name: "initiatives/better-work")pb"), &deleted),
+              GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "referred to"));
+  ASSERT_TRUE(initiatives_->DeleteInitiative(Context().get(), Parse<DeleteInitiativeRequest>(R"pb(name: "initiatives/x")pb"), &deleted).ok());
+}
+
+TEST_F(ServiceTest, CommitmentMethods) {
+  ListCommitmentsResponse list;
+  ASSERT_TRUE(commitments_->ListCommitments(Context().get(), Parse<ListCommitmentsRequest>(R"pb(
+    parent: "partners/-" filter: "recipient_partner = \"partners/ilo\"")pb"), &list).ok());
+  EXPECT_EQ(list.commitments_size(), 3);
+  EXPECT_THAT(commitments_->ListCommitments(Context().get(), ListCommitmentsRequest(), &list),
+              GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "parent: required"));
+
+  CreateCommitmentRequest create = Parse<CreateCommitmentRequest>(R"pb(
+    parent: "partners/us-dol-ilab" request_id: "sync-42"
+    commitment { external_id: "ILAB-7" kind: KIND_FUNDING title: "Labour inspection in Mexico"
+      amount { currency_code: "USD" units: 5000000 } contribution_basis: CONTRIBUTION_BASIS_VOLUNTARY_EARMARKED
+      recipient_partner: "partners/ilo" initiative: "initiatives/vision-zero-fund-mexico" })pb");
+  CreateCommitmentResponse created, retried;
+  ASSERT_TRUE(commitments_->CreateCommitment(Context().get(), create, &created).ok());
+  ASSERT_TRUE(commitments_->CreateCommitment(Context().get(), create, &retried).ok());
+  EXPECT_EQ(retried.commitment().name(), created.commitment().name());
+  const std::string name = created.commitment().name();
+
+  GetCommitmentResponse got;
+  ASSERT_TRUE(commitments_->GetCommitment(Context().get(), Parse<GetCommitmentRequest>("name: \"" + name + "\""), &got).ok());
+  EXPECT_EQ(got.commitment().external_id(), "ILAB-7");
+
+  UpdateCommitmentRequest update;
+  update.mutable_commitment()->set_name(name);
+  auto* entry = update.mutable_commitment()->add_progress();
+  *entry = Parse<Commitment::ProgressEntry>(R"pb(date { year: 2024 month: 3 day: 1 }
+    disbursed_amount { currency_code: "USD" units: 1250000 })pb");
+  update.mutable_update_mask()->add_paths("progress");
+  UpdateCommitmentResponse updated;
+  ASSERT_TRUE(commitments_->UpdateCommitment(Context().get(), update, &updated).ok());
+  EXPECT_EQ(updated.commitment().fulfilled_amount().units(), 1250000);
+
+  DeleteCommitmentResponse deleted;
+  ASSERT_TRUE(commitments_->DeleteCommitment(Context().get(), Parse<DeleteCommitmentRequest>("name: \"" + name + "\""), &deleted).ok());
+  EXPECT_TRUE(deleted.commitment().has_delete_time());
+  UndeleteCommitmentResponse undeleted;
+  ASSERT_TRUE(commitments_->UndeleteCommitment(Context().get(), Parse<UndeleteCommitmentRequest>("name: \"" + name + "\""), &undeleted).ok());
+  EXPECT_FALSE(undeleted.commitment().has_delete_time());
+}
+
+// The filer of the demo's restricted alert named people in its protected
+// details; an anonymous caller must never receive them, on any method.
+TEST_F(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToAnonymousCallers) {
+  const std::string secret = "Wiranto Secretname";
+  CreateAlertRequest create = Parse<CreateAlertRequest>(R"pb(
+    alert { filing_partner: "partners/example-union" category: CATEGORY_THREAT_OF_VIOLENCE
+      severity: SEVERITY_SEVERE urgency: URGENCY_IMMEDIATE certainty: CERTAINTY_LIKELY
+      country_code: "ID" headline: "Organiser threatened" scope: SCOPE_RESTRICTED
+      recipient_partners: "partners/ilo" })pb");
+  create.mutable_alert()->mutable_protected_details()->add_people()->set_full_name(secret);
+  CreateAlertResponse created;
+  ASSERT_TRUE(alerts_->CreateAlert(Context().get(), create, &created).ok());
+  const std::string name = created.alert().name();
+  std::vector<std::string> seen = {created.DebugString()};
+
+  GetAlertResponse got;
+  ASSERT_TRUE(alerts_->GetAlert(Context().get(), Parse<GetAlertRequest>("name: \"" + name + "\""), &got).ok());
+  EXPECT_TRUE(got.alert().protected_details_present());
+  EXPECT_FALSE(got.alert().has_protected_details());
+  seen.push_back(got.DebugString());
+
+  ListAlertsResponse list;
+  ASSERT_TRUE(alerts_->ListAlerts(Context().get(), Parse<ListAlertsRequest>(R"pb(filter: "country_code = \"ID\"")pb"), &list).ok());
+  EXPECT_EQ(list.alerts_size(), 2);
+  seen.push_back(list.DebugString());
+
+  UpdateAlertRequest update = Parse<UpdateAlertRequest>(R"pb(alert { status: STATUS_VERIFIED } update_mask { paths: "status" })pb");
+  update.mutable_alert()->set_name(name);
+  UpdateAlertResponse updated;
+  ASSERT_TRUE(alerts_->UpdateAlert(Context().get(), update, &updated).ok());
+  EXPECT_EQ(updated.alert().status(), Alert::STATUS_VERIFIED);
+  seen.push_back(updated.DebugString());
+
+  // A validation error about the protected part names the field, not the value.
+  UpdateAlertRequest bad = update;
+  bad.mutable_alert()->mutable_protected_details()->add_people()->set_full_name(secret + std::string(300, '!'));
+  bad.mutable_update_mask()->add_paths("protected_details");
+  grpc::Status status = alerts_->UpdateAlert(Context().get(), bad, &updated);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "alert.protected_details.people[0].full_name"));
+  seen.push_back(status.error_message());
+
+  DeleteAlertResponse deleted;
+  ASSERT_TRUE(alerts_->DeleteAlert(Context().get(), Parse<DeleteAlertRequest>("name: \"" + name + "\""), &deleted).ok());
+  seen.push_back(deleted.DebugString());
+  UndeleteAlertResponse undeleted;
+  ASSERT_TRUE(alerts_->UndeleteAlert(Context().get(), Parse<UndeleteAlertRequest>("name: \"" + name + "\""), &undeleted).ok());
+  seen.push_back(undeleted.DebugString());
+
+  for (const std::string& text : seen) EXPECT_THAT(text, ::testing::Not(HasSubstr("Secretname")));
+  // The details are kept, only withheld.
+  ResourceManager<Alert> core(store_.get());
+  EXPECT_EQ(core.Get(name)->protected_details().people(0).full_name(), secret);
+}
+
+TEST_F(ServiceTest, ResponseMethods) {
+  const std::string alert = "alerts/example-dismissals-honduras";
+  CreateResponseResponse created;
+  ASSERT_TRUE(responses_->CreateResponse(Context().get(), Parse<CreateResponseRequest>(R"pb(
+    parent: "alerts/example-dismissals-honduras" response_id: "usdol-statement"
+    response { responding_partner: "partners/us-dol" action: ACTION_PUBLIC_STATEMENT note: "Statement issued" })pb"), &created).ok());
+  EXPECT_TRUE(created.response().has_action_time());
+  EXPECT_THAT(responses_->CreateResponse(Context().get(), Parse<CreateResponseRequest>(R"pb(
+    parent: "alerts/nope" response { responding_partner: "partners/us-dol" action: ACTION_MONITORING })pb"), &created),
+              GrpcIs(grpc::StatusCode::NOT_FOUND, "parent: alerts/nope does not exist"));
+  GetResponseResponse got;
+  ASSERT_TRUE(responses_->GetResponse(Context().get(), Parse<GetResponseRequest>(R"pb(name: "alerts/example-dismissals-honduras/responses/usdol-statement")pb"), &got).ok());
+  ListResponsesResponse list;
+  ASSERT_TRUE(responses_->ListResponses(Context().get(), Parse<ListResponsesRequest>("parent: \"" + alert + "\""), &list).ok());
+  EXPECT_EQ(list.responses_size(), 1);
+  ASSERT_TRUE(responses_->ListResponses(Context().get(), Parse<ListResponsesRequest>(R"pb(parent: "alerts/-")pb"), &list).ok());
+  EXPECT_EQ(list.responses_size(), 2);
+  UpdateResponseResponse updated;
+  EXPECT_THAT(responses_->UpdateResponse(Context().get(), Parse<UpdateResponseRequest>(R"pb(
+    response { name: "alerts/example-dismissals-honduras/responses/usdol-statement" responding_partner: "partners/ilo" }
+    update_mask { paths: "responding_partner" })pb"), &updated),
+              GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "update_mask.paths[0]"));
+  DeleteResponseResponse deleted;
+  ASSERT_TRUE(responses_->DeleteResponse(Context().get(), Parse<DeleteResponseRequest>(R"pb(name: "alerts/example-dismissals-honduras/responses/usdol-statement")pb"), &deleted).ok());
+
+  DeleteAlertResponse alert_deleted;
+  ASSERT_TRUE(alerts_->DeleteAlert(Context().get(), Parse<DeleteAlertRequest>("name: \"" + alert + "\""), &alert_deleted).ok());
+  EXPECT_THAT(responses_->CreateResponse(Context().get(), Parse<CreateResponseRequest>(R"pb(
+    parent: "alerts/example-dismissals-honduras" response { responding_partner: "partners/us-dol" action: ACTION_MONITORING })pb"), &created),
+              GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "is deleted"));
+}
+
+TEST_F(ServiceTest, RefusesPlaintextOnNonLoopbackAddresses) {
+  EXPECT_THAT(MpowerServer::Start(store_.get(), {.listen_address = "0.0.0.0:0"}),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("--allow-insecure-non-loopback")));
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:0"));
+  EXPECT_TRUE(IsLoopbackAddress("localhost:50051"));
+  EXPECT_TRUE(IsLoopbackAddress("[::1]:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("[::]:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:50051"));
+}
+
+}  // namespace
+}  // namespace mpower
