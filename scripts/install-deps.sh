@@ -30,3 +30,11 @@ if [[ ! -x tools/node_modules/.bin/buf ]]; then
   echo "Installing buf from npm into tools/node_modules"
   npm install --prefix tools --no-package-lock --silent --no-audit --no-fund >/dev/null
 fi
+
+# grpcurl, the tool integrators reach for, as a Go module: the end-to-end
+# tests use it to check server reflection.
+if [[ ! -x tools/bin/grpcurl ]]; then
+  command -v go >/dev/null 2>&1 || { echo "Go is needed to install grpcurl" >&2; exit 1; }
+  echo "Installing grpcurl into tools/bin"
+  GOBIN="$PWD/tools/bin" GOFLAGS=-mod=mod go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.1
+fi

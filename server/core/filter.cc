@@ -39,8 +39,7 @@ struct Token {
 
 absl::Status FilterError(absl::string_view what, size_t position) {
   return absl::InvalidArgumentError(
-      absl::StrCat("filter: ", what, " at character ", position + 1,
-                   "; see the README's filter section for the syntax"));
+      absl::StrCat("filter: ", what, " (at character ", position + 1, ")"));
 }
 
 absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view text) {

@@ -1,0 +1,244 @@
+// End to end: the real mpowerd and mpower binaries, as a newcomer and an
+// operator use them.
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "mpower/v1/commitment.grpc.pb.h"
+#include "tests/process.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using ::mpower::testing::CommandResult;
+using ::mpower::testing::RunCommand;
+using ::mpower::testing::ServerProcess;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  CommandResult Cli(std::vector<std::string> args, const std::string& address) {
+    args.insert(args.begin(), MPOWER_PATH);
+    return RunCommand(args, {{"MPOWER_ADDRESS", address}});
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(EndToEndTest, TheReadmeTourWorksOnTheDemoData) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+
+  CommandResult partners = Cli({"partners", "list"}, server.address());
+  EXPECT_EQ(partners.exit_code, 0) << partners.err;
+  EXPECT_THAT(partners.out, HasSubstr("partners/ilo"));
+  EXPECT_THAT(partners.out, HasSubstr("MULTILATERAL"));
+  EXPECT_EQ(partners.err, "");
+
+  CommandResult assessed = Cli({"commitments", "list", "--filter",
+                                "contribution_basis = ASSESSED", "-o", "json"},
+                               server.address());
+  EXPECT_EQ(assessed.exit_code, 0) << assessed.err;
+  EXPECT_THAT(assessed.out, HasSubstr("\"units\": \"424600000\""));
+  EXPECT_THAT(assessed.out, Not(HasSubstr("192000000")));
+
+  CommandResult alert = Cli({"alerts", "get", "alerts/example-detention-west-kalimantan", "-o",
+                             "json"},
+                            server.address());
+  EXPECT_EQ(alert.exit_code, 0) << alert.err;
+  EXPECT_THAT(alert.out, HasSubstr("\"protected_details_present\": true"));
+  EXPECT_THAT(alert.out, Not(HasSubstr("Fictional Person One")));
+
+  CommandResult in_indonesia =
+      Cli({"initiatives", "list", "--filter", "country_codes:\"ID\""}, server.address());
+  EXPECT_THAT(in_indonesia.out, HasSubstr("initiatives/palm-oil-indonesia-malaysia"));
+  EXPECT_THAT(in_indonesia.out, Not(HasSubstr("initiatives/better-work")));
+}
+
+TEST_F(EndToEndTest, CreateUpdateDeleteUndeleteThroughTheCli) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  CommandResult created = Cli({"partners", "create", "kspi", "--display-name",
+                               "Konfederasi Serikat Pekerja Indonesia", "--type",
+                               "union_federation", "--country", "ID"},
+                              server.address());
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_THAT(created.out, HasSubstr("UNION_FEDERATION"));
+
+  const std::string file = dir_.path() + "/commitment.json";
+  std::ofstream(file) << R"({"external_id": "KSPI-1", "kind": "KIND_FUNDING",
+    "title": "Solidarity fund", "amount": {"currency_code": "IDR", "units": "250000000"},
+    "contribution_basis": "CONTRIBUTION_BASIS_VOLUNTARY_CORE"})";
+  CommandResult commitment = Cli({"commitments", "create", "solidarity", "--parent",
+                                  "partners/kspi", "-f", file, "-o", "json"},
+                                 server.address());
+  ASSERT_EQ(commitment.exit_code, 0) << commitment.err;
+  EXPECT_THAT(commitment.out, HasSubstr("partners/kspi/commitments/solidarity"));
+
+  const std::string name = "partners/kspi/commitments/solidarity";
+  CommandResult updated = Cli({"commitments", "update", name, "--status", "in_progress"},
+                              server.address());
+  EXPECT_EQ(updated.exit_code, 0) << updated.err;
+  EXPECT_THAT(updated.out, HasSubstr("IN_PROGRESS"));
+  EXPECT_THAT(updated.out, HasSubstr("IDR 250000000.00"));
+
+  EXPECT_EQ(Cli({"commitments", "delete", name}, server.address()).exit_code, 0);
+  EXPECT_THAT(Cli({"commitments", "list", "--parent", "partners/kspi"}, server.address()).out,
+              Not(HasSubstr(name)));
+  EXPECT_THAT(Cli({"commitments", "list", "--parent", "partners/kspi", "--show-deleted"},
+                  server.address())
+                  .out,
+              HasSubstr(name));
+  EXPECT_EQ(Cli({"commitments", "undelete", name}, server.address()).exit_code, 0);
+  EXPECT_THAT(Cli({"commitments", "list", "--parent", "partners/kspi"}, server.address()).out,
+              HasSubstr(name));
+}
+
+TEST_F(EndToEndTest, ExitCodesFollowTheConvention) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  CommandResult missing = Cli({"partners", "get", "partners/nobody"}, server.address());
+  EXPECT_EQ(missing.exit_code, 64 + 5);
+  EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
+  EXPECT_EQ(missing.out, "");
+
+  CommandResult invalid = Cli({"partners", "create", "x", "--type", "government"},
+                              server.address());
+  EXPECT_EQ(invalid.exit_code, 64 + 3);
+  EXPECT_THAT(invalid.err, HasSubstr("partner.display_name: required"));
+  EXPECT_THAT(invalid.err, HasSubstr("partner.country_code"));
+
+  EXPECT_EQ(Cli({"partners", "frobnicate"}, server.address()).exit_code, 2);
+  EXPECT_EQ(Cli({"partners", "list", "--no-such-flag"}, server.address()).exit_code, 2);
+  EXPECT_EQ(Cli({"partners", "create", "x", "--type", "kingdom"}, server.address()).exit_code, 2);
+  EXPECT_EQ(Cli({"partners", "create", "x", "-f", "/nonexistent.json"}, server.address()).exit_code,
+            1);
+  EXPECT_EQ(Cli({"partners", "list", "--timeout", "soon"}, server.address()).exit_code, 2);
+}
+
+TEST_F(EndToEndTest, UnreachableServerIsUnavailable) {
+  CommandResult result = Cli({"partners", "list", "--timeout", "300ms"}, "127.0.0.1:1");
+  EXPECT_EQ(result.exit_code, 64 + 14) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("UNAVAILABLE"));
+}
+
+TEST_F(EndToEndTest, EveryCommandHasHelpWithAnExample) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--help"}, {"partners", "--help"}, {"initiatives", "--help"},
+        {"commitments", "--help"}, {"alerts", "--help"}, {"responses", "--help"},
+        {"commitments", "list", "--help"}}) {
+    CommandResult help = Cli(args, "127.0.0.1:1");
+    EXPECT_EQ(help.exit_code, 0) << args[0];
+    EXPECT_THAT(help.out, HasSubstr("Example")) << args[0];
+  }
+  CommandResult server_help = RunCommand({MPOWERD_PATH, "--help"});
+  EXPECT_THAT(server_help.out + server_help.err, HasSubstr("Example: mpowerd --demo-data"));
+}
+
+TEST_F(EndToEndTest, DemoDataLoadsOnceAndDataSurvivesRestarts) {
+  std::string first_listing;
+  {
+    ServerProcess server(dir_.path(), {"--demo-data"});
+    ASSERT_GT(server.port(), 0) << server.log();
+    ASSERT_EQ(Cli({"partners", "create", "kspi", "--display-name", "KSPI", "--type",
+                   "union_federation", "--country", "ID"},
+                  server.address())
+                  .exit_code,
+              0);
+    first_listing = Cli({"commitments", "list", "-o", "json"}, server.address()).out;
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+  }
+  ServerProcess again(dir_.path(), {"--demo-data"});
+  ASSERT_GT(again.port(), 0) << again.log();
+  EXPECT_EQ(Cli({"commitments", "list", "-o", "json"}, again.address()).out, first_listing)
+      << "loading the demo data again must change nothing, etags included";
+  EXPECT_THAT(Cli({"partners", "get", "partners/kspi"}, again.address()).out, HasSubstr("KSPI"));
+}
+
+TEST_F(EndToEndTest, RefusesPlaintextOnANonLoopbackAddress) {
+  CommandResult refused = RunCommand(
+      {MPOWERD_PATH, "--listen=0.0.0.0:0", "--data-dir=" + dir_.path()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("refusing to serve plaintext"));
+}
+
+TEST_F(EndToEndTest, ReflectionListsEveryService) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  CommandResult listed = RunCommand({GRPCURL_PATH, "-plaintext", server.address(), "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  for (const char* service : {"mpower.v1.PartnerService", "mpower.v1.InitiativeService",
+                              "mpower.v1.CommitmentService", "mpower.v1.AlertService",
+                              "mpower.v1.ResponseService", "grpc.health.v1.Health"}) {
+    EXPECT_THAT(listed.out, HasSubstr(service));
+  }
+  CommandResult described = RunCommand(
+      {GRPCURL_PATH, "-plaintext", "-d", R"({"name": "partners/us-gov"})", server.address(),
+       "mpower.v1.PartnerService/GetPartner"});
+  EXPECT_EQ(described.exit_code, 0) << described.err;
+  EXPECT_THAT(described.out, HasSubstr("United States Government"));
+}
+
+// Writers keep creating commitments while the server gets SIGTERM: every
+// create the server acknowledged must be there after a restart.
+TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
+  std::vector<std::string> acknowledged;
+  std::mutex mutex;
+  {
+    ServerProcess server(dir_.path(), {"--demo-data", "--shutdown-grace=5s"});
+    ASSERT_GT(server.port(), 0) << server.log();
+    auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+    std::atomic<bool> stop = false;
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w) {
+      writers.emplace_back([&, w] {
+        auto stub = v1::CommitmentService::NewStub(channel);
+        for (int i = 0; !stop && i < 5000; ++i) {
+          v1::CreateCommitmentRequest request;
+          request.set_parent("partners/us-gov");
+          request.set_commitment_id("w" + std::to_string(w) + "-" + std::to_string(i));
+          request.mutable_commitment()->set_kind(v1::Commitment::KIND_POLICY);
+          request.mutable_commitment()->set_title("Apply ILO Convention 87");
+          v1::CreateCommitmentResponse response;
+          grpc::ClientContext context;
+          context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+          if (stub->CreateCommitment(&context, request, &response).ok()) {
+            std::lock_guard<std::mutex> lock(mutex);
+            acknowledged.push_back(response.commitment().name());
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const int status = server.Stop(SIGTERM);
+    stop = true;
+    for (auto& writer : writers) writer.join();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a graceful stop exits 0";
+  }
+  ASSERT_GT(acknowledged.size(), 10u) << "the writers should have been acknowledged before the stop";
+  ServerProcess restarted(dir_.path());
+  ASSERT_GT(restarted.port(), 0) << restarted.log();
+  auto stub = v1::CommitmentService::NewStub(
+      grpc::CreateChannel(restarted.address(), grpc::InsecureChannelCredentials()));
+  size_t found = 0;
+  for (const std::string& name : acknowledged) {
+    v1::GetCommitmentRequest request;
+    request.set_name(name);
+    v1::GetCommitmentResponse response;
+    grpc::ClientContext context;
+    if (stub->GetCommitment(&context, request, &response).ok()) ++found;
+    else ADD_FAILURE() << "lost acknowledged write " << name;
+  }
+  EXPECT_EQ(found, acknowledged.size());
+}
+
+}  // namespace
+}  // namespace mpower

@@ -1,0 +1,56 @@
+#ifndef MPOWER_TESTS_PROCESS_H_
+#define MPOWER_TESTS_PROCESS_H_
+
+// Runs the real mpowerd and mpower binaries for end-to-end tests.
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mpower::testing {
+
+// What a finished command did.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `argv` to completion with `env` added to the environment, capturing
+// stdout and stderr; stdin is `input`.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env = {},
+                         const std::string& input = "");
+
+// An mpowerd process on 127.0.0.1 with a port the OS picks. Killed with
+// SIGKILL if still running when destroyed.
+class ServerProcess {
+ public:
+  // Starts mpowerd with `data_dir` and `extra_args` and waits until it
+  // prints the port it serves on. Aborts the test binary's expectations
+  // (port() == 0) if it does not start within 10 seconds.
+  ServerProcess(const std::string& data_dir, const std::vector<std::string>& extra_args = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // What the server wrote to stderr so far (its log).
+  std::string log() const;
+
+  // Sends `signal` and waits for exit; returns the exit status as from
+  // waitpid, or -1.
+  int Stop(int signal);
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string log_path_;
+};
+
+}  // namespace mpower::testing
+
+#endif  // MPOWER_TESTS_PROCESS_H_
