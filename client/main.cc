@@ -17,12 +17,14 @@
 #include <string>
 
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/args.h"
+#include "client/config.h"
 #include "client/field_text.h"
 #include "client/render.h"
 #include "client/resources.h"
@@ -45,7 +47,7 @@ constexpr int kExitRpcBase = 64;
 
 const std::set<std::string> kBooleanFlags = {"help", "show-deleted", "all"};
 const std::set<std::string> kCommonFlags = {
-    "address", "timeout", "output", "help", "file", "filter", "page-size", "page-token",
+    "address", "token", "timeout", "output", "help", "file", "filter", "page-size", "page-token",
     "all", "show-deleted", "parent", "request-id", "etag", "update-mask"};
 const char kDefaultAddress[] = "127.0.0.1:50051";
 
@@ -56,10 +58,14 @@ struct Failure {
   std::string message;
 };
 
+// A setting from its flag, else its MPOWER_* variable, else the config
+// file, else `otherwise` (kubectl's order).
 std::string Setting(const Args& args, const std::string& flag, const char* env,
+                    const std::map<std::string, std::string>& config,
                     const std::string& otherwise) {
   if (args.Has(flag)) return args.Get(flag);
   if (const char* value = std::getenv(env); value != nullptr && *value != '\0') return value;
+  if (auto found = config.find(flag); found != config.end()) return found->second;
   return otherwise;
 }
 
@@ -78,9 +84,15 @@ std::unique_ptr<Message> NewMessage(const Descriptor* type) {
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
 }
 
+// Sets `field` of `message`; a request without that field takes no value
+// for it, which is a usage error unless `value` is empty.
 void SetString(Message& message, const std::string& field, const std::string& value) {
-  message.GetReflection()->SetString(&message, message.GetDescriptor()->FindFieldByName(field),
-                                     value);
+  const FieldDescriptor* descriptor = message.GetDescriptor()->FindFieldByName(field);
+  if (descriptor == nullptr) {
+    if (value.empty()) return;
+    throw Failure{kExitUsage, absl::StrCat("this command takes no ", field, "; run it with --help")};
+  }
+  message.GetReflection()->SetString(&message, descriptor, value);
 }
 
 std::string GetString(const Message& message, const std::string& field) {
@@ -109,7 +121,7 @@ class Command {
     if (verb == "list") return List();
     if (verb == "create") return Create();
     if (verb == "update") return Update();
-    if (verb == "delete" || verb == "undelete") return DeleteOrUndelete(verb);
+    if (verb == "delete" || verb == "undelete" || verb == "revoke") return DeleteOrUndelete(verb);
     throw Failure{kExitUsage, absl::StrCat("unknown verb '", verb, "' for ", spec_.plural,
                                            "; run mpower ", spec_.plural, " --help")};
   }
@@ -119,7 +131,9 @@ class Command {
                                                    const std::string& suffix) const {
     const auto* method = spec_.service()->FindMethodByName(prefix + suffix);
     if (method == nullptr) {
-      throw Failure{kExitUsage, absl::StrCat(spec_.plural, " cannot be ", prefix, "d")};
+      throw Failure{kExitUsage, absl::StrCat("mpower ", spec_.plural, " has no ",
+                                             absl::AsciiStrToLower(prefix), " verb; run mpower ",
+                                             spec_.plural, " --help")};
     }
     return method;
   }
@@ -163,8 +177,10 @@ class Command {
   }
 
   void List() {
-    const auto* method = Method("List", absl::StrCat(std::string(1, spec_.plural[0] - 32),
-                                                     spec_.plural + 1));
+    const auto* method =
+        spec_.list_method != nullptr
+            ? Method(spec_.list_method, "")
+            : Method("List", absl::StrCat(std::string(1, spec_.plural[0] - 32), spec_.plural + 1));
     auto request = NewMessage(method->input_type());
     if (spec_.nested()) {
       SetString(*request, "parent", args_.Get("parent", absl::StrCat(spec_.parent_word, "/-")));
@@ -182,8 +198,8 @@ class Command {
       if (field == nullptr) throw Failure{kExitUsage, "--show-deleted: these are never soft-deleted"};
       request->GetReflection()->SetBool(request.get(), field, true);
     }
-    const FieldDescriptor* items_field =
-        method->output_type()->FindFieldByName(spec_.plural);
+    const FieldDescriptor* items_field = method->output_type()->FindFieldByName(
+        spec_.items_field != nullptr ? spec_.items_field : spec_.plural);
     std::vector<std::unique_ptr<Message>> pages;
     std::vector<const Message*> items;
     std::string next;
@@ -265,9 +281,19 @@ class Command {
       }
       SetString(*request, "parent", args_.Get("parent"));
     }
-    SetString(*request, "request_id", args_.Get("request-id", NewRequestId()));
-    auto response = Call(method, *request, /*idempotent=*/true);
+    const bool idempotent = type->FindFieldByName("request_id") != nullptr;
+    if (idempotent) SetString(*request, "request_id", args_.Get("request-id", NewRequestId()));
+    auto response = Call(method, *request, idempotent);
+    const FieldDescriptor* token = response->GetDescriptor()->FindFieldByName("token");
+    if (token != nullptr && output_ == "json") {
+      std::cout << ToJson(*response);
+      return;
+    }
     PrintResource(GetMessage(*response, spec_.field));
+    if (token != nullptr && !GetString(*response, "token").empty()) {
+      std::cout << "\ntoken (shown only now; keep it secret): " << GetString(*response, "token")
+                << "\n";
+    }
   }
 
   void Update() {
@@ -299,17 +325,20 @@ class Command {
   }
 
   void DeleteOrUndelete(const std::string& verb) {
-    const auto* method = Method(verb == "delete" ? "Delete" : "Undelete", spec_.type);
+    const std::string capitalized = std::string(1, verb[0] - 32) + verb.substr(1);
+    const auto* method = Method(capitalized, spec_.type);
     auto request = NewMessage(method->input_type());
     const std::string name = RequiredName();
     SetString(*request, "name", name);
-    SetString(*request, "etag", args_.Get("etag"));
+    if (request->GetDescriptor()->FindFieldByName("etag") != nullptr) {
+      SetString(*request, "etag", args_.Get("etag"));
+    }
     auto response = Call(method, *request, /*idempotent=*/false);
     const FieldDescriptor* field = response->GetDescriptor()->FindFieldByName(spec_.field);
     if (field != nullptr && output_ == "json") {
       std::cout << ToJson(GetMessage(*response, spec_.field));
     } else {
-      std::cout << name << " " << verb << "d\n";
+      std::cout << name << " " << verb << (verb.back() == 'e' ? "d\n" : "ed\n");
     }
   }
 
@@ -329,9 +358,13 @@ std::string MainHelp() {
   }
   absl::StrAppend(
       &help,
-      "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts.\n\n"
-      "Connection and output (flag, then environment, then default):\n"
+      "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts;\n"
+      "credentials take create, list and revoke; audit takes list.\n\n"
+      "Connection and output (flag, then environment, then the config file, then default):\n"
       "  --address HOST:PORT   MPOWER_ADDRESS   default ", kDefaultAddress, "\n",
+      "  --token TOKEN         MPOWER_TOKEN     the bearer token the secretariat issued\n"
+      "  config file           MPOWER_CONFIG    default ~/.config/mpower/config, owner-only;\n"
+      "                                         lines `address = ...` and `token = ...`\n",
       "  --timeout DURATION    MPOWER_TIMEOUT   default 10s; every call has this deadline\n"
       "  -o, --output FORMAT   MPOWER_OUTPUT    table (default) or json\n\n"
       "Exit codes: 0 ok, 1 local error, 2 usage, 64 + gRPC code when a call fails.\n\n"
@@ -344,27 +377,44 @@ std::string MainHelp() {
 }
 
 std::string ResourceHelp(const ResourceSpec& spec) {
-  std::string help = absl::StrCat("mpower ", spec.plural, ": manage ", spec.plural, ".\n\nVerbs:\n");
   const auto* service = spec.service();
-  const std::string parent = spec.nested() ? absl::StrCat(" --parent ", spec.parent_word, "/ID") : "";
-  absl::StrAppend(&help, "  get NAME\n",
-                  "  list [--filter EXPR] [--page-size N] [--page-token T] [--all]",
+  const auto has = [&](const std::string& verb) {
+    return service->FindMethodByName(verb + spec.type) != nullptr;
+  };
+  const std::string parent =
+      spec.nested() ? absl::StrCat(" --parent ", spec.parent_word, "/ID") : "";
+  std::string help =
+      absl::StrCat("mpower ", spec.plural, ": manage ", spec.plural, ".\n\nVerbs:\n");
+  if (has("Get")) absl::StrAppend(&help, "  get NAME\n");
+  absl::StrAppend(&help, "  list [--page-size N] [--page-token T] [--all]",
+                  spec.list_method == nullptr ? " [--filter EXPR]" : "",
                   spec.nested() ? absl::StrCat(" [--parent ", spec.parent_word, "/ID|-]") : "",
-                  service->FindMethodByName(absl::StrCat("Undelete", spec.type)) ? " [--show-deleted]" : "",
-                  "\n  create [ID]", parent, " [-f FILE.json] [field flags] [--request-id ID]\n",
-                  "  update NAME [-f FILE.json] [field flags] [--update-mask a,b] [--etag E]\n",
-                  "  delete NAME [--etag E]\n");
-  if (service->FindMethodByName(absl::StrCat("Undelete", spec.type))) {
-    absl::StrAppend(&help, "  undelete NAME [--etag E]\n");
+                  has("Undelete") ? " [--show-deleted]" : "", "\n");
+  if (has("Create")) {
+    absl::StrAppend(&help, "  create ", spec.list_method == nullptr ? "[ID]" : "ID", parent,
+                    " [-f FILE.json] [field flags]\n");
   }
-  absl::StrAppend(&help, "\nField flags (create and update):\n");
+  if (has("Update")) {
+    absl::StrAppend(&help, "  update NAME [-f FILE.json] [field flags] [--update-mask a,b] [--etag E]\n");
+  }
+  if (has("Delete")) absl::StrAppend(&help, "  delete NAME [--etag E]\n");
+  if (has("Undelete")) absl::StrAppend(&help, "  undelete NAME [--etag E]\n");
+  if (has("Revoke")) absl::StrAppend(&help, "  revoke NAME\n");
+  if (!spec.flags.empty()) absl::StrAppend(&help, "\nField flags (create and update):\n");
   for (const FieldFlag& flag : spec.flags) {
-    absl::StrAppend(&help, "  --", flag.flag, std::string(20 - std::min<size_t>(19, strlen(flag.flag)), ' '),
-                    flag.help, "\n");
+    absl::StrAppend(&help, "  --", flag.flag,
+                    std::string(20 - std::min<size_t>(19, strlen(flag.flag)), ' '), flag.help,
+                    "\n");
   }
-  absl::StrAppend(&help, "\nExamples:\n  mpower ", spec.plural, " list\n  mpower ", spec.plural,
-                  " get ", spec.example_name, "\n  mpower ", spec.plural, " get ",
-                  spec.example_name, " -o json\n");
+  absl::StrAppend(&help, "\nExamples:\n  mpower ", spec.plural, " list\n");
+  if (has("Get")) {
+    absl::StrAppend(&help, "  mpower ", spec.plural, " get ", spec.example_name, " -o json\n");
+  }
+  if (has("Revoke")) {
+    absl::StrAppend(&help, "  mpower ", spec.plural,
+                    " create ilo-desk --principal ilo-geneva-desk --role partner_editor "
+                    "--partner partners/ilo\n");
+  }
   return help;
 }
 
@@ -392,13 +442,18 @@ int Run(int argc, char** argv) {
     (args.Has("help") ? std::cout : std::cerr) << ResourceHelp(*spec);
     return args.Has("help") ? kExitOk : kExitUsage;
   }
-  const std::string output = Setting(args, "output", "MPOWER_OUTPUT", "table");
+  absl::StatusOr<std::map<std::string, std::string>> config = ReadConfig(ConfigPath());
+  if (!config.ok()) {
+    std::cerr << "mpower: " << config.status().message() << "\n";
+    return kExitLocalError;
+  }
+  const std::string output = Setting(args, "output", "MPOWER_OUTPUT", *config, "table");
   if (output != "table" && output != "json") {
     std::cerr << "mpower: --output must be table or json\n";
     return kExitUsage;
   }
   absl::Duration timeout;
-  if (!absl::ParseDuration(Setting(args, "timeout", "MPOWER_TIMEOUT", "10s"), &timeout) ||
+  if (!absl::ParseDuration(Setting(args, "timeout", "MPOWER_TIMEOUT", *config, "10s"), &timeout) ||
       timeout <= absl::ZeroDuration()) {
     std::cerr << "mpower: --timeout must be a positive duration such as 10s or 500ms\n";
     return kExitUsage;
@@ -412,7 +467,8 @@ int Run(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  RpcClient rpc(Setting(args, "address", "MPOWER_ADDRESS", kDefaultAddress), timeout);
+  RpcClient rpc(Setting(args, "address", "MPOWER_ADDRESS", *config, kDefaultAddress),
+                Setting(args, "token", "MPOWER_TOKEN", *config, ""), timeout);
   try {
     Command(*spec, args, rpc, output).Run(args.positional[1]);
   } catch (const Failure& failure) {

@@ -1,6 +1,7 @@
 #include "client/resources.h"
 
 #include "absl/strings/str_cat.h"
+#include "mpower/v1/admin.pb.h"
 #include "mpower/v1/alert.pb.h"
 #include "mpower/v1/commitment.pb.h"
 #include "mpower/v1/initiative.pb.h"
@@ -11,7 +12,8 @@ namespace mpower::cli {
 
 const google::protobuf::ServiceDescriptor* ResourceSpec::service() const {
   return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-      absl::StrCat("mpower.v1.", type, "Service"));
+      service_name != nullptr ? absl::StrCat("mpower.v1.", service_name)
+                              : absl::StrCat("mpower.v1.", type, "Service"));
 }
 
 const google::protobuf::Descriptor* ResourceSpec::message() const {
@@ -24,7 +26,7 @@ const std::vector<ResourceSpec>& Resources() {
   // linked in and registered in the generated pool.
   static const bool kLinked = v1::Partner::descriptor() && v1::Initiative::descriptor() &&
                               v1::Commitment::descriptor() && v1::Alert::descriptor() &&
-                              v1::Response::descriptor();
+                              v1::Response::descriptor() && v1::Credential::descriptor();
   (void)kLinked;
   static const std::vector<ResourceSpec> kResources = {
       {"partners", "Partner", "partner", "", "partners/ilo",
@@ -89,6 +91,21 @@ const std::vector<ResourceSpec>& Resources() {
         {"action", "action", "e.g. ACKNOWLEDGED, PUBLIC_STATEMENT, LEGAL_SUPPORT"},
         {"note", "note", "what was done, safe to share"},
         {"action-time", "action_time", "RFC 3339 time"}}},
+      {"credentials", "Credential", "credential", "", "credentials/local-admin",
+       {{"NAME", "name"}, {"PRINCIPAL", "principal"}, {"ROLE", "role"}, {"PARTNER", "partner"},
+        {"EXPIRES", "expire_time"}, {"REVOKED", "revoke_time"}},
+       {{"principal", "principal", "who holds it, e.g. ilo-geneva-desk"},
+        {"role", "role", "ADMIN, PARTNER_EDITOR or PARTNER_VIEWER"},
+        {"partner", "partner", "partners/{partner} for partner roles"},
+        {"certificate-subject", "certificate_subject", "client certificate CN, for mutual TLS"},
+        {"expire-time", "expire_time", "RFC 3339 time it stops working"},
+        {"description", "description", "a note for the secretariat"}},
+       "AdminService"},
+      {"audit", "AuditEntry", "audit_entry", "", "",
+       {{"SEQ", "sequence"}, {"TIME", "time"}, {"PRINCIPAL", "principal"}, {"METHOD", "method"},
+        {"RESOURCE", "resource"}},
+       {},
+       "AdminService", "ListAuditEntries", "audit_entries"},
   };
   return kResources;
 }

@@ -31,6 +31,12 @@ struct ResourceSpec {
   const char* example_name;
   std::vector<Column> columns;
   std::vector<FieldFlag> flags;
+  // The service, when it is not `{type}Service`.
+  const char* service_name = nullptr;
+  // The List method and its repeated field, when not `List{Plural}` and
+  // `{plural}`.
+  const char* list_method = nullptr;
+  const char* items_field = nullptr;
 
   const google::protobuf::ServiceDescriptor* service() const;
   const google::protobuf::Descriptor* message() const;

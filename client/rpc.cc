@@ -5,9 +5,11 @@
 
 namespace mpower::cli {
 
-RpcClient::RpcClient(const std::string& address, absl::Duration timeout)
+RpcClient::RpcClient(const std::string& address, const std::string& token,
+                     absl::Duration timeout)
     : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
       stub_(channel_),
+      token_(token),
       timeout_(timeout) {}
 
 grpc::Status RpcClient::Call(const std::string& method, const google::protobuf::Message& request,
@@ -30,6 +32,7 @@ grpc::Status RpcClient::CallOnce(const std::string& method, const std::string& r
                                  google::protobuf::Message* response) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
   grpc::Slice slice(request);
   grpc::ByteBuffer request_buffer(&slice, 1);
   grpc::ByteBuffer response_buffer;

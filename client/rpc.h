@@ -15,7 +15,8 @@ namespace mpower::cli {
 // Calls any unary RPC by its descriptor, over one channel. Not thread-safe.
 class RpcClient {
  public:
-  RpcClient(const std::string& address, absl::Duration timeout);
+  // Sends `token`, if not empty, as `authorization: Bearer <token>`.
+  RpcClient(const std::string& address, const std::string& token, absl::Duration timeout);
 
   // Calls `method` (e.g. "/mpower.v1.PartnerService/GetPartner") with
   // `request` and parses the reply into `response`. Every attempt has the
@@ -31,6 +32,7 @@ class RpcClient {
 
   std::shared_ptr<grpc::Channel> channel_;
   grpc::GenericStub stub_;
+  std::string token_;
   absl::Duration timeout_;
 };
 

@@ -1,5 +1,6 @@
 // mpowerd: the mpower gRPC server on an embedded SQLite database.
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -8,16 +9,22 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <map>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "server/core/audit.h"
+#include "server/core/credentials.h"
 #include "server/core/log.h"
 #include "server/demo/demo_data.h"
 #include "server/service/server.h"
+#include "server/core/status_macros.h"
 #include "server/storage/sqlite_store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -30,6 +37,17 @@ ABSL_FLAG(bool, demo_data, false,
           "Load the demo data drawn from the seeds (idempotent) before serving.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGINT/SIGTERM, how long calls in flight may take to finish.");
+ABSL_FLAG(bool, public_read, false,
+          "Let callers without credentials read partners, initiatives, commitments and public "
+          "alerts (never protected details).");
+ABSL_FLAG(std::string, client_config, "",
+          "Where the first start writes the local admin's CLI config (address and token). "
+          "Default: $MPOWER_CONFIG, else $XDG_CONFIG_HOME/mpower/config, else "
+          "~/.config/mpower/config. Never overwritten.");
+ABSL_FLAG(std::string, id, "", "credentials create: the credential id, e.g. ilo-geneva");
+ABSL_FLAG(std::string, principal, "", "credentials create: who holds it");
+ABSL_FLAG(std::string, role, "", "credentials create: admin, partner-editor or partner-viewer");
+ABSL_FLAG(std::string, partner, "", "credentials create: partners/{partner} for partner roles");
 ABSL_FLAG(bool, allow_insecure_non_loopback, false,
           "UNSAFE: serve plaintext on a non-loopback address. Alerts would cross the network "
           "unencrypted; use only behind a TLS-terminating proxy.");
@@ -48,6 +66,17 @@ std::string DefaultDataDir() {
   return absl::StrCat(home != nullptr ? home : ".", "/.local/share/mpower");
 }
 
+std::string DefaultClientConfig() {
+  if (const char* path = std::getenv("MPOWER_CONFIG"); path != nullptr && *path != '\0') {
+    return path;
+  }
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
+    return absl::StrCat(xdg, "/mpower/config");
+  }
+  const char* home = std::getenv("HOME");
+  return absl::StrCat(home != nullptr ? home : ".", "/.config/mpower/config");
+}
+
 // Creates `path` and its parents, owner-only (alerts are in there).
 bool MakeDirectories(const std::string& path) {
   for (size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
@@ -57,7 +86,92 @@ bool MakeDirectories(const std::string& path) {
   }
 }
 
-int Run() {
+// Writes `contents` to a new file at `path` readable only by its owner.
+// False if the file exists or cannot be written.
+bool WriteOwnerOnlyFile(const std::string& path, const std::string& contents) {
+  const size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0 && !MakeDirectories(path.substr(0, slash))) {
+    return false;
+  }
+  FILE* file = nullptr;
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd >= 0) file = fdopen(fd, "w");
+  if (file == nullptr) return false;
+  const bool written = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();
+  return std::fclose(file) == 0 && written;
+}
+
+// On a database without credentials, issues the first admin credential and
+// hands it to the local user as kind and minikube hand out a kubeconfig:
+// in the CLI's config file, owner-only, never overwriting one.
+absl::Status BootstrapLocalAdmin(Store* store, const std::string& address,
+                                 const std::string& data_dir) {
+  CredentialManager credentials(store);
+  absl::StatusOr<bool> any = credentials.Any();
+  if (!any.ok() || *any) return any.status();
+  v1::Credential admin;
+  admin.set_principal("local administrator");
+  admin.set_role(v1::ROLE_ADMIN);
+  admin.set_description("Issued by mpowerd on first start for the local user.");
+  MPOWER_ASSIGN_OR_RETURN(IssuedCredential issued,
+                          credentials.Create(Principal::System(), "local-admin", admin));
+  std::string config = absl::GetFlag(FLAGS_client_config);
+  if (config.empty()) config = DefaultClientConfig();
+  const std::string contents =
+      absl::StrCat("# Written by mpowerd on first start: the local admin's credential.\n",
+                   "address = ", address, "\ntoken = ", issued.token, "\n");
+  if (!WriteOwnerOnlyFile(config, contents)) {
+    config = absl::StrCat(data_dir, "/local-admin.config");
+    if (!WriteOwnerOnlyFile(config, contents)) {
+      return absl::UnavailableError(absl::StrCat("cannot write the admin credential to ", config));
+    }
+  }
+  Log(LogLevel::kInfo, "main",
+      absl::StrCat("issued the first admin credential, credentials/local-admin, and wrote it "
+                   "owner-only to ", config, "; mpower reads it from there (MPOWER_CONFIG)"));
+  return absl::OkStatus();
+}
+
+// `mpowerd credentials create`: issues a credential on the database
+// directly, for operators bootstrapping or recovering access.
+int CreateCredentialCommand(Store* store) {
+  static const std::map<std::string, v1::Role> kRoles = {
+      {"admin", v1::ROLE_ADMIN},
+      {"partner-editor", v1::ROLE_PARTNER_EDITOR},
+      {"partner-viewer", v1::ROLE_PARTNER_VIEWER}};
+  auto role = kRoles.find(absl::GetFlag(FLAGS_role));
+  if (role == kRoles.end()) {
+    std::fprintf(stderr, "mpowerd: --role must be admin, partner-editor or partner-viewer\n");
+    return 2;
+  }
+  v1::Credential credential;
+  credential.set_principal(absl::GetFlag(FLAGS_principal));
+  credential.set_role(role->second);
+  credential.set_partner(absl::GetFlag(FLAGS_partner));
+  credential.set_description("Issued with mpowerd credentials create.");
+  absl::StatusOr<IssuedCredential> issued = CredentialManager(store).Create(
+      Principal::System(), absl::GetFlag(FLAGS_id), credential);
+  if (!issued.ok()) {
+    std::fprintf(stderr, "mpowerd: %s\n", std::string(issued.status().message()).c_str());
+    return 1;
+  }
+  std::printf("%s\n", issued->token.c_str());
+  return 0;
+}
+
+// `mpowerd audit verify`: checks the audit trail's hash chain.
+int VerifyAuditCommand(Store* store) {
+  absl::Status status = VerifyAuditChain(*store);
+  if (!status.ok()) {
+    std::fprintf(stderr, "mpowerd: audit trail broken: %s\n",
+                 std::string(status.message()).c_str());
+    return 1;
+  }
+  std::printf("audit trail intact\n");
+  return 0;
+}
+
+int Run(const std::vector<std::string>& command) {
   // Block the stop signals in every thread; one thread below waits for them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -65,6 +179,8 @@ int Run() {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // Everything mpowerd creates (database, keys, configs) is owner-only.
+  umask(077);
   std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   if (data_dir.empty()) data_dir = DefaultDataDir();
   if (!MakeDirectories(data_dir)) {
@@ -79,6 +195,16 @@ int Run() {
                                                store.status().message()));
     return 1;
   }
+  if (command == std::vector<std::string>{"credentials", "create"}) {
+    return CreateCredentialCommand(store->get());
+  }
+  if (command == std::vector<std::string>{"audit", "verify"}) {
+    return VerifyAuditCommand(store->get());
+  }
+  if (!command.empty()) {
+    std::fprintf(stderr, "mpowerd: unknown command; run mpowerd --help\n");
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_demo_data)) {
     if (absl::Status status = LoadDemoData(store->get()); !status.ok()) {
       Log(LogLevel::kError, "main", absl::StrCat("loading demo data: ", status.message()));
@@ -89,6 +215,7 @@ int Run() {
   ServerOptions options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.allow_insecure_non_loopback = absl::GetFlag(FLAGS_allow_insecure_non_loopback);
+  options.public_read = absl::GetFlag(FLAGS_public_read);
   absl::StatusOr<std::unique_ptr<MpowerServer>> server =
       MpowerServer::Start(store->get(), options);
   if (!server.ok()) {
@@ -96,6 +223,13 @@ int Run() {
     return 1;
   }
   const std::string host = options.listen_address.substr(0, options.listen_address.rfind(':'));
+  if (absl::Status status = BootstrapLocalAdmin(
+          store->get(), absl::StrCat(host, ":", (*server)->port()), data_dir);
+      !status.ok()) {
+    Log(LogLevel::kError, "main", absl::StrCat("issuing the first admin credential: ",
+                                               status.message()));
+    return 1;
+  }
   // Tests and scripts read this line to learn the port.
   std::printf("mpowerd serving on %s:%d (database %s)\n", host.c_str(), (*server)->port(),
               database.c_str());
@@ -133,8 +267,10 @@ int main(int argc, char** argv) {
   HyphensToUnderscores(argc, argv);
   absl::SetProgramUsageMessage(
       "the mpower gRPC server.\n\n"
-      "  mpowerd [--listen=127.0.0.1:50051] [--data-dir=DIR] [--demo-data]\n\n"
+      "  mpowerd [--listen=127.0.0.1:50051] [--data-dir=DIR] [--demo-data] [--public-read]\n"
+      "  mpowerd credentials create --id=ID --principal=WHO --role=ROLE [--partner=partners/P]\n"
+      "  mpowerd audit verify\n\n"
       "Example: mpowerd --demo-data");
-  absl::ParseCommandLine(argc, argv);
-  return mpower::Run();
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  return mpower::Run(std::vector<std::string>(positional.begin() + 1, positional.end()));
 }

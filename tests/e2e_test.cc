@@ -25,9 +25,12 @@ using ::testing::Not;
 
 class EndToEndTest : public ::testing::Test {
  protected:
+  // Runs mpower against `address` as the local admin the server
+  // bootstrapped into dir_'s client config.
   CommandResult Cli(std::vector<std::string> args, const std::string& address) {
     args.insert(args.begin(), MPOWER_PATH);
-    return RunCommand(args, {{"MPOWER_ADDRESS", address}});
+    return RunCommand(args, {{"MPOWER_ADDRESS", address},
+                             {"MPOWER_CONFIG", dir_.path() + "/client.config"}});
   }
 
   testing::TempDir dir_;
@@ -50,12 +53,28 @@ TEST_F(EndToEndTest, TheReadmeTourWorksOnTheDemoData) {
   EXPECT_THAT(assessed.out, HasSubstr("\"units\": \"424600000\""));
   EXPECT_THAT(assessed.out, Not(HasSubstr("192000000")));
 
+  // The local admin is the secretariat and sees the protected details; a
+  // viewer for a partner that is neither filer nor recipient does not.
   CommandResult alert = Cli({"alerts", "get", "alerts/example-detention-west-kalimantan", "-o",
                              "json"},
                             server.address());
   EXPECT_EQ(alert.exit_code, 0) << alert.err;
-  EXPECT_THAT(alert.out, HasSubstr("\"protected_details_present\": true"));
-  EXPECT_THAT(alert.out, Not(HasSubstr("Fictional Person One")));
+  EXPECT_THAT(alert.out, HasSubstr("Fictional Person One"));
+  CommandResult issued = Cli({"credentials", "create", "dol-viewer", "--principal", "DOL desk",
+                              "--role", "partner_viewer", "--partner", "partners/us-dol", "-o",
+                              "json"},
+                             server.address());
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+  const size_t at = issued.out.find("\"token\": \"") + 10;
+  const std::string viewer_token = issued.out.substr(at, issued.out.find('"', at) - at);
+  CommandResult as_viewer = RunCommand(
+      {MPOWER_PATH, "alerts", "list", "-o", "json"},
+      {{"MPOWER_ADDRESS", server.address()}, {"MPOWER_TOKEN", viewer_token},
+       {"MPOWER_CONFIG", "/nonexistent"}});
+  EXPECT_EQ(as_viewer.exit_code, 0) << as_viewer.err;
+  EXPECT_THAT(as_viewer.out, HasSubstr("alerts/example-dismissals-honduras"));
+  EXPECT_THAT(as_viewer.out, Not(HasSubstr("west-kalimantan"))) << "restricted to the ILO";
+  EXPECT_THAT(as_viewer.out, Not(HasSubstr("Fictional Person")));
 
   CommandResult in_indonesia =
       Cli({"initiatives", "list", "--filter", "country_codes:\"ID\""}, server.address());
@@ -177,12 +196,13 @@ TEST_F(EndToEndTest, ReflectionListsEveryService) {
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   for (const char* service : {"mpower.v1.PartnerService", "mpower.v1.InitiativeService",
                               "mpower.v1.CommitmentService", "mpower.v1.AlertService",
-                              "mpower.v1.ResponseService", "grpc.health.v1.Health"}) {
+                              "mpower.v1.ResponseService", "mpower.v1.AdminService",
+                              "grpc.health.v1.Health"}) {
     EXPECT_THAT(listed.out, HasSubstr(service));
   }
   CommandResult described = RunCommand(
-      {GRPCURL_PATH, "-plaintext", "-d", R"({"name": "partners/us-gov"})", server.address(),
-       "mpower.v1.PartnerService/GetPartner"});
+      {GRPCURL_PATH, "-plaintext", "-H", "authorization: Bearer " + server.admin_token(), "-d",
+       R"({"name": "partners/us-gov"})", server.address(), "mpower.v1.PartnerService/GetPartner"});
   EXPECT_EQ(described.exit_code, 0) << described.err;
   EXPECT_THAT(described.out, HasSubstr("United States Government"));
 }
@@ -196,6 +216,7 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
     ServerProcess server(dir_.path(), {"--demo-data", "--shutdown-grace=5s"});
     ASSERT_GT(server.port(), 0) << server.log();
     auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+    const std::string token = server.admin_token();
     std::atomic<bool> stop = false;
     std::vector<std::thread> writers;
     for (int w = 0; w < 4; ++w) {
@@ -210,6 +231,7 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
           v1::CreateCommitmentResponse response;
           grpc::ClientContext context;
           context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+          context.AddMetadata("authorization", "Bearer " + token);
           if (stub->CreateCommitment(&context, request, &response).ok()) {
             std::lock_guard<std::mutex> lock(mutex);
             acknowledged.push_back(response.commitment().name());
@@ -226,6 +248,7 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
   ASSERT_GT(acknowledged.size(), 10u) << "the writers should have been acknowledged before the stop";
   ServerProcess restarted(dir_.path());
   ASSERT_GT(restarted.port(), 0) << restarted.log();
+  const std::string token = restarted.admin_token();
   auto stub = v1::CommitmentService::NewStub(
       grpc::CreateChannel(restarted.address(), grpc::InsecureChannelCredentials()));
   size_t found = 0;
@@ -234,6 +257,7 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
     request.set_name(name);
     v1::GetCommitmentResponse response;
     grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
     if (stub->GetCommitment(&context, request, &response).ok()) ++found;
     else ADD_FAILURE() << "lost acknowledged write " << name;
   }

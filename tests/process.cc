@@ -76,7 +76,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 
 ServerProcess::ServerProcess(const std::string& data_dir,
                              const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv = {MPOWERD_PATH, "--listen=127.0.0.1:0", "--data-dir=" + data_dir};
+  client_config_ = data_dir + "/client.config";
+  std::vector<std::string> argv = {MPOWERD_PATH, "--listen=127.0.0.1:0", "--data-dir=" + data_dir,
+                                   "--client-config=" + client_config_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   const std::string out = TempPath("server-out");
   log_path_ = TempPath("server-log");
@@ -104,6 +106,14 @@ ServerProcess::~ServerProcess() {
 }
 
 std::string ServerProcess::log() const { return ReadFile(log_path_); }
+
+std::string ServerProcess::admin_token() const {
+  const std::string config = ReadFile(client_config_);
+  const size_t at = config.find("token = ");
+  if (at == std::string::npos) return "";
+  const size_t start = at + std::string("token = ").size();
+  return config.substr(start, config.find('\n', start) - start);
+}
 
 int ServerProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;

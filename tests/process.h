@@ -37,6 +37,11 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   int port() const { return port_; }
+  // The CLI config the server wrote on its first start (address and the
+  // local admin's token); point MPOWER_CONFIG at it.
+  const std::string& client_config() const { return client_config_; }
+  // The local admin's token from that config.
+  std::string admin_token() const;
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // What the server wrote to stderr so far (its log).
   std::string log() const;
@@ -49,6 +54,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   std::string log_path_;
+  std::string client_config_;
 };
 
 }  // namespace mpower::testing

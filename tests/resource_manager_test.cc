@@ -39,6 +39,10 @@ google::protobuf::FieldMask Mask(std::initializer_list<const char*> paths) {
   return mask;
 }
 
+// The secretariat: allowed everything, so these tests see the methods'
+// semantics; access rules have their own tests.
+const Principal kAdmin = Principal::System();
+
 class ResourceManagerTest : public testing::StoreTest {
  protected:
   void SetUp() override {
@@ -49,7 +53,7 @@ class ResourceManagerTest : public testing::StoreTest {
   }
 
   Partner CreatePartner(const std::string& id, const Partner& partner) {
-    absl::StatusOr<Partner> created = partners_->Create("", id, partner, "", "");
+    absl::StatusOr<Partner> created = partners_->Create(kAdmin, "", id, partner, "", "");
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? *created : Partner();
   }
@@ -80,10 +84,10 @@ TEST_F(ResourceManagerTest, CreateSetsOutputFieldsAndIgnoresClientValues) {
   EXPECT_NE(created.etag(), "forged");
   EXPECT_GT(created.create_time().seconds(), 1);
   EXPECT_EQ(created.membership_status(), Partner::MEMBERSHIP_STATUS_ACTIVE);
-  absl::StatusOr<Partner> got = partners_->Get("partners/kspi");
+  absl::StatusOr<Partner> got = partners_->Get(kAdmin, "partners/kspi");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->DebugString(), created.DebugString());
-  EXPECT_THAT(partners_->Get("partners/someone-else"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(partners_->Get(kAdmin, "partners/someone-else"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ResourceManagerTest, EveryWriteGetsTheNextRevisionAndReadsDoNot) {
@@ -92,10 +96,10 @@ TEST_F(ResourceManagerTest, EveryWriteGetsTheNextRevisionAndReadsDoNot) {
   EXPECT_EQ(Revision(), start + 1);
   CreatePartner("b", Union());
   EXPECT_EQ(Revision(), start + 2);
-  ASSERT_TRUE(partners_->Get("partners/a").ok());
-  ASSERT_TRUE(partners_->List({}).ok());
+  ASSERT_TRUE(partners_->Get(kAdmin, "partners/a").ok());
+  ASSERT_TRUE(partners_->List(kAdmin, ListParams{}).ok());
   EXPECT_EQ(Revision(), start + 2);
-  EXPECT_THAT(partners_->Create("", "a", Union(), "", ""),
+  EXPECT_THAT(partners_->Create(kAdmin, "", "a", Union(), "", ""),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("partners/a already exists")));
   EXPECT_EQ(Revision(), start + 2) << "a failed write must not use a revision";
 }
@@ -104,7 +108,7 @@ TEST_F(ResourceManagerTest, InvalidCreateNamesEveryFieldAndWritesNothing) {
   Partner bad;
   bad.set_country_code("XX");
   bad.set_website_uri("javascript:alert(1)");
-  EXPECT_THAT(partners_->Create("", "Bad Id", bad, "", ""),
+  EXPECT_THAT(partners_->Create(kAdmin, "", "Bad Id", bad, "", ""),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        ::testing::AllOf(HasSubstr("partner_id:"), HasSubstr("partner.display_name:"),
                                         HasSubstr("partner.type:"),
@@ -116,10 +120,10 @@ TEST_F(ResourceManagerTest, InvalidCreateNamesEveryFieldAndWritesNothing) {
 TEST_F(ResourceManagerTest, ReferencesMustExist) {
   Partner agency = Union("US");
   agency.set_parent_partner("partners/nobody");
-  EXPECT_THAT(partners_->Create("", "agency", agency, "", ""),
+  EXPECT_THAT(partners_->Create(kAdmin, "", "agency", agency, "", ""),
               StatusIs(absl::StatusCode::kNotFound,
                        HasSubstr("partner.parent_partner: partners/nobody does not exist")));
-  EXPECT_THAT(commitments_->Create("partners/nobody", "", Funding(5), "", ""),
+  EXPECT_THAT(commitments_->Create(kAdmin, "partners/nobody", "", Funding(5), "", ""),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("parent: partners/nobody")));
 }
 
@@ -134,7 +138,7 @@ TEST_F(ResourceManagerTest, PagesSeeEveryItemOnceDespiteConcurrentInserts) {
   std::atomic<bool> stop = false;
   std::thread writer([&] {
     for (int i = 0; !stop && i < 500; ++i) {
-      partners_->Create("", "p" + std::to_string(1001 + i * 2), Union(), "", "").IgnoreError();
+      partners_->Create(kAdmin, "", "p" + std::to_string(1001 + i * 2), Union(), "", "").IgnoreError();
     }
   });
   std::multiset<std::string> seen;
@@ -142,7 +146,7 @@ TEST_F(ResourceManagerTest, PagesSeeEveryItemOnceDespiteConcurrentInserts) {
   int pages = 0;
   do {
     absl::StatusOr<Page<Partner>> page =
-        partners_->List({.page_size = 25, .page_token = token});
+        partners_->List(kAdmin, {.page_size = 25, .page_token = token});
     ASSERT_TRUE(page.ok()) << page.status();
     EXPECT_LE(page->items.size(), 25u);
     for (const Partner& partner : page->items) seen.insert(partner.name());
@@ -157,14 +161,14 @@ TEST_F(ResourceManagerTest, PagesSeeEveryItemOnceDespiteConcurrentInserts) {
 
 TEST_F(ResourceManagerTest, PageSizeIsCappedAndDefaulted) {
   for (int i = 0; i < 60; ++i) CreatePartner("p" + std::to_string(i), Union());
-  absl::StatusOr<Page<Partner>> page = partners_->List({});
+  absl::StatusOr<Page<Partner>> page = partners_->List(kAdmin, ListParams{});
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->items.size(), static_cast<size_t>(kDefaultPageSize));
-  page = partners_->List({.page_size = 100000});
+  page = partners_->List(kAdmin, {.page_size = 100000});
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->items.size(), 60u);
   EXPECT_TRUE(page->next_page_token.empty());
-  EXPECT_THAT(partners_->List({.page_size = -1}),
+  EXPECT_THAT(partners_->List(kAdmin, {.page_size = -1}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
 }
 
@@ -175,7 +179,7 @@ TEST_F(ResourceManagerTest, FilteredListsPageThroughMatchesOnly) {
   std::vector<std::string> names;
   std::string token;
   do {
-    absl::StatusOr<Page<Partner>> page = partners_->List(
+    absl::StatusOr<Page<Partner>> page = partners_->List(kAdmin, 
         {.page_size = 4, .page_token = token, .filter = R"(country_code = "HN")"});
     ASSERT_TRUE(page.ok()) << page.status();
     for (const Partner& partner : page->items) {
@@ -189,13 +193,13 @@ TEST_F(ResourceManagerTest, FilteredListsPageThroughMatchesOnly) {
 
 TEST_F(ResourceManagerTest, PageTokensBelongToTheirQuery) {
   for (int i = 0; i < 5; ++i) CreatePartner("p" + std::to_string(i), Union());
-  absl::StatusOr<Page<Partner>> page = partners_->List({.page_size = 2});
+  absl::StatusOr<Page<Partner>> page = partners_->List(kAdmin, {.page_size = 2});
   ASSERT_TRUE(page.ok());
   ASSERT_FALSE(page->next_page_token.empty());
-  EXPECT_THAT(partners_->List({.page_size = 2, .page_token = page->next_page_token,
+  EXPECT_THAT(partners_->List(kAdmin, {.page_size = 2, .page_token = page->next_page_token,
                                .filter = R"(country_code = "ID")"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("different query")));
-  EXPECT_THAT(partners_->List({.page_token = "garbage!"}),
+  EXPECT_THAT(partners_->List(kAdmin, {.page_token = "garbage!"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
 }
 
@@ -205,7 +209,7 @@ TEST_F(ResourceManagerTest, UpdateChangesOnlyMaskedFields) {
   patch.set_name("partners/kspi");
   patch.set_description("Confederation of Indonesian trade unions");
   patch.set_display_name("ignored: not in the mask");
-  absl::StatusOr<Partner> updated = partners_->Update(patch, Mask({"description"}));
+  absl::StatusOr<Partner> updated = partners_->Update(kAdmin, patch, Mask({"description"}));
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->description(), "Confederation of Indonesian trade unions");
   EXPECT_EQ(updated->display_name(), "A union");
@@ -217,7 +221,7 @@ TEST_F(ResourceManagerTest, UpdateMaskMayNameOnlyUpdatableFields) {
   CreatePartner("kspi", Union());
   Partner patch;
   patch.set_name("partners/kspi");
-  EXPECT_THAT(partners_->Update(patch, Mask({"description", "etag", "no_such_field"})),
+  EXPECT_THAT(partners_->Update(kAdmin, patch, Mask({"description", "etag", "no_such_field"})),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        ::testing::AllOf(HasSubstr("update_mask.paths[1]"),
                                         HasSubstr("update_mask.paths[2]"),
@@ -229,9 +233,9 @@ TEST_F(ResourceManagerTest, UpdateThatBreaksValidationChangesNothing) {
   Partner patch;
   patch.set_name("partners/kspi");
   patch.set_country_code("Indonesia");
-  EXPECT_THAT(partners_->Update(patch, Mask({"country_code"})),
+  EXPECT_THAT(partners_->Update(kAdmin, patch, Mask({"country_code"})),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partner.country_code")));
-  EXPECT_EQ(partners_->Get("partners/kspi")->etag(), created.etag());
+  EXPECT_EQ(partners_->Get(kAdmin, "partners/kspi")->etag(), created.etag());
 }
 
 TEST_F(ResourceManagerTest, StaleEtagIsAborted) {
@@ -240,13 +244,13 @@ TEST_F(ResourceManagerTest, StaleEtagIsAborted) {
   first.set_name("partners/kspi");
   first.set_etag(created.etag());
   first.set_description("first writer");
-  ASSERT_TRUE(partners_->Update(first, Mask({"description"})).ok());
+  ASSERT_TRUE(partners_->Update(kAdmin, first, Mask({"description"})).ok());
   Partner second = first;
   second.set_description("second writer, read before the first wrote");
-  EXPECT_THAT(partners_->Update(second, Mask({"description"})),
+  EXPECT_THAT(partners_->Update(kAdmin, second, Mask({"description"})),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("has changed")));
-  EXPECT_EQ(partners_->Get("partners/kspi")->description(), "first writer");
-  EXPECT_THAT(partners_->Delete("partners/kspi", created.etag()),
+  EXPECT_EQ(partners_->Get(kAdmin, "partners/kspi")->description(), "first writer");
+  EXPECT_THAT(partners_->Delete(kAdmin, "partners/kspi", created.etag()),
               StatusIs(absl::StatusCode::kAborted));
 }
 
@@ -254,7 +258,7 @@ TEST_F(ResourceManagerTest, UpdateWithoutChangeKeepsEtagAndRevision) {
   const Partner created = CreatePartner("kspi", Union());
   const int64_t revision = Revision();
   Partner same = created;
-  absl::StatusOr<Partner> updated = partners_->Update(same, Mask({}));
+  absl::StatusOr<Partner> updated = partners_->Update(kAdmin, same, Mask({}));
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->etag(), created.etag());
   EXPECT_EQ(Revision(), revision);
@@ -264,46 +268,46 @@ TEST_F(ResourceManagerTest, RetriedCreateWithRequestIdWritesOnce) {
   CreatePartner("ilo", Parse<Partner>(R"pb(display_name: "ILO" type: TYPE_MULTILATERAL)pb"));
   const Commitment commitment = Funding(5);
   absl::StatusOr<Commitment> first =
-      commitments_->Create("partners/ilo", "", commitment, "req-1", "fingerprint-a");
+      commitments_->Create(kAdmin, "partners/ilo", "", commitment, "req-1", "fingerprint-a");
   ASSERT_TRUE(first.ok()) << first.status();
   const int64_t revision = Revision();
   absl::StatusOr<Commitment> retry =
-      commitments_->Create("partners/ilo", "", commitment, "req-1", "fingerprint-a");
+      commitments_->Create(kAdmin, "partners/ilo", "", commitment, "req-1", "fingerprint-a");
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_EQ(retry->name(), first->name()) << "the server-chosen id must not be chosen twice";
   EXPECT_EQ(retry->etag(), first->etag());
   EXPECT_EQ(Revision(), revision);
-  EXPECT_EQ(commitments_->List({.parent = "partners/ilo"})->items.size(), 1u);
-  EXPECT_THAT(commitments_->Create("partners/ilo", "", Funding(6), "req-1", "fingerprint-b"),
+  EXPECT_EQ(commitments_->List(kAdmin, {.parent = "partners/ilo"})->items.size(), 1u);
+  EXPECT_THAT(commitments_->Create(kAdmin, "partners/ilo", "", Funding(6), "req-1", "fingerprint-b"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
 }
 
 TEST_F(ResourceManagerTest, SoftDeleteHidesKeepsAndUndeletes) {
   CreatePartner("ilo", Parse<Partner>(R"pb(display_name: "ILO" type: TYPE_MULTILATERAL)pb"));
   absl::StatusOr<Commitment> created =
-      commitments_->Create("partners/ilo", "rb", Funding(5), "", "");
+      commitments_->Create(kAdmin, "partners/ilo", "rb", Funding(5), "", "");
   ASSERT_TRUE(created.ok());
   absl::StatusOr<std::optional<Commitment>> deleted =
-      commitments_->Delete(created->name(), created->etag());
+      commitments_->Delete(kAdmin, created->name(), created->etag());
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   ASSERT_TRUE(deleted->has_value());
   EXPECT_TRUE((*deleted)->has_delete_time());
-  EXPECT_TRUE(commitments_->List({.parent = "partners/ilo"})->items.empty());
-  EXPECT_EQ(commitments_->List({.parent = "partners/ilo", .show_deleted = true})->items.size(), 1u);
-  EXPECT_TRUE(commitments_->Get(created->name())->has_delete_time());
-  EXPECT_THAT(commitments_->Delete(created->name(), ""),
+  EXPECT_TRUE(commitments_->List(kAdmin, {.parent = "partners/ilo"})->items.empty());
+  EXPECT_EQ(commitments_->List(kAdmin, {.parent = "partners/ilo", .show_deleted = true})->items.size(), 1u);
+  EXPECT_TRUE(commitments_->Get(kAdmin, created->name())->has_delete_time());
+  EXPECT_THAT(commitments_->Delete(kAdmin, created->name(), ""),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already deleted")));
   Commitment patch;
   patch.set_name(created->name());
   patch.set_title("changed while deleted");
-  EXPECT_THAT(commitments_->Update(patch, Mask({"title"})),
+  EXPECT_THAT(commitments_->Update(kAdmin, patch, Mask({"title"})),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("undelete it")));
 
-  absl::StatusOr<Commitment> restored = commitments_->Undelete(created->name(), "");
+  absl::StatusOr<Commitment> restored = commitments_->Undelete(kAdmin, created->name(), "");
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_FALSE(restored->has_delete_time());
-  EXPECT_EQ(commitments_->List({.parent = "partners/ilo"})->items.size(), 1u);
-  EXPECT_THAT(commitments_->Undelete(created->name(), ""),
+  EXPECT_EQ(commitments_->List(kAdmin, {.parent = "partners/ilo"})->items.size(), 1u);
+  EXPECT_THAT(commitments_->Undelete(kAdmin, created->name(), ""),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not deleted")));
 }
 
@@ -312,23 +316,23 @@ TEST_F(ResourceManagerTest, ReferencedPartnerCannotBeDeleted) {
   CreatePartner("us-gov", Union("US"));
   Commitment commitment = Funding(5);
   commitment.set_recipient_partner("partners/ilo");
-  ASSERT_TRUE(commitments_->Create("partners/us-gov", "rb", commitment, "", "").ok());
-  EXPECT_THAT(partners_->Delete("partners/ilo", ""),
+  ASSERT_TRUE(commitments_->Create(kAdmin, "partners/us-gov", "rb", commitment, "", "").ok());
+  EXPECT_THAT(partners_->Delete(kAdmin, "partners/ilo", ""),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("referred to")));
-  EXPECT_THAT(partners_->Delete("partners/us-gov", ""),
+  EXPECT_THAT(partners_->Delete(kAdmin, "partners/us-gov", ""),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   CreatePartner("unused", Union());
-  EXPECT_TRUE(partners_->Delete("partners/unused", "").ok());
-  EXPECT_THAT(partners_->Get("partners/unused"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(partners_->Delete(kAdmin, "partners/unused", "").ok());
+  EXPECT_THAT(partners_->Get(kAdmin, "partners/unused"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ResourceManagerTest, ExternalIdIsUniquePerPartner) {
   CreatePartner("us-gov", Union("US"));
   CreatePartner("uk-gov", Union("GB"));
-  ASSERT_TRUE(commitments_->Create("partners/us-gov", "", Funding(1, "X-1"), "", "").ok());
-  EXPECT_THAT(commitments_->Create("partners/us-gov", "", Funding(2, "X-1"), "", ""),
+  ASSERT_TRUE(commitments_->Create(kAdmin, "partners/us-gov", "", Funding(1, "X-1"), "", "").ok());
+  EXPECT_THAT(commitments_->Create(kAdmin, "partners/us-gov", "", Funding(2, "X-1"), "", ""),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("commitment.external_id")));
-  EXPECT_TRUE(commitments_->Create("partners/uk-gov", "", Funding(3, "X-1"), "", "").ok());
+  EXPECT_TRUE(commitments_->Create(kAdmin, "partners/uk-gov", "", Funding(3, "X-1"), "", "").ok());
 }
 
 TEST_F(ResourceManagerTest, FulfilledAmountFollowsProgress) {
@@ -345,7 +349,7 @@ TEST_F(ResourceManagerTest, FulfilledAmountFollowsProgress) {
   }
   commitment.mutable_fulfilled_amount()->set_units(1);  // output only: ignored
   absl::StatusOr<Commitment> created =
-      commitments_->Create("partners/us-gov", "mpower", commitment, "", "");
+      commitments_->Create(kAdmin, "partners/us-gov", "mpower", commitment, "", "");
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(created->fulfilled_amount().currency_code(), "USD");
   EXPECT_EQ(created->fulfilled_amount().units(), 72'500'000);
@@ -353,8 +357,8 @@ TEST_F(ResourceManagerTest, FulfilledAmountFollowsProgress) {
 
   Commitment patch;
   patch.set_name(created->name());
-  EXPECT_TRUE(commitments_->Update(patch, Mask({"progress"})).ok());
-  EXPECT_EQ(commitments_->Get(created->name())->fulfilled_amount().units(), 0);
+  EXPECT_TRUE(commitments_->Update(kAdmin, patch, Mask({"progress"})).ok());
+  EXPECT_EQ(commitments_->Get(kAdmin, created->name())->fulfilled_amount().units(), 0);
 }
 
 TEST_F(ResourceManagerTest, ProtectedDetailsAreStoredApartFromTheAlert) {
@@ -364,14 +368,14 @@ TEST_F(ResourceManagerTest, ProtectedDetailsAreStoredApartFromTheAlert) {
     severity: SEVERITY_SEVERE urgency: URGENCY_IMMEDIATE certainty: CERTAINTY_LIKELY
     country_code: "ID" headline: "Organiser threatened"
     protected_details { people { full_name: "Siti Example" } exact_location: "Jalan Contoh 1" })pb");
-  absl::StatusOr<Alert> created = alerts_->Create("", "", alert, "", "");
+  absl::StatusOr<Alert> created = alerts_->Create(kAdmin, "", "", alert, "", "");
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_TRUE(created->protected_details_present());
   absl::StatusOr<std::optional<StoredResource>> stored = store_->Get(created->name());
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->data.find("Siti Example"), std::string::npos);
   EXPECT_NE((*stored)->protected_data.find("Siti Example"), std::string::npos);
-  EXPECT_EQ(alerts_->Get(created->name())->protected_details().people(0).full_name(),
+  EXPECT_EQ(alerts_->Get(kAdmin, created->name())->protected_details().people(0).full_name(),
             "Siti Example");
 }
 

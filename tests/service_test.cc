@@ -12,6 +12,7 @@
 #include "mpower/v1/partner.grpc.pb.h"
 #include "mpower/v1/response.grpc.pb.h"
 #include "server/core/alert_rules.h"
+#include "server/core/credentials.h"
 #include "server/demo/demo_data.h"
 #include "server/service/server.h"
 #include "tests/test_support.h"
@@ -40,6 +41,7 @@ class ServiceTest : public testing::StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     ASSERT_TRUE(LoadDemoData(store_.get()).ok());
+    admin_token_ = IssueToken("admin", v1::ROLE_ADMIN, "");
     auto server = MpowerServer::Start(store_.get(), {.listen_address = "127.0.0.1:0"});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -53,13 +55,27 @@ class ServiceTest : public testing::StoreTest {
   }
   void TearDown() override { server_->Shutdown(absl::Seconds(1)); }
 
-  // A fresh context with a deadline, as every real client should use.
-  std::unique_ptr<grpc::ClientContext> Context() {
+  std::string IssueToken(const std::string& id, v1::Role role, const std::string& partner) {
+    v1::Credential credential;
+    credential.set_principal(id);
+    credential.set_role(role);
+    credential.set_partner(partner);
+    absl::StatusOr<IssuedCredential> issued =
+        CredentialManager(store_.get()).Create(Principal::System(), id, credential);
+    EXPECT_TRUE(issued.ok()) << issued.status();
+    return issued.ok() ? issued->token : "";
+  }
+
+  // A fresh context with a deadline, as every real client should use,
+  // carrying `token` (the admin's by default).
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "") {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context->AddMetadata("authorization", "Bearer " + (token.empty() ? admin_token_ : token));
     return context;
   }
 
+  std::string admin_token_;
   std::unique_ptr<MpowerServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<PartnerService::Stub> partners_;
@@ -195,58 +211,63 @@ TEST_F(ServiceTest, CommitmentMethods) {
   EXPECT_FALSE(undeleted.commitment().has_delete_time());
 }
 
-// The filer of the demo's restricted alert named people in its protected
-// details; an anonymous caller must never receive them, on any method.
-TEST_F(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToAnonymousCallers) {
+// The filer names people in a restricted alert's protected details; a
+// partner that is neither filer nor recipient must never receive them, on
+// any method, and never learns more from an error.
+TEST_F(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToOtherPartners) {
+  const std::string filer = IssueToken("union-editor", v1::ROLE_PARTNER_EDITOR, "partners/example-union");
+  const std::string other = IssueToken("dol-viewer", v1::ROLE_PARTNER_VIEWER, "partners/us-dol");
+  const std::string recipient = IssueToken("ilo-viewer", v1::ROLE_PARTNER_VIEWER, "partners/ilo");
   const std::string secret = "Wiranto Secretname";
   CreateAlertRequest create = Parse<CreateAlertRequest>(R"pb(
     alert { filing_partner: "partners/example-union" category: CATEGORY_THREAT_OF_VIOLENCE
       severity: SEVERITY_SEVERE urgency: URGENCY_IMMEDIATE certainty: CERTAINTY_LIKELY
-      country_code: "ID" headline: "Organiser threatened" scope: SCOPE_RESTRICTED
+      country_code: "ID" headline: "Organiser threatened" scope: SCOPE_PARTNERS
       recipient_partners: "partners/ilo" })pb");
   create.mutable_alert()->mutable_protected_details()->add_people()->set_full_name(secret);
   CreateAlertResponse created;
-  ASSERT_TRUE(alerts_->CreateAlert(Context().get(), create, &created).ok());
+  ASSERT_TRUE(alerts_->CreateAlert(Context(filer).get(), create, &created).ok());
+  EXPECT_EQ(created.alert().protected_details().people(0).full_name(), secret)
+      << "the filer sees what it filed";
   const std::string name = created.alert().name();
-  std::vector<std::string> seen = {created.DebugString()};
+  std::vector<std::string> seen;
 
   GetAlertResponse got;
-  ASSERT_TRUE(alerts_->GetAlert(Context().get(), Parse<GetAlertRequest>("name: \"" + name + "\""), &got).ok());
+  ASSERT_TRUE(alerts_->GetAlert(Context(other).get(), Parse<GetAlertRequest>("name: \"" + name + "\""), &got).ok());
   EXPECT_TRUE(got.alert().protected_details_present());
   EXPECT_FALSE(got.alert().has_protected_details());
   seen.push_back(got.DebugString());
 
   ListAlertsResponse list;
-  ASSERT_TRUE(alerts_->ListAlerts(Context().get(), Parse<ListAlertsRequest>(R"pb(filter: "country_code = \"ID\"")pb"), &list).ok());
-  EXPECT_EQ(list.alerts_size(), 2);
+  ASSERT_TRUE(alerts_->ListAlerts(Context(other).get(), Parse<ListAlertsRequest>(R"pb(filter: "country_code = \"ID\"")pb"), &list).ok());
+  EXPECT_EQ(list.alerts_size(), 1) << "the demo's restricted alert is not for partners/us-dol";
   seen.push_back(list.DebugString());
 
   UpdateAlertRequest update = Parse<UpdateAlertRequest>(R"pb(alert { status: STATUS_VERIFIED } update_mask { paths: "status" })pb");
   update.mutable_alert()->set_name(name);
   UpdateAlertResponse updated;
-  ASSERT_TRUE(alerts_->UpdateAlert(Context().get(), update, &updated).ok());
-  EXPECT_EQ(updated.alert().status(), Alert::STATUS_VERIFIED);
-  seen.push_back(updated.DebugString());
+  grpc::Status denied = alerts_->UpdateAlert(Context(other).get(), update, &updated);
+  EXPECT_THAT(denied, GrpcIs(grpc::StatusCode::PERMISSION_DENIED, "filed by partners/example-union"));
+  seen.push_back(denied.error_message());
+  ASSERT_TRUE(alerts_->UpdateAlert(Context(filer).get(), update, &updated).ok());
 
   // A validation error about the protected part names the field, not the value.
   UpdateAlertRequest bad = update;
   bad.mutable_alert()->mutable_protected_details()->add_people()->set_full_name(secret + std::string(300, '!'));
   bad.mutable_update_mask()->add_paths("protected_details");
-  grpc::Status status = alerts_->UpdateAlert(Context().get(), bad, &updated);
+  grpc::Status status = alerts_->UpdateAlert(Context(filer).get(), bad, &updated);
   EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "alert.protected_details.people[0].full_name"));
   seen.push_back(status.error_message());
 
   DeleteAlertResponse deleted;
-  ASSERT_TRUE(alerts_->DeleteAlert(Context().get(), Parse<DeleteAlertRequest>("name: \"" + name + "\""), &deleted).ok());
-  seen.push_back(deleted.DebugString());
-  UndeleteAlertResponse undeleted;
-  ASSERT_TRUE(alerts_->UndeleteAlert(Context().get(), Parse<UndeleteAlertRequest>("name: \"" + name + "\""), &undeleted).ok());
-  seen.push_back(undeleted.DebugString());
+  denied = alerts_->DeleteAlert(Context(other).get(), Parse<DeleteAlertRequest>("name: \"" + name + "\""), &deleted);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  seen.push_back(denied.error_message());
 
   for (const std::string& text : seen) EXPECT_THAT(text, ::testing::Not(HasSubstr("Secretname")));
-  // The details are kept, only withheld.
-  ResourceManager<Alert> core(store_.get());
-  EXPECT_EQ(core.Get(name)->protected_details().people(0).full_name(), secret);
+  // The recipient the filer chose does receive them.
+  ASSERT_TRUE(alerts_->GetAlert(Context(recipient).get(), Parse<GetAlertRequest>("name: \"" + name + "\""), &got).ok());
+  EXPECT_EQ(got.alert().protected_details().people(0).full_name(), secret);
 }
 
 TEST_F(ServiceTest, ResponseMethods) {

@@ -2,23 +2,79 @@
 
 #include <algorithm>
 
-namespace mpower {
+#include "absl/strings/str_cat.h"
 
-bool MaySeeProtectedDetails(const Principal& reader, const v1::Alert& alert) {
+namespace mpower {
+namespace {
+
+using Role = Principal::Role;
+
+bool ActsForPartner(const Principal& principal) {
+  return principal.role == Role::kPartnerViewer || principal.role == Role::kPartnerEditor;
+}
+
+bool IsRecipient(const Principal& principal, const v1::Alert& alert) {
+  return std::find(alert.recipient_partners().begin(), alert.recipient_partners().end(),
+                   principal.partner) != alert.recipient_partners().end();
+}
+
+bool IsFilerOrRecipient(const Principal& principal, const v1::Alert& alert) {
+  return ActsForPartner(principal) && !principal.partner.empty() &&
+         (principal.partner == alert.filing_partner() || IsRecipient(principal, alert));
+}
+
+absl::Status Unauthenticated() {
+  return absl::UnauthenticatedError(
+      "this call needs credentials: send `authorization: Bearer <token>` (mpower --token, "
+      "MPOWER_TOKEN or the config file); the secretariat issues tokens");
+}
+
+}  // namespace
+
+bool IsAdmin(const Principal& principal) { return principal.role == Role::kAdmin; }
+
+absl::Status RequireReader(const Principal& principal) {
+  if (principal.role == Role::kAnonymous) return Unauthenticated();
+  return absl::OkStatus();
+}
+
+absl::Status RequireEditorOf(const Principal& principal, absl::string_view partner,
+                             absl::string_view what) {
+  if (principal.role == Role::kAnonymous || principal.role == Role::kPublicReader) {
+    return Unauthenticated();
+  }
+  if (IsAdmin(principal)) return absl::OkStatus();
+  if (principal.role == Role::kPartnerEditor && principal.partner == partner) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      what, " may be changed only by ", partner.empty() ? "the secretariat" : partner,
+      partner.empty() ? "" : "'s editors or the secretariat", "; you act as ",
+      principal.partner.empty() ? principal.id : principal.partner,
+      principal.role == Role::kPartnerViewer ? " with read-only access" : ""));
+}
+
+absl::Status RequireAdmin(const Principal& principal, absl::string_view what) {
+  return RequireEditorOf(principal, "", what);
+}
+
+bool CanReadAlert(const Principal& reader, const v1::Alert& alert) {
   switch (reader.role) {
-    case Principal::Role::kAdmin:
+    case Role::kAdmin:
       return true;
-    case Principal::Role::kPartnerViewer:
-    case Principal::Role::kPartnerEditor:
-      return !reader.partner.empty() &&
-             (reader.partner == alert.filing_partner() ||
-              std::find(alert.recipient_partners().begin(), alert.recipient_partners().end(),
-                        reader.partner) != alert.recipient_partners().end());
-    case Principal::Role::kAnonymous:
-    case Principal::Role::kPublicReader:
+    case Role::kPartnerViewer:
+    case Role::kPartnerEditor:
+      return alert.scope() != v1::Alert::SCOPE_RESTRICTED || IsFilerOrRecipient(reader, alert);
+    case Role::kPublicReader:
+      return alert.scope() == v1::Alert::SCOPE_PUBLIC;
+    case Role::kAnonymous:
       return false;
   }
   return false;
+}
+
+bool MaySeeProtectedDetails(const Principal& reader, const v1::Alert& alert) {
+  return IsAdmin(reader) || IsFilerOrRecipient(reader, alert);
 }
 
 void RedactForReader(const Principal& reader, v1::Alert& alert) {

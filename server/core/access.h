@@ -1,31 +1,58 @@
 #ifndef MPOWER_SERVER_CORE_ACCESS_H_
 #define MPOWER_SERVER_CORE_ACCESS_H_
 
-// Who is calling, and what of an alert they may see. Every read path (Get,
-// List, Create/Update/Delete responses) passes alerts through
-// RedactForReader before they leave the server.
+// Who is calling, and what they may do. These rules are the security model
+// of ../shared/PRODUCT.md: the secretariat (admin) does everything; a
+// partner edits only its own profile and commitments and files alerts and
+// responses only in its own name; alerts are read according to their scope;
+// protected alert details reach only the filer, the recipients it names and
+// admins.
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "mpower/v1/alert.pb.h"
 
 namespace mpower {
 
-// The caller of an RPC. Credentials and roles beyond this foundation come
-// with the security work (issue 3); until then every caller is anonymous.
+// The caller of an RPC, as authenticated.
 struct Principal {
   enum class Role {
-    kAnonymous,      // no credentials
-    kPublicReader,   // public read, when the operator enables it
+    kAnonymous,      // no credentials, and public read is off
+    kPublicReader,   // no credentials, and the operator enabled public read
     kPartnerViewer,  // reads on behalf of `partner`
     kPartnerEditor,  // reads and writes on behalf of `partner`
     kAdmin,          // the partnership's secretariat
   };
   Role role = Role::kAnonymous;
-  std::string partner;  // "partners/{partner}" for partner roles; "" otherwise
+  std::string id = "anonymous";  // who, for the audit trail
+  std::string partner;           // "partners/{partner}" for partner roles
 
   static Principal Anonymous() { return Principal{}; }
+  static Principal PublicReader() { return Principal{Role::kPublicReader, "public", ""}; }
+  // mpowerd itself, e.g. when it loads the demo data.
+  static Principal System() { return Principal{Role::kAdmin, "system", ""}; }
 };
+
+bool IsAdmin(const Principal& principal);
+
+// OK for any reader (including the public reader); UNAUTHENTICATED for an
+// anonymous caller.
+absl::Status RequireReader(const Principal& principal);
+
+// OK for admins and editors of `partner`; UNAUTHENTICATED for callers
+// without credentials; PERMISSION_DENIED naming `what` otherwise.
+absl::Status RequireEditorOf(const Principal& principal, absl::string_view partner,
+                             absl::string_view what);
+
+// OK for admins; UNAUTHENTICATED or PERMISSION_DENIED otherwise.
+absl::Status RequireAdmin(const Principal& principal, absl::string_view what);
+
+// Whether `reader` may see `alert` at all: by its scope (public: any
+// reader; partners: any partner role; restricted: the filer and the named
+// recipients), and always for admins.
+bool CanReadAlert(const Principal& reader, const v1::Alert& alert);
 
 // True if `reader` may receive `alert`'s protected details: the filing
 // partner, a recipient partner the filer named, or an admin. Nobody else,

@@ -155,4 +155,28 @@ absl::Status ResourceTraits<Alert>::RestoreProtected(Alert& alert, const std::st
   return absl::OkStatus();
 }
 
+absl::Status ResourceTraits<Alert>::CheckCreate(const Principal& caller, absl::string_view,
+                                                const Alert& alert, Store&) {
+  return RequireEditorOf(caller, alert.filing_partner(),
+                         absl::StrCat("alerts in the name of ", alert.filing_partner()));
+}
+
+absl::Status ResourceTraits<Alert>::CheckWrite(const Principal& caller, const Alert& existing,
+                                               WriteKind) {
+  // Only the filer (or the secretariat) changes an alert: recipients can
+  // neither widen nor join its circle.
+  return RequireEditorOf(caller, existing.filing_partner(),
+                         absl::StrCat("alerts filed by ", existing.filing_partner()));
+}
+
+absl::StatusOr<bool> ResourceTraits<Alert>::CanRead(const Principal& caller, const Alert& alert,
+                                                    Store&) {
+  return CanReadAlert(caller, alert);
+}
+
+bool ResourceTraits<Alert>::Redact(const Principal& caller, Alert& alert) {
+  RedactForReader(caller, alert);
+  return alert.has_protected_details();
+}
+
 }  // namespace mpower

@@ -21,6 +21,14 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   static void ApplyDefaults(v1::Alert& alert);
   static void Validate(const v1::Alert& alert, FieldViolations& violations);
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Alert& alert);
+  static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
+                                  const v1::Alert& resource, Store& store);
+  static absl::Status CheckWrite(const Principal& caller, const v1::Alert& existing, WriteKind kind);
+  static constexpr bool kReadsRestricted = true;
+  static absl::StatusOr<bool> CanRead(const Principal& caller, const v1::Alert& alert, Store&);
+  // Withholds protected details from readers not entitled to them; true if
+  // the caller receives some.
+  static bool Redact(const Principal& caller, v1::Alert& alert);
   static std::vector<std::string> References(const v1::Alert& alert);
   // Moves protected_details out of `alert` into their own serialized blob,
   // which storage keeps apart (and, later, encrypted), and records whether

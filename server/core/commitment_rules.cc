@@ -121,4 +121,17 @@ absl::Status ResourceTraits<Commitment>::Derive(Commitment& commitment) {
   return absl::OkStatus();
 }
 
+absl::Status ResourceTraits<Commitment>::CheckCreate(const Principal& caller,
+                                                     absl::string_view parent, const Commitment&,
+                                                     Store&) {
+  return RequireEditorOf(caller, parent, absl::StrCat(parent, "'s commitments"));
+}
+
+absl::Status ResourceTraits<Commitment>::CheckWrite(const Principal& caller,
+                                                    const Commitment& existing, WriteKind) {
+  absl::StatusOr<ParsedName> name = ParseName(existing.name(), kCommitmentName, "name");
+  if (!name.ok()) return name.status();
+  return RequireEditorOf(caller, name->parent, absl::StrCat(name->parent, "'s commitments"));
+}
+
 }  // namespace mpower

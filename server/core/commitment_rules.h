@@ -19,6 +19,9 @@ struct ResourceTraits<v1::Commitment> : ResourceTraitsDefaults {
   static void ApplyDefaults(v1::Commitment& commitment);
   static void Validate(const v1::Commitment& commitment, FieldViolations& violations);
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Commitment& commitment);
+  static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
+                                  const v1::Commitment& resource, Store& store);
+  static absl::Status CheckWrite(const Principal& caller, const v1::Commitment& existing, WriteKind kind);
   static std::vector<std::string> References(const v1::Commitment& commitment);
   static std::string ExternalId(const v1::Commitment& commitment) {
     return commitment.external_id();

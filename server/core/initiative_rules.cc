@@ -95,4 +95,14 @@ std::vector<std::string> ResourceTraits<Initiative>::References(const Initiative
   return references;
 }
 
+absl::Status ResourceTraits<Initiative>::CheckCreate(const Principal& caller, absl::string_view,
+                                                     const Initiative&, Store&) {
+  return RequireAdmin(caller, "initiatives");
+}
+
+absl::Status ResourceTraits<Initiative>::CheckWrite(const Principal& caller, const Initiative&,
+                                                    WriteKind) {
+  return RequireAdmin(caller, "initiatives");
+}
+
 }  // namespace mpower

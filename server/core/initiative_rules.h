@@ -19,6 +19,9 @@ struct ResourceTraits<v1::Initiative> : ResourceTraitsDefaults {
   static void ApplyDefaults(v1::Initiative&) {}
   static void Validate(const v1::Initiative& initiative, FieldViolations& violations);
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Initiative& initiative);
+  static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
+                                  const v1::Initiative& resource, Store& store);
+  static absl::Status CheckWrite(const Principal& caller, const v1::Initiative& existing, WriteKind kind);
   static std::vector<std::string> References(const v1::Initiative& initiative);
 };
 

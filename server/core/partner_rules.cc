@@ -1,6 +1,8 @@
 #include "server/core/partner_rules.h"
 
+#include "absl/strings/str_cat.h"
 #include "server/core/reference_checks.h"
+#include "server/core/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -62,6 +64,19 @@ absl::Status ResourceTraits<Partner>::CheckReferences(WriteTransaction& txn,
 std::vector<std::string> ResourceTraits<Partner>::References(const Partner& partner) {
   if (partner.parent_partner().empty()) return {};
   return {partner.parent_partner()};
+}
+
+absl::Status ResourceTraits<Partner>::CheckCreate(const Principal& caller, absl::string_view,
+                                                  const Partner&, Store&) {
+  return RequireAdmin(caller, "the list of partners");
+}
+
+absl::Status ResourceTraits<Partner>::CheckWrite(const Principal& caller, const Partner& existing,
+                                                 WriteKind kind) {
+  if (kind == WriteKind::kUpdate) {
+    return RequireEditorOf(caller, existing.name(), existing.name() + "'s profile");
+  }
+  return RequireAdmin(caller, "the list of partners");
 }
 
 }  // namespace mpower

@@ -24,6 +24,8 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "server/core/access.h"
+#include "server/core/audit.h"
 #include "server/core/field_violations.h"
 #include "server/core/filter.h"
 #include "server/core/names.h"
@@ -52,8 +54,17 @@ namespace mpower {
 //   static absl::Status Derive(T&);            // compute output-only fields
 //   static std::string TakeProtected(T&);      // serialize, clear, "" if none
 //   static absl::Status RestoreProtected(T&, const std::string&);
+// and the access rules (see access.h):
+//   static constexpr bool kReadsRestricted;    // some readers may not see some
+//   static absl::Status CheckCreate(const Principal&, parent, const T&, Store&);
+//   static absl::Status CheckWrite(const Principal&, const T& existing, WriteKind);
+//   static absl::StatusOr<bool> CanRead(const Principal&, const T&, Store&);
+//   static bool Redact(const Principal&, T&);  // true if protected details stay
 template <typename T>
 struct ResourceTraits;
+
+// What a write does to an existing resource, for access rules.
+enum class WriteKind { kUpdate, kDelete, kUndelete };
 
 // A page of a List call.
 template <typename T>
@@ -75,9 +86,11 @@ inline constexpr int32_t kDefaultPageSize = 50;
 inline constexpr int32_t kMaxPageSize = 1000;
 inline constexpr size_t kMaxRequestIdLength = 64;
 
-// The standard methods for resources of type T over a Store. Thread-safe
-// when the Store is. Returns full resources, protected parts included:
-// redacting them for a reader is the caller's job (see access.h).
+// The standard methods for resources of type T over a Store, on behalf of
+// a caller: each method checks the caller's access, returns resources
+// redacted for the caller, and records every write, and every read of
+// protected details, in the audit trail within the same transaction as the
+// write. Thread-safe when the Store is.
 template <typename T>
 class ResourceManager {
  public:
@@ -86,17 +99,22 @@ class ResourceManager {
   // REQUIRES: `store` outlives this object.
   explicit ResourceManager(Store* store) : store_(store) {}
 
-  absl::StatusOr<T> Get(absl::string_view name) const {
+  absl::StatusOr<T> Get(const Principal& caller, absl::string_view name) const {
+    MPOWER_RETURN_IF_ERROR(RequireReader(caller));
     MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
     MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> stored, store_->Get(name));
     if (!stored.has_value() || stored->collection != Traits::kName.collection) {
-      return NotFound(name);
+      return NotVisible(caller, name);
     }
-    return Decode(*stored);
+    MPOWER_ASSIGN_OR_RETURN(T resource, Decode(*stored));
+    MPOWER_ASSIGN_OR_RETURN(bool readable, Traits::CanRead(caller, resource, *store_));
+    if (!readable) return NotVisible(caller, name);
+    MPOWER_RETURN_IF_ERROR(Deliver(caller, {&resource}));
+    return resource;
   }
 
-  absl::StatusOr<Page<T>> List(const ListParams& params) const {
-    FieldViolations violations;
+  absl::StatusOr<Page<T>> List(const Principal& caller, const ListParams& params) const {
+    MPOWER_RETURN_IF_ERROR(RequireReader(caller));
     std::string parent;
     if (!Traits::kName.parent_collection.empty()) {
       absl::StatusOr<std::string> parsed =
@@ -127,14 +145,15 @@ class ResourceManager {
     }
     // One more than a page, to know whether another page follows.
     list.limit = static_cast<size_t>(page_size) + 1;
-    if (!filter.matches_everything()) {
-      // Filters see the stored resource without its protected part, so no
-      // filter can ever test protected details.
-      list.predicate = [&filter](const StoredResource& stored) {
-        T resource;
-        return resource.ParseFromString(stored.data) && filter.Matches(resource);
-      };
-    }
+    // Pages hold only what the caller may read. Filters see the stored
+    // resource without its protected part, so no filter can ever test
+    // protected details.
+    list.predicate = [&](const StoredResource& stored) {
+      T resource;
+      if (!resource.ParseFromString(stored.data) || !filter.Matches(resource)) return false;
+      absl::StatusOr<bool> readable = Traits::CanRead(caller, resource, *store_);
+      return readable.ok() && *readable;
+    };
     MPOWER_ASSIGN_OR_RETURN(ListResult result, store_->List(list));
     Page<T> page;
     std::string resume_after = result.resume_after;
@@ -146,6 +165,9 @@ class ResourceManager {
       MPOWER_ASSIGN_OR_RETURN(T resource, Decode(stored));
       page.items.push_back(std::move(resource));
     }
+    std::vector<T*> items;
+    for (T& item : page.items) items.push_back(&item);
+    MPOWER_RETURN_IF_ERROR(Deliver(caller, items));
     if (!resume_after.empty()) page.next_page_token = EncodePageToken(query, resume_after);
     return page;
   }
@@ -153,8 +175,8 @@ class ResourceManager {
   // Creates `input` under `parent` ("" for top level) with id `id`.
   // `request_fingerprint` identifies the request's content for request_id
   // retries.
-  absl::StatusOr<T> Create(absl::string_view parent, absl::string_view id, const T& input,
-                           absl::string_view request_id,
+  absl::StatusOr<T> Create(const Principal& caller, absl::string_view parent,
+                           absl::string_view id, const T& input, absl::string_view request_id,
                            absl::string_view request_fingerprint) {
     FieldViolations violations;
     const std::string id_field = absl::StrCat(Traits::kName.singular, "_id");
@@ -178,10 +200,14 @@ class ResourceManager {
     Traits::ApplyDefaults(resource);
     Traits::Validate(resource, violations);
     MPOWER_RETURN_IF_ERROR(violations.ToStatus());
+    MPOWER_RETURN_IF_ERROR(Traits::CheckCreate(caller, parent, resource, *store_));
 
     const std::string name = MakeName(parent, Traits::kName, resource_id);
+    // A request id is the caller's own: two callers may pick the same one.
     const std::string request_key =
-        request_id.empty() ? "" : absl::StrCat(Traits::kName.collection, ":", request_id);
+        request_id.empty()
+            ? ""
+            : absl::StrCat(Traits::kName.collection, ":", caller.id, ":", request_id);
     std::optional<StoredResource> result;
     MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
       if (!request_key.empty()) {
@@ -226,22 +252,27 @@ class ResourceManager {
         MPOWER_RETURN_IF_ERROR(
             txn.SaveRequest(request_key, RequestRecord{std::string(request_fingerprint), name}));
       }
+      MPOWER_RETURN_IF_ERROR(AppendAudit(txn, MakeAuditRecord(caller, Method("Create"), name,
+                                                              request_id)));
       result = std::move(stored);
       return absl::OkStatus();
     }).status());
-    return Decode(*result);
+    return Delivered(caller, *result);
   }
 
   // Changes the fields of `patch` named in `mask` (all mutable fields when
   // the mask is empty or "*"). Writes nothing, and keeps the etag, when the
   // result equals the stored resource.
-  absl::StatusOr<T> Update(const T& patch, const google::protobuf::FieldMask& mask) {
+  absl::StatusOr<T> Update(const Principal& caller, const T& patch,
+                           const google::protobuf::FieldMask& mask) {
     const std::string field(Traits::kField);
     MPOWER_RETURN_IF_ERROR(ParseName(patch.name(), Traits::kName, field + ".name").status());
     MPOWER_ASSIGN_OR_RETURN(google::protobuf::FieldMask paths, CheckUpdateMask(mask));
     std::optional<StoredResource> result;
     MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
-      MPOWER_ASSIGN_OR_RETURN(StoredResource stored, GetForWrite(txn, patch.name(), patch.etag()));
+      MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
+                              GetForWrite(caller, txn, patch.name(), patch.etag(),
+                                          WriteKind::kUpdate));
       if (stored.deleted) {
         return absl::FailedPreconditionError(
             absl::StrCat(patch.name(), " is deleted; undelete it before updating"));
@@ -266,19 +297,25 @@ class ResourceManager {
       MPOWER_ASSIGN_OR_RETURN(StoredResource next,
                               Encode(updated, stored.parent, stored.create_revision, txn));
       MPOWER_RETURN_IF_ERROR(txn.Put(next));
+      MPOWER_RETURN_IF_ERROR(
+          AppendAudit(txn, MakeAuditRecord(caller, Method("Update"), patch.name(), "")));
       result = std::move(next);
       return absl::OkStatus();
     }).status());
-    return Decode(*result);
+    return Delivered(caller, *result);
   }
 
   // Soft-deletes (returning the deleted resource) or, for resources that
   // are not soft-deleted, removes for good (returning nullopt).
-  absl::StatusOr<std::optional<T>> Delete(absl::string_view name, absl::string_view etag) {
+  absl::StatusOr<std::optional<T>> Delete(const Principal& caller, absl::string_view name,
+                                          absl::string_view etag) {
     MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
     std::optional<StoredResource> result;
     MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
-      MPOWER_ASSIGN_OR_RETURN(StoredResource stored, GetForWrite(txn, name, etag));
+      MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
+                              GetForWrite(caller, txn, name, etag, WriteKind::kDelete));
+      MPOWER_RETURN_IF_ERROR(
+          AppendAudit(txn, MakeAuditRecord(caller, Method("Delete"), name, "")));
       if constexpr (Traits::kSoftDelete) {
         if (stored.deleted) {
           return absl::FailedPreconditionError(absl::StrCat(name, " is already deleted"));
@@ -294,22 +331,26 @@ class ResourceManager {
       }
     }).status());
     if (!result.has_value()) return std::nullopt;
-    return Decode(*result);
+    return Delivered(caller, *result);
   }
 
   // Restores a soft-deleted resource.
-  absl::StatusOr<T> Undelete(absl::string_view name, absl::string_view etag) {
+  absl::StatusOr<T> Undelete(const Principal& caller, absl::string_view name,
+                             absl::string_view etag) {
     static_assert(Traits::kSoftDelete, "only soft-deleted resources can be undeleted");
     MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
     std::optional<StoredResource> result;
     MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
-      MPOWER_ASSIGN_OR_RETURN(StoredResource stored, GetForWrite(txn, name, etag));
+      MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
+                              GetForWrite(caller, txn, name, etag, WriteKind::kUndelete));
       if (!stored.deleted) {
         return absl::FailedPreconditionError(absl::StrCat(name, " is not deleted"));
       }
+      MPOWER_RETURN_IF_ERROR(
+          AppendAudit(txn, MakeAuditRecord(caller, Method("Undelete"), name, "")));
       return SetDeleted(txn, stored, false, result);
     }).status());
-    return Decode(*result);
+    return Delivered(caller, *result);
   }
 
   // The etag of a resource last changed at `revision`.
@@ -318,6 +359,43 @@ class ResourceManager {
  private:
   static absl::Status NotFound(absl::string_view name) {
     return absl::NotFoundError(absl::StrCat(Traits::kName.singular, " ", name, " not found"));
+  }
+
+  // For a resource the caller cannot see, or that does not exist: where
+  // some readers may not see some resources, the two must look the same,
+  // or the answer would tell who is at risk where.
+  static absl::Status NotVisible(const Principal& caller, absl::string_view name) {
+    if (!Traits::kReadsRestricted || IsAdmin(caller)) return NotFound(name);
+    return absl::PermissionDeniedError(absl::StrCat(
+        "you may not read ", name, ", or it does not exist"));
+  }
+
+  // The audit trail's method name, e.g. "CreateAlert".
+  static std::string Method(absl::string_view verb) {
+    return absl::StrCat(verb, T::descriptor()->name());
+  }
+
+  // Redacts `items` for the caller, recording in the audit trail each one
+  // whose protected details the caller receives.
+  absl::Status Deliver(const Principal& caller, const std::vector<T*>& items) const {
+    std::vector<std::string> disclosed;
+    for (T* item : items) {
+      if (Traits::Redact(caller, *item)) disclosed.push_back(item->name());
+    }
+    if (disclosed.empty()) return absl::OkStatus();
+    return store_->Write([&](WriteTransaction& txn) -> absl::Status {
+      for (const std::string& name : disclosed) {
+        MPOWER_RETURN_IF_ERROR(
+            AppendAudit(txn, MakeAuditRecord(caller, kReadProtectedDetails, name, "")));
+      }
+      return absl::OkStatus();
+    }).status();
+  }
+
+  absl::StatusOr<T> Delivered(const Principal& caller, const StoredResource& stored) const {
+    MPOWER_ASSIGN_OR_RETURN(T resource, Decode(stored));
+    MPOWER_RETURN_IF_ERROR(Deliver(caller, {&resource}));
+    return resource;
   }
 
   static google::protobuf::Timestamp Now() {
@@ -364,12 +442,23 @@ class ResourceManager {
     return paths;
   }
 
-  static absl::StatusOr<StoredResource> GetForWrite(WriteTransaction& txn, absl::string_view name,
-                                                    absl::string_view etag) {
+  // The resource to change, once the caller may change it. Ownership
+  // fields never change, so the check holds for the whole transaction.
+  absl::StatusOr<StoredResource> GetForWrite(const Principal& caller, WriteTransaction& txn,
+                                             absl::string_view name, absl::string_view etag,
+                                             WriteKind kind) const {
     MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> stored, txn.Get(name));
     if (!stored.has_value() || stored->collection != Traits::kName.collection) {
-      return NotFound(name);
+      MPOWER_RETURN_IF_ERROR(RequireReader(caller));
+      return NotVisible(caller, name);
     }
+    MPOWER_ASSIGN_OR_RETURN(T existing, Decode(*stored));
+    MPOWER_ASSIGN_OR_RETURN(bool readable, Traits::CanRead(caller, existing, *store_));
+    if (!readable) {
+      MPOWER_RETURN_IF_ERROR(RequireReader(caller));
+      return NotVisible(caller, name);
+    }
+    MPOWER_RETURN_IF_ERROR(Traits::CheckWrite(caller, existing, kind));
     if (!etag.empty() && etag != Etag(stored->update_revision)) {
       return absl::AbortedError(absl::StrCat(
           "etag: ", name, " has changed since it was read; get it again and retry"));

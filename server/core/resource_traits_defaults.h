@@ -5,12 +5,27 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "server/core/access.h"
+#include "server/storage/store.h"
 
 namespace mpower {
 
 // What most resources share; ResourceTraits specializations inherit it and
 // override what differs (see resource_manager.h).
 struct ResourceTraitsDefaults {
+  // Every reader may read every resource of the type.
+  static constexpr bool kReadsRestricted = false;
+  template <typename T>
+  static absl::StatusOr<bool> CanRead(const Principal&, const T&, Store&) {
+    return true;
+  }
+  // Nothing to withhold; returns whether protected details were delivered.
+  template <typename T>
+  static bool Redact(const Principal&, T&) {
+    return false;
+  }
+
   static const std::vector<std::string>& CreateOnlyFields() {
     static const std::vector<std::string> kNone;
     return kNone;

@@ -2,7 +2,9 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/strings/str_cat.h"
 #include "server/core/reference_checks.h"
+#include "server/core/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -52,6 +54,52 @@ absl::Status ResourceTraits<Response>::CheckReferences(WriteTransaction& txn,
 
 std::vector<std::string> ResourceTraits<Response>::References(const Response& response) {
   return {response.responding_partner()};
+}
+
+namespace {
+
+// Whether `caller` may read the alert `name`; false if it does not exist.
+absl::StatusOr<bool> CanReadAlertNamed(const Principal& caller, absl::string_view name,
+                                       Store& store) {
+  absl::StatusOr<std::optional<StoredResource>> stored = store.Get(name);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return false;
+  v1::Alert alert;
+  if (!alert.ParseFromString((*stored)->data)) {
+    return absl::DataLossError(absl::StrCat("stored ", name, " is unreadable"));
+  }
+  return CanReadAlert(caller, alert);
+}
+
+}  // namespace
+
+absl::Status ResourceTraits<Response>::CheckCreate(const Principal& caller,
+                                                   absl::string_view parent,
+                                                   const Response& response, Store& store) {
+  MPOWER_RETURN_IF_ERROR(RequireReader(caller));
+  if (!IsAdmin(caller)) {
+    MPOWER_ASSIGN_OR_RETURN(bool readable, CanReadAlertNamed(caller, parent, store));
+    if (!readable) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("you may not read ", parent, ", or it does not exist"));
+    }
+  }
+  return RequireEditorOf(caller, response.responding_partner(),
+                         absl::StrCat("responses in the name of ", response.responding_partner()));
+}
+
+absl::Status ResourceTraits<Response>::CheckWrite(const Principal& caller,
+                                                  const Response& existing, WriteKind) {
+  return RequireEditorOf(caller, existing.responding_partner(),
+                         absl::StrCat("responses recorded by ", existing.responding_partner()));
+}
+
+absl::StatusOr<bool> ResourceTraits<Response>::CanRead(const Principal& caller,
+                                                       const Response& response, Store& store) {
+  if (IsAdmin(caller)) return true;
+  absl::StatusOr<ParsedName> name = ParseName(response.name(), kResponseName, "name");
+  if (!name.ok()) return name.status();
+  return CanReadAlertNamed(caller, name->parent, store);
 }
 
 }  // namespace mpower

@@ -21,6 +21,13 @@ struct ResourceTraits<v1::Response> : ResourceTraitsDefaults {
   static void ApplyDefaults(v1::Response& response);
   static void Validate(const v1::Response& response, FieldViolations& violations);
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Response& response);
+  static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
+                                  const v1::Response& resource, Store& store);
+  static absl::Status CheckWrite(const Principal& caller, const v1::Response& existing, WriteKind kind);
+  // A response is as visible as the alert it answers.
+  static constexpr bool kReadsRestricted = true;
+  static absl::StatusOr<bool> CanRead(const Principal& caller, const v1::Response& response,
+                                      Store& store);
   static std::vector<std::string> References(const v1::Response& response);
 };
 

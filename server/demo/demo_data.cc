@@ -24,7 +24,7 @@ absl::Status Ensure(Store* store, absl::string_view parent, absl::string_view id
   }
   ResourceManager<T> manager(store);
   absl::Status status =
-      manager.Create(parent, id, resource, "", "").status();
+      manager.Create(Principal::System(), parent, id, resource, "", "").status();
   if (absl::IsAlreadyExists(status)) return absl::OkStatus();
   return status;
 }

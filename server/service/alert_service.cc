@@ -4,22 +4,13 @@
 #include "server/service/handler_support.h"
 
 namespace mpower {
-namespace {
-
-// Places `alert`, redacted for the caller, into `out`.
-void Deliver(grpc::CallbackServerContext* context, v1::Alert alert, v1::Alert* out) {
-  RedactForReader(CallerOf(context), alert);
-  *out = std::move(alert);
-}
-
-}  // namespace
-
 grpc::ServerUnaryReactor* AlertServiceImpl::GetAlert(grpc::CallbackServerContext* context,
                                                      const v1::GetAlertRequest* request,
                                                      v1::GetAlertResponse* response) {
   return Respond(context, "GetAlert", [&]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(v1::Alert alert, alerts_.Get(request->name()));
-    Deliver(context, std::move(alert), response->mutable_alert());
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    MPOWER_ASSIGN_OR_RETURN(v1::Alert alert, alerts_.Get(caller, request->name()));
+    *response->mutable_alert() = std::move(alert);
     return absl::OkStatus();
   });
 }
@@ -28,13 +19,14 @@ grpc::ServerUnaryReactor* AlertServiceImpl::ListAlerts(grpc::CallbackServerConte
                                                        const v1::ListAlertsRequest* request,
                                                        v1::ListAlertsResponse* response) {
   return Respond(context, "ListAlerts", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(Page<v1::Alert> page,
-                            alerts_.List({.page_size = request->page_size(),
+                            alerts_.List(caller, {.page_size = request->page_size(),
                                           .page_token = request->page_token(),
                                           .filter = request->filter(),
                                           .show_deleted = request->show_deleted()}));
     for (v1::Alert& alert : page.items) {
-      Deliver(context, std::move(alert), response->add_alerts());
+      *response->add_alerts() = std::move(alert);
     }
     response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -45,10 +37,11 @@ grpc::ServerUnaryReactor* AlertServiceImpl::CreateAlert(grpc::CallbackServerCont
                                                         const v1::CreateAlertRequest* request,
                                                         v1::CreateAlertResponse* response) {
   return Respond(context, "CreateAlert", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
-                            alerts_.Create("", request->alert_id(), request->alert(),
+                            alerts_.Create(caller, "", request->alert_id(), request->alert(),
                                            request->request_id(), CreateFingerprint(*request)));
-    Deliver(context, std::move(alert), response->mutable_alert());
+    *response->mutable_alert() = std::move(alert);
     return absl::OkStatus();
   });
 }
@@ -57,9 +50,10 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateAlert(grpc::CallbackServerCont
                                                         const v1::UpdateAlertRequest* request,
                                                         v1::UpdateAlertResponse* response) {
   return Respond(context, "UpdateAlert", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
-                            alerts_.Update(request->alert(), request->update_mask()));
-    Deliver(context, std::move(alert), response->mutable_alert());
+                            alerts_.Update(caller, request->alert(), request->update_mask()));
+    *response->mutable_alert() = std::move(alert);
     return absl::OkStatus();
   });
 }
@@ -68,9 +62,10 @@ grpc::ServerUnaryReactor* AlertServiceImpl::DeleteAlert(grpc::CallbackServerCont
                                                         const v1::DeleteAlertRequest* request,
                                                         v1::DeleteAlertResponse* response) {
   return Respond(context, "DeleteAlert", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Alert> alert,
-                            alerts_.Delete(request->name(), request->etag()));
-    Deliver(context, *std::move(alert), response->mutable_alert());
+                            alerts_.Delete(caller, request->name(), request->etag()));
+    *response->mutable_alert() = *std::move(alert);
     return absl::OkStatus();
   });
 }
@@ -79,8 +74,9 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UndeleteAlert(grpc::CallbackServerCo
                                                           const v1::UndeleteAlertRequest* request,
                                                           v1::UndeleteAlertResponse* response) {
   return Respond(context, "UndeleteAlert", [&]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(v1::Alert alert, alerts_.Undelete(request->name(), request->etag()));
-    Deliver(context, std::move(alert), response->mutable_alert());
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    MPOWER_ASSIGN_OR_RETURN(v1::Alert alert, alerts_.Undelete(caller, request->name(), request->etag()));
+    *response->mutable_alert() = std::move(alert);
     return absl::OkStatus();
   });
 }

@@ -2,15 +2,16 @@
 #define MPOWER_SERVER_SERVICE_ALERT_SERVICE_H_
 
 #include "mpower/v1/alert.grpc.pb.h"
+#include "server/service/authenticator.h"
 #include "server/core/alert_rules.h"
 
 namespace mpower {
 
-// The gRPC face of AlertService. Every alert it returns has passed through
-// RedactForReader for the caller. Thread-safe.
+// The gRPC face of AlertService. Core redacts every alert for the caller.
+// Thread-safe.
 class AlertServiceImpl final : public v1::AlertService::CallbackService {
  public:
-  explicit AlertServiceImpl(Store* store) : alerts_(store) {}
+  AlertServiceImpl(Store* store, const Authenticator* auth) : alerts_(store), auth_(*auth) {}
 
   grpc::ServerUnaryReactor* GetAlert(grpc::CallbackServerContext* context,
                                      const v1::GetAlertRequest* request,
@@ -32,6 +33,7 @@ class AlertServiceImpl final : public v1::AlertService::CallbackService {
                                           v1::UndeleteAlertResponse* response) override;
 
  private:
+  const Authenticator& auth_;
   ResourceManager<v1::Alert> alerts_;
 };
 

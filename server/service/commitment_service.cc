@@ -9,7 +9,8 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
     grpc::CallbackServerContext* context, const v1::GetCommitmentRequest* request,
     v1::GetCommitmentResponse* response) {
   return Respond(context, "GetCommitment", [&]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(), commitments_.Get(request->name()));
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(), commitments_.Get(caller, request->name()));
     return absl::OkStatus();
   });
 }
@@ -18,8 +19,9 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::ListCommitments(
     grpc::CallbackServerContext* context, const v1::ListCommitmentsRequest* request,
     v1::ListCommitmentsResponse* response) {
   return Respond(context, "ListCommitments", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(Page<v1::Commitment> page,
-                            commitments_.List({.parent = request->parent(),
+                            commitments_.List(caller, {.parent = request->parent(),
                                                .page_size = request->page_size(),
                                                .page_token = request->page_token(),
                                                .filter = request->filter(),
@@ -34,9 +36,10 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::CreateCommitment(
     grpc::CallbackServerContext* context, const v1::CreateCommitmentRequest* request,
     v1::CreateCommitmentResponse* response) {
   return Respond(context, "CreateCommitment", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(
         *response->mutable_commitment(),
-        commitments_.Create(request->parent(), request->commitment_id(), request->commitment(),
+        commitments_.Create(caller, request->parent(), request->commitment_id(), request->commitment(),
                             request->request_id(), CreateFingerprint(*request)));
     return absl::OkStatus();
   });
@@ -46,8 +49,9 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::UpdateCommitment(
     grpc::CallbackServerContext* context, const v1::UpdateCommitmentRequest* request,
     v1::UpdateCommitmentResponse* response) {
   return Respond(context, "UpdateCommitment", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
-                            commitments_.Update(request->commitment(), request->update_mask()));
+                            commitments_.Update(caller, request->commitment(), request->update_mask()));
     return absl::OkStatus();
   });
 }
@@ -56,8 +60,9 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::DeleteCommitment(
     grpc::CallbackServerContext* context, const v1::DeleteCommitmentRequest* request,
     v1::DeleteCommitmentResponse* response) {
   return Respond(context, "DeleteCommitment", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Commitment> deleted,
-                            commitments_.Delete(request->name(), request->etag()));
+                            commitments_.Delete(caller, request->name(), request->etag()));
     *response->mutable_commitment() = *std::move(deleted);
     return absl::OkStatus();
   });
@@ -67,8 +72,9 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::UndeleteCommitment(
     grpc::CallbackServerContext* context, const v1::UndeleteCommitmentRequest* request,
     v1::UndeleteCommitmentResponse* response) {
   return Respond(context, "UndeleteCommitment", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
-                            commitments_.Undelete(request->name(), request->etag()));
+                            commitments_.Undelete(caller, request->name(), request->etag()));
     return absl::OkStatus();
   });
 }

@@ -2,6 +2,7 @@
 #define MPOWER_SERVER_SERVICE_COMMITMENT_SERVICE_H_
 
 #include "mpower/v1/commitment.grpc.pb.h"
+#include "server/service/authenticator.h"
 #include "server/core/commitment_rules.h"
 
 namespace mpower {
@@ -9,7 +10,7 @@ namespace mpower {
 // The gRPC face of CommitmentService. Thread-safe.
 class CommitmentServiceImpl final : public v1::CommitmentService::CallbackService {
  public:
-  explicit CommitmentServiceImpl(Store* store) : commitments_(store) {}
+  CommitmentServiceImpl(Store* store, const Authenticator* auth) : commitments_(store), auth_(*auth) {}
 
   grpc::ServerUnaryReactor* GetCommitment(grpc::CallbackServerContext* context,
                                           const v1::GetCommitmentRequest* request,
@@ -31,6 +32,7 @@ class CommitmentServiceImpl final : public v1::CommitmentService::CallbackServic
                                                v1::UndeleteCommitmentResponse* response) override;
 
  private:
+  const Authenticator& auth_;
   ResourceManager<v1::Commitment> commitments_;
 };
 

@@ -1,7 +1,7 @@
 #ifndef MPOWER_SERVER_SERVICE_HANDLER_SUPPORT_H_
 #define MPOWER_SERVER_SERVICE_HANDLER_SUPPORT_H_
 
-// What every handler does the same way: who is calling, how a call ends,
+// What every handler does the same way: how a call ends,
 // and how a create request is fingerprinted for request_id retries.
 
 #include <grpcpp/grpcpp.h>
@@ -19,10 +19,6 @@
 #include "server/service/status_conversion.h"
 
 namespace mpower {
-
-// The principal a call acts for. Until credentials exist (issue 3) every
-// caller is anonymous, so no caller receives protected alert details.
-inline Principal CallerOf(grpc::CallbackServerContext*) { return Principal::Anonymous(); }
 
 // Runs `body`, which returns absl::Status, and finishes the call with it.
 template <typename Body>

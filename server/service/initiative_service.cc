@@ -9,7 +9,8 @@ grpc::ServerUnaryReactor* InitiativeServiceImpl::GetInitiative(
     grpc::CallbackServerContext* context, const v1::GetInitiativeRequest* request,
     v1::GetInitiativeResponse* response) {
   return Respond(context, "GetInitiative", [&]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(*response->mutable_initiative(), initiatives_.Get(request->name()));
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_initiative(), initiatives_.Get(caller, request->name()));
     return absl::OkStatus();
   });
 }
@@ -18,8 +19,9 @@ grpc::ServerUnaryReactor* InitiativeServiceImpl::ListInitiatives(
     grpc::CallbackServerContext* context, const v1::ListInitiativesRequest* request,
     v1::ListInitiativesResponse* response) {
   return Respond(context, "ListInitiatives", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(Page<v1::Initiative> page,
-                            initiatives_.List({.page_size = request->page_size(),
+                            initiatives_.List(caller, {.page_size = request->page_size(),
                                                .page_token = request->page_token(),
                                                .filter = request->filter()}));
     for (auto& initiative : page.items) *response->add_initiatives() = std::move(initiative);
@@ -32,9 +34,10 @@ grpc::ServerUnaryReactor* InitiativeServiceImpl::CreateInitiative(
     grpc::CallbackServerContext* context, const v1::CreateInitiativeRequest* request,
     v1::CreateInitiativeResponse* response) {
   return Respond(context, "CreateInitiative", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(
         *response->mutable_initiative(),
-        initiatives_.Create("", request->initiative_id(), request->initiative(),
+        initiatives_.Create(caller, "", request->initiative_id(), request->initiative(),
                             request->request_id(), CreateFingerprint(*request)));
     return absl::OkStatus();
   });
@@ -44,8 +47,9 @@ grpc::ServerUnaryReactor* InitiativeServiceImpl::UpdateInitiative(
     grpc::CallbackServerContext* context, const v1::UpdateInitiativeRequest* request,
     v1::UpdateInitiativeResponse* response) {
   return Respond(context, "UpdateInitiative", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_initiative(),
-                            initiatives_.Update(request->initiative(), request->update_mask()));
+                            initiatives_.Update(caller, request->initiative(), request->update_mask()));
     return absl::OkStatus();
   });
 }
@@ -54,7 +58,8 @@ grpc::ServerUnaryReactor* InitiativeServiceImpl::DeleteInitiative(
     grpc::CallbackServerContext* context, const v1::DeleteInitiativeRequest* request,
     v1::DeleteInitiativeResponse*) {
   return Respond(context, "DeleteInitiative", [&]() -> absl::Status {
-    return initiatives_.Delete(request->name(), request->etag()).status();
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    return initiatives_.Delete(caller, request->name(), request->etag()).status();
   });
 }
 

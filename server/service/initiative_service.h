@@ -2,6 +2,7 @@
 #define MPOWER_SERVER_SERVICE_INITIATIVE_SERVICE_H_
 
 #include "mpower/v1/initiative.grpc.pb.h"
+#include "server/service/authenticator.h"
 #include "server/core/initiative_rules.h"
 
 namespace mpower {
@@ -9,7 +10,7 @@ namespace mpower {
 // The gRPC face of InitiativeService. Thread-safe.
 class InitiativeServiceImpl final : public v1::InitiativeService::CallbackService {
  public:
-  explicit InitiativeServiceImpl(Store* store) : initiatives_(store) {}
+  InitiativeServiceImpl(Store* store, const Authenticator* auth) : initiatives_(store), auth_(*auth) {}
 
   grpc::ServerUnaryReactor* GetInitiative(grpc::CallbackServerContext* context,
                                           const v1::GetInitiativeRequest* request,
@@ -28,6 +29,7 @@ class InitiativeServiceImpl final : public v1::InitiativeService::CallbackServic
                                              v1::DeleteInitiativeResponse* response) override;
 
  private:
+  const Authenticator& auth_;
   ResourceManager<v1::Initiative> initiatives_;
 };
 

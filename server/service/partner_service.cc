@@ -9,7 +9,8 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::GetPartner(grpc::CallbackServerCon
                                                          const v1::GetPartnerRequest* request,
                                                          v1::GetPartnerResponse* response) {
   return Respond(context, "GetPartner", [&]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(*response->mutable_partner(), partners_.Get(request->name()));
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_partner(), partners_.Get(caller, request->name()));
     return absl::OkStatus();
   });
 }
@@ -18,8 +19,9 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::ListPartners(grpc::CallbackServerC
                                                            const v1::ListPartnersRequest* request,
                                                            v1::ListPartnersResponse* response) {
   return Respond(context, "ListPartners", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(Page<v1::Partner> page,
-                            partners_.List({.page_size = request->page_size(),
+                            partners_.List(caller, {.page_size = request->page_size(),
                                             .page_token = request->page_token(),
                                             .filter = request->filter()}));
     for (v1::Partner& partner : page.items) *response->add_partners() = std::move(partner);
@@ -32,8 +34,9 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::CreatePartner(
     grpc::CallbackServerContext* context, const v1::CreatePartnerRequest* request,
     v1::CreatePartnerResponse* response) {
   return Respond(context, "CreatePartner", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_partner(),
-                            partners_.Create("", request->partner_id(), request->partner(),
+                            partners_.Create(caller, "", request->partner_id(), request->partner(),
                                              request->request_id(), CreateFingerprint(*request)));
     return absl::OkStatus();
   });
@@ -43,8 +46,9 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::UpdatePartner(
     grpc::CallbackServerContext* context, const v1::UpdatePartnerRequest* request,
     v1::UpdatePartnerResponse* response) {
   return Respond(context, "UpdatePartner", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_partner(),
-                            partners_.Update(request->partner(), request->update_mask()));
+                            partners_.Update(caller, request->partner(), request->update_mask()));
     return absl::OkStatus();
   });
 }
@@ -53,7 +57,8 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::DeletePartner(
     grpc::CallbackServerContext* context, const v1::DeletePartnerRequest* request,
     v1::DeletePartnerResponse*) {
   return Respond(context, "DeletePartner", [&]() -> absl::Status {
-    return partners_.Delete(request->name(), request->etag()).status();
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    return partners_.Delete(caller, request->name(), request->etag()).status();
   });
 }
 

@@ -2,6 +2,7 @@
 #define MPOWER_SERVER_SERVICE_PARTNER_SERVICE_H_
 
 #include "mpower/v1/partner.grpc.pb.h"
+#include "server/service/authenticator.h"
 #include "server/core/partner_rules.h"
 
 namespace mpower {
@@ -10,7 +11,7 @@ namespace mpower {
 // responses. Thread-safe.
 class PartnerServiceImpl final : public v1::PartnerService::CallbackService {
  public:
-  explicit PartnerServiceImpl(Store* store) : partners_(store) {}
+  PartnerServiceImpl(Store* store, const Authenticator* auth) : partners_(store), auth_(*auth) {}
 
   grpc::ServerUnaryReactor* GetPartner(grpc::CallbackServerContext* context,
                                        const v1::GetPartnerRequest* request,
@@ -29,6 +30,7 @@ class PartnerServiceImpl final : public v1::PartnerService::CallbackService {
                                           v1::DeletePartnerResponse* response) override;
 
  private:
+  const Authenticator& auth_;
   ResourceManager<v1::Partner> partners_;
 };
 

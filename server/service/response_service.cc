@@ -9,7 +9,8 @@ grpc::ServerUnaryReactor* ResponseServiceImpl::GetResponse(grpc::CallbackServerC
                                                            const v1::GetResponseRequest* request,
                                                            v1::GetResponseResponse* response) {
   return Respond(context, "GetResponse", [&]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(*response->mutable_response(), responses_.Get(request->name()));
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    MPOWER_ASSIGN_OR_RETURN(*response->mutable_response(), responses_.Get(caller, request->name()));
     return absl::OkStatus();
   });
 }
@@ -18,8 +19,9 @@ grpc::ServerUnaryReactor* ResponseServiceImpl::ListResponses(
     grpc::CallbackServerContext* context, const v1::ListResponsesRequest* request,
     v1::ListResponsesResponse* response) {
   return Respond(context, "ListResponses", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(Page<v1::Response> page,
-                            responses_.List({.parent = request->parent(),
+                            responses_.List(caller, {.parent = request->parent(),
                                              .page_size = request->page_size(),
                                              .page_token = request->page_token(),
                                              .filter = request->filter()}));
@@ -33,9 +35,10 @@ grpc::ServerUnaryReactor* ResponseServiceImpl::CreateResponse(
     grpc::CallbackServerContext* context, const v1::CreateResponseRequest* request,
     v1::CreateResponseResponse* response) {
   return Respond(context, "CreateResponse", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(
         *response->mutable_response(),
-        responses_.Create(request->parent(), request->response_id(), request->response(),
+        responses_.Create(caller, request->parent(), request->response_id(), request->response(),
                           request->request_id(), CreateFingerprint(*request)));
     return absl::OkStatus();
   });
@@ -45,8 +48,9 @@ grpc::ServerUnaryReactor* ResponseServiceImpl::UpdateResponse(
     grpc::CallbackServerContext* context, const v1::UpdateResponseRequest* request,
     v1::UpdateResponseResponse* response) {
   return Respond(context, "UpdateResponse", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_response(),
-                            responses_.Update(request->response(), request->update_mask()));
+                            responses_.Update(caller, request->response(), request->update_mask()));
     return absl::OkStatus();
   });
 }
@@ -55,7 +59,8 @@ grpc::ServerUnaryReactor* ResponseServiceImpl::DeleteResponse(
     grpc::CallbackServerContext* context, const v1::DeleteResponseRequest* request,
     v1::DeleteResponseResponse*) {
   return Respond(context, "DeleteResponse", [&]() -> absl::Status {
-    return responses_.Delete(request->name(), request->etag()).status();
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    return responses_.Delete(caller, request->name(), request->etag()).status();
   });
 }
 

@@ -2,6 +2,7 @@
 #define MPOWER_SERVER_SERVICE_RESPONSE_SERVICE_H_
 
 #include "mpower/v1/response.grpc.pb.h"
+#include "server/service/authenticator.h"
 #include "server/core/response_rules.h"
 
 namespace mpower {
@@ -9,7 +10,7 @@ namespace mpower {
 // The gRPC face of ResponseService. Thread-safe.
 class ResponseServiceImpl final : public v1::ResponseService::CallbackService {
  public:
-  explicit ResponseServiceImpl(Store* store) : responses_(store) {}
+  ResponseServiceImpl(Store* store, const Authenticator* auth) : responses_(store), auth_(*auth) {}
 
   grpc::ServerUnaryReactor* GetResponse(grpc::CallbackServerContext* context,
                                         const v1::GetResponseRequest* request,
@@ -28,6 +29,7 @@ class ResponseServiceImpl final : public v1::ResponseService::CallbackService {
                                            v1::DeleteResponseResponse* response) override;
 
  private:
+  const Authenticator& auth_;
   ResourceManager<v1::Response> responses_;
 };
 

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/log.h"
+#include "server/service/admin_service.h"
 #include "server/service/alert_service.h"
 #include "server/service/commitment_service.h"
 #include "server/service/initiative_service.h"
@@ -15,9 +16,18 @@
 namespace mpower {
 
 struct MpowerServer::Services {
-  explicit Services(Store* store)
-      : partners(store), initiatives(store), commitments(store), alerts(store),
-        responses(store) {}
+  Services(Store* store, bool public_read)
+      : credentials(store),
+        authenticator(&credentials, public_read),
+        admin(store, &credentials, &authenticator),
+        partners(store, &authenticator),
+        initiatives(store, &authenticator),
+        commitments(store, &authenticator),
+        alerts(store, &authenticator),
+        responses(store, &authenticator) {}
+  CredentialManager credentials;
+  Authenticator authenticator;
+  AdminServiceImpl admin;
   PartnerServiceImpl partners;
   InitiativeServiceImpl initiatives;
   CommitmentServiceImpl commitments;
@@ -47,10 +57,11 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   std::unique_ptr<MpowerServer> server(new MpowerServer());
-  server->services_ = std::make_unique<Services>(store);
+  server->services_ = std::make_unique<Services>(store, options.public_read);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &server->port_);
+  builder.RegisterService(&server->services_->admin);
   builder.RegisterService(&server->services_->partners);
   builder.RegisterService(&server->services_->initiatives);
   builder.RegisterService(&server->services_->commitments);

@@ -18,6 +18,10 @@ struct ServerOptions {
   // Serve plaintext on a non-loopback address. Unsafe: anyone on the path
   // can read alerts. Off unless the operator says so explicitly.
   bool allow_insecure_non_loopback = false;
+  // Let callers without credentials read what is public: partners,
+  // initiatives, commitments, and alerts of SCOPE_PUBLIC (never their
+  // protected details). Off by default.
+  bool public_read = false;
 };
 
 // True if `address` (host:port) names a loopback host: localhost,

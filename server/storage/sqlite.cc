@@ -22,6 +22,9 @@ absl::Status SqliteError(sqlite3* db, int code, absl::string_view context) {
       return absl::UnavailableError(absl::StrCat(
           "the database is unavailable while ", context,
           " (disk full, read-only or busy); retry later, and tell the operator if it persists"));
+    case SQLITE_CONSTRAINT:
+      return absl::AlreadyExistsError(
+          absl::StrCat("conflicts with an existing record while ", context));
     default:
       return absl::InternalError(absl::StrCat("the database failed while ", context,
                                               "; the server log has details"));

@@ -79,7 +79,7 @@ class Database {
 
 // Logs SQLite's message and maps its result code to a Status: disk full,
 // read-only, busy and I/O errors become UNAVAILABLE (the caller may retry
-// later), everything else INTERNAL. `context` says what was being done;
+// later), constraint violations ALREADY_EXISTS, everything else INTERNAL. `context` says what was being done;
 // neither SQL nor SQLite's message reaches the status.
 absl::Status SqliteError(sqlite3* db, int code, absl::string_view context);
 

@@ -50,7 +50,40 @@ CREATE TABLE IF NOT EXISTS metadata(
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO metadata(key, value) VALUES ('schema_version', 1), ('revision', 0);
+CREATE TABLE IF NOT EXISTS credentials(
+  id TEXT PRIMARY KEY,
+  data BLOB NOT NULL,
+  secret_hash TEXT,
+  certificate_subject TEXT
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS credentials_by_secret_hash
+  ON credentials(secret_hash) WHERE secret_hash IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS credentials_by_subject
+  ON credentials(certificate_subject) WHERE certificate_subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS audit_log(
+  sequence INTEGER PRIMARY KEY,
+  unix_micros INTEGER NOT NULL,
+  principal TEXT NOT NULL,
+  method TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  previous_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+-- Append-only through mpowerd; the hash chain catches anyone who edits the
+-- file some other way.
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
+
+#define MPOWER_SELECT_CREDENTIALS \
+  "SELECT id, data, secret_hash, certificate_subject FROM credentials "
+
+#define MPOWER_SELECT_AUDIT \
+  "SELECT sequence, unix_micros, principal, method, resource, request_id, previous_hash, " \
+  "hash FROM audit_log "
 
 #define MPOWER_SELECT_RESOURCES \
   "SELECT name, collection, parent, external_id, create_revision, update_revision, " \
@@ -68,6 +101,40 @@ StoredResource ReadResource(const sqlite::Statement& row) {
   resource.data = row.ColumnBlob(7);
   resource.protected_data = row.ColumnBlob(8);
   return resource;
+}
+
+CredentialRecord ReadCredential(const sqlite::Statement& row) {
+  return CredentialRecord{row.ColumnText(0), row.ColumnBlob(1), row.ColumnText(2),
+                          row.ColumnText(3)};
+}
+
+AuditRecord ReadAudit(const sqlite::Statement& row) {
+  AuditRecord record;
+  record.sequence = row.ColumnInt64(0);
+  record.unix_micros = row.ColumnInt64(1);
+  record.principal = row.ColumnText(2);
+  record.method = row.ColumnText(3);
+  record.resource = row.ColumnText(4);
+  record.request_id = row.ColumnText(5);
+  record.previous_hash = row.ColumnText(6);
+  record.hash = row.ColumnText(7);
+  return record;
+}
+
+// Runs `statement` (with its parameters bound) and returns its one row as a
+// credential, if any.
+absl::StatusOr<std::optional<CredentialRecord>> OneCredential(sqlite::Statement& statement) {
+  MPOWER_ASSIGN_OR_RETURN(bool found, statement.Step());
+  if (!found) return std::nullopt;
+  return ReadCredential(statement);
+}
+
+void BindOptionalText(sqlite::Statement& statement, int index, absl::string_view text) {
+  if (text.empty()) {
+    statement.BindNull(index);
+  } else {
+    statement.BindText(index, text);
+  }
 }
 
 absl::StatusOr<std::optional<StoredResource>> GetFrom(sqlite::Database& db,
@@ -95,7 +162,10 @@ class SqliteStore::Transaction : public WriteTransaction {
   Transaction(sqlite::Database& db, int64_t revision) : db_(db), revision_(revision) {}
 
   int64_t revision() const override { return revision_; }
+  // Whether anything was written, and so there is something to commit.
   bool wrote() const { return wrote_; }
+  // Whether a resource changed, and so the transaction uses its revision.
+  bool changed_resources() const { return changed_resources_; }
 
   absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) override {
     return GetFrom(db_, name);
@@ -189,6 +259,51 @@ class SqliteStore::Transaction : public WriteTransaction {
     return statement->Run();
   }
 
+  absl::Status PutCredential(const CredentialRecord& credential, bool must_be_new) override {
+    MPOWER_ASSIGN_OR_RETURN(
+        auto statement,
+        must_be_new ? db_.Prepare("INSERT INTO credentials(id, data, secret_hash, "
+                                  "certificate_subject) VALUES (?, ?, ?, ?)")
+                    : db_.Prepare("INSERT OR REPLACE INTO credentials(id, data, secret_hash, "
+                                  "certificate_subject) VALUES (?, ?, ?, ?)"));
+    statement->BindText(1, credential.id);
+    statement->BindBlob(2, credential.data);
+    BindOptionalText(*statement, 3, credential.secret_hash);
+    BindOptionalText(*statement, 4, credential.certificate_subject);
+    MPOWER_RETURN_IF_ERROR(statement->Run());
+    wrote_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status AppendAudit(
+      AuditRecord record,
+      const std::function<std::string(const AuditRecord&)>& chain) override {
+    {
+      MPOWER_ASSIGN_OR_RETURN(
+          auto last, db_.Prepare("SELECT sequence, hash FROM audit_log "
+                                 "ORDER BY sequence DESC LIMIT 1"));
+      MPOWER_ASSIGN_OR_RETURN(bool found, last->Step());
+      record.sequence = found ? last->ColumnInt64(0) + 1 : 1;
+      record.previous_hash = found ? last->ColumnText(1) : "";
+    }
+    record.hash = chain(record);
+    MPOWER_ASSIGN_OR_RETURN(
+        auto statement,
+        db_.Prepare("INSERT INTO audit_log(sequence, unix_micros, principal, method, resource, "
+                    "request_id, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    statement->BindInt64(1, record.sequence);
+    statement->BindInt64(2, record.unix_micros);
+    statement->BindText(3, record.principal);
+    statement->BindText(4, record.method);
+    statement->BindText(5, record.resource);
+    statement->BindText(6, record.request_id);
+    statement->BindText(7, record.previous_hash);
+    statement->BindText(8, record.hash);
+    MPOWER_RETURN_IF_ERROR(statement->Run());
+    wrote_ = true;
+    return absl::OkStatus();
+  }
+
  private:
   absl::Status ReplaceReferences(absl::string_view from,
                                  const std::vector<std::string>& references) {
@@ -212,6 +327,7 @@ class SqliteStore::Transaction : public WriteTransaction {
 
   absl::Status RecordChange(absl::string_view name, bool removed) {
     wrote_ = true;
+    changed_resources_ = true;
     MPOWER_ASSIGN_OR_RETURN(
         auto statement,
         db_.Prepare("INSERT OR REPLACE INTO changes(revision, name, removed) VALUES (?, ?, ?)"));
@@ -224,6 +340,7 @@ class SqliteStore::Transaction : public WriteTransaction {
   sqlite::Database& db_;
   const int64_t revision_;
   bool wrote_ = false;
+  bool changed_resources_ = false;
 };
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
@@ -345,9 +462,10 @@ absl::StatusOr<int64_t> SqliteStore::Write(
   Transaction transaction(*writer_, next);
   absl::Status status = body(transaction);
   if (status.ok() && transaction.wrote()) {
-    status = SaveRevision(next);
+    if (transaction.changed_resources()) status = SaveRevision(next);
     if (status.ok()) status = writer_->Execute("COMMIT");
     if (status.ok()) {
+      if (!transaction.changed_resources()) return revision_.load();
       revision_.store(next);
       return next;
     }
@@ -365,5 +483,69 @@ absl::Status SqliteStore::SaveRevision(int64_t revision) {
 }
 
 absl::StatusOr<int64_t> SqliteStore::CurrentRevision() { return revision_.load(); }
+
+absl::StatusOr<std::optional<CredentialRecord>> SqliteStore::GetCredential(absl::string_view id) {
+  MPOWER_ASSIGN_OR_RETURN(auto db, AcquireReader());
+  ReaderLease lease(*this, std::move(db));
+  MPOWER_ASSIGN_OR_RETURN(auto statement,
+                          (*lease).Prepare(MPOWER_SELECT_CREDENTIALS "WHERE id = ?"));
+  statement->BindText(1, id);
+  return OneCredential(*statement);
+}
+
+absl::StatusOr<std::optional<CredentialRecord>> SqliteStore::FindCredentialBySecretHash(
+    absl::string_view secret_hash) {
+  MPOWER_ASSIGN_OR_RETURN(auto db, AcquireReader());
+  ReaderLease lease(*this, std::move(db));
+  MPOWER_ASSIGN_OR_RETURN(auto statement,
+                          (*lease).Prepare(MPOWER_SELECT_CREDENTIALS "WHERE secret_hash = ?"));
+  statement->BindText(1, secret_hash);
+  return OneCredential(*statement);
+}
+
+absl::StatusOr<std::optional<CredentialRecord>> SqliteStore::FindCredentialBySubject(
+    absl::string_view subject) {
+  MPOWER_ASSIGN_OR_RETURN(auto db, AcquireReader());
+  ReaderLease lease(*this, std::move(db));
+  MPOWER_ASSIGN_OR_RETURN(
+      auto statement, (*lease).Prepare(MPOWER_SELECT_CREDENTIALS "WHERE certificate_subject = ?"));
+  statement->BindText(1, subject);
+  return OneCredential(*statement);
+}
+
+absl::StatusOr<std::vector<CredentialRecord>> SqliteStore::ListCredentials(
+    absl::string_view after_id, size_t limit) {
+  MPOWER_ASSIGN_OR_RETURN(auto db, AcquireReader());
+  ReaderLease lease(*this, std::move(db));
+  MPOWER_ASSIGN_OR_RETURN(
+      auto statement,
+      (*lease).Prepare(MPOWER_SELECT_CREDENTIALS "WHERE id > ? ORDER BY id LIMIT ?"));
+  statement->BindText(1, after_id);
+  statement->BindInt64(2, static_cast<int64_t>(limit));
+  std::vector<CredentialRecord> credentials;
+  while (true) {
+    MPOWER_ASSIGN_OR_RETURN(bool row, statement->Step());
+    if (!row) break;
+    credentials.push_back(ReadCredential(*statement));
+  }
+  return credentials;
+}
+
+absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after, size_t limit) {
+  MPOWER_ASSIGN_OR_RETURN(auto db, AcquireReader());
+  ReaderLease lease(*this, std::move(db));
+  MPOWER_ASSIGN_OR_RETURN(
+      auto statement,
+      (*lease).Prepare(MPOWER_SELECT_AUDIT "WHERE sequence > ? ORDER BY sequence LIMIT ?"));
+  statement->BindInt64(1, after);
+  statement->BindInt64(2, static_cast<int64_t>(limit));
+  std::vector<AuditRecord> records;
+  while (true) {
+    MPOWER_ASSIGN_OR_RETURN(bool row, statement->Step());
+    if (!row) break;
+    records.push_back(ReadAudit(*statement));
+  }
+  return records;
+}
 
 }  // namespace mpower

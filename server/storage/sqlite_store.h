@@ -27,6 +27,14 @@ class SqliteStore : public Store {
   absl::StatusOr<int64_t> Write(
       const std::function<absl::Status(WriteTransaction&)>& body) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
+  absl::StatusOr<std::optional<CredentialRecord>> GetCredential(absl::string_view id) override;
+  absl::StatusOr<std::optional<CredentialRecord>> FindCredentialBySecretHash(
+      absl::string_view secret_hash) override;
+  absl::StatusOr<std::optional<CredentialRecord>> FindCredentialBySubject(
+      absl::string_view subject) override;
+  absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(absl::string_view after_id,
+                                                                size_t limit) override;
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, size_t limit) override;
 
  private:
   class Transaction;

@@ -60,6 +60,29 @@ struct RequestRecord {
   std::string name;         // the resource it created
 };
 
+// A stored credential. Storage keeps the serialized public Credential and
+// the two keys it is found by; the secret itself is never stored.
+struct CredentialRecord {
+  std::string id;                   // the last part of "credentials/{id}"
+  std::string data;                 // the serialized mpower.v1.Credential
+  std::string secret_hash;          // hex SHA-256 of a bearer secret; "" for certificates
+  std::string certificate_subject;  // "" for bearer tokens
+};
+
+// One entry of the append-only audit trail. `hash` covers every other
+// field and the previous entry's hash, so editing, deleting or reordering
+// an entry breaks the chain.
+struct AuditRecord {
+  int64_t sequence = 0;  // 1, 2, 3, ... in the order written
+  int64_t unix_micros = 0;
+  std::string principal;
+  std::string method;  // e.g. "CreateAlert", "ReadProtectedDetails"
+  std::string resource;
+  std::string request_id;
+  std::string previous_hash;  // hex; "" for the first entry
+  std::string hash;           // hex
+};
+
 // The operations available inside one write transaction. Reads see the
 // transaction's own writes. Used only inside Store::Write's callback.
 class WriteTransaction {
@@ -82,6 +105,19 @@ class WriteTransaction {
 
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(absl::string_view key) = 0;
   virtual absl::Status SaveRequest(absl::string_view key, const RequestRecord& record) = 0;
+
+  // Inserts (`must_be_new`) or replaces a credential. Uses no revision:
+  // credentials are not part of the change feed. ALREADY_EXISTS if the id
+  // is taken (when inserting), or another credential has the same secret
+  // hash or certificate subject.
+  virtual absl::Status PutCredential(const CredentialRecord& credential, bool must_be_new) = 0;
+
+  // Appends `record` to the audit trail, filling in its sequence and the
+  // hash chain (computed by `chain`, which core supplies so storage needs
+  // no cryptography).
+  virtual absl::Status AppendAudit(
+      AuditRecord record,
+      const std::function<std::string(const AuditRecord&)>& chain) = 0;
 };
 
 // A durable store of resources with a store-wide revision: every committed
@@ -105,6 +141,20 @@ class Store {
 
   // The revision of the last committed write; 0 for an empty store.
   virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
+
+  // Credentials, found by id, by the hash of a bearer secret, or by a
+  // client certificate subject; nullopt if none.
+  virtual absl::StatusOr<std::optional<CredentialRecord>> GetCredential(absl::string_view id) = 0;
+  virtual absl::StatusOr<std::optional<CredentialRecord>> FindCredentialBySecretHash(
+      absl::string_view secret_hash) = 0;
+  virtual absl::StatusOr<std::optional<CredentialRecord>> FindCredentialBySubject(
+      absl::string_view subject) = 0;
+  // Up to `limit` credentials with ids after `after_id`, in id order.
+  virtual absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(
+      absl::string_view after_id, size_t limit) = 0;
+
+  // The audit trail from sequence `after` on, up to `limit` entries.
+  virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, size_t limit) = 0;
 };
 
 }  // namespace mpower

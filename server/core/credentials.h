@@ -1,0 +1,56 @@
+#ifndef MPOWER_SERVER_CORE_CREDENTIALS_H_
+#define MPOWER_SERVER_CORE_CREDENTIALS_H_
+
+// Credentials: bearer tokens and client-certificate identities that
+// authenticate a principal in a role. A token's secret is shown once, when
+// issued, and stored only as its SHA-256 (it carries 256 random bits, so a
+// fast hash is enough and lookup by hash leaks no timing).
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "mpower/v1/admin.pb.h"
+#include "server/core/access.h"
+#include "server/core/resource_manager.h"
+#include "server/storage/store.h"
+
+namespace mpower {
+
+// A credential just issued, with its token (empty for certificates).
+struct IssuedCredential {
+  v1::Credential credential;
+  std::string token;
+};
+
+// Issues, lists, revokes and checks credentials. Managing them requires
+// the admin role. Thread-safe.
+class CredentialManager {
+ public:
+  // REQUIRES: `store` outlives this object.
+  explicit CredentialManager(Store* store) : store_(store) {}
+
+  absl::StatusOr<IssuedCredential> Create(const Principal& caller, absl::string_view id,
+                                          const v1::Credential& input);
+  absl::StatusOr<Page<v1::Credential>> List(const Principal& caller, int32_t page_size,
+                                            absl::string_view page_token);
+  absl::StatusOr<v1::Credential> Revoke(const Principal& caller, absl::string_view name);
+
+  // The principal a bearer token authenticates. UNAUTHENTICATED, saying
+  // why, if it is unknown, revoked or expired.
+  absl::StatusOr<Principal> AuthenticateToken(absl::string_view token) const;
+  // The principal a verified client certificate's subject maps to.
+  absl::StatusOr<Principal> AuthenticateCertificate(absl::string_view subject) const;
+
+  // Whether any credential was ever issued.
+  absl::StatusOr<bool> Any() const;
+
+ private:
+  absl::StatusOr<Principal> PrincipalFor(const std::optional<CredentialRecord>& record) const;
+
+  Store* store_;
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_CORE_CREDENTIALS_H_
