@@ -33,6 +33,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, data_dir, "",
           "Directory of the database (mpower.db). Default: $MPOWER_DATA_DIR, else "
           "$XDG_DATA_HOME/mpower, else ~/.local/share/mpower.");
+ABSL_FLAG(std::string, key_dir, "",
+          "Directory of the keys that encrypt protected alert details at rest. Default: "
+          "DATA_DIR/keys. Keep it owner-only, and back it up apart from the database.");
 ABSL_FLAG(bool, demo_data, false,
           "Load the demo data drawn from the seeds (idempotent) before serving.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -188,8 +191,24 @@ int Run(const std::vector<std::string>& command) {
         absl::StrCat("cannot create data directory ", data_dir, ": ", std::strerror(errno)));
     return 1;
   }
+  std::string key_dir = absl::GetFlag(FLAGS_key_dir);
+  if (key_dir.empty()) key_dir = absl::StrCat(data_dir, "/keys");
+  if (command == std::vector<std::string>{"keys", "rotate"}) {
+    absl::StatusOr<std::string> key = Keyring::AddKey(key_dir);
+    if (!key.ok()) {
+      Log(LogLevel::kError, "main", key.status().message());
+      return 1;
+    }
+    std::printf("new current key %s\n", key->c_str());
+  }
+  absl::StatusOr<std::unique_ptr<Keyring>> keyring = Keyring::LoadOrCreate(key_dir);
+  if (!keyring.ok()) {
+    Log(LogLevel::kError, "main", keyring.status().message());
+    return 1;
+  }
   const std::string database = absl::StrCat(data_dir, "/mpower.db");
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(database);
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open(database, keyring->get());
   if (!store.ok()) {
     Log(LogLevel::kError, "main", absl::StrCat("cannot open ", database, ": ",
                                                store.status().message()));
@@ -200,6 +219,16 @@ int Run(const std::vector<std::string>& command) {
   }
   if (command == std::vector<std::string>{"audit", "verify"}) {
     return VerifyAuditCommand(store->get());
+  }
+  if (command == std::vector<std::string>{"keys", "rotate"}) {
+    absl::StatusOr<int64_t> count = (*store)->ReencryptProtectedData();
+    if (!count.ok()) {
+      Log(LogLevel::kError, "main", count.status().message());
+      return 1;
+    }
+    std::printf("re-encrypted the protected details of %lld resources; keep the old key files "
+                "until your backups no longer need them\n", static_cast<long long>(*count));
+    return 0;
   }
   if (!command.empty()) {
     std::fprintf(stderr, "mpowerd: unknown command; run mpowerd --help\n");
@@ -269,7 +298,8 @@ int main(int argc, char** argv) {
       "the mpower gRPC server.\n\n"
       "  mpowerd [--listen=127.0.0.1:50051] [--data-dir=DIR] [--demo-data] [--public-read]\n"
       "  mpowerd credentials create --id=ID --principal=WHO --role=ROLE [--partner=partners/P]\n"
-      "  mpowerd audit verify\n\n"
+      "  mpowerd audit verify\n"
+      "  mpowerd keys rotate     (with mpowerd stopped)\n\n"
       "Example: mpowerd --demo-data");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   return mpower::Run(std::vector<std::string>(positional.begin() + 1, positional.end()));

@@ -62,13 +62,17 @@ class TempDir {
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqliteStore::Open(database_path());
+    auto keyring = Keyring::LoadOrCreate(dir_.path() + "/keys");
+    ASSERT_TRUE(keyring.ok()) << keyring.status();
+    keyring_ = *std::move(keyring);
+    auto store = SqliteStore::Open(database_path(), keyring_.get());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
   std::string database_path() const { return dir_.path() + "/mpower.db"; }
 
   TempDir dir_;
+  std::unique_ptr<Keyring> keyring_;
   std::unique_ptr<SqliteStore> store_;
 };
 

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS resources(
   update_revision INTEGER NOT NULL,
   deleted INTEGER NOT NULL,
   data BLOB NOT NULL,
-  protected_data BLOB
+  protected_data BLOB,       -- AES-256-GCM: nonce, ciphertext, tag
+  protected_key_id TEXT      -- the key that sealed protected_data
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS resources_by_collection ON resources(collection, name);
 CREATE INDEX IF NOT EXISTS resources_by_parent ON resources(parent, collection, name);
@@ -87,9 +88,10 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 
 #define MPOWER_SELECT_RESOURCES \
   "SELECT name, collection, parent, external_id, create_revision, update_revision, " \
-  "deleted, data, protected_data FROM resources "
+  "deleted, data, protected_data, protected_key_id FROM resources "
 
-StoredResource ReadResource(const sqlite::Statement& row) {
+// Reads a row of MPOWER_SELECT_RESOURCES, decrypting its protected part.
+absl::StatusOr<StoredResource> ReadResource(const sqlite::Statement& row, const Keyring& keyring) {
   StoredResource resource;
   resource.name = row.ColumnText(0);
   resource.collection = row.ColumnText(1);
@@ -99,7 +101,11 @@ StoredResource ReadResource(const sqlite::Statement& row) {
   resource.update_revision = row.ColumnInt64(5);
   resource.deleted = row.ColumnInt64(6) != 0;
   resource.data = row.ColumnBlob(7);
-  resource.protected_data = row.ColumnBlob(8);
+  if (!row.ColumnIsNull(8)) {
+    MPOWER_ASSIGN_OR_RETURN(
+        resource.protected_data,
+        keyring.Open(SealedData{row.ColumnText(9), row.ColumnBlob(8)}, resource.name));
+  }
   return resource;
 }
 
@@ -138,12 +144,13 @@ void BindOptionalText(sqlite::Statement& statement, int index, absl::string_view
 }
 
 absl::StatusOr<std::optional<StoredResource>> GetFrom(sqlite::Database& db,
+                                                      const Keyring& keyring,
                                                       absl::string_view name) {
   MPOWER_ASSIGN_OR_RETURN(auto statement, db.Prepare(MPOWER_SELECT_RESOURCES "WHERE name = ?"));
   statement->BindText(1, name);
   MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
   if (!found) return std::nullopt;
-  return ReadResource(*statement);
+  return ReadResource(*statement, keyring);
 }
 
 absl::StatusOr<int64_t> ReadRevision(sqlite::Database& db) {
@@ -159,7 +166,8 @@ absl::StatusOr<int64_t> ReadRevision(sqlite::Database& db) {
 // The WriteTransaction of one Store::Write call, on the writer connection.
 class SqliteStore::Transaction : public WriteTransaction {
  public:
-  Transaction(sqlite::Database& db, int64_t revision) : db_(db), revision_(revision) {}
+  Transaction(sqlite::Database& db, const Keyring& keyring, int64_t revision)
+      : db_(db), keyring_(keyring), revision_(revision) {}
 
   int64_t revision() const override { return revision_; }
   // Whether anything was written, and so there is something to commit.
@@ -168,7 +176,7 @@ class SqliteStore::Transaction : public WriteTransaction {
   bool changed_resources() const { return changed_resources_; }
 
   absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) override {
-    return GetFrom(db_, name);
+    return GetFrom(db_, keyring_, name);
   }
 
   absl::StatusOr<std::optional<StoredResource>> FindByExternalId(
@@ -183,7 +191,7 @@ class SqliteStore::Transaction : public WriteTransaction {
     statement->BindText(3, external_id);
     MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
     if (!found) return std::nullopt;
-    return ReadResource(*statement);
+    return ReadResource(*statement, keyring_);
   }
 
   absl::StatusOr<bool> IsReferenced(absl::string_view name) override {
@@ -201,8 +209,8 @@ class SqliteStore::Transaction : public WriteTransaction {
       MPOWER_ASSIGN_OR_RETURN(
           auto statement,
           db_.Prepare("INSERT OR REPLACE INTO resources(name, collection, parent, external_id, "
-                      "create_revision, update_revision, deleted, data, protected_data) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                      "create_revision, update_revision, deleted, data, protected_data, "
+                      "protected_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
       statement->BindText(1, resource.name);
       statement->BindText(2, resource.collection);
       statement->BindText(3, resource.parent);
@@ -217,8 +225,12 @@ class SqliteStore::Transaction : public WriteTransaction {
       statement->BindBlob(8, resource.data);
       if (resource.protected_data.empty()) {
         statement->BindNull(9);
+        statement->BindNull(10);
       } else {
-        statement->BindBlob(9, resource.protected_data);
+        // Bound to the name, so a sealed blob moved to another row fails.
+        const SealedData sealed = keyring_.Seal(resource.protected_data, resource.name);
+        statement->BindBlob(9, sealed.blob);
+        statement->BindText(10, sealed.key_id);
       }
       MPOWER_RETURN_IF_ERROR(statement->Run());
     }
@@ -338,22 +350,80 @@ class SqliteStore::Transaction : public WriteTransaction {
   }
 
   sqlite::Database& db_;
+  const Keyring& keyring_;
   const int64_t revision_;
   bool wrote_ = false;
   bool changed_resources_ = false;
 };
 
-absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+// Opens one sealed row per key in use, so a missing or wrong key is found
+// at start-up with a clear message, not on some later read.
+absl::Status CheckKeys(sqlite::Database& db, const Keyring& keyring) {
+  MPOWER_ASSIGN_OR_RETURN(
+      auto statement,
+      db.Prepare(MPOWER_SELECT_RESOURCES "WHERE protected_key_id IS NOT NULL "
+                                         "GROUP BY protected_key_id"));
+  while (true) {
+    MPOWER_ASSIGN_OR_RETURN(bool row, statement->Step());
+    if (!row) return absl::OkStatus();
+    MPOWER_RETURN_IF_ERROR(ReadResource(*statement, keyring).status());
+  }
+}
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                              const Keyring* keyring) {
   MPOWER_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Database> writer,
                           sqlite::Database::Open(path));
   MPOWER_RETURN_IF_ERROR(writer->Execute(kSchema));
+  MPOWER_RETURN_IF_ERROR(CheckKeys(*writer, *keyring));
   MPOWER_ASSIGN_OR_RETURN(int64_t revision, ReadRevision(*writer));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(writer), revision));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(path, keyring, std::move(writer), revision));
 }
 
-SqliteStore::SqliteStore(std::string path, std::unique_ptr<sqlite::Database> writer,
-                         int64_t revision)
-    : path_(std::move(path)), writer_(std::move(writer)), revision_(revision) {}
+SqliteStore::SqliteStore(std::string path, const Keyring* keyring,
+                         std::unique_ptr<sqlite::Database> writer, int64_t revision)
+    : path_(std::move(path)), keyring_(*keyring), writer_(std::move(writer)),
+      revision_(revision) {}
+
+absl::StatusOr<int64_t> SqliteStore::ReencryptProtectedData() {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  MPOWER_RETURN_IF_ERROR(writer_->Execute("BEGIN IMMEDIATE"));
+  int64_t count = 0;
+  absl::Status status = [&]() -> absl::Status {
+    std::vector<StoredResource> stale;
+    {
+      MPOWER_ASSIGN_OR_RETURN(
+          auto statement,
+          writer_->Prepare(MPOWER_SELECT_RESOURCES "WHERE protected_key_id IS NOT NULL "
+                                                   "AND protected_key_id != ?"));
+      statement->BindText(1, keyring_.current_key_id());
+      while (true) {
+        MPOWER_ASSIGN_OR_RETURN(bool row, statement->Step());
+        if (!row) break;
+        MPOWER_ASSIGN_OR_RETURN(StoredResource resource, ReadResource(*statement, keyring_));
+        stale.push_back(std::move(resource));
+      }
+    }
+    for (const StoredResource& resource : stale) {
+      const SealedData sealed = keyring_.Seal(resource.protected_data, resource.name);
+      MPOWER_ASSIGN_OR_RETURN(
+          auto update, writer_->Prepare("UPDATE resources SET protected_data = ?, "
+                                        "protected_key_id = ? WHERE name = ?"));
+      update->BindBlob(1, sealed.blob);
+      update->BindText(2, sealed.key_id);
+      update->BindText(3, resource.name);
+      MPOWER_RETURN_IF_ERROR(update->Run());
+      ++count;
+    }
+    return writer_->Execute("COMMIT");
+  }();
+  if (!status.ok()) {
+    writer_->Execute("ROLLBACK").IgnoreError();
+    return status;
+  }
+  return count;
+}
 
 absl::StatusOr<std::unique_ptr<sqlite::Database>> SqliteStore::AcquireReader() {
   {
@@ -388,7 +458,7 @@ class SqliteStore::ReaderLease {
 absl::StatusOr<std::optional<StoredResource>> SqliteStore::Get(absl::string_view name) {
   MPOWER_ASSIGN_OR_RETURN(auto db, AcquireReader());
   ReaderLease lease(*this, std::move(db));
-  return GetFrom(*lease, name);
+  return GetFrom(*lease, keyring_, name);
 }
 
 absl::StatusOr<ListResult> SqliteStore::List(const ListQuery& query) {
@@ -430,7 +500,12 @@ absl::StatusOr<ListResult> SqliteStore::List(const ListQuery& query) {
       if (!*row) break;
       ++rows;
       ++scanned;
-      StoredResource resource = ReadResource(**statement);
+      absl::StatusOr<StoredResource> read = ReadResource(**statement, keyring_);
+      if (!read.ok()) {
+        status = read.status();
+        break;
+      }
+      StoredResource resource = *std::move(read);
       after = resource.name;
       if (!query.predicate || query.predicate(resource)) {
         result.items.push_back(std::move(resource));
@@ -459,7 +534,7 @@ absl::StatusOr<int64_t> SqliteStore::Write(
   std::lock_guard<std::mutex> lock(write_mutex_);
   MPOWER_RETURN_IF_ERROR(writer_->Execute("BEGIN IMMEDIATE"));
   const int64_t next = revision_.load() + 1;
-  Transaction transaction(*writer_, next);
+  Transaction transaction(*writer_, keyring_, next);
   absl::Status status = body(transaction);
   if (status.ok() && transaction.wrote()) {
     if (transaction.changed_resources()) status = SaveRevision(next);

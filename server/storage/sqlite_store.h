@@ -9,6 +9,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "server/storage/keyring.h"
 #include "server/storage/sqlite.h"
 #include "server/storage/store.h"
 
@@ -16,11 +17,21 @@ namespace mpower {
 
 // A Store on one SQLite database file in WAL mode. Writes go through one
 // connection, one transaction at a time; reads use a pool of their own
-// connections, so readers never wait for the writer. Thread-safe.
+// connections, so readers never wait for the writer. Protected data is
+// sealed with the keyring's current key and bound to its resource's name.
+// Thread-safe.
 class SqliteStore : public Store {
  public:
-  // Opens or creates the database at `path` and its schema.
-  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  // Opens or creates the database at `path` and its schema, and checks that
+  // `keyring` opens data sealed with each key in use (FAILED_PRECONDITION
+  // for a missing key, DATA_LOSS for a wrong one). REQUIRES: `keyring`
+  // outlives the store.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                          const Keyring* keyring);
+
+  // Re-seals with the current key all protected data sealed with older
+  // keys, in one transaction. Returns how many resources it re-sealed.
+  absl::StatusOr<int64_t> ReencryptProtectedData();
 
   absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) override;
   absl::StatusOr<ListResult> List(const ListQuery& query) override;
@@ -40,7 +51,8 @@ class SqliteStore : public Store {
   class Transaction;
   class ReaderLease;
 
-  SqliteStore(std::string path, std::unique_ptr<sqlite::Database> writer, int64_t revision);
+  SqliteStore(std::string path, const Keyring* keyring, std::unique_ptr<sqlite::Database> writer,
+              int64_t revision);
 
   absl::StatusOr<std::unique_ptr<sqlite::Database>> AcquireReader();
   void ReleaseReader(std::unique_ptr<sqlite::Database> reader);
@@ -48,6 +60,7 @@ class SqliteStore : public Store {
   absl::Status SaveRevision(int64_t revision);
 
   const std::string path_;
+  const Keyring& keyring_;
 
   std::mutex write_mutex_;  // serializes write transactions
   std::unique_ptr<sqlite::Database> writer_;
