@@ -38,11 +38,16 @@ absl::Status RequireReader(const Principal& principal) {
   return absl::OkStatus();
 }
 
-absl::Status RequireEditorOf(const Principal& principal, absl::string_view partner,
-                             absl::string_view what) {
+absl::Status RequireCredentials(const Principal& principal) {
   if (principal.role == Role::kAnonymous || principal.role == Role::kPublicReader) {
     return Unauthenticated();
   }
+  return absl::OkStatus();
+}
+
+absl::Status RequireEditorOf(const Principal& principal, absl::string_view partner,
+                             absl::string_view what) {
+  if (absl::Status status = RequireCredentials(principal); !status.ok()) return status;
   if (IsAdmin(principal)) return absl::OkStatus();
   if (principal.role == Role::kPartnerEditor && principal.partner == partner) {
     return absl::OkStatus();

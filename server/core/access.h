@@ -41,6 +41,10 @@ bool IsAdmin(const Principal& principal);
 // anonymous caller.
 absl::Status RequireReader(const Principal& principal);
 
+// OK for a caller with credentials; UNAUTHENTICATED for anonymous callers
+// and public readers: every write needs credentials.
+absl::Status RequireCredentials(const Principal& principal);
+
 // OK for admins and editors of `partner`; UNAUTHENTICATED for callers
 // without credentials; PERMISSION_DENIED naming `what` otherwise.
 absl::Status RequireEditorOf(const Principal& principal, absl::string_view partner,

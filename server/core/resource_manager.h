@@ -178,6 +178,7 @@ class ResourceManager {
   absl::StatusOr<T> Create(const Principal& caller, absl::string_view parent,
                            absl::string_view id, const T& input, absl::string_view request_id,
                            absl::string_view request_fingerprint) {
+    MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     FieldViolations violations;
     const std::string id_field = absl::StrCat(Traits::kName.singular, "_id");
     std::string resource_id(id);
@@ -265,6 +266,7 @@ class ResourceManager {
   // result equals the stored resource.
   absl::StatusOr<T> Update(const Principal& caller, const T& patch,
                            const google::protobuf::FieldMask& mask) {
+    MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     const std::string field(Traits::kField);
     MPOWER_RETURN_IF_ERROR(ParseName(patch.name(), Traits::kName, field + ".name").status());
     MPOWER_ASSIGN_OR_RETURN(google::protobuf::FieldMask paths, CheckUpdateMask(mask));
@@ -309,6 +311,7 @@ class ResourceManager {
   // are not soft-deleted, removes for good (returning nullopt).
   absl::StatusOr<std::optional<T>> Delete(const Principal& caller, absl::string_view name,
                                           absl::string_view etag) {
+    MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
     std::optional<StoredResource> result;
     MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
@@ -338,6 +341,7 @@ class ResourceManager {
   absl::StatusOr<T> Undelete(const Principal& caller, absl::string_view name,
                              absl::string_view etag) {
     static_assert(Traits::kSoftDelete, "only soft-deleted resources can be undeleted");
+    MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
     std::optional<StoredResource> result;
     MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
@@ -449,15 +453,11 @@ class ResourceManager {
                                              WriteKind kind) const {
     MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> stored, txn.Get(name));
     if (!stored.has_value() || stored->collection != Traits::kName.collection) {
-      MPOWER_RETURN_IF_ERROR(RequireReader(caller));
       return NotVisible(caller, name);
     }
     MPOWER_ASSIGN_OR_RETURN(T existing, Decode(*stored));
     MPOWER_ASSIGN_OR_RETURN(bool readable, Traits::CanRead(caller, existing, *store_));
-    if (!readable) {
-      MPOWER_RETURN_IF_ERROR(RequireReader(caller));
-      return NotVisible(caller, name);
-    }
+    if (!readable) return NotVisible(caller, name);
     MPOWER_RETURN_IF_ERROR(Traits::CheckWrite(caller, existing, kind));
     if (!etag.empty() && etag != Etag(stored->update_revision)) {
       return absl::AbortedError(absl::StrCat(

@@ -1,0 +1,329 @@
+// Every RPC, as every role, on the caller's own partner's resources and on
+// another partner's, against a real server: the exact code each returns.
+// A method of any mpower service missing from the table fails the test, so
+// a new RPC cannot ship without its access rules being decided here.
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <filesystem>
+#include <future>
+#include <set>
+
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/text_format.h"
+#include "mpower/v1/admin.pb.h"
+#include "server/core/alert_rules.h"
+#include "server/core/commitment_rules.h"
+#include "server/core/credentials.h"
+#include "server/core/initiative_rules.h"
+#include "server/core/partner_rules.h"
+#include "server/core/response_rules.h"
+#include "server/service/server.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using grpc::StatusCode;
+namespace fs = std::filesystem;
+
+// The callers, in the order of each row's expected codes.
+enum Caller { kAdmin, kEditor, kViewer, kPublic, kAnonymous, kCallerCount };
+const char* const kCallerNames[] = {"admin", "alpha editor", "alpha viewer", "public reader",
+                                    "anonymous"};
+
+constexpr StatusCode OK = StatusCode::OK;
+constexpr StatusCode UA = StatusCode::UNAUTHENTICATED;
+constexpr StatusCode PD = StatusCode::PERMISSION_DENIED;
+constexpr StatusCode FP = StatusCode::FAILED_PRECONDITION;
+
+struct Case {
+  const char* method;  // "PartnerService/GetPartner"
+  const char* target;  // what the row exercises, for failure messages
+  const char* request;  // text format
+  StatusCode expected[kCallerCount];
+};
+
+// The fixture's world. The callers act for partners/alpha; partners/beta
+// is someone else; partners/gamma is the only recipient of beta's
+// restricted alert.
+const Case kCases[] = {
+    // Partners: everyone with access reads; the secretariat onboards and
+    // removes; a partner edits only its own profile.
+    {"PartnerService/GetPartner", "own", R"(name: "partners/alpha")", {OK, OK, OK, OK, UA}},
+    {"PartnerService/GetPartner", "other", R"(name: "partners/beta")", {OK, OK, OK, OK, UA}},
+    {"PartnerService/ListPartners", "all", "", {OK, OK, OK, OK, UA}},
+    {"PartnerService/CreatePartner", "new",
+     R"(partner_id: "new" partner { display_name: "N" type: TYPE_TRADE_UNION country_code: "ID" })",
+     {OK, PD, PD, UA, UA}},
+    {"PartnerService/UpdatePartner", "own",
+     R"(partner { name: "partners/alpha" description: "d" } update_mask { paths: "description" })",
+     {OK, OK, PD, UA, UA}},
+    {"PartnerService/UpdatePartner", "other",
+     R"(partner { name: "partners/beta" description: "d" } update_mask { paths: "description" })",
+     {OK, PD, PD, UA, UA}},
+    {"PartnerService/DeletePartner", "own (referenced)", R"(name: "partners/alpha")",
+     {FP, PD, PD, UA, UA}},
+    {"PartnerService/DeletePartner", "other (unreferenced)", R"(name: "partners/delta")",
+     {OK, PD, PD, UA, UA}},
+    // Initiatives: the secretariat keeps them.
+    {"InitiativeService/GetInitiative", "any", R"(name: "initiatives/shared")", {OK, OK, OK, OK, UA}},
+    {"InitiativeService/ListInitiatives", "all", "", {OK, OK, OK, OK, UA}},
+    {"InitiativeService/CreateInitiative", "new",
+     R"(initiative_id: "new" initiative { display_name: "N" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE })",
+     {OK, PD, PD, UA, UA}},
+    {"InitiativeService/UpdateInitiative", "any",
+     R"(initiative { name: "initiatives/shared" description: "d" } update_mask { paths: "description" })",
+     {OK, PD, PD, UA, UA}},
+    {"InitiativeService/DeleteInitiative", "any", R"(name: "initiatives/unused")",
+     {OK, PD, PD, UA, UA}},
+    // Commitments: public record; each partner keeps its own.
+    {"CommitmentService/GetCommitment", "own", R"(name: "partners/alpha/commitments/c")",
+     {OK, OK, OK, OK, UA}},
+    {"CommitmentService/GetCommitment", "other", R"(name: "partners/beta/commitments/c")",
+     {OK, OK, OK, OK, UA}},
+    {"CommitmentService/ListCommitments", "all", R"(parent: "partners/-")", {OK, OK, OK, OK, UA}},
+    {"CommitmentService/CreateCommitment", "own",
+     R"(parent: "partners/alpha" commitment { kind: KIND_POLICY title: "t" })",
+     {OK, OK, PD, UA, UA}},
+    {"CommitmentService/CreateCommitment", "other",
+     R"(parent: "partners/beta" commitment { kind: KIND_POLICY title: "t" })",
+     {OK, PD, PD, UA, UA}},
+    {"CommitmentService/UpdateCommitment", "own",
+     R"(commitment { name: "partners/alpha/commitments/c" title: "u" } update_mask { paths: "title" })",
+     {OK, OK, PD, UA, UA}},
+    {"CommitmentService/UpdateCommitment", "other",
+     R"(commitment { name: "partners/beta/commitments/c" title: "u" } update_mask { paths: "title" })",
+     {OK, PD, PD, UA, UA}},
+    {"CommitmentService/DeleteCommitment", "own", R"(name: "partners/alpha/commitments/c")",
+     {OK, OK, PD, UA, UA}},
+    {"CommitmentService/DeleteCommitment", "other", R"(name: "partners/beta/commitments/c")",
+     {OK, PD, PD, UA, UA}},
+    {"CommitmentService/UndeleteCommitment", "own", R"(name: "partners/alpha/commitments/gone")",
+     {OK, OK, PD, UA, UA}},
+    {"CommitmentService/UndeleteCommitment", "other", R"(name: "partners/beta/commitments/gone")",
+     {OK, PD, PD, UA, UA}},
+    // Alerts: read by scope; only the filer changes one. An alert the caller
+    // may not read is PERMISSION_DENIED exactly as a missing one.
+    {"AlertService/GetAlert", "own", R"(name: "alerts/alpha-partners")", {OK, OK, OK, PD, UA}},
+    {"AlertService/GetAlert", "other, partners scope", R"(name: "alerts/beta-partners")",
+     {OK, OK, OK, PD, UA}},
+    {"AlertService/GetAlert", "other, public scope", R"(name: "alerts/beta-public")",
+     {OK, OK, OK, OK, UA}},
+    {"AlertService/GetAlert", "other, restricted to gamma", R"(name: "alerts/beta-restricted")",
+     {OK, PD, PD, PD, UA}},
+    {"AlertService/GetAlert", "missing", R"(name: "alerts/no-such-alert")",
+     {StatusCode::NOT_FOUND, PD, PD, PD, UA}},
+    {"AlertService/ListAlerts", "all", "", {OK, OK, OK, OK, UA}},
+    {"AlertService/CreateAlert", "own",
+     R"(alert { filing_partner: "partners/alpha" category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })",
+     {OK, OK, PD, UA, UA}},
+    {"AlertService/CreateAlert", "other",
+     R"(alert { filing_partner: "partners/beta" category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })",
+     {OK, PD, PD, UA, UA}},
+    {"AlertService/UpdateAlert", "own",
+     R"(alert { name: "alerts/alpha-partners" status: STATUS_VERIFIED } update_mask { paths: "status" })",
+     {OK, OK, PD, UA, UA}},
+    {"AlertService/UpdateAlert", "other, readable",
+     R"(alert { name: "alerts/beta-partners" status: STATUS_VERIFIED } update_mask { paths: "status" })",
+     {OK, PD, PD, UA, UA}},
+    {"AlertService/UpdateAlert", "other, restricted: cannot join its recipients",
+     R"(alert { name: "alerts/beta-restricted" recipient_partners: "partners/alpha" } update_mask { paths: "recipient_partners" })",
+     {OK, PD, PD, UA, UA}},
+    {"AlertService/DeleteAlert", "own", R"(name: "alerts/alpha-partners")", {OK, OK, PD, UA, UA}},
+    {"AlertService/DeleteAlert", "other", R"(name: "alerts/beta-partners")", {OK, PD, PD, UA, UA}},
+    {"AlertService/UndeleteAlert", "own", R"(name: "alerts/alpha-gone")", {OK, OK, PD, UA, UA}},
+    {"AlertService/UndeleteAlert", "other", R"(name: "alerts/beta-gone")", {OK, PD, PD, UA, UA}},
+    // Responses: as visible as their alert; recorded in one's own name.
+    {"ResponseService/GetResponse", "own", R"(name: "alerts/beta-partners/responses/by-alpha")",
+     {OK, OK, OK, PD, UA}},
+    {"ResponseService/GetResponse", "other", R"(name: "alerts/beta-partners/responses/by-beta")",
+     {OK, OK, OK, PD, UA}},
+    {"ResponseService/GetResponse", "on an alert restricted to gamma",
+     R"(name: "alerts/beta-restricted/responses/by-gamma")", {OK, PD, PD, PD, UA}},
+    {"ResponseService/ListResponses", "all", R"(parent: "alerts/-")", {OK, OK, OK, OK, UA}},
+    {"ResponseService/CreateResponse", "own",
+     R"(parent: "alerts/beta-partners" response { responding_partner: "partners/alpha" action: ACTION_MONITORING })",
+     {OK, OK, PD, UA, UA}},
+    {"ResponseService/CreateResponse", "other",
+     R"(parent: "alerts/beta-partners" response { responding_partner: "partners/beta" action: ACTION_MONITORING })",
+     {OK, PD, PD, UA, UA}},
+    {"ResponseService/CreateResponse", "own, on an alert restricted to gamma",
+     R"(parent: "alerts/beta-restricted" response { responding_partner: "partners/alpha" action: ACTION_MONITORING })",
+     {OK, PD, PD, UA, UA}},
+    {"ResponseService/UpdateResponse", "own",
+     R"(response { name: "alerts/beta-partners/responses/by-alpha" note: "n" } update_mask { paths: "note" })",
+     {OK, OK, PD, UA, UA}},
+    {"ResponseService/UpdateResponse", "other",
+     R"(response { name: "alerts/beta-partners/responses/by-beta" note: "n" } update_mask { paths: "note" })",
+     {OK, PD, PD, UA, UA}},
+    {"ResponseService/DeleteResponse", "own", R"(name: "alerts/beta-partners/responses/by-alpha")",
+     {OK, OK, PD, UA, UA}},
+    {"ResponseService/DeleteResponse", "other", R"(name: "alerts/beta-partners/responses/by-beta")",
+     {OK, PD, PD, UA, UA}},
+    // Administration: the secretariat only.
+    {"AdminService/CreateCredential", "new",
+     R"(credential_id: "new" credential { principal: "p" role: ROLE_PARTNER_VIEWER partner: "partners/alpha" })",
+     {OK, PD, PD, UA, UA}},
+    {"AdminService/ListCredentials", "all", "", {OK, PD, PD, UA, UA}},
+    {"AdminService/RevokeCredential", "other", R"(name: "credentials/beta-editor")",
+     {OK, PD, PD, UA, UA}},
+    {"AdminService/ListAuditEntries", "all", "", {OK, PD, PD, UA, UA}},
+};
+
+template <typename T>
+absl::Status Create(Store* store, absl::string_view parent, absl::string_view id,
+                    const std::string& text) {
+  T resource;
+  if (!google::protobuf::TextFormat::ParseFromString(text, &resource)) {
+    return absl::InternalError(text);
+  }
+  return ResourceManager<T>(store).Create(Principal::System(), parent, id, resource, "", "").status();
+}
+
+class AuthorizationTest : public ::testing::Test {
+ protected:
+  // Builds the world once; each case runs on its own copy.
+  static void SetUpTestSuite() {
+    base_ = new testing::TempDir();
+    tokens_ = new std::map<Caller, std::string>();
+    auto keyring = Keyring::LoadOrCreate(base_->path() + "/keys");
+    ASSERT_TRUE(keyring.ok());
+    auto opened = SqliteStore::Open(base_->path() + "/mpower.db", keyring->get());
+    ASSERT_TRUE(opened.ok());
+    Store* store = opened->get();
+    const char* kUnion = R"(display_name: "U" type: TYPE_TRADE_UNION country_code: "ID")";
+    for (const char* id : {"alpha", "beta", "gamma", "delta"}) {
+      ASSERT_TRUE(Create<v1::Partner>(store, "", id, kUnion).ok());
+    }
+    const char* kInitiative =
+        R"(display_name: "I" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE
+           participants { partner: "partners/alpha" role: PARTICIPANT_ROLE_FUNDING })";
+    ASSERT_TRUE(Create<v1::Initiative>(store, "", "shared", kInitiative).ok());
+    ASSERT_TRUE(Create<v1::Initiative>(store, "", "unused",
+                                       R"(display_name: "I" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE)")
+                    .ok());
+    for (const char* partner : {"partners/alpha", "partners/beta"}) {
+      ASSERT_TRUE(Create<v1::Commitment>(store, partner, "c", R"(kind: KIND_POLICY title: "t")").ok());
+      ASSERT_TRUE(Create<v1::Commitment>(store, partner, "gone", R"(kind: KIND_POLICY title: "t")").ok());
+      ASSERT_TRUE(ResourceManager<v1::Commitment>(store)
+                      .Delete(Principal::System(), std::string(partner) + "/commitments/gone", "")
+                      .ok());
+    }
+    const std::string alert =
+        R"(category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE
+           certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" )";
+    ASSERT_TRUE(Create<v1::Alert>(store, "", "alpha-partners", alert + R"(filing_partner: "partners/alpha")").ok());
+    ASSERT_TRUE(Create<v1::Alert>(store, "", "alpha-gone", alert + R"(filing_partner: "partners/alpha")").ok());
+    ASSERT_TRUE(Create<v1::Alert>(store, "", "beta-partners", alert + R"(filing_partner: "partners/beta")").ok());
+    ASSERT_TRUE(Create<v1::Alert>(store, "", "beta-gone", alert + R"(filing_partner: "partners/beta")").ok());
+    ASSERT_TRUE(Create<v1::Alert>(store, "", "beta-public", alert + R"(filing_partner: "partners/beta" scope: SCOPE_PUBLIC)").ok());
+    ASSERT_TRUE(Create<v1::Alert>(store, "", "beta-restricted",
+                                  alert + R"(filing_partner: "partners/beta" scope: SCOPE_RESTRICTED
+                                             recipient_partners: "partners/gamma")")
+                    .ok());
+    for (const char* gone : {"alerts/alpha-gone", "alerts/beta-gone"}) {
+      ASSERT_TRUE(ResourceManager<v1::Alert>(store).Delete(Principal::System(), gone, "").ok());
+    }
+    ASSERT_TRUE(Create<v1::Response>(store, "alerts/beta-partners", "by-alpha",
+                                     R"(responding_partner: "partners/alpha" action: ACTION_ACKNOWLEDGED)").ok());
+    ASSERT_TRUE(Create<v1::Response>(store, "alerts/beta-partners", "by-beta",
+                                     R"(responding_partner: "partners/beta" action: ACTION_ACKNOWLEDGED)").ok());
+    ASSERT_TRUE(Create<v1::Response>(store, "alerts/beta-restricted", "by-gamma",
+                                     R"(responding_partner: "partners/gamma" action: ACTION_ACKNOWLEDGED)").ok());
+    CredentialManager credentials(store);
+    const auto issue = [&](const char* id, v1::Role role, const char* partner) {
+      v1::Credential credential;
+      credential.set_principal(id);
+      credential.set_role(role);
+      credential.set_partner(partner);
+      absl::StatusOr<IssuedCredential> issued = credentials.Create(Principal::System(), id, credential);
+      EXPECT_TRUE(issued.ok()) << issued.status();
+      return issued.ok() ? issued->token : "";
+    };
+    (*tokens_)[kAdmin] = issue("admin", v1::ROLE_ADMIN, "");
+    (*tokens_)[kEditor] = issue("alpha-editor", v1::ROLE_PARTNER_EDITOR, "partners/alpha");
+    (*tokens_)[kViewer] = issue("alpha-viewer", v1::ROLE_PARTNER_VIEWER, "partners/alpha");
+    issue("beta-editor", v1::ROLE_PARTNER_EDITOR, "partners/beta");
+  }
+
+  static void TearDownTestSuite() {
+    delete tokens_;
+    delete base_;
+  }
+
+  // Runs one case as `caller` on a fresh copy of the world; returns the code.
+  StatusCode Run(const Case& c, Caller caller) {
+    testing::TempDir copy;
+    fs::copy(base_->path(), copy.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    auto keyring = Keyring::LoadOrCreate(copy.path() + "/keys");
+    auto store = SqliteStore::Open(copy.path() + "/mpower.db", keyring->get());
+    EXPECT_TRUE(store.ok()) << store.status();
+    ServerOptions options{.listen_address = "127.0.0.1:0", .public_read = caller == kPublic};
+    auto server = MpowerServer::Start(store->get(), options);
+    EXPECT_TRUE(server.ok()) << server.status();
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                       grpc::InsecureChannelCredentials());
+
+    const std::string method_name = c.method;
+    const auto* method = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+        "mpower.v1." + method_name.substr(0, method_name.find('/')) + "." +
+        method_name.substr(method_name.find('/') + 1));
+    EXPECT_NE(method, nullptr) << c.method;
+    if (method == nullptr) return StatusCode::UNKNOWN;
+    std::unique_ptr<google::protobuf::Message> request(
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
+    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(c.request, request.get())) << c.request;
+    std::string bytes;
+    request->SerializeToString(&bytes);
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (tokens_->count(caller)) context.AddMetadata("authorization", "Bearer " + tokens_->at(caller));
+    grpc::GenericStub stub(channel);
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, "/mpower.v1." + method_name, grpc::StubOptions(), &request_buffer,
+                   &response_buffer, [&](grpc::Status status) { done.set_value(status); });
+    const grpc::Status status = done.get_future().get();
+    (*server)->Shutdown(absl::Seconds(1));
+    return status.error_code();
+  }
+
+  static testing::TempDir* base_;
+  static std::map<Caller, std::string>* tokens_;
+};
+
+testing::TempDir* AuthorizationTest::base_ = nullptr;
+std::map<Caller, std::string>* AuthorizationTest::tokens_ = nullptr;
+
+TEST_F(AuthorizationTest, EveryRpcEveryRoleOwnAndOther) {
+  for (const Case& c : kCases) {
+    for (int caller = 0; caller < kCallerCount; ++caller) {
+      EXPECT_EQ(Run(c, static_cast<Caller>(caller)), c.expected[caller])
+          << c.method << " on " << c.target << " as " << kCallerNames[caller];
+    }
+  }
+}
+
+TEST_F(AuthorizationTest, TheTableCoversEveryRpc) {
+  std::set<std::string> covered;
+  for (const Case& c : kCases) covered.insert(c.method);
+  const google::protobuf::FileDescriptor* files[] = {
+      v1::Partner::descriptor()->file(), v1::Initiative::descriptor()->file(),
+      v1::Commitment::descriptor()->file(), v1::Alert::descriptor()->file(),
+      v1::Response::descriptor()->file(), v1::Credential::descriptor()->file()};
+  for (const auto* file : files) {
+    for (int s = 0; s < file->service_count(); ++s) {
+      const auto* service = file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        const std::string name = service->name() + "/" + service->method(m)->name();
+        EXPECT_TRUE(covered.count(name)) << name << " has no row in the authorization table";
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mpower
