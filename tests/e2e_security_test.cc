@@ -1,0 +1,195 @@
+// Security end to end, with the real mpowerd and mpower: who sees protected
+// details through every path, and credentials that stop working.
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "tests/process.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using ::mpower::testing::CommandResult;
+using ::mpower::testing::RunCommand;
+using ::mpower::testing::ServerProcess;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kSecretName[] = "Zainab Quetzalcoatl-Oyelaran";
+constexpr char kSecretPlace[] = "Warehouse 7 behind Jalan Merdeka";
+
+class SecurityEndToEndTest : public ::testing::Test {
+ protected:
+  // Runs mpower as the holder of `token` ("" for none; the bootstrapped
+  // config is not used, so nothing is inherited).
+  CommandResult As(const std::string& token, std::vector<std::string> args,
+                   const ServerProcess& server, const std::string& input = "") {
+    args.insert(args.begin(), MPOWER_PATH);
+    return RunCommand(args,
+                      {{"MPOWER_ADDRESS", server.address()}, {"MPOWER_TOKEN", token},
+                       {"MPOWER_CONFIG", dir_.path() + "/no-config"}},
+                      input);
+  }
+
+  // Issues a credential as the local admin and returns its token.
+  std::string Issue(const ServerProcess& server, const std::string& id,
+                    std::vector<std::string> flags) {
+    std::vector<std::string> args = {"credentials", "create", id, "--principal", id, "-o", "json"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    CommandResult issued = As(server.admin_token(), args, server);
+    EXPECT_EQ(issued.exit_code, 0) << issued.err;
+    const size_t at = issued.out.find("\"token\": \"");
+    if (at == std::string::npos) return "";
+    const size_t start = at + 10;
+    return issued.out.substr(start, issued.out.find('"', start) - start);
+  }
+
+  testing::TempDir dir_;
+};
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath) {
+  ServerProcess server(dir_.path(), {"--demo-data", "--public-read"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  const std::string admin = server.admin_token();
+
+  // The union files a restricted alert for the ILO naming a person at risk.
+  const std::string union_editor =
+      Issue(server, "union-editor", {"--role", "partner_editor", "--partner", "partners/example-union"});
+  const std::string alert_json = std::string(R"({
+    "filing_partner": "partners/example-union", "category": "CATEGORY_THREAT_OF_VIOLENCE",
+    "severity": "SEVERITY_EXTREME", "urgency": "URGENCY_IMMEDIATE", "certainty": "CERTAINTY_OBSERVED",
+    "country_code": "ID", "headline": "Organiser threatened after strike vote",
+    "scope": "SCOPE_RESTRICTED", "recipient_partners": ["partners/ilo"],
+    "protected_details": {"people": [{"full_name": ")") + kSecretName +
+                                 R"("}], "exact_location": ")" + kSecretPlace + R"("}})";
+  CommandResult filed = As(union_editor, {"alerts", "create", "threat", "-f", "-", "-o", "json"},
+                           server, alert_json);
+  ASSERT_EQ(filed.exit_code, 0) << filed.err;
+  EXPECT_THAT(filed.out, HasSubstr(kSecretName)) << "the filer sees what it filed";
+  ASSERT_EQ(As(union_editor, {"responses", "create", "--parent", "alerts/threat",
+                              "--responding-partner", "partners/example-union", "--action",
+                              "monitoring"},
+               server)
+                .exit_code,
+            0);
+
+  const std::string other_editor =
+      Issue(server, "dol-editor", {"--role", "partner_editor", "--partner", "partners/us-dol"});
+  const std::string other_viewer =
+      Issue(server, "dol-viewer", {"--role", "partner_viewer", "--partner", "partners/us-dol"});
+  const std::string recipient =
+      Issue(server, "ilo-viewer", {"--role", "partner_viewer", "--partner", "partners/ilo"});
+
+  // Every read path, as every caller not entitled to the details.
+  const std::vector<std::vector<std::string>> paths = {
+      {"alerts", "get", "alerts/threat"},
+      {"alerts", "get", "alerts/threat", "-o", "json"},
+      {"alerts", "list", "-o", "json"},
+      {"alerts", "list", "--show-deleted", "-o", "json"},
+      {"alerts", "list", "--filter", "country_code = \"ID\"", "-o", "json"},
+      {"alerts", "list", "--filter", std::string("protected_details.people.full_name = \"") + kSecretName + "\""},
+      {"alerts", "list", "--filter", std::string("headline = \"") + kSecretName + "\"", "-o", "json"},
+      {"responses", "list", "-o", "json"},
+      {"responses", "list", "--parent", "alerts/threat", "-o", "json"},
+      {"responses", "get", "alerts/threat/responses/nope"},
+      {"alerts", "update", "alerts/threat", "--status", "resolved"},
+      {"alerts", "delete", "alerts/threat"},
+      {"audit", "list", "--all", "-o", "json"},
+      {"credentials", "list", "-o", "json"},
+  };
+  for (const auto& [who, token] : std::vector<std::pair<std::string, std::string>>{
+           {"another partner's editor", other_editor},
+           {"another partner's viewer", other_viewer},
+           {"a public reader", ""}}) {
+    for (const auto& path : paths) {
+      CommandResult result = As(token, path, server);
+      EXPECT_THAT(result.out + result.err, Not(HasSubstr("Quetzalcoatl")))
+          << who << ": mpower " << path[0] << " " << path[1];
+      EXPECT_THAT(result.out + result.err, Not(HasSubstr("Warehouse 7")))
+          << who << ": mpower " << path[0] << " " << path[1];
+    }
+  }
+  // The recipient the filer chose, and the secretariat, do see them; those
+  // reads are in the audit trail.
+  EXPECT_THAT(As(recipient, {"alerts", "get", "alerts/threat", "-o", "json"}, server).out,
+              HasSubstr(kSecretName));
+  CommandResult audit = As(admin, {"audit", "list", "--all"}, server);
+  EXPECT_THAT(audit.out, HasSubstr("ReadProtectedDetails"));
+  EXPECT_THAT(audit.out, HasSubstr("ilo-viewer"));
+
+  // Nothing in the server's log, and nothing in the clear on disk.
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  EXPECT_THAT(server.log(), Not(HasSubstr("Quetzalcoatl")));
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (!entry.is_regular_file()) continue;
+    EXPECT_EQ(ReadAll(entry.path()).find("Quetzalcoatl"), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(SecurityEndToEndTest, RevocationTakesEffectOnTheNextCall) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  const std::string token =
+      Issue(server, "ilo-desk", {"--role", "partner_viewer", "--partner", "partners/ilo"});
+  EXPECT_EQ(As(token, {"partners", "list"}, server).exit_code, 0);
+  ASSERT_EQ(As(server.admin_token(), {"credentials", "revoke", "credentials/ilo-desk"}, server).exit_code, 0);
+  CommandResult refused = As(token, {"partners", "list"}, server);
+  EXPECT_EQ(refused.exit_code, 64 + 16);
+  EXPECT_THAT(refused.err, HasSubstr("credentials/ilo-desk was revoked"));
+}
+
+TEST_F(SecurityEndToEndTest, ExpiredTokensAreRefused) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  const absl::Time expiry = absl::Now() + absl::Seconds(2);
+  const std::string token =
+      Issue(server, "short-lived", {"--role", "partner_viewer", "--partner", "partners/ilo",
+                                    "--expire-time", absl::FormatTime(absl::RFC3339_sec, expiry, absl::UTCTimeZone())});
+  EXPECT_EQ(As(token, {"partners", "list"}, server).exit_code, 0);
+  std::this_thread::sleep_for(absl::ToChronoMilliseconds(expiry - absl::Now() + absl::Milliseconds(1100)));
+  CommandResult refused = As(token, {"partners", "list"}, server);
+  EXPECT_EQ(refused.exit_code, 64 + 16);
+  EXPECT_THAT(refused.err, HasSubstr("has expired"));
+}
+
+TEST_F(SecurityEndToEndTest, NoCredentialsNoAccessUnlessPublicRead) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  CommandResult anonymous = As("", {"partners", "list"}, server);
+  EXPECT_EQ(anonymous.exit_code, 64 + 16);
+  EXPECT_THAT(anonymous.err, HasSubstr("needs credentials"));
+  EXPECT_EQ(As("mpw_forged", {"partners", "list"}, server).exit_code, 64 + 16);
+}
+
+TEST_F(SecurityEndToEndTest, TheBootstrappedConfigIsOwnerOnlyAndTheCliInsistsOnIt) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  struct stat info;
+  ASSERT_EQ(stat(server.client_config().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 077, 0u);
+  std::map<std::string, std::string> env = {{"MPOWER_CONFIG", server.client_config()}};
+  EXPECT_EQ(RunCommand({MPOWER_PATH, "partners", "list"}, env).exit_code, 0)
+      << "the config carries both the address and the admin token";
+  chmod(server.client_config().c_str(), 0644);
+  CommandResult refused = RunCommand({MPOWER_PATH, "partners", "list"}, env);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("chmod 600"));
+}
+
+}  // namespace
+}  // namespace mpower
