@@ -15,6 +15,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
@@ -47,7 +48,7 @@ constexpr int kExitRpcBase = 64;
 
 const std::set<std::string> kBooleanFlags = {"help", "show-deleted", "all"};
 const std::set<std::string> kCommonFlags = {
-    "address", "token", "timeout", "output", "help", "file", "filter", "page-size", "page-token",
+    "address", "token", "tls-ca", "tls-cert", "tls-key", "timeout", "output", "help", "file", "filter", "page-size", "page-token",
     "all", "show-deleted", "parent", "request-id", "etag", "update-mask"};
 const char kDefaultAddress[] = "127.0.0.1:50051";
 
@@ -363,6 +364,9 @@ std::string MainHelp() {
       "Connection and output (flag, then environment, then the config file, then default):\n"
       "  --address HOST:PORT   MPOWER_ADDRESS   default ", kDefaultAddress, "\n",
       "  --token TOKEN         MPOWER_TOKEN     the bearer token the secretariat issued\n"
+      "  --tls-ca FILE         MPOWER_TLS_CA    CA of the server's certificate: turns on TLS\n"
+      "  --tls-cert FILE       MPOWER_TLS_CERT  client certificate, for mutual TLS\n"
+      "  --tls-key FILE        MPOWER_TLS_KEY   its private key\n"
       "  config file           MPOWER_CONFIG    default ~/.config/mpower/config, owner-only;\n"
       "                                         lines `address = ...` and `token = ...`\n",
       "  --timeout DURATION    MPOWER_TIMEOUT   default 10s; every call has this deadline\n"
@@ -467,8 +471,25 @@ int Run(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  RpcClient rpc(Setting(args, "address", "MPOWER_ADDRESS", *config, kDefaultAddress),
-                Setting(args, "token", "MPOWER_TOKEN", *config, ""), timeout);
+  ChannelSettings channel;
+  channel.address = Setting(args, "address", "MPOWER_ADDRESS", *config, kDefaultAddress);
+  for (auto [target, flag, env] : {std::tuple{&channel.tls_ca_pem, "tls-ca", "MPOWER_TLS_CA"},
+                                   std::tuple{&channel.tls_cert_pem, "tls-cert", "MPOWER_TLS_CERT"},
+                                   std::tuple{&channel.tls_key_pem, "tls-key", "MPOWER_TLS_KEY"}}) {
+    const std::string path = Setting(args, flag, env, *config, "");
+    if (path.empty()) continue;
+    std::ifstream in(path);
+    if (!in) {
+      std::cerr << "mpower: --" << flag << ": cannot read " << path << "\n";
+      return kExitLocalError;
+    }
+    target->assign(std::istreambuf_iterator<char>(in), {});
+  }
+  if (channel.tls_cert_pem.empty() != channel.tls_key_pem.empty()) {
+    std::cerr << "mpower: mutual TLS needs both --tls-cert and --tls-key\n";
+    return kExitUsage;
+  }
+  RpcClient rpc(channel, Setting(args, "token", "MPOWER_TOKEN", *config, ""), timeout);
   try {
     Command(*spec, args, rpc, output).Run(args.positional[1]);
   } catch (const Failure& failure) {

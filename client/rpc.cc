@@ -5,9 +5,24 @@
 
 namespace mpower::cli {
 
-RpcClient::RpcClient(const std::string& address, const std::string& token,
+namespace {
+
+std::shared_ptr<grpc::ChannelCredentials> CredentialsFor(const ChannelSettings& settings) {
+  if (settings.tls_ca_pem.empty() && settings.tls_cert_pem.empty()) {
+    return grpc::InsecureChannelCredentials();
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = settings.tls_ca_pem;  // empty: the system's roots
+  ssl.pem_cert_chain = settings.tls_cert_pem;
+  ssl.pem_private_key = settings.tls_key_pem;
+  return grpc::SslCredentials(ssl);
+}
+
+}  // namespace
+
+RpcClient::RpcClient(const ChannelSettings& channel, const std::string& token,
                      absl::Duration timeout)
-    : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+    : channel_(grpc::CreateChannel(channel.address, CredentialsFor(channel))),
       stub_(channel_),
       token_(token),
       timeout_(timeout) {}

@@ -12,11 +12,21 @@
 
 namespace mpower::cli {
 
+// How to reach the server. With no TLS files the channel is plaintext
+// (fine on loopback); a CA file turns on TLS; a client certificate and key
+// add mutual TLS.
+struct ChannelSettings {
+  std::string address;
+  std::string tls_ca_pem;
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+};
+
 // Calls any unary RPC by its descriptor, over one channel. Not thread-safe.
 class RpcClient {
  public:
   // Sends `token`, if not empty, as `authorization: Bearer <token>`.
-  RpcClient(const std::string& address, const std::string& token, absl::Duration timeout);
+  RpcClient(const ChannelSettings& channel, const std::string& token, absl::Duration timeout);
 
   // Calls `method` (e.g. "/mpower.v1.PartnerService/GetPartner") with
   // `request` and parses the reply into `response`. Every attempt has the

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3
+  libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

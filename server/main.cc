@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 #include <map>
+#include <tuple>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,11 @@ ABSL_FLAG(bool, demo_data, false,
           "Load the demo data drawn from the seeds (idempotent) before serving.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGINT/SIGTERM, how long calls in flight may take to finish.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM file of the server's certificate chain; turns on TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM file of the server's private key.");
+ABSL_FLAG(std::string, client_ca, "",
+          "PEM file of the CA whose client certificates the server accepts (mutual TLS). A "
+          "verified certificate authenticates as the credential mapping its subject CN.");
 ABSL_FLAG(bool, public_read, false,
           "Let callers without credentials read partners, initiatives, commitments and public "
           "alerts (never protected details).");
@@ -78,6 +84,20 @@ std::string DefaultClientConfig() {
   }
   const char* home = std::getenv("HOME");
   return absl::StrCat(home != nullptr ? home : ".", "/.config/mpower/config");
+}
+
+// The contents of the file at `path`, or "" for an empty path.
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_view flag) {
+  if (path.empty()) return std::string();
+  FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("--", flag, ": cannot read ", path));
+  }
+  std::string contents;
+  char buffer[4096];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) contents.append(buffer, n);
+  std::fclose(file);
+  return contents;
 }
 
 // Creates `path` and its parents, owner-only (alerts are in there).
@@ -245,6 +265,17 @@ int Run(const std::vector<std::string>& command) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.allow_insecure_non_loopback = absl::GetFlag(FLAGS_allow_insecure_non_loopback);
   options.public_read = absl::GetFlag(FLAGS_public_read);
+  for (auto [target, path, flag] :
+       {std::tuple{&options.tls_cert_pem, absl::GetFlag(FLAGS_tls_cert), "tls-cert"},
+        std::tuple{&options.tls_key_pem, absl::GetFlag(FLAGS_tls_key), "tls-key"},
+        std::tuple{&options.client_ca_pem, absl::GetFlag(FLAGS_client_ca), "client-ca"}}) {
+    absl::StatusOr<std::string> pem = ReadPemFile(path, flag);
+    if (!pem.ok()) {
+      Log(LogLevel::kError, "main", pem.status().message());
+      return 1;
+    }
+    *target = *std::move(pem);
+  }
   absl::StatusOr<std::unique_ptr<MpowerServer>> server =
       MpowerServer::Start(store->get(), options);
   if (!server.ok()) {

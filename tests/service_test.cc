@@ -313,5 +313,22 @@ TEST_F(ServiceTest, RefusesPlaintextOnNonLoopbackAddresses) {
   EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:50051"));
 }
 
+TEST(TransportSecurityTest, PlaintextOnlyOnLoopbackUnlessToldOtherwise) {
+  EXPECT_TRUE(CheckTransportSecurity({.listen_address = "127.0.0.1:50051"}).ok());
+  EXPECT_THAT(CheckTransportSecurity({.listen_address = "0.0.0.0:50051"}),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--tls-cert")));
+  EXPECT_TRUE(CheckTransportSecurity({.listen_address = "0.0.0.0:50051",
+                                      .allow_insecure_non_loopback = true})
+                  .ok());
+  EXPECT_TRUE(CheckTransportSecurity({.listen_address = "0.0.0.0:50051",
+                                      .tls_cert_pem = "cert",
+                                      .tls_key_pem = "key"})
+                  .ok());
+  EXPECT_THAT(CheckTransportSecurity({.listen_address = "127.0.0.1:0", .tls_cert_pem = "cert"}),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("both")));
+  EXPECT_THAT(CheckTransportSecurity({.listen_address = "127.0.0.1:0", .client_ca_pem = "ca"}),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("needs TLS")));
+}
+
 }  // namespace
 }  // namespace mpower

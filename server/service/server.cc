@@ -41,26 +41,49 @@ bool IsLoopbackAddress(absl::string_view address) {
   return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
 }
 
+absl::Status CheckTransportSecurity(const ServerOptions& options) {
+  const bool tls = !options.tls_cert_pem.empty() && !options.tls_key_pem.empty();
+  if (!tls && (!options.tls_cert_pem.empty() || !options.tls_key_pem.empty())) {
+    return absl::FailedPreconditionError("TLS needs both --tls-cert and --tls-key");
+  }
+  if (!tls && !options.client_ca_pem.empty()) {
+    return absl::FailedPreconditionError(
+        "--client-ca (mutual TLS) needs TLS: give --tls-cert and --tls-key too");
+  }
+  if (tls || IsLoopbackAddress(options.listen_address) || options.allow_insecure_non_loopback) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "refusing to serve plaintext on non-loopback address ", options.listen_address,
+      ": alerts would cross the network unencrypted. Give --tls-cert and --tls-key, listen on "
+      "127.0.0.1, or pass --allow-insecure-non-loopback if a TLS proxy in front of mpowerd "
+      "protects it"));
+}
+
 absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
                                                                   const ServerOptions& options) {
-  if (!IsLoopbackAddress(options.listen_address)) {
-    if (!options.allow_insecure_non_loopback) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "refusing to serve plaintext on non-loopback address ", options.listen_address,
-          ": alerts would cross the network unencrypted. Listen on 127.0.0.1, or pass "
-          "--allow-insecure-non-loopback if a TLS proxy in front of mpowerd protects it"));
-    }
+  if (absl::Status status = CheckTransportSecurity(options); !status.ok()) return status;
+  const bool tls = !options.tls_cert_pem.empty();
+  if (!tls && !IsLoopbackAddress(options.listen_address)) {
     Log(LogLevel::kWarning, "server",
         absl::StrCat("INSECURE: serving plaintext on non-loopback address ",
                      options.listen_address, "; anyone on the network path can read alerts"));
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (tls) {
+    grpc::SslServerCredentialsOptions ssl(
+        options.client_ca_pem.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                      : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_root_certs = options.client_ca_pem;
+    ssl.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
+    credentials = grpc::SslServerCredentials(ssl);
   }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   std::unique_ptr<MpowerServer> server(new MpowerServer());
   server->services_ = std::make_unique<Services>(store, options.public_read);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
-                           &server->port_);
+  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   builder.RegisterService(&server->services_->admin);
   builder.RegisterService(&server->services_->partners);
   builder.RegisterService(&server->services_->initiatives);

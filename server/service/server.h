@@ -22,7 +22,20 @@ struct ServerOptions {
   // initiatives, commitments, and alerts of SCOPE_PUBLIC (never their
   // protected details). Off by default.
   bool public_read = false;
+  // PEM contents. With a certificate and key the server speaks only TLS;
+  // with a client CA too, it asks each client for a certificate and
+  // verifies any it gets against that CA (mutual TLS for the partners who
+  // want it; the others authenticate with a bearer token over TLS).
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string client_ca_pem;
 };
+
+// OK if `options` may serve as configured: TLS anywhere, plaintext on
+// loopback, or plaintext elsewhere only with allow_insecure_non_loopback.
+// FAILED_PRECONDITION, saying what to do, otherwise; also for a client CA
+// without a server certificate.
+absl::Status CheckTransportSecurity(const ServerOptions& options);
 
 // True if `address` (host:port) names a loopback host: localhost,
 // 127.0.0.0/8 or [::1].
