@@ -193,3 +193,45 @@ TEST_F(SecurityEndToEndTest, TheBootstrappedConfigIsOwnerOnlyAndTheCliInsistsOnI
 
 }  // namespace
 }  // namespace mpower
+
+namespace mpower {
+namespace {
+
+// The operator's commands, on the database directly.
+TEST(OperatorCommandsTest, AuditVerifyAndKeyRotation) {
+  testing::TempDir dir;
+  {
+    ServerProcess server(dir.path(), {"--demo-data"});
+    ASSERT_GT(server.port(), 0) << server.log();
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+  }
+  const std::string data = "--data-dir=" + dir.path();
+  CommandResult verified = RunCommand({MPOWERD_PATH, data, "audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_THAT(verified.out, HasSubstr("audit trail intact"));
+
+  CommandResult rotated = RunCommand({MPOWERD_PATH, data, "keys", "rotate"});
+  EXPECT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_THAT(rotated.out, HasSubstr("re-encrypted the protected details of 1 resources"));
+  {
+    ServerProcess again(dir.path());
+    ASSERT_GT(again.port(), 0) << "the server starts on the rotated keys: " << again.log();
+  }
+
+  CommandResult issued = RunCommand({MPOWERD_PATH, data, "credentials", "create", "--id=ops",
+                                     "--principal=operator", "--role=admin"});
+  EXPECT_EQ(issued.exit_code, 0) << issued.err;
+  EXPECT_THAT(issued.out, ::testing::StartsWith("mpw_"));
+
+  // An intruder edits the trail behind mpowerd's back.
+  CommandResult tampered = RunCommand(
+      {"/usr/bin/sqlite3", dir.path() + "/mpower.db",
+       "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET principal = 'nobody' WHERE sequence = 3;"});
+  ASSERT_EQ(tampered.exit_code, 0) << tampered.err;
+  CommandResult broken = RunCommand({MPOWERD_PATH, data, "audit", "verify"});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_THAT(broken.err, HasSubstr("audit entry 3"));
+}
+
+}  // namespace
+}  // namespace mpower
