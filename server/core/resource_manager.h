@@ -360,23 +360,15 @@ class ResourceManager {
   // The etag of a resource last changed at `revision`.
   static std::string Etag(int64_t revision) { return absl::StrCat("r", revision); }
 
- private:
-  static absl::Status NotFound(absl::string_view name) {
-    return absl::NotFoundError(absl::StrCat(Traits::kName.singular, " ", name, " not found"));
-  }
-
-  // For a resource the caller cannot see, or that does not exist: where
-  // some readers may not see some resources, the two must look the same,
-  // or the answer would tell who is at risk where.
-  static absl::Status NotVisible(const Principal& caller, absl::string_view name) {
-    if (!Traits::kReadsRestricted || IsAdmin(caller)) return NotFound(name);
-    return absl::PermissionDeniedError(absl::StrCat(
-        "you may not read ", name, ", or it does not exist"));
-  }
-
-  // The audit trail's method name, e.g. "CreateAlert".
-  static std::string Method(absl::string_view verb) {
-    return absl::StrCat(verb, T::descriptor()->name());
+  // The resource a stored record holds, protected part included.
+  static absl::StatusOr<T> Decode(const StoredResource& stored) {
+    T resource;
+    if (!resource.ParseFromString(stored.data)) {
+      return absl::DataLossError(absl::StrCat("stored ", stored.name, " is unreadable"));
+    }
+    MPOWER_RETURN_IF_ERROR(Traits::RestoreProtected(resource, stored.protected_data));
+    resource.set_etag(Etag(stored.update_revision));
+    return resource;
   }
 
   // Redacts `items` for the caller, recording in the audit trail each one
@@ -394,6 +386,25 @@ class ResourceManager {
       }
       return absl::OkStatus();
     }).status();
+  }
+
+ private:
+  static absl::Status NotFound(absl::string_view name) {
+    return absl::NotFoundError(absl::StrCat(Traits::kName.singular, " ", name, " not found"));
+  }
+
+  // For a resource the caller cannot see, or that does not exist: where
+  // some readers may not see some resources, the two must look the same,
+  // or the answer would tell who is at risk where.
+  static absl::Status NotVisible(const Principal& caller, absl::string_view name) {
+    if (!Traits::kReadsRestricted || IsAdmin(caller)) return NotFound(name);
+    return absl::PermissionDeniedError(absl::StrCat(
+        "you may not read ", name, ", or it does not exist"));
+  }
+
+  // The audit trail's method name, e.g. "CreateAlert".
+  static std::string Method(absl::string_view verb) {
+    return absl::StrCat(verb, T::descriptor()->name());
   }
 
   absl::StatusOr<T> Delivered(const Principal& caller, const StoredResource& stored) const {
@@ -519,16 +530,6 @@ class ResourceManager {
       return absl::InternalError(absl::StrCat("could not serialize ", stored.name));
     }
     return stored;
-  }
-
-  static absl::StatusOr<T> Decode(const StoredResource& stored) {
-    T resource;
-    if (!resource.ParseFromString(stored.data)) {
-      return absl::DataLossError(absl::StrCat("stored ", stored.name, " is unreadable"));
-    }
-    MPOWER_RETURN_IF_ERROR(Traits::RestoreProtected(resource, stored.protected_data));
-    resource.set_etag(Etag(stored.update_revision));
-    return resource;
   }
 
   Store* store_;

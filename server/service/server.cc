@@ -8,6 +8,7 @@
 #include "server/core/log.h"
 #include "server/service/admin_service.h"
 #include "server/service/alert_service.h"
+#include "server/service/change_service.h"
 #include "server/service/commitment_service.h"
 #include "server/service/initiative_service.h"
 #include "server/service/partner_service.h"
@@ -24,7 +25,8 @@ struct MpowerServer::Services {
         initiatives(store, &authenticator),
         commitments(store, &authenticator),
         alerts(store, &authenticator),
-        responses(store, &authenticator) {}
+        responses(store, &authenticator),
+        changes(store, &authenticator) {}
   CredentialManager credentials;
   Authenticator authenticator;
   AdminServiceImpl admin;
@@ -33,6 +35,7 @@ struct MpowerServer::Services {
   CommitmentServiceImpl commitments;
   AlertServiceImpl alerts;
   ResponseServiceImpl responses;
+  ChangeServiceImpl changes;
 };
 
 bool IsLoopbackAddress(absl::string_view address) {
@@ -90,6 +93,7 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   builder.RegisterService(&server->services_->commitments);
   builder.RegisterService(&server->services_->alerts);
   builder.RegisterService(&server->services_->responses);
+  builder.RegisterService(&server->services_->changes);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(

@@ -34,10 +34,19 @@ CREATE TABLE IF NOT EXISTS resource_references(
   PRIMARY KEY(to_name, from_name)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS resource_references_from ON resource_references(from_name);
+-- The history the change feed serves: each resource as it was after each
+-- revision (before, when removed), protected part sealed as in resources.
 CREATE TABLE IF NOT EXISTS changes(
   revision INTEGER NOT NULL,
   name TEXT NOT NULL,
-  removed INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  collection TEXT NOT NULL,
+  parent TEXT NOT NULL,
+  create_revision INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  protected_data BLOB,
+  protected_key_id TEXT,
   PRIMARY KEY(revision, name)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS requests(
@@ -50,7 +59,8 @@ CREATE TABLE IF NOT EXISTS metadata(
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO metadata(key, value) VALUES ('schema_version', 1), ('revision', 0);
+INSERT OR IGNORE INTO metadata(key, value)
+  VALUES ('schema_version', 1), ('revision', 0), ('compacted_revision', 0);
 CREATE TABLE IF NOT EXISTS credentials(
   id TEXT PRIMARY KEY,
   data BLOB NOT NULL,
@@ -78,6 +88,10 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
+
+#define MPOWER_SELECT_CHANGES \
+  "SELECT name, collection, parent, '', create_revision, revision, deleted, data, " \
+  "protected_data, protected_key_id, kind FROM changes "
 
 #define MPOWER_SELECT_CREDENTIALS \
   "SELECT id, data, secret_hash, certificate_subject FROM credentials "
@@ -153,11 +167,12 @@ absl::StatusOr<std::optional<StoredResource>> GetFrom(sqlite::Database& db,
   return ReadResource(*statement, keyring);
 }
 
-absl::StatusOr<int64_t> ReadRevision(sqlite::Database& db) {
+absl::StatusOr<int64_t> ReadMetadata(sqlite::Database& db, absl::string_view key) {
   MPOWER_ASSIGN_OR_RETURN(auto statement,
-                          db.Prepare("SELECT value FROM metadata WHERE key = 'revision'"));
+                          db.Prepare("SELECT value FROM metadata WHERE key = ?"));
+  statement->BindText(1, key);
   MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
-  if (!found) return absl::DataLossError("the database has no revision record");
+  if (!found) return absl::DataLossError(absl::StrCat("the database has no ", key, " record"));
   return statement->ColumnInt64(0);
 }
 
@@ -235,10 +250,14 @@ class SqliteStore::Transaction : public WriteTransaction {
       MPOWER_RETURN_IF_ERROR(statement->Run());
     }
     MPOWER_RETURN_IF_ERROR(ReplaceReferences(resource.name, resource.references));
-    return RecordChange(resource.name, /*removed=*/false);
+    return RecordChange(resource.create_revision == revision_ ? ChangeRecord::Kind::kCreated
+                                                              : ChangeRecord::Kind::kUpdated,
+                        resource);
   }
 
   absl::Status Remove(absl::string_view name) override {
+    MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> last, Get(name));
+    if (!last.has_value()) return absl::OkStatus();
     {
       MPOWER_ASSIGN_OR_RETURN(auto statement,
                               db_.Prepare("DELETE FROM resources WHERE name = ?"));
@@ -246,7 +265,7 @@ class SqliteStore::Transaction : public WriteTransaction {
       MPOWER_RETURN_IF_ERROR(statement->Run());
     }
     MPOWER_RETURN_IF_ERROR(ReplaceReferences(name, {}));
-    return RecordChange(name, /*removed=*/true);
+    return RecordChange(ChangeRecord::Kind::kRemoved, *last);
   }
 
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(absl::string_view key) override {
@@ -337,15 +356,36 @@ class SqliteStore::Transaction : public WriteTransaction {
     return absl::OkStatus();
   }
 
-  absl::Status RecordChange(absl::string_view name, bool removed) {
+  // Records `resource` as of this revision in the history. A resource
+  // written twice in one transaction keeps its last state and the kind of
+  // its first write (created stays created).
+  absl::Status RecordChange(ChangeRecord::Kind kind, const StoredResource& resource) {
     wrote_ = true;
     changed_resources_ = true;
     MPOWER_ASSIGN_OR_RETURN(
         auto statement,
-        db_.Prepare("INSERT OR REPLACE INTO changes(revision, name, removed) VALUES (?, ?, ?)"));
+        db_.Prepare("INSERT INTO changes(revision, name, kind, collection, parent, "
+                    "create_revision, deleted, data, protected_data, protected_key_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(revision, name) DO UPDATE "
+                    "SET kind = MIN(kind, excluded.kind), deleted = excluded.deleted, "
+                    "data = excluded.data, protected_data = excluded.protected_data, "
+                    "protected_key_id = excluded.protected_key_id"));
     statement->BindInt64(1, revision_);
-    statement->BindText(2, name);
-    statement->BindInt64(3, removed ? 1 : 0);
+    statement->BindText(2, resource.name);
+    statement->BindInt64(3, static_cast<int64_t>(kind));
+    statement->BindText(4, resource.collection);
+    statement->BindText(5, resource.parent);
+    statement->BindInt64(6, resource.create_revision);
+    statement->BindInt64(7, resource.deleted ? 1 : 0);
+    statement->BindBlob(8, resource.data);
+    if (resource.protected_data.empty()) {
+      statement->BindNull(9);
+      statement->BindNull(10);
+    } else {
+      const SealedData sealed = keyring_.Seal(resource.protected_data, resource.name);
+      statement->BindBlob(9, sealed.blob);
+      statement->BindText(10, sealed.key_id);
+    }
     return statement->Run();
   }
 
@@ -365,8 +405,16 @@ absl::Status CheckKeys(sqlite::Database& db, const Keyring& keyring) {
                                          "GROUP BY protected_key_id"));
   while (true) {
     MPOWER_ASSIGN_OR_RETURN(bool row, statement->Step());
-    if (!row) return absl::OkStatus();
+    if (!row) break;
     MPOWER_RETURN_IF_ERROR(ReadResource(*statement, keyring).status());
+  }
+  MPOWER_ASSIGN_OR_RETURN(
+      auto history, db.Prepare(MPOWER_SELECT_CHANGES "WHERE protected_key_id IS NOT NULL "
+                                                     "GROUP BY protected_key_id"));
+  while (true) {
+    MPOWER_ASSIGN_OR_RETURN(bool row, history->Step());
+    if (!row) return absl::OkStatus();
+    MPOWER_RETURN_IF_ERROR(ReadResource(*history, keyring).status());
   }
 }
 
@@ -376,7 +424,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
                           sqlite::Database::Open(path));
   MPOWER_RETURN_IF_ERROR(writer->Execute(kSchema));
   MPOWER_RETURN_IF_ERROR(CheckKeys(*writer, *keyring));
-  MPOWER_ASSIGN_OR_RETURN(int64_t revision, ReadRevision(*writer));
+  MPOWER_ASSIGN_OR_RETURN(int64_t revision, ReadMetadata(*writer, "revision"));
   return std::unique_ptr<SqliteStore>(
       new SqliteStore(path, keyring, std::move(writer), revision));
 }
@@ -415,6 +463,32 @@ absl::StatusOr<int64_t> SqliteStore::ReencryptProtectedData() {
       update->BindText(3, resource.name);
       MPOWER_RETURN_IF_ERROR(update->Run());
       ++count;
+    }
+    // The history holds sealed copies too.
+    std::vector<std::pair<int64_t, StoredResource>> history;
+    {
+      MPOWER_ASSIGN_OR_RETURN(
+          auto statement,
+          writer_->Prepare(MPOWER_SELECT_CHANGES "WHERE protected_key_id IS NOT NULL "
+                                                 "AND protected_key_id != ?"));
+      statement->BindText(1, keyring_.current_key_id());
+      while (true) {
+        MPOWER_ASSIGN_OR_RETURN(bool row, statement->Step());
+        if (!row) break;
+        MPOWER_ASSIGN_OR_RETURN(StoredResource resource, ReadResource(*statement, keyring_));
+        history.emplace_back(statement->ColumnInt64(5), std::move(resource));
+      }
+    }
+    for (const auto& [revision, resource] : history) {
+      const SealedData sealed = keyring_.Seal(resource.protected_data, resource.name);
+      MPOWER_ASSIGN_OR_RETURN(
+          auto update, writer_->Prepare("UPDATE changes SET protected_data = ?, "
+                                        "protected_key_id = ? WHERE revision = ? AND name = ?"));
+      update->BindBlob(1, sealed.blob);
+      update->BindText(2, sealed.key_id);
+      update->BindInt64(3, revision);
+      update->BindText(4, resource.name);
+      MPOWER_RETURN_IF_ERROR(update->Run());
     }
     return writer_->Execute("COMMIT");
   }();
@@ -604,6 +678,73 @@ absl::StatusOr<std::vector<CredentialRecord>> SqliteStore::ListCredentials(
     credentials.push_back(ReadCredential(*statement));
   }
   return credentials;
+}
+
+absl::StatusOr<int64_t> SqliteStore::CompactedRevision() {
+  MPOWER_ASSIGN_OR_RETURN(auto db, AcquireReader());
+  ReaderLease lease(*this, std::move(db));
+  return ReadMetadata(*lease, "compacted_revision");
+}
+
+absl::StatusOr<std::vector<ChangeRecord>> SqliteStore::ListChanges(int64_t after_revision,
+                                                                  absl::string_view after_name,
+                                                                  size_t limit) {
+  MPOWER_ASSIGN_OR_RETURN(auto db, AcquireReader());
+  ReaderLease lease(*this, std::move(db));
+  // One read transaction: the compaction mark and the rows agree.
+  MPOWER_RETURN_IF_ERROR((*lease).Execute("BEGIN"));
+  absl::StatusOr<std::vector<ChangeRecord>> changes = [&]() -> absl::StatusOr<std::vector<ChangeRecord>> {
+    MPOWER_ASSIGN_OR_RETURN(int64_t compacted, ReadMetadata(*lease, "compacted_revision"));
+    if (after_revision < compacted) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "revision ", after_revision, " is no longer held: history up to revision ", compacted,
+          " has been compacted, and the oldest revision you can continue after is ", compacted,
+          ". List the resources again and watch from the revision the list returns"));
+    }
+    MPOWER_ASSIGN_OR_RETURN(
+        auto statement,
+        (*lease).Prepare(MPOWER_SELECT_CHANGES
+                         "WHERE revision > ?1 OR (revision = ?1 AND ?2 != '' AND name > ?2) "
+                         "ORDER BY revision, name LIMIT ?3"));
+    statement->BindInt64(1, after_revision);
+    statement->BindText(2, after_name);
+    statement->BindInt64(3, static_cast<int64_t>(limit));
+    std::vector<ChangeRecord> records;
+    while (true) {
+      MPOWER_ASSIGN_OR_RETURN(bool row, statement->Step());
+      if (!row) break;
+      ChangeRecord record;
+      MPOWER_ASSIGN_OR_RETURN(record.resource, ReadResource(*statement, keyring_));
+      record.revision = record.resource.update_revision;
+      record.kind = static_cast<ChangeRecord::Kind>(statement->ColumnInt64(10));
+      records.push_back(std::move(record));
+    }
+    return records;
+  }();
+  (*lease).Execute("COMMIT").IgnoreError();
+  return changes;
+}
+
+absl::Status SqliteStore::Compact(int64_t revision) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  revision = std::min(revision, revision_.load());
+  MPOWER_RETURN_IF_ERROR(writer_->Execute("BEGIN IMMEDIATE"));
+  absl::Status status = [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(int64_t compacted, ReadMetadata(*writer_, "compacted_revision"));
+    if (revision <= compacted) return absl::OkStatus();
+    MPOWER_ASSIGN_OR_RETURN(auto drop,
+                            writer_->Prepare("DELETE FROM changes WHERE revision <= ?"));
+    drop->BindInt64(1, revision);
+    MPOWER_RETURN_IF_ERROR(drop->Run());
+    MPOWER_ASSIGN_OR_RETURN(
+        auto mark,
+        writer_->Prepare("UPDATE metadata SET value = ? WHERE key = 'compacted_revision'"));
+    mark->BindInt64(1, revision);
+    return mark->Run();
+  }();
+  if (status.ok()) status = writer_->Execute("COMMIT");
+  if (!status.ok()) writer_->Execute("ROLLBACK").IgnoreError();
+  return status;
 }
 
 absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after, size_t limit) {

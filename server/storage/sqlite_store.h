@@ -46,6 +46,11 @@ class SqliteStore : public Store {
   absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(absl::string_view after_id,
                                                                 size_t limit) override;
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, size_t limit) override;
+  absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
+                                                        absl::string_view after_name,
+                                                        size_t limit) override;
+  absl::StatusOr<int64_t> CompactedRevision() override;
+  absl::Status Compact(int64_t revision) override;
 
  private:
   class Transaction;

@@ -54,6 +54,15 @@ struct ListResult {
   std::string resume_after;
 };
 
+// One change in the store-wide history: what a resource became at a
+// revision (or, when removed, what it was before).
+struct ChangeRecord {
+  enum class Kind { kCreated = 1, kUpdated = 2, kRemoved = 3 };
+  int64_t revision = 0;
+  Kind kind = Kind::kUpdated;
+  StoredResource resource;  // references and request data are not kept
+};
+
 // A retried create's record, keyed by request id.
 struct RequestRecord {
   std::string fingerprint;  // identifies the request's content
@@ -152,6 +161,18 @@ class Store {
   // Up to `limit` credentials with ids after `after_id`, in id order.
   virtual absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(
       absl::string_view after_id, size_t limit) = 0;
+
+  // Changes after (`after_revision`, `after_name`) in (revision, name)
+  // order, up to `limit`; an empty `after_name` means after every change of
+  // `after_revision`. OUT_OF_RANGE if `after_revision` is below the
+  // oldest revision still held (see CompactedRevision).
+  virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
+                                                                absl::string_view after_name,
+                                                                size_t limit) = 0;
+  // Changes at or below this revision have been dropped; 0 if none.
+  virtual absl::StatusOr<int64_t> CompactedRevision() = 0;
+  // Drops the history at or below `revision` (at most the current one).
+  virtual absl::Status Compact(int64_t revision) = 0;
 
   // The audit trail from sequence `after` on, up to `limit` entries.
   virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, size_t limit) = 0;

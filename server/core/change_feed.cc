@@ -1,0 +1,177 @@
+#include "server/core/change_feed.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/core/alert_rules.h"
+#include "server/core/commitment_rules.h"
+#include "server/core/initiative_rules.h"
+#include "server/core/partner_rules.h"
+#include "server/core/response_rules.h"
+#include "server/core/status_macros.h"
+
+namespace mpower {
+namespace {
+
+constexpr int32_t kDefaultChangePageSize = 100;
+constexpr size_t kMaxScannedPerPage = 10000;
+
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& values,
+              const std::string& value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+// Whether a resource concerns the selection's partner and country.
+bool Selected(const ChangeSelection& s, const v1::Partner& p, Store&) {
+  return (s.partner.empty() || p.name() == s.partner) &&
+         (s.country_code.empty() || p.country_code() == s.country_code);
+}
+bool Selected(const ChangeSelection& s, const v1::Initiative& i, Store&) {
+  const bool partner = s.partner.empty() ||
+                       std::any_of(i.participants().begin(), i.participants().end(),
+                                   [&](const auto& p) { return p.partner() == s.partner; });
+  return partner && (s.country_code.empty() || Contains(i.country_codes(), s.country_code));
+}
+bool Selected(const ChangeSelection& s, const v1::Commitment& c, Store&) {
+  const std::string owner = c.name().substr(0, c.name().find("/commitments/"));
+  return (s.partner.empty() || owner == s.partner) &&
+         (s.country_code.empty() || Contains(c.country_codes(), s.country_code));
+}
+bool Selected(const ChangeSelection& s, const v1::Alert& a, Store&) {
+  return (s.partner.empty() || a.filing_partner() == s.partner) &&
+         (s.country_code.empty() || a.country_code() == s.country_code);
+}
+bool Selected(const ChangeSelection& s, const v1::Response& r, Store& store) {
+  if (!s.partner.empty() && r.responding_partner() != s.partner) return false;
+  if (s.country_code.empty()) return true;
+  // A response concerns its alert's country.
+  absl::StatusOr<std::optional<StoredResource>> alert =
+      store.Get(r.name().substr(0, r.name().find("/responses/")));
+  v1::Alert parsed;
+  return alert.ok() && alert->has_value() && parsed.ParseFromString((*alert)->data) &&
+         parsed.country_code() == s.country_code;
+}
+
+template <typename T>
+absl::StatusOr<std::optional<v1::Change>> RenderAs(
+    Store& store, const Principal& caller, const ChangeRecord& record,
+    const ChangeSelection& selection, T* (v1::Change::*mutable_resource)()) {
+  MPOWER_ASSIGN_OR_RETURN(T resource, ResourceManager<T>::Decode(record.resource));
+  MPOWER_ASSIGN_OR_RETURN(bool readable, ResourceTraits<T>::CanRead(caller, resource, store));
+  if (!readable || !Selected(selection, resource, store)) return std::nullopt;
+  MPOWER_RETURN_IF_ERROR(ResourceManager<T>(&store).Deliver(caller, {&resource}));
+  v1::Change change;
+  change.set_revision(record.revision);
+  change.set_type(static_cast<v1::ChangeType>(record.kind));
+  change.set_name(record.resource.name);
+  *(change.*mutable_resource)() = std::move(resource);
+  return change;
+}
+
+}  // namespace
+
+absl::StatusOr<ChangeSelection> ChangeSelection::FromProto(const v1::ChangeFilter& filter) {
+  static const std::set<std::string> kCollections = {"partners", "initiatives", "commitments",
+                                                     "alerts", "responses"};
+  ChangeSelection selection;
+  FieldViolations violations;
+  for (int i = 0; i < filter.collections_size(); ++i) {
+    if (kCollections.count(filter.collections(i)) == 0) {
+      violations.Add(absl::StrCat("filter.collections[", i, "]"),
+                     "unknown; use partners, initiatives, commitments, alerts or responses");
+    }
+    selection.collections.insert(filter.collections(i));
+  }
+  if (!filter.partner().empty()) {
+    absl::StatusOr<ParsedName> partner = ParseName(filter.partner(), kPartnerName, "filter.partner");
+    if (!partner.ok()) violations.Add("filter.partner", "expected partners/{partner}");
+  }
+  CheckCountryCode(violations, "filter.country_code", filter.country_code(), Presence::kOptional);
+  MPOWER_RETURN_IF_ERROR(violations.ToStatus());
+  selection.partner = filter.partner();
+  selection.country_code = filter.country_code();
+  return selection;
+}
+
+absl::StatusOr<std::optional<v1::Change>> ChangeFeed::Render(
+    const Principal& caller, const ChangeRecord& record, const ChangeSelection& selection) const {
+  const std::string& collection = record.resource.collection;
+  if (!selection.collections.empty() && selection.collections.count(collection) == 0) {
+    return std::nullopt;
+  }
+  if (collection == "partners") {
+    return RenderAs<v1::Partner>(*store_, caller, record, selection, &v1::Change::mutable_partner);
+  }
+  if (collection == "initiatives") {
+    return RenderAs<v1::Initiative>(*store_, caller, record, selection,
+                                    &v1::Change::mutable_initiative);
+  }
+  if (collection == "commitments") {
+    return RenderAs<v1::Commitment>(*store_, caller, record, selection,
+                                    &v1::Change::mutable_commitment);
+  }
+  if (collection == "alerts") {
+    return RenderAs<v1::Alert>(*store_, caller, record, selection, &v1::Change::mutable_alert);
+  }
+  if (collection == "responses") {
+    return RenderAs<v1::Response>(*store_, caller, record, selection,
+                                  &v1::Change::mutable_response);
+  }
+  return absl::InternalError(absl::StrCat("history holds an unknown collection ", collection));
+}
+
+absl::StatusOr<ChangePage> ChangeFeed::List(const Principal& caller, int64_t after_revision,
+                                            int32_t page_size, absl::string_view page_token,
+                                            const v1::ChangeFilter& filter) const {
+  MPOWER_RETURN_IF_ERROR(RequireReader(caller));
+  if (page_size < 0) return absl::InvalidArgumentError("page_size: must not be negative");
+  if (after_revision < 0) return absl::InvalidArgumentError("after_revision: must not be negative");
+  const size_t size = page_size == 0 ? kDefaultChangePageSize : std::min(page_size, kMaxPageSize);
+  MPOWER_ASSIGN_OR_RETURN(ChangeSelection selection, ChangeSelection::FromProto(filter));
+  const std::string query =
+      Fingerprint(absl::StrCat("changes\n", after_revision, "\n", filter.SerializeAsString()));
+  int64_t cursor_revision = after_revision;
+  std::string cursor_name;
+  if (!page_token.empty()) {
+    MPOWER_ASSIGN_OR_RETURN(std::string position, DecodePageToken(page_token, query));
+    std::vector<std::string> parts = absl::StrSplit(position, absl::MaxSplits('\n', 1));
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &cursor_revision)) {
+      return absl::InvalidArgumentError("page_token: not a token this server issued");
+    }
+    cursor_name = parts[1];
+  }
+  ChangePage page;
+  // Read before scanning, and scan no further: with no next page, the
+  // caller has every change through current_revision.
+  MPOWER_ASSIGN_OR_RETURN(page.current_revision, store_->CurrentRevision());
+  size_t scanned = 0;
+  bool more = false;
+  while (!more) {
+    MPOWER_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
+                            store_->ListChanges(cursor_revision, cursor_name, 256));
+    if (records.empty()) break;
+    for (const ChangeRecord& record : records) {
+      if (record.revision > page.current_revision) break;
+      if (page.changes.size() == size || scanned == kMaxScannedPerPage) {
+        more = true;
+        break;
+      }
+      cursor_revision = record.revision;
+      cursor_name = record.resource.name;
+      ++scanned;
+      MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Change> change,
+                              Render(caller, record, selection));
+      if (change.has_value()) page.changes.push_back(*std::move(change));
+    }
+    if (records.back().revision > page.current_revision) break;
+  }
+  if (more) {
+    page.next_page_token =
+        EncodePageToken(query, absl::StrCat(cursor_revision, "\n", cursor_name));
+  }
+  return page;
+}
+
+}  // namespace mpower

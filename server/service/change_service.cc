@@ -1,0 +1,23 @@
+#include "server/service/change_service.h"
+
+#include "server/core/status_macros.h"
+#include "server/service/handler_support.h"
+
+namespace mpower {
+
+grpc::ServerUnaryReactor* ChangeServiceImpl::ListChanges(grpc::CallbackServerContext* context,
+                                                         const v1::ListChangesRequest* request,
+                                                         v1::ListChangesResponse* response) {
+  return Respond(context, "ListChanges", [&]() -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+    MPOWER_ASSIGN_OR_RETURN(ChangePage page,
+                            feed_.List(caller, request->after_revision(), request->page_size(),
+                                       request->page_token(), request->filter()));
+    for (v1::Change& change : page.changes) *response->add_changes() = std::move(change);
+    response->set_next_page_token(page.next_page_token);
+    response->set_current_revision(page.current_revision);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace mpower

@@ -1,0 +1,27 @@
+#ifndef MPOWER_SERVER_SERVICE_CHANGE_SERVICE_H_
+#define MPOWER_SERVER_SERVICE_CHANGE_SERVICE_H_
+
+#include "mpower/v1/change.grpc.pb.h"
+#include "server/core/change_feed.h"
+#include "server/service/authenticator.h"
+
+namespace mpower {
+
+// The gRPC face of ChangeService. Thread-safe.
+class ChangeServiceImpl final : public v1::ChangeService::CallbackService {
+ public:
+  // REQUIRES: `store` and `auth` outlive this object.
+  ChangeServiceImpl(Store* store, const Authenticator* auth) : feed_(store), auth_(*auth) {}
+
+  grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* context,
+                                        const v1::ListChangesRequest* request,
+                                        v1::ListChangesResponse* response) override;
+
+ private:
+  ChangeFeed feed_;
+  const Authenticator& auth_;
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_SERVICE_CHANGE_SERVICE_H_
