@@ -20,4 +20,9 @@ grpc::ServerUnaryReactor* ChangeServiceImpl::ListChanges(grpc::CallbackServerCon
   });
 }
 
+grpc::ServerWriteReactor<v1::WatchChangesResponse>* ChangeServiceImpl::WatchChanges(
+    grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
+  return hub_.Watch(*request, auth_.Authenticate(*context));
+}
+
 }  // namespace mpower

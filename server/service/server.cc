@@ -18,7 +18,9 @@ namespace mpower {
 
 struct MpowerServer::Services {
   Services(Store* store, bool public_read)
-      : credentials(store),
+      : store(store),
+        hub(store),
+        credentials(store),
         authenticator(&credentials, public_read),
         admin(store, &credentials, &authenticator),
         partners(store, &authenticator),
@@ -26,7 +28,15 @@ struct MpowerServer::Services {
         commitments(store, &authenticator),
         alerts(store, &authenticator),
         responses(store, &authenticator),
-        changes(store, &authenticator) {}
+        changes(store, &authenticator, &hub) {
+    store->SetCommitListener([this] { hub.Notify(); });
+  }
+  ~Services() {
+    hub.Stop();
+    store->SetCommitListener(nullptr);  // the store outlives the server
+  }
+  Store* const store;
+  WatchHub hub;
   CredentialManager credentials;
   Authenticator authenticator;
   AdminServiceImpl admin;
@@ -111,6 +121,9 @@ MpowerServer::~MpowerServer() {
 void MpowerServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
+  // Watch streams never end by themselves: end them first, telling each
+  // watcher where to resume, so shutdown waits only for unary calls.
+  services_->hub.Stop();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
   server_.reset();

@@ -605,6 +605,14 @@ absl::StatusOr<ListResult> SqliteStore::List(const ListQuery& query) {
 
 absl::StatusOr<int64_t> SqliteStore::Write(
     const std::function<absl::Status(WriteTransaction&)>& body) {
+  const int64_t before = revision_.load();
+  absl::StatusOr<int64_t> revision = WriteLocked(body);
+  if (revision.ok() && *revision != before && commit_listener_) commit_listener_();
+  return revision;
+}
+
+absl::StatusOr<int64_t> SqliteStore::WriteLocked(
+    const std::function<absl::Status(WriteTransaction&)>& body) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   MPOWER_RETURN_IF_ERROR(writer_->Execute("BEGIN IMMEDIATE"));
   const int64_t next = revision_.load() + 1;

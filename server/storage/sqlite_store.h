@@ -38,6 +38,9 @@ class SqliteStore : public Store {
   absl::StatusOr<int64_t> Write(
       const std::function<absl::Status(WriteTransaction&)>& body) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
+  void SetCommitListener(std::function<void()> listener) override {
+    commit_listener_ = std::move(listener);
+  }
   absl::StatusOr<std::optional<CredentialRecord>> GetCredential(absl::string_view id) override;
   absl::StatusOr<std::optional<CredentialRecord>> FindCredentialBySecretHash(
       absl::string_view secret_hash) override;
@@ -59,6 +62,8 @@ class SqliteStore : public Store {
   SqliteStore(std::string path, const Keyring* keyring, std::unique_ptr<sqlite::Database> writer,
               int64_t revision);
 
+  // Write without notifying the commit listener; under write_mutex_.
+  absl::StatusOr<int64_t> WriteLocked(const std::function<absl::Status(WriteTransaction&)>& body);
   absl::StatusOr<std::unique_ptr<sqlite::Database>> AcquireReader();
   void ReleaseReader(std::unique_ptr<sqlite::Database> reader);
   // Records `revision` as the last one; inside the open write transaction.
@@ -70,6 +75,8 @@ class SqliteStore : public Store {
   std::mutex write_mutex_;  // serializes write transactions
   std::unique_ptr<sqlite::Database> writer_;
   std::atomic<int64_t> revision_;  // last committed revision; written under write_mutex_
+
+  std::function<void()> commit_listener_;
 
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<sqlite::Database>> idle_readers_;

@@ -151,6 +151,10 @@ class Store {
   // The revision of the last committed write; 0 for an empty store.
   virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
 
+  // Calls `listener` after each commit that used a revision, on the
+  // writer's thread: it must be quick. Set once, before writes begin.
+  virtual void SetCommitListener(std::function<void()> listener) = 0;
+
   // Credentials, found by id, by the hash of a bearer secret, or by a
   // client certificate subject; nullopt if none.
   virtual absl::StatusOr<std::optional<CredentialRecord>> GetCredential(absl::string_view id) = 0;

@@ -1,0 +1,213 @@
+#include "server/service/watch_hub.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "server/service/status_conversion.h"
+
+namespace mpower {
+namespace {
+
+// Changes read per step; a revision with more is sent in several messages.
+constexpr size_t kBatch = 512;
+constexpr absl::Duration kDefaultProgressInterval = absl::Seconds(10);
+// How often the hub looks for streams owed a progress mark.
+constexpr absl::Duration kTick = absl::Milliseconds(50);
+
+}  // namespace
+
+// One WatchChanges call. The hub thread alone starts writes and finishes;
+// gRPC's callbacks only flag what happened and wake the hub.
+class WatchHub::Stream : public grpc::ServerWriteReactor<v1::WatchChangesResponse> {
+ public:
+  Stream(WatchHub* hub, Principal caller, ChangeSelection selection, int64_t after,
+         absl::Duration interval)
+      : hub_(hub), caller_(std::move(caller)), selection_(std::move(selection)),
+        cursor_revision_(after), complete_through_(after), interval_(interval),
+        last_sent_(absl::Now()) {}
+
+  void OnWriteDone(bool ok) override {
+    {
+      std::lock_guard<std::mutex> lock(hub_->mutex_);
+      writing_ = false;
+      if (!ok) broken_ = true;
+    }
+    hub_->Notify();
+  }
+  void OnCancel() override {
+    {
+      std::lock_guard<std::mutex> lock(hub_->mutex_);
+      broken_ = true;
+    }
+    hub_->Notify();
+  }
+  void OnDone() override {
+    hub_->Remove(this);
+    delete this;
+  }
+
+ private:
+  friend class WatchHub;
+
+  WatchHub* hub_;
+  const Principal caller_;
+  const ChangeSelection selection_;
+  // Where the next read starts: after (revision, name).
+  int64_t cursor_revision_;
+  std::string cursor_name_;
+  // Every change through this revision has been sent.
+  int64_t complete_through_;
+  const absl::Duration interval_;
+  absl::Time last_sent_;
+  v1::WatchChangesResponse message_;  // the one in flight
+  // Guarded by the hub's mutex:
+  bool writing_ = false;
+  bool broken_ = false;    // cancelled, or a write failed
+  bool finished_ = false;  // Finish called; waiting for OnDone
+};
+
+WatchHub::WatchHub(Store* store) : store_(store), feed_(store), thread_([this] { Run(); }) {}
+
+WatchHub::~WatchHub() { Stop(); }
+
+grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchHub::Watch(
+    const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller) {
+  absl::Status status = caller.status();
+  absl::StatusOr<ChangeSelection> selection = ChangeSelection::FromProto(request.filter());
+  if (status.ok()) status = RequireReader(*caller);
+  if (status.ok()) status = selection.status();
+  if (status.ok() && request.after_revision() < 0) {
+    status = absl::InvalidArgumentError("after_revision: must not be negative");
+  }
+  const int32_t interval_ms = request.progress_interval_ms();
+  if (status.ok() && interval_ms != 0 && (interval_ms < 100 || interval_ms > 60000)) {
+    status = absl::InvalidArgumentError("progress_interval_ms: must be 0 or 100 to 60000");
+  }
+  auto* stream = new Stream(this, status.ok() ? *caller : Principal::Anonymous(),
+                            status.ok() ? *selection : ChangeSelection{},
+                            request.after_revision(),
+                            interval_ms == 0 ? kDefaultProgressInterval
+                                             : absl::Milliseconds(interval_ms));
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (status.ok() && stopping_) {
+    status = absl::UnavailableError("the server is shutting down; watch again shortly");
+  }
+  streams_.insert(stream);
+  if (!status.ok()) {
+    stream->finished_ = true;
+    stream->Finish(ToGrpcStatus(status, "WatchChanges"));
+  } else {
+    pending_ = true;
+    wake_.notify_one();
+  }
+  return stream;
+}
+
+void WatchHub::Notify() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_ = true;
+  wake_.notify_one();
+}
+
+void WatchHub::Remove(Stream* stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  streams_.erase(stream);
+  wake_.notify_all();
+}
+
+void WatchHub::Stop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (stopping_) return;
+  stopping_ = true;
+  wake_.notify_all();
+  lock.unlock();
+  thread_.join();
+  lock.lock();
+  for (Stream* stream : streams_) {
+    if (stream->finished_) continue;
+    stream->finished_ = true;
+    stream->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                absl::StrCat("the server is shutting down; watch again after "
+                                             "revision ", stream->complete_through_)));
+  }
+}
+
+void WatchHub::Run() {
+  while (true) {
+    std::vector<Stream*> ready;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait_for(lock, absl::ToChronoMilliseconds(kTick),
+                     [&] { return pending_ || stopping_; });
+      if (stopping_) return;
+      pending_ = false;
+      for (Stream* stream : streams_) {
+        if (stream->finished_) continue;
+        if (stream->broken_) {
+          stream->finished_ = true;
+          stream->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away"));
+          continue;
+        }
+        if (!stream->writing_) ready.push_back(stream);
+      }
+    }
+    // Streams at the same point share one read.
+    std::map<std::pair<int64_t, std::string>, absl::StatusOr<std::vector<ChangeRecord>>> reads;
+    for (Stream* stream : ready) Serve(*stream, reads);
+  }
+}
+
+void WatchHub::Serve(Stream& stream,
+                     std::map<std::pair<int64_t, std::string>,
+                              absl::StatusOr<std::vector<ChangeRecord>>>& reads) {
+  const auto finish = [&](const absl::Status& status) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stream.finished_ = true;
+    stream.Finish(ToGrpcStatus(status, "WatchChanges"));
+  };
+  absl::StatusOr<int64_t> current = store_->CurrentRevision();
+  if (!current.ok()) return finish(current.status());
+  const bool behind = *current > stream.complete_through_;
+  const bool progress_due = absl::Now() - stream.last_sent_ >= stream.interval_;
+  if (!behind && !progress_due) return;
+
+  stream.message_.Clear();
+  if (behind) {
+    const auto key = std::make_pair(stream.cursor_revision_, stream.cursor_name_);
+    auto read = reads.find(key);
+    if (read == reads.end()) {
+      read = reads.emplace(key, store_->ListChanges(key.first, key.second, kBatch)).first;
+    }
+    if (!read->second.ok()) return finish(read->second.status());
+    const std::vector<ChangeRecord>& records = *read->second;
+    for (const ChangeRecord& record : records) {
+      absl::StatusOr<std::optional<v1::Change>> change =
+          feed_.Render(stream.caller_, record, stream.selection_);
+      if (!change.ok()) return finish(change.status());
+      if (change->has_value()) *stream.message_.add_changes() = **std::move(change);
+      stream.cursor_revision_ = record.revision;
+      stream.cursor_name_ = record.resource.name;
+    }
+    if (records.size() < kBatch) {
+      // Everything up to the read is here; the read came after `current`.
+      stream.complete_through_ =
+          std::max(*current, records.empty() ? stream.complete_through_ : records.back().revision);
+      stream.cursor_revision_ = stream.complete_through_;
+      stream.cursor_name_.clear();
+    } else {
+      // The last revision may go on in the next batch.
+      stream.complete_through_ = std::max(stream.complete_through_, records.back().revision - 1);
+    }
+  }
+  if (stream.message_.changes().empty() && !progress_due) return;
+  stream.message_.set_revision(stream.complete_through_);
+  stream.last_sent_ = absl::Now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stream.broken_ || stream.finished_) return;
+  stream.writing_ = true;
+  stream.StartWrite(&stream.message_);
+  // More may be waiting behind this batch: come back when the write is done.
+  pending_ = true;
+}
+
+}  // namespace mpower

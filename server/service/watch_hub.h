@@ -1,0 +1,67 @@
+#ifndef MPOWER_SERVER_SERVICE_WATCH_HUB_H_
+#define MPOWER_SERVER_SERVICE_WATCH_HUB_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "mpower/v1/change.pb.h"
+#include "server/core/access.h"
+#include "server/core/change_feed.h"
+#include "server/storage/store.h"
+
+namespace mpower {
+
+// Serves every WatchChanges stream from one thread, so no stream parks a
+// gRPC thread. Each stream pulls from the durable history at its own pace
+// with at most one message in flight: a slow or stalled watcher holds no
+// growing buffer and delays neither writers nor other watchers; if it falls
+// behind the retained history, its stream ends with OUT_OF_RANGE and it
+// re-lists. Streams caught up at the same point share one read of each new
+// revision. Thread-safe.
+class WatchHub {
+ public:
+  // REQUIRES: `store` outlives the hub. Starts the hub's thread.
+  explicit WatchHub(Store* store);
+  ~WatchHub();
+  WatchHub(const WatchHub&) = delete;
+  WatchHub& operator=(const WatchHub&) = delete;
+
+  // Starts a stream for `request` on behalf of `caller` (or ends it at once
+  // with the error in `caller`).
+  grpc::ServerWriteReactor<v1::WatchChangesResponse>* Watch(
+      const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller);
+
+  // Something was committed: look for new changes.
+  void Notify();
+
+  // Ends every stream with UNAVAILABLE and stops the thread. Idempotent.
+  void Stop();
+
+ private:
+  class Stream;
+
+  void Run();
+  // Moves `stream` along: sends what is new, a progress mark, or ends it.
+  // Runs on the hub thread with no lock held.
+  void Serve(Stream& stream, std::map<std::pair<int64_t, std::string>,
+                                      absl::StatusOr<std::vector<ChangeRecord>>>& reads);
+  void Remove(Stream* stream);
+
+  Store* store_;
+  ChangeFeed feed_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool pending_ = false;   // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
+  std::set<Stream*> streams_;  // guarded by mutex_
+  std::thread thread_;
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_SERVICE_WATCH_HUB_H_
