@@ -152,14 +152,12 @@ void WatchHub::Run() {
       }
     }
     // Streams at the same point share one read.
-    std::map<std::pair<int64_t, std::string>, absl::StatusOr<std::vector<ChangeRecord>>> reads;
+    Reads reads;
     for (Stream* stream : ready) Serve(*stream, reads);
   }
 }
 
-void WatchHub::Serve(Stream& stream,
-                     std::map<std::pair<int64_t, std::string>,
-                              absl::StatusOr<std::vector<ChangeRecord>>>& reads) {
+void WatchHub::Serve(Stream& stream, Reads& reads) {
   const auto finish = [&](const absl::Status& status) {
     std::lock_guard<std::mutex> lock(mutex_);
     stream.finished_ = true;
@@ -176,10 +174,13 @@ void WatchHub::Serve(Stream& stream,
     const auto key = std::make_pair(stream.cursor_revision_, stream.cursor_name_);
     auto read = reads.find(key);
     if (read == reads.end()) {
-      read = reads.emplace(key, store_->ListChanges(key.first, key.second, kBatch)).first;
+      Read fresh;
+      fresh.current = *current;
+      fresh.records = store_->ListChanges(key.first, key.second, kBatch);
+      read = reads.emplace(key, std::move(fresh)).first;
     }
-    if (!read->second.ok()) return finish(read->second.status());
-    const std::vector<ChangeRecord>& records = *read->second;
+    if (!read->second.records.ok()) return finish(read->second.records.status());
+    const std::vector<ChangeRecord>& records = *read->second.records;
     for (const ChangeRecord& record : records) {
       absl::StatusOr<std::optional<v1::Change>> change =
           feed_.Render(stream.caller_, record, stream.selection_);
@@ -189,9 +190,10 @@ void WatchHub::Serve(Stream& stream,
       stream.cursor_name_ = record.resource.name;
     }
     if (records.size() < kBatch) {
-      // Everything up to the read is here; the read came after `current`.
+      // Everything through the revision read before the read is here.
       stream.complete_through_ =
-          std::max(*current, records.empty() ? stream.complete_through_ : records.back().revision);
+          std::max({read->second.current, stream.complete_through_,
+                    records.empty() ? 0 : records.back().revision});
       stream.cursor_revision_ = stream.complete_through_;
       stream.cursor_name_.clear();
     } else {

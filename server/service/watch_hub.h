@@ -45,11 +45,19 @@ class WatchHub {
  private:
   class Stream;
 
+  // One read of the history, shared by the streams at the same point, with
+  // the revision read just before it: the read holds everything through
+  // that revision, and nothing later can be promised from it.
+  struct Read {
+    int64_t current = 0;
+    absl::StatusOr<std::vector<ChangeRecord>> records;
+  };
+  using Reads = std::map<std::pair<int64_t, std::string>, Read>;
+
   void Run();
   // Moves `stream` along: sends what is new, a progress mark, or ends it.
   // Runs on the hub thread with no lock held.
-  void Serve(Stream& stream, std::map<std::pair<int64_t, std::string>,
-                                      absl::StatusOr<std::vector<ChangeRecord>>>& reads);
+  void Serve(Stream& stream, Reads& reads);
   void Remove(Stream* stream);
 
   Store* store_;

@@ -1,0 +1,187 @@
+// Watchers across a server restart, with the real mpowerd: each resumes
+// from the last revision it saw and sees every write exactly once, in order.
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "mpower/v1/change.grpc.pb.h"
+#include "mpower/v1/commitment.grpc.pb.h"
+#include "tests/process.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using ::mpower::testing::ServerProcess;
+
+// Where the server is now; writers and watchers follow it across restarts.
+class Endpoint {
+ public:
+  void Set(const std::string& address, const std::string& token) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    address_ = address;
+    token_ = token;
+  }
+  std::pair<std::string, std::string> Get() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {address_, token_};
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string address_, token_;
+};
+
+struct Seen {
+  int64_t revision;
+  std::string name;
+  bool operator==(const Seen& other) const {
+    return revision == other.revision && name == other.name;
+  }
+};
+
+TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
+  testing::TempDir dir;
+  auto server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--demo-data"});
+  ASSERT_GT(server->port(), 0) << server->log();
+  Endpoint endpoint;
+  endpoint.Set(server->address(), server->admin_token());
+
+  std::atomic<bool> stop_writing = false;
+  std::mutex acknowledged_mutex;
+  std::vector<std::string> acknowledged;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 2; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; !stop_writing && i < 100000;) {
+        auto [address, token] = endpoint.Get();
+        auto stub = v1::CommitmentService::NewStub(
+            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+        v1::CreateCommitmentRequest request;
+        request.set_parent("partners/us-gov");
+        request.set_commitment_id(absl::StrCat("w", w, "-", i));
+        request.set_request_id(absl::StrCat("w", w, "-", i));  // a retry writes nothing twice
+        request.mutable_commitment()->set_kind(v1::Commitment::KIND_RESEARCH);
+        request.mutable_commitment()->set_title("Study");
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+        context.AddMetadata("authorization", "Bearer " + token);
+        v1::CreateCommitmentResponse response;
+        if (stub->CreateCommitment(&context, request, &response).ok()) {
+          std::lock_guard<std::mutex> lock(acknowledged_mutex);
+          acknowledged.push_back(response.commitment().name());
+          ++i;
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      }
+    });
+  }
+
+  constexpr int kWatchers = 3;
+  std::atomic<bool> stop_watching = false;
+  std::vector<std::vector<Seen>> seen(kWatchers);
+  std::vector<std::atomic<int64_t>> complete(kWatchers);
+  std::vector<std::atomic<int>> reconnects(kWatchers);
+  std::mutex contexts_mutex;
+  std::vector<grpc::ClientContext*> live(kWatchers, nullptr);
+  std::vector<std::thread> watchers;
+  for (int k = 0; k < kWatchers; ++k) {
+    complete[k] = 0;
+    reconnects[k] = 0;
+    watchers.emplace_back([&, k] {
+      while (!stop_watching) {
+        auto [address, token] = endpoint.Get();
+        grpc::ClientContext context;
+        context.AddMetadata("authorization", "Bearer " + token);
+        {
+          std::lock_guard<std::mutex> lock(contexts_mutex);
+          live[k] = &context;
+          if (stop_watching) break;
+        }
+        v1::WatchChangesRequest request;
+        request.set_after_revision(complete[k]);
+        request.mutable_filter()->add_collections("commitments");
+        request.set_progress_interval_ms(100);
+        auto reader = v1::ChangeService::NewStub(
+                          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))
+                          ->WatchChanges(&context, request);
+        v1::WatchChangesResponse message;
+        while (reader->Read(&message)) {
+          for (const auto& change : message.changes()) seen[k].push_back({change.revision(), change.name()});
+          complete[k] = message.revision();
+        }
+        reader->Finish();
+        {
+          std::lock_guard<std::mutex> lock(contexts_mutex);
+          live[k] = nullptr;
+        }
+        ++reconnects[k];
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_EQ(server->Stop(SIGTERM), 0);
+  server = std::make_unique<ServerProcess>(dir.path());
+  ASSERT_GT(server->port(), 0) << server->log();
+  endpoint.Set(server->address(), server->admin_token());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  stop_writing = true;
+  for (auto& writer : writers) writer.join();
+
+  // The truth: the store's own history of commitments.
+  auto changes = v1::ChangeService::NewStub(
+      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
+  std::vector<Seen> truth;
+  int64_t final_revision = 0;
+  std::string token;
+  do {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + server->admin_token());
+    v1::ListChangesRequest request;
+    request.mutable_filter()->add_collections("commitments");
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    v1::ListChangesResponse response;
+    ASSERT_TRUE(changes->ListChanges(&context, request, &response).ok());
+    for (const auto& change : response.changes()) truth.push_back({change.revision(), change.name()});
+    token = response.next_page_token();
+    final_revision = response.current_revision();
+  } while (!token.empty());
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (int k = 0; k < kWatchers; ++k) {
+    while (complete[k] < final_revision && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(contexts_mutex);
+    stop_watching = true;
+    for (grpc::ClientContext* context : live) {
+      if (context != nullptr) context->TryCancel();
+    }
+  }
+  for (auto& watcher : watchers) watcher.join();
+
+  ASSERT_GT(acknowledged.size(), 20u);
+  std::set<std::string> in_truth;
+  for (const Seen& change : truth) in_truth.insert(change.name);
+  for (const std::string& name : acknowledged) {
+    EXPECT_TRUE(in_truth.count(name)) << "acknowledged but not in the history: " << name;
+  }
+  for (int k = 0; k < kWatchers; ++k) {
+    EXPECT_GE(reconnects[k], 1) << "watcher " << k << " lived through the restart";
+    EXPECT_TRUE(seen[k] == truth) << "watcher " << k << " saw " << seen[k].size()
+                                  << " changes; the history has " << truth.size();
+  }
+}
+
+}  // namespace
+}  // namespace mpower
