@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "client/args.h"
 #include "client/config.h"
+#include "client/feed_commands.h"
 #include "client/field_text.h"
 #include "client/render.h"
 #include "client/resources.h"
@@ -47,6 +48,8 @@ constexpr int kExitUsage = 2;
 constexpr int kExitRpcBase = 64;
 
 const std::set<std::string> kBooleanFlags = {"help", "show-deleted", "all"};
+const std::set<std::string> kFeedFlags = {"after", "collections", "partner", "country",
+                                          "countries", "categories", "min-severity", "for"};
 const std::set<std::string> kCommonFlags = {
     "address", "token", "tls-ca", "tls-cert", "tls-key", "timeout", "output", "help", "file", "filter", "page-size", "page-token",
     "all", "show-deleted", "parent", "request-id", "etag", "update-mask"};
@@ -357,10 +360,11 @@ std::string MainHelp() {
   for (const ResourceSpec& spec : Resources()) {
     absl::StrAppend(&help, "  ", spec.plural, "\n");
   }
+  absl::StrAppend(&help, "  changes      (list: the change feed)\n");
   absl::StrAppend(
       &help,
       "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts;\n"
-      "credentials take create, list and revoke; audit takes list.\n\n"
+      "credentials take create, list and revoke; audit takes list; alerts also watch.\n\n"
       "Connection and output (flag, then environment, then the config file, then default):\n"
       "  --address HOST:PORT   MPOWER_ADDRESS   default ", kDefaultAddress, "\n",
       "  --token TOKEN         MPOWER_TOKEN     the bearer token the secretariat issued\n"
@@ -427,6 +431,7 @@ int Run(int argc, char** argv) {
   for (const ResourceSpec& spec : Resources()) {
     for (const FieldFlag& flag : spec.flags) any_known.insert(flag.flag);
   }
+  any_known.insert(kFeedFlags.begin(), kFeedFlags.end());
   absl::StatusOr<Args> parsed = ParseArgs(argc, argv, any_known, kBooleanFlags);
   if (!parsed.ok()) {
     std::cerr << "mpower: " << parsed.status().message() << "; run mpower --help\n";
@@ -437,12 +442,34 @@ int Run(int argc, char** argv) {
     (args.Has("help") ? std::cout : std::cerr) << MainHelp();
     return args.Has("help") ? kExitOk : kExitUsage;
   }
-  const ResourceSpec* spec = FindResource(args.positional[0]);
-  if (spec == nullptr) {
+  const bool feed_command =
+      (args.positional[0] == "changes" && args.positional.size() >= 2 &&
+       args.positional[1] == "list") ||
+      (args.positional[0] == "alerts" && args.positional.size() >= 2 &&
+       args.positional[1] == "watch");
+  if (args.positional[0] == "changes" && (args.Has("help") || !feed_command)) {
+    (args.Has("help") ? std::cout : std::cerr)
+        << "mpower changes list [--after REVISION] [--collections alerts,commitments] "
+           "[--partner partners/P] [--country CC] [--page-size N] [--page-token T] [--all]\n\n"
+           "Every write, in revision order, as you may see it.\n\nExample:\n"
+           "  mpower changes list --after 100 --collections commitments\n";
+    return args.Has("help") ? kExitOk : kExitUsage;
+  }
+  if (feed_command && args.Has("help")) {
+    std::cout << "mpower alerts watch [--countries ID,HN] [--categories ARBITRARY_ARREST_OR_DETENTION,...] "
+                 "[--min-severity SEVERE] [--after REVISION] [--for DURATION]\n\n"
+                 "Prints alerts as they are filed or change, from now on (or after REVISION), "
+                 "until interrupted or DURATION has passed; reconnects by itself and resumes "
+                 "after the last revision it saw.\n\nExample:\n"
+                 "  mpower alerts watch --countries ID,MY --min-severity SEVERE\n";
+    return kExitOk;
+  }
+  const ResourceSpec* spec = feed_command ? nullptr : FindResource(args.positional[0]);
+  if (spec == nullptr && !feed_command) {
     std::cerr << "mpower: unknown resource '" << args.positional[0] << "'; run mpower --help\n";
     return kExitUsage;
   }
-  if (args.Has("help") || args.positional.size() < 2) {
+  if (!feed_command && (args.Has("help") || args.positional.size() < 2)) {
     (args.Has("help") ? std::cout : std::cerr) << ResourceHelp(*spec);
     return args.Has("help") ? kExitOk : kExitUsage;
   }
@@ -463,11 +490,15 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   std::set<std::string> known = kCommonFlags;
-  for (const FieldFlag& flag : spec->flags) known.insert(flag.flag);
+  if (feed_command) {
+    known.insert(kFeedFlags.begin(), kFeedFlags.end());
+  } else {
+    for (const FieldFlag& flag : spec->flags) known.insert(flag.flag);
+  }
   for (const auto& [flag, value] : args.flags) {
     if (known.count(flag) == 0) {
-      std::cerr << "mpower: unknown flag --" << flag << " for " << spec->plural
-                << "; run mpower " << spec->plural << " --help\n";
+      std::cerr << "mpower: unknown flag --" << flag << " for " << args.positional[0]
+                << "; run mpower " << args.positional[0] << " --help\n";
       return kExitUsage;
     }
   }
@@ -490,6 +521,10 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   RpcClient rpc(channel, Setting(args, "token", "MPOWER_TOKEN", *config, ""), timeout);
+  if (feed_command) {
+    return args.positional[0] == "changes" ? ListChangesCommand(rpc, args, output)
+                                           : WatchAlertsCommand(rpc, args, output);
+  }
   try {
     Command(*spec, args, rpc, output).Run(args.positional[1]);
   } catch (const Failure& failure) {

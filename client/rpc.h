@@ -36,6 +36,12 @@ class RpcClient {
   grpc::Status Call(const std::string& method, const google::protobuf::Message& request,
                     google::protobuf::Message* response, bool idempotent);
 
+  // For streaming calls: the channel, and the credentials to put on a call.
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  void Authorize(grpc::ClientContext& context) const {
+    if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
+  }
+
  private:
   grpc::Status CallOnce(const std::string& method, const std::string& request,
                         google::protobuf::Message* response);

@@ -16,7 +16,11 @@
 namespace mpower {
 namespace {
 
+using ::mpower::testing::BackgroundCommand;
+using ::mpower::testing::CommandResult;
+using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
+using ::testing::HasSubstr;
 
 // Where the server is now; writers and watchers follow it across restarts.
 class Endpoint {
@@ -181,6 +185,47 @@ TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
     EXPECT_TRUE(seen[k] == truth) << "watcher " << k << " saw " << seen[k].size()
                                   << " changes; the history has " << truth.size();
   }
+}
+
+CommandResult FileAlert(const ServerProcess& server, const std::string& country,
+                        const std::string& severity, const std::string& headline) {
+  return RunCommand({MPOWER_PATH, "alerts", "create", "--filing-partner", "partners/example-union",
+                     "--category", "threat_of_violence", "--severity", severity, "--urgency",
+                     "immediate", "--certainty", "observed", "--country", country, "--headline",
+                     headline},
+                    {{"MPOWER_ADDRESS", server.address()}, {"MPOWER_TOKEN", server.admin_token()},
+                     {"MPOWER_CONFIG", "/nonexistent"}});
+}
+
+TEST(AlertsWatchTest, TheCliReconnectsByItselfAndMissesNothing) {
+  testing::TempDir dir;
+  auto server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--demo-data"});
+  ASSERT_GT(server->port(), 0) << server->log();
+  const std::string address = server->address();
+  BackgroundCommand watch({MPOWER_PATH, "alerts", "watch", "--countries", "ID,HN",
+                           "--min-severity", "severe", "--for", "6s"},
+                          {{"MPOWER_ADDRESS", address}, {"MPOWER_TOKEN", server->admin_token()},
+                           {"MPOWER_CONFIG", "/nonexistent"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_EQ(FileAlert(*server, "ID", "severe", "Before the restart").exit_code, 0);
+  ASSERT_EQ(FileAlert(*server, "ID", "minor", "Too minor to show").exit_code, 0);
+  ASSERT_EQ(server->Stop(SIGTERM), 0);
+  // The same port again, as an operator's restart would keep it.
+  server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--listen=" + address});
+  ASSERT_GT(server->port(), 0) << server->log();
+  ASSERT_EQ(FileAlert(*server, "HN", "extreme", "After the restart").exit_code, 0);
+  ASSERT_EQ(FileAlert(*server, "MY", "extreme", "Another country").exit_code, 0);
+  CommandResult watched = watch.Wait();
+  EXPECT_EQ(watched.exit_code, 0) << watched.err;
+  EXPECT_THAT(watched.err, HasSubstr("resuming after revision"));
+  const std::string& out = watched.out;
+  EXPECT_EQ(out.find("Before the restart"), out.rfind("Before the restart")) << out;
+  EXPECT_NE(out.find("Before the restart"), std::string::npos) << out;
+  EXPECT_NE(out.find("After the restart"), std::string::npos) << out;
+  EXPECT_EQ(out.find("After the restart"), out.rfind("After the restart")) << out;
+  EXPECT_EQ(out.find("Too minor"), std::string::npos);
+  EXPECT_EQ(out.find("Another country"), std::string::npos);
+  EXPECT_EQ(out.find("example-detention"), std::string::npos) << "starts from now, not history";
 }
 
 }  // namespace

@@ -74,6 +74,33 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   return result;
 }
 
+BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv,
+                                     const std::map<std::string, std::string>& env)
+    : out_(TempPath("bg-out")), err_(TempPath("bg-err")) {
+  pid_ = Spawn(argv, env, "/dev/null", out_, err_);
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  std::remove(out_.c_str());
+  std::remove(err_.c_str());
+}
+
+CommandResult BackgroundCommand::Wait() {
+  CommandResult result;
+  int status = 0;
+  if (pid_ > 0 && waitpid(pid_, &status, 0) == pid_ && WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  pid_ = -1;
+  result.out = ReadFile(out_);
+  result.err = ReadFile(err_);
+  return result;
+}
+
 ServerProcess::ServerProcess(const std::string& data_dir,
                              const std::vector<std::string>& extra_args) {
   client_config_ = data_dir + "/client.config";

@@ -24,6 +24,22 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          const std::string& input = "");
 
+// A command running in the background, its output captured.
+class BackgroundCommand {
+ public:
+  BackgroundCommand(const std::vector<std::string>& argv,
+                    const std::map<std::string, std::string>& env = {});
+  ~BackgroundCommand();  // kills it if still running
+  BackgroundCommand(const BackgroundCommand&) = delete;
+  BackgroundCommand& operator=(const BackgroundCommand&) = delete;
+  // Waits for it to exit by itself.
+  CommandResult Wait();
+
+ private:
+  pid_t pid_ = -1;
+  std::string out_, err_;
+};
+
 // An mpowerd process on 127.0.0.1 with a port the OS picks. Killed with
 // SIGKILL if still running when destroyed.
 class ServerProcess {

@@ -24,7 +24,9 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<v1::WatchChangesRespons
          absl::Duration interval)
       : hub_(hub), caller_(std::move(caller)), selection_(std::move(selection)),
         cursor_revision_(after), complete_through_(after), interval_(interval),
-        last_sent_(absl::Now()) {}
+        // The first progress mark goes out at once: the watcher learns where
+        // it starts.
+        last_sent_(absl::InfinitePast()) {}
 
   void OnWriteDone(bool ok) override {
     {
@@ -83,9 +85,14 @@ grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchHub::Watch(
   if (status.ok() && interval_ms != 0 && (interval_ms < 100 || interval_ms > 60000)) {
     status = absl::InvalidArgumentError("progress_interval_ms: must be 0 or 100 to 60000");
   }
+  int64_t after = request.after_revision();
+  if (status.ok() && request.start_now()) {
+    absl::StatusOr<int64_t> current = store_->CurrentRevision();
+    status = current.status();
+    if (current.ok()) after = *current;
+  }
   auto* stream = new Stream(this, status.ok() ? *caller : Principal::Anonymous(),
-                            status.ok() ? *selection : ChangeSelection{},
-                            request.after_revision(),
+                            status.ok() ? *selection : ChangeSelection{}, after,
                             interval_ms == 0 ? kDefaultProgressInterval
                                              : absl::Milliseconds(interval_ms));
   std::lock_guard<std::mutex> lock(mutex_);
