@@ -76,7 +76,9 @@ absl::Status SetMessage(Message* target, const FieldDescriptor* field, absl::str
     std::vector<absl::string_view> parts = absl::StrSplit(text, ' ', absl::SkipEmpty());
     if (parts.size() != 2) return Bad(field->name(), "an amount and currency, e.g. \"122000000 USD\"");
     absl::StatusOr<v1::Money> money = ParseMoney(parts[1], parts[0]);
-    if (!money.ok()) return Bad(field->name(), money.status().message());
+    if (!money.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--", field->name(), ": ", money.status().message()));
+    }
     static_cast<v1::Money*>(target)->CopyFrom(*money);
     return absl::OkStatus();
   }

@@ -30,6 +30,7 @@
 #include "client/field_text.h"
 #include "client/render.h"
 #include "client/resources.h"
+#include "client/sync_command.h"
 #include "client/rpc.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/field_mask.pb.h"
@@ -47,8 +48,8 @@ constexpr int kExitLocalError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitRpcBase = 64;
 
-const std::set<std::string> kBooleanFlags = {"help", "show-deleted", "all"};
-const std::set<std::string> kFeedFlags = {"after", "collections", "partner", "country",
+const std::set<std::string> kBooleanFlags = {"help", "show-deleted", "all", "dry-run", "mirror"};
+const std::set<std::string> kFeedFlags = {"dry-run", "mirror", "after", "collections", "partner", "country",
                                           "countries", "categories", "min-severity", "for"};
 const std::set<std::string> kCommonFlags = {
     "address", "token", "tls-ca", "tls-cert", "tls-key", "timeout", "output", "help", "file", "filter", "page-size", "page-token",
@@ -408,6 +409,9 @@ std::string ResourceHelp(const ResourceSpec& spec) {
   if (has("Delete")) absl::StrAppend(&help, "  delete NAME [--etag E]\n");
   if (has("Undelete")) absl::StrAppend(&help, "  undelete NAME [--etag E]\n");
   if (has("Revoke")) absl::StrAppend(&help, "  revoke NAME\n");
+  if (has("Sync")) {
+    absl::StrAppend(&help, "  sync --parent partners/P -f FILE.csv|FILE.json [--dry-run] [--mirror]\n");
+  }
   if (!spec.flags.empty()) absl::StrAppend(&help, "\nField flags (create and update):\n");
   for (const FieldFlag& flag : spec.flags) {
     absl::StrAppend(&help, "  --", flag.flag,
@@ -442,7 +446,10 @@ int Run(int argc, char** argv) {
     (args.Has("help") ? std::cout : std::cerr) << MainHelp();
     return args.Has("help") ? kExitOk : kExitUsage;
   }
+  const bool sync_command = args.positional[0] == "commitments" &&
+                            args.positional.size() >= 2 && args.positional[1] == "sync";
   const bool feed_command =
+      sync_command ||
       (args.positional[0] == "changes" && args.positional.size() >= 2 &&
        args.positional[1] == "list") ||
       (args.positional[0] == "alerts" && args.positional.size() >= 2 &&
@@ -454,6 +461,16 @@ int Run(int argc, char** argv) {
            "Every write, in revision order, as you may see it.\n\nExample:\n"
            "  mpower changes list --after 100 --collections commitments\n";
     return args.Has("help") ? kExitOk : kExitUsage;
+  }
+  if (sync_command && args.Has("help")) {
+    std::cout << "mpower commitments sync --parent partners/P -f FILE [--dry-run] [--mirror]\n\n"
+                 "Applies a partner's commitments from CSV or JSON, keyed by external_id, all "
+                 "or nothing: creates the new, updates the changed, leaves the rest; --mirror "
+                 "also deletes the partner's synced commitments missing from the file; "
+                 "--dry-run shows what would change. Bad rows are reported by line and column "
+                 "and nothing is sent. The README lists the CSV columns.\n\nExample:\n"
+                 "  mpower commitments sync --parent partners/us-gov -f examples/us-gov-commitments.csv --dry-run\n";
+    return kExitOk;
   }
   if (feed_command && args.Has("help")) {
     std::cout << "mpower alerts watch [--countries ID,HN] [--categories ARBITRARY_ARREST_OR_DETENTION,...] "
@@ -521,6 +538,7 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   RpcClient rpc(channel, Setting(args, "token", "MPOWER_TOKEN", *config, ""), timeout);
+  if (sync_command) return SyncCommitmentsCommand(rpc, args, output, timeout);
   if (feed_command) {
     return args.positional[0] == "changes" ? ListChangesCommand(rpc, args, output)
                                            : WatchAlertsCommand(rpc, args, output);

@@ -14,6 +14,7 @@
 #include "google/protobuf/text_format.h"
 #include "mpower/v1/admin.pb.h"
 #include "mpower/v1/change.grpc.pb.h"
+#include "mpower/v1/commitment.grpc.pb.h"
 #include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/credentials.h"
@@ -104,6 +105,12 @@ const Case kCases[] = {
     {"CommitmentService/UndeleteCommitment", "own", R"(name: "partners/alpha/commitments/gone")",
      {OK, OK, PD, UA, UA}},
     {"CommitmentService/UndeleteCommitment", "other", R"(name: "partners/beta/commitments/gone")",
+     {OK, PD, PD, UA, UA}},
+    {"CommitmentService/SyncCommitments", "own",
+     R"(parent: "partners/alpha" commitments { external_id: "x" kind: KIND_POLICY title: "t" })",
+     {OK, OK, PD, UA, UA}},
+    {"CommitmentService/SyncCommitments", "other",
+     R"(parent: "partners/beta" commitments { external_id: "x" kind: KIND_POLICY title: "t" })",
      {OK, PD, PD, UA, UA}},
     // Alerts: read by scope; only the filer changes one. An alert the caller
     // may not read is PERMISSION_DENIED exactly as a missing one.
@@ -286,6 +293,20 @@ class AuthorizationTest : public ::testing::Test {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     if (tokens_->count(caller)) context.AddMetadata("authorization", "Bearer " + tokens_->at(caller));
+    if (method->client_streaming()) {
+      // The set in one chunk; the status the call ends with.
+      v1::SyncCommitmentsRequest chunk;
+      chunk.ParseFromString(bytes);
+      auto stream = v1::CommitmentService::NewStub(channel)->SyncCommitments(&context);
+      stream->Write(chunk);
+      stream->WritesDone();
+      v1::SyncCommitmentsResponse response;
+      while (stream->Read(&response)) {
+      }
+      const StatusCode code = stream->Finish().error_code();
+      (*server)->Shutdown(absl::Seconds(1));
+      return code;
+    }
     if (method->server_streaming()) {
       // The first message, or the status the stream ends with.
       v1::WatchChangesRequest watch;

@@ -264,5 +264,54 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
   EXPECT_EQ(found, acknowledged.size());
 }
 
+// A ministry's whole set, 100,000 commitments, through the CLI: streamed in
+// chunks and applied in one transaction; the second run changes nothing.
+TEST_F(EndToEndTest, SyncsOneHundredThousandCommitmentsThroughTheCli) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  const std::string file = dir_.path() + "/commitments.csv";
+  {
+    std::ofstream csv(file);
+    csv << "external_id,kind,title,amount,currency,contribution_basis,country_codes\n";
+    for (int i = 0; i < 100000; ++i) {
+      csv << "GRANT-" << i << ",funding,\"Grant " << i << ", labour inspection\"," << 1000 + i
+          << ".25,USD,voluntary_earmarked,ID;MY\n";
+    }
+  }
+  CommandResult first =
+      Cli({"commitments", "sync", "--parent", "partners/us-dol", "-f", file, "--timeout", "10m"},
+          server.address());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("applied: 100000 created, 0 updated, 0 unchanged"));
+  CommandResult second =
+      Cli({"commitments", "sync", "--parent", "partners/us-dol", "-f", file, "--timeout", "10m"},
+          server.address());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.out, HasSubstr("applied: 0 created, 0 updated, 100000 unchanged"));
+  CommandResult one = Cli({"commitments", "list", "--parent", "partners/us-dol", "--filter",
+                           "external_id = \"GRANT-99999\"", "-o", "json"},
+                          server.address());
+  EXPECT_THAT(one.out, HasSubstr("\"units\": \"100999\""));
+  EXPECT_THAT(one.out, HasSubstr("\"nanos\": 250000000"));
+}
+
+TEST_F(EndToEndTest, SyncReportsBadRowsByLineAndColumnAndSendsNothing) {
+  ServerProcess server(dir_.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  const std::string file = dir_.path() + "/bad.csv";
+  std::ofstream(file) << "external_id,kind,title,amount,currency\n"
+                         "A,funding,Fine,10,USD\n"
+                         "B,funding,Bad amount,ten,USD\n"
+                         "C,kingdom,Bad kind,,\n";
+  CommandResult result =
+      Cli({"commitments", "sync", "--parent", "partners/us-dol", "-f", file}, server.address());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("line 3, columns amount and currency"));
+  EXPECT_THAT(result.err, HasSubstr("line 4, column kind"));
+  EXPECT_THAT(Cli({"changes", "list", "--collections", "commitments", "--partner", "partners/us-dol"},
+                  server.address()).out,
+              Not(HasSubstr("CREATED"))) << "nothing was sent";
+}
+
 }  // namespace
 }  // namespace mpower

@@ -389,6 +389,9 @@ class ResourceManager {
   }
 
  private:
+  // Sync reuses the standard methods' encoding and rules.
+  friend class CommitmentSync;
+
   static absl::Status NotFound(absl::string_view name) {
     return absl::NotFoundError(absl::StrCat(Traits::kName.singular, " ", name, " not found"));
   }

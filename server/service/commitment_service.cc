@@ -2,6 +2,7 @@
 
 #include "server/core/status_macros.h"
 #include "server/service/handler_support.h"
+#include "server/service/sync_reactor.h"
 
 namespace mpower {
 
@@ -77,6 +78,11 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::UndeleteCommitment(
                             commitments_.Undelete(caller, request->name(), request->etag()));
     return absl::OkStatus();
   });
+}
+
+grpc::ServerBidiReactor<v1::SyncCommitmentsRequest, v1::SyncCommitmentsResponse>*
+CommitmentServiceImpl::SyncCommitments(grpc::CallbackServerContext* context) {
+  return new SyncReactor(&sync_, auth_.Authenticate(*context));
 }
 
 }  // namespace mpower

@@ -4,13 +4,15 @@
 #include "mpower/v1/commitment.grpc.pb.h"
 #include "server/service/authenticator.h"
 #include "server/core/commitment_rules.h"
+#include "server/core/commitment_sync.h"
 
 namespace mpower {
 
 // The gRPC face of CommitmentService. Thread-safe.
 class CommitmentServiceImpl final : public v1::CommitmentService::CallbackService {
  public:
-  CommitmentServiceImpl(Store* store, const Authenticator* auth) : commitments_(store), auth_(*auth) {}
+  CommitmentServiceImpl(Store* store, const Authenticator* auth)
+      : commitments_(store), sync_(store), auth_(*auth) {}
 
   grpc::ServerUnaryReactor* GetCommitment(grpc::CallbackServerContext* context,
                                           const v1::GetCommitmentRequest* request,
@@ -30,10 +32,13 @@ class CommitmentServiceImpl final : public v1::CommitmentService::CallbackServic
   grpc::ServerUnaryReactor* UndeleteCommitment(grpc::CallbackServerContext* context,
                                                const v1::UndeleteCommitmentRequest* request,
                                                v1::UndeleteCommitmentResponse* response) override;
+  grpc::ServerBidiReactor<v1::SyncCommitmentsRequest, v1::SyncCommitmentsResponse>*
+  SyncCommitments(grpc::CallbackServerContext* context) override;
 
  private:
   const Authenticator& auth_;
   ResourceManager<v1::Commitment> commitments_;
+  CommitmentSync sync_;
 };
 
 }  // namespace mpower
