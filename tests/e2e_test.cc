@@ -288,7 +288,7 @@ TEST_F(EndToEndTest, SyncsOneHundredThousandCommitmentsThroughTheCli) {
           server.address());
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_THAT(second.out, HasSubstr("applied: 0 created, 0 updated, 100000 unchanged"));
-  CommandResult one = Cli({"commitments", "list", "--parent", "partners/us-dol", "--filter",
+  CommandResult one = Cli({"commitments", "list", "--all", "--parent", "partners/us-dol", "--filter",
                            "external_id = \"GRANT-99999\"", "-o", "json"},
                           server.address());
   EXPECT_THAT(one.out, HasSubstr("\"units\": \"100999\""));
