@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <tuple>
 #include <thread>
 #include <vector>
@@ -37,6 +39,11 @@ ABSL_FLAG(std::string, data_dir, "",
 ABSL_FLAG(std::string, key_dir, "",
           "Directory of the keys that encrypt protected alert details at rest. Default: "
           "DATA_DIR/keys. Keep it owner-only, and back it up apart from the database.");
+ABSL_FLAG(int64_t, history_revisions, 0,
+          "How many of the latest revisions the change feed keeps; older history is compacted "
+          "away (watchers behind it must re-list). 0 keeps everything.");
+ABSL_FLAG(absl::Duration, compaction_interval, absl::Minutes(1),
+          "How often to compact the change feed's history when --history-revisions is set.");
 ABSL_FLAG(bool, demo_data, false,
           "Load the demo data drawn from the seeds (idempotent) before serving.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -295,6 +302,25 @@ int Run(const std::vector<std::string>& command) {
               database.c_str());
   std::fflush(stdout);
 
+  // Compacts the history to the retained revisions, until stopped.
+  std::mutex compactor_mutex;
+  std::condition_variable compactor_wake;
+  bool stopping = false;
+  std::thread compactor([&] {
+    const int64_t keep = absl::GetFlag(FLAGS_history_revisions);
+    std::unique_lock<std::mutex> lock(compactor_mutex);
+    while (keep > 0 && !compactor_wake.wait_for(
+                           lock, absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_compaction_interval)),
+                           [&] { return stopping; })) {
+      absl::StatusOr<int64_t> current = (*store)->CurrentRevision();
+      if (current.ok() && *current > keep) {
+        if (absl::Status status = (*store)->Compact(*current - keep); !status.ok()) {
+          Log(LogLevel::kWarning, "main", absl::StrCat("compaction: ", status.message()));
+        }
+      }
+    }
+  });
+
   std::thread stopper([&] {
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
@@ -304,6 +330,12 @@ int Run(const std::vector<std::string>& command) {
     (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   });
   stopper.join();
+  {
+    std::lock_guard<std::mutex> lock(compactor_mutex);
+    stopping = true;
+  }
+  compactor_wake.notify_all();
+  compactor.join();
   server->reset();
   Log(LogLevel::kInfo, "main", "stopped");
   return 0;

@@ -111,6 +111,9 @@ TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
       {"alerts", "delete", "alerts/threat"},
       {"audit", "list", "--all", "-o", "json"},
       {"credentials", "list", "-o", "json"},
+      {"changes", "list", "--all", "-o", "json"},
+      {"changes", "list", "--collections", "alerts", "--country", "ID"},
+      {"alerts", "watch", "--after", "0", "--for", "1s", "-o", "json"},
   };
   for (const auto& [who, token] : std::vector<std::pair<std::string, std::string>>{
            {"another partner's editor", other_editor},

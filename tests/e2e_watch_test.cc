@@ -197,6 +197,27 @@ CommandResult FileAlert(const ServerProcess& server, const std::string& country,
                      {"MPOWER_CONFIG", "/nonexistent"}});
 }
 
+TEST(RetentionTest, HistoryBeyondTheRetainedRevisionsIsCompacted) {
+  testing::TempDir dir;
+  ServerProcess server(dir.path(), {"--demo-data", "--history-revisions=5",
+                                    "--compaction-interval=100ms"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  const std::map<std::string, std::string> env = {{"MPOWER_ADDRESS", server.address()},
+                                                  {"MPOWER_TOKEN", server.admin_token()},
+                                                  {"MPOWER_CONFIG", "/nonexistent"}};
+  CommandResult compacted;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    compacted = RunCommand({MPOWER_PATH, "changes", "list", "--after", "1"}, env);
+    if (compacted.exit_code != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(compacted.exit_code, 64 + 11) << compacted.out;
+  EXPECT_THAT(compacted.err, HasSubstr("the oldest revision you can continue after is 16"));
+  CommandResult recent = RunCommand({MPOWER_PATH, "changes", "list", "--after", "16"}, env);
+  EXPECT_EQ(recent.exit_code, 0) << recent.err;
+  EXPECT_THAT(recent.out, HasSubstr("Up to date through revision 21"));
+}
+
 TEST(AlertsWatchTest, TheCliReconnectsByItselfAndMissesNothing) {
   testing::TempDir dir;
   auto server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--demo-data"});
