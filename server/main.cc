@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "server/core/audit.h"
 #include "server/core/credentials.h"
+#include "server/core/escalation.h"
 #include "server/core/log.h"
 #include "server/demo/demo_data.h"
 #include "server/service/server.h"
@@ -42,8 +43,11 @@ ABSL_FLAG(std::string, key_dir, "",
 ABSL_FLAG(int64_t, history_revisions, 0,
           "How many of the latest revisions the change feed keeps; older history is compacted "
           "away (watchers behind it must re-list). 0 keeps everything.");
-ABSL_FLAG(absl::Duration, compaction_interval, absl::Minutes(1),
-          "How often to compact the change feed's history when --history-revisions is set.");
+ABSL_FLAG(absl::Duration, maintenance_interval, absl::Minutes(1),
+          "How often to compact the change feed's history and escalate unanswered alerts.");
+ABSL_FLAG(std::string, escalation_windows, "immediate=24h,expected=72h,future=168h",
+          "How long an open alert of each urgency may go without any response before it is "
+          "marked escalated; urgencies not named never escalate.");
 ABSL_FLAG(bool, demo_data, false,
           "Load the demo data drawn from the seeds (idempotent) before serving.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -268,6 +272,12 @@ int Run(const std::vector<std::string>& command) {
     }
     Log(LogLevel::kInfo, "main", "demo data loaded");
   }
+  absl::StatusOr<EscalationPolicy> escalation =
+      EscalationPolicy::Parse(absl::GetFlag(FLAGS_escalation_windows));
+  if (!escalation.ok()) {
+    Log(LogLevel::kError, "main", escalation.status().message());
+    return 2;
+  }
   ServerOptions options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.allow_insecure_non_loopback = absl::GetFlag(FLAGS_allow_insecure_non_loopback);
@@ -302,21 +312,29 @@ int Run(const std::vector<std::string>& command) {
               database.c_str());
   std::fflush(stdout);
 
-  // Compacts the history to the retained revisions, until stopped.
-  std::mutex compactor_mutex;
-  std::condition_variable compactor_wake;
+  // Maintenance until stopped: compacts the history to the retained
+  // revisions and escalates unanswered alerts.
+  Escalator escalator(store->get(), *escalation);
+  std::mutex maintenance_mutex;
+  std::condition_variable maintenance_wake;
   bool stopping = false;
-  std::thread compactor([&] {
+  std::thread maintenance([&] {
     const int64_t keep = absl::GetFlag(FLAGS_history_revisions);
-    std::unique_lock<std::mutex> lock(compactor_mutex);
-    while (keep > 0 && !compactor_wake.wait_for(
-                           lock, absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_compaction_interval)),
-                           [&] { return stopping; })) {
+    std::unique_lock<std::mutex> lock(maintenance_mutex);
+    while (!maintenance_wake.wait_for(
+        lock, absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_maintenance_interval)),
+        [&] { return stopping; })) {
       absl::StatusOr<int64_t> current = (*store)->CurrentRevision();
-      if (current.ok() && *current > keep) {
+      if (keep > 0 && current.ok() && *current > keep) {
         if (absl::Status status = (*store)->Compact(*current - keep); !status.ok()) {
           Log(LogLevel::kWarning, "main", absl::StrCat("compaction: ", status.message()));
         }
+      }
+      absl::StatusOr<int> escalated = escalator.RunOnce(absl::Now());
+      if (!escalated.ok()) {
+        Log(LogLevel::kWarning, "main", absl::StrCat("escalation: ", escalated.status().message()));
+      } else if (*escalated > 0) {
+        Log(LogLevel::kInfo, "main", absl::StrCat("escalated ", *escalated, " unanswered alerts"));
       }
     }
   });
@@ -331,11 +349,11 @@ int Run(const std::vector<std::string>& command) {
   });
   stopper.join();
   {
-    std::lock_guard<std::mutex> lock(compactor_mutex);
+    std::lock_guard<std::mutex> lock(maintenance_mutex);
     stopping = true;
   }
-  compactor_wake.notify_all();
-  compactor.join();
+  maintenance_wake.notify_all();
+  maintenance.join();
   server->reset();
   Log(LogLevel::kInfo, "main", "stopped");
   return 0;

@@ -200,7 +200,7 @@ CommandResult FileAlert(const ServerProcess& server, const std::string& country,
 TEST(RetentionTest, HistoryBeyondTheRetainedRevisionsIsCompacted) {
   testing::TempDir dir;
   ServerProcess server(dir.path(), {"--demo-data", "--history-revisions=5",
-                                    "--compaction-interval=100ms"});
+                                    "--maintenance-interval=100ms"});
   ASSERT_GT(server.port(), 0) << server.log();
   const std::map<std::string, std::string> env = {{"MPOWER_ADDRESS", server.address()},
                                                   {"MPOWER_TOKEN", server.admin_token()},

@@ -70,7 +70,7 @@ const std::vector<std::string>& ResourceTraits<Alert>::FilterableFields() {
   static const std::vector<std::string> kFields = {
       "filing_partner", "category", "severity", "urgency", "certainty", "country_code",
       "status", "scope", "recipient_partners", "related_initiatives", "create_time",
-      "occur_time"};
+      "occur_time", "escalated"};
   return kFields;
 }
 

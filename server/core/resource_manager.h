@@ -391,6 +391,7 @@ class ResourceManager {
  private:
   // Sync reuses the standard methods' encoding and rules.
   friend class CommitmentSync;
+  friend class Escalator;
 
   static absl::Status NotFound(absl::string_view name) {
     return absl::NotFoundError(absl::StrCat(Traits::kName.singular, " ", name, " not found"));
