@@ -101,6 +101,13 @@ CommandResult BackgroundCommand::Wait() {
   return result;
 }
 
+std::string BackgroundCommand::Output() const { return ReadFile(out_); }
+
+CommandResult BackgroundCommand::Stop(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+  return Wait();
+}
+
 ServerProcess::ServerProcess(const std::string& data_dir,
                              const std::vector<std::string>& extra_args) {
   client_config_ = data_dir + "/client.config";

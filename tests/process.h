@@ -34,6 +34,10 @@ class BackgroundCommand {
   BackgroundCommand& operator=(const BackgroundCommand&) = delete;
   // Waits for it to exit by itself.
   CommandResult Wait();
+  // What it has printed so far.
+  std::string Output() const;
+  // Sends `signal`, waits for it to exit, and returns what it printed.
+  CommandResult Stop(int signal);
 
  private:
   pid_t pid_ = -1;
