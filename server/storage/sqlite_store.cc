@@ -149,6 +149,21 @@ absl::StatusOr<std::optional<CredentialRecord>> OneCredential(sqlite::Statement&
   return ReadCredential(statement);
 }
 
+// Binds `resource`'s protected part, sealed, at `index` and its key id at
+// `index + 1`; NULLs when it has none. The seal is bound to the name, so a
+// blob moved to another row does not open.
+void BindSealed(sqlite::Statement& statement, int index, const Keyring& keyring,
+                const StoredResource& resource) {
+  if (resource.protected_data.empty()) {
+    statement.BindNull(index);
+    statement.BindNull(index + 1);
+    return;
+  }
+  const SealedData sealed = keyring.Seal(resource.protected_data, resource.name);
+  statement.BindBlob(index, sealed.blob);
+  statement.BindText(index + 1, sealed.key_id);
+}
+
 void BindOptionalText(sqlite::Statement& statement, int index, absl::string_view text) {
   if (text.empty()) {
     statement.BindNull(index);
@@ -238,15 +253,7 @@ class SqliteStore::Transaction : public WriteTransaction {
       statement->BindInt64(6, resource.update_revision);
       statement->BindInt64(7, resource.deleted ? 1 : 0);
       statement->BindBlob(8, resource.data);
-      if (resource.protected_data.empty()) {
-        statement->BindNull(9);
-        statement->BindNull(10);
-      } else {
-        // Bound to the name, so a sealed blob moved to another row fails.
-        const SealedData sealed = keyring_.Seal(resource.protected_data, resource.name);
-        statement->BindBlob(9, sealed.blob);
-        statement->BindText(10, sealed.key_id);
-      }
+      BindSealed(*statement, 9, keyring_, resource);
       MPOWER_RETURN_IF_ERROR(statement->Run());
     }
     MPOWER_RETURN_IF_ERROR(ReplaceReferences(resource.name, resource.references));
@@ -378,14 +385,7 @@ class SqliteStore::Transaction : public WriteTransaction {
     statement->BindInt64(6, resource.create_revision);
     statement->BindInt64(7, resource.deleted ? 1 : 0);
     statement->BindBlob(8, resource.data);
-    if (resource.protected_data.empty()) {
-      statement->BindNull(9);
-      statement->BindNull(10);
-    } else {
-      const SealedData sealed = keyring_.Seal(resource.protected_data, resource.name);
-      statement->BindBlob(9, sealed.blob);
-      statement->BindText(10, sealed.key_id);
-    }
+    BindSealed(*statement, 9, keyring_, resource);
     return statement->Run();
   }
 
