@@ -270,6 +270,27 @@ TEST_F(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToOtherPartners) {
   EXPECT_EQ(got.alert().protected_details().people(0).full_name(), secret);
 }
 
+// The request_id fingerprint is stored in the clear, so it leaves out
+// protected details: a retry differing only there is the same request.
+TEST_F(ServiceTest, AlertRetriesAreRecognisedWithoutFingerprintingProtectedDetails) {
+  CreateAlertRequest create = Parse<CreateAlertRequest>(R"pb(
+    request_id: "retry-1"
+    alert { filing_partner: "partners/example-union" category: CATEGORY_SURVEILLANCE
+      severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE
+      country_code: "ID" headline: "Followed home" })pb");
+  create.mutable_alert()->mutable_protected_details()->set_narrative("first wording");
+  CreateAlertResponse first, second;
+  ASSERT_TRUE(alerts_->CreateAlert(Context().get(), create, &first).ok());
+  create.mutable_alert()->mutable_protected_details()->set_narrative("second wording");
+  ASSERT_TRUE(alerts_->CreateAlert(Context().get(), create, &second).ok());
+  EXPECT_EQ(second.alert().name(), first.alert().name());
+  EXPECT_EQ(second.alert().protected_details().narrative(), "first wording")
+      << "the first result stands";
+  create.mutable_alert()->set_headline("Followed home and photographed");
+  EXPECT_THAT(alerts_->CreateAlert(Context().get(), create, &second),
+              GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "request_id"));
+}
+
 TEST_F(ServiceTest, ResponseMethods) {
   const std::string alert = "alerts/example-dismissals-honduras";
   CreateResponseResponse created;
