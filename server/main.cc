@@ -33,7 +33,7 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve on; port 0 picks a free port. Non-loopback addresses need TLS "
-          "(not yet available) or --allow-insecure-non-loopback.");
+          "(--tls-cert and --tls-key) or --allow-insecure-non-loopback.");
 ABSL_FLAG(std::string, data_dir, "",
           "Directory of the database (mpower.db). Default: $MPOWER_DATA_DIR, else "
           "$XDG_DATA_HOME/mpower, else ~/.local/share/mpower.");
