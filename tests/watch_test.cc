@@ -150,6 +150,26 @@ TEST_F(WatchTest, AWatcherGetsNoEventForWhatItMayNotReadAndNoProtectedDetails) {
   context.TryCancel();
 }
 
+TEST_F(WatchTest, RevokingACredentialEndsItsOpenStreams) {
+  const std::string token = Issue("leaving", v1::ROLE_PARTNER_VIEWER, "partners/alpha");
+  grpc::ClientContext context;
+  Authorize(context, token);
+  // Without the recheck the stream would run to this deadline instead.
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::WatchChangesRequest request;
+  request.set_start_now(true);
+  request.set_progress_interval_ms(100);
+  auto reader = v1::ChangeService::NewStub(channel_)->WatchChanges(&context, request);
+  v1::WatchChangesResponse message;
+  ASSERT_TRUE(reader->Read(&message)) << "the stream is open";
+  ASSERT_TRUE(CredentialManager(store_.get()).Revoke(Principal::System(), "credentials/leaving").ok());
+  while (reader->Read(&message)) {
+  }
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("was revoked"));
+}
+
 TEST_F(WatchTest, AStalledWatcherDoesNotDelayAnother) {
   // The stalled watcher opens a stream and never reads from it.
   grpc::ClientContext stalled_context;

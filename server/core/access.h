@@ -28,6 +28,7 @@ struct Principal {
   Role role = Role::kAnonymous;
   std::string id = "anonymous";  // who, for the audit trail
   std::string partner;           // "partners/{partner}" for partner roles
+  std::string credential_id;     // the credential that authenticated it; "" if none
 
   static Principal Anonymous() { return Principal{}; }
   static Principal PublicReader() { return Principal{Role::kPublicReader, "public", ""}; }

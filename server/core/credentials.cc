@@ -172,6 +172,7 @@ absl::StatusOr<Principal> CredentialManager::PrincipalFor(
   }
   Principal principal;
   principal.id = absl::StrCat(credential.principal(), " (", credential.name(), ")");
+  principal.credential_id = record->id;
   principal.partner = credential.partner();
   switch (credential.role()) {
     case v1::ROLE_ADMIN:
@@ -204,6 +205,13 @@ absl::StatusOr<Principal> CredentialManager::AuthenticateCertificate(
   MPOWER_ASSIGN_OR_RETURN(std::optional<CredentialRecord> record,
                           store_->FindCredentialBySubject(subject));
   return PrincipalFor(record);
+}
+
+absl::Status CredentialManager::CheckStillValid(const Principal& principal) const {
+  if (principal.credential_id.empty()) return absl::OkStatus();
+  MPOWER_ASSIGN_OR_RETURN(std::optional<CredentialRecord> record,
+                          store_->GetCredential(principal.credential_id));
+  return PrincipalFor(record).status();
 }
 
 absl::StatusOr<bool> CredentialManager::Any() const {

@@ -42,6 +42,11 @@ class CredentialManager {
   // The principal a verified client certificate's subject maps to.
   absl::StatusOr<Principal> AuthenticateCertificate(absl::string_view subject) const;
 
+  // OK while the credential that authenticated `principal` (if any) is
+  // neither revoked nor expired; UNAUTHENTICATED once it is. For long-lived
+  // streams, so that revocation reaches them too.
+  absl::Status CheckStillValid(const Principal& principal) const;
+
   // Whether any credential was ever issued.
   absl::StatusOr<bool> Any() const;
 

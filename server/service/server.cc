@@ -19,8 +19,8 @@ namespace mpower {
 struct MpowerServer::Services {
   Services(Store* store, bool public_read)
       : store(store),
-        hub(store),
         credentials(store),
+        hub(store, &credentials),
         authenticator(&credentials, public_read),
         admin(store, &credentials, &authenticator),
         partners(store, &authenticator),
@@ -36,8 +36,8 @@ struct MpowerServer::Services {
     store->SetCommitListener(nullptr);  // the store outlives the server
   }
   Store* const store;
-  WatchHub hub;
   CredentialManager credentials;
+  WatchHub hub;
   Authenticator authenticator;
   AdminServiceImpl admin;
   PartnerServiceImpl partners;

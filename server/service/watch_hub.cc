@@ -13,6 +13,8 @@ constexpr size_t kBatch = 512;
 constexpr absl::Duration kDefaultProgressInterval = absl::Seconds(10);
 // How often the hub looks for streams owed a progress mark.
 constexpr absl::Duration kTick = absl::Milliseconds(50);
+// How often a stream's credential is checked again for revocation.
+constexpr absl::Duration kCredentialRecheck = absl::Seconds(2);
 
 }  // namespace
 
@@ -26,7 +28,8 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<v1::WatchChangesRespons
         cursor_revision_(after), complete_through_(after), interval_(interval),
         // The first progress mark goes out at once: the watcher learns where
         // it starts.
-        last_sent_(absl::InfinitePast()) {}
+        last_sent_(absl::InfinitePast()),
+        last_credential_check_(absl::Now()) {}
 
   void OnWriteDone(bool ok) override {
     {
@@ -61,6 +64,7 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<v1::WatchChangesRespons
   int64_t complete_through_;
   const absl::Duration interval_;
   absl::Time last_sent_;
+  absl::Time last_credential_check_;
   v1::WatchChangesResponse message_;  // the one in flight
   // Guarded by the hub's mutex:
   bool writing_ = false;
@@ -68,7 +72,8 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<v1::WatchChangesRespons
   bool finished_ = false;  // Finish called; waiting for OnDone
 };
 
-WatchHub::WatchHub(Store* store) : store_(store), feed_(store), thread_([this] { Run(); }) {}
+WatchHub::WatchHub(Store* store, const CredentialManager* credentials)
+    : store_(store), credentials_(credentials), feed_(store), thread_([this] { Run(); }) {}
 
 WatchHub::~WatchHub() { Stop(); }
 
@@ -170,6 +175,12 @@ void WatchHub::Serve(Stream& stream, Reads& reads) {
     stream.finished_ = true;
     stream.Finish(ToGrpcStatus(status, "WatchChanges"));
   };
+  if (absl::Now() - stream.last_credential_check_ >= kCredentialRecheck) {
+    stream.last_credential_check_ = absl::Now();
+    if (absl::Status valid = credentials_->CheckStillValid(stream.caller_); !valid.ok()) {
+      return finish(valid);
+    }
+  }
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
   if (!current.ok()) return finish(current.status());
   const bool behind = *current > stream.complete_through_;

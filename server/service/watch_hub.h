@@ -12,6 +12,7 @@
 #include "mpower/v1/change.pb.h"
 #include "server/core/access.h"
 #include "server/core/change_feed.h"
+#include "server/core/credentials.h"
 #include "server/storage/store.h"
 
 namespace mpower {
@@ -25,8 +26,10 @@ namespace mpower {
 // revision. Thread-safe.
 class WatchHub {
  public:
-  // REQUIRES: `store` outlives the hub. Starts the hub's thread.
-  explicit WatchHub(Store* store);
+  // REQUIRES: `store` and `credentials` outlive the hub. Starts the hub's
+  // thread. Streams end UNAUTHENTICATED within seconds of their credential
+  // being revoked or expiring.
+  WatchHub(Store* store, const CredentialManager* credentials);
   ~WatchHub();
   WatchHub(const WatchHub&) = delete;
   WatchHub& operator=(const WatchHub&) = delete;
@@ -61,6 +64,7 @@ class WatchHub {
   void Remove(Stream* stream);
 
   Store* store_;
+  const CredentialManager* credentials_;
   ChangeFeed feed_;
   std::mutex mutex_;
   std::condition_variable wake_;
