@@ -39,6 +39,7 @@ constexpr StatusCode OK = StatusCode::OK;
 constexpr StatusCode UA = StatusCode::UNAUTHENTICATED;
 constexpr StatusCode PD = StatusCode::PERMISSION_DENIED;
 constexpr StatusCode FP = StatusCode::FAILED_PRECONDITION;
+constexpr StatusCode IA = StatusCode::INVALID_ARGUMENT;
 
 struct Case {
   const char* method;  // "PartnerService/GetPartner"
@@ -127,6 +128,9 @@ const Case kCases[] = {
     {"AlertService/CreateAlert", "own",
      R"(alert { filing_partner: "partners/alpha" category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })",
      {OK, OK, PD, UA, UA}},
+    {"AlertService/CreateAlert", "own, choosing its id (only the secretariat may)",
+     R"(alert_id: "chosen" alert { filing_partner: "partners/alpha" category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })",
+     {OK, IA, IA, UA, UA}},
     {"AlertService/CreateAlert", "other",
      R"(alert { filing_partner: "partners/beta" category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })",
      {OK, PD, PD, UA, UA}},

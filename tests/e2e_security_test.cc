@@ -77,11 +77,17 @@ TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
     "scope": "SCOPE_RESTRICTED", "recipient_partners": ["partners/ilo"],
     "protected_details": {"people": [{"full_name": ")") + kSecretName +
                                  R"("}], "exact_location": ")" + kSecretPlace + R"("}})";
-  CommandResult filed = As(union_editor, {"alerts", "create", "threat", "-f", "-", "-o", "json"},
+  EXPECT_THAT(As(union_editor, {"alerts", "create", "threat", "-f", "-"}, server, alert_json).err,
+              HasSubstr("only the secretariat chooses these ids"))
+      << "a partner choosing ids could probe for restricted alerts";
+  CommandResult filed = As(union_editor, {"alerts", "create", "-f", "-", "-o", "json"},
                            server, alert_json);
   ASSERT_EQ(filed.exit_code, 0) << filed.err;
   EXPECT_THAT(filed.out, HasSubstr(kSecretName)) << "the filer sees what it filed";
-  ASSERT_EQ(As(union_editor, {"responses", "create", "--parent", "alerts/threat",
+  const size_t at = filed.out.find("\"name\": \"") + 9;
+  const std::string alert = filed.out.substr(at, filed.out.find('"', at) - at);
+  ASSERT_THAT(alert, ::testing::StartsWith("alerts/"));
+  ASSERT_EQ(As(union_editor, {"responses", "create", "--parent", alert,
                               "--responding-partner", "partners/example-union", "--action",
                               "monitoring"},
                server)
@@ -97,18 +103,18 @@ TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
 
   // Every read path, as every caller not entitled to the details.
   const std::vector<std::vector<std::string>> paths = {
-      {"alerts", "get", "alerts/threat"},
-      {"alerts", "get", "alerts/threat", "-o", "json"},
+      {"alerts", "get", alert},
+      {"alerts", "get", alert, "-o", "json"},
       {"alerts", "list", "-o", "json"},
       {"alerts", "list", "--show-deleted", "-o", "json"},
       {"alerts", "list", "--filter", "country_code = \"ID\"", "-o", "json"},
       {"alerts", "list", "--filter", std::string("protected_details.people.full_name = \"") + kSecretName + "\""},
       {"alerts", "list", "--filter", std::string("headline = \"") + kSecretName + "\"", "-o", "json"},
       {"responses", "list", "-o", "json"},
-      {"responses", "list", "--parent", "alerts/threat", "-o", "json"},
-      {"responses", "get", "alerts/threat/responses/nope"},
-      {"alerts", "update", "alerts/threat", "--status", "resolved"},
-      {"alerts", "delete", "alerts/threat"},
+      {"responses", "list", "--parent", alert, "-o", "json"},
+      {"responses", "get", alert + "/responses/nope"},
+      {"alerts", "update", alert, "--status", "resolved"},
+      {"alerts", "delete", alert},
       {"audit", "list", "--all", "-o", "json"},
       {"credentials", "list", "-o", "json"},
       {"changes", "list", "--all", "-o", "json"},
@@ -129,7 +135,7 @@ TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
   }
   // The recipient the filer chose, and the secretariat, do see them; those
   // reads are in the audit trail.
-  EXPECT_THAT(As(recipient, {"alerts", "get", "alerts/threat", "-o", "json"}, server).out,
+  EXPECT_THAT(As(recipient, {"alerts", "get", alert, "-o", "json"}, server).out,
               HasSubstr(kSecretName));
   CommandResult audit = As(admin, {"audit", "list", "--all"}, server);
   EXPECT_THAT(audit.out, HasSubstr("ReadProtectedDetails"));

@@ -25,6 +25,11 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
                                   const v1::Alert& resource, Store& store);
   static absl::Status CheckWrite(const Principal& caller, const v1::Alert& existing, WriteKind kind);
   static constexpr bool kReadsRestricted = true;
+  // A chosen id that is taken answers ALREADY_EXISTS even to a caller who
+  // may not read that alert, so letting partners choose ids would let them
+  // probe for restricted alerts (and read meaning into their ids). Only the
+  // secretariat chooses; everyone else gets a random id.
+  static constexpr bool kOnlyAdminsChooseIds = true;
   static absl::StatusOr<bool> CanRead(const Principal& caller, const v1::Alert& alert, Store&);
   // Withholds protected details from readers not entitled to them; true if
   // the caller receives some.

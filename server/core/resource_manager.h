@@ -56,6 +56,7 @@ namespace mpower {
 //   static absl::Status RestoreProtected(T&, const std::string&);
 // and the access rules (see access.h):
 //   static constexpr bool kReadsRestricted;    // some readers may not see some
+//   static constexpr bool kOnlyAdminsChooseIds;  // others get random ids
 //   static absl::Status CheckCreate(const Principal&, parent, const T&, Store&);
 //   static absl::Status CheckWrite(const Principal&, const T& existing, WriteKind);
 //   static absl::StatusOr<bool> CanRead(const Principal&, const T&, Store&);
@@ -182,7 +183,10 @@ class ResourceManager {
     FieldViolations violations;
     const std::string id_field = absl::StrCat(Traits::kName.singular, "_id");
     std::string resource_id(id);
-    if (resource_id.empty() && Traits::kServerAssignsIds) {
+    if (!resource_id.empty() && Traits::kOnlyAdminsChooseIds && !IsAdmin(caller)) {
+      violations.Add(id_field, "only the secretariat chooses these ids; leave it empty and the "
+                               "server assigns one (request_id makes retries safe)");
+    } else if (resource_id.empty() && Traits::kServerAssignsIds) {
       resource_id = GenerateResourceId();
     } else if (resource_id.empty()) {
       violations.Add(id_field, "required; 1 to 63 lowercase letters, digits and hyphens, "

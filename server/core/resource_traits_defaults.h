@@ -16,6 +16,8 @@ namespace mpower {
 struct ResourceTraitsDefaults {
   // Every reader may read every resource of the type.
   static constexpr bool kReadsRestricted = false;
+  // Any creator may choose the id.
+  static constexpr bool kOnlyAdminsChooseIds = false;
   template <typename T>
   static absl::StatusOr<bool> CanRead(const Principal&, const T&, Store&) {
     return true;
