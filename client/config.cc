@@ -11,17 +11,6 @@
 
 namespace mpower::cli {
 
-std::string ConfigPath() {
-  if (const char* path = std::getenv("MPOWER_CONFIG"); path != nullptr && *path != '\0') {
-    return path;
-  }
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
-    return absl::StrCat(xdg, "/mpower/config");
-  }
-  const char* home = std::getenv("HOME");
-  return absl::StrCat(home != nullptr ? home : ".", "/.config/mpower/config");
-}
-
 absl::StatusOr<std::map<std::string, std::string>> ReadConfig(const std::string& path) {
   std::map<std::string, std::string> settings;
   struct stat info;

@@ -8,10 +8,6 @@
 
 namespace mpower::cli {
 
-// Where the config file is: $MPOWER_CONFIG, else
-// $XDG_CONFIG_HOME/mpower/config, else ~/.config/mpower/config.
-std::string ConfigPath();
-
 // The `key = value` lines of the config file at `path` ('#' starts a
 // comment); empty if there is no file. FAILED_PRECONDITION if the file is
 // readable or writable by anyone but its owner, since it holds a token.

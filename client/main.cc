@@ -25,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/args.h"
+#include "common/client_config_path.h"
 #include "client/config.h"
 #include "client/feed_commands.h"
 #include "client/field_text.h"
@@ -490,7 +491,7 @@ int Run(int argc, char** argv) {
     (args.Has("help") ? std::cout : std::cerr) << ResourceHelp(*spec);
     return args.Has("help") ? kExitOk : kExitUsage;
   }
-  absl::StatusOr<std::map<std::string, std::string>> config = ReadConfig(ConfigPath());
+  absl::StatusOr<std::map<std::string, std::string>> config = ReadConfig(ClientConfigPath());
   if (!config.ok()) {
     std::cerr << "mpower: " << config.status().message() << "\n";
     return kExitLocalError;

@@ -22,6 +22,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/client_config_path.h"
 #include "server/core/audit.h"
 #include "server/core/credentials.h"
 #include "server/core/escalation.h"
@@ -86,17 +87,6 @@ std::string DefaultDataDir() {
   return absl::StrCat(home != nullptr ? home : ".", "/.local/share/mpower");
 }
 
-std::string DefaultClientConfig() {
-  if (const char* path = std::getenv("MPOWER_CONFIG"); path != nullptr && *path != '\0') {
-    return path;
-  }
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
-    return absl::StrCat(xdg, "/mpower/config");
-  }
-  const char* home = std::getenv("HOME");
-  return absl::StrCat(home != nullptr ? home : ".", "/.config/mpower/config");
-}
-
 // The contents of the file at `path`, or "" for an empty path.
 absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_view flag) {
   if (path.empty()) return std::string();
@@ -150,7 +140,7 @@ absl::Status BootstrapLocalAdmin(Store* store, const std::string& address,
   MPOWER_ASSIGN_OR_RETURN(IssuedCredential issued,
                           credentials.Create(Principal::System(), "local-admin", admin));
   std::string config = absl::GetFlag(FLAGS_client_config);
-  if (config.empty()) config = DefaultClientConfig();
+  if (config.empty()) config = ClientConfigPath();
   const std::string contents =
       absl::StrCat("# Written by mpowerd on first start: the local admin's credential.\n",
                    "address = ", address, "\ntoken = ", issued.token, "\n");
