@@ -16,14 +16,16 @@ const std::vector<std::string>& ResourceTraits<Commitment>::MutableFields() {
   static const std::vector<std::string> kFields = {
       "external_id", "kind",       "title",    "description",  "amount",
       "contribution_basis", "recipient_partner", "initiative", "start_date",
-      "end_date",    "action_areas", "country_codes", "status", "progress"};
+      "end_date",    "action_areas", "country_codes", "status", "progress",
+      "provider_partner"};
   return kFields;
 }
 
 const std::vector<std::string>& ResourceTraits<Commitment>::FilterableFields() {
   static const std::vector<std::string> kFields = {
       "kind", "status", "contribution_basis", "recipient_partner", "initiative",
-      "external_id", "country_codes", "action_areas", "amount.currency_code", "amount.units"};
+      "external_id", "country_codes", "action_areas", "amount.currency_code", "amount.units",
+      "provider_partner", "start_date.year", "end_date.year"};
   return kFields;
 }
 
@@ -54,6 +56,18 @@ void ResourceTraits<Commitment>::Validate(const Commitment& commitment,
   CheckNameFormat(violations, "commitment.recipient_partner", commitment.recipient_partner(),
                   kPartnerName);
   CheckNameFormat(violations, "commitment.initiative", commitment.initiative(), kInitiativeName);
+  CheckNameFormat(violations, "commitment.provider_partner", commitment.provider_partner(),
+                  kPartnerName);
+  if (!commitment.provider_partner().empty()) {
+    if (!funding) {
+      violations.Add("commitment.provider_partner",
+                     "only a funding commitment can record funding received");
+    }
+    if (!commitment.recipient_partner().empty()) {
+      violations.Add("commitment.recipient_partner",
+                     "must be empty on a record of funding received (provider_partner is set)");
+    }
+  }
   CheckDateRange(violations, "commitment", commitment.has_start_date(), commitment.start_date(),
                  commitment.has_end_date(), commitment.end_date());
   CheckEnumList(violations, "commitment.action_areas", commitment.action_areas(),
@@ -91,6 +105,8 @@ absl::Status ResourceTraits<Commitment>::CheckReferences(WriteTransaction& txn,
                                                          const Commitment& commitment) {
   MPOWER_RETURN_IF_ERROR(
       CheckExists(txn, "commitment.recipient_partner", commitment.recipient_partner()));
+  MPOWER_RETURN_IF_ERROR(
+      CheckExists(txn, "commitment.provider_partner", commitment.provider_partner()));
   return CheckExists(txn, "commitment.initiative", commitment.initiative());
 }
 
@@ -98,6 +114,9 @@ std::vector<std::string> ResourceTraits<Commitment>::References(const Commitment
   std::vector<std::string> references;
   if (!commitment.recipient_partner().empty()) {
     references.push_back(commitment.recipient_partner());
+  }
+  if (!commitment.provider_partner().empty()) {
+    references.push_back(commitment.provider_partner());
   }
   if (!commitment.initiative().empty()) references.push_back(commitment.initiative());
   return references;

@@ -167,6 +167,24 @@ absl::Status LoadCommitments(Store* store) {
     status: STATUS_FULFILLED
     progress { date { year: 2022 month: 12 day: 31 } disbursed_amount { currency_code: "USD" units: 192000000 }
                note: "Paid 2018-2022, as reported by the ILO in May 2023." })pb"));
+  // The ILO's own records of what it received (the seed "The United States
+  // and the ILO" is the ILO's report), so reconciliation has both sides.
+  MPOWER_RETURN_IF_ERROR(Ensure<v1::Commitment>(store, "partners/ilo", "us-assessed-received-2018-2022", R"pb(
+    external_id: "RB-US-2018-2022" kind: KIND_FUNDING
+    title: "Assessed contributions received from the United States, 2018-2022"
+    amount { currency_code: "USD" units: 424600000 } contribution_basis: CONTRIBUTION_BASIS_ASSESSED
+    provider_partner: "partners/us-gov"
+    start_date { year: 2018 month: 1 day: 1 } end_date { year: 2022 month: 12 day: 31 }
+    status: STATUS_FULFILLED
+    progress { date { year: 2022 month: 12 day: 31 } disbursed_amount { currency_code: "USD" units: 424600000 } })pb"));
+  MPOWER_RETURN_IF_ERROR(Ensure<v1::Commitment>(store, "partners/ilo", "us-voluntary-received-2018-2022", R"pb(
+    external_id: "XB-US-2018-2022" kind: KIND_FUNDING
+    title: "Voluntary contributions received from the United States, 2018-2022"
+    amount { currency_code: "USD" units: 192000000 } contribution_basis: CONTRIBUTION_BASIS_VOLUNTARY_EARMARKED
+    provider_partner: "partners/us-gov"
+    start_date { year: 2018 month: 1 day: 1 } end_date { year: 2022 month: 12 day: 31 }
+    status: STATUS_FULFILLED
+    progress { date { year: 2022 month: 12 day: 31 } disbursed_amount { currency_code: "USD" units: 192000000 } })pb"));
   return Ensure<v1::Commitment>(store, "partners/us-dol-ilab", "better-work-since-2009", R"pb(
     external_id: "ILAB-BW-2009" kind: KIND_FUNDING
     title: "Funding for Better Work since 2009"

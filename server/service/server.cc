@@ -12,6 +12,7 @@
 #include "server/service/commitment_service.h"
 #include "server/service/initiative_service.h"
 #include "server/service/partner_service.h"
+#include "server/service/report_service.h"
 #include "server/service/response_service.h"
 
 namespace mpower {
@@ -28,7 +29,8 @@ struct MpowerServer::Services {
         commitments(store, &authenticator),
         alerts(store, &authenticator),
         responses(store, &authenticator),
-        changes(store, &authenticator, &hub) {
+        changes(store, &authenticator, &hub),
+        reports(store, &authenticator) {
     store->SetCommitListener([this] { hub.Notify(); });
   }
   ~Services() {
@@ -46,6 +48,7 @@ struct MpowerServer::Services {
   AlertServiceImpl alerts;
   ResponseServiceImpl responses;
   ChangeServiceImpl changes;
+  ReportServiceImpl reports;
 };
 
 bool IsLoopbackAddress(absl::string_view address) {
@@ -104,6 +107,7 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   builder.RegisterService(&server->services_->alerts);
   builder.RegisterService(&server->services_->responses);
   builder.RegisterService(&server->services_->changes);
+  builder.RegisterService(&server->services_->reports);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
