@@ -30,6 +30,7 @@
 #include "client/feed_commands.h"
 #include "client/field_text.h"
 #include "client/render.h"
+#include "client/report_commands.h"
 #include "client/resources.h"
 #include "client/sync_command.h"
 #include "client/rpc.h"
@@ -363,6 +364,8 @@ std::string MainHelp() {
     absl::StrAppend(&help, "  ", spec.plural, "\n");
   }
   absl::StrAppend(&help, "  changes      (list: the change feed)\n");
+  absl::StrAppend(&help, "  report       (commitments, alerts, reconciliation, export)\n");
+  absl::StrAppend(&help, "  country      (brief CC: one country at a glance)\n");
   absl::StrAppend(
       &help,
       "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts;\n"
@@ -437,6 +440,7 @@ int Run(int argc, char** argv) {
     for (const FieldFlag& flag : spec.flags) any_known.insert(flag.flag);
   }
   any_known.insert(kFeedFlags.begin(), kFeedFlags.end());
+  for (const char* const* flag = kReportFlags; *flag != nullptr; ++flag) any_known.insert(*flag);
   absl::StatusOr<Args> parsed = ParseArgs(argc, argv, any_known, kBooleanFlags);
   if (!parsed.ok()) {
     std::cerr << "mpower: " << parsed.status().message() << "; run mpower --help\n";
@@ -455,6 +459,11 @@ int Run(int argc, char** argv) {
        args.positional[1] == "list") ||
       (args.positional[0] == "alerts" && args.positional.size() >= 2 &&
        args.positional[1] == "watch");
+  const bool report_command = args.positional[0] == "report" || args.positional[0] == "country";
+  if (report_command && (args.Has("help") || args.positional.size() < 2)) {
+    (args.Has("help") ? std::cout : std::cerr) << ReportHelp();
+    return args.Has("help") ? kExitOk : kExitUsage;
+  }
   if (args.positional[0] == "changes" && (args.Has("help") || !feed_command)) {
     (args.Has("help") ? std::cout : std::cerr)
         << "mpower changes list [--after REVISION] [--collections alerts,commitments] "
@@ -482,12 +491,13 @@ int Run(int argc, char** argv) {
                  "  mpower alerts watch --countries ID,MY --min-severity SEVERE\n";
     return kExitOk;
   }
-  const ResourceSpec* spec = feed_command ? nullptr : FindResource(args.positional[0]);
-  if (spec == nullptr && !feed_command) {
+  const bool special_command = feed_command || report_command;
+  const ResourceSpec* spec = special_command ? nullptr : FindResource(args.positional[0]);
+  if (spec == nullptr && !special_command) {
     std::cerr << "mpower: unknown resource '" << args.positional[0] << "'; run mpower --help\n";
     return kExitUsage;
   }
-  if (!feed_command && (args.Has("help") || args.positional.size() < 2)) {
+  if (!special_command && (args.Has("help") || args.positional.size() < 2)) {
     (args.Has("help") ? std::cout : std::cerr) << ResourceHelp(*spec);
     return args.Has("help") ? kExitOk : kExitUsage;
   }
@@ -510,6 +520,8 @@ int Run(int argc, char** argv) {
   std::set<std::string> known = kCommonFlags;
   if (feed_command) {
     known.insert(kFeedFlags.begin(), kFeedFlags.end());
+  } else if (report_command) {
+    for (const char* const* flag = kReportFlags; *flag != nullptr; ++flag) known.insert(*flag);
   } else {
     for (const FieldFlag& flag : spec->flags) known.insert(flag.flag);
   }
@@ -539,6 +551,7 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   RpcClient rpc(channel, Setting(args, "token", "MPOWER_TOKEN", *config, ""), timeout);
+  if (report_command) return ReportCommand(rpc, args, output);
   if (sync_command) return SyncCommitmentsCommand(rpc, args, output, timeout);
   if (feed_command) {
     return args.positional[0] == "changes" ? ListChangesCommand(rpc, args, output)

@@ -33,8 +33,13 @@ void PrintTable(const ResourceSpec& spec,
     for (const Column& column : spec.columns) row.push_back(Cell(FieldToText(*item, column.path), column));
     rows.push_back(std::move(row));
   }
-  std::vector<size_t> widths(header.size(), 0);
+  PrintAligned(rows, out);
+}
+
+void PrintAligned(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<size_t> widths;
   for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
   }
   for (const auto& row : rows) {

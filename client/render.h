@@ -15,6 +15,9 @@ namespace mpower::cli {
 void PrintTable(const ResourceSpec& spec,
                 const std::vector<const google::protobuf::Message*>& items, std::ostream& out);
 
+// Prints `rows` (the first is usually the header) in aligned columns.
+void PrintAligned(const std::vector<std::vector<std::string>>& rows, std::ostream& out);
+
 // `message` in protobuf's JSON mapping, indented, for scripts.
 std::string ToJson(const google::protobuf::Message& message);
 

@@ -21,8 +21,12 @@ namespace mpower::cli {
 
 const char* const kSyncCsvColumns[] = {
     "external_id", "kind", "title", "description", "amount", "currency", "contribution_basis",
-    "recipient_partner", "initiative", "start_date", "end_date", "status", "country_codes",
-    "action_areas", nullptr};
+    "recipient_partner", "provider_partner", "initiative", "start_date", "end_date", "status",
+    "country_codes", "action_areas", nullptr};
+
+// Output-only columns of `mpower report export --format commitments-csv`,
+// read past so an export syncs back as it is.
+const char* const kIgnoredCsvColumns[] = {"name", "fulfilled_amount", nullptr};
 
 namespace {
 
@@ -30,6 +34,13 @@ constexpr int kExitLocalError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitRpcBase = 64;
 constexpr int kChunk = 1000;
+
+bool IsIgnoredColumn(absl::string_view column) {
+  for (const char* const* ignored = kIgnoredCsvColumns; *ignored != nullptr; ++ignored) {
+    if (column == *ignored) return true;
+  }
+  return false;
+}
 
 // The fields a CSV header provides: its columns, amount and currency
 // together as amount.
@@ -40,6 +51,7 @@ std::vector<std::string> CsvFields(const std::string& text) {
   for (const std::string& cell : rows->front().cells) {
     std::string column = absl::AsciiStrToLower(absl::StripAsciiWhitespace(cell));
     if (column == "currency") column = "amount";
+    if (IsIgnoredColumn(column)) continue;
     if (std::find(fields.begin(), fields.end(), column) == fields.end()) fields.push_back(column);
   }
   return fields;
@@ -67,7 +79,7 @@ std::vector<Item> FromCsv(const std::string& text, std::vector<std::string>& err
     header.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(cell)));
   }
   for (size_t c = 0; c < header.size(); ++c) {
-    bool known = false;
+    bool known = IsIgnoredColumn(header[c]);
     for (const char* const* column = kSyncCsvColumns; *column != nullptr; ++column) {
       known = known || header[c] == *column;
     }
@@ -88,7 +100,7 @@ std::vector<Item> FromCsv(const std::string& text, std::vector<std::string>& err
     std::string amount, currency;
     for (size_t c = 0; c < header.size(); ++c) {
       const std::string value(absl::StripAsciiWhitespace(row.cells[c]));
-      if (value.empty()) continue;
+      if (value.empty() || IsIgnoredColumn(header[c])) continue;
       if (header[c] == "amount") {
         amount = value;
       } else if (header[c] == "currency") {

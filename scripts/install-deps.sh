@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing mpower needs, and only what is missing:
-# Debian 12 packages for the C++ build, and buf (from npm) for proto lint.
+# Debian 12 packages for the C++ build (and xmllint, which checks the IATI
+# export against its schema), and buf (from npm) for proto lint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
+  libxml2-utils
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

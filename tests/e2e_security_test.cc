@@ -120,6 +120,12 @@ TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
       {"changes", "list", "--all", "-o", "json"},
       {"changes", "list", "--collections", "alerts", "--country", "ID"},
       {"alerts", "watch", "--after", "0", "--for", "1s", "-o", "json"},
+      {"country", "brief", "ID"},
+      {"country", "brief", "ID", "-o", "json"},
+      {"report", "alerts", "--group-by", "country,category,severity,status", "-o", "json"},
+      {"report", "commitments", "--group-by", "country", "-o", "json"},
+      {"report", "export", "--format", "iati"},
+      {"report", "export", "--format", "commitments-csv"},
   };
   for (const auto& [who, token] : std::vector<std::pair<std::string, std::string>>{
            {"another partner's editor", other_editor},

@@ -153,7 +153,7 @@ TEST_F(EndToEndTest, EveryCommandHasHelpWithAnExample) {
   for (std::vector<std::string> args :
        {std::vector<std::string>{"--help"}, {"partners", "--help"}, {"initiatives", "--help"},
         {"commitments", "--help"}, {"alerts", "--help"}, {"responses", "--help"},
-        {"commitments", "list", "--help"}}) {
+        {"commitments", "list", "--help"}, {"report", "--help"}, {"country", "--help"}}) {
     CommandResult help = Cli(args, "127.0.0.1:1");
     EXPECT_EQ(help.exit_code, 0) << args[0];
     EXPECT_THAT(help.out, HasSubstr("Example")) << args[0];
@@ -197,6 +197,7 @@ TEST_F(EndToEndTest, ReflectionListsEveryService) {
   for (const char* service : {"mpower.v1.PartnerService", "mpower.v1.InitiativeService",
                               "mpower.v1.CommitmentService", "mpower.v1.AlertService",
                               "mpower.v1.ResponseService", "mpower.v1.AdminService",
+                              "mpower.v1.ChangeService", "mpower.v1.ReportService",
                               "grpc.health.v1.Health"}) {
     EXPECT_THAT(listed.out, HasSubstr(service));
   }

@@ -1,0 +1,382 @@
+#include "client/report_commands.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "client/field_text.h"
+#include "client/render.h"
+#include "mpower/v1/report.grpc.pb.h"
+
+namespace mpower::cli {
+
+const char* const kReportFlags[] = {"group-by", "since", "until", "format", "out", "partner",
+                                    nullptr};
+
+namespace {
+
+constexpr int kExitLocalError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitRpcBase = 64;
+constexpr char kService[] = "/mpower.v1.ReportService/";
+
+// A failed command: its exit code, with the message already printed.
+struct Exit {
+  int code;
+};
+
+[[noreturn]] void Usage(const std::string& message) {
+  std::cerr << "mpower: " << message << "; run mpower report --help\n";
+  throw Exit{kExitUsage};
+}
+
+void Call(RpcClient& rpc, const std::string& method, const google::protobuf::Message& request,
+          google::protobuf::Message* response) {
+  grpc::Status status = rpc.Call(kService + method, request, response, /*idempotent=*/true);
+  if (!status.ok()) {
+    std::cerr << "mpower: " << status.error_message() << "\n";
+    throw Exit{kExitRpcBase + status.error_code()};
+  }
+}
+
+// Enum values from a comma-separated list, written in full or without the
+// type's prefix, case-insensitively: "country,basis" is not enough, but
+// "country,contribution_basis" is.
+template <typename Repeated>
+void AddDimensions(const std::string& text, const google::protobuf::EnumDescriptor* type,
+                   Repeated* out) {
+  std::string prefix = type->value(0)->name();
+  prefix.resize(prefix.size() - std::string("UNSPECIFIED").size());
+  for (absl::string_view word : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    const std::string upper = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(word));
+    const auto* value = type->FindValueByName(upper);
+    if (value == nullptr) value = type->FindValueByName(prefix + upper);
+    if (value == nullptr || value->number() == 0) {
+      std::vector<std::string> names;
+      for (int i = 1; i < type->value_count(); ++i) {
+        names.push_back(absl::AsciiStrToLower(type->value(i)->name().substr(prefix.size())));
+      }
+      Usage(absl::StrCat("--group-by: unknown dimension \"", word, "\"; use ",
+                         absl::StrJoin(names, ", ")));
+    }
+    out->Add(value->number());
+  }
+}
+
+google::protobuf::Timestamp ParseTime(const std::string& flag, const std::string& text) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error) &&
+      !absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &time, &error)) {
+    Usage(absl::StrCat("--", flag, ": expected an RFC 3339 time or a date, e.g. 2026-01-01"));
+  }
+  google::protobuf::Timestamp stamp;
+  stamp.set_seconds(absl::ToUnixSeconds(time));
+  return stamp;
+}
+
+std::vector<std::string> DimensionHeaders(const google::protobuf::RepeatedField<int>& group_by,
+                                          const google::protobuf::EnumDescriptor* type) {
+  std::string prefix = type->value(0)->name();
+  prefix.resize(prefix.size() - std::string("UNSPECIFIED").size());
+  std::vector<std::string> headers;
+  for (int dimension : group_by) {
+    std::string name = type->FindValueByNumber(dimension)->name().substr(prefix.size());
+    std::replace(name.begin(), name.end(), '_', ' ');
+    headers.push_back(std::move(name));
+  }
+  return headers;
+}
+
+// A group's key for people: enum values lose their dimension's prefix
+// (CONTRIBUTION_BASIS_ASSESSED under CONTRIBUTION BASIS reads ASSESSED).
+std::string KeyText(const std::string& key, std::string header) {
+  if (key.empty()) return "(none)";
+  std::replace(header.begin(), header.end(), ' ', '_');
+  header += "_";
+  return key.rfind(header, 0) == 0 ? key.substr(header.size()) : key;
+}
+
+std::string Or(const std::string& text, const char* otherwise) {
+  return text.empty() ? otherwise : text;
+}
+
+std::string DurationText(const google::protobuf::Duration& duration, bool set) {
+  return set ? absl::FormatDuration(absl::Seconds(duration.seconds())) : "-";
+}
+
+void PrintCommitmentRows(const std::vector<std::string>& dimension_headers,
+                         const google::protobuf::RepeatedPtrField<v1::CommitmentSummaryRow>& rows,
+                         const google::protobuf::RepeatedPtrField<v1::CommitmentSummaryRow>& totals) {
+  std::vector<std::vector<std::string>> table;
+  std::vector<std::string> header = dimension_headers;
+  for (const char* column : {"CURRENCY", "COMMITMENTS", "COMMITTED", "FULFILLED"}) {
+    header.push_back(column);
+  }
+  table.push_back(header);
+  const auto add = [&](const v1::CommitmentSummaryRow& row, bool total) {
+    std::vector<std::string> cells;
+    for (size_t i = 0; i < dimension_headers.size(); ++i) {
+      cells.push_back(total ? (i == 0 ? "TOTAL" : "")
+                            : KeyText(row.keys(static_cast<int>(i)), dimension_headers[i]));
+    }
+    cells.push_back(Or(row.currency_code(), "-"));
+    cells.push_back(absl::StrCat(row.commitment_count()));
+    cells.push_back(Or(FieldToText(row, "committed_amount"), "-"));
+    cells.push_back(Or(FieldToText(row, "fulfilled_amount"), "-"));
+    table.push_back(std::move(cells));
+  };
+  for (const auto& row : rows) add(row, false);
+  for (const auto& row : totals) add(row, !dimension_headers.empty());
+  PrintAligned(table, std::cout);
+}
+
+int Commitments(RpcClient& rpc, const Args& args, const std::string& output) {
+  v1::SummarizeCommitmentsRequest request;
+  request.set_parent(args.Get("parent"));
+  request.set_filter(args.Get("filter"));
+  AddDimensions(args.Get("group-by"), v1::CommitmentDimension_descriptor(),
+                request.mutable_group_by());
+  v1::SummarizeCommitmentsResponse response;
+  Call(rpc, "SummarizeCommitments", request, &response);
+  if (output == "json") {
+    std::cout << ToJson(response) << "\n";
+    return 0;
+  }
+  PrintCommitmentRows(
+      DimensionHeaders(request.group_by(), v1::CommitmentDimension_descriptor()),
+      response.rows(), response.totals());
+  if (response.received_records_excluded() > 0) {
+    std::cout << "\n" << response.received_records_excluded()
+              << " record(s) of funding received left out: they mirror another partner's "
+                 "commitment (see mpower report reconciliation).\n";
+  }
+  return 0;
+}
+
+int Alerts(RpcClient& rpc, const Args& args, const std::string& output) {
+  v1::SummarizeAlertsRequest request;
+  if (args.Has("since")) *request.mutable_start_time() = ParseTime("since", args.Get("since"));
+  if (args.Has("until")) *request.mutable_end_time() = ParseTime("until", args.Get("until"));
+  AddDimensions(args.Get("group-by"), v1::AlertDimension_descriptor(),
+                request.mutable_group_by());
+  v1::SummarizeAlertsResponse response;
+  Call(rpc, "SummarizeAlerts", request, &response);
+  if (output == "json") {
+    std::cout << ToJson(response) << "\n";
+    return 0;
+  }
+  const std::vector<std::string> dimensions =
+      DimensionHeaders(request.group_by(), v1::AlertDimension_descriptor());
+  std::vector<std::vector<std::string>> table;
+  std::vector<std::string> header = dimensions;
+  for (const char* column : {"ALERTS", "RESPONDED", "ESCALATED", "UNANSWERED",
+                             "MEDIAN TO 1ST RESPONSE", "P90 TO 1ST RESPONSE"}) {
+    header.push_back(column);
+  }
+  table.push_back(header);
+  const auto add = [&](const v1::AlertSummaryRow& row, bool total) {
+    std::vector<std::string> cells;
+    for (size_t i = 0; i < dimensions.size(); ++i) {
+      cells.push_back(total ? (i == 0 ? "TOTAL" : "")
+                            : KeyText(row.keys(static_cast<int>(i)), dimensions[i]));
+    }
+    for (int64_t count : {row.alert_count(), row.responded_count(), row.escalated_count(),
+                          row.unanswered_count()}) {
+      cells.push_back(absl::StrCat(count));
+    }
+    cells.push_back(DurationText(row.median_time_to_first_response(),
+                                 row.has_median_time_to_first_response()));
+    cells.push_back(
+        DurationText(row.p90_time_to_first_response(), row.has_p90_time_to_first_response()));
+    table.push_back(std::move(cells));
+  };
+  for (const auto& row : response.rows()) add(row, false);
+  add(response.total(), !dimensions.empty());
+  PrintAligned(table, std::cout);
+  return 0;
+}
+
+std::vector<std::string> CommitmentCells(const v1::Commitment& c) {
+  return {c.name(), Or(FieldToText(c, "amount"), "-"), FieldToText(c, "contribution_basis"),
+          absl::StrCat(FieldToText(c, "start_date"), "..", FieldToText(c, "end_date")),
+          c.title().substr(0, 50)};
+}
+
+int Reconciliation(RpcClient& rpc, const Args& args, const std::string& output) {
+  v1::ReconcileCommitmentsRequest request;
+  request.set_partner(args.Get("partner"));
+  v1::ReconcileCommitmentsResponse response;
+  Call(rpc, "ReconcileCommitments", request, &response);
+  if (output == "json") {
+    std::cout << ToJson(response) << "\n";
+    return 0;
+  }
+  std::cout << response.matched_count() << " pair(s) agree.\n";
+  const std::vector<std::string> header = {"NAME", "AMOUNT", "BASIS", "PERIOD", "TITLE"};
+  if (response.mismatched_size() > 0) {
+    std::cout << "\nPairs that disagree (funder's record, then the recipient's):\n";
+    for (const auto& pair : response.mismatched()) {
+      std::cout << "\n  differ in: " << absl::StrJoin(pair.mismatched_fields(), ", ") << "\n";
+      PrintAligned({header, CommitmentCells(pair.funder_record()),
+                    CommitmentCells(pair.recipient_record())},
+                   std::cout);
+    }
+  }
+  const auto section = [&](const char* title, const auto& records) {
+    if (records.empty()) return;
+    std::cout << "\n" << title << "\n";
+    std::vector<std::vector<std::string>> table = {header};
+    for (const auto& record : records) table.push_back(CommitmentCells(record));
+    PrintAligned(table, std::cout);
+  };
+  section("Funders' commitments the recipient has not recorded:",
+          response.unmatched_funder_records());
+  section("Funding recorded as received that no funder's commitment accounts for:",
+          response.unmatched_recipient_records());
+  return 0;
+}
+
+int Export(RpcClient& rpc, const Args& args) {
+  v1::ExportActivitiesRequest request;
+  const std::string format = absl::AsciiStrToLower(args.Get("format"));
+  if (format == "commitments-csv") {
+    request.set_format(v1::EXPORT_FORMAT_COMMITMENTS_CSV);
+  } else if (format == "initiatives-csv") {
+    request.set_format(v1::EXPORT_FORMAT_INITIATIVES_CSV);
+  } else if (format == "iati") {
+    request.set_format(v1::EXPORT_FORMAT_IATI_XML);
+  } else {
+    Usage("--format: required; commitments-csv, initiatives-csv or iati");
+  }
+  request.set_parent(args.Get("parent"));
+  request.set_filter(args.Get("filter"));
+  grpc::ClientContext context;
+  rpc.Authorize(context);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
+  auto reader = v1::ReportService::NewStub(rpc.channel())->ExportActivities(&context, request);
+  std::string document;
+  v1::ExportActivitiesResponse chunk;
+  while (reader->Read(&chunk)) document += chunk.data();
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    std::cerr << "mpower: " << status.error_message() << "\n";
+    return kExitRpcBase + status.error_code();
+  }
+  // Written only once complete, so a failed export leaves no partial file.
+  if (!args.Has("out")) {
+    std::cout << document;
+    return 0;
+  }
+  std::ofstream file(args.Get("out"), std::ios::binary | std::ios::trunc);
+  file << document;
+  if (!file.flush()) {
+    std::cerr << "mpower: --out: cannot write " << args.Get("out") << "\n";
+    return kExitLocalError;
+  }
+  return 0;
+}
+
+int CountryBrief(RpcClient& rpc, const std::string& country, const std::string& output) {
+  v1::GetCountryBriefRequest request;
+  request.set_country_code(absl::AsciiStrToUpper(country));
+  v1::GetCountryBriefResponse brief;
+  Call(rpc, "GetCountryBrief", request, &brief);
+  if (output == "json") {
+    std::cout << ToJson(brief) << "\n";
+    return 0;
+  }
+  std::cout << "Country brief: " << brief.country_code() << "\n\nInitiatives active there ("
+            << brief.initiatives_size() << (brief.initiatives_truncated() ? "+" : "") << "):\n";
+  std::vector<std::vector<std::string>> initiatives = {{"NAME", "STATUS", "DISPLAY NAME"}};
+  for (const auto& i : brief.initiatives()) {
+    initiatives.push_back({i.name(), FieldToText(i, "status"), i.display_name().substr(0, 60)});
+  }
+  PrintAligned(initiatives, std::cout);
+  std::cout << "\nCommitments that target it (" << brief.commitments_size()
+            << (brief.commitments_truncated() ? "+" : "") << "):\n";
+  std::vector<std::vector<std::string>> commitments = {{"NAME", "KIND", "AMOUNT", "STATUS", "TITLE"}};
+  for (const auto& c : brief.commitments()) {
+    commitments.push_back({c.name(), FieldToText(c, "kind"), Or(FieldToText(c, "amount"), "-"),
+                           FieldToText(c, "status"), c.title().substr(0, 50)});
+  }
+  PrintAligned(commitments, std::cout);
+  for (const auto& total : brief.commitment_totals()) {
+    if (total.currency_code().empty()) continue;
+    std::cout << "  total " << FieldToText(total, "committed_amount") << " committed, "
+              << FieldToText(total, "fulfilled_amount") << " fulfilled\n";
+  }
+  std::cout << "\nAlerts filed there that you may read (" << brief.alerts_size()
+            << (brief.alerts_truncated() ? "+" : "") << "):\n";
+  for (const auto& entry : brief.alerts()) {
+    const v1::Alert& alert = entry.alert();
+    std::cout << "\n  " << alert.name() << "  " << FieldToText(alert, "category") << "  "
+              << FieldToText(alert, "severity") << "  " << FieldToText(alert, "status") << "\n  "
+              << alert.headline() << "\n";
+    if (alert.has_protected_details()) {
+      std::cout << "  protected details: " << alert.protected_details().people_size()
+                << " person(s) at risk; see mpower alerts get " << alert.name() << "\n";
+    }
+    for (const auto& response : entry.responses()) {
+      std::cout << "    " << FieldToText(response, "action_time") << "  "
+                << response.responding_partner() << "  " << FieldToText(response, "action")
+                << "  " << response.note().substr(0, 60) << "\n";
+    }
+    if (entry.responses().empty()) std::cout << "    no response yet\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string ReportHelp() {
+  return "mpower report: reports over what you may read.\n\n"
+         "Usage:\n"
+         "  mpower report commitments [--parent partners/P] [--filter EXPR] [--group-by DIMS]\n"
+         "      totals per currency; DIMS from partner, recipient_partner, initiative, country,\n"
+         "      action_area, kind, contribution_basis, status, start_year\n"
+         "  mpower report alerts [--since TIME] [--until TIME] [--group-by DIMS]\n"
+         "      counts and time to first response; DIMS from country, category, severity, status\n"
+         "  mpower report reconciliation [--partner partners/P]\n"
+         "      funders' commitments beside recipients' records of funding received\n"
+         "  mpower report export --format commitments-csv|initiatives-csv|iati [--parent partners/P]\n"
+         "      [--filter EXPR] [--out FILE]\n"
+         "  mpower country brief CC\n"
+         "      initiatives, commitments and alerts (with responses) for one country\n\n"
+         "Examples:\n"
+         "  mpower report commitments --parent partners/us-gov --group-by contribution_basis \\\n"
+         "      --filter 'recipient_partner = \"partners/ilo\" AND start_date.year >= 2018 AND "
+         "end_date.year <= 2022'\n"
+         "  mpower report alerts --since 2026-01-01 --group-by country,category -o json\n"
+         "  mpower report export --format iati --parent partners/us-gov --out us-gov.xml\n"
+         "  mpower country brief ID\n";
+}
+
+int ReportCommand(RpcClient& rpc, const Args& args, const std::string& output) {
+  try {
+    const std::string& noun = args.positional[0];
+    const std::string what = args.positional.size() > 1 ? args.positional[1] : "";
+    if (noun == "country") {
+      if (what != "brief" || args.positional.size() != 3) {
+        Usage("expected mpower country brief CC");
+      }
+      return CountryBrief(rpc, args.positional[2], output);
+    }
+    if (args.positional.size() > 2) Usage("unexpected argument " + args.positional[2]);
+    if (what == "commitments") return Commitments(rpc, args, output);
+    if (what == "alerts") return Alerts(rpc, args, output);
+    if (what == "reconciliation") return Reconciliation(rpc, args, output);
+    if (what == "export") return Export(rpc, args);
+    Usage(what.empty() ? "which report?" : "unknown report \"" + what + "\"");
+  } catch (const Exit& exit) {
+    return exit.code;
+  }
+}
+
+}  // namespace mpower::cli
