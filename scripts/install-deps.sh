@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing mpower needs, and only what is missing:
 # Debian 12 packages for the C++ build (and xmllint, which checks the IATI
-# export against its schema), and buf (from npm) for proto lint.
+# export against its schema, and the Python example's gRPC runtime), Go
+# tools (grpcurl, the Go example's protoc plugins, protoc-gen-doc for the
+# API reference), and buf (from npm) for proto lint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,9 +11,10 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
-  libxml2-utils
+  libxml2-utils python3-grpcio python3-protobuf
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+command -v mvn >/dev/null 2>&1 || packages+=(maven default-jdk-headless)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -33,10 +36,20 @@ if [[ ! -x tools/node_modules/.bin/buf ]]; then
   npm install --prefix tools --no-package-lock --silent --no-audit --no-fund >/dev/null
 fi
 
-# grpcurl, the tool integrators reach for, as a Go module: the end-to-end
-# tests use it to check server reflection.
-if [[ ! -x tools/bin/grpcurl ]]; then
-  command -v go >/dev/null 2>&1 || { echo "Go is needed to install grpcurl" >&2; exit 1; }
-  echo "Installing grpcurl into tools/bin"
-  GOBIN="$PWD/tools/bin" GOFLAGS=-mod=mod go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.1
-fi
+# Go tools, each pinned, into tools/bin: grpcurl (the end-to-end tests use it
+# to check server reflection), the Go example's protoc plugins, and
+# protoc-gen-doc, which writes docs/api.md from the protos.
+go_tools=(
+  github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.1
+  google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.10
+  google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+  github.com/pseudomuto/protoc-gen-doc/cmd/protoc-gen-doc@v1.5.1
+)
+for tool in "${go_tools[@]}"; do
+  binary="${tool%@*}"
+  binary="${binary##*/}"
+  [[ -x "tools/bin/$binary" ]] && continue
+  command -v go >/dev/null 2>&1 || { echo "Go is needed to install $binary" >&2; exit 1; }
+  echo "Installing $binary into tools/bin"
+  GOBIN="$PWD/tools/bin" GOFLAGS=-mod=mod go install "$tool"
+done

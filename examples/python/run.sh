@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Generates the Python client from ../../proto and runs the scenario against
+# the server at $MPOWER_ADDRESS with the token in $MPOWER_TOKEN.
+#
+# Uses Debian's packages: protoc and grpc_python_plugin
+# (protobuf-compiler, protobuf-compiler-grpc) for the code, python3-grpcio
+# and python3-protobuf at run time. Debian's Python modules belong to
+# /usr/bin/python3, so that is the interpreter used.
+set -euo pipefail
+cd "$(dirname "$0")"
+rm -rf gen && mkdir -p gen
+protoc -I ../../proto \
+  --python_out=gen --grpc_python_out=gen \
+  --plugin=protoc-gen-grpc_python="$(command -v grpc_python_plugin)" \
+  ../../proto/mpower/v1/*.proto
+exec /usr/bin/python3 scenario.py
