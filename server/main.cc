@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -28,6 +30,7 @@
 #include "server/core/escalation.h"
 #include "server/core/log.h"
 #include "server/demo/demo_data.h"
+#include "server/storage/sqlite_backup.h"
 #include "server/service/server.h"
 #include "server/core/status_macros.h"
 #include "server/storage/sqlite_store.h"
@@ -195,6 +198,48 @@ int VerifyAuditCommand(Store* store) {
   return 0;
 }
 
+// Takes the data directory's lock, held until exit, so that one mpowerd
+// serves a database at a time and restore and key rotation never run
+// under a live server. False, having logged why, if another holds it.
+bool LockDataDir(const std::string& data_dir) {
+  const std::string path = absl::StrCat(data_dir, "/mpowerd.lock");
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    Log(LogLevel::kError, "main",
+        absl::StrCat("another mpowerd is using ", data_dir, " (", path,
+                     " is locked); stop it first"));
+    return false;
+  }
+  return true;  // the descriptor stays open, and the lock held, until exit
+}
+
+// `mpowerd backup FILE` and `mpowerd restore FILE`.
+int BackupCommand(const std::vector<std::string>& command, const std::string& data_dir,
+                  const std::string& database) {
+  if (command.size() != 2) {
+    std::fprintf(stderr, "mpowerd: usage: mpowerd %s FILE [--data-dir=DIR]\n", command[0].c_str());
+    return 2;
+  }
+  const bool backup = command[0] == "backup";
+  if (!backup && !LockDataDir(data_dir)) return 1;
+  absl::Status status = backup ? BackupDatabase(database, command[1])
+                               : RestoreDatabase(command[1], database);
+  if (!status.ok()) {
+    std::fprintf(stderr, "mpowerd: %s failed: %s\n", command[0].c_str(),
+                 std::string(status.message()).c_str());
+    return 1;
+  }
+  if (backup) {
+    std::printf("backed up %s to %s; the keys in the key directory are not in it: back them "
+                "up apart, or the backup's protected details cannot be read\n",
+                database.c_str(), command[1].c_str());
+  } else {
+    std::printf("restored %s from %s; start mpowerd with the keys the backup was made "
+                "with\n", database.c_str(), command[1].c_str());
+  }
+  return 0;
+}
+
 int Run(const std::vector<std::string>& command) {
   // Block the stop signals in every thread; one thread below waits for them.
   sigset_t stop_signals;
@@ -212,6 +257,15 @@ int Run(const std::vector<std::string>& command) {
         absl::StrCat("cannot create data directory ", data_dir, ": ", std::strerror(errno)));
     return 1;
   }
+  const std::string database = absl::StrCat(data_dir, "/mpower.db");
+  if (!command.empty() && (command[0] == "backup" || command[0] == "restore")) {
+    return BackupCommand(command, data_dir, database);
+  }
+  // Serving and key rotation need the database to themselves.
+  if ((command.empty() || command == std::vector<std::string>{"keys", "rotate"}) &&
+      !LockDataDir(data_dir)) {
+    return 1;
+  }
   std::string key_dir = absl::GetFlag(FLAGS_key_dir);
   if (key_dir.empty()) key_dir = absl::StrCat(data_dir, "/keys");
   if (command == std::vector<std::string>{"keys", "rotate"}) {
@@ -227,7 +281,6 @@ int Run(const std::vector<std::string>& command) {
     Log(LogLevel::kError, "main", keyring.status().message());
     return 1;
   }
-  const std::string database = absl::StrCat(data_dir, "/mpower.db");
   absl::StatusOr<std::unique_ptr<SqliteStore>> store =
       SqliteStore::Open(database, keyring->get());
   if (!store.ok()) {
@@ -370,7 +423,9 @@ int main(int argc, char** argv) {
       "  mpowerd [--listen=127.0.0.1:50051] [--data-dir=DIR] [--demo-data] [--public-read]\n"
       "  mpowerd credentials create --id=ID --principal=WHO --role=ROLE [--partner=partners/P]\n"
       "  mpowerd audit verify\n"
-      "  mpowerd keys rotate     (with mpowerd stopped)\n\n"
+      "  mpowerd keys rotate     (with mpowerd stopped)\n"
+      "  mpowerd backup FILE     (while mpowerd serves; a consistent snapshot)\n"
+      "  mpowerd restore FILE    (with mpowerd stopped, into a data directory without a database)\n\n"
       "Example: mpowerd --demo-data");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   return mpower::Run(std::vector<std::string>(positional.begin() + 1, positional.end()));
