@@ -23,6 +23,7 @@
 #include "server/core/partner_rules.h"
 #include "server/core/response_rules.h"
 #include "server/service/server.h"
+#include "tests/any_rpc.h"
 #include "tests/test_support.h"
 
 namespace mpower {
@@ -292,61 +293,8 @@ class AuthorizationTest : public ::testing::Test {
     auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
                                        grpc::InsecureChannelCredentials());
 
-    const std::string method_name = c.method;
-    const auto* method = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-        "mpower.v1." + method_name.substr(0, method_name.find('/')) + "." +
-        method_name.substr(method_name.find('/') + 1));
-    EXPECT_NE(method, nullptr) << c.method;
-    if (method == nullptr) return StatusCode::UNKNOWN;
-    std::unique_ptr<google::protobuf::Message> request(
-        google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
-    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(c.request, request.get())) << c.request;
-    std::string bytes;
-    request->SerializeToString(&bytes);
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    if (tokens_->count(caller)) context.AddMetadata("authorization", "Bearer " + tokens_->at(caller));
-    if (method->client_streaming()) {
-      // The set in one chunk; the status the call ends with.
-      v1::SyncCommitmentsRequest chunk;
-      chunk.ParseFromString(bytes);
-      auto stream = v1::CommitmentService::NewStub(channel)->SyncCommitments(&context);
-      stream->Write(chunk);
-      stream->WritesDone();
-      v1::SyncCommitmentsResponse response;
-      while (stream->Read(&response)) {
-      }
-      const StatusCode code = stream->Finish().error_code();
-      (*server)->Shutdown(absl::Seconds(1));
-      return code;
-    }
-    if (method->server_streaming()) {
-      // The first message, or the status the stream ends with.
-      StatusCode code = StatusCode::OK;
-      if (method->name() == "ExportActivities") {
-        v1::ExportActivitiesRequest export_request;
-        export_request.ParseFromString(bytes);
-        auto reader = v1::ReportService::NewStub(channel)->ExportActivities(&context, export_request);
-        v1::ExportActivitiesResponse first;
-        if (!reader->Read(&first)) code = reader->Finish().error_code();
-      } else {
-        v1::WatchChangesRequest watch;
-        watch.ParseFromString(bytes);
-        auto reader = v1::ChangeService::NewStub(channel)->WatchChanges(&context, watch);
-        v1::WatchChangesResponse first;
-        if (!reader->Read(&first)) code = reader->Finish().error_code();
-      }
-      context.TryCancel();
-      (*server)->Shutdown(absl::Seconds(1));
-      return code;
-    }
-    grpc::GenericStub stub(channel);
-    std::promise<grpc::Status> done;
-    stub.UnaryCall(&context, "/mpower.v1." + method_name, grpc::StubOptions(), &request_buffer,
-                   &response_buffer, [&](grpc::Status status) { done.set_value(status); });
-    const grpc::Status status = done.get_future().get();
+    const grpc::Status status = testing::CallAnyMethod(
+        channel, c.method, c.request, tokens_->count(caller) ? tokens_->at(caller) : "");
     (*server)->Shutdown(absl::Seconds(1));
     return status.error_code();
   }
@@ -370,30 +318,11 @@ TEST_F(AuthorizationTest, EveryRpcEveryRoleOwnAndOther) {
 TEST_F(AuthorizationTest, TheTableCoversEveryRpc) {
   std::set<std::string> covered;
   for (const Case& c : kCases) covered.insert(c.method);
-  // Every .proto file in proto/mpower/v1, found in the generated pool (so
-  // a new file fails here until this test links it in).
-  std::vector<const google::protobuf::FileDescriptor*> files;
-  (void)v1::ReportService::service_full_name();
-  (void)v1::Change::descriptor();
-  (void)v1::Credential::descriptor();
-  for (const auto& entry : fs::directory_iterator(MPOWER_PROTO_DIR "/mpower/v1")) {
-    const std::string name = "mpower/v1/" + entry.path().filename().string();
-    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(name);
-    EXPECT_NE(file, nullptr) << name << " is not linked into this test";
-    if (file != nullptr) files.push_back(file);
+  const std::vector<std::string> methods = testing::AllMpowerMethods(MPOWER_PROTO_DIR);
+  EXPECT_EQ(methods.size(), 39u) << "update this count when adding a method";
+  for (const std::string& method : methods) {
+    EXPECT_TRUE(covered.count(method)) << method << " has no row in the authorization table";
   }
-  int services = 0;
-  for (const auto* file : files) {
-    services += file->service_count();
-    for (int s = 0; s < file->service_count(); ++s) {
-      const auto* service = file->service(s);
-      for (int m = 0; m < service->method_count(); ++m) {
-        const std::string name = service->name() + "/" + service->method(m)->name();
-        EXPECT_TRUE(covered.count(name)) << name << " has no row in the authorization table";
-      }
-    }
-  }
-  EXPECT_EQ(services, 8);
 }
 
 }  // namespace

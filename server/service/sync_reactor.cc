@@ -54,6 +54,16 @@ void SyncReactor::Apply() {
     Finish(ToGrpcStatus(result.status(), "SyncCommitments"));
     return;
   }
+  // The status names the first invalid item and field, so even a client
+  // that reads only the status learns what to fix.
+  std::string first_problem;
+  for (const v1::SyncOutcome& outcome : result->outcomes) {
+    if (outcome.kind() != v1::SyncOutcome::KIND_INVALID || outcome.violations().empty()) continue;
+    first_problem = absl::StrCat("; the first is item ", outcome.index(), " (",
+                                 outcome.external_id(), "): ", outcome.violations(0).field(), ": ",
+                                 outcome.violations(0).description());
+    break;
+  }
   for (size_t i = 0; i < result->outcomes.size(); i += kOutcomesPerMessage) {
     v1::SyncCommitmentsResponse& response = responses_.emplace_back();
     for (size_t k = i; k < result->outcomes.size() && k < i + kOutcomesPerMessage; ++k) {
@@ -66,7 +76,7 @@ void SyncReactor::Apply() {
     final_status_ = grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
         absl::StrCat(result->summary.invalid(), " of the items are invalid, so nothing was "
-                     "applied; the outcomes name each item and field"));
+                     "applied; the outcomes name each item and field", first_problem));
   }
   WriteNext();
 }

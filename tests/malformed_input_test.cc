@@ -1,0 +1,145 @@
+// Bad input everywhere: a table of malformed requests across every RPC,
+// sent by the secretariat (who may do anything, so only the input is
+// wrong). Each must end INVALID_ARGUMENT with a message naming the field,
+// and change nothing: the store's revision stays where it was.
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "server/core/credentials.h"
+#include "server/demo/demo_data.h"
+#include "server/service/server.h"
+#include "tests/any_rpc.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Row {
+  const char* method;
+  const char* what;     // what is wrong, for failure messages
+  std::string request;  // text format
+  const char* field;    // what the error message must name
+};
+
+const std::string kLong = std::string(5000, 'x');
+const std::string kAlert =
+    R"(filing_partner: "partners/example-union" category: CATEGORY_OTHER severity: SEVERITY_MINOR
+       urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" )";
+const std::string kFunding =
+    R"(kind: KIND_FUNDING title: "t" contribution_basis: CONTRIBUTION_BASIS_ASSESSED )";
+
+const std::vector<Row>& Rows() {
+  static const std::vector<Row> rows = {
+      {"PartnerService/GetPartner", "empty id", R"(name: "partners/")", "name"},
+      {"PartnerService/GetPartner", "upper case", R"(name: "partners/ILO")", "name"},
+      {"PartnerService/ListPartners", "negative page size", "page_size: -1", "page_size"},
+      {"PartnerService/ListPartners", "forged page token", R"(page_token: "Zm9yZ2Vk")", "page_token"},
+      {"PartnerService/ListPartners", "filter on an unknown field", R"(filter: "colour = 1")", "colour"},
+      {"PartnerService/CreatePartner", "bad id", R"(partner_id: "Bad_ID" partner { display_name: "x" type: TYPE_TRADE_UNION country_code: "ID" })", "partner_id"},
+      {"PartnerService/CreatePartner", "oversize name", absl::StrCat(R"(partner_id: "p" partner { type: TYPE_TRADE_UNION country_code: "ID" display_name: ")", kLong, "\" }"), "partner.display_name"},
+      {"PartnerService/CreatePartner", "unknown enum value", R"(partner_id: "p" partner { display_name: "x" type: 99 country_code: "ID" })", "partner.type"},
+      {"PartnerService/CreatePartner", "unknown country", R"(partner_id: "p" partner { display_name: "x" type: TYPE_TRADE_UNION country_code: "ZZ" })", "partner.country_code"},
+      {"PartnerService/UpdatePartner", "unknown mask path", R"(partner { name: "partners/ilo" } update_mask { paths: "colour" })", "update_mask"},
+      {"PartnerService/DeletePartner", "nested name", R"(name: "partners/ilo/x")", "name"},
+      {"InitiativeService/GetInitiative", "empty name", "", "name"},
+      {"InitiativeService/ListInitiatives", "unbalanced filter", R"(filter: "(status = CLOSED")", "filter"},
+      {"InitiativeService/CreateInitiative", "month 13", R"(initiative_id: "i" initiative { display_name: "x" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE start_date { year: 2020 month: 13 day: 1 } })", "initiative.start_date"},
+      {"InitiativeService/UpdateInitiative", "end before start", R"(initiative { name: "initiatives/better-work" start_date { year: 2020 month: 1 day: 1 } end_date { year: 2019 month: 1 day: 1 } } update_mask { paths: "start_date" paths: "end_date" })", "initiative.end_date"},
+      {"InitiativeService/DeleteInitiative", "wrong collection", R"(name: "partners/ilo")", "name"},
+      {"CommitmentService/GetCommitment", "partner name", R"(name: "partners/ilo")", "name"},
+      {"CommitmentService/ListCommitments", "no parent id", R"(parent: "partners")", "parent"},
+      {"CommitmentService/CreateCommitment", "negative amount", absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding, R"(amount { currency_code: "USD" units: -5 } })"), "commitment.amount"},
+      {"CommitmentService/CreateCommitment", "unknown currency", absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding, R"(amount { currency_code: "ABC" units: 5 } })"), "commitment.amount"},
+      {"CommitmentService/CreateCommitment", "nanos out of range", absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding, R"(amount { currency_code: "USD" nanos: 2000000000 } })"), "commitment.amount"},
+      {"CommitmentService/CreateCommitment", "overflowing disbursements", absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding, R"(amount { currency_code: "USD" units: 9223372036854775807 } progress { date { year: 2020 month: 1 day: 1 } disbursed_amount { currency_code: "USD" units: 9223372036854775807 } } progress { date { year: 2020 month: 1 day: 2 } disbursed_amount { currency_code: "USD" units: 9223372036854775807 } } })"), "commitment.progress"},
+      {"CommitmentService/UpdateCommitment", "year 0", R"(commitment { name: "partners/us-gov/commitments/mpower-two-year-funding" start_date { year: 0 month: 1 day: 1 } } update_mask { paths: "start_date" })", "commitment.start_date"},
+      {"CommitmentService/DeleteCommitment", "empty id", R"(name: "partners/us-gov/commitments/")", "name"},
+      {"CommitmentService/UndeleteCommitment", "bad characters", R"(name: "partners/us-gov/commitments/a b")", "name"},
+      {"CommitmentService/SyncCommitments", "item without external id", R"(parent: "partners/us-gov" commitments { kind: KIND_POLICY title: "t" })", "external_id"},
+      {"AlertService/GetAlert", "too many segments", R"(name: "alerts/a/b")", "name"},
+      {"AlertService/ListAlerts", "filter on protected details", R"(filter: "protected_details.people.full_name = \"x\"")", "protected_details"},
+      {"AlertService/CreateAlert", "oversize headline", absl::StrCat(R"(alert { )", kAlert, R"( summary: ")", kLong, R"(" })"), "alert.summary"},
+      {"AlertService/CreateAlert", "unknown severity", R"(alert { filing_partner: "partners/example-union" category: CATEGORY_OTHER severity: 42 urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })", "alert.severity"},
+      {"AlertService/CreateAlert", "time before year 1", absl::StrCat(R"(alert { )", kAlert, R"( occur_time { seconds: -99999999999 } })"), "alert.occur_time"},
+      {"AlertService/UpdateAlert", "malformed name", R"(alert { name: "alert/x" headline: "y" } update_mask { paths: "headline" })", "name"},
+      {"AlertService/DeleteAlert", "empty name", "", "name"},
+      {"AlertService/UndeleteAlert", "upper case", R"(name: "alerts/ABC")", "name"},
+      {"ResponseService/GetResponse", "alert name", R"(name: "alerts/example-dismissals-honduras")", "name"},
+      {"ResponseService/ListResponses", "no alert id", R"(parent: "alerts")", "parent"},
+      {"ResponseService/CreateResponse", "unknown action", R"(parent: "alerts/example-dismissals-honduras" response { responding_partner: "partners/ilo" action: 77 })", "response.action"},
+      {"ResponseService/UpdateResponse", "oversize note", absl::StrCat(R"(response { name: "alerts/example-detention-west-kalimantan/responses/ilo-acknowledged" note: ")", kLong, R"(" } update_mask { paths: "note" })"), "response.note"},
+      {"ResponseService/DeleteResponse", "malformed name", R"(name: "alerts/x/responses/")", "name"},
+      {"AdminService/CreateCredential", "unknown role", R"(credential_id: "c" credential { principal: "p" role: 9 })", "credential.role"},
+      {"AdminService/ListCredentials", "negative page size", "page_size: -5", "page_size"},
+      {"AdminService/RevokeCredential", "empty id", R"(name: "credentials/")", "name"},
+      {"AdminService/ListAuditEntries", "forged page token", R"(page_token: "zz")", "page_token"},
+      {"ChangeService/ListChanges", "negative revision", "after_revision: -1", "after_revision"},
+      {"ChangeService/WatchChanges", "progress interval too short", "progress_interval_ms: 5", "progress_interval_ms"},
+      {"ReportService/SummarizeCommitments", "unknown dimension", "group_by: 99", "group_by"},
+      {"ReportService/SummarizeAlerts", "nanos out of range", "start_time { nanos: 2000000000 }", "start_time"},
+      {"ReportService/GetCountryBrief", "three letters", R"(country_code: "IDN")", "country_code"},
+      {"ReportService/ReconcileCommitments", "not a partner name", R"(partner: "ilo")", "partner"},
+      {"ReportService/ExportActivities", "no format", "", "format"},
+  };
+  return rows;
+}
+
+class MalformedInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto keyring = Keyring::LoadOrCreate(dir_.path() + "/keys");
+    ASSERT_TRUE(keyring.ok());
+    keyring_ = *std::move(keyring);
+    auto store = SqliteStore::Open(dir_.path() + "/mpower.db", keyring_.get());
+    ASSERT_TRUE(store.ok());
+    store_ = *std::move(store);
+    ASSERT_TRUE(LoadDemoData(store_.get()).ok());
+    v1::Credential admin;
+    admin.set_principal("secretariat");
+    admin.set_role(v1::ROLE_ADMIN);
+    auto issued = CredentialManager(store_.get()).Create(Principal::System(), "admin", admin);
+    ASSERT_TRUE(issued.ok());
+    token_ = issued->token;
+    auto server = MpowerServer::Start(store_.get(), {.listen_address = "127.0.0.1:0"});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+  }
+  void TearDown() override { server_->Shutdown(absl::Seconds(1)); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Keyring> keyring_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<MpowerServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::string token_;
+};
+
+TEST_F(MalformedInputTest, EveryRpcRejectsBadInputNamingTheFieldAndChangesNothing) {
+  const absl::StatusOr<int64_t> before = store_->CurrentRevision();
+  ASSERT_TRUE(before.ok());
+  for (const Row& row : Rows()) {
+    const grpc::Status status = testing::CallAnyMethod(channel_, row.method, row.request, token_);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << row.method << " with " << row.what << ": " << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(row.field))
+        << row.method << " with " << row.what;
+    EXPECT_EQ(*store_->CurrentRevision(), *before) << row.method << " with " << row.what
+                                                   << " changed the store";
+  }
+}
+
+TEST_F(MalformedInputTest, TheTableCoversEveryRpc) {
+  std::set<std::string> covered;
+  for (const Row& row : Rows()) covered.insert(row.method);
+  for (const std::string& method : testing::AllMpowerMethods(MPOWER_PROTO_DIR)) {
+    EXPECT_TRUE(covered.count(method)) << method << " has no malformed-input row";
+  }
+}
+
+}  // namespace
+}  // namespace mpower
