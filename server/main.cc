@@ -61,6 +61,14 @@ ABSL_FLAG(std::string, tls_key, "", "PEM file of the server's private key.");
 ABSL_FLAG(std::string, client_ca, "",
           "PEM file of the CA whose client certificates the server accepts (mutual TLS). A "
           "verified certificate authenticates as the credential mapping its subject CN.");
+ABSL_FLAG(double, rate_limit, 1000,
+          "Calls a second each caller (a credential, or an address without one) may make on "
+          "average, with bursts of twice as many; beyond it calls end RESOURCE_EXHAUSTED with "
+          "how long to wait. 0 turns the limit off.");
+ABSL_FLAG(int32_t, max_watch_streams, 64,
+          "The most WatchChanges streams one caller may hold open at once.");
+ABSL_FLAG(int32_t, max_request_bytes, 4 * 1024 * 1024,
+          "The largest request message accepted, in bytes.");
 ABSL_FLAG(bool, public_read, false,
           "Let callers without credentials read partners, initiatives, commitments and public "
           "alerts (never protected details).");
@@ -325,6 +333,15 @@ int Run(const std::vector<std::string>& command) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.allow_insecure_non_loopback = absl::GetFlag(FLAGS_allow_insecure_non_loopback);
   options.public_read = absl::GetFlag(FLAGS_public_read);
+  options.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit);
+  options.max_watch_streams_per_caller = absl::GetFlag(FLAGS_max_watch_streams);
+  options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  if (options.rate_limit_per_second < 0 || options.max_watch_streams_per_caller < 1 ||
+      options.max_request_bytes < 1024) {
+    std::fprintf(stderr, "mpowerd: --rate-limit must be 0 or more, --max-watch-streams 1 or "
+                         "more, --max-request-bytes 1024 or more\n");
+    return 2;
+  }
   for (auto [target, path, flag] :
        {std::tuple{&options.tls_cert_pem, absl::GetFlag(FLAGS_tls_cert), "tls-cert"},
         std::tuple{&options.tls_key_pem, absl::GetFlag(FLAGS_tls_key), "tls-key"},

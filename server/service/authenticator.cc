@@ -1,11 +1,38 @@
 #include "server/service/authenticator.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 
 namespace mpower {
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
+    const grpc::CallbackServerContext& context) const {
+  absl::StatusOr<Principal> principal = Identify(context);
+  if (limiter_ == nullptr) return principal;
+  const std::string key =
+      CallerKey(principal.ok() ? *principal : Principal::Anonymous(), context);
+  if (std::optional<absl::Duration> wait = limiter_->Admit(key, absl::Now())) {
+    const int64_t retry_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(*wait, absl::Milliseconds(1))));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "rate limit: at most ", limiter_->per_second(), " calls a second per caller; retry after ",
+        retry_ms, "ms"));
+  }
+  return principal;
+}
+
+std::string Authenticator::CallerKey(const Principal& principal,
+                                     const grpc::CallbackServerContext& context) {
+  if (!principal.credential_id.empty()) return absl::StrCat("credential:", principal.credential_id);
+  // "ipv4:127.0.0.1:5555" without the port: one address, one bucket.
+  const std::string peer = context.peer();
+  return absl::StrCat("peer:", peer.substr(0, peer.rfind(':')));
+}
+
+absl::StatusOr<Principal> Authenticator::Identify(
     const grpc::CallbackServerContext& context) const {
   const auto& metadata = context.client_metadata();
   if (auto found = metadata.find("authorization"); found != metadata.end()) {

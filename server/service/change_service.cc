@@ -22,7 +22,10 @@ grpc::ServerUnaryReactor* ChangeServiceImpl::ListChanges(grpc::CallbackServerCon
 
 grpc::ServerWriteReactor<v1::WatchChangesResponse>* ChangeServiceImpl::WatchChanges(
     grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
-  return hub_.Watch(*request, auth_.Authenticate(*context));
+  absl::StatusOr<Principal> caller = auth_.Authenticate(*context);
+  const std::string key =
+      Authenticator::CallerKey(caller.ok() ? *caller : Principal::Anonymous(), *context);
+  return hub_.Watch(*request, std::move(caller), key);
 }
 
 }  // namespace mpower

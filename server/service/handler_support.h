@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -20,11 +21,18 @@
 
 namespace mpower {
 
-// Runs `body`, which returns absl::Status, and finishes the call with it.
+// Runs `body`, which returns absl::Status, and finishes the call with it;
+// unless the caller has already given up (cancelled, or its deadline has
+// passed), in which case the call ends without doing any of the work.
 template <typename Body>
 grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, absl::string_view method,
                                   Body&& body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (context->IsCancelled() || std::chrono::system_clock::now() >= context->deadline()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                 "the call's deadline passed before it was served"));
+    return reactor;
+  }
   reactor->Finish(ToGrpcStatus(std::forward<Body>(body)(), method));
   return reactor;
 }

@@ -18,11 +18,15 @@
 namespace mpower {
 
 struct MpowerServer::Services {
-  Services(Store* store, bool public_read)
+  Services(Store* store, const ServerOptions& options)
       : store(store),
         credentials(store),
-        hub(store, &credentials),
-        authenticator(&credentials, public_read),
+        limiter(options.rate_limit_per_second > 0
+                    ? std::make_unique<RateLimiter>(options.rate_limit_per_second,
+                                                    2 * options.rate_limit_per_second)
+                    : nullptr),
+        hub(store, &credentials, options.max_watch_streams_per_caller),
+        authenticator(&credentials, options.public_read, limiter.get()),
         admin(store, &credentials, &authenticator),
         partners(store, &authenticator),
         initiatives(store, &authenticator),
@@ -39,6 +43,7 @@ struct MpowerServer::Services {
   }
   Store* const store;
   CredentialManager credentials;
+  std::unique_ptr<RateLimiter> limiter;
   WatchHub hub;
   Authenticator authenticator;
   AdminServiceImpl admin;
@@ -97,8 +102,9 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   std::unique_ptr<MpowerServer> server(new MpowerServer());
-  server->services_ = std::make_unique<Services>(store, options.public_read);
+  server->services_ = std::make_unique<Services>(store, options);
   grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   builder.RegisterService(&server->services_->admin);
   builder.RegisterService(&server->services_->partners);

@@ -29,6 +29,15 @@ struct ServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::string client_ca_pem;
+  // Calls a second each caller (a credential, or the address of a caller
+  // without one) may make on average; bursts of twice as many pass. Over
+  // it, calls end RESOURCE_EXHAUSTED with how long to wait. 0: no limit.
+  double rate_limit_per_second = 0;
+  // The most WatchChanges streams one caller may hold open at once.
+  int max_watch_streams_per_caller = 64;
+  // The largest request message accepted, in bytes; bigger ones end
+  // RESOURCE_EXHAUSTED before any mpower code runs.
+  int max_request_bytes = 4 * 1024 * 1024;
 };
 
 // OK if `options` may serve as configured: TLS anywhere, plaintext on

@@ -70,15 +70,21 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<v1::WatchChangesRespons
   bool writing_ = false;
   bool broken_ = false;    // cancelled, or a write failed
   bool finished_ = false;  // Finish called; waiting for OnDone
+  std::string caller_key_;  // set when counted against its caller's limit
 };
 
-WatchHub::WatchHub(Store* store, const CredentialManager* credentials)
-    : store_(store), credentials_(credentials), feed_(store), thread_([this] { Run(); }) {}
+WatchHub::WatchHub(Store* store, const CredentialManager* credentials, int max_streams_per_caller)
+    : store_(store),
+      credentials_(credentials),
+      max_streams_per_caller_(max_streams_per_caller),
+      feed_(store),
+      thread_([this] { Run(); }) {}
 
 WatchHub::~WatchHub() { Stop(); }
 
 grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchHub::Watch(
-    const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller) {
+    const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller,
+    const std::string& caller_key) {
   absl::Status status = caller.status();
   absl::StatusOr<ChangeSelection> selection = ChangeSelection::FromProto(request.filter());
   if (status.ok()) status = RequireReader(*caller);
@@ -104,6 +110,15 @@ grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchHub::Watch(
   if (status.ok() && stopping_) {
     status = absl::UnavailableError("the server is shutting down; watch again shortly");
   }
+  if (status.ok() && open_streams_by_caller_[caller_key] >= max_streams_per_caller_) {
+    status = absl::ResourceExhaustedError(absl::StrCat(
+        "at most ", max_streams_per_caller_, " open watch streams per caller; close one, or "
+        "watch several collections on one stream"));
+  }
+  if (status.ok()) {
+    ++open_streams_by_caller_[caller_key];
+    stream->caller_key_ = caller_key;
+  }
   streams_.insert(stream);
   if (!status.ok()) {
     stream->finished_ = true;
@@ -124,6 +139,9 @@ void WatchHub::Notify() {
 void WatchHub::Remove(Stream* stream) {
   std::lock_guard<std::mutex> lock(mutex_);
   streams_.erase(stream);
+  if (!stream->caller_key_.empty() && --open_streams_by_caller_[stream->caller_key_] == 0) {
+    open_streams_by_caller_.erase(stream->caller_key_);
+  }
   wake_.notify_all();
 }
 

@@ -29,15 +29,19 @@ class WatchHub {
   // REQUIRES: `store` and `credentials` outlive the hub. Starts the hub's
   // thread. Streams end UNAUTHENTICATED within seconds of their credential
   // being revoked or expiring.
-  WatchHub(Store* store, const CredentialManager* credentials);
+  // One caller may hold at most `max_streams_per_caller` streams open.
+  WatchHub(Store* store, const CredentialManager* credentials, int max_streams_per_caller);
   ~WatchHub();
   WatchHub(const WatchHub&) = delete;
   WatchHub& operator=(const WatchHub&) = delete;
 
   // Starts a stream for `request` on behalf of `caller` (or ends it at once
   // with the error in `caller`).
+  // `caller_key` says whose streams it counts against (see
+  // Authenticator::CallerKey); RESOURCE_EXHAUSTED beyond the limit.
   grpc::ServerWriteReactor<v1::WatchChangesResponse>* Watch(
-      const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller);
+      const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller,
+      const std::string& caller_key);
 
   // Something was committed: look for new changes.
   void Notify();
@@ -65,12 +69,14 @@ class WatchHub {
 
   Store* store_;
   const CredentialManager* credentials_;
+  const int max_streams_per_caller_;
   ChangeFeed feed_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool pending_ = false;   // guarded by mutex_
   bool stopping_ = false;  // guarded by mutex_
   std::set<Stream*> streams_;  // guarded by mutex_
+  std::map<std::string, int> open_streams_by_caller_;  // guarded by mutex_
   std::thread thread_;
 };
 

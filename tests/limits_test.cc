@@ -1,0 +1,199 @@
+// Limits and overload: per-caller rate limits with a retry hint, a cap on
+// open watch streams, a bound on request size, and a server that stays
+// correct and answers health checks through a flood.
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "mpower/v1/change.grpc.pb.h"
+#include "mpower/v1/commitment.grpc.pb.h"
+#include "mpower/v1/partner.grpc.pb.h"
+#include "server/core/credentials.h"
+#include "server/core/rate_limiter.h"
+#include "server/demo/demo_data.h"
+#include "server/service/server.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+TEST(RateLimiterTest, TokenBucketPerKey) {
+  RateLimiter limiter(/*per_second=*/10, /*burst=*/3);
+  const absl::Time start = absl::FromUnixSeconds(1000);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter.Admit("a", start).has_value());
+  std::optional<absl::Duration> wait = limiter.Admit("a", start);
+  ASSERT_TRUE(wait.has_value()) << "the burst is spent";
+  EXPECT_EQ(*wait, absl::Milliseconds(100)) << "one token comes back every 100ms";
+  EXPECT_FALSE(limiter.Admit("b", start).has_value()) << "another key has its own bucket";
+  EXPECT_FALSE(limiter.Admit("a", start + absl::Milliseconds(100)).has_value());
+  EXPECT_TRUE(limiter.Admit("a", start + absl::Milliseconds(100)).has_value());
+  EXPECT_FALSE(limiter.Admit("a", start + absl::Seconds(10)).has_value()) << "refilled";
+}
+
+class LimitsTest : public ::testing::Test {
+ protected:
+  void Start(const ServerOptions& options) {
+    auto keyring = Keyring::LoadOrCreate(dir_.path() + "/keys");
+    ASSERT_TRUE(keyring.ok());
+    keyring_ = *std::move(keyring);
+    auto store = SqliteStore::Open(dir_.path() + "/mpower.db", keyring_.get());
+    ASSERT_TRUE(store.ok());
+    store_ = *std::move(store);
+    ASSERT_TRUE(LoadDemoData(store_.get()).ok());
+    for (const char* id : {"busy", "quiet"}) {
+      v1::Credential credential;
+      credential.set_principal(id);
+      credential.set_role(v1::ROLE_PARTNER_VIEWER);
+      credential.set_partner("partners/ilo");
+      auto issued = CredentialManager(store_.get()).Create(Principal::System(), id, credential);
+      ASSERT_TRUE(issued.ok());
+      tokens_[id] = issued->token;
+    }
+    ServerOptions with_port = options;
+    with_port.listen_address = "127.0.0.1:0";
+    auto server = MpowerServer::Start(store_.get(), with_port);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+  }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown(absl::Seconds(1));
+  }
+
+  grpc::Status ListPartners(const std::string& who) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.AddMetadata("authorization", "Bearer " + tokens_[who]);
+    v1::ListPartnersResponse response;
+    return v1::PartnerService::NewStub(channel_)->ListPartners(&context, {}, &response);
+  }
+
+  // True if the health service answers SERVING.
+  bool Serving() {
+    grpc::GenericStub stub(channel_);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1), response;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                   &response, [&](grpc::Status status) { done.set_value(status); });
+    if (!done.get_future().get().ok()) return false;
+    std::vector<grpc::Slice> slices;
+    if (!response.Dump(&slices).ok() || slices.empty()) return false;
+    return std::string(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size()) ==
+           std::string("\x08\x01", 2);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Keyring> keyring_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<MpowerServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::map<std::string, std::string> tokens_;
+};
+
+TEST_F(LimitsTest, AFloodFromOneCallerIsThrottledWhileOthersAndHealthChecksAreServed) {
+  Start({.rate_limit_per_second = 20});
+  std::atomic<int> ok = 0, throttled = 0, other = 0;
+  std::string hint;
+  std::mutex mutex;
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 8; ++t) {
+    flood.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        const grpc::Status status = ListPartners("busy");
+        if (status.ok()) {
+          ++ok;
+        } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+          ++throttled;
+          std::lock_guard<std::mutex> lock(mutex);
+          hint = status.error_message();
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  int healthy = 0;
+  for (int i = 0; i < 20; ++i) healthy += Serving() ? 1 : 0;
+  for (auto& thread : flood) thread.join();
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_GT(throttled.load(), 0);
+  EXPECT_EQ(other.load(), 0) << "a flood degrades to throttling, never to errors";
+  EXPECT_THAT(hint, MatchesRegex(".*rate limit: at most 20 calls a second per caller; retry "
+                                 "after [0-9]+ms"));
+  EXPECT_EQ(healthy, 20) << "health checks are not rate limited";
+  EXPECT_TRUE(ListPartners("quiet").ok()) << "another caller is not held back";
+}
+
+TEST_F(LimitsTest, BadTokensAreThrottledToo) {
+  Start({.rate_limit_per_second = 5});
+  int throttled = 0;
+  for (int i = 0; i < 40; ++i) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer mpw_guess" + std::to_string(i));
+    v1::ListPartnersResponse response;
+    const grpc::Status status =
+        v1::PartnerService::NewStub(channel_)->ListPartners(&context, {}, &response);
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++throttled;
+    else EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_GT(throttled, 20);
+}
+
+TEST_F(LimitsTest, OneCallerMayHoldOnlySoManyWatchStreams) {
+  Start({.max_watch_streams_per_caller = 3});
+  auto stub = v1::ChangeService::NewStub(channel_);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::WatchChangesResponse>>> streams;
+  const auto open = [&](const std::string& who) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    contexts.back()->AddMetadata("authorization", "Bearer " + tokens_[who]);
+    v1::WatchChangesRequest request;
+    request.set_start_now(true);
+    streams.push_back(stub->WatchChanges(contexts.back().get(), request));
+    v1::WatchChangesResponse first;
+    return streams.back()->Read(&first) ? grpc::Status::OK : streams.back()->Finish();
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(open("busy").ok());
+  const grpc::Status fourth = open("busy");
+  EXPECT_EQ(fourth.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(fourth.error_message(), HasSubstr("at most 3 open watch streams per caller"));
+  EXPECT_TRUE(open("quiet").ok()) << "the limit is per caller";
+  // Closing one frees its place.
+  contexts[0]->TryCancel();
+  streams[0]->Finish();
+  bool reopened = false;
+  for (int attempt = 0; attempt < 50 && !reopened; ++attempt) {
+    reopened = open("busy").ok();
+    if (!reopened) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(reopened);
+  for (auto& context : contexts) context->TryCancel();
+}
+
+TEST_F(LimitsTest, OversizeRequestsAreRefusedBeforeAnyWork) {
+  Start({.max_request_bytes = 64 * 1024});
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + tokens_["busy"]);
+  v1::ListPartnersRequest request;
+  request.set_filter(std::string(100 * 1024, 'x'));
+  v1::ListPartnersResponse response;
+  const grpc::Status status =
+      v1::PartnerService::NewStub(channel_)->ListPartners(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+}
+
+}  // namespace
+}  // namespace mpower
