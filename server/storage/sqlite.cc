@@ -14,14 +14,20 @@ absl::Status SqliteError(sqlite3* db, int code, absl::string_view context) {
                    db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code)));
   switch (code & 0xff) {
     case SQLITE_FULL:
+      return absl::UnavailableError(absl::StrCat(
+          "the disk holding the database is full, so nothing was written while ", context,
+          "; reads still work. Retry later; the operator must free space"));
     case SQLITE_READONLY:
+      return absl::UnavailableError(absl::StrCat(
+          "the database is read-only, so nothing was written while ", context,
+          "; reads still work. Retry later; the operator must make it writable"));
     case SQLITE_IOERR:
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_CANTOPEN:
       return absl::UnavailableError(absl::StrCat(
           "the database is unavailable while ", context,
-          " (disk full, read-only or busy); retry later, and tell the operator if it persists"));
+          " (an I/O error, or busy); retry later, and tell the operator if it persists"));
     case SQLITE_CONSTRAINT:
       return absl::AlreadyExistsError(
           absl::StrCat("conflicts with an existing record while ", context));
