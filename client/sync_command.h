@@ -15,9 +15,6 @@ namespace mpower::cli {
 int SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& output,
                            absl::Duration timeout);
 
-// The CSV columns, in the order the README documents them.
-extern const char* const kSyncCsvColumns[];
-
 }  // namespace mpower::cli
 
 #endif  // MPOWER_CLIENT_SYNC_COMMAND_H_
