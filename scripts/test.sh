@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # The README's second command, and what CI runs (.ci/run): install what is
 # missing, build everything with AddressSanitizer and UndefinedBehaviorSanitizer,
-# and run every test (unit, service, end-to-end, buf lint) under CTest.
+# build the fuzzers with clang, and run every test (unit, service,
+# end-to-end, examples, buf, short fuzz runs) under CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMPOWER_SANITIZE=ON >/dev/null
+# The libFuzzer targets need clang: they build in their own tree, and CTest
+# runs each briefly beside the other tests.
+CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMPOWER_FUZZ=ON -DMPOWER_BUILD_TESTS=OFF >/dev/null
+cmake --build build/fuzz --target fuzzers
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMPOWER_SANITIZE=ON \
+  -DMPOWER_FUZZERS_DIR="$PWD/build/fuzz/fuzz" >/dev/null
 cmake --build build/test
 ctest --test-dir build/test --output-on-failure --parallel 2

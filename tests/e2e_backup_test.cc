@@ -31,7 +31,7 @@ TEST(BackupTest, ABackupUnderWriteLoadRestoresAConsistentSnapshot) {
   Acknowledged before_backup, all;
   std::string token;  // the local admin's: its credential is in the backup too
   {
-    ServerProcess server(live.path(), {"--demo-data"});
+    ServerProcess server(live.path(), {"--demo-data", "--rate-limit=0"});
     ASSERT_GT(server.port(), 0) << server.log();
     token = server.admin_token();
     auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
@@ -64,7 +64,7 @@ TEST(BackupTest, ABackupUnderWriteLoadRestoresAConsistentSnapshot) {
   CommandResult restore =
       RunCommand({MPOWERD_PATH, "restore", "--data-dir=" + restored.path(), backup});
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
-  ServerProcess server(restored.path(), {"--key-dir=" + live.path() + "/keys"});
+  ServerProcess server(restored.path(), {"--key-dir=" + live.path() + "/keys", "--rate-limit=0"});
   ASSERT_GT(server.port(), 0) << server.log();
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   for (const auto& [name, etag] : before_backup) {
@@ -92,7 +92,7 @@ TEST(BackupTest, ABackupUnderWriteLoadRestoresAConsistentSnapshot) {
 TEST(BackupTest, RefusesWhatWouldLoseData) {
   testing::TempDir dir, other;
   const std::string backup = other.path() + "/b.db";
-  ServerProcess server(dir.path(), {"--demo-data"});
+  ServerProcess server(dir.path(), {"--demo-data", "--rate-limit=0"});
   ASSERT_GT(server.port(), 0) << server.log();
   ASSERT_EQ(RunCommand({MPOWERD_PATH, "backup", "--data-dir=" + dir.path(), backup}).exit_code, 0);
 

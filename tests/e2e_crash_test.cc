@@ -43,7 +43,7 @@ TEST(CrashTest, SigkillAtRandomMomentsLosesNoAcknowledgedWrite) {
   size_t writes_before = 0;
   for (int round = 0; round < rounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round) + " of seed " + std::to_string(seed));
-    ServerProcess server(dir.path(), {"--demo-data"});
+    ServerProcess server(dir.path(), {"--demo-data", "--rate-limit=0"});
     ASSERT_GT(server.port(), 0) << server.log();
     auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
     const std::string token = server.admin_token();
@@ -75,7 +75,7 @@ TEST(CrashTest, SigkillAtRandomMomentsLosesNoAcknowledgedWrite) {
     writes_before = acknowledged.size();
   }
   // One last restart checks the last round.
-  ServerProcess server(dir.path());
+  ServerProcess server(dir.path(), {"--rate-limit=0"});
   ASSERT_GT(server.port(), 0) << server.log();
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   for (const auto& [name, etag] : acknowledged) {

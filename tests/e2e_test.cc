@@ -214,7 +214,7 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
   std::vector<std::string> acknowledged;
   std::mutex mutex;
   {
-    ServerProcess server(dir_.path(), {"--demo-data", "--shutdown-grace=5s"});
+    ServerProcess server(dir_.path(), {"--demo-data", "--shutdown-grace=5s", "--rate-limit=0"});
     ASSERT_GT(server.port(), 0) << server.log();
     auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
     const std::string token = server.admin_token();
@@ -247,7 +247,7 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a graceful stop exits 0";
   }
   ASSERT_GT(acknowledged.size(), 10u) << "the writers should have been acknowledged before the stop";
-  ServerProcess restarted(dir_.path());
+  ServerProcess restarted(dir_.path(), {"--rate-limit=0"});
   ASSERT_GT(restarted.port(), 0) << restarted.log();
   const std::string token = restarted.admin_token();
   auto stub = v1::CommitmentService::NewStub(

@@ -50,7 +50,7 @@ struct Seen {
 
 TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
   testing::TempDir dir;
-  auto server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--demo-data"});
+  auto server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--demo-data", "--rate-limit=0"});
   ASSERT_GT(server->port(), 0) << server->log();
   Endpoint endpoint;
   endpoint.Set(server->address(), server->admin_token());
@@ -132,7 +132,7 @@ TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
 
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   ASSERT_EQ(server->Stop(SIGTERM), 0);
-  server = std::make_unique<ServerProcess>(dir.path());
+  server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--rate-limit=0"});
   ASSERT_GT(server->port(), 0) << server->log();
   endpoint.Set(server->address(), server->admin_token());
   std::this_thread::sleep_for(std::chrono::milliseconds(400));

@@ -22,7 +22,8 @@
 
 namespace mpower::testing {
 
-// What the server acknowledged: resource name to etag.
+// What the server acknowledged: resource name to etag. (Servers under this
+// load run with --rate-limit=0: the checks read every write back at once.)
 using Acknowledged = std::map<std::string, std::string>;
 
 // Writes until told to stop or the server goes away: commitments, and
@@ -76,26 +77,32 @@ inline void Write(const std::shared_ptr<grpc::Channel>& channel, const std::stri
   }
 }
 
-// The etag of `name` now, or "" if it is missing.
-inline std::string CurrentEtag(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
-                        const std::string& name) {
+// The etag of `name` now; "" if it does not exist; "(CODE: message)" if
+// the server would not say (so a failure reads as what it is, not as a
+// lost write).
+inline std::string CurrentEtag(const std::shared_ptr<grpc::Channel>& channel,
+                               const std::string& token, const std::string& name) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   context.AddMetadata("authorization", "Bearer " + token);
+  grpc::Status status;
+  std::string etag;
   if (name.rfind("alerts/", 0) == 0) {
     v1::GetAlertRequest request;
     request.set_name(name);
     v1::GetAlertResponse response;
-    return v1::AlertService::NewStub(channel)->GetAlert(&context, request, &response).ok()
-               ? response.alert().etag()
-               : "";
+    status = v1::AlertService::NewStub(channel)->GetAlert(&context, request, &response);
+    etag = response.alert().etag();
+  } else {
+    v1::GetCommitmentRequest request;
+    request.set_name(name);
+    v1::GetCommitmentResponse response;
+    status = v1::CommitmentService::NewStub(channel)->GetCommitment(&context, request, &response);
+    etag = response.commitment().etag();
   }
-  v1::GetCommitmentRequest request;
-  request.set_name(name);
-  v1::GetCommitmentResponse response;
-  return v1::CommitmentService::NewStub(channel)->GetCommitment(&context, request, &response).ok()
-             ? response.commitment().etag()
-             : "";
+  if (status.ok()) return etag;
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return "";
+  return "(" + std::to_string(status.error_code()) + ": " + status.error_message() + ")";
 }
 
 // Every revision in the change feed, checking there are no gaps and no
