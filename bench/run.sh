@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Runs the whole comparison on this machine and prints one table: mpowerd
+# beside a bare gRPC echo server (the physical reference) and etcd (the
+# durable gRPC store a user might reach for instead), each scenario with our
+# closed-loop generator and, for a second opinion, with ghz. bench/README.md
+# explains the scenarios, the targets and how to read the table.
+#
+# Environment: BENCH_DURATION (default 10s per scenario), BENCH_COMMITMENTS
+# (default 1000000 in the store), BENCH_IN_FLIGHT (64), BENCH_CONNECTIONS (4).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+duration="${BENCH_DURATION:-10s}"
+commitments="${BENCH_COMMITMENTS:-1000000}"
+in_flight="${BENCH_IN_FLIGHT:-64}"
+connections="${BENCH_CONNECTIONS:-4}"
+partners=10
+per_partner=$((commitments / partners))
+
+# What the benchmark needs beyond the build: etcd (Debian) and ghz (Go).
+scripts/install-deps.sh >/dev/null
+if ! command -v etcd >/dev/null 2>&1; then
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
+fi
+[[ -x tools/bin/ghz ]] || GOBIN="$PWD/tools/bin" GOFLAGS=-mod=mod go install github.com/bojand/ghz/cmd/ghz@v0.120.0
+
+build=build/bench
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMPOWER_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" --target mpowerd mpower mpower-load mpower-echo-server mpower-bench-seed >/dev/null
+mpowerd="$build/server/mpowerd"
+mpower="$build/client/mpower"
+load="$build/bench/mpower-load"
+ghz="tools/bin/ghz"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+results="$work/results"
+: >"$results"
+record() { echo "$*" >>"$results"; }
+
+# Starts "$@" in the background; waits for its "serving on HOST:PORT" line
+# and sets $port and $pid.
+serve() {
+  local log="$work/log.$RANDOM"
+  "$@" >"$log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  for _ in $(seq 1 600); do
+    port=$(sed -n 's/.*serving on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+    [[ -n "$port" ]] && return 0
+    sleep 0.05
+  done
+  echo "bench: $1 did not start:" >&2; cat "$log" >&2; exit 1
+}
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+now_ms() { date +%s%3N; }
+run_load() {  # scenario target [extra flags]: appends the generator's line
+  local scenario=$1 target=$2; shift 2
+  "$load" --scenario="$scenario" --target="$target" --in-flight="$in_flight" \
+    --connections="$connections" --duration="$duration" "$@" | tee -a "$results"
+}
+run_ghz() {  # label target call data [extra ghz flags]
+  local label=$1 target=$2 call=$3 data=$4; shift 4
+  "$ghz" --insecure --call "$call" --data "$data" -c "$in_flight" --connections "$connections" \
+    -z "$duration" --format json "$@" "$target" >"$work/ghz.json" 2>/dev/null || true
+  /usr/bin/python3 - "$label" "$work/ghz.json" <<'PY' | tee -a "$results"
+import json, sys
+label, path = sys.argv[1], sys.argv[2]
+try:
+    r = json.load(open(path))
+except Exception:
+    print(f"scenario={label} qps=0 p50_ms=0 p99_ms=0 p999_ms=0 errors=ghz-failed"); sys.exit()
+dist = {d["percentage"]: d["latency"] / 1e6 for d in r.get("latencyDistribution") or []}
+codes = r.get("statusCodeDistribution") or {}
+errors = sum(v for k, v in codes.items() if k != "OK")
+print(f"scenario={label} qps={r.get('rps', 0):.0f} p50_ms={dist.get(50, 0):.3f} "
+      f"p99_ms={dist.get(99, 0):.3f} p999_ms={dist.get(99.9, 0):.3f} errors={errors}")
+PY
+}
+
+echo "== idle memory (demo data)"
+serve "$mpowerd" --demo-data --data-dir="$work/idle" --listen=127.0.0.1:0 --client-config="$work/idle.config"
+sleep 1
+record "scenario=idle-rss rss_mb=$(( $(rss_kb "$pid") / 1024 ))"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+echo "== seeding $commitments commitments"
+seed_start=$(now_ms)
+"$build/bench/mpower-bench-seed" --data-dir="$work/big" --partners="$partners" \
+  --per-partner="$per_partner" --names-file="$work/names" >/dev/null
+record "scenario=seed seconds=$(( ($(now_ms) - seed_start) / 1000 ))"
+
+echo "== mpowerd on the seeded store"
+started=$(now_ms)
+serve "$mpowerd" --data-dir="$work/big" --listen=127.0.0.1:0 --client-config="$work/big.config" \
+  --rate-limit=0 --max-watch-streams=4096
+record "scenario=startup ms=$(( $(now_ms) - started ))"
+mpowerd_pid=$pid
+mpowerd_addr="127.0.0.1:$port"
+token=$(sed -n 's/^token = //p' "$work/big.config")
+sleep 1
+record "scenario=rss-1m rss_mb=$(( $(rss_kb "$mpowerd_pid") / 1024 ))"
+
+serve "$build/bench/mpower-echo-server" --listen=127.0.0.1:0
+echo_addr="127.0.0.1:$port"
+
+echo "== closed loop: $in_flight in flight over $connections connections, $duration each"
+run_load echo "$echo_addr"
+run_load get "$mpowerd_addr" --token="$token" --names-file="$work/names"
+run_load list "$mpowerd_addr" --token="$token"
+run_load create-alert "$mpowerd_addr" --token="$token"
+record "scenario=rss-after-load rss_mb=$(( $(rss_kb "$mpowerd_pid") / 1024 ))"
+
+echo "== fan-out to 1000 watchers"
+"$load" --scenario=fanout --target="$mpowerd_addr" --token="$token" --watchers=1000 \
+  --connections="$connections" --writes=20 | tee -a "$results"
+
+echo "== sync of 100000 commitments through the CLI"
+MPOWER_ADDRESS="$mpowerd_addr" MPOWER_TOKEN="$token" MPOWER_CONFIG=/nonexistent \
+  "$mpower" partners create bench-sync --display-name "Sync benchmark" --type government \
+  --country US >/dev/null
+/usr/bin/python3 - "$work/sync.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("external_id,kind,title,amount,currency,contribution_basis,country_codes\n")
+    for i in range(100000):
+        f.write(f"S-{i},funding,Sync benchmark {i},{1000 + i},USD,voluntary_earmarked,ID\n")
+PY
+for run in first again; do
+  t0=$(now_ms)
+  MPOWER_ADDRESS="$mpowerd_addr" MPOWER_TOKEN="$token" MPOWER_CONFIG=/nonexistent \
+    "$mpower" commitments sync --parent partners/bench-sync -f "$work/sync.csv" --timeout 600s >/dev/null
+  record "scenario=sync-100k-$run seconds=$(/usr/bin/python3 -c "print(($(now_ms) - $t0) / 1000)")"
+done
+
+echo "== ghz, for a second opinion"
+head -1000 "$work/names" | /usr/bin/python3 -c 'import json,sys; print(json.dumps([{"name": l.strip()} for l in sys.stdin]))' >"$work/get.json"
+run_ghz ghz-echo "$echo_addr" mpower.bench.EchoService.Echo "{\"payload\":\"$(head -c 192 /dev/zero | base64 -w0)\"}" \
+  --proto bench/bench.proto --import-paths "$root"
+run_ghz ghz-get "$mpowerd_addr" mpower.v1.CommitmentService.GetCommitment "@$work/get.json" \
+  --metadata "{\"authorization\":\"Bearer $token\"}"
+run_ghz ghz-create-alert "$mpowerd_addr" mpower.v1.AlertService.CreateAlert \
+  '{"alert":{"filing_partner":"partners/bench-p0","category":"CATEGORY_OTHER","severity":"SEVERITY_MINOR","urgency":"URGENCY_FUTURE","certainty":"CERTAINTY_POSSIBLE","country_code":"ID","headline":"Benchmark alert","summary":"'"$(head -c 256 /dev/zero | tr '\0' x)"'"}}' \
+  --metadata "{\"authorization\":\"Bearer $token\"}"
+kill "$mpowerd_pid"
+
+echo "== etcd 3.4: durable puts and gets of the same payload"
+etcd --data-dir "$work/etcd" --listen-client-urls http://127.0.0.1:23790 \
+  --advertise-client-urls http://127.0.0.1:23790 --listen-peer-urls http://127.0.0.1:23800 \
+  --initial-advertise-peer-urls http://127.0.0.1:23800 \
+  --initial-cluster default=http://127.0.0.1:23800 >"$work/etcd.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 100); do grep -q "ready to serve client requests" "$work/etcd.log" && break; sleep 0.1; done
+run_load etcd-put 127.0.0.1:23790
+run_load etcd-get 127.0.0.1:23790
+
+echo
+/usr/bin/python3 bench/table.py "$results"

@@ -1,0 +1,69 @@
+"""Prints bench/run.sh's results as one table, with each figure beside its
+reference and the target from issue 6. Reads the key=value lines run.sh
+collected."""
+
+import sys
+
+
+def load(path):
+    results = {}
+    for line in open(path):
+        fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+        if "scenario" in fields:
+            results[fields.pop("scenario")] = fields
+    return results
+
+
+def num(results, scenario, key):
+    try:
+        return float(results[scenario][key])
+    except (KeyError, ValueError):
+        return float("nan")
+
+
+def main():
+    r = load(sys.argv[1])
+    echo = num(r, "echo", "qps")
+    etcd_put = num(r, "etcd-put", "qps")
+    rows = []
+
+    def closed(label, scenario, compare=""):
+        rows.append((label, f"{num(r, scenario, 'qps'):,.0f}", f"{num(r, scenario, 'p50_ms'):.2f}",
+                     f"{num(r, scenario, 'p99_ms'):.2f}", f"{num(r, scenario, 'p999_ms'):.2f}",
+                     compare, r.get(scenario, {}).get("errors", "?")))
+
+    closed("bare gRPC echo", "echo", "reference")
+    closed("Get commitment", "get",
+           f"{num(r, 'get', 'qps') / echo:.0%} of echo (target >= 80%)")
+    closed("List 100 of 1M by country", "list", "p99 target < 5 ms")
+    closed("durable CreateAlert", "create-alert",
+           f"{num(r, 'create-alert', 'qps') / echo:.0%} of echo (>= 65%), "
+           f"{num(r, 'create-alert', 'qps') / etcd_put:.2f}x etcd put (>= 1.3x)")
+    closed("etcd 3.4 durable put", "etcd-put", "reference")
+    closed("etcd 3.4 get", "etcd-get",
+           f"mpower Get is {num(r, 'get', 'qps') / num(r, 'etcd-get', 'qps'):.2f}x")
+    closed("ghz: bare echo", "ghz-echo", "second opinion")
+    closed("ghz: Get commitment", "ghz-get",
+           f"{num(r, 'ghz-get', 'qps') / num(r, 'ghz-echo', 'qps'):.0%} of ghz echo")
+    closed("ghz: durable CreateAlert", "ghz-create-alert",
+           f"{num(r, 'ghz-create-alert', 'qps') / num(r, 'ghz-echo', 'qps'):.0%} of ghz echo")
+    header = ("scenario", "QPS", "p50 ms", "p99 ms", "p999 ms", "compared", "errors")
+    widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
+    for row in [header] + rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print()
+    fan = r.get("fanout", {})
+    print(f"fan-out: one alert to {fan.get('watchers', '?')} watchers, {fan.get('writes', '?')} "
+          f"alerts: p50 {fan.get('p50_ms', '?')} ms, p99 {fan.get('p99_ms', '?')} ms after the "
+          f"writer's ack (target p99 < 50 ms), missing {fan.get('missing', '?')}")
+    print(f"sync of 100,000 commitments end to end: {num(r, 'sync-100k-first', 'seconds'):.1f} s "
+          f"(target < 5 s); again, all unchanged: {num(r, 'sync-100k-again', 'seconds'):.1f} s")
+    print(f"memory: idle {num(r, 'idle-rss', 'rss_mb'):.0f} MB (target < 25); with "
+          f"{r.get('seed', {}).get('seconds', '?')} s of seeding, 1M commitments: "
+          f"{num(r, 'rss-1m', 'rss_mb'):.0f} MB after start, "
+          f"{num(r, 'rss-after-load', 'rss_mb'):.0f} MB after the load (target < 120)")
+    print(f"start-up on the 1M store: {num(r, 'startup', 'ms'):.0f} ms to serving (target < 300)")
+
+
+if __name__ == "__main__":
+    main()
