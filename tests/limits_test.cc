@@ -39,6 +39,23 @@ TEST(RateLimiterTest, TokenBucketPerKey) {
   EXPECT_FALSE(limiter.Admit("a", start + absl::Seconds(10)).has_value()) << "refilled";
 }
 
+TEST(RateLimiterTest, ConcurrentCallersNeverGetMoreThanTheBurst) {
+  RateLimiter limiter(/*per_second=*/1, /*burst=*/100);
+  const absl::Time now = absl::FromUnixSeconds(1000);
+  std::atomic<int> admitted = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 1000; ++i) {
+        if (!limiter.Admit("shared", now).has_value()) ++admitted;
+        (void)limiter.Admit("own-" + std::to_string(t), now);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(admitted.load(), 100) << "4,000 tries at one instant admit exactly the burst";
+}
+
 class LimitsTest : public ::testing::Test {
  protected:
   void Start(const ServerOptions& options) {
