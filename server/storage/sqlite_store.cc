@@ -7,6 +7,10 @@
 #include "server/core/status_macros.h"
 
 namespace mpower {
+
+// The most writes one group commit takes: bounds how long one transaction
+// holds the writer.
+constexpr size_t kMaxGroupSize = 256;
 namespace {
 
 // Schema version 1. Each resource is one row holding its serialized proto;
@@ -606,30 +610,81 @@ absl::StatusOr<ListResult> SqliteStore::List(const ListQuery& query) {
 absl::StatusOr<int64_t> SqliteStore::Write(
     const std::function<absl::Status(WriteTransaction&)>& body) {
   const int64_t before = revision_.load();
-  absl::StatusOr<int64_t> revision = WriteLocked(body);
-  if (revision.ok() && *revision != before && commit_listener_) commit_listener_();
-  return revision;
+  PendingWrite write{&body};
+  std::unique_lock<std::mutex> lock(queue_mutex_);
+  queue_.push_back(&write);
+  while (!write.done) {
+    if (committing_) {
+      queue_done_.wait(lock);
+      continue;
+    }
+    // Lead a group: everything queued so far, in arrival order.
+    committing_ = true;
+    const size_t size = std::min(queue_.size(), kMaxGroupSize);
+    std::vector<PendingWrite*> group(queue_.begin(), queue_.begin() + size);
+    queue_.erase(queue_.begin(), queue_.begin() + size);
+    lock.unlock();
+    CommitGroup(group);
+    lock.lock();
+    for (PendingWrite* done : group) done->done = true;
+    committing_ = false;
+    queue_done_.notify_all();
+  }
+  lock.unlock();
+  if (write.result.ok() && *write.result > before && commit_listener_) commit_listener_();
+  return write.result;
 }
 
-absl::StatusOr<int64_t> SqliteStore::WriteLocked(
-    const std::function<absl::Status(WriteTransaction&)>& body) {
+void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
   std::lock_guard<std::mutex> lock(write_mutex_);
-  MPOWER_RETURN_IF_ERROR(writer_->Execute("BEGIN IMMEDIATE"));
-  const int64_t next = revision_.load() + 1;
-  Transaction transaction(*writer_, keyring_, next);
-  absl::Status status = body(transaction);
-  if (status.ok() && transaction.wrote()) {
-    if (transaction.changed_resources()) status = SaveRevision(next);
-    if (status.ok()) status = writer_->Execute("COMMIT");
-    if (status.ok()) {
-      if (!transaction.changed_resources()) return revision_.load();
-      revision_.store(next);
-      return next;
+  const auto fail_all = [&](const absl::Status& status) {
+    for (PendingWrite* write : group) write->result = status;
+  };
+  if (absl::Status begun = writer_->Execute("BEGIN IMMEDIATE"); !begun.ok()) {
+    fail_all(begun);
+    return;
+  }
+  int64_t last = revision_.load();
+  bool changed = false;
+  for (PendingWrite* write : group) {
+    if (absl::Status saved = writer_->Execute("SAVEPOINT write"); !saved.ok()) {
+      writer_->Execute("ROLLBACK").IgnoreError();
+      fail_all(saved);
+      return;
+    }
+    Transaction transaction(*writer_, keyring_, last + 1);
+    const absl::Status status = (*write->body)(transaction);
+    if (status.ok() && transaction.wrote()) {
+      if (transaction.changed_resources()) {
+        ++last;
+        changed = true;
+      }
+      write->result = last;
+      writer_->Execute("RELEASE write").IgnoreError();
+      continue;
+    }
+    write->result = status.ok() ? absl::StatusOr<int64_t>(last) : status;
+    // After some errors (a full disk, an I/O error) SQLite rolls the whole
+    // transaction back by itself: then the group's earlier writes are gone
+    // too, and all of it must be retried.
+    if (sqlite3_get_autocommit(writer_->handle()) != 0 ||
+        !writer_->Execute("ROLLBACK TO write").ok() || !writer_->Execute("RELEASE write").ok()) {
+      writer_->Execute("ROLLBACK").IgnoreError();
+      fail_all(status.ok() ? absl::UnavailableError("the write transaction was lost; retry")
+                           : status);
+      return;
     }
   }
-  writer_->Execute("ROLLBACK").IgnoreError();
-  if (!status.ok()) return status;
-  return revision_.load();
+  absl::Status status = changed ? SaveRevision(last) : absl::OkStatus();
+  if (status.ok()) status = writer_->Execute("COMMIT");
+  if (!status.ok()) {
+    writer_->Execute("ROLLBACK").IgnoreError();
+    for (PendingWrite* write : group) {
+      if (write->result.ok()) write->result = status;  // nothing of it was kept
+    }
+    return;
+  }
+  revision_.store(last);
 }
 
 absl::Status SqliteStore::SaveRevision(int64_t revision) {

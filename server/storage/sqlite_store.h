@@ -2,6 +2,8 @@
 #define MPOWER_SERVER_STORAGE_SQLITE_STORE_H_
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,8 +64,17 @@ class SqliteStore : public Store {
   SqliteStore(std::string path, const Keyring* keyring, std::unique_ptr<sqlite::Database> writer,
               int64_t revision);
 
-  // Write without notifying the commit listener; under write_mutex_.
-  absl::StatusOr<int64_t> WriteLocked(const std::function<absl::Status(WriteTransaction&)>& body);
+  // A Write call waiting for, or in, a group commit.
+  struct PendingWrite {
+    const std::function<absl::Status(WriteTransaction&)>* body;
+    absl::StatusOr<int64_t> result = absl::InternalError("not run");
+    bool done = false;  // guarded by queue_mutex_
+  };
+  // Runs each write of `group` in its own savepoint of one transaction and
+  // commits them together: one fsync for all. Sets each write's result; a
+  // write that failed leaves nothing behind, and if the commit fails, every
+  // write of the group fails with it.
+  void CommitGroup(const std::vector<PendingWrite*>& group);
   absl::StatusOr<std::unique_ptr<sqlite::Database>> AcquireReader();
   void ReleaseReader(std::unique_ptr<sqlite::Database> reader);
   // Records `revision` as the last one; inside the open write transaction.
@@ -71,6 +82,13 @@ class SqliteStore : public Store {
 
   const std::string path_;
   const Keyring& keyring_;
+
+  // Group commit: writers queue up; one of them at a time commits everything
+  // queued, so concurrent writes share a transaction and its fsync.
+  std::mutex queue_mutex_;
+  std::condition_variable queue_done_;
+  std::deque<PendingWrite*> queue_;  // guarded by queue_mutex_
+  bool committing_ = false;          // guarded by queue_mutex_
 
   std::mutex write_mutex_;  // serializes write transactions
   std::unique_ptr<sqlite::Database> writer_;
