@@ -10,7 +10,7 @@ namespace mpower {
 grpc::ServerUnaryReactor* AdminServiceImpl::CreateCredential(
     grpc::CallbackServerContext* context, const v1::CreateCredentialRequest* request,
     v1::CreateCredentialResponse* response) {
-  return Respond(context, "CreateCredential", [&]() -> absl::Status {
+  return RespondOffThread(context, "CreateCredential", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(
         IssuedCredential issued,
@@ -38,7 +38,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListCredentials(
 grpc::ServerUnaryReactor* AdminServiceImpl::RevokeCredential(
     grpc::CallbackServerContext* context, const v1::RevokeCredentialRequest* request,
     v1::RevokeCredentialResponse* response) {
-  return Respond(context, "RevokeCredential", [&]() -> absl::Status {
+  return RespondOffThread(context, "RevokeCredential", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_credential(),
                             credentials_.Revoke(caller, request->name()));

@@ -48,7 +48,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::ListAlerts(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AlertServiceImpl::CreateAlert(grpc::CallbackServerContext* context,
                                                         const v1::CreateAlertRequest* request,
                                                         v1::CreateAlertResponse* response) {
-  return Respond(context, "CreateAlert", [&]() -> absl::Status {
+  return RespondOffThread(context, "CreateAlert", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
                             alerts_.Create(caller, "", request->alert_id(), request->alert(),
@@ -61,7 +61,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::CreateAlert(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AlertServiceImpl::UpdateAlert(grpc::CallbackServerContext* context,
                                                         const v1::UpdateAlertRequest* request,
                                                         v1::UpdateAlertResponse* response) {
-  return Respond(context, "UpdateAlert", [&]() -> absl::Status {
+  return RespondOffThread(context, "UpdateAlert", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
                             alerts_.Update(caller, request->alert(), request->update_mask()));
@@ -73,7 +73,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateAlert(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AlertServiceImpl::DeleteAlert(grpc::CallbackServerContext* context,
                                                         const v1::DeleteAlertRequest* request,
                                                         v1::DeleteAlertResponse* response) {
-  return Respond(context, "DeleteAlert", [&]() -> absl::Status {
+  return RespondOffThread(context, "DeleteAlert", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Alert> alert,
                             alerts_.Delete(caller, request->name(), request->etag()));
@@ -85,7 +85,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::DeleteAlert(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AlertServiceImpl::UndeleteAlert(grpc::CallbackServerContext* context,
                                                           const v1::UndeleteAlertRequest* request,
                                                           v1::UndeleteAlertResponse* response) {
-  return Respond(context, "UndeleteAlert", [&]() -> absl::Status {
+  return RespondOffThread(context, "UndeleteAlert", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(v1::Alert alert, alerts_.Undelete(caller, request->name(), request->etag()));
     *response->mutable_alert() = std::move(alert);

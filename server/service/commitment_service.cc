@@ -36,7 +36,7 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::ListCommitments(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::CreateCommitment(
     grpc::CallbackServerContext* context, const v1::CreateCommitmentRequest* request,
     v1::CreateCommitmentResponse* response) {
-  return Respond(context, "CreateCommitment", [&]() -> absl::Status {
+  return RespondOffThread(context, "CreateCommitment", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(
         *response->mutable_commitment(),
@@ -49,7 +49,7 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::CreateCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::UpdateCommitment(
     grpc::CallbackServerContext* context, const v1::UpdateCommitmentRequest* request,
     v1::UpdateCommitmentResponse* response) {
-  return Respond(context, "UpdateCommitment", [&]() -> absl::Status {
+  return RespondOffThread(context, "UpdateCommitment", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
                             commitments_.Update(caller, request->commitment(), request->update_mask()));
@@ -60,7 +60,7 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::UpdateCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::DeleteCommitment(
     grpc::CallbackServerContext* context, const v1::DeleteCommitmentRequest* request,
     v1::DeleteCommitmentResponse* response) {
-  return Respond(context, "DeleteCommitment", [&]() -> absl::Status {
+  return RespondOffThread(context, "DeleteCommitment", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Commitment> deleted,
                             commitments_.Delete(caller, request->name(), request->etag()));
@@ -72,7 +72,7 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::DeleteCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::UndeleteCommitment(
     grpc::CallbackServerContext* context, const v1::UndeleteCommitmentRequest* request,
     v1::UndeleteCommitmentResponse* response) {
-  return Respond(context, "UndeleteCommitment", [&]() -> absl::Status {
+  return RespondOffThread(context, "UndeleteCommitment", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
                             commitments_.Undelete(caller, request->name(), request->etag()));

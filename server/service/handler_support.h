@@ -18,6 +18,7 @@
 #include "server/core/access.h"
 #include "server/core/page_token.h"
 #include "server/service/status_conversion.h"
+#include "server/service/worker_pool.h"
 
 namespace mpower {
 
@@ -34,6 +35,31 @@ grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, absl::st
     return reactor;
   }
   reactor->Finish(ToGrpcStatus(std::forward<Body>(body)(), method));
+  return reactor;
+}
+
+// As Respond, but runs `body` on the pool for blocking calls rather than on
+// gRPC's thread: for writes, which wait for their group's fsync. `body`
+// must capture by value what it uses (the request and response pointers
+// stay valid until the call finishes).
+template <typename Body>
+grpc::ServerUnaryReactor* RespondOffThread(grpc::CallbackServerContext* context,
+                                           absl::string_view method, Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (context->IsCancelled() || std::chrono::system_clock::now() >= context->deadline()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                 "the call's deadline passed before it was served"));
+    return reactor;
+  }
+  WorkerPool::ForBlockingCalls().Schedule(
+      [reactor, context, method, body = std::move(body)]() mutable {
+        if (context->IsCancelled() || std::chrono::system_clock::now() >= context->deadline()) {
+          reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                       "the call's deadline passed before it was served"));
+          return;
+        }
+        reactor->Finish(ToGrpcStatus(body(), method));
+      });
   return reactor;
 }
 

@@ -33,7 +33,7 @@ grpc::ServerUnaryReactor* InitiativeServiceImpl::ListInitiatives(
 grpc::ServerUnaryReactor* InitiativeServiceImpl::CreateInitiative(
     grpc::CallbackServerContext* context, const v1::CreateInitiativeRequest* request,
     v1::CreateInitiativeResponse* response) {
-  return Respond(context, "CreateInitiative", [&]() -> absl::Status {
+  return RespondOffThread(context, "CreateInitiative", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(
         *response->mutable_initiative(),
@@ -46,7 +46,7 @@ grpc::ServerUnaryReactor* InitiativeServiceImpl::CreateInitiative(
 grpc::ServerUnaryReactor* InitiativeServiceImpl::UpdateInitiative(
     grpc::CallbackServerContext* context, const v1::UpdateInitiativeRequest* request,
     v1::UpdateInitiativeResponse* response) {
-  return Respond(context, "UpdateInitiative", [&]() -> absl::Status {
+  return RespondOffThread(context, "UpdateInitiative", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_initiative(),
                             initiatives_.Update(caller, request->initiative(), request->update_mask()));
@@ -57,7 +57,7 @@ grpc::ServerUnaryReactor* InitiativeServiceImpl::UpdateInitiative(
 grpc::ServerUnaryReactor* InitiativeServiceImpl::DeleteInitiative(
     grpc::CallbackServerContext* context, const v1::DeleteInitiativeRequest* request,
     v1::DeleteInitiativeResponse*) {
-  return Respond(context, "DeleteInitiative", [&]() -> absl::Status {
+  return RespondOffThread(context, "DeleteInitiative", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     return initiatives_.Delete(caller, request->name(), request->etag()).status();
   });

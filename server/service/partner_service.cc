@@ -33,7 +33,7 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::ListPartners(grpc::CallbackServerC
 grpc::ServerUnaryReactor* PartnerServiceImpl::CreatePartner(
     grpc::CallbackServerContext* context, const v1::CreatePartnerRequest* request,
     v1::CreatePartnerResponse* response) {
-  return Respond(context, "CreatePartner", [&]() -> absl::Status {
+  return RespondOffThread(context, "CreatePartner", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_partner(),
                             partners_.Create(caller, "", request->partner_id(), request->partner(),
@@ -45,7 +45,7 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::CreatePartner(
 grpc::ServerUnaryReactor* PartnerServiceImpl::UpdatePartner(
     grpc::CallbackServerContext* context, const v1::UpdatePartnerRequest* request,
     v1::UpdatePartnerResponse* response) {
-  return Respond(context, "UpdatePartner", [&]() -> absl::Status {
+  return RespondOffThread(context, "UpdatePartner", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_partner(),
                             partners_.Update(caller, request->partner(), request->update_mask()));
@@ -56,7 +56,7 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::UpdatePartner(
 grpc::ServerUnaryReactor* PartnerServiceImpl::DeletePartner(
     grpc::CallbackServerContext* context, const v1::DeletePartnerRequest* request,
     v1::DeletePartnerResponse*) {
-  return Respond(context, "DeletePartner", [&]() -> absl::Status {
+  return RespondOffThread(context, "DeletePartner", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     return partners_.Delete(caller, request->name(), request->etag()).status();
   });

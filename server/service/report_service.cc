@@ -61,7 +61,7 @@ class DocumentWriter final : public grpc::ServerWriteReactor<v1::ExportActivitie
 grpc::ServerUnaryReactor* ReportServiceImpl::SummarizeCommitments(
     grpc::CallbackServerContext* context, const v1::SummarizeCommitmentsRequest* request,
     v1::SummarizeCommitmentsResponse* response) {
-  return Respond(context, "SummarizeCommitments", [&]() -> absl::Status {
+  return RespondOffThread(context, "SummarizeCommitments", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response, reports_.SummarizeCommitments(caller, *request));
     return absl::OkStatus();
@@ -71,7 +71,7 @@ grpc::ServerUnaryReactor* ReportServiceImpl::SummarizeCommitments(
 grpc::ServerUnaryReactor* ReportServiceImpl::SummarizeAlerts(
     grpc::CallbackServerContext* context, const v1::SummarizeAlertsRequest* request,
     v1::SummarizeAlertsResponse* response) {
-  return Respond(context, "SummarizeAlerts", [&]() -> absl::Status {
+  return RespondOffThread(context, "SummarizeAlerts", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response, reports_.SummarizeAlerts(caller, *request));
     return absl::OkStatus();
@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* ReportServiceImpl::SummarizeAlerts(
 grpc::ServerUnaryReactor* ReportServiceImpl::GetCountryBrief(
     grpc::CallbackServerContext* context, const v1::GetCountryBriefRequest* request,
     v1::GetCountryBriefResponse* response) {
-  return Respond(context, "GetCountryBrief", [&]() -> absl::Status {
+  return RespondOffThread(context, "GetCountryBrief", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response, reports_.GetCountryBrief(caller, *request));
     return absl::OkStatus();
@@ -91,7 +91,7 @@ grpc::ServerUnaryReactor* ReportServiceImpl::GetCountryBrief(
 grpc::ServerUnaryReactor* ReportServiceImpl::ReconcileCommitments(
     grpc::CallbackServerContext* context, const v1::ReconcileCommitmentsRequest* request,
     v1::ReconcileCommitmentsResponse* response) {
-  return Respond(context, "ReconcileCommitments", [&]() -> absl::Status {
+  return RespondOffThread(context, "ReconcileCommitments", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response, reports_.ReconcileCommitments(caller, *request));
     return absl::OkStatus();

@@ -34,7 +34,7 @@ grpc::ServerUnaryReactor* ResponseServiceImpl::ListResponses(
 grpc::ServerUnaryReactor* ResponseServiceImpl::CreateResponse(
     grpc::CallbackServerContext* context, const v1::CreateResponseRequest* request,
     v1::CreateResponseResponse* response) {
-  return Respond(context, "CreateResponse", [&]() -> absl::Status {
+  return RespondOffThread(context, "CreateResponse", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(
         *response->mutable_response(),
@@ -47,7 +47,7 @@ grpc::ServerUnaryReactor* ResponseServiceImpl::CreateResponse(
 grpc::ServerUnaryReactor* ResponseServiceImpl::UpdateResponse(
     grpc::CallbackServerContext* context, const v1::UpdateResponseRequest* request,
     v1::UpdateResponseResponse* response) {
-  return Respond(context, "UpdateResponse", [&]() -> absl::Status {
+  return RespondOffThread(context, "UpdateResponse", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     MPOWER_ASSIGN_OR_RETURN(*response->mutable_response(),
                             responses_.Update(caller, request->response(), request->update_mask()));
@@ -58,7 +58,7 @@ grpc::ServerUnaryReactor* ResponseServiceImpl::UpdateResponse(
 grpc::ServerUnaryReactor* ResponseServiceImpl::DeleteResponse(
     grpc::CallbackServerContext* context, const v1::DeleteResponseRequest* request,
     v1::DeleteResponseResponse*) {
-  return Respond(context, "DeleteResponse", [&]() -> absl::Status {
+  return RespondOffThread(context, "DeleteResponse", [=, this]() -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
     return responses_.Delete(caller, request->name(), request->etag()).status();
   });

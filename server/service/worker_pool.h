@@ -1,0 +1,44 @@
+#ifndef MPOWER_SERVER_SERVICE_WORKER_POOL_H_
+#define MPOWER_SERVER_SERVICE_WORKER_POOL_H_
+
+// Threads for work that blocks, so it never holds one of gRPC's threads: a
+// durable write waits for its group's fsync here, and many waiting at once
+// is what lets group commit share one fsync among them. Thread-safe.
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace mpower {
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads);
+  // Runs what is queued, then joins the threads.
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Runs `work` on one of the pool's threads, in arrival order.
+  void Schedule(std::function<void()> work);
+
+  // The pool the handlers of blocking RPCs run on: 64 threads, enough
+  // writers in flight to fill a group commit.
+  static WorkerPool& ForBlockingCalls();
+
+ private:
+  void Run();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;  // guarded by mutex_
+  bool stopping_ = false;                    // guarded by mutex_
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_SERVICE_WORKER_POOL_H_
