@@ -6,6 +6,7 @@
 //   mpower-bench-seed --data-dir=DIR --partners=10 --per-partner=100000 --names-file=F
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -37,8 +38,17 @@ int main(int argc, char** argv) {
   const int partners = std::stoi(Flag(argc, argv, "partners", "10"));
   const int per_partner = std::stoi(Flag(argc, argv, "per-partner", "100000"));
   std::ofstream names(Flag(argc, argv, "names-file", "/dev/null"));
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "mpower-bench-seed: --data-dir is required\n");
+    return 2;
+  }
+  std::filesystem::create_directories(data_dir);
+  std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all);
   auto keyring = mpower::Keyring::LoadOrCreate(data_dir + "/keys");
-  if (!keyring.ok()) return 1;
+  if (!keyring.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(keyring.status().message()).c_str());
+    return 1;
+  }
   auto store = mpower::SqliteStore::Open(data_dir + "/mpower.db", keyring->get());
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
