@@ -27,10 +27,14 @@ def main():
     etcd_put = num(r, "etcd-put", "qps")
     rows = []
 
+    def ms(scenario, key):
+        value = num(r, scenario, key)
+        return f"{value:.2f}" if value > 0 else "-"  # ghz reports no p999
+
     def closed(label, scenario, compare=""):
-        rows.append((label, f"{num(r, scenario, 'qps'):,.0f}", f"{num(r, scenario, 'p50_ms'):.2f}",
-                     f"{num(r, scenario, 'p99_ms'):.2f}", f"{num(r, scenario, 'p999_ms'):.2f}",
-                     compare, r.get(scenario, {}).get("errors", "?")))
+        rows.append((label, f"{num(r, scenario, 'qps'):,.0f}", ms(scenario, "p50_ms"),
+                     ms(scenario, "p99_ms"), ms(scenario, "p999_ms"), compare,
+                     r.get(scenario, {}).get("errors", "?")))
 
     closed("bare gRPC echo", "echo", "reference")
     closed("Get commitment", "get",
@@ -51,6 +55,7 @@ def main():
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print("(ghz counts the calls still in flight when its time is up as errors.)")
     print()
     fan = r.get("fanout", {})
     print(f"fan-out: one alert to {fan.get('watchers', '?')} watchers, {fan.get('writes', '?')} "
