@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/commitment_sync.h"
+#include "server/core/index_terms.h"
 #include "server/core/partner_rules.h"
 #include "server/storage/keyring.h"
 #include "server/storage/sqlite_store.h"
@@ -52,6 +53,10 @@ int main(int argc, char** argv) {
   auto store = mpower::SqliteStore::Open(data_dir + "/mpower.db", keyring->get());
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
+    return 1;
+  }
+  if (absl::Status indexed = mpower::InstallIndexTerms(**store); !indexed.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(indexed.message()).c_str());
     return 1;
   }
   const absl::Time start = absl::Now();

@@ -28,6 +28,7 @@
 #include "server/core/audit.h"
 #include "server/core/credentials.h"
 #include "server/core/escalation.h"
+#include "server/core/index_terms.h"
 #include "server/core/log.h"
 #include "server/demo/demo_data.h"
 #include "server/storage/sqlite_backup.h"
@@ -294,6 +295,10 @@ int Run(const std::vector<std::string>& command) {
   if (!store.ok()) {
     Log(LogLevel::kError, "main", absl::StrCat("cannot open ", database, ": ",
                                                store.status().message()));
+    return 1;
+  }
+  if (absl::Status indexed = InstallIndexTerms(**store); !indexed.ok()) {
+    Log(LogLevel::kError, "main", absl::StrCat("indexing ", database, ": ", indexed.message()));
     return 1;
   }
   if (command == std::vector<std::string>{"credentials", "create"}) {

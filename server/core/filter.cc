@@ -425,6 +425,28 @@ absl::StatusOr<Filter> Filter::Parse(absl::string_view text, const Descriptor* d
   return filter;
 }
 
+std::string Filter::RequiredValue(absl::string_view field) const {
+  if (root_ == nullptr) return "";
+  std::vector<const Node*> conjuncts;
+  if (root_->kind == Node::kAnd) {
+    for (const auto& child : root_->children) conjuncts.push_back(child.get());
+  } else {
+    conjuncts.push_back(root_.get());
+  }
+  for (const Node* node : conjuncts) {
+    if (node->kind != Node::kCompare || node->path.size() != 1 ||
+        node->path[0]->name() != field || !std::holds_alternative<std::string>(node->value)) {
+      continue;
+    }
+    const bool repeated = node->path[0]->is_repeated();
+    if ((repeated && node->comparator == Comparator::kHas) ||
+        (!repeated && node->comparator == Comparator::kEq)) {
+      return std::get<std::string>(node->value);
+    }
+  }
+  return "";
+}
+
 bool Filter::Matches(const Message& message) const {
   return root_ == nullptr || Evaluate(*root_, message);
 }

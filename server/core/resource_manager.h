@@ -28,6 +28,7 @@
 #include "server/core/audit.h"
 #include "server/core/field_violations.h"
 #include "server/core/filter.h"
+#include "server/core/index_terms.h"
 #include "server/core/names.h"
 #include "server/core/page_token.h"
 #include "server/core/status_macros.h"
@@ -139,6 +140,7 @@ class ResourceManager {
         params.show_deleted ? "deleted" : "live"));
     ListQuery list;
     list.collection = std::string(Traits::kName.collection);
+    list.term = IndexTermFor(Traits::kName.collection, filter);
     list.parent = parent;
     list.show_deleted = params.show_deleted;
     if (!params.page_token.empty()) {

@@ -38,6 +38,13 @@ CREATE TABLE IF NOT EXISTS resource_references(
   PRIMARY KEY(to_name, from_name)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS resource_references_from ON resource_references(from_name);
+CREATE TABLE IF NOT EXISTS resource_terms(
+  collection TEXT NOT NULL,
+  term TEXT NOT NULL,   -- e.g. country_codes=ID; see core/index_terms.h
+  name TEXT NOT NULL,
+  PRIMARY KEY(collection, term, name)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS resource_terms_by_name ON resource_terms(name);
 -- The history the change feed serves: each resource as it was after each
 -- revision (before, when removed), protected part sealed as in resources.
 CREATE TABLE IF NOT EXISTS changes(
@@ -107,6 +114,12 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 #define MPOWER_SELECT_RESOURCES \
   "SELECT name, collection, parent, external_id, create_revision, update_revision, " \
   "deleted, data, protected_data, protected_key_id FROM resources "
+
+// The same columns, for resources joined from the term index as `t`.
+#define MPOWER_SELECT_INDEXED_RESOURCES \
+  "SELECT r.name, r.collection, r.parent, r.external_id, r.create_revision, " \
+  "r.update_revision, r.deleted, r.data, r.protected_data, r.protected_key_id " \
+  "FROM resource_terms t JOIN resources r ON r.name = t.name "
 
 // Reads a row of MPOWER_SELECT_RESOURCES, decrypting its protected part.
 absl::StatusOr<StoredResource> ReadResource(const sqlite::Statement& row, const Keyring& keyring) {
@@ -200,8 +213,9 @@ absl::StatusOr<int64_t> ReadMetadata(sqlite::Database& db, absl::string_view key
 // The WriteTransaction of one Store::Write call, on the writer connection.
 class SqliteStore::Transaction : public WriteTransaction {
  public:
-  Transaction(sqlite::Database& db, const Keyring& keyring, int64_t revision)
-      : db_(db), keyring_(keyring), revision_(revision) {}
+  Transaction(sqlite::Database& db, const Keyring& keyring, int64_t revision,
+              const TermExtractor* extractor)
+      : db_(db), keyring_(keyring), revision_(revision), extractor_(extractor) {}
 
   int64_t revision() const override { return revision_; }
   // Whether anything was written, and so there is something to commit.
@@ -261,6 +275,7 @@ class SqliteStore::Transaction : public WriteTransaction {
       MPOWER_RETURN_IF_ERROR(statement->Run());
     }
     MPOWER_RETURN_IF_ERROR(ReplaceReferences(resource.name, resource.references));
+    MPOWER_RETURN_IF_ERROR(ReplaceTerms(resource));
     return RecordChange(resource.create_revision == revision_ ? ChangeRecord::Kind::kCreated
                                                               : ChangeRecord::Kind::kUpdated,
                         resource);
@@ -276,6 +291,7 @@ class SqliteStore::Transaction : public WriteTransaction {
       MPOWER_RETURN_IF_ERROR(statement->Run());
     }
     MPOWER_RETURN_IF_ERROR(ReplaceReferences(name, {}));
+    MPOWER_RETURN_IF_ERROR(DeleteTerms(name));
     return RecordChange(ChangeRecord::Kind::kRemoved, *last);
   }
 
@@ -367,6 +383,36 @@ class SqliteStore::Transaction : public WriteTransaction {
     return absl::OkStatus();
   }
 
+  // Indexes `resource` by its terms. Without an extractor the index can no
+  // longer be trusted: it is marked for rebuilding by the next one.
+  absl::Status ReplaceTerms(const StoredResource& resource) {
+    MPOWER_RETURN_IF_ERROR(DeleteTerms(resource.name));
+    if (extractor_ == nullptr || !*extractor_) {
+      MPOWER_ASSIGN_OR_RETURN(
+          auto statement,
+          db_.Prepare("INSERT OR REPLACE INTO metadata(key, value) VALUES ('terms_version', '')"));
+      return statement->Run();
+    }
+    for (const std::string& term : (*extractor_)(resource)) {
+      MPOWER_ASSIGN_OR_RETURN(
+          auto statement,
+          db_.Prepare("INSERT OR IGNORE INTO resource_terms(collection, term, name) "
+                      "VALUES (?, ?, ?)"));
+      statement->BindText(1, resource.collection);
+      statement->BindText(2, term);
+      statement->BindText(3, resource.name);
+      MPOWER_RETURN_IF_ERROR(statement->Run());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteTerms(absl::string_view name) {
+    MPOWER_ASSIGN_OR_RETURN(auto statement,
+                            db_.Prepare("DELETE FROM resource_terms WHERE name = ?"));
+    statement->BindText(1, name);
+    return statement->Run();
+  }
+
   // Records `resource` as of this revision in the history. A resource
   // written twice in one transaction keeps its last state and the kind of
   // its first write (created stays created).
@@ -396,6 +442,7 @@ class SqliteStore::Transaction : public WriteTransaction {
   sqlite::Database& db_;
   const Keyring& keyring_;
   const int64_t revision_;
+  const TermExtractor* extractor_;
   bool wrote_ = false;
   bool changed_resources_ = false;
 };
@@ -546,12 +593,20 @@ absl::StatusOr<ListResult> SqliteStore::List(const ListQuery& query) {
   MPOWER_RETURN_IF_ERROR((*lease).Execute("BEGIN"));
   ListResult result;
   std::string after = query.after_name;
+  const bool use_terms = !query.term.empty() && terms_ready_.load();
   size_t scanned = 0;
   absl::Status status;
   constexpr int64_t kBatch = 256;
   while (status.ok()) {
+    // With a usable term, read only the resources indexed by it, in the
+    // term index's name order; else scan the collection in name order.
     absl::StatusOr<std::unique_ptr<sqlite::Statement>> statement =
-        query.parent.empty()
+        use_terms
+            ? (*lease).Prepare(MPOWER_SELECT_INDEXED_RESOURCES
+                               "WHERE t.collection = ?1 AND t.term = ?6 AND t.name > ?3 "
+                               "AND (?2 = '' OR r.parent = ?2) AND (r.deleted = 0 OR ?4) "
+                               "ORDER BY t.name LIMIT ?5")
+        : query.parent.empty()
             ? (*lease).Prepare(MPOWER_SELECT_RESOURCES
                                "WHERE collection = ?1 AND name > ?3 AND (deleted = 0 OR ?4) "
                                "ORDER BY name LIMIT ?5")
@@ -567,6 +622,7 @@ absl::StatusOr<ListResult> SqliteStore::List(const ListQuery& query) {
     (*statement)->BindText(3, after);
     (*statement)->BindInt64(4, query.show_deleted ? 1 : 0);
     (*statement)->BindInt64(5, kBatch);
+    if (use_terms) (*statement)->BindText(6, query.term);
     int64_t rows = 0;
     bool page_full = false;
     while (true) {
@@ -652,7 +708,7 @@ void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
       fail_all(saved);
       return;
     }
-    Transaction transaction(*writer_, keyring_, last + 1);
+    Transaction transaction(*writer_, keyring_, last + 1, &extractor_);
     const absl::Status status = (*write->body)(transaction);
     if (status.ok() && transaction.wrote()) {
       if (transaction.changed_resources()) {
@@ -685,6 +741,58 @@ void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
     return;
   }
   revision_.store(last);
+}
+
+absl::Status SqliteStore::SetTermExtractor(std::string version, TermExtractor extractor) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  std::string indexed;
+  {
+    MPOWER_ASSIGN_OR_RETURN(
+        auto statement,
+        writer_->Prepare("SELECT CAST(value AS TEXT) FROM metadata WHERE key = 'terms_version'"));
+    MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
+    if (found) indexed = statement->ColumnText(0);
+  }
+  if (indexed != version) {
+    // Re-index every resource in one transaction: a crash leaves the old
+    // version recorded, so the next start does it again.
+    MPOWER_RETURN_IF_ERROR(writer_->Execute("BEGIN IMMEDIATE"));
+    absl::Status status = [&]() -> absl::Status {
+      MPOWER_RETURN_IF_ERROR(writer_->Execute("DELETE FROM resource_terms"));
+      MPOWER_ASSIGN_OR_RETURN(
+          auto rows, writer_->Prepare("SELECT name, collection, data FROM resources"));
+      while (true) {
+        MPOWER_ASSIGN_OR_RETURN(bool row, rows->Step());
+        if (!row) break;
+        StoredResource resource;
+        resource.name = rows->ColumnText(0);
+        resource.collection = rows->ColumnText(1);
+        resource.data = rows->ColumnBlob(2);
+        for (const std::string& term : extractor(resource)) {
+          MPOWER_ASSIGN_OR_RETURN(
+              auto insert, writer_->Prepare("INSERT OR IGNORE INTO resource_terms(collection, "
+                                            "term, name) VALUES (?, ?, ?)"));
+          insert->BindText(1, resource.collection);
+          insert->BindText(2, term);
+          insert->BindText(3, resource.name);
+          MPOWER_RETURN_IF_ERROR(insert->Run());
+        }
+      }
+      MPOWER_ASSIGN_OR_RETURN(
+          auto save, writer_->Prepare("INSERT OR REPLACE INTO metadata(key, value) "
+                                      "VALUES ('terms_version', ?)"));
+      save->BindText(1, version);
+      MPOWER_RETURN_IF_ERROR(save->Run());
+      return writer_->Execute("COMMIT");
+    }();
+    if (!status.ok()) {
+      writer_->Execute("ROLLBACK").IgnoreError();
+      return status;
+    }
+  }
+  extractor_ = std::move(extractor);
+  terms_ready_.store(true);
+  return absl::OkStatus();
 }
 
 absl::Status SqliteStore::SaveRevision(int64_t revision) {

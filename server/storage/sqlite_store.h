@@ -40,6 +40,7 @@ class SqliteStore : public Store {
   absl::StatusOr<int64_t> Write(
       const std::function<absl::Status(WriteTransaction&)>& body) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
+  absl::Status SetTermExtractor(std::string version, TermExtractor extractor) override;
   void SetCommitListener(std::function<void()> listener) override {
     commit_listener_ = std::move(listener);
   }
@@ -95,6 +96,8 @@ class SqliteStore : public Store {
   std::atomic<int64_t> revision_;  // last committed revision; written under write_mutex_
 
   std::function<void()> commit_listener_;
+  TermExtractor extractor_;               // written under write_mutex_
+  std::atomic<bool> terms_ready_{false};  // List may use the term index
 
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<sqlite::Database>> idle_readers_;

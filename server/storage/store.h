@@ -46,7 +46,14 @@ struct ListQuery {
   size_t max_scanned = 10000;  // the most rows to examine in one call
   // Keeps only the resources it returns true for; null keeps every one.
   std::function<bool(const StoredResource&)> predicate;
+  // A hint: every resource the predicate keeps has this index term (see
+  // Store::SetTermExtractor), so the store may read only those. "" for
+  // none. The result is the same either way.
+  std::string term;
 };
+
+// The index terms of a resource, e.g. {"country_codes=ID"}.
+using TermExtractor = std::function<std::vector<std::string>(const StoredResource&)>;
 
 struct ListResult {
   std::vector<StoredResource> items;
@@ -150,6 +157,12 @@ class Store {
 
   // The revision of the last committed write; 0 for an empty store.
   virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
+
+  // Indexes every resource by the terms `extractor` gives it, so that List
+  // can use ListQuery::term. `version` names the extractor: if the store
+  // was indexed by another (or by none), it is re-indexed first. Until this
+  // succeeds, List scans. Call once, before writes begin.
+  virtual absl::Status SetTermExtractor(std::string version, TermExtractor extractor) = 0;
 
   // Calls `listener` after each commit that used a revision, on the
   // writer's thread: it must be quick. Set once, before writes begin.
