@@ -22,6 +22,17 @@
 
 namespace mpower {
 
+// True if the caller no longer wants the answer: it cancelled, or its
+// deadline has passed. Such a call does no more work.
+inline bool CallerGaveUp(grpc::CallbackServerContext& context) {
+  return context.IsCancelled() || std::chrono::system_clock::now() >= context.deadline();
+}
+
+inline grpc::Status DeadlinePassed() {
+  return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                      "the call's deadline passed before it was served");
+}
+
 // Runs `body`, which returns absl::Status, and finishes the call with it;
 // unless the caller has already given up (cancelled, or its deadline has
 // passed), in which case the call ends without doing any of the work.
@@ -29,12 +40,8 @@ template <typename Body>
 grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, absl::string_view method,
                                   Body&& body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (context->IsCancelled() || std::chrono::system_clock::now() >= context->deadline()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                 "the call's deadline passed before it was served"));
-    return reactor;
-  }
-  reactor->Finish(ToGrpcStatus(std::forward<Body>(body)(), method));
+  reactor->Finish(CallerGaveUp(*context) ? DeadlinePassed()
+                                         : ToGrpcStatus(std::forward<Body>(body)(), method));
   return reactor;
 }
 
@@ -46,19 +53,15 @@ template <typename Body>
 grpc::ServerUnaryReactor* RespondOffThread(grpc::CallbackServerContext* context,
                                            absl::string_view method, Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (context->IsCancelled() || std::chrono::system_clock::now() >= context->deadline()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                 "the call's deadline passed before it was served"));
+  if (CallerGaveUp(*context)) {
+    reactor->Finish(DeadlinePassed());
     return reactor;
   }
   WorkerPool::ForBlockingCalls().Schedule(
       [reactor, context, method, body = std::move(body)]() mutable {
-        if (context->IsCancelled() || std::chrono::system_clock::now() >= context->deadline()) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                       "the call's deadline passed before it was served"));
-          return;
-        }
-        reactor->Finish(ToGrpcStatus(body(), method));
+        // It may have waited in the queue past its deadline.
+        reactor->Finish(CallerGaveUp(*context) ? DeadlinePassed()
+                                               : ToGrpcStatus(body(), method));
       });
   return reactor;
 }

@@ -210,6 +210,21 @@ absl::StatusOr<int64_t> ReadMetadata(sqlite::Database& db, absl::string_view key
 
 }  // namespace
 
+// Indexes `name` of `collection` under each of `terms`.
+absl::Status InsertTerms(sqlite::Database& db, absl::string_view collection,
+                         absl::string_view name, const std::vector<std::string>& terms) {
+  for (const std::string& term : terms) {
+    MPOWER_ASSIGN_OR_RETURN(
+        auto statement, db.Prepare("INSERT OR IGNORE INTO resource_terms(collection, term, name) "
+                                   "VALUES (?, ?, ?)"));
+    statement->BindText(1, collection);
+    statement->BindText(2, term);
+    statement->BindText(3, name);
+    MPOWER_RETURN_IF_ERROR(statement->Run());
+  }
+  return absl::OkStatus();
+}
+
 // The WriteTransaction of one Store::Write call, on the writer connection.
 class SqliteStore::Transaction : public WriteTransaction {
  public:
@@ -393,17 +408,7 @@ class SqliteStore::Transaction : public WriteTransaction {
           db_.Prepare("INSERT OR REPLACE INTO metadata(key, value) VALUES ('terms_version', '')"));
       return statement->Run();
     }
-    for (const std::string& term : (*extractor_)(resource)) {
-      MPOWER_ASSIGN_OR_RETURN(
-          auto statement,
-          db_.Prepare("INSERT OR IGNORE INTO resource_terms(collection, term, name) "
-                      "VALUES (?, ?, ?)"));
-      statement->BindText(1, resource.collection);
-      statement->BindText(2, term);
-      statement->BindText(3, resource.name);
-      MPOWER_RETURN_IF_ERROR(statement->Run());
-    }
-    return absl::OkStatus();
+    return InsertTerms(db_, resource.collection, resource.name, (*extractor_)(resource));
   }
 
   absl::Status DeleteTerms(absl::string_view name) {
@@ -768,15 +773,8 @@ absl::Status SqliteStore::SetTermExtractor(std::string version, TermExtractor ex
         resource.name = rows->ColumnText(0);
         resource.collection = rows->ColumnText(1);
         resource.data = rows->ColumnBlob(2);
-        for (const std::string& term : extractor(resource)) {
-          MPOWER_ASSIGN_OR_RETURN(
-              auto insert, writer_->Prepare("INSERT OR IGNORE INTO resource_terms(collection, "
-                                            "term, name) VALUES (?, ?, ?)"));
-          insert->BindText(1, resource.collection);
-          insert->BindText(2, term);
-          insert->BindText(3, resource.name);
-          MPOWER_RETURN_IF_ERROR(insert->Run());
-        }
+        MPOWER_RETURN_IF_ERROR(
+            InsertTerms(*writer_, resource.collection, resource.name, extractor(resource)));
       }
       MPOWER_ASSIGN_OR_RETURN(
           auto save, writer_->Prepare("INSERT OR REPLACE INTO metadata(key, value) "
