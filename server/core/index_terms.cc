@@ -37,16 +37,16 @@ std::vector<std::string> IndexTerms(const StoredResource& resource) {
     if (initiative.ParseFromString(resource.data)) {
       return Terms(field, initiative.country_codes());
     }
-  } else if (resource.collection == "partners" || resource.collection == "alerts") {
+  } else if (resource.collection == "partners") {
     v1::Partner partner;
-    v1::Alert alert;
-    const std::string* code = nullptr;
-    if (resource.collection == "partners" && partner.ParseFromString(resource.data)) {
-      code = &partner.country_code();
-    } else if (resource.collection == "alerts" && alert.ParseFromString(resource.data)) {
-      code = &alert.country_code();
+    if (partner.ParseFromString(resource.data) && !partner.country_code().empty()) {
+      return {absl::StrCat(field, "=", partner.country_code())};
     }
-    if (code != nullptr && !code->empty()) return {absl::StrCat(field, "=", *code)};
+  } else if (resource.collection == "alerts") {
+    v1::Alert alert;
+    if (alert.ParseFromString(resource.data) && !alert.country_code().empty()) {
+      return {absl::StrCat(field, "=", alert.country_code())};
+    }
   }
   return {};
 }

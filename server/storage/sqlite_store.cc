@@ -7,11 +7,11 @@
 #include "server/core/status_macros.h"
 
 namespace mpower {
+namespace {
 
 // The most writes one group commit takes: bounds how long one transaction
 // holds the writer.
 constexpr size_t kMaxGroupSize = 256;
-namespace {
 
 // Schema version 1. Each resource is one row holding its serialized proto;
 // the columns beside it are the ones storage itself must index.
