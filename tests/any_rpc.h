@@ -20,8 +20,7 @@
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/text_format.h"
 #include "mpower/v1/admin.pb.h"
-#include "mpower/v1/change.grpc.pb.h"
-#include "mpower/v1/commitment.grpc.pb.h"
+#include "mpower/v1/change.pb.h"
 #include "mpower/v1/report.grpc.pb.h"
 
 namespace mpower::testing {
@@ -57,11 +56,78 @@ inline std::vector<std::string> AllMpowerMethods(const std::string& proto_dir) {
   return methods;
 }
 
-// Calls `method` ("PartnerService/GetPartner") with `request_text`,
+// One streaming call of either shape through the generic stub: sends one
+// request message, half-closes, and reads. A server stream (a watch never
+// ends by itself) is over at its first message: the call counts as OK and
+// is cancelled. A bidirectional stream (a sync) is read to its end.
+class GenericStreamCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  GenericStreamCall(grpc::ClientContext* context, bool over_at_first_message)
+      : context_(context), over_at_first_message_(over_at_first_message) {}
+
+  grpc::Status Run(const std::shared_ptr<grpc::Channel>& channel, const std::string& path,
+                   const std::string& request_bytes) {
+    grpc::Slice slice(request_bytes);
+    request_ = grpc::ByteBuffer(&slice, 1);
+    grpc::GenericStub stub(channel);
+    stub.PrepareBidiStreamingCall(context_, path, grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+    return done_.get_future().get();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if (over_at_first_message_) {
+      got_message_ = true;
+      context_->TryCancel();
+      return;
+    }
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    done_.set_value(got_message_ ? grpc::Status::OK : status);
+  }
+
+ private:
+  grpc::ClientContext* const context_;
+  const bool over_at_first_message_;
+  grpc::ByteBuffer request_, response_;
+  bool got_message_ = false;
+  std::promise<grpc::Status> done_;
+};
+
+// Calls `method` ("PartnerService/GetPartner") with `request_bytes`, the
+// serialized request (which may be one protobuf would refuse to write),
 // authenticated by `token` unless it is empty. Unary calls end with their
 // status; a server stream with the status before its first message (OK
 // once a message arrives); SyncCommitments sends the request as its one
 // chunk and ends with the stream's status.
+inline grpc::Status CallAnyMethodWithBytes(const std::shared_ptr<grpc::Channel>& channel,
+                                           const std::string& method,
+                                           const std::string& request_bytes,
+                                           const std::string& token) {
+  const google::protobuf::MethodDescriptor* descriptor = FindMpowerMethod(method);
+  if (descriptor == nullptr) return grpc::Status(grpc::StatusCode::UNKNOWN, "no method " + method);
+  const std::string path = "/mpower.v1." + method;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  if (descriptor->client_streaming() || descriptor->server_streaming()) {
+    GenericStreamCall call(&context, /*over_at_first_message=*/!descriptor->client_streaming());
+    return call.Run(channel, path, request_bytes);
+  }
+  grpc::GenericStub stub(channel);
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, path, grpc::StubOptions(), &request_buffer, &response_buffer,
+                 [&](grpc::Status status) { done.set_value(status); });
+  return done.get_future().get();
+}
+
+// As CallAnyMethodWithBytes, with the request written in text format.
 inline grpc::Status CallAnyMethod(const std::shared_ptr<grpc::Channel>& channel,
                                   const std::string& method, const std::string& request_text,
                                   const std::string& token) {
@@ -74,47 +140,7 @@ inline grpc::Status CallAnyMethod(const std::shared_ptr<grpc::Channel>& channel,
   if (!google::protobuf::TextFormat::ParseFromString(request_text, request.get())) {
     return grpc::Status(grpc::StatusCode::UNKNOWN, "bad request text: " + request_text);
   }
-  std::string bytes;
-  request->SerializeToString(&bytes);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
-  if (descriptor->client_streaming()) {
-    v1::SyncCommitmentsRequest chunk;
-    chunk.ParseFromString(bytes);
-    auto stream = v1::CommitmentService::NewStub(channel)->SyncCommitments(&context);
-    stream->Write(chunk);
-    stream->WritesDone();
-    v1::SyncCommitmentsResponse response;
-    while (stream->Read(&response)) {
-    }
-    return stream->Finish();
-  }
-  if (descriptor->server_streaming()) {
-    grpc::Status status;
-    if (descriptor->name() == "ExportActivities") {
-      v1::ExportActivitiesRequest export_request;
-      export_request.ParseFromString(bytes);
-      auto reader = v1::ReportService::NewStub(channel)->ExportActivities(&context, export_request);
-      v1::ExportActivitiesResponse first;
-      if (!reader->Read(&first)) status = reader->Finish();
-    } else {
-      v1::WatchChangesRequest watch;
-      watch.ParseFromString(bytes);
-      auto reader = v1::ChangeService::NewStub(channel)->WatchChanges(&context, watch);
-      v1::WatchChangesResponse first;
-      if (!reader->Read(&first)) status = reader->Finish();
-    }
-    context.TryCancel();
-    return status;
-  }
-  grpc::GenericStub stub(channel);
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/mpower.v1." + method, grpc::StubOptions(), &request_buffer,
-                 &response_buffer, [&](grpc::Status status) { done.set_value(status); });
-  return done.get_future().get();
+  return CallAnyMethodWithBytes(channel, method, request->SerializeAsString(), token);
 }
 
 }  // namespace mpower::testing

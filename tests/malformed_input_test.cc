@@ -4,8 +4,11 @@
 // and change nothing: the store's revision stays where it was.
 
 #include <set>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/dynamic_message.h"
+#include "mpower/v1/commitment.pb.h"
 #include "mpower/v1/partner.pb.h"
 #include "server/core/credentials.h"
 #include "server/demo/demo_data.h"
@@ -134,35 +137,141 @@ TEST_F(MalformedInputTest, EveryRpcRejectsBadInputNamingTheFieldAndChangesNothin
   }
 }
 
-// A string that is not UTF-8 fails protobuf's parse inside gRPC, before any
-// mpower code runs: gRPC C++ 1.51 then answers UNIMPLEMENTED with no
-// message (its callback API ignores why deserialization failed), which
-// neither names the field nor says INVALID_ARGUMENT. What mpower can
-// promise is that nothing is written and the server carries on.
-TEST_F(MalformedInputTest, InvalidUtf8IsRefusedBeforeAnyWorkAndChangesNothing) {
+// Eight bytes of valid UTF-8 standing for a string, and eight that are not
+// UTF-8 ("\xc3\x28" is a lead byte followed by no continuation) to put in
+// its place once the request is serialized.
+constexpr std::string_view kMarker = "UTF8MARK";
+constexpr std::string_view kNotUtf8 = "\xc3\x28" "BADUTF";
+
+// Sets the first string field of `message`, depth first, to kMarker and
+// returns its path as mpower names it ("alert.filing_partner",
+// "commitments[0].external_id"), or "" if the message holds no string.
+std::string SetFirstString(google::protobuf::Message* message, int depth = 0) {
+  const google::protobuf::Descriptor& type = *message->GetDescriptor();
+  const google::protobuf::Reflection& reflection = *message->GetReflection();
+  for (int i = 0; i < type.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = type.field(i);
+    if (field->is_map()) continue;
+    const std::string index = field->is_repeated() ? "[0]" : "";
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      if (field->is_repeated()) {
+        reflection.AddString(message, field, std::string(kMarker));
+      } else {
+        reflection.SetString(message, field, std::string(kMarker));
+      }
+      return field->name() + index;
+    }
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE && depth < 3) {
+      google::protobuf::Message* nested = field->is_repeated()
+                                              ? reflection.AddMessage(message, field)
+                                              : reflection.MutableMessage(message, field);
+      const std::string path = SetFirstString(nested, depth + 1);
+      if (!path.empty()) return absl::StrCat(field->name(), index, ".", path);
+      if (field->is_repeated()) {
+        reflection.RemoveLast(message, field);
+      } else {
+        reflection.ClearField(message, field);
+      }
+    }
+  }
+  return "";
+}
+
+// Every RPC, sent a request whose first string field is not UTF-8: protobuf
+// refuses to parse it, and mpower (which parses requests itself) answers
+// INVALID_ARGUMENT naming the field, where gRPC alone would answer
+// UNIMPLEMENTED with no message. Nothing changes.
+TEST_F(MalformedInputTest, EveryRpcRefusesAStringThatIsNotUtf8NamingTheField) {
   const int64_t before = *store_->CurrentRevision();
-  v1::CreatePartnerRequest request;
-  request.set_partner_id("utf8");
-  request.mutable_partner()->set_display_name("ABCD");
-  request.mutable_partner()->set_type(v1::Partner::TYPE_TRADE_UNION);
-  request.mutable_partner()->set_country_code("ID");
-  std::string bytes = request.SerializeAsString();
-  bytes.replace(bytes.find("ABCD"), 4, "\xff\xfe" "AB");
-  grpc::GenericStub stub(channel_);
+  int methods_tried = 0;
+  for (const std::string& method : testing::AllMpowerMethods(MPOWER_PROTO_DIR)) {
+    const google::protobuf::MethodDescriptor* descriptor = testing::FindMpowerMethod(method);
+    ASSERT_NE(descriptor, nullptr) << method;
+    std::unique_ptr<google::protobuf::Message> request(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(descriptor->input_type())
+            ->New());
+    const std::string field = SetFirstString(request.get());
+    if (field.empty()) continue;  // SummarizeAlerts takes times and enums only
+    ++methods_tried;
+    std::string bytes = request->SerializeAsString();
+    bytes.replace(bytes.find(kMarker), kMarker.size(), kNotUtf8);
+
+    const grpc::Status status = testing::CallAnyMethodWithBytes(channel_, method, bytes, token_);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << method << ": " << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(field + ": is not valid UTF-8")) << method;
+    EXPECT_EQ(*store_->CurrentRevision(), before) << method << " changed the store";
+  }
+  EXPECT_EQ(methods_tried, 38);
+}
+
+// A sync is a stream of chunks. One that does not parse must end the sync
+// with nothing applied: were it taken for the end of the stream, a mirror
+// sync would apply the first chunk alone and withdraw every commitment the
+// rest of the set still held.
+TEST_F(MalformedInputTest, ASyncChunkThatIsNotUtf8EndsTheSyncWithNothingApplied) {
+  const int64_t before = *store_->CurrentRevision();
+  v1::SyncCommitmentsRequest first;
+  first.set_parent("partners/us-gov");
+  first.set_mirror(true);
+  v1::Commitment* kept = first.add_commitments();
+  kept->set_external_id("only-this-one");
+  kept->set_kind(v1::Commitment::KIND_POLICY);
+  kept->set_title("A policy");
+  v1::SyncCommitmentsRequest second;
+  second.set_parent("partners/us-gov");
+  second.set_mirror(true);
+  v1::Commitment* broken = second.add_commitments();
+  broken->set_external_id("second");
+  broken->set_kind(v1::Commitment::KIND_POLICY);
+  broken->set_title(std::string(kMarker));
+  std::string broken_bytes = second.SerializeAsString();
+  broken_bytes.replace(broken_bytes.find(kMarker), kMarker.size(), kNotUtf8);
+
   grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   context.AddMetadata("authorization", "Bearer " + token_);
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/mpower.v1.PartnerService/CreatePartner", grpc::StubOptions(),
-                 &request_buffer, &response_buffer,
-                 [&](grpc::Status status) { done.set_value(status); });
-  EXPECT_FALSE(done.get_future().get().ok());
+  grpc::GenericStub stub(channel_);
+  grpc::CompletionQueue queue;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+      stub.PrepareCall(&context, "/mpower.v1.CommitmentService/SyncCommitments", &queue);
+  void* tag = nullptr;
+  bool ok = false;
+  auto await = [&](intptr_t expected) {
+    ASSERT_TRUE(queue.Next(&tag, &ok));
+    ASSERT_EQ(reinterpret_cast<intptr_t>(tag), expected);
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  await(1);
+  for (const std::string& bytes : {first.SerializeAsString(), broken_bytes}) {
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer buffer(&slice, 1);
+    call->Write(buffer, reinterpret_cast<void*>(2));
+    await(2);
+  }
+  call->WritesDone(reinterpret_cast<void*>(3));
+  await(3);
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(4));
+  await(4);
+  EXPECT_FALSE(ok) << "the sync answered with outcomes, so it applied something";
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  await(5);
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("message 2 of the sync"));
+  EXPECT_THAT(status.error_message(), HasSubstr("commitments[0].title: is not valid UTF-8"));
   EXPECT_EQ(*store_->CurrentRevision(), before);
-  EXPECT_EQ(testing::CallAnyMethod(channel_, "PartnerService/GetPartner",
-                                   R"(name: "partners/utf8")", token_)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(testing::CallAnyMethod(channel_, "CommitmentService/GetCommitment",
+                                     R"(name: "partners/us-gov/commitments/mpower-two-year-funding")",
+                                     token_)
+                  .ok())
+      << "a commitment the set did not list was withdrawn";
 }
 
 TEST_F(MalformedInputTest, TheTableCoversEveryRpc) {

@@ -3,34 +3,35 @@
 
 #include "mpower/v1/alert.grpc.pb.h"
 #include "server/service/authenticator.h"
+#include "server/service/parsing_service.h"
 #include "server/core/alert_rules.h"
 
 namespace mpower {
 
 // The gRPC face of AlertService. Core redacts every alert for the caller.
 // Thread-safe.
-class AlertServiceImpl final : public v1::AlertService::CallbackService {
+class AlertServiceImpl final : public ParsingService<v1::AlertService> {
  public:
-  AlertServiceImpl(Store* store, const Authenticator* auth) : alerts_(store), auth_(*auth) {}
+  AlertServiceImpl(Store* store, const Authenticator* auth);
 
-  grpc::ServerUnaryReactor* GetAlert(grpc::CallbackServerContext* context,
-                                     const v1::GetAlertRequest* request,
-                                     v1::GetAlertResponse* response) override;
-  grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
-                                       const v1::ListAlertsRequest* request,
-                                       v1::ListAlertsResponse* response) override;
-  grpc::ServerUnaryReactor* CreateAlert(grpc::CallbackServerContext* context,
-                                        const v1::CreateAlertRequest* request,
-                                        v1::CreateAlertResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateAlert(grpc::CallbackServerContext* context,
-                                        const v1::UpdateAlertRequest* request,
-                                        v1::UpdateAlertResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteAlert(grpc::CallbackServerContext* context,
-                                        const v1::DeleteAlertRequest* request,
-                                        v1::DeleteAlertResponse* response) override;
-  grpc::ServerUnaryReactor* UndeleteAlert(grpc::CallbackServerContext* context,
-                                          const v1::UndeleteAlertRequest* request,
-                                          v1::UndeleteAlertResponse* response) override;
+  absl::Status GetAlert(grpc::CallbackServerContext* context,
+                        const v1::GetAlertRequest* request,
+                        v1::GetAlertResponse* response);
+  absl::Status ListAlerts(grpc::CallbackServerContext* context,
+                          const v1::ListAlertsRequest* request,
+                          v1::ListAlertsResponse* response);
+  absl::Status CreateAlert(grpc::CallbackServerContext* context,
+                           const v1::CreateAlertRequest* request,
+                           v1::CreateAlertResponse* response);
+  absl::Status UpdateAlert(grpc::CallbackServerContext* context,
+                           const v1::UpdateAlertRequest* request,
+                           v1::UpdateAlertResponse* response);
+  absl::Status DeleteAlert(grpc::CallbackServerContext* context,
+                           const v1::DeleteAlertRequest* request,
+                           v1::DeleteAlertResponse* response);
+  absl::Status UndeleteAlert(grpc::CallbackServerContext* context,
+                             const v1::UndeleteAlertRequest* request,
+                             v1::UndeleteAlertResponse* response);
 
  private:
   const Authenticator& auth_;

@@ -4,22 +4,22 @@
 #include "mpower/v1/change.grpc.pb.h"
 #include "server/core/change_feed.h"
 #include "server/service/authenticator.h"
+#include "server/service/parsing_service.h"
 #include "server/service/watch_hub.h"
 
 namespace mpower {
 
 // The gRPC face of ChangeService. Thread-safe.
-class ChangeServiceImpl final : public v1::ChangeService::CallbackService {
+class ChangeServiceImpl final : public ParsingService<v1::ChangeService> {
  public:
   // REQUIRES: every argument outlives this object.
-  ChangeServiceImpl(Store* store, const Authenticator* auth, WatchHub* hub)
-      : feed_(store), auth_(*auth), hub_(*hub) {}
+  ChangeServiceImpl(Store* store, const Authenticator* auth, WatchHub* hub);
 
-  grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* context,
-                                        const v1::ListChangesRequest* request,
-                                        v1::ListChangesResponse* response) override;
-  grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchChanges(
-      grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) override;
+  absl::Status ListChanges(grpc::CallbackServerContext* context,
+                           const v1::ListChangesRequest* request,
+                           v1::ListChangesResponse* response);
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchChanges(grpc::CallbackServerContext* context,
+                                                           const v1::WatchChangesRequest& request);
 
  private:
   ChangeFeed feed_;

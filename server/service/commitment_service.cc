@@ -6,81 +6,81 @@
 
 namespace mpower {
 
-grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
+CommitmentServiceImpl::CommitmentServiceImpl(Store* store, const Authenticator* auth)
+    : commitments_(store), sync_(store), auth_(*auth) {
+  Serve(this, "GetCommitment", &CommitmentServiceImpl::GetCommitment, RunsOn::kGrpcThread);
+  Serve(this, "ListCommitments", &CommitmentServiceImpl::ListCommitments, RunsOn::kGrpcThread);
+  Serve(this, "CreateCommitment", &CommitmentServiceImpl::CreateCommitment, RunsOn::kWorkerPool);
+  Serve(this, "UpdateCommitment", &CommitmentServiceImpl::UpdateCommitment, RunsOn::kWorkerPool);
+  Serve(this, "DeleteCommitment", &CommitmentServiceImpl::DeleteCommitment, RunsOn::kWorkerPool);
+  Serve(this, "UndeleteCommitment", &CommitmentServiceImpl::UndeleteCommitment, RunsOn::kWorkerPool);
+  ServeBidi<v1::SyncCommitmentsRequest>(this, "SyncCommitments",
+                                        &CommitmentServiceImpl::SyncCommitments);
+}
+
+absl::Status CommitmentServiceImpl::GetCommitment(
     grpc::CallbackServerContext* context, const v1::GetCommitmentRequest* request,
     v1::GetCommitmentResponse* response) {
-  return Respond(context, "GetCommitment", [&]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(), commitments_.Get(caller, request->name()));
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(), commitments_.Get(caller, request->name()));
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* CommitmentServiceImpl::ListCommitments(
+absl::Status CommitmentServiceImpl::ListCommitments(
     grpc::CallbackServerContext* context, const v1::ListCommitmentsRequest* request,
     v1::ListCommitmentsResponse* response) {
-  return Respond(context, "ListCommitments", [&]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(Page<v1::Commitment> page,
-                            commitments_.List(caller, {.parent = request->parent(),
-                                               .page_size = request->page_size(),
-                                               .page_token = request->page_token(),
-                                               .filter = request->filter(),
-                                               .show_deleted = request->show_deleted()}));
-    for (auto& commitment : page.items) *response->add_commitments() = std::move(commitment);
-    response->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(Page<v1::Commitment> page,
+                          commitments_.List(caller, {.parent = request->parent(),
+                                             .page_size = request->page_size(),
+                                             .page_token = request->page_token(),
+                                             .filter = request->filter(),
+                                             .show_deleted = request->show_deleted()}));
+  for (auto& commitment : page.items) *response->add_commitments() = std::move(commitment);
+  response->set_next_page_token(page.next_page_token);
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* CommitmentServiceImpl::CreateCommitment(
+absl::Status CommitmentServiceImpl::CreateCommitment(
     grpc::CallbackServerContext* context, const v1::CreateCommitmentRequest* request,
     v1::CreateCommitmentResponse* response) {
-  return RespondOffThread(context, "CreateCommitment", [=, this]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(
-        *response->mutable_commitment(),
-        commitments_.Create(caller, request->parent(), request->commitment_id(), request->commitment(),
-                            request->request_id(), CreateFingerprint(*request)));
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(
+      *response->mutable_commitment(),
+      commitments_.Create(caller, request->parent(), request->commitment_id(), request->commitment(),
+                          request->request_id(), CreateFingerprint(*request)));
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* CommitmentServiceImpl::UpdateCommitment(
+absl::Status CommitmentServiceImpl::UpdateCommitment(
     grpc::CallbackServerContext* context, const v1::UpdateCommitmentRequest* request,
     v1::UpdateCommitmentResponse* response) {
-  return RespondOffThread(context, "UpdateCommitment", [=, this]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
-                            commitments_.Update(caller, request->commitment(), request->update_mask()));
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
+                          commitments_.Update(caller, request->commitment(), request->update_mask()));
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* CommitmentServiceImpl::DeleteCommitment(
+absl::Status CommitmentServiceImpl::DeleteCommitment(
     grpc::CallbackServerContext* context, const v1::DeleteCommitmentRequest* request,
     v1::DeleteCommitmentResponse* response) {
-  return RespondOffThread(context, "DeleteCommitment", [=, this]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Commitment> deleted,
-                            commitments_.Delete(caller, request->name(), request->etag()));
-    *response->mutable_commitment() = *std::move(deleted);
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Commitment> deleted,
+                          commitments_.Delete(caller, request->name(), request->etag()));
+  *response->mutable_commitment() = *std::move(deleted);
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* CommitmentServiceImpl::UndeleteCommitment(
+absl::Status CommitmentServiceImpl::UndeleteCommitment(
     grpc::CallbackServerContext* context, const v1::UndeleteCommitmentRequest* request,
     v1::UndeleteCommitmentResponse* response) {
-  return RespondOffThread(context, "UndeleteCommitment", [=, this]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
-                            commitments_.Undelete(caller, request->name(), request->etag()));
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(*response->mutable_commitment(),
+                          commitments_.Undelete(caller, request->name(), request->etag()));
+  return absl::OkStatus();
 }
 
-grpc::ServerBidiReactor<v1::SyncCommitmentsRequest, v1::SyncCommitmentsResponse>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 CommitmentServiceImpl::SyncCommitments(grpc::CallbackServerContext* context) {
   return new SyncReactor(&sync_, auth_.Authenticate(*context));
 }

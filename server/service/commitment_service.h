@@ -3,37 +3,37 @@
 
 #include "mpower/v1/commitment.grpc.pb.h"
 #include "server/service/authenticator.h"
+#include "server/service/parsing_service.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/commitment_sync.h"
 
 namespace mpower {
 
 // The gRPC face of CommitmentService. Thread-safe.
-class CommitmentServiceImpl final : public v1::CommitmentService::CallbackService {
+class CommitmentServiceImpl final : public ParsingService<v1::CommitmentService> {
  public:
-  CommitmentServiceImpl(Store* store, const Authenticator* auth)
-      : commitments_(store), sync_(store), auth_(*auth) {}
+  CommitmentServiceImpl(Store* store, const Authenticator* auth);
 
-  grpc::ServerUnaryReactor* GetCommitment(grpc::CallbackServerContext* context,
-                                          const v1::GetCommitmentRequest* request,
-                                          v1::GetCommitmentResponse* response) override;
-  grpc::ServerUnaryReactor* ListCommitments(grpc::CallbackServerContext* context,
-                                            const v1::ListCommitmentsRequest* request,
-                                            v1::ListCommitmentsResponse* response) override;
-  grpc::ServerUnaryReactor* CreateCommitment(grpc::CallbackServerContext* context,
-                                             const v1::CreateCommitmentRequest* request,
-                                             v1::CreateCommitmentResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateCommitment(grpc::CallbackServerContext* context,
-                                             const v1::UpdateCommitmentRequest* request,
-                                             v1::UpdateCommitmentResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteCommitment(grpc::CallbackServerContext* context,
-                                             const v1::DeleteCommitmentRequest* request,
-                                             v1::DeleteCommitmentResponse* response) override;
-  grpc::ServerUnaryReactor* UndeleteCommitment(grpc::CallbackServerContext* context,
-                                               const v1::UndeleteCommitmentRequest* request,
-                                               v1::UndeleteCommitmentResponse* response) override;
-  grpc::ServerBidiReactor<v1::SyncCommitmentsRequest, v1::SyncCommitmentsResponse>*
-  SyncCommitments(grpc::CallbackServerContext* context) override;
+  absl::Status GetCommitment(grpc::CallbackServerContext* context,
+                             const v1::GetCommitmentRequest* request,
+                             v1::GetCommitmentResponse* response);
+  absl::Status ListCommitments(grpc::CallbackServerContext* context,
+                               const v1::ListCommitmentsRequest* request,
+                               v1::ListCommitmentsResponse* response);
+  absl::Status CreateCommitment(grpc::CallbackServerContext* context,
+                                const v1::CreateCommitmentRequest* request,
+                                v1::CreateCommitmentResponse* response);
+  absl::Status UpdateCommitment(grpc::CallbackServerContext* context,
+                                const v1::UpdateCommitmentRequest* request,
+                                v1::UpdateCommitmentResponse* response);
+  absl::Status DeleteCommitment(grpc::CallbackServerContext* context,
+                                const v1::DeleteCommitmentRequest* request,
+                                v1::DeleteCommitmentResponse* response);
+  absl::Status UndeleteCommitment(grpc::CallbackServerContext* context,
+                                  const v1::UndeleteCommitmentRequest* request,
+                                  v1::UndeleteCommitmentResponse* response);
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SyncCommitments(
+      grpc::CallbackServerContext* context);
 
  private:
   const Authenticator& auth_;

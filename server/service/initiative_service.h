@@ -3,30 +3,31 @@
 
 #include "mpower/v1/initiative.grpc.pb.h"
 #include "server/service/authenticator.h"
+#include "server/service/parsing_service.h"
 #include "server/core/initiative_rules.h"
 
 namespace mpower {
 
 // The gRPC face of InitiativeService. Thread-safe.
-class InitiativeServiceImpl final : public v1::InitiativeService::CallbackService {
+class InitiativeServiceImpl final : public ParsingService<v1::InitiativeService> {
  public:
-  InitiativeServiceImpl(Store* store, const Authenticator* auth) : initiatives_(store), auth_(*auth) {}
+  InitiativeServiceImpl(Store* store, const Authenticator* auth);
 
-  grpc::ServerUnaryReactor* GetInitiative(grpc::CallbackServerContext* context,
-                                          const v1::GetInitiativeRequest* request,
-                                          v1::GetInitiativeResponse* response) override;
-  grpc::ServerUnaryReactor* ListInitiatives(grpc::CallbackServerContext* context,
-                                            const v1::ListInitiativesRequest* request,
-                                            v1::ListInitiativesResponse* response) override;
-  grpc::ServerUnaryReactor* CreateInitiative(grpc::CallbackServerContext* context,
-                                             const v1::CreateInitiativeRequest* request,
-                                             v1::CreateInitiativeResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateInitiative(grpc::CallbackServerContext* context,
-                                             const v1::UpdateInitiativeRequest* request,
-                                             v1::UpdateInitiativeResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteInitiative(grpc::CallbackServerContext* context,
-                                             const v1::DeleteInitiativeRequest* request,
-                                             v1::DeleteInitiativeResponse* response) override;
+  absl::Status GetInitiative(grpc::CallbackServerContext* context,
+                             const v1::GetInitiativeRequest* request,
+                             v1::GetInitiativeResponse* response);
+  absl::Status ListInitiatives(grpc::CallbackServerContext* context,
+                               const v1::ListInitiativesRequest* request,
+                               v1::ListInitiativesResponse* response);
+  absl::Status CreateInitiative(grpc::CallbackServerContext* context,
+                                const v1::CreateInitiativeRequest* request,
+                                v1::CreateInitiativeResponse* response);
+  absl::Status UpdateInitiative(grpc::CallbackServerContext* context,
+                                const v1::UpdateInitiativeRequest* request,
+                                v1::UpdateInitiativeResponse* response);
+  absl::Status DeleteInitiative(grpc::CallbackServerContext* context,
+                                const v1::DeleteInitiativeRequest* request,
+                                v1::DeleteInitiativeResponse* response);
 
  private:
   const Authenticator& auth_;

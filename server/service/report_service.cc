@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "server/core/status_macros.h"
 #include "server/service/handler_support.h"
+#include "server/service/message_bytes.h"
 
 namespace mpower {
 namespace {
@@ -15,7 +16,7 @@ constexpr size_t kExportChunkBytes = 64 * 1024;
 
 // Sends a finished document in chunks, one write at a time, then ends the
 // call; or ends it at once with an error.
-class DocumentWriter final : public grpc::ServerWriteReactor<v1::ExportActivitiesResponse> {
+class DocumentWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   DocumentWriter(absl::StatusOr<ExportedDocument> document, absl::string_view method) {
     if (!document.ok()) {
@@ -48,61 +49,64 @@ class DocumentWriter final : public grpc::ServerWriteReactor<v1::ExportActivitie
     chunk_.set_data(document_.data.substr(sent_, size));
     // An empty document still gets one chunk, with its content type.
     sent_ += std::max<size_t>(size, 1);
-    StartWrite(&chunk_);
+    chunk_bytes_ = SerializeMessage(chunk_);
+    StartWrite(&chunk_bytes_);
   }
 
   ExportedDocument document_;
   v1::ExportActivitiesResponse chunk_;
+  grpc::ByteBuffer chunk_bytes_;  // chunk_ as it is sent
   size_t sent_ = 0;
 };
 
 }  // namespace
 
-grpc::ServerUnaryReactor* ReportServiceImpl::SummarizeCommitments(
+ReportServiceImpl::ReportServiceImpl(Store* store, const Authenticator* auth)
+    : reports_(store), auth_(*auth) {
+  Serve(this, "SummarizeCommitments", &ReportServiceImpl::SummarizeCommitments, RunsOn::kWorkerPool);
+  Serve(this, "SummarizeAlerts", &ReportServiceImpl::SummarizeAlerts, RunsOn::kWorkerPool);
+  Serve(this, "GetCountryBrief", &ReportServiceImpl::GetCountryBrief, RunsOn::kWorkerPool);
+  Serve(this, "ReconcileCommitments", &ReportServiceImpl::ReconcileCommitments, RunsOn::kWorkerPool);
+  Serve(this, "ExportActivities", &ReportServiceImpl::ExportActivities);
+}
+
+absl::Status ReportServiceImpl::SummarizeCommitments(
     grpc::CallbackServerContext* context, const v1::SummarizeCommitmentsRequest* request,
     v1::SummarizeCommitmentsResponse* response) {
-  return RespondOffThread(context, "SummarizeCommitments", [=, this]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(*response, reports_.SummarizeCommitments(caller, *request));
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(*response, reports_.SummarizeCommitments(caller, *request));
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* ReportServiceImpl::SummarizeAlerts(
+absl::Status ReportServiceImpl::SummarizeAlerts(
     grpc::CallbackServerContext* context, const v1::SummarizeAlertsRequest* request,
     v1::SummarizeAlertsResponse* response) {
-  return RespondOffThread(context, "SummarizeAlerts", [=, this]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(*response, reports_.SummarizeAlerts(caller, *request));
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(*response, reports_.SummarizeAlerts(caller, *request));
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* ReportServiceImpl::GetCountryBrief(
+absl::Status ReportServiceImpl::GetCountryBrief(
     grpc::CallbackServerContext* context, const v1::GetCountryBriefRequest* request,
     v1::GetCountryBriefResponse* response) {
-  return RespondOffThread(context, "GetCountryBrief", [=, this]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(*response, reports_.GetCountryBrief(caller, *request));
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(*response, reports_.GetCountryBrief(caller, *request));
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* ReportServiceImpl::ReconcileCommitments(
+absl::Status ReportServiceImpl::ReconcileCommitments(
     grpc::CallbackServerContext* context, const v1::ReconcileCommitmentsRequest* request,
     v1::ReconcileCommitmentsResponse* response) {
-  return RespondOffThread(context, "ReconcileCommitments", [=, this]() -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-    MPOWER_ASSIGN_OR_RETURN(*response, reports_.ReconcileCommitments(caller, *request));
-    return absl::OkStatus();
-  });
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(*response, reports_.ReconcileCommitments(caller, *request));
+  return absl::OkStatus();
 }
 
-grpc::ServerWriteReactor<v1::ExportActivitiesResponse>* ReportServiceImpl::ExportActivities(
-    grpc::CallbackServerContext* context, const v1::ExportActivitiesRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ReportServiceImpl::ExportActivities(
+    grpc::CallbackServerContext* context, const v1::ExportActivitiesRequest& request) {
   absl::StatusOr<Principal> caller = auth_.Authenticate(*context);
   absl::StatusOr<ExportedDocument> document =
-      caller.ok() ? reports_.ExportActivities(*caller, *request, absl::Now())
+      caller.ok() ? reports_.ExportActivities(*caller, request, absl::Now())
                   : absl::StatusOr<ExportedDocument>(caller.status());
   return new DocumentWriter(std::move(document), "ExportActivities");
 }

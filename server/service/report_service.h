@@ -4,29 +4,30 @@
 #include "mpower/v1/report.grpc.pb.h"
 #include "server/core/reports.h"
 #include "server/service/authenticator.h"
+#include "server/service/parsing_service.h"
 
 namespace mpower {
 
 // The gRPC face of ReportService. Thread-safe.
-class ReportServiceImpl final : public v1::ReportService::CallbackService {
+class ReportServiceImpl final : public ParsingService<v1::ReportService> {
  public:
   // REQUIRES: every argument outlives this object.
-  ReportServiceImpl(Store* store, const Authenticator* auth) : reports_(store), auth_(*auth) {}
+  ReportServiceImpl(Store* store, const Authenticator* auth);
 
-  grpc::ServerUnaryReactor* SummarizeCommitments(
+  absl::Status SummarizeCommitments(
       grpc::CallbackServerContext* context, const v1::SummarizeCommitmentsRequest* request,
-      v1::SummarizeCommitmentsResponse* response) override;
-  grpc::ServerUnaryReactor* SummarizeAlerts(grpc::CallbackServerContext* context,
-                                            const v1::SummarizeAlertsRequest* request,
-                                            v1::SummarizeAlertsResponse* response) override;
-  grpc::ServerUnaryReactor* GetCountryBrief(grpc::CallbackServerContext* context,
-                                            const v1::GetCountryBriefRequest* request,
-                                            v1::GetCountryBriefResponse* response) override;
-  grpc::ServerUnaryReactor* ReconcileCommitments(
+      v1::SummarizeCommitmentsResponse* response);
+  absl::Status SummarizeAlerts(grpc::CallbackServerContext* context,
+                               const v1::SummarizeAlertsRequest* request,
+                               v1::SummarizeAlertsResponse* response);
+  absl::Status GetCountryBrief(grpc::CallbackServerContext* context,
+                               const v1::GetCountryBriefRequest* request,
+                               v1::GetCountryBriefResponse* response);
+  absl::Status ReconcileCommitments(
       grpc::CallbackServerContext* context, const v1::ReconcileCommitmentsRequest* request,
-      v1::ReconcileCommitmentsResponse* response) override;
-  grpc::ServerWriteReactor<v1::ExportActivitiesResponse>* ExportActivities(
-      grpc::CallbackServerContext* context, const v1::ExportActivitiesRequest* request) override;
+      v1::ReconcileCommitmentsResponse* response);
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* ExportActivities(
+      grpc::CallbackServerContext* context, const v1::ExportActivitiesRequest& request);
 
  private:
   Reports reports_;

@@ -3,30 +3,31 @@
 
 #include "mpower/v1/response.grpc.pb.h"
 #include "server/service/authenticator.h"
+#include "server/service/parsing_service.h"
 #include "server/core/response_rules.h"
 
 namespace mpower {
 
 // The gRPC face of ResponseService. Thread-safe.
-class ResponseServiceImpl final : public v1::ResponseService::CallbackService {
+class ResponseServiceImpl final : public ParsingService<v1::ResponseService> {
  public:
-  ResponseServiceImpl(Store* store, const Authenticator* auth) : responses_(store), auth_(*auth) {}
+  ResponseServiceImpl(Store* store, const Authenticator* auth);
 
-  grpc::ServerUnaryReactor* GetResponse(grpc::CallbackServerContext* context,
-                                        const v1::GetResponseRequest* request,
-                                        v1::GetResponseResponse* response) override;
-  grpc::ServerUnaryReactor* ListResponses(grpc::CallbackServerContext* context,
-                                          const v1::ListResponsesRequest* request,
-                                          v1::ListResponsesResponse* response) override;
-  grpc::ServerUnaryReactor* CreateResponse(grpc::CallbackServerContext* context,
-                                           const v1::CreateResponseRequest* request,
-                                           v1::CreateResponseResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateResponse(grpc::CallbackServerContext* context,
-                                           const v1::UpdateResponseRequest* request,
-                                           v1::UpdateResponseResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteResponse(grpc::CallbackServerContext* context,
-                                           const v1::DeleteResponseRequest* request,
-                                           v1::DeleteResponseResponse* response) override;
+  absl::Status GetResponse(grpc::CallbackServerContext* context,
+                           const v1::GetResponseRequest* request,
+                           v1::GetResponseResponse* response);
+  absl::Status ListResponses(grpc::CallbackServerContext* context,
+                             const v1::ListResponsesRequest* request,
+                             v1::ListResponsesResponse* response);
+  absl::Status CreateResponse(grpc::CallbackServerContext* context,
+                              const v1::CreateResponseRequest* request,
+                              v1::CreateResponseResponse* response);
+  absl::Status UpdateResponse(grpc::CallbackServerContext* context,
+                              const v1::UpdateResponseRequest* request,
+                              v1::UpdateResponseResponse* response);
+  absl::Status DeleteResponse(grpc::CallbackServerContext* context,
+                              const v1::DeleteResponseRequest* request,
+                              v1::DeleteResponseResponse* response);
 
  private:
   const Authenticator& auth_;

@@ -106,14 +106,16 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   builder.AddListeningPort(options.listen_address, credentials, &server->port_);
-  builder.RegisterService(&server->services_->admin);
-  builder.RegisterService(&server->services_->partners);
-  builder.RegisterService(&server->services_->initiatives);
-  builder.RegisterService(&server->services_->commitments);
-  builder.RegisterService(&server->services_->alerts);
-  builder.RegisterService(&server->services_->responses);
-  builder.RegisterService(&server->services_->changes);
-  builder.RegisterService(&server->services_->reports);
+  Services& services = *server->services_;
+  for (grpc::Service* service :
+       std::initializer_list<grpc::Service*>{&services.admin, &services.partners, &services.initiatives,
+                                             &services.commitments, &services.alerts, &services.responses,
+                                             &services.changes, &services.reports}) {
+    // A method its ParsingService left unregistered would be served by the
+    // generated synchronous default, which answers UNIMPLEMENTED.
+    GPR_ASSERT(!service->has_synchronous_methods());
+    builder.RegisterService(service);
+  }
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(

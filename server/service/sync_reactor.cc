@@ -1,6 +1,7 @@
 #include "server/service/sync_reactor.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/service/message_bytes.h"
 #include "server/service/status_conversion.h"
 
 namespace mpower {
@@ -11,13 +12,21 @@ SyncReactor::SyncReactor(CommitmentSync* sync, absl::StatusOr<Principal> caller)
     return;
   }
   caller_ = *std::move(caller);
-  StartRead(&chunk_);
+  StartRead(&chunk_bytes_);
 }
 
 void SyncReactor::OnReadDone(bool ok) {
   if (!ok) {
-    // The client has sent the whole set.
+    // The client has sent the whole set. (A chunk that does not parse
+    // cannot end up here, so a set cut short is never applied.)
     worker_ = std::thread([this] { Apply(); });
+    return;
+  }
+  ++chunks_read_;
+  if (absl::Status parsed = ParseMessage(chunk_bytes_, &chunk_); !parsed.ok()) {
+    Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("message ", chunks_read_, " of the sync (", parsed.message(),
+                                     "); nothing was applied")));
     return;
   }
   if (first_chunk_) {
@@ -44,7 +53,7 @@ void SyncReactor::OnReadDone(bool ok) {
     request_.items.push_back(std::move(commitment));
   }
   chunk_.Clear();
-  StartRead(&chunk_);
+  StartRead(&chunk_bytes_);
 }
 
 void SyncReactor::Apply() {
@@ -83,7 +92,8 @@ void SyncReactor::Apply() {
 
 void SyncReactor::WriteNext() {
   if (next_response_ < responses_.size()) {
-    StartWrite(&responses_[next_response_++]);
+    response_bytes_ = SerializeMessage(responses_[next_response_++]);
+    StartWrite(&response_bytes_);
   } else {
     Finish(final_status_);
   }

@@ -16,8 +16,7 @@ namespace mpower {
 // thread (the sync is one long transaction, which must not hold a gRPC
 // thread), then writes the outcomes back in chunks and ends the call,
 // INVALID_ARGUMENT if any item was invalid. Deletes itself when done.
-class SyncReactor final
-    : public grpc::ServerBidiReactor<v1::SyncCommitmentsRequest, v1::SyncCommitmentsResponse> {
+class SyncReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   // The most items one sync accepts.
   static constexpr size_t kMaxItems = 1'000'000;
@@ -37,11 +36,14 @@ class SyncReactor final
 
   CommitmentSync* sync_;
   Principal caller_;
+  grpc::ByteBuffer chunk_bytes_;  // the chunk being read, as it arrives
   v1::SyncCommitmentsRequest chunk_;
+  int chunks_read_ = 0;
   SyncRequest request_;
   bool first_chunk_ = true;
   std::vector<v1::SyncCommitmentsResponse> responses_;
   size_t next_response_ = 0;
+  grpc::ByteBuffer response_bytes_;  // the response being written
   grpc::Status final_status_;
   std::thread worker_;
 };

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/service/message_bytes.h"
 #include "server/service/status_conversion.h"
 
 namespace mpower {
@@ -20,7 +21,7 @@ constexpr absl::Duration kCredentialRecheck = absl::Seconds(2);
 
 // One WatchChanges call. The hub thread alone starts writes and finishes;
 // gRPC's callbacks only flag what happened and wake the hub.
-class WatchHub::Stream : public grpc::ServerWriteReactor<v1::WatchChangesResponse> {
+class WatchHub::Stream : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   Stream(WatchHub* hub, Principal caller, ChangeSelection selection, int64_t after,
          absl::Duration interval)
@@ -66,6 +67,7 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<v1::WatchChangesRespons
   absl::Time last_sent_;
   absl::Time last_credential_check_;
   v1::WatchChangesResponse message_;  // the one in flight
+  grpc::ByteBuffer message_bytes_;    // and as it is sent
   // Guarded by the hub's mutex:
   bool writing_ = false;
   bool broken_ = false;    // cancelled, or a write failed
@@ -82,7 +84,7 @@ WatchHub::WatchHub(Store* store, const CredentialManager* credentials, int max_s
 
 WatchHub::~WatchHub() { Stop(); }
 
-grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchHub::Watch(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchHub::Watch(
     const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller,
     const std::string& caller_key) {
   absl::Status status = caller.status();
@@ -243,7 +245,8 @@ void WatchHub::Serve(Stream& stream, Reads& reads) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (stream.broken_ || stream.finished_) return;
   stream.writing_ = true;
-  stream.StartWrite(&stream.message_);
+  stream.message_bytes_ = SerializeMessage(stream.message_);
+  stream.StartWrite(&stream.message_bytes_);
   // More may be waiting behind this batch: come back when the write is done.
   pending_ = true;
 }

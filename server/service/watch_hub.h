@@ -39,7 +39,8 @@ class WatchHub {
   // with the error in `caller`).
   // `caller_key` says whose streams it counts against (see
   // Authenticator::CallerKey); RESOURCE_EXHAUSTED beyond the limit.
-  grpc::ServerWriteReactor<v1::WatchChangesResponse>* Watch(
+  // The stream writes serialized WatchChangesResponses.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(
       const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller,
       const std::string& caller_key);
 
