@@ -155,7 +155,7 @@ absl::StatusOr<Credential> CredentialManager::Revoke(const Principal& caller,
 }
 
 absl::StatusOr<Principal> CredentialManager::PrincipalFor(
-    const std::optional<CredentialRecord>& record) const {
+    const std::optional<CredentialRecord>& record, absl::Time* expires) const {
   if (!record.has_value()) {
     return absl::UnauthenticatedError(
         "the credential is not recognised; check the token, or ask the secretariat for one");
@@ -169,6 +169,10 @@ absl::StatusOr<Principal> CredentialManager::PrincipalFor(
       credential.expire_time().seconds() <= absl::ToUnixSeconds(absl::Now())) {
     return absl::UnauthenticatedError(absl::StrCat(
         credential.name(), " has expired; ask the secretariat for a new credential"));
+  }
+  if (expires != nullptr) {
+    *expires = credential.has_expire_time() ? absl::FromUnixSeconds(credential.expire_time().seconds())
+                                            : absl::InfiniteFuture();
   }
   Principal principal;
   principal.id = absl::StrCat(credential.principal(), " (", credential.name(), ")");
@@ -195,9 +199,28 @@ absl::StatusOr<Principal> CredentialManager::AuthenticateToken(absl::string_view
     return absl::UnauthenticatedError(
         "not an mpower token; tokens start with mpw_ and come from the secretariat");
   }
+  const std::string hash = Sha256Hex(token);
+  // Read before the store, so a change that lands during the read leaves
+  // what it read already stale.
+  const uint64_t generation = store_->CredentialsGeneration();
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto cached = cache_.find(hash);
+    if (cached != cache_.end() && cached->second.generation == generation &&
+        absl::Now() < cached->second.expires) {
+      return cached->second.principal;
+    }
+  }
   MPOWER_ASSIGN_OR_RETURN(std::optional<CredentialRecord> record,
-                          store_->FindCredentialBySecretHash(Sha256Hex(token)));
-  return PrincipalFor(record);
+                          store_->FindCredentialBySecretHash(hash));
+  absl::Time expires;
+  absl::StatusOr<Principal> principal = PrincipalFor(record, &expires);
+  if (principal.ok()) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (cache_.size() >= kMaxCachedTokens) cache_.clear();
+    cache_[hash] = {*principal, generation, expires};
+  }
+  return principal;
 }
 
 absl::StatusOr<Principal> CredentialManager::AuthenticateCertificate(

@@ -6,10 +6,13 @@
 // issued, and stored only as its SHA-256 (it carries 256 random bits, so a
 // fast hash is enough and lookup by hash leaks no timing).
 
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "mpower/v1/admin.pb.h"
 #include "server/core/access.h"
 #include "server/core/resource_manager.h"
@@ -37,7 +40,10 @@ class CredentialManager {
   absl::StatusOr<v1::Credential> Revoke(const Principal& caller, absl::string_view name);
 
   // The principal a bearer token authenticates. UNAUTHENTICATED, saying
-  // why, if it is unknown, revoked or expired.
+  // why, if it is unknown, revoked or expired. A token seen lately is
+  // answered from memory, without a read of the store, for as long as no
+  // credential has changed since (Store::CredentialsGeneration) and it has
+  // not expired: revocation takes effect at once.
   absl::StatusOr<Principal> AuthenticateToken(absl::string_view token) const;
   // The principal a verified client certificate's subject maps to.
   absl::StatusOr<Principal> AuthenticateCertificate(absl::string_view subject) const;
@@ -51,9 +57,22 @@ class CredentialManager {
   absl::StatusOr<bool> Any() const;
 
  private:
-  absl::StatusOr<Principal> PrincipalFor(const std::optional<CredentialRecord>& record) const;
+  // What `record` authenticates; sets `*expires` to when that ends.
+  absl::StatusOr<Principal> PrincipalFor(const std::optional<CredentialRecord>& record,
+                                         absl::Time* expires = nullptr) const;
+
+  struct CachedPrincipal {
+    Principal principal;
+    uint64_t generation;  // the store's credentials generation when read
+    absl::Time expires;
+  };
+  // Bounds memory: a flood of distinct tokens only empties the cache.
+  static constexpr size_t kMaxCachedTokens = 10'000;
 
   Store* store_;
+  mutable std::mutex cache_mutex_;
+  // By the token's SHA-256; the token itself is never kept.
+  mutable std::unordered_map<std::string, CachedPrincipal> cache_;  // guarded by cache_mutex_
 };
 
 }  // namespace mpower

@@ -237,6 +237,7 @@ class SqliteStore::Transaction : public WriteTransaction {
   bool wrote() const { return wrote_; }
   // Whether a resource changed, and so the transaction uses its revision.
   bool changed_resources() const { return changed_resources_; }
+  bool changed_credentials() const { return changed_credentials_; }
 
   absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) override {
     return GetFrom(db_, keyring_, name);
@@ -345,6 +346,7 @@ class SqliteStore::Transaction : public WriteTransaction {
     BindOptionalText(*statement, 4, credential.certificate_subject);
     MPOWER_RETURN_IF_ERROR(statement->Run());
     wrote_ = true;
+    changed_credentials_ = true;
     return absl::OkStatus();
   }
 
@@ -450,6 +452,7 @@ class SqliteStore::Transaction : public WriteTransaction {
   const TermExtractor* extractor_;
   bool wrote_ = false;
   bool changed_resources_ = false;
+  bool changed_credentials_ = false;
 };
 
 // Opens one sealed row per key in use, so a missing or wrong key is found
@@ -707,6 +710,7 @@ void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
   }
   int64_t last = revision_.load();
   bool changed = false;
+  bool changed_credentials = false;
   for (PendingWrite* write : group) {
     if (absl::Status saved = writer_->Execute("SAVEPOINT write"); !saved.ok()) {
       writer_->Execute("ROLLBACK").IgnoreError();
@@ -720,6 +724,7 @@ void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
         ++last;
         changed = true;
       }
+      changed_credentials |= transaction.changed_credentials();
       write->result = last;
       writer_->Execute("RELEASE write").IgnoreError();
       continue;
@@ -746,6 +751,7 @@ void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
     return;
   }
   revision_.store(last);
+  if (changed_credentials) credentials_generation_.fetch_add(1);
 }
 
 absl::Status SqliteStore::SetTermExtractor(std::string version, TermExtractor extractor) {

@@ -40,6 +40,7 @@ class SqliteStore : public Store {
   absl::StatusOr<int64_t> Write(
       const std::function<absl::Status(WriteTransaction&)>& body) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
+  uint64_t CredentialsGeneration() const override { return credentials_generation_.load(); }
   absl::Status SetTermExtractor(std::string version, TermExtractor extractor) override;
   void SetCommitListener(std::function<void()> listener) override {
     commit_listener_ = std::move(listener);
@@ -93,6 +94,7 @@ class SqliteStore : public Store {
 
   std::mutex write_mutex_;  // serializes write transactions
   std::unique_ptr<sqlite::Database> writer_;
+  std::atomic<uint64_t> credentials_generation_{0};  // see CredentialsGeneration
   std::atomic<int64_t> revision_;  // last committed revision; written under write_mutex_
 
   std::function<void()> commit_listener_;

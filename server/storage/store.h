@@ -168,6 +168,11 @@ class Store {
   // writer's thread: it must be quick. Set once, before writes begin.
   virtual void SetCommitListener(std::function<void()> listener) = 0;
 
+  // A number that changes whenever a committed write has changed a
+  // credential (before that write returns), so a cache of credentials can
+  // tell it is still current. It starts anew each time the store opens.
+  virtual uint64_t CredentialsGeneration() const = 0;
+
   // Credentials, found by id, by the hash of a bearer secret, or by a
   // client certificate subject; nullopt if none.
   virtual absl::StatusOr<std::optional<CredentialRecord>> GetCredential(absl::string_view id) = 0;
