@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/time/clock.h"
 #include "tests/test_support.h"
 
 namespace mpower {
@@ -32,6 +33,17 @@ TEST(ResourceIdTest, GeneratedIdsAreValidAndDistinct) {
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), 1000u);
+}
+
+// Later ids sort later, so new rows land on the last pages of each index.
+TEST(ResourceIdTest, GeneratedIdsSortInTheOrderTheyWereMade) {
+  std::string previous = GenerateResourceId();
+  for (int i = 0; i < 5; ++i) {
+    absl::SleepFor(absl::Milliseconds(2));
+    const std::string next = GenerateResourceId();
+    EXPECT_LT(previous, next);
+    previous = next;
+  }
 }
 
 TEST(ParseNameTest, SplitsNestedNames) {

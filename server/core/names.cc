@@ -7,6 +7,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace mpower {
 namespace {
@@ -45,14 +47,22 @@ bool IsValidResourceId(absl::string_view id) {
 }
 
 std::string GenerateResourceId() {
-  // 16 characters: a letter, then 15 of [a-z0-9]; about 80 bits of entropy.
-  static constexpr absl::string_view kAlphabet =
-      "abcdefghijklmnopqrstuvwxyz0123456789";
+  // 16 characters: "a", the milliseconds since 1970 in 8 base-36 digits
+  // (enough until 2059), then 7 random ones (36 bits). Ids made later sort
+  // later, so the new rows of a group commit share the last pages of every
+  // index on names instead of landing on a random page each: far fewer
+  // pages to write to the log and fsync. The creation time it shows is no
+  // secret: every resource carries its create_time.
+  static constexpr absl::string_view kDigits = "0123456789abcdefghijklmnopqrstuvwxyz";
   thread_local absl::BitGen gen;
   std::string id(16, 'a');
-  id[0] = kAlphabet[absl::Uniform<size_t>(gen, 0, 26)];
-  for (size_t i = 1; i < id.size(); ++i) {
-    id[i] = kAlphabet[absl::Uniform<size_t>(gen, 0, kAlphabet.size())];
+  uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  for (int i = 8; i >= 1; --i) {
+    id[i] = kDigits[millis % kDigits.size()];
+    millis /= kDigits.size();
+  }
+  for (size_t i = 9; i < id.size(); ++i) {
+    id[i] = kDigits[absl::Uniform<size_t>(gen, 0, kDigits.size())];
   }
   return id;
 }

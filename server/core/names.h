@@ -36,7 +36,8 @@ inline constexpr absl::string_view kWildcardId = "-";
 // starts with a letter and does not end with a hyphen.
 bool IsValidResourceId(absl::string_view id);
 
-// A fresh random id that satisfies IsValidResourceId. Thread-safe.
+// A fresh id that satisfies IsValidResourceId: time-ordered (ids made
+// later sort later), then random. Thread-safe.
 std::string GenerateResourceId();
 
 // A name split into its parts.
