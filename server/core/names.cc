@@ -47,15 +47,16 @@ bool IsValidResourceId(absl::string_view id) {
 }
 
 std::string GenerateResourceId() {
-  // 16 characters: "a", the milliseconds since 1970 in 8 base-36 digits
-  // (enough until 2059), then 7 random ones (36 bits). Ids made later sort
+  // 24 characters: "a", the milliseconds since 1970 in 8 base-36 digits
+  // (enough until 2059), then 15 random ones (77 bits, as unguessable as
+  // the fully random ids were). Ids made later sort
   // later, so the new rows of a group commit share the last pages of every
   // index on names instead of landing on a random page each: far fewer
   // pages to write to the log and fsync. The creation time it shows is no
   // secret: every resource carries its create_time.
   static constexpr absl::string_view kDigits = "0123456789abcdefghijklmnopqrstuvwxyz";
   thread_local absl::BitGen gen;
-  std::string id(16, 'a');
+  std::string id(24, 'a');
   uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
   for (int i = 8; i >= 1; --i) {
     id[i] = kDigits[millis % kDigits.size()];
