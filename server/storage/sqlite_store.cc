@@ -679,7 +679,7 @@ absl::StatusOr<int64_t> SqliteStore::Write(
   queue_.push_back(&write);
   while (!write.done) {
     if (committing_) {
-      queue_done_.wait(lock);
+      write.wake.wait(lock);
       continue;
     }
     // Lead a group: everything queued so far, in arrival order.
@@ -690,9 +690,13 @@ absl::StatusOr<int64_t> SqliteStore::Write(
     lock.unlock();
     CommitGroup(group);
     lock.lock();
-    for (PendingWrite* done : group) done->done = true;
     committing_ = false;
-    queue_done_.notify_all();
+    for (PendingWrite* done : group) {
+      done->done = true;
+      if (done != &write) done->wake.notify_one();
+    }
+    // The next in line leads the next group.
+    if (!queue_.empty()) queue_.front()->wake.notify_one();
   }
   lock.unlock();
   if (write.result.ok() && *write.result > before && commit_listener_) commit_listener_();

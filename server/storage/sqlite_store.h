@@ -71,6 +71,10 @@ class SqliteStore : public Store {
     const std::function<absl::Status(WriteTransaction&)>* body;
     absl::StatusOr<int64_t> result = absl::InternalError("not run");
     bool done = false;  // guarded by queue_mutex_
+    // Woken alone: when its group is done, or when it is first in the queue
+    // and no group is committing. Waking every waiter on each commit cost a
+    // storm of futex wake-ups for nothing.
+    std::condition_variable wake;
   };
   // Runs each write of `group` in its own savepoint of one transaction and
   // commits them together: one fsync for all. Sets each write's result; a
@@ -88,7 +92,6 @@ class SqliteStore : public Store {
   // Group commit: writers queue up; one of them at a time commits everything
   // queued, so concurrent writes share a transaction and its fsync.
   std::mutex queue_mutex_;
-  std::condition_variable queue_done_;
   std::deque<PendingWrite*> queue_;  // guarded by queue_mutex_
   bool committing_ = false;          // guarded by queue_mutex_
 
