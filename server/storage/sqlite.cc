@@ -1,5 +1,6 @@
-#include "absl/strings/string_view.h"
 #include "server/storage/sqlite.h"
+
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "server/core/log.h"
@@ -116,6 +117,14 @@ Database::~Database() {
 }
 
 absl::Status Database::Execute(const char* sql) {
+  // One statement (BEGIN, SAVEPOINT, RELEASE, COMMIT on the write path) is
+  // kept prepared like any other: sqlite3_exec compiled them anew on every
+  // call, a few percent of each write.
+  if (std::strchr(sql, ';') == nullptr) {
+    absl::StatusOr<std::unique_ptr<Statement>> statement = Prepare(sql);
+    if (!statement.ok()) return statement.status();
+    return (*statement)->Run();
+  }
   const int code = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
   if (code != SQLITE_OK) return SqliteError(db_, code, "executing a statement");
   return absl::OkStatus();

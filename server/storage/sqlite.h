@@ -60,7 +60,8 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Runs one or more statements that return no rows.
+  // Runs one or more statements that return no rows. REQUIRES: `sql` is a
+  // string literal; one statement (no ';') is kept prepared, as Prepare does.
   absl::Status Execute(const char* sql);
 
   // Returns the cached prepared statement for `sql`, preparing it the first
