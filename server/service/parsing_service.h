@@ -9,6 +9,9 @@
 // or on the worker pool, its absl::Status turned into the call's status.
 
 #include <grpcpp/grpcpp.h>
+// The raw method handlers: generated code includes this header, and so
+// must a service that registers its own handlers.
+#include <grpcpp/impl/codegen/server_callback_handlers.h>
 
 #include <memory>
 #include <string>
