@@ -68,7 +68,11 @@ run_load() {  # scenario target [extra flags]: appends the generator's line
 }
 run_ghz() {  # label target call data [extra ghz flags]
   local label=$1 target=$2 call=$3 data=$4; shift 4
-  "$ghz" --insecure --call "$call" --data "$data" -c "$in_flight" --connections "$connections" \
+  # "@FILE" is ghz's --data-file: kingpin, its flag parser, would read
+  # "--data @FILE" as a file of further arguments.
+  local data_flag=(--data "$data")
+  [[ "$data" == @* ]] && data_flag=(--data-file "${data#@}")
+  "$ghz" --insecure --call "$call" "${data_flag[@]}" -c "$in_flight" --connections "$connections" \
     -z "$duration" --format json "$@" "$target" >"$work/ghz.json" 2>"$work/ghz.err" || true
   # If ghz itself failed, say why on the console (the table shows ghz-failed).
   [[ -s "$work/ghz.json" ]] || { echo "bench: ghz $label failed:" >&2; head -5 "$work/ghz.err" >&2; }
