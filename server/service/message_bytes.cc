@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/common.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/unknown_field_set.h"
 
 namespace mpower {
@@ -72,6 +73,10 @@ std::string Flatten(const grpc::ByteBuffer& bytes) {
 absl::Status ParseMessage(const grpc::ByteBuffer& bytes, google::protobuf::Message* message) {
   grpc::ByteBuffer shared = bytes;  // the reader needs its own handle; the slices are shared
   {
+    // Protobuf logs an ERROR for each string that is not UTF-8. The client
+    // hears about it, with the field named; the server's log need not take
+    // a line for every such request anyone can send.
+    google::protobuf::LogSilencer quiet;
     grpc::ProtoBufferReader reader(&shared);
     if (reader.status().ok() && message->ParseFromZeroCopyStream(&reader)) {
       return absl::OkStatus();
