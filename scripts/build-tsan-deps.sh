@@ -6,7 +6,7 @@
 # and on memory handed between gRPC's threads and mpower's. Built with it,
 # the gRPC-facing suites (watch hub, shutdown, handlers) can be judged.
 #
-# Takes about an hour on two cores; needs deb-src (added below if missing).
+# Takes about half an hour on two cores; needs deb-src (added below if missing).
 # Then: scripts/tsan.sh builds mpower against it and runs the suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suites under ThreadSanitizer against Abseil and gRPC built
-# with it too (scripts/build-tsan-deps.sh, run first, about an hour), so the
+# with it too (scripts/build-tsan-deps.sh, run first, about half an hour), so the
 # gRPC-facing parts (handlers, the watch hub, shutdown) are judged, not only
 # core and storage. Arguments go to ctest, e.g. `scripts/tsan.sh -R Watch`.
 #
