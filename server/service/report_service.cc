@@ -7,6 +7,7 @@
 #include "server/core/status_macros.h"
 #include "server/service/handler_support.h"
 #include "server/service/message_bytes.h"
+#include "server/service/worker_pool.h"
 
 namespace mpower {
 namespace {
@@ -18,7 +19,8 @@ constexpr size_t kExportChunkBytes = 64 * 1024;
 // call; or ends it at once with an error.
 class DocumentWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  DocumentWriter(absl::StatusOr<ExportedDocument> document, absl::string_view method) {
+  // Starts sending `document`; any thread may call it, once.
+  void Send(absl::StatusOr<ExportedDocument> document, absl::string_view method) {
     if (!document.ok()) {
       Finish(ToGrpcStatus(document.status(), method));
       return;
@@ -104,11 +106,22 @@ absl::Status ReportServiceImpl::ReconcileCommitments(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ReportServiceImpl::ExportActivities(
     grpc::CallbackServerContext* context, const v1::ExportActivitiesRequest& request) {
-  absl::StatusOr<Principal> caller = auth_.Authenticate(*context);
-  absl::StatusOr<ExportedDocument> document =
-      caller.ok() ? reports_.ExportActivities(*caller, request, absl::Now())
-                  : absl::StatusOr<ExportedDocument>(caller.status());
-  return new DocumentWriter(std::move(document), "ExportActivities");
+  auto* writer = new DocumentWriter();
+  // An export reads the store end to end: it is built on the pool, as the
+  // other reports are, not on gRPC's thread. The call, and so `context`,
+  // lasts until the writer finishes.
+  WorkerPool::ForBlockingCalls().Schedule([this, writer, context, request] {
+    if (CallerGaveUp(*context)) {
+      writer->Send(absl::DeadlineExceededError("the call's deadline passed before it was served"),
+                   "ExportActivities");
+      return;
+    }
+    absl::StatusOr<Principal> caller = auth_.Authenticate(*context);
+    writer->Send(caller.ok() ? reports_.ExportActivities(*caller, request, absl::Now())
+                             : absl::StatusOr<ExportedDocument>(caller.status()),
+                 "ExportActivities");
+  });
+  return writer;
 }
 
 }  // namespace mpower
