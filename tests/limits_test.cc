@@ -56,15 +56,9 @@ TEST(RateLimiterTest, ConcurrentCallersNeverGetMoreThanTheBurst) {
   EXPECT_EQ(admitted.load(), 100) << "4,000 tries at one instant admit exactly the burst";
 }
 
-class LimitsTest : public ::testing::Test {
+class LimitsTest : public testing::StoreTest {
  protected:
   void Start(const ServerOptions& options) {
-    auto keyring = Keyring::LoadOrCreate(dir_.path() + "/keys");
-    ASSERT_TRUE(keyring.ok());
-    keyring_ = *std::move(keyring);
-    auto store = SqliteStore::Open(dir_.path() + "/mpower.db", keyring_.get());
-    ASSERT_TRUE(store.ok());
-    store_ = *std::move(store);
     ASSERT_TRUE(LoadDemoData(store_.get()).ok());
     for (const char* id : {"busy", "quiet"}) {
       v1::Credential credential;
@@ -112,9 +106,6 @@ class LimitsTest : public ::testing::Test {
            std::string("\x08\x01", 2);
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<Keyring> keyring_;
-  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<MpowerServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::map<std::string, std::string> tokens_;

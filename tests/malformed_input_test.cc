@@ -91,15 +91,10 @@ const std::vector<Row>& Rows() {
   return rows;
 }
 
-class MalformedInputTest : public ::testing::Test {
+class MalformedInputTest : public testing::StoreTest {
  protected:
   void SetUp() override {
-    auto keyring = Keyring::LoadOrCreate(dir_.path() + "/keys");
-    ASSERT_TRUE(keyring.ok());
-    keyring_ = *std::move(keyring);
-    auto store = SqliteStore::Open(dir_.path() + "/mpower.db", keyring_.get());
-    ASSERT_TRUE(store.ok());
-    store_ = *std::move(store);
+    StoreTest::SetUp();
     ASSERT_TRUE(LoadDemoData(store_.get()).ok());
     v1::Credential admin;
     admin.set_principal("secretariat");
@@ -115,9 +110,6 @@ class MalformedInputTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(absl::Seconds(1)); }
 
-  testing::TempDir dir_;
-  std::unique_ptr<Keyring> keyring_;
-  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<MpowerServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::string token_;
