@@ -105,8 +105,13 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   }
   std::unique_ptr<Database> database(new Database(db));
   sqlite3_busy_timeout(db, 5000);
+  // temp_store=MEMORY keeps statement journals in memory. Each write of a
+  // group commit runs in its own savepoint, whose journal otherwise spills
+  // to a temporary file past 64 KiB: a pwrite for every page a write first
+  // touched, a third of the leader's time per write.
   absl::Status status = database->Execute(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+      "PRAGMA temp_store=MEMORY;");
   if (!status.ok()) return status;
   return database;
 }
