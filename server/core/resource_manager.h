@@ -150,23 +150,32 @@ class ResourceManager {
     list.limit = static_cast<size_t>(page_size) + 1;
     // Pages hold only what the caller may read. Filters see the stored
     // resource without its protected part, so no filter can ever test
-    // protected details.
+    // protected details. Each row is parsed once: the store keeps exactly
+    // the rows the predicate accepted, in order, so `accepted[i]` is the
+    // parsed form of `result.items[i]` (parsing twice was a fifth of a
+    // List's time).
+    Page<T> page;
+    std::vector<T>& accepted = page.items;
     list.predicate = [&](const StoredResource& stored) {
       T resource;
       if (!resource.ParseFromString(stored.data) || !filter.Matches(resource)) return false;
       absl::StatusOr<bool> readable = Traits::CanRead(caller, resource, *store_);
-      return readable.ok() && *readable;
+      if (!readable.ok() || !*readable) return false;
+      accepted.push_back(std::move(resource));
+      return true;
     };
     MPOWER_ASSIGN_OR_RETURN(ListResult result, store_->List(list));
-    Page<T> page;
+    if (accepted.size() != result.items.size()) {
+      return absl::InternalError("the store's page does not match what it was asked to keep");
+    }
     std::string resume_after = result.resume_after;
     if (result.items.size() > static_cast<size_t>(page_size)) {
       result.items.resize(page_size);
+      accepted.resize(page_size);
       resume_after = result.items.back().name;
     }
-    for (const StoredResource& stored : result.items) {
-      MPOWER_ASSIGN_OR_RETURN(T resource, Decode(stored));
-      page.items.push_back(std::move(resource));
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      MPOWER_RETURN_IF_ERROR(CompleteDecoding(result.items[i], accepted[i]));
     }
     std::vector<T*> items;
     for (T& item : page.items) items.push_back(&item);
@@ -372,9 +381,16 @@ class ResourceManager {
     if (!resource.ParseFromString(stored.data)) {
       return absl::DataLossError(absl::StrCat("stored ", stored.name, " is unreadable"));
     }
+    MPOWER_RETURN_IF_ERROR(CompleteDecoding(stored, resource));
+    return resource;
+  }
+
+  // Adds to `resource`, parsed from `stored.data`, what the stored record
+  // keeps beside it: the protected details and the etag.
+  static absl::Status CompleteDecoding(const StoredResource& stored, T& resource) {
     MPOWER_RETURN_IF_ERROR(Traits::RestoreProtected(resource, stored.protected_data));
     resource.set_etag(Etag(stored.update_revision));
-    return resource;
+    return absl::OkStatus();
   }
 
   // Redacts `items` for the caller, recording in the audit trail each one

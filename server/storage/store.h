@@ -45,6 +45,8 @@ struct ListQuery {
   size_t limit = 50;           // the most items to return
   size_t max_scanned = 10000;  // the most rows to examine in one call
   // Keeps only the resources it returns true for; null keeps every one.
+  // Called in the order resources are examined; ListResult::items holds
+  // exactly those it accepted, in that order.
   std::function<bool(const StoredResource&)> predicate;
   // A hint: every resource the predicate keeps has this index term (see
   // Store::SetTermExtractor), so the store may read only those. "" for
