@@ -79,6 +79,9 @@ TEST_F(ResourceManagerTest, CreateSetsOutputFieldsAndIgnoresClientValues) {
   input.set_name("partners/someone-else");
   input.set_etag("forged");
   input.mutable_create_time()->set_seconds(1);
+  // A field this server does not know (from a client built on a newer
+  // proto) is not stored, so it is never handed to other readers.
+  input.GetReflection()->MutableUnknownFields(&input)->AddVarint(999, 7);
   const Partner created = CreatePartner("kspi", input);
   EXPECT_EQ(created.name(), "partners/kspi");
   EXPECT_NE(created.etag(), "forged");
@@ -87,6 +90,7 @@ TEST_F(ResourceManagerTest, CreateSetsOutputFieldsAndIgnoresClientValues) {
   absl::StatusOr<Partner> got = partners_->Get(kAdmin, "partners/kspi");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->DebugString(), created.DebugString());
+  EXPECT_TRUE(got->GetReflection()->GetUnknownFields(*got).empty());
   EXPECT_THAT(partners_->Get(kAdmin, "partners/someone-else"), StatusIs(absl::StatusCode::kNotFound));
 }
 
