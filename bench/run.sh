@@ -118,9 +118,15 @@ serve "$build/bench/mpower-echo-server" --listen=127.0.0.1:0
 echo_addr="127.0.0.1:$port"
 
 echo "== closed loop: $in_flight in flight over $connections connections, $duration each"
+record "scenario=config in_flight=$in_flight connections=$connections"
 run_load echo "$echo_addr"
 run_load get "$mpowerd_addr" --token="$token" --names-file="$work/names"
 run_load list "$mpowerd_addr" --token="$token"
+# The same List one call at a time: its latency without the queue that 64
+# calls in flight on two cores make (see bench/README.md).
+"$load" --scenario=list --target="$mpowerd_addr" --token="$token" --in-flight=1 \
+  --connections=1 --duration="$duration" | sed 's/^scenario=list /scenario=list-one /' |
+  tee -a "$results"
 run_load create-alert "$mpowerd_addr" --token="$token"
 record "scenario=rss-after-load rss_mb=$(( $(rss_kb "$mpowerd_pid") / 1024 ))"
 
