@@ -130,12 +130,30 @@ TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
     });
   }
 
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  // Writes continue through the restart. How many land in a given time
+  // depends on the machine (a channel per write is slow under TSan), so
+  // wait for a count, not for a time.
+  const auto wait_until_acknowledged = [&](size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      {
+        std::lock_guard<std::mutex> lock(acknowledged_mutex);
+        if (acknowledged.size() >= count) return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+  wait_until_acknowledged(15);
   ASSERT_EQ(server->Stop(SIGTERM), 0);
+  size_t before_restart = 0;
+  {
+    std::lock_guard<std::mutex> lock(acknowledged_mutex);
+    before_restart = acknowledged.size();
+  }
   server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--rate-limit=0"});
   ASSERT_GT(server->port(), 0) << server->log();
   endpoint.Set(server->address(), server->admin_token());
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  wait_until_acknowledged(before_restart + 15);
   stop_writing = true;
   for (auto& writer : writers) writer.join();
 
