@@ -212,7 +212,7 @@ class ResourceManager {
       if (!parsed.ok()) violations.Add("parent", parsed.status().message());
     }
     CheckText(violations, "request_id", request_id, kMaxRequestIdLength, Presence::kOptional);
-    T resource = Sanitize(input, /*include_create_only=*/true);
+    T resource = Sanitize(input);
     Traits::ApplyDefaults(resource);
     Traits::Validate(resource, violations);
     MPOWER_RETURN_IF_ERROR(violations.ToStatus());
@@ -448,15 +448,12 @@ class ResourceManager {
     return stamp;
   }
 
-  // A copy of `input` holding only the fields a client may set.
-  static T Sanitize(const T& input, bool include_create_only) {
-    const std::optional<std::vector<bool>>& settable = ClientSettableFields(include_create_only);
-    if (!settable.has_value()) {
+  // A copy of `input` holding only the fields a client may set on create.
+  static T Sanitize(const T& input) {
+    const std::optional<std::vector<bool>>& settable = SettableOnCreate();
+    if (!settable.has_value()) {  // a nested path: only a field mask can say
       google::protobuf::FieldMask mask;
-      for (const std::string& path : Traits::MutableFields()) mask.add_paths(path);
-      if (include_create_only) {
-        for (const std::string& path : Traits::CreateOnlyFields()) mask.add_paths(path);
-      }
+      for (const std::string& path : SettableOnCreatePaths()) mask.add_paths(path);
       T clean;
       google::protobuf::util::FieldMaskUtil::MergeMessageTo(
           input, mask, google::protobuf::util::FieldMaskUtil::MergeOptions(), &clean);
@@ -475,26 +472,27 @@ class ResourceManager {
     return clean;
   }
 
-  // Which of T's fields (by index) a client may set, when each such field
-  // is named by a top-level path; nullopt when some path is nested.
-  static const std::optional<std::vector<bool>>& ClientSettableFields(bool include_create_only) {
-    static const auto compute = [](bool with_create_only) -> std::optional<std::vector<bool>> {
+  static std::vector<std::string> SettableOnCreatePaths() {
+    std::vector<std::string> paths = Traits::MutableFields();
+    for (const std::string& path : Traits::CreateOnlyFields()) paths.push_back(path);
+    return paths;
+  }
+
+  // Which of T's fields (by index) a client may set on create, worked out
+  // once; nullopt if some settable path is not a top-level field.
+  static const std::optional<std::vector<bool>>& SettableOnCreate() {
+    static const std::optional<std::vector<bool>> settable =
+        []() -> std::optional<std::vector<bool>> {
       const google::protobuf::Descriptor& descriptor = *T::descriptor();
-      std::vector<bool> settable(descriptor.field_count(), false);
-      std::vector<std::string> paths = Traits::MutableFields();
-      if (with_create_only) {
-        for (const std::string& path : Traits::CreateOnlyFields()) paths.push_back(path);
-      }
-      for (const std::string& path : paths) {
+      std::vector<bool> fields(descriptor.field_count(), false);
+      for (const std::string& path : SettableOnCreatePaths()) {
         const google::protobuf::FieldDescriptor* field = descriptor.FindFieldByName(path);
         if (field == nullptr) return std::nullopt;
-        settable[field->index()] = true;
+        fields[field->index()] = true;
       }
-      return settable;
-    };
-    static const std::optional<std::vector<bool>> on_create = compute(true);
-    static const std::optional<std::vector<bool>> on_update = compute(false);
-    return include_create_only ? on_create : on_update;
+      return fields;
+    }();
+    return settable;
   }
 
   static absl::StatusOr<google::protobuf::FieldMask> CheckUpdateMask(
