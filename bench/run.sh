@@ -122,7 +122,7 @@ record "scenario=config in_flight=$in_flight connections=$connections"
 run_load echo "$echo_addr"
 run_load get "$mpowerd_addr" --token="$token" --names-file="$work/names"
 run_load list "$mpowerd_addr" --token="$token"
-# The same List one call at a time: its latency without the queue that 64
+# The same List one call at a time: its latency without the queue that many
 # calls in flight on two cores make (see bench/README.md).
 "$load" --scenario=list --target="$mpowerd_addr" --token="$token" --in-flight=1 \
   --connections=1 --duration="$duration" | sed 's/^scenario=list /scenario=list-one /' |
