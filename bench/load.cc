@@ -56,7 +56,8 @@ struct Options {
 std::string Flag(int argc, char** argv, const std::string& name, const std::string& otherwise) {
   const std::string prefix = "--" + name + "=";
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]).rfind(prefix, 0) == 0) return std::string(argv[i]).substr(prefix.size());
+    if (std::string(argv[i]).rfind(prefix, 0) == 0)
+      return std::string(argv[i]).substr(prefix.size());
   }
   return otherwise;
 }
@@ -99,7 +100,8 @@ class RequestMaker {
       mpower::v1::ListCommitmentsRequest request;
       request.set_parent("partners/-");
       request.set_page_size(100);
-      request.set_filter(absl::StrCat("country_codes:\"", kCountries[Uniform(kCountryCount)], "\""));
+      request.set_filter(
+          absl::StrCat("country_codes:\"", kCountries[Uniform(kCountryCount)], "\""));
       return {"/mpower.v1.CommitmentService/ListCommitments", request.SerializeAsString()};
     }
     if (options_.scenario == "create-alert") {
@@ -131,9 +133,9 @@ class RequestMaker {
   }
 
   // The countries seed.cc spreads commitments over.
-  static constexpr const char* kCountries[] = {"ID", "MY", "BD", "KH", "VN", "PH", "MX", "GT",
-                                               "HN", "CO", "PE", "EC", "NG", "GH", "KE", "ET",
-                                               "JO", "EG", "NP", "LK"};
+  static constexpr const char* kCountries[] = {"ID", "MY", "BD", "KH", "VN", "PH", "MX",
+                                               "GT", "HN", "CO", "PE", "EC", "NG", "GH",
+                                               "KE", "ET", "JO", "EG", "NP", "LK"};
   static constexpr int kCountryCount = 20;
 
  private:
@@ -154,9 +156,9 @@ void PrintFigures(const Options& options, std::vector<double> latencies_ms, int6
   std::sort(latencies_ms.begin(), latencies_ms.end());
   std::printf("scenario=%s calls=%zu qps=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f errors=%lld\n",
               options.scenario.c_str(), latencies_ms.size(),
-              static_cast<double>(latencies_ms.size()) / seconds,
-              Percentile(latencies_ms, 50), Percentile(latencies_ms, 99),
-              Percentile(latencies_ms, 99.9), static_cast<long long>(errors));
+              static_cast<double>(latencies_ms.size()) / seconds, Percentile(latencies_ms, 50),
+              Percentile(latencies_ms, 99), Percentile(latencies_ms, 99.9),
+              static_cast<long long>(errors));
   std::fflush(stdout);
 }
 
@@ -165,8 +167,12 @@ class Slot {
  public:
   Slot(const Options& options, grpc::GenericStub* stub, int index, Clock::time_point measure_from,
        Clock::time_point stop_at, std::atomic<int>* running)
-      : options_(options), stub_(stub), maker_(options, index), measure_from_(measure_from),
-        stop_at_(stop_at), running_(running) {}
+      : options_(options),
+        stub_(stub),
+        maker_(options, index),
+        measure_from_(measure_from),
+        stop_at_(stop_at),
+        running_(running) {}
 
   void Start() {
     context_ = std::make_unique<grpc::ClientContext>();
@@ -282,8 +288,8 @@ class Watcher : public grpc::ClientReadReactor<mpower::v1::WatchChangesResponse>
         ++missing;
         continue;
       }
-      delays_ms_->push_back(
-          std::max(0.0, std::chrono::duration<double, std::milli>(found->second - acked_at).count()));
+      delays_ms_->push_back(std::max(
+          0.0, std::chrono::duration<double, std::milli>(found->second - acked_at).count()));
     }
   }
   int missing = 0;
@@ -356,10 +362,11 @@ int RunFanout(const Options& options) {
     while (!watcher->done()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::sort(delays_ms.begin(), delays_ms.end());
-  std::printf("scenario=fanout watchers=%d writes=%zu deliveries=%zu p50_ms=%.3f p99_ms=%.3f "
-              "p999_ms=%.3f missing=%d\n",
-              options.watchers, acked.size(), delays_ms.size(), Percentile(delays_ms, 50),
-              Percentile(delays_ms, 99), Percentile(delays_ms, 99.9), missing);
+  std::printf(
+      "scenario=fanout watchers=%d writes=%zu deliveries=%zu p50_ms=%.3f p99_ms=%.3f "
+      "p999_ms=%.3f missing=%d\n",
+      options.watchers, acked.size(), delays_ms.size(), Percentile(delays_ms, 50),
+      Percentile(delays_ms, 99), Percentile(delays_ms, 99.9), missing);
   return missing == 0 ? 0 : 1;
 }
 

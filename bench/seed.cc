@@ -17,14 +17,15 @@
 #include "server/core/index_terms.h"
 #include "server/core/partner_rules.h"
 #include "server/storage/keyring.h"
-#include "server/storage/sqlite_store.h"
+#include "server/storage/sqlite/sqlite_store.h"
 
 namespace {
 
 std::string Flag(int argc, char** argv, const std::string& name, const std::string& otherwise) {
   const std::string prefix = "--" + name + "=";
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]).rfind(prefix, 0) == 0) return std::string(argv[i]).substr(prefix.size());
+    if (std::string(argv[i]).rfind(prefix, 0) == 0)
+      return std::string(argv[i]).substr(prefix.size());
   }
   return otherwise;
 }

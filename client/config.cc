@@ -16,8 +16,8 @@ absl::StatusOr<std::map<std::string, std::string>> ReadConfig(const std::string&
   struct stat info;
   if (stat(path.c_str(), &info) != 0) return settings;
   if ((info.st_mode & 077) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, " holds a token but others can read it; run chmod 600 ", path));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " holds a token but others can read it; run chmod 600 ", path));
   }
   std::ifstream in(path);
   std::string line;

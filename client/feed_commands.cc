@@ -55,8 +55,8 @@ struct AlertSelection {
   bool Matches(const v1::Alert& alert) const {
     if (!countries.empty() && countries.count(alert.country_code()) == 0) return false;
     if (!categories.empty() && categories.count(alert.category()) == 0) return false;
-    if (max_severity != 0 && (alert.severity() == v1::Alert::SEVERITY_UNKNOWN ||
-                              alert.severity() > max_severity)) {
+    if (max_severity != 0 &&
+        (alert.severity() == v1::Alert::SEVERITY_UNKNOWN || alert.severity() > max_severity)) {
       return false;
     }
     return true;
@@ -70,11 +70,10 @@ void PrintAlertChange(const v1::Change& change, const std::string& output) {
   }
   static const char* kTypes[] = {"", "CREATED", "UPDATED", "REMOVED"};
   const v1::Alert& alert = change.alert();
-  std::cout << absl::StrFormat("%-9d %-8s %-45s %-3s %-30s %-9s %-10s %s",
-                               change.revision(), kTypes[change.type()], change.name(),
-                               alert.country_code(), FieldToText(alert, "category"),
-                               FieldToText(alert, "severity"), FieldToText(alert, "status"),
-                               alert.headline())
+  std::cout << absl::StrFormat("%-9d %-8s %-45s %-3s %-30s %-9s %-10s %s", change.revision(),
+                               kTypes[change.type()], change.name(), alert.country_code(),
+                               FieldToText(alert, "category"), FieldToText(alert, "severity"),
+                               FieldToText(alert, "status"), alert.headline())
             << std::endl;
 }
 
@@ -178,8 +177,8 @@ int WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& outp
                                  "NAME", "CC", "CATEGORY", "SEVERITY", "STATUS", "HEADLINE")
               << std::endl;
   }
-  const absl::Time end = run_for == absl::InfiniteDuration() ? absl::InfiniteFuture()
-                                                             : absl::Now() + run_for;
+  const absl::Time end =
+      run_for == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + run_for;
   auto stub = v1::ChangeService::NewStub(rpc.channel());
   absl::Duration backoff = absl::Milliseconds(200);
   while (true) {
@@ -190,7 +189,8 @@ int WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& outp
     v1::WatchChangesResponse message;
     while (reader->Read(&message)) {
       for (const v1::Change& change : message.changes()) {
-        if (change.has_alert() && selection.Matches(change.alert())) PrintAlertChange(change, output);
+        if (change.has_alert() && selection.Matches(change.alert()))
+          PrintAlertChange(change, output);
       }
       // Resume exactly here after a reconnect.
       request.set_start_now(false);

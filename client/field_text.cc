@@ -74,10 +74,12 @@ absl::Status SetMessage(Message* target, const FieldDescriptor* field, absl::str
   }
   if (type == "mpower.v1.Money") {
     std::vector<absl::string_view> parts = absl::StrSplit(text, ' ', absl::SkipEmpty());
-    if (parts.size() != 2) return Bad(field->name(), "an amount and currency, e.g. \"122000000 USD\"");
+    if (parts.size() != 2)
+      return Bad(field->name(), "an amount and currency, e.g. \"122000000 USD\"");
     absl::StatusOr<v1::Money> money = ParseMoney(parts[1], parts[0]);
     if (!money.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--", field->name(), ": ", money.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", field->name(), ": ", money.status().message()));
     }
     static_cast<v1::Money*>(target)->CopyFrom(*money);
     return absl::OkStatus();
@@ -186,8 +188,7 @@ std::string FieldToText(const Message& message, absl::string_view path) {
   const Message* current = &message;
   std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
   for (size_t i = 0; i < parts.size(); ++i) {
-    const FieldDescriptor* field =
-        current->GetDescriptor()->FindFieldByName(std::string(parts[i]));
+    const FieldDescriptor* field = current->GetDescriptor()->FindFieldByName(std::string(parts[i]));
     if (field == nullptr) return "";
     if (i + 1 < parts.size()) {
       current = &current->GetReflection()->GetMessage(*current, field);

@@ -25,15 +25,15 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/args.h"
-#include "common/client_config_path.h"
 #include "client/config.h"
 #include "client/feed_commands.h"
 #include "client/field_text.h"
 #include "client/render.h"
 #include "client/report_commands.h"
 #include "client/resources.h"
-#include "client/sync_command.h"
 #include "client/rpc.h"
+#include "client/sync_command.h"
+#include "common/client_config_path.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -51,11 +51,13 @@ constexpr int kExitUsage = 2;
 constexpr int kExitRpcBase = 64;
 
 const std::set<std::string> kBooleanFlags = {"help", "show-deleted", "all", "dry-run", "mirror"};
-const std::set<std::string> kFeedFlags = {"dry-run", "mirror", "after", "collections", "partner", "country",
-                                          "countries", "categories", "min-severity", "for"};
+const std::set<std::string> kFeedFlags = {"dry-run",      "mirror",  "after",     "collections",
+                                          "partner",      "country", "countries", "categories",
+                                          "min-severity", "for"};
 const std::set<std::string> kCommonFlags = {
-    "address", "token", "tls-ca", "tls-cert", "tls-key", "timeout", "output", "help", "file", "filter", "page-size", "page-token",
-    "all", "show-deleted", "parent", "request-id", "etag", "update-mask"};
+    "address", "token",        "tls-ca", "tls-cert",   "tls-key",   "timeout",
+    "output",  "help",         "file",   "filter",     "page-size", "page-token",
+    "all",     "show-deleted", "parent", "request-id", "etag",      "update-mask"};
 const char kDefaultAddress[] = "127.0.0.1:50051";
 
 // A failure that ends the command with `exit_code`; the message goes to
@@ -77,11 +79,23 @@ std::string Setting(const Args& args, const std::string& flag, const char* env,
 }
 
 const char* CodeName(grpc::StatusCode code) {
-  static const char* kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
   const int index = static_cast<int>(code);
   return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
 }
@@ -97,13 +111,15 @@ void SetString(Message& message, const std::string& field, const std::string& va
   const FieldDescriptor* descriptor = message.GetDescriptor()->FindFieldByName(field);
   if (descriptor == nullptr) {
     if (value.empty()) return;
-    throw Failure{kExitUsage, absl::StrCat("this command takes no ", field, "; run it with --help")};
+    throw Failure{kExitUsage,
+                  absl::StrCat("this command takes no ", field, "; run it with --help")};
   }
   message.GetReflection()->SetString(&message, descriptor, value);
 }
 
 std::string GetString(const Message& message, const std::string& field) {
-  return message.GetReflection()->GetString(message, message.GetDescriptor()->FindFieldByName(field));
+  return message.GetReflection()->GetString(message,
+                                            message.GetDescriptor()->FindFieldByName(field));
 }
 
 const Message& GetMessage(const Message& message, const std::string& field) {
@@ -138,9 +154,9 @@ class Command {
                                                    const std::string& suffix) const {
     const auto* method = spec_.service()->FindMethodByName(prefix + suffix);
     if (method == nullptr) {
-      throw Failure{kExitUsage, absl::StrCat("mpower ", spec_.plural, " has no ",
-                                             absl::AsciiStrToLower(prefix), " verb; run mpower ",
-                                             spec_.plural, " --help")};
+      throw Failure{kExitUsage,
+                    absl::StrCat("mpower ", spec_.plural, " has no ", absl::AsciiStrToLower(prefix),
+                                 " verb; run mpower ", spec_.plural, " --help")};
     }
     return method;
   }
@@ -149,8 +165,7 @@ class Command {
   std::unique_ptr<Message> Call(const google::protobuf::MethodDescriptor* method,
                                 const Message& request, bool idempotent) {
     std::unique_ptr<Message> response = NewMessage(method->output_type());
-    const std::string path =
-        absl::StrCat("/", method->service()->full_name(), "/", method->name());
+    const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
     grpc::Status status = rpc_.Call(path, request, response.get(), idempotent);
     if (!status.ok()) {
       throw Failure{kExitRpcBase + static_cast<int>(status.error_code()),
@@ -161,8 +176,8 @@ class Command {
 
   std::string RequiredName() const {
     if (args_.positional.size() < 3) {
-      throw Failure{kExitUsage, absl::StrCat("give the ", spec_.field, "'s name, e.g. ",
-                                             spec_.example_name)};
+      throw Failure{kExitUsage,
+                    absl::StrCat("give the ", spec_.field, "'s name, e.g. ", spec_.example_name)};
     }
     return args_.positional[2];
   }
@@ -202,7 +217,8 @@ class Command {
         request.get(), request->GetDescriptor()->FindFieldByName("page_size"), page_size);
     if (args_.Has("show-deleted")) {
       const FieldDescriptor* field = request->GetDescriptor()->FindFieldByName("show_deleted");
-      if (field == nullptr) throw Failure{kExitUsage, "--show-deleted: these are never soft-deleted"};
+      if (field == nullptr)
+        throw Failure{kExitUsage, "--show-deleted: these are never soft-deleted"};
       request->GetReflection()->SetBool(request.get(), field, true);
     }
     const FieldDescriptor* items_field = method->output_type()->FindFieldByName(
@@ -258,8 +274,7 @@ class Command {
     for (const std::string& flag : args_.flag_order) {
       for (const FieldFlag& field_flag : spec_.flags) {
         if (flag != field_flag.flag) continue;
-        absl::Status status =
-            SetFieldFromText(*resource, field_flag.path, args_.Get(flag));
+        absl::Status status = SetFieldFromText(*resource, field_flag.path, args_.Get(flag));
         if (!status.ok()) throw Failure{kExitUsage, std::string(status.message())};
         paths.push_back(field_flag.path);
       }
@@ -281,10 +296,10 @@ class Command {
     }
     if (spec_.nested()) {
       if (!args_.Has("parent")) {
-        throw Failure{kExitUsage, absl::StrCat("--parent is required: the ",
-                                               std::string(spec_.parent_word, strlen(spec_.parent_word) - 1),
-                                               " it belongs to, e.g. --parent=",
-                                               spec_.parent_word, "/...")};
+        throw Failure{kExitUsage,
+                      absl::StrCat("--parent is required: the ",
+                                   std::string(spec_.parent_word, strlen(spec_.parent_word) - 1),
+                                   " it belongs to, e.g. --parent=", spec_.parent_word, "/...")};
       }
       SetString(*request, "parent", args_.Get("parent"));
     }
@@ -371,7 +386,8 @@ std::string MainHelp() {
       "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts;\n"
       "credentials take create, list and revoke; audit takes list; alerts also watch.\n\n"
       "Connection and output (flag, then environment, then the config file, then default):\n"
-      "  --address HOST:PORT   MPOWER_ADDRESS   default ", kDefaultAddress, "\n",
+      "  --address HOST:PORT   MPOWER_ADDRESS   default ",
+      kDefaultAddress, "\n",
       "  --token TOKEN         MPOWER_TOKEN     the bearer token the secretariat issued\n"
       "  --tls-ca FILE         MPOWER_TLS_CA    CA of the server's certificate: turns on TLS\n"
       "  --tls-cert FILE       MPOWER_TLS_CERT  client certificate, for mutual TLS\n"
@@ -408,13 +424,15 @@ std::string ResourceHelp(const ResourceSpec& spec) {
                     " [-f FILE.json] [field flags]\n");
   }
   if (has("Update")) {
-    absl::StrAppend(&help, "  update NAME [-f FILE.json] [field flags] [--update-mask a,b] [--etag E]\n");
+    absl::StrAppend(&help,
+                    "  update NAME [-f FILE.json] [field flags] [--update-mask a,b] [--etag E]\n");
   }
   if (has("Delete")) absl::StrAppend(&help, "  delete NAME [--etag E]\n");
   if (has("Undelete")) absl::StrAppend(&help, "  undelete NAME [--etag E]\n");
   if (has("Revoke")) absl::StrAppend(&help, "  revoke NAME\n");
   if (has("Sync")) {
-    absl::StrAppend(&help, "  sync --parent partners/P -f FILE.csv|FILE.json [--dry-run] [--mirror]\n");
+    absl::StrAppend(&help,
+                    "  sync --parent partners/P -f FILE.csv|FILE.json [--dry-run] [--mirror]\n");
   }
   if (!spec.flags.empty()) absl::StrAppend(&help, "\nField flags (create and update):\n");
   for (const FieldFlag& flag : spec.flags) {
@@ -451,14 +469,13 @@ int Run(int argc, char** argv) {
     (args.Has("help") ? std::cout : std::cerr) << MainHelp();
     return args.Has("help") ? kExitOk : kExitUsage;
   }
-  const bool sync_command = args.positional[0] == "commitments" &&
-                            args.positional.size() >= 2 && args.positional[1] == "sync";
-  const bool feed_command =
-      sync_command ||
-      (args.positional[0] == "changes" && args.positional.size() >= 2 &&
-       args.positional[1] == "list") ||
-      (args.positional[0] == "alerts" && args.positional.size() >= 2 &&
-       args.positional[1] == "watch");
+  const bool sync_command = args.positional[0] == "commitments" && args.positional.size() >= 2 &&
+                            args.positional[1] == "sync";
+  const bool feed_command = sync_command ||
+                            (args.positional[0] == "changes" && args.positional.size() >= 2 &&
+                             args.positional[1] == "list") ||
+                            (args.positional[0] == "alerts" && args.positional.size() >= 2 &&
+                             args.positional[1] == "watch");
   const bool report_command = args.positional[0] == "report" || args.positional[0] == "country";
   if (report_command && (args.Has("help") || args.positional.size() < 2)) {
     (args.Has("help") ? std::cout : std::cerr) << ReportHelp();
@@ -479,11 +496,13 @@ int Run(int argc, char** argv) {
                  "also deletes the partner's synced commitments missing from the file; "
                  "--dry-run shows what would change. Bad rows are reported by line and column "
                  "and nothing is sent. The README lists the CSV columns.\n\nExample:\n"
-                 "  mpower commitments sync --parent partners/us-gov -f examples/us-gov-commitments.csv --dry-run\n";
+                 "  mpower commitments sync --parent partners/us-gov -f "
+                 "examples/us-gov-commitments.csv --dry-run\n";
     return kExitOk;
   }
   if (feed_command && args.Has("help")) {
-    std::cout << "mpower alerts watch [--countries ID,HN] [--categories ARBITRARY_ARREST_OR_DETENTION,...] "
+    std::cout << "mpower alerts watch [--countries ID,HN] [--categories "
+                 "ARBITRARY_ARREST_OR_DETENTION,...] "
                  "[--min-severity SEVERE] [--after REVISION] [--for DURATION]\n\n"
                  "Prints alerts as they are filed or change, from now on (or after REVISION), "
                  "until interrupted or DURATION has passed; reconnects by itself and resumes "

@@ -30,7 +30,8 @@ void PrintTable(const ResourceSpec& spec,
   rows.push_back(header);
   for (const google::protobuf::Message* item : items) {
     std::vector<std::string> row;
-    for (const Column& column : spec.columns) row.push_back(Cell(FieldToText(*item, column.path), column));
+    for (const Column& column : spec.columns)
+      row.push_back(Cell(FieldToText(*item, column.path), column));
     rows.push_back(std::move(row));
   }
   PrintAligned(rows, out);

@@ -16,8 +16,8 @@
 
 namespace mpower::cli {
 
-const char* const kReportFlags[] = {"group-by", "since", "until", "format", "out", "partner",
-                                    nullptr};
+const char* const kReportFlags[] = {"group-by", "since",   "until", "format",
+                                    "out",      "partner", nullptr};
 
 namespace {
 
@@ -111,9 +111,10 @@ std::string DurationText(const google::protobuf::Duration& duration, bool set) {
   return set ? absl::FormatDuration(absl::Seconds(duration.seconds())) : "-";
 }
 
-void PrintCommitmentRows(const std::vector<std::string>& dimension_headers,
-                         const google::protobuf::RepeatedPtrField<v1::CommitmentSummaryRow>& rows,
-                         const google::protobuf::RepeatedPtrField<v1::CommitmentSummaryRow>& totals) {
+void PrintCommitmentRows(
+    const std::vector<std::string>& dimension_headers,
+    const google::protobuf::RepeatedPtrField<v1::CommitmentSummaryRow>& rows,
+    const google::protobuf::RepeatedPtrField<v1::CommitmentSummaryRow>& totals) {
   std::vector<std::vector<std::string>> table;
   std::vector<std::string> header = dimension_headers;
   for (const char* column : {"CURRENCY", "COMMITMENTS", "COMMITTED", "FULFILLED"}) {
@@ -149,11 +150,11 @@ int Commitments(RpcClient& rpc, const Args& args, const std::string& output) {
     std::cout << ToJson(response) << "\n";
     return 0;
   }
-  PrintCommitmentRows(
-      DimensionHeaders(request.group_by(), v1::CommitmentDimension_descriptor()),
-      response.rows(), response.totals());
+  PrintCommitmentRows(DimensionHeaders(request.group_by(), v1::CommitmentDimension_descriptor()),
+                      response.rows(), response.totals());
   if (response.received_records_excluded() > 0) {
-    std::cout << "\n" << response.received_records_excluded()
+    std::cout << "\n"
+              << response.received_records_excluded()
               << " record(s) of funding received left out: they mirror another partner's "
                  "commitment (see mpower report reconciliation).\n";
   }
@@ -164,8 +165,7 @@ int Alerts(RpcClient& rpc, const Args& args, const std::string& output) {
   v1::SummarizeAlertsRequest request;
   if (args.Has("since")) *request.mutable_start_time() = ParseTime("since", args.Get("since"));
   if (args.Has("until")) *request.mutable_end_time() = ParseTime("until", args.Get("until"));
-  AddDimensions(args.Get("group-by"), v1::AlertDimension_descriptor(),
-                request.mutable_group_by());
+  AddDimensions(args.Get("group-by"), v1::AlertDimension_descriptor(), request.mutable_group_by());
   v1::SummarizeAlertsResponse response;
   Call(rpc, "SummarizeAlerts", request, &response);
   if (output == "json") {
@@ -191,8 +191,8 @@ int Alerts(RpcClient& rpc, const Args& args, const std::string& output) {
                           row.unanswered_count()}) {
       cells.push_back(absl::StrCat(count));
     }
-    cells.push_back(DurationText(row.median_time_to_first_response(),
-                                 row.has_median_time_to_first_response()));
+    cells.push_back(
+        DurationText(row.median_time_to_first_response(), row.has_median_time_to_first_response()));
     cells.push_back(
         DurationText(row.p90_time_to_first_response(), row.has_p90_time_to_first_response()));
     table.push_back(std::move(cells));
@@ -224,9 +224,9 @@ int Reconciliation(RpcClient& rpc, const Args& args, const std::string& output) 
     std::cout << "\nPairs that disagree (funder's record, then the recipient's):\n";
     for (const auto& pair : response.mismatched()) {
       std::cout << "\n  differ in: " << absl::StrJoin(pair.mismatched_fields(), ", ") << "\n";
-      PrintAligned({header, CommitmentCells(pair.funder_record()),
-                    CommitmentCells(pair.recipient_record())},
-                   std::cout);
+      PrintAligned(
+          {header, CommitmentCells(pair.funder_record()), CommitmentCells(pair.recipient_record())},
+          std::cout);
     }
   }
   const auto section = [&](const char* title, const auto& records) {
@@ -301,7 +301,8 @@ int CountryBrief(RpcClient& rpc, const std::string& country, const std::string& 
   PrintAligned(initiatives, std::cout);
   std::cout << "\nCommitments that target it (" << brief.commitments_size()
             << (brief.commitments_truncated() ? "+" : "") << "):\n";
-  std::vector<std::vector<std::string>> commitments = {{"NAME", "KIND", "AMOUNT", "STATUS", "TITLE"}};
+  std::vector<std::vector<std::string>> commitments = {
+      {"NAME", "KIND", "AMOUNT", "STATUS", "TITLE"}};
   for (const auto& c : brief.commitments()) {
     commitments.push_back({c.name(), FieldToText(c, "kind"), Or(FieldToText(c, "amount"), "-"),
                            FieldToText(c, "status"), c.title().substr(0, 50)});
@@ -325,8 +326,8 @@ int CountryBrief(RpcClient& rpc, const std::string& country, const std::string& 
     }
     for (const auto& response : entry.responses()) {
       std::cout << "    " << FieldToText(response, "action_time") << "  "
-                << response.responding_partner() << "  " << FieldToText(response, "action")
-                << "  " << response.note().substr(0, 60) << "\n";
+                << response.responding_partner() << "  " << FieldToText(response, "action") << "  "
+                << response.note().substr(0, 60) << "\n";
     }
     if (entry.responses().empty()) std::cout << "    no response yet\n";
   }
@@ -345,7 +346,8 @@ std::string ReportHelp() {
          "      counts and time to first response; DIMS from country, category, severity, status\n"
          "  mpower report reconciliation [--partner partners/P]\n"
          "      funders' commitments beside recipients' records of funding received\n"
-         "  mpower report export --format commitments-csv|initiatives-csv|iati [--parent partners/P]\n"
+         "  mpower report export --format commitments-csv|initiatives-csv|iati [--parent "
+         "partners/P]\n"
          "      [--filter EXPR] [--out FILE]\n"
          "  mpower country brief CC\n"
          "      initiatives, commitments and alerts (with responses) for one country\n\n"

@@ -125,7 +125,8 @@ int SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& 
         std::cout << "      " << violation.field() << ": " << violation.description() << "\n";
       }
     }
-    if (shown > 50) std::cout << "  ... and " << shown - 50 << " more changes (-o json lists all)\n";
+    if (shown > 50)
+      std::cout << "  ... and " << shown - 50 << " more changes (-o json lists all)\n";
   }
   if (!status.ok()) {
     std::cerr << "mpower: " << status.error_message() << "\n";

@@ -14,10 +14,22 @@
 
 namespace mpower::cli {
 
-const char* const kSyncCsvColumns[] = {
-    "external_id", "kind", "title", "description", "amount", "currency", "contribution_basis",
-    "recipient_partner", "provider_partner", "initiative", "start_date", "end_date", "status",
-    "country_codes", "action_areas", nullptr};
+const char* const kSyncCsvColumns[] = {"external_id",
+                                       "kind",
+                                       "title",
+                                       "description",
+                                       "amount",
+                                       "currency",
+                                       "contribution_basis",
+                                       "recipient_partner",
+                                       "provider_partner",
+                                       "initiative",
+                                       "start_date",
+                                       "end_date",
+                                       "status",
+                                       "country_codes",
+                                       "action_areas",
+                                       nullptr};
 
 namespace {
 
@@ -92,12 +104,12 @@ std::vector<SyncItem> FromCsv(const std::string& text, std::vector<std::string>&
         currency = value;
       } else {
         // Lists inside a cell are separated by semicolons.
-        absl::Status status = SetFieldFromText(item.commitment, header[c],
-                                               absl::StrReplaceAll(value, {{";", ","}}));
+        absl::Status status =
+            SetFieldFromText(item.commitment, header[c], absl::StrReplaceAll(value, {{";", ","}}));
         if (!status.ok()) {
-          errors.push_back(absl::StrCat("line ", row.line, ", column ", header[c], ": ",
-                                        absl::StripPrefix(status.message(),
-                                                          absl::StrCat("--", header[c], ": "))));
+          errors.push_back(absl::StrCat(
+              "line ", row.line, ", column ", header[c], ": ",
+              absl::StripPrefix(status.message(), absl::StrCat("--", header[c], ": "))));
         }
       }
     }

@@ -17,8 +17,8 @@ namespace {
 
 template <typename T>
 void ParseAndMatch(const std::string& text, const char* sample) {
-  absl::StatusOr<mpower::Filter> filter = mpower::Filter::Parse(
-      text, T::descriptor(), mpower::ResourceTraits<T>::FilterableFields());
+  absl::StatusOr<mpower::Filter> filter =
+      mpower::Filter::Parse(text, T::descriptor(), mpower::ResourceTraits<T>::FilterableFields());
   if (!filter.ok()) {
     if (filter.status().code() != absl::StatusCode::kInvalidArgument) __builtin_trap();
     return;
@@ -42,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       text, R"(country_code: "ID" severity: SEVERITY_SEVERE create_time { seconds: 1767225600 }
                recipient_partners: "partners/ilo")");
   ParseAndMatch<mpower::v1::Partner>(text, R"(type: TYPE_TRADE_UNION country_code: "ID")");
-  ParseAndMatch<mpower::v1::Initiative>(text, R"(status: STATUS_IMPLEMENTATION country_codes: "JO")");
+  ParseAndMatch<mpower::v1::Initiative>(text,
+                                        R"(status: STATUS_IMPLEMENTATION country_codes: "JO")");
   return 0;
 }

@@ -2,7 +2,7 @@
 # Installs what building and testing mpower needs, and only what is missing:
 # Debian 12 packages for the C++ build (and xmllint, which checks the IATI
 # export against its schema, the Python example's gRPC runtime, and clang
-# with libFuzzer for the fuzzers), Go
+# with libFuzzer for the fuzzers, and clang-format), Go
 # tools (grpcurl, the Go example's protoc plugins, protoc-gen-doc for the
 # API reference), and buf (from npm) for proto lint.
 set -euo pipefail
@@ -13,7 +13,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
   libxml2-utils python3-grpcio python3-protobuf
-  clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format-14
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 command -v mvn >/dev/null 2>&1 || packages+=(maven default-jdk-headless)

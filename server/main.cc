@@ -7,35 +7,35 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
-#include <condition_variable>
 #include <map>
 #include <mutex>
-#include <tuple>
+#include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/client_config_path.h"
+#include "server/base/log.h"
+#include "server/base/status_macros.h"
 #include "server/core/audit.h"
 #include "server/core/credentials.h"
 #include "server/core/escalation.h"
 #include "server/core/index_terms.h"
-#include "server/core/log.h"
 #include "server/demo/demo_data.h"
-#include "server/storage/sqlite_backup.h"
 #include "server/service/server.h"
-#include "server/core/status_macros.h"
-#include "server/storage/sqlite_store.h"
+#include "server/storage/sqlite/backup.h"
+#include "server/storage/sqlite/sqlite_store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve on; port 0 picks a free port. Non-loopback addresses need TLS "
@@ -116,7 +116,7 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_vi
 
 // Creates `path` and its parents, owner-only (alerts are in there).
 bool MakeDirectories(const std::string& path) {
-  for (size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
+  for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
     const std::string prefix = path.substr(0, slash);
     if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) return false;
     if (slash == std::string::npos) return true;
@@ -165,7 +165,8 @@ absl::Status BootstrapLocalAdmin(Store* store, const std::string& address,
   }
   Log(LogLevel::kInfo, "main",
       absl::StrCat("issued the first admin credential, credentials/local-admin, and wrote it "
-                   "owner-only to ", config, "; mpower reads it from there (MPOWER_CONFIG)"));
+                   "owner-only to ",
+                   config, "; mpower reads it from there (MPOWER_CONFIG)"));
   return absl::OkStatus();
 }
 
@@ -186,8 +187,8 @@ int CreateCredentialCommand(Store* store) {
   credential.set_role(role->second);
   credential.set_partner(absl::GetFlag(FLAGS_partner));
   credential.set_description("Issued with mpowerd credentials create.");
-  absl::StatusOr<IssuedCredential> issued = CredentialManager(store).Create(
-      Principal::System(), absl::GetFlag(FLAGS_id), credential);
+  absl::StatusOr<IssuedCredential> issued =
+      CredentialManager(store).Create(Principal::System(), absl::GetFlag(FLAGS_id), credential);
   if (!issued.ok()) {
     std::fprintf(stderr, "mpowerd: %s\n", std::string(issued.status().message()).c_str());
     return 1;
@@ -232,20 +233,23 @@ int BackupCommand(const std::vector<std::string>& command, const std::string& da
   }
   const bool backup = command[0] == "backup";
   if (!backup && !LockDataDir(data_dir)) return 1;
-  absl::Status status = backup ? BackupDatabase(database, command[1])
-                               : RestoreDatabase(command[1], database);
+  absl::Status status =
+      backup ? BackupDatabase(database, command[1]) : RestoreDatabase(command[1], database);
   if (!status.ok()) {
     std::fprintf(stderr, "mpowerd: %s failed: %s\n", command[0].c_str(),
                  std::string(status.message()).c_str());
     return 1;
   }
   if (backup) {
-    std::printf("backed up %s to %s; the keys in the key directory are not in it: back them "
-                "up apart, or the backup's protected details cannot be read\n",
-                database.c_str(), command[1].c_str());
+    std::printf(
+        "backed up %s to %s; the keys in the key directory are not in it: back them "
+        "up apart, or the backup's protected details cannot be read\n",
+        database.c_str(), command[1].c_str());
   } else {
-    std::printf("restored %s from %s; start mpowerd with the keys the backup was made "
-                "with\n", database.c_str(), command[1].c_str());
+    std::printf(
+        "restored %s from %s; start mpowerd with the keys the backup was made "
+        "with\n",
+        database.c_str(), command[1].c_str());
   }
   return 0;
 }
@@ -291,11 +295,10 @@ int Run(const std::vector<std::string>& command) {
     Log(LogLevel::kError, "main", keyring.status().message());
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
-      SqliteStore::Open(database, keyring->get());
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(database, keyring->get());
   if (!store.ok()) {
-    Log(LogLevel::kError, "main", absl::StrCat("cannot open ", database, ": ",
-                                               store.status().message()));
+    Log(LogLevel::kError, "main",
+        absl::StrCat("cannot open ", database, ": ", store.status().message()));
     return 1;
   }
   if (absl::Status indexed = InstallIndexTerms(**store); !indexed.ok()) {
@@ -314,8 +317,10 @@ int Run(const std::vector<std::string>& command) {
       Log(LogLevel::kError, "main", count.status().message());
       return 1;
     }
-    std::printf("re-encrypted the protected details of %lld resources; keep the old key files "
-                "until your backups no longer need them\n", static_cast<long long>(*count));
+    std::printf(
+        "re-encrypted the protected details of %lld resources; keep the old key files "
+        "until your backups no longer need them\n",
+        static_cast<long long>(*count));
     return 0;
   }
   if (!command.empty()) {
@@ -344,8 +349,9 @@ int Run(const std::vector<std::string>& command) {
   options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
   if (options.rate_limit_per_second < 0 || options.max_watch_streams_per_caller < 1 ||
       options.max_request_bytes < 1024) {
-    std::fprintf(stderr, "mpowerd: --rate-limit must be 0 or more, --max-watch-streams 1 or "
-                         "more, --max-request-bytes 1024 or more\n");
+    std::fprintf(stderr,
+                 "mpowerd: --rate-limit must be 0 or more, --max-watch-streams 1 or "
+                 "more, --max-request-bytes 1024 or more\n");
     return 2;
   }
   for (auto [target, path, flag] :
@@ -359,18 +365,17 @@ int Run(const std::vector<std::string>& command) {
     }
     *target = *std::move(pem);
   }
-  absl::StatusOr<std::unique_ptr<MpowerServer>> server =
-      MpowerServer::Start(store->get(), options);
+  absl::StatusOr<std::unique_ptr<MpowerServer>> server = MpowerServer::Start(store->get(), options);
   if (!server.ok()) {
     Log(LogLevel::kError, "main", server.status().message());
     return 1;
   }
   const std::string host = options.listen_address.substr(0, options.listen_address.rfind(':'));
-  if (absl::Status status = BootstrapLocalAdmin(
-          store->get(), absl::StrCat(host, ":", (*server)->port()), data_dir);
+  if (absl::Status status =
+          BootstrapLocalAdmin(store->get(), absl::StrCat(host, ":", (*server)->port()), data_dir);
       !status.ok()) {
-    Log(LogLevel::kError, "main", absl::StrCat("issuing the first admin credential: ",
-                                               status.message()));
+    Log(LogLevel::kError, "main",
+        absl::StrCat("issuing the first admin credential: ", status.message()));
     return 1;
   }
   // Tests and scripts read this line to learn the port.
@@ -452,7 +457,8 @@ int main(int argc, char** argv) {
       "  mpowerd audit verify\n"
       "  mpowerd keys rotate     (with mpowerd stopped)\n"
       "  mpowerd backup FILE     (while mpowerd serves; a consistent snapshot)\n"
-      "  mpowerd restore FILE    (with mpowerd stopped, into a data directory without a database)\n\n"
+      "  mpowerd restore FILE    (with mpowerd stopped, into a data directory without a "
+      "database)\n\n"
       "Example: mpowerd --demo-data");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   return mpower::Run(std::vector<std::string>(positional.begin() + 1, positional.end()));

@@ -26,8 +26,8 @@ class AuditTest : public testing::StoreTest {
       partner.set_display_name(id);
       partner.set_type(v1::Partner::TYPE_TRADE_UNION);
       partner.set_country_code("ID");
-      absl::StatusOr<v1::Partner> created = partners.Create(
-          Principal::System(), "", id, partner, std::string("req-") + id, "f");
+      absl::StatusOr<v1::Partner> created =
+          partners.Create(Principal::System(), "", id, partner, std::string("req-") + id, "f");
       ASSERT_TRUE(created.ok()) << created.status();
     }
   }
@@ -37,7 +37,8 @@ class AuditTest : public testing::StoreTest {
   void Tamper(const std::string& sql) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(database_path().c_str(), &db), SQLITE_OK);
-    const std::string script = "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; " + sql;
+    const std::string script =
+        "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; " + sql;
     char* error = nullptr;
     EXPECT_EQ(sqlite3_exec(db, script.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
     sqlite3_free(error);
@@ -61,10 +62,17 @@ TEST_F(AuditTest, RecordsEachWriteWithWhoWhatAndRequest) {
 TEST_F(AuditTest, RecordsReadsOfProtectedDetailsButNotRedactedReads) {
   ResourceManager<v1::Alert> alerts(store_.get());
   v1::Alert alert;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
-    filing_partner: "partners/a" category: CATEGORY_SURVEILLANCE severity: SEVERITY_MINOR
-    urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h"
-    protected_details { narrative: "n" })pb", &alert));
+  ASSERT_TRUE(
+      google::protobuf::TextFormat::ParseFromString(R"pb(
+                                                      filing_partner: "partners/a"
+                                                      category: CATEGORY_SURVEILLANCE
+                                                      severity: SEVERITY_MINOR
+                                                      urgency: URGENCY_FUTURE
+                                                      certainty: CERTAINTY_POSSIBLE
+                                                      country_code: "ID"
+                                                      headline: "h"
+                                                      protected_details { narrative: "n" })pb",
+                                                    &alert));
   absl::StatusOr<v1::Alert> created = alerts.Create(Principal::System(), "", "x", alert, "", "");
   ASSERT_TRUE(created.ok()) << created.status();
   const int64_t before = store_->ListAudit(0, 100)->size();
@@ -106,7 +114,9 @@ TEST_F(AuditTest, VerifyCatchesADeletedEntry) {
 }
 
 TEST_F(AuditTest, VerifyCatchesADeletedLastEntryWhenLaterOnesFollow) {
-  Tamper("DELETE FROM audit_log WHERE sequence = 3; UPDATE audit_log SET sequence = 3 WHERE sequence = 4;");
+  Tamper(
+      "DELETE FROM audit_log WHERE sequence = 3; UPDATE audit_log SET sequence = 3 WHERE sequence "
+      "= 4;");
   EXPECT_THAT(VerifyAuditChain(*store_),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("audit entry 3")));
 }
@@ -117,9 +127,9 @@ TEST_F(AuditTest, VerifyCatchesReorderedEntries) {
       "UPDATE audit_log SET sequence = -2 WHERE sequence = 2;"
       "UPDATE audit_log SET sequence = 2 WHERE sequence = 3;"
       "UPDATE audit_log SET sequence = 3 WHERE sequence = -2;");
-  EXPECT_THAT(VerifyAuditChain(*store_),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("does not follow the entry before it")));
+  EXPECT_THAT(
+      VerifyAuditChain(*store_),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not follow the entry before it")));
 }
 
 }  // namespace

@@ -44,8 +44,8 @@ constexpr StatusCode FP = StatusCode::FAILED_PRECONDITION;
 constexpr StatusCode IA = StatusCode::INVALID_ARGUMENT;
 
 struct Case {
-  const char* method;  // "PartnerService/GetPartner"
-  const char* target;  // what the row exercises, for failure messages
+  const char* method;   // "PartnerService/GetPartner"
+  const char* target;   // what the row exercises, for failure messages
   const char* request;  // text format
   StatusCode expected[kCallerCount];
 };
@@ -59,90 +59,136 @@ const Case kCases[] = {
     {"PartnerService/GetPartner", "own", R"(name: "partners/alpha")", {OK, OK, OK, OK, UA}},
     {"PartnerService/GetPartner", "other", R"(name: "partners/beta")", {OK, OK, OK, OK, UA}},
     {"PartnerService/ListPartners", "all", "", {OK, OK, OK, OK, UA}},
-    {"PartnerService/CreatePartner", "new",
+    {"PartnerService/CreatePartner",
+     "new",
      R"(partner_id: "new" partner { display_name: "N" type: TYPE_TRADE_UNION country_code: "ID" })",
      {OK, PD, PD, UA, UA}},
-    {"PartnerService/UpdatePartner", "own",
+    {"PartnerService/UpdatePartner",
+     "own",
      R"(partner { name: "partners/alpha" description: "d" } update_mask { paths: "description" })",
      {OK, OK, PD, UA, UA}},
-    {"PartnerService/UpdatePartner", "other",
+    {"PartnerService/UpdatePartner",
+     "other",
      R"(partner { name: "partners/beta" description: "d" } update_mask { paths: "description" })",
      {OK, PD, PD, UA, UA}},
-    {"PartnerService/DeletePartner", "own (referenced)", R"(name: "partners/alpha")",
+    {"PartnerService/DeletePartner",
+     "own (referenced)",
+     R"(name: "partners/alpha")",
      {FP, PD, PD, UA, UA}},
-    {"PartnerService/DeletePartner", "other (unreferenced)", R"(name: "partners/delta")",
+    {"PartnerService/DeletePartner",
+     "other (unreferenced)",
+     R"(name: "partners/delta")",
      {OK, PD, PD, UA, UA}},
     // Initiatives: the secretariat keeps them.
-    {"InitiativeService/GetInitiative", "any", R"(name: "initiatives/shared")", {OK, OK, OK, OK, UA}},
+    {"InitiativeService/GetInitiative",
+     "any",
+     R"(name: "initiatives/shared")",
+     {OK, OK, OK, OK, UA}},
     {"InitiativeService/ListInitiatives", "all", "", {OK, OK, OK, OK, UA}},
-    {"InitiativeService/CreateInitiative", "new",
+    {"InitiativeService/CreateInitiative",
+     "new",
      R"(initiative_id: "new" initiative { display_name: "N" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE })",
      {OK, PD, PD, UA, UA}},
-    {"InitiativeService/UpdateInitiative", "any",
+    {"InitiativeService/UpdateInitiative",
+     "any",
      R"(initiative { name: "initiatives/shared" description: "d" } update_mask { paths: "description" })",
      {OK, PD, PD, UA, UA}},
-    {"InitiativeService/DeleteInitiative", "any", R"(name: "initiatives/unused")",
+    {"InitiativeService/DeleteInitiative",
+     "any",
+     R"(name: "initiatives/unused")",
      {OK, PD, PD, UA, UA}},
     // Commitments: public record; each partner keeps its own.
-    {"CommitmentService/GetCommitment", "own", R"(name: "partners/alpha/commitments/c")",
+    {"CommitmentService/GetCommitment",
+     "own",
+     R"(name: "partners/alpha/commitments/c")",
      {OK, OK, OK, OK, UA}},
-    {"CommitmentService/GetCommitment", "other", R"(name: "partners/beta/commitments/c")",
+    {"CommitmentService/GetCommitment",
+     "other",
+     R"(name: "partners/beta/commitments/c")",
      {OK, OK, OK, OK, UA}},
     {"CommitmentService/ListCommitments", "all", R"(parent: "partners/-")", {OK, OK, OK, OK, UA}},
-    {"CommitmentService/CreateCommitment", "own",
+    {"CommitmentService/CreateCommitment",
+     "own",
      R"(parent: "partners/alpha" commitment { kind: KIND_POLICY title: "t" })",
      {OK, OK, PD, UA, UA}},
-    {"CommitmentService/CreateCommitment", "other",
+    {"CommitmentService/CreateCommitment",
+     "other",
      R"(parent: "partners/beta" commitment { kind: KIND_POLICY title: "t" })",
      {OK, PD, PD, UA, UA}},
-    {"CommitmentService/UpdateCommitment", "own",
+    {"CommitmentService/UpdateCommitment",
+     "own",
      R"(commitment { name: "partners/alpha/commitments/c" title: "u" } update_mask { paths: "title" })",
      {OK, OK, PD, UA, UA}},
-    {"CommitmentService/UpdateCommitment", "other",
+    {"CommitmentService/UpdateCommitment",
+     "other",
      R"(commitment { name: "partners/beta/commitments/c" title: "u" } update_mask { paths: "title" })",
      {OK, PD, PD, UA, UA}},
-    {"CommitmentService/DeleteCommitment", "own", R"(name: "partners/alpha/commitments/c")",
+    {"CommitmentService/DeleteCommitment",
+     "own",
+     R"(name: "partners/alpha/commitments/c")",
      {OK, OK, PD, UA, UA}},
-    {"CommitmentService/DeleteCommitment", "other", R"(name: "partners/beta/commitments/c")",
+    {"CommitmentService/DeleteCommitment",
+     "other",
+     R"(name: "partners/beta/commitments/c")",
      {OK, PD, PD, UA, UA}},
-    {"CommitmentService/UndeleteCommitment", "own", R"(name: "partners/alpha/commitments/gone")",
+    {"CommitmentService/UndeleteCommitment",
+     "own",
+     R"(name: "partners/alpha/commitments/gone")",
      {OK, OK, PD, UA, UA}},
-    {"CommitmentService/UndeleteCommitment", "other", R"(name: "partners/beta/commitments/gone")",
+    {"CommitmentService/UndeleteCommitment",
+     "other",
+     R"(name: "partners/beta/commitments/gone")",
      {OK, PD, PD, UA, UA}},
-    {"CommitmentService/SyncCommitments", "own",
+    {"CommitmentService/SyncCommitments",
+     "own",
      R"(parent: "partners/alpha" commitments { external_id: "x" kind: KIND_POLICY title: "t" })",
      {OK, OK, PD, UA, UA}},
-    {"CommitmentService/SyncCommitments", "other",
+    {"CommitmentService/SyncCommitments",
+     "other",
      R"(parent: "partners/beta" commitments { external_id: "x" kind: KIND_POLICY title: "t" })",
      {OK, PD, PD, UA, UA}},
     // Alerts: read by scope; only the filer changes one. An alert the caller
     // may not read is PERMISSION_DENIED exactly as a missing one.
     {"AlertService/GetAlert", "own", R"(name: "alerts/alpha-partners")", {OK, OK, OK, PD, UA}},
-    {"AlertService/GetAlert", "other, partners scope", R"(name: "alerts/beta-partners")",
+    {"AlertService/GetAlert",
+     "other, partners scope",
+     R"(name: "alerts/beta-partners")",
      {OK, OK, OK, PD, UA}},
-    {"AlertService/GetAlert", "other, public scope", R"(name: "alerts/beta-public")",
+    {"AlertService/GetAlert",
+     "other, public scope",
+     R"(name: "alerts/beta-public")",
      {OK, OK, OK, OK, UA}},
-    {"AlertService/GetAlert", "other, restricted to gamma", R"(name: "alerts/beta-restricted")",
+    {"AlertService/GetAlert",
+     "other, restricted to gamma",
+     R"(name: "alerts/beta-restricted")",
      {OK, PD, PD, PD, UA}},
-    {"AlertService/GetAlert", "missing", R"(name: "alerts/no-such-alert")",
+    {"AlertService/GetAlert",
+     "missing",
+     R"(name: "alerts/no-such-alert")",
      {StatusCode::NOT_FOUND, PD, PD, PD, UA}},
     {"AlertService/ListAlerts", "all", "", {OK, OK, OK, OK, UA}},
-    {"AlertService/CreateAlert", "own",
+    {"AlertService/CreateAlert",
+     "own",
      R"(alert { filing_partner: "partners/alpha" category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })",
      {OK, OK, PD, UA, UA}},
-    {"AlertService/CreateAlert", "own, choosing its id (only the secretariat may)",
+    {"AlertService/CreateAlert",
+     "own, choosing its id (only the secretariat may)",
      R"(alert_id: "chosen" alert { filing_partner: "partners/alpha" category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })",
      {OK, IA, IA, UA, UA}},
-    {"AlertService/CreateAlert", "other",
+    {"AlertService/CreateAlert",
+     "other",
      R"(alert { filing_partner: "partners/beta" category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })",
      {OK, PD, PD, UA, UA}},
-    {"AlertService/UpdateAlert", "own",
+    {"AlertService/UpdateAlert",
+     "own",
      R"(alert { name: "alerts/alpha-partners" status: STATUS_VERIFIED } update_mask { paths: "status" })",
      {OK, OK, PD, UA, UA}},
-    {"AlertService/UpdateAlert", "other, readable",
+    {"AlertService/UpdateAlert",
+     "other, readable",
      R"(alert { name: "alerts/beta-partners" status: STATUS_VERIFIED } update_mask { paths: "status" })",
      {OK, PD, PD, UA, UA}},
-    {"AlertService/UpdateAlert", "other, restricted: cannot join its recipients",
+    {"AlertService/UpdateAlert",
+     "other, restricted: cannot join its recipients",
      R"(alert { name: "alerts/beta-restricted" recipient_partners: "partners/alpha" } update_mask { paths: "recipient_partners" })",
      {OK, PD, PD, UA, UA}},
     {"AlertService/DeleteAlert", "own", R"(name: "alerts/alpha-partners")", {OK, OK, PD, UA, UA}},
@@ -150,38 +196,56 @@ const Case kCases[] = {
     {"AlertService/UndeleteAlert", "own", R"(name: "alerts/alpha-gone")", {OK, OK, PD, UA, UA}},
     {"AlertService/UndeleteAlert", "other", R"(name: "alerts/beta-gone")", {OK, PD, PD, UA, UA}},
     // Responses: as visible as their alert; recorded in one's own name.
-    {"ResponseService/GetResponse", "own", R"(name: "alerts/beta-partners/responses/by-alpha")",
+    {"ResponseService/GetResponse",
+     "own",
+     R"(name: "alerts/beta-partners/responses/by-alpha")",
      {OK, OK, OK, PD, UA}},
-    {"ResponseService/GetResponse", "other", R"(name: "alerts/beta-partners/responses/by-beta")",
+    {"ResponseService/GetResponse",
+     "other",
+     R"(name: "alerts/beta-partners/responses/by-beta")",
      {OK, OK, OK, PD, UA}},
-    {"ResponseService/GetResponse", "on an alert restricted to gamma",
-     R"(name: "alerts/beta-restricted/responses/by-gamma")", {OK, PD, PD, PD, UA}},
+    {"ResponseService/GetResponse",
+     "on an alert restricted to gamma",
+     R"(name: "alerts/beta-restricted/responses/by-gamma")",
+     {OK, PD, PD, PD, UA}},
     {"ResponseService/ListResponses", "all", R"(parent: "alerts/-")", {OK, OK, OK, OK, UA}},
-    {"ResponseService/CreateResponse", "own",
+    {"ResponseService/CreateResponse",
+     "own",
      R"(parent: "alerts/beta-partners" response { responding_partner: "partners/alpha" action: ACTION_MONITORING })",
      {OK, OK, PD, UA, UA}},
-    {"ResponseService/CreateResponse", "other",
+    {"ResponseService/CreateResponse",
+     "other",
      R"(parent: "alerts/beta-partners" response { responding_partner: "partners/beta" action: ACTION_MONITORING })",
      {OK, PD, PD, UA, UA}},
-    {"ResponseService/CreateResponse", "own, on an alert restricted to gamma",
+    {"ResponseService/CreateResponse",
+     "own, on an alert restricted to gamma",
      R"(parent: "alerts/beta-restricted" response { responding_partner: "partners/alpha" action: ACTION_MONITORING })",
      {OK, PD, PD, UA, UA}},
-    {"ResponseService/UpdateResponse", "own",
+    {"ResponseService/UpdateResponse",
+     "own",
      R"(response { name: "alerts/beta-partners/responses/by-alpha" note: "n" } update_mask { paths: "note" })",
      {OK, OK, PD, UA, UA}},
-    {"ResponseService/UpdateResponse", "other",
+    {"ResponseService/UpdateResponse",
+     "other",
      R"(response { name: "alerts/beta-partners/responses/by-beta" note: "n" } update_mask { paths: "note" })",
      {OK, PD, PD, UA, UA}},
-    {"ResponseService/DeleteResponse", "own", R"(name: "alerts/beta-partners/responses/by-alpha")",
+    {"ResponseService/DeleteResponse",
+     "own",
+     R"(name: "alerts/beta-partners/responses/by-alpha")",
      {OK, OK, PD, UA, UA}},
-    {"ResponseService/DeleteResponse", "other", R"(name: "alerts/beta-partners/responses/by-beta")",
+    {"ResponseService/DeleteResponse",
+     "other",
+     R"(name: "alerts/beta-partners/responses/by-beta")",
      {OK, PD, PD, UA, UA}},
     // Administration: the secretariat only.
-    {"AdminService/CreateCredential", "new",
+    {"AdminService/CreateCredential",
+     "new",
      R"(credential_id: "new" credential { principal: "p" role: ROLE_PARTNER_VIEWER partner: "partners/alpha" })",
      {OK, PD, PD, UA, UA}},
     {"AdminService/ListCredentials", "all", "", {OK, PD, PD, UA, UA}},
-    {"AdminService/RevokeCredential", "other", R"(name: "credentials/beta-editor")",
+    {"AdminService/RevokeCredential",
+     "other",
+     R"(name: "credentials/beta-editor")",
      {OK, PD, PD, UA, UA}},
     {"AdminService/ListAuditEntries", "all", "", {OK, PD, PD, UA, UA}},
     // The change feed: any reader, each change filtered and redacted as Get.
@@ -189,13 +253,19 @@ const Case kCases[] = {
     {"ChangeService/WatchChanges", "all", "", {OK, OK, OK, OK, UA}},
     // Reports: any reader, each over what that reader may read (alert
     // statistics count alerts the reader cannot see, and show no content).
-    {"ReportService/SummarizeCommitments", "all", R"(group_by: COMMITMENT_DIMENSION_PARTNER)",
+    {"ReportService/SummarizeCommitments",
+     "all",
+     R"(group_by: COMMITMENT_DIMENSION_PARTNER)",
      {OK, OK, OK, OK, UA}},
-    {"ReportService/SummarizeAlerts", "all", R"(group_by: ALERT_DIMENSION_COUNTRY)",
+    {"ReportService/SummarizeAlerts",
+     "all",
+     R"(group_by: ALERT_DIMENSION_COUNTRY)",
      {OK, OK, OK, OK, UA}},
     {"ReportService/GetCountryBrief", "ID", R"(country_code: "ID")", {OK, OK, OK, OK, UA}},
     {"ReportService/ReconcileCommitments", "all", "", {OK, OK, OK, OK, UA}},
-    {"ReportService/ExportActivities", "all", R"(format: EXPORT_FORMAT_IATI_XML)",
+    {"ReportService/ExportActivities",
+     "all",
+     R"(format: EXPORT_FORMAT_IATI_XML)",
      {OK, OK, OK, OK, UA}},
 };
 
@@ -206,7 +276,9 @@ absl::Status Create(Store* store, absl::string_view parent, absl::string_view id
   if (!google::protobuf::TextFormat::ParseFromString(text, &resource)) {
     return absl::InternalError(text);
   }
-  return ResourceManager<T>(store).Create(Principal::System(), parent, id, resource, "", "").status();
+  return ResourceManager<T>(store)
+      .Create(Principal::System(), parent, id, resource, "", "")
+      .status();
 }
 
 class AuthorizationTest : public ::testing::Test {
@@ -228,12 +300,15 @@ class AuthorizationTest : public ::testing::Test {
         R"(display_name: "I" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE
            participants { partner: "partners/alpha" role: PARTICIPANT_ROLE_FUNDING })";
     ASSERT_TRUE(Create<v1::Initiative>(store, "", "shared", kInitiative).ok());
-    ASSERT_TRUE(Create<v1::Initiative>(store, "", "unused",
-                                       R"(display_name: "I" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE)")
+    ASSERT_TRUE(Create<v1::Initiative>(
+                    store, "", "unused",
+                    R"(display_name: "I" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE)")
                     .ok());
     for (const char* partner : {"partners/alpha", "partners/beta"}) {
-      ASSERT_TRUE(Create<v1::Commitment>(store, partner, "c", R"(kind: KIND_POLICY title: "t")").ok());
-      ASSERT_TRUE(Create<v1::Commitment>(store, partner, "gone", R"(kind: KIND_POLICY title: "t")").ok());
+      ASSERT_TRUE(
+          Create<v1::Commitment>(store, partner, "c", R"(kind: KIND_POLICY title: "t")").ok());
+      ASSERT_TRUE(
+          Create<v1::Commitment>(store, partner, "gone", R"(kind: KIND_POLICY title: "t")").ok());
       ASSERT_TRUE(ResourceManager<v1::Commitment>(store)
                       .Delete(Principal::System(), std::string(partner) + "/commitments/gone", "")
                       .ok());
@@ -241,11 +316,21 @@ class AuthorizationTest : public ::testing::Test {
     const std::string alert =
         R"(category: CATEGORY_OTHER severity: SEVERITY_MINOR urgency: URGENCY_FUTURE
            certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" )";
-    ASSERT_TRUE(Create<v1::Alert>(store, "", "alpha-partners", alert + R"(filing_partner: "partners/alpha")").ok());
-    ASSERT_TRUE(Create<v1::Alert>(store, "", "alpha-gone", alert + R"(filing_partner: "partners/alpha")").ok());
-    ASSERT_TRUE(Create<v1::Alert>(store, "", "beta-partners", alert + R"(filing_partner: "partners/beta")").ok());
-    ASSERT_TRUE(Create<v1::Alert>(store, "", "beta-gone", alert + R"(filing_partner: "partners/beta")").ok());
-    ASSERT_TRUE(Create<v1::Alert>(store, "", "beta-public", alert + R"(filing_partner: "partners/beta" scope: SCOPE_PUBLIC)").ok());
+    ASSERT_TRUE(Create<v1::Alert>(store, "", "alpha-partners",
+                                  alert + R"(filing_partner: "partners/alpha")")
+                    .ok());
+    ASSERT_TRUE(
+        Create<v1::Alert>(store, "", "alpha-gone", alert + R"(filing_partner: "partners/alpha")")
+            .ok());
+    ASSERT_TRUE(
+        Create<v1::Alert>(store, "", "beta-partners", alert + R"(filing_partner: "partners/beta")")
+            .ok());
+    ASSERT_TRUE(
+        Create<v1::Alert>(store, "", "beta-gone", alert + R"(filing_partner: "partners/beta")")
+            .ok());
+    ASSERT_TRUE(Create<v1::Alert>(store, "", "beta-public",
+                                  alert + R"(filing_partner: "partners/beta" scope: SCOPE_PUBLIC)")
+                    .ok());
     ASSERT_TRUE(Create<v1::Alert>(store, "", "beta-restricted",
                                   alert + R"(filing_partner: "partners/beta" scope: SCOPE_RESTRICTED
                                              recipient_partners: "partners/gamma")")
@@ -253,19 +338,26 @@ class AuthorizationTest : public ::testing::Test {
     for (const char* gone : {"alerts/alpha-gone", "alerts/beta-gone"}) {
       ASSERT_TRUE(ResourceManager<v1::Alert>(store).Delete(Principal::System(), gone, "").ok());
     }
-    ASSERT_TRUE(Create<v1::Response>(store, "alerts/beta-partners", "by-alpha",
-                                     R"(responding_partner: "partners/alpha" action: ACTION_ACKNOWLEDGED)").ok());
-    ASSERT_TRUE(Create<v1::Response>(store, "alerts/beta-partners", "by-beta",
-                                     R"(responding_partner: "partners/beta" action: ACTION_ACKNOWLEDGED)").ok());
-    ASSERT_TRUE(Create<v1::Response>(store, "alerts/beta-restricted", "by-gamma",
-                                     R"(responding_partner: "partners/gamma" action: ACTION_ACKNOWLEDGED)").ok());
+    ASSERT_TRUE(
+        Create<v1::Response>(store, "alerts/beta-partners", "by-alpha",
+                             R"(responding_partner: "partners/alpha" action: ACTION_ACKNOWLEDGED)")
+            .ok());
+    ASSERT_TRUE(
+        Create<v1::Response>(store, "alerts/beta-partners", "by-beta",
+                             R"(responding_partner: "partners/beta" action: ACTION_ACKNOWLEDGED)")
+            .ok());
+    ASSERT_TRUE(
+        Create<v1::Response>(store, "alerts/beta-restricted", "by-gamma",
+                             R"(responding_partner: "partners/gamma" action: ACTION_ACKNOWLEDGED)")
+            .ok());
     CredentialManager credentials(store);
     const auto issue = [&](const char* id, v1::Role role, const char* partner) {
       v1::Credential credential;
       credential.set_principal(id);
       credential.set_role(role);
       credential.set_partner(partner);
-      absl::StatusOr<IssuedCredential> issued = credentials.Create(Principal::System(), id, credential);
+      absl::StatusOr<IssuedCredential> issued =
+          credentials.Create(Principal::System(), id, credential);
       EXPECT_TRUE(issued.ok()) << issued.status();
       return issued.ok() ? issued->token : "";
     };
@@ -283,7 +375,8 @@ class AuthorizationTest : public ::testing::Test {
   // Runs one case as `caller` on a fresh copy of the world; returns the code.
   StatusCode Run(const Case& c, Caller caller) {
     testing::TempDir copy;
-    fs::copy(base_->path(), copy.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    fs::copy(base_->path(), copy.path(),
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
     auto keyring = Keyring::LoadOrCreate(copy.path() + "/keys");
     auto store = SqliteStore::Open(copy.path() + "/mpower.db", keyring->get());
     EXPECT_TRUE(store.ok()) << store.status();

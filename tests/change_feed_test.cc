@@ -30,9 +30,15 @@ class ChangeFeedTest : public testing::StoreTest {
     StoreTest::SetUp();
     ResourceManager<v1::Partner> partners(store_.get());
     for (const auto& [id, country] : {std::pair{"alpha", "ID"}, {"beta", "HN"}, {"gamma", "ID"}}) {
-      ASSERT_TRUE(partners.Create(kAdmin, "", id,
-                                  Parse<v1::Partner>(std::string(R"(display_name: "P" type: TYPE_TRADE_UNION country_code: ")") + country + "\""),
-                                  "", "").ok());
+      ASSERT_TRUE(
+          partners
+              .Create(
+                  kAdmin, "", id,
+                  Parse<v1::Partner>(
+                      std::string(R"(display_name: "P" type: TYPE_TRADE_UNION country_code: ")") +
+                      country + "\""),
+                  "", "")
+              .ok());
     }
   }
 
@@ -55,14 +61,17 @@ class ChangeFeedTest : public testing::StoreTest {
     return ResourceManager<v1::Alert>(store_.get())
         .Create(kAdmin, "", id,
                 Parse<v1::Alert>(R"(category: CATEGORY_SURVEILLANCE severity: SEVERITY_MINOR
-                    urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE headline: "h" )" + extra),
+                    urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE headline: "h" )" +
+                                 extra),
                 "", "");
   }
 };
 
 TEST_F(ChangeFeedTest, EveryWriteOnceInRevisionOrderWithoutGaps) {
   ResourceManager<v1::Commitment> commitments(store_.get());
-  auto created = commitments.Create(kAdmin, "partners/alpha", "c", Parse<v1::Commitment>(R"(kind: KIND_POLICY title: "t")"), "", "");
+  auto created =
+      commitments.Create(kAdmin, "partners/alpha", "c",
+                         Parse<v1::Commitment>(R"(kind: KIND_POLICY title: "t")"), "", "");
   ASSERT_TRUE(created.ok());
   v1::Commitment patch;
   patch.set_name("partners/alpha/commitments/c");
@@ -90,7 +99,8 @@ TEST_F(ChangeFeedTest, EveryWriteOnceInRevisionOrderWithoutGaps) {
   EXPECT_EQ(All(kAdmin, 4).size(), 3u) << "continuing after a revision";
   const std::vector<v1::Change> paged = All(kAdmin, 0, {}, 2);
   ASSERT_EQ(paged.size(), changes.size());
-  for (size_t i = 0; i < paged.size(); ++i) EXPECT_EQ(paged[i].DebugString(), changes[i].DebugString());
+  for (size_t i = 0; i < paged.size(); ++i)
+    EXPECT_EQ(paged[i].DebugString(), changes[i].DebugString());
 }
 
 TEST_F(ChangeFeedTest, CompactedRevisionsAreAClearError) {
@@ -109,9 +119,11 @@ TEST_F(ChangeFeedTest, CompactedRevisionsAreAClearError) {
 TEST_F(ChangeFeedTest, ChangesPassTheSameAuthorizationAndRedactionAsGet) {
   ASSERT_TRUE(FileAlert("restricted", R"(filing_partner: "partners/beta" country_code: "HN"
       scope: SCOPE_RESTRICTED recipient_partners: "partners/gamma"
-      protected_details { people { full_name: "Hidden Person" } })").ok());
+      protected_details { people { full_name: "Hidden Person" } })")
+                  .ok());
   ASSERT_TRUE(FileAlert("open", R"(filing_partner: "partners/beta" country_code: "HN"
-      scope: SCOPE_PARTNERS protected_details { people { full_name: "Hidden Person" } })").ok());
+      scope: SCOPE_PARTNERS protected_details { people { full_name: "Hidden Person" } })")
+                  .ok());
   const Principal outsider{Principal::Role::kPartnerViewer, "alpha viewer", "partners/alpha"};
   const Principal recipient{Principal::Role::kPartnerViewer, "gamma viewer", "partners/gamma"};
   v1::ChangeFilter alerts;
@@ -135,7 +147,8 @@ TEST_F(ChangeFeedTest, ChangesPassTheSameAuthorizationAndRedactionAsGet) {
 }
 
 TEST_F(ChangeFeedTest, FiltersByCollectionPartnerAndCountry) {
-  ASSERT_TRUE(FileAlert("in-honduras", R"(filing_partner: "partners/beta" country_code: "HN")").ok());
+  ASSERT_TRUE(
+      FileAlert("in-honduras", R"(filing_partner: "partners/beta" country_code: "HN")").ok());
   v1::ChangeFilter filter;
   filter.set_country_code("ID");
   std::vector<v1::Change> seen = All(kAdmin, 0, filter);

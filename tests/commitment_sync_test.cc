@@ -19,7 +19,8 @@ v1::Commitment Item(const std::string& external_id, int64_t units) {
   v1::Commitment commitment;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(R"(
       kind: KIND_FUNDING title: "Contribution" contribution_basis: CONTRIBUTION_BASIS_ASSESSED
-      amount { currency_code: "USD" })", &commitment));
+      amount { currency_code: "USD" })",
+                                                            &commitment));
   commitment.set_external_id(external_id);
   commitment.mutable_amount()->set_units(units);
   return commitment;
@@ -34,7 +35,8 @@ class CommitmentSyncTest : public testing::StoreTest {
       partner.set_display_name(id);
       partner.set_type(v1::Partner::TYPE_GOVERNMENT);
       partner.set_country_code("US");
-      ASSERT_TRUE(ResourceManager<v1::Partner>(store_.get()).Create(kAdmin, "", id, partner, "", "").ok());
+      ASSERT_TRUE(
+          ResourceManager<v1::Partner>(store_.get()).Create(kAdmin, "", id, partner, "", "").ok());
     }
   }
 
@@ -48,7 +50,8 @@ class CommitmentSyncTest : public testing::StoreTest {
 
   std::vector<v1::Commitment> Live() {
     return ResourceManager<v1::Commitment>(store_.get())
-        .List(kAdmin, {.parent = "partners/us-gov", .page_size = 1000})->items;
+        .List(kAdmin, {.parent = "partners/us-gov", .page_size = 1000})
+        ->items;
   }
   int64_t Revision() { return *store_->CurrentRevision(); }
 };
@@ -93,7 +96,8 @@ TEST_F(CommitmentSyncTest, ChangedItemsAreUpdatedAndFieldsOutsideTheMaskKept) {
 TEST_F(CommitmentSyncTest, MirrorDeletesWhatTheSetNoLongerHas) {
   Sync({Item("A", 1), Item("B", 2)});
   ASSERT_TRUE(ResourceManager<v1::Commitment>(store_.get())
-                  .Create(kAdmin, "partners/us-gov", "manual", Item("", 9), "", "").ok());
+                  .Create(kAdmin, "partners/us-gov", "manual", Item("", 9), "", "")
+                  .ok());
   SyncResult result = Sync({Item("A", 1)}, /*mirror=*/true);
   EXPECT_EQ(result.summary.deleted(), 1);
   EXPECT_EQ(result.outcomes.back().kind(), SyncOutcome::KIND_DELETED);
@@ -152,7 +156,8 @@ TEST_F(CommitmentSyncTest, OnlyThePartnersEditorsMaySync) {
                 StatusIs(absl::StatusCode::kPermissionDenied));
   }
   SyncRequest request{"partners/nobody", false, false, {}, {Item("A", 1)}};
-  EXPECT_THAT(CommitmentSync(store_.get()).Run(kAdmin, request), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(CommitmentSync(store_.get()).Run(kAdmin, request),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -39,8 +39,8 @@ TEST(BackupTest, ABackupUnderWriteLoadRestoresAConsistentSnapshot) {
     std::mutex mutex;
     std::vector<std::thread> writers;
     for (int w = 0; w < 3; ++w) {
-      writers.emplace_back(Write, channel, token, "w" + std::to_string(w),
-                           std::ref(stop), std::ref(mutex), std::ref(all));
+      writers.emplace_back(Write, channel, token, "w" + std::to_string(w), std::ref(stop),
+                           std::ref(mutex), std::ref(all));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     {
@@ -84,7 +84,8 @@ TEST(BackupTest, ABackupUnderWriteLoadRestoresAConsistentSnapshot) {
   // The protected details were restored and open with the original keys.
   CommandResult alert = RunCommand(
       {MPOWER_PATH, "alerts", "get", "alerts/example-detention-west-kalimantan", "-o", "json"},
-      {{"MPOWER_ADDRESS", server.address()}, {"MPOWER_TOKEN", token},
+      {{"MPOWER_ADDRESS", server.address()},
+       {"MPOWER_TOKEN", token},
        {"MPOWER_CONFIG", "/nonexistent"}});
   EXPECT_THAT(alert.out, HasSubstr("Fictional Person One")) << alert.err;
 }
@@ -117,8 +118,9 @@ TEST(BackupTest, RefusesWhatWouldLoseData) {
   EXPECT_THAT(over_database.err, HasSubstr("exists; move it"));
 
   std::ofstream(other.path() + "/not-a-db") << "hello";
-  CommandResult garbage = RunCommand(
-      {MPOWERD_PATH, "restore", "--data-dir=" + other.path() + "/fresh", other.path() + "/not-a-db"});
+  CommandResult garbage =
+      RunCommand({MPOWERD_PATH, "restore", "--data-dir=" + other.path() + "/fresh",
+                  other.path() + "/not-a-db"});
   EXPECT_EQ(garbage.exit_code, 1);
   EXPECT_FALSE(std::filesystem::exists(other.path() + "/fresh/mpower.db"));
 }

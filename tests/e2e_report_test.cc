@@ -32,13 +32,17 @@ class ReportEndToEndTest : public ::testing::Test {
 };
 
 TEST_F(ReportEndToEndTest, TheSeedsFiguresAsATable) {
-  CommandResult report = Cli({"report", "commitments", "--parent", "partners/us-gov",
-                              "--group-by", "contribution_basis", "--filter",
-                              R"(recipient_partner = "partners/ilo" AND start_date.year >= 2018 AND end_date.year <= 2022)"});
+  CommandResult report = Cli(
+      {"report", "commitments", "--parent", "partners/us-gov", "--group-by", "contribution_basis",
+       "--filter",
+       R"(recipient_partner = "partners/ilo" AND start_date.year >= 2018 AND end_date.year <= 2022)"});
   ASSERT_EQ(report.exit_code, 0) << report.err;
-  EXPECT_THAT(report.out, HasSubstr("ASSESSED              USD        1             USD 424600000.00"));
-  EXPECT_THAT(report.out, HasSubstr("VOLUNTARY_EARMARKED   USD        1             USD 192000000.00"));
-  EXPECT_THAT(report.out, HasSubstr("TOTAL                 USD        2             USD 616600000.00"));
+  EXPECT_THAT(report.out,
+              HasSubstr("ASSESSED              USD        1             USD 424600000.00"));
+  EXPECT_THAT(report.out,
+              HasSubstr("VOLUNTARY_EARMARKED   USD        1             USD 192000000.00"));
+  EXPECT_THAT(report.out,
+              HasSubstr("TOTAL                 USD        2             USD 616600000.00"));
 
   CommandResult bad = Cli({"report", "commitments", "--group-by", "colour"});
   EXPECT_EQ(bad.exit_code, 2);
@@ -55,16 +59,16 @@ TEST_F(ReportEndToEndTest, AlertStatisticsAsJson) {
 }
 
 TEST_F(ReportEndToEndTest, TheCountryBriefShowsAnOutsiderNoRestrictedAlert) {
-  CommandResult issued = Cli({"credentials", "create", "dol-viewer", "--principal", "DOL desk",
-                              "--role", "partner_viewer", "--partner", "partners/us-dol", "-o",
-                              "json"});
+  CommandResult issued =
+      Cli({"credentials", "create", "dol-viewer", "--principal", "DOL desk", "--role",
+           "partner_viewer", "--partner", "partners/us-dol", "-o", "json"});
   ASSERT_EQ(issued.exit_code, 0) << issued.err;
   const size_t at = issued.out.find("\"token\": \"") + 10;
   const std::string token = issued.out.substr(at, issued.out.find('"', at) - at);
   CommandResult outsider =
-      RunCommand({MPOWER_PATH, "country", "brief", "id"},
-                 {{"MPOWER_ADDRESS", server_->address()}, {"MPOWER_TOKEN", token},
-                  {"MPOWER_CONFIG", "/nonexistent"}});
+      RunCommand({MPOWER_PATH, "country", "brief", "id"}, {{"MPOWER_ADDRESS", server_->address()},
+                                                           {"MPOWER_TOKEN", token},
+                                                           {"MPOWER_CONFIG", "/nonexistent"}});
   ASSERT_EQ(outsider.exit_code, 0) << outsider.err;
   EXPECT_THAT(outsider.out, HasSubstr("initiatives/palm-oil-indonesia-malaysia"));
   EXPECT_THAT(outsider.out, HasSubstr("Alerts filed there that you may read (0)"));
@@ -81,8 +85,7 @@ TEST_F(ReportEndToEndTest, TheIatiExportOfTheDemoDataValidatesAgainstTheSchema) 
   const std::string file = dir_.path() + "/activities.xml";
   CommandResult exported = Cli({"report", "export", "--format", "iati", "--out", file});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  CommandResult valid =
-      RunCommand({XMLLINT_PATH, "--noout", "--schema", MPOWER_IATI_SCHEMA, file});
+  CommandResult valid = RunCommand({XMLLINT_PATH, "--noout", "--schema", MPOWER_IATI_SCHEMA, file});
   EXPECT_EQ(valid.exit_code, 0) << valid.err;
   EXPECT_THAT(valid.err, HasSubstr("validates"));
   CommandResult csv = Cli({"report", "export", "--format", "initiatives-csv"});

@@ -34,7 +34,8 @@ class SecurityEndToEndTest : public ::testing::Test {
                    const ServerProcess& server, const std::string& input = "") {
     args.insert(args.begin(), MPOWER_PATH);
     return RunCommand(args,
-                      {{"MPOWER_ADDRESS", server.address()}, {"MPOWER_TOKEN", token},
+                      {{"MPOWER_ADDRESS", server.address()},
+                       {"MPOWER_TOKEN", token},
                        {"MPOWER_CONFIG", dir_.path() + "/no-config"}},
                       input);
   }
@@ -68,28 +69,29 @@ TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
   const std::string admin = server.admin_token();
 
   // The union files a restricted alert for the ILO naming a person at risk.
-  const std::string union_editor =
-      Issue(server, "union-editor", {"--role", "partner_editor", "--partner", "partners/example-union"});
+  const std::string union_editor = Issue(
+      server, "union-editor", {"--role", "partner_editor", "--partner", "partners/example-union"});
   const std::string alert_json = std::string(R"({
     "filing_partner": "partners/example-union", "category": "CATEGORY_THREAT_OF_VIOLENCE",
     "severity": "SEVERITY_EXTREME", "urgency": "URGENCY_IMMEDIATE", "certainty": "CERTAINTY_OBSERVED",
     "country_code": "ID", "headline": "Organiser threatened after strike vote",
     "scope": "SCOPE_RESTRICTED", "recipient_partners": ["partners/ilo"],
-    "protected_details": {"people": [{"full_name": ")") + kSecretName +
-                                 R"("}], "exact_location": ")" + kSecretPlace + R"("}})";
+    "protected_details": {"people": [{"full_name": ")") +
+                                 kSecretName + R"("}], "exact_location": ")" + kSecretPlace +
+                                 R"("}})";
   EXPECT_THAT(As(union_editor, {"alerts", "create", "threat", "-f", "-"}, server, alert_json).err,
               HasSubstr("only the secretariat chooses these ids"))
       << "a partner choosing ids could probe for restricted alerts";
-  CommandResult filed = As(union_editor, {"alerts", "create", "-f", "-", "-o", "json"},
-                           server, alert_json);
+  CommandResult filed =
+      As(union_editor, {"alerts", "create", "-f", "-", "-o", "json"}, server, alert_json);
   ASSERT_EQ(filed.exit_code, 0) << filed.err;
   EXPECT_THAT(filed.out, HasSubstr(kSecretName)) << "the filer sees what it filed";
   const size_t at = filed.out.find("\"name\": \"") + 9;
   const std::string alert = filed.out.substr(at, filed.out.find('"', at) - at);
   ASSERT_THAT(alert, ::testing::StartsWith("alerts/"));
-  ASSERT_EQ(As(union_editor, {"responses", "create", "--parent", alert,
-                              "--responding-partner", "partners/example-union", "--action",
-                              "monitoring"},
+  ASSERT_EQ(As(union_editor,
+               {"responses", "create", "--parent", alert, "--responding-partner",
+                "partners/example-union", "--action", "monitoring"},
                server)
                 .exit_code,
             0);
@@ -108,8 +110,10 @@ TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
       {"alerts", "list", "-o", "json"},
       {"alerts", "list", "--show-deleted", "-o", "json"},
       {"alerts", "list", "--filter", "country_code = \"ID\"", "-o", "json"},
-      {"alerts", "list", "--filter", std::string("protected_details.people.full_name = \"") + kSecretName + "\""},
-      {"alerts", "list", "--filter", std::string("headline = \"") + kSecretName + "\"", "-o", "json"},
+      {"alerts", "list", "--filter",
+       std::string("protected_details.people.full_name = \"") + kSecretName + "\""},
+      {"alerts", "list", "--filter", std::string("headline = \"") + kSecretName + "\"", "-o",
+       "json"},
       {"responses", "list", "-o", "json"},
       {"responses", "list", "--parent", alert, "-o", "json"},
       {"responses", "get", alert + "/responses/nope"},
@@ -127,10 +131,10 @@ TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
       {"report", "export", "--format", "iati"},
       {"report", "export", "--format", "commitments-csv"},
   };
-  for (const auto& [who, token] : std::vector<std::pair<std::string, std::string>>{
-           {"another partner's editor", other_editor},
-           {"another partner's viewer", other_viewer},
-           {"a public reader", ""}}) {
+  for (const auto& [who, token] :
+       std::vector<std::pair<std::string, std::string>>{{"another partner's editor", other_editor},
+                                                        {"another partner's viewer", other_viewer},
+                                                        {"a public reader", ""}}) {
     for (const auto& path : paths) {
       CommandResult result = As(token, path, server);
       EXPECT_THAT(result.out + result.err, Not(HasSubstr("Quetzalcoatl")))
@@ -162,7 +166,9 @@ TEST_F(SecurityEndToEndTest, RevocationTakesEffectOnTheNextCall) {
   const std::string token =
       Issue(server, "ilo-desk", {"--role", "partner_viewer", "--partner", "partners/ilo"});
   EXPECT_EQ(As(token, {"partners", "list"}, server).exit_code, 0);
-  ASSERT_EQ(As(server.admin_token(), {"credentials", "revoke", "credentials/ilo-desk"}, server).exit_code, 0);
+  ASSERT_EQ(
+      As(server.admin_token(), {"credentials", "revoke", "credentials/ilo-desk"}, server).exit_code,
+      0);
   CommandResult refused = As(token, {"partners", "list"}, server);
   EXPECT_EQ(refused.exit_code, 64 + 16);
   EXPECT_THAT(refused.err, HasSubstr("credentials/ilo-desk was revoked"));
@@ -174,10 +180,12 @@ TEST_F(SecurityEndToEndTest, ExpiredTokensAreRefused) {
   // Long enough for the first call to land before it, even under sanitizers.
   const absl::Time expiry = absl::Now() + absl::Seconds(4);
   const std::string token =
-      Issue(server, "short-lived", {"--role", "partner_viewer", "--partner", "partners/ilo",
-                                    "--expire-time", absl::FormatTime(absl::RFC3339_sec, expiry, absl::UTCTimeZone())});
+      Issue(server, "short-lived",
+            {"--role", "partner_viewer", "--partner", "partners/ilo", "--expire-time",
+             absl::FormatTime(absl::RFC3339_sec, expiry, absl::UTCTimeZone())});
   EXPECT_EQ(As(token, {"partners", "list"}, server).exit_code, 0);
-  std::this_thread::sleep_for(absl::ToChronoMilliseconds(expiry - absl::Now() + absl::Milliseconds(1100)));
+  std::this_thread::sleep_for(
+      absl::ToChronoMilliseconds(expiry - absl::Now() + absl::Milliseconds(1100)));
   CommandResult refused = As(token, {"partners", "list"}, server);
   EXPECT_EQ(refused.exit_code, 64 + 16);
   EXPECT_THAT(refused.err, HasSubstr("has expired"));
@@ -240,9 +248,9 @@ TEST(OperatorCommandsTest, AuditVerifyAndKeyRotation) {
   EXPECT_THAT(issued.out, ::testing::StartsWith("mpw_"));
 
   // An intruder edits the trail behind mpowerd's back.
-  CommandResult tampered = RunCommand(
-      {"/usr/bin/sqlite3", dir.path() + "/mpower.db",
-       "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET principal = 'nobody' WHERE sequence = 3;"});
+  CommandResult tampered = RunCommand({"/usr/bin/sqlite3", dir.path() + "/mpower.db",
+                                       "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET "
+                                       "principal = 'nobody' WHERE sequence = 3;"});
   ASSERT_EQ(tampered.exit_code, 0) << tampered.err;
   CommandResult broken = RunCommand({MPOWERD_PATH, data, "audit", "verify"});
   EXPECT_EQ(broken.exit_code, 1);

@@ -29,8 +29,8 @@ class EndToEndTest : public ::testing::Test {
   // bootstrapped into dir_'s client config.
   CommandResult Cli(std::vector<std::string> args, const std::string& address) {
     args.insert(args.begin(), MPOWER_PATH);
-    return RunCommand(args, {{"MPOWER_ADDRESS", address},
-                             {"MPOWER_CONFIG", dir_.path() + "/client.config"}});
+    return RunCommand(
+        args, {{"MPOWER_ADDRESS", address}, {"MPOWER_CONFIG", dir_.path() + "/client.config"}});
   }
 
   testing::TempDir dir_;
@@ -46,31 +46,31 @@ TEST_F(EndToEndTest, TheReadmeTourWorksOnTheDemoData) {
   EXPECT_THAT(partners.out, HasSubstr("MULTILATERAL"));
   EXPECT_EQ(partners.err, "");
 
-  CommandResult assessed = Cli({"commitments", "list", "--filter",
-                                "contribution_basis = ASSESSED", "-o", "json"},
-                               server.address());
+  CommandResult assessed =
+      Cli({"commitments", "list", "--filter", "contribution_basis = ASSESSED", "-o", "json"},
+          server.address());
   EXPECT_EQ(assessed.exit_code, 0) << assessed.err;
   EXPECT_THAT(assessed.out, HasSubstr("\"units\": \"424600000\""));
   EXPECT_THAT(assessed.out, Not(HasSubstr("192000000")));
 
   // The local admin is the secretariat and sees the protected details; a
   // viewer for a partner that is neither filer nor recipient does not.
-  CommandResult alert = Cli({"alerts", "get", "alerts/example-detention-west-kalimantan", "-o",
-                             "json"},
-                            server.address());
+  CommandResult alert =
+      Cli({"alerts", "get", "alerts/example-detention-west-kalimantan", "-o", "json"},
+          server.address());
   EXPECT_EQ(alert.exit_code, 0) << alert.err;
   EXPECT_THAT(alert.out, HasSubstr("Fictional Person One"));
-  CommandResult issued = Cli({"credentials", "create", "dol-viewer", "--principal", "DOL desk",
-                              "--role", "partner_viewer", "--partner", "partners/us-dol", "-o",
-                              "json"},
-                             server.address());
+  CommandResult issued =
+      Cli({"credentials", "create", "dol-viewer", "--principal", "DOL desk", "--role",
+           "partner_viewer", "--partner", "partners/us-dol", "-o", "json"},
+          server.address());
   ASSERT_EQ(issued.exit_code, 0) << issued.err;
   const size_t at = issued.out.find("\"token\": \"") + 10;
   const std::string viewer_token = issued.out.substr(at, issued.out.find('"', at) - at);
-  CommandResult as_viewer = RunCommand(
-      {MPOWER_PATH, "alerts", "list", "-o", "json"},
-      {{"MPOWER_ADDRESS", server.address()}, {"MPOWER_TOKEN", viewer_token},
-       {"MPOWER_CONFIG", "/nonexistent"}});
+  CommandResult as_viewer = RunCommand({MPOWER_PATH, "alerts", "list", "-o", "json"},
+                                       {{"MPOWER_ADDRESS", server.address()},
+                                        {"MPOWER_TOKEN", viewer_token},
+                                        {"MPOWER_CONFIG", "/nonexistent"}});
   EXPECT_EQ(as_viewer.exit_code, 0) << as_viewer.err;
   EXPECT_THAT(as_viewer.out, HasSubstr("alerts/example-dismissals-honduras"));
   EXPECT_THAT(as_viewer.out, Not(HasSubstr("west-kalimantan"))) << "restricted to the ILO";
@@ -85,10 +85,10 @@ TEST_F(EndToEndTest, TheReadmeTourWorksOnTheDemoData) {
 TEST_F(EndToEndTest, CreateUpdateDeleteUndeleteThroughTheCli) {
   ServerProcess server(dir_.path(), {"--demo-data"});
   ASSERT_GT(server.port(), 0) << server.log();
-  CommandResult created = Cli({"partners", "create", "kspi", "--display-name",
-                               "Konfederasi Serikat Pekerja Indonesia", "--type",
-                               "union_federation", "--country", "ID"},
-                              server.address());
+  CommandResult created =
+      Cli({"partners", "create", "kspi", "--display-name", "Konfederasi Serikat Pekerja Indonesia",
+           "--type", "union_federation", "--country", "ID"},
+          server.address());
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_THAT(created.out, HasSubstr("UNION_FEDERATION"));
 
@@ -103,8 +103,8 @@ TEST_F(EndToEndTest, CreateUpdateDeleteUndeleteThroughTheCli) {
   EXPECT_THAT(commitment.out, HasSubstr("partners/kspi/commitments/solidarity"));
 
   const std::string name = "partners/kspi/commitments/solidarity";
-  CommandResult updated = Cli({"commitments", "update", name, "--status", "in_progress"},
-                              server.address());
+  CommandResult updated =
+      Cli({"commitments", "update", name, "--status", "in_progress"}, server.address());
   EXPECT_EQ(updated.exit_code, 0) << updated.err;
   EXPECT_THAT(updated.out, HasSubstr("IN_PROGRESS"));
   EXPECT_THAT(updated.out, HasSubstr("IDR 250000000.00"));
@@ -112,10 +112,10 @@ TEST_F(EndToEndTest, CreateUpdateDeleteUndeleteThroughTheCli) {
   EXPECT_EQ(Cli({"commitments", "delete", name}, server.address()).exit_code, 0);
   EXPECT_THAT(Cli({"commitments", "list", "--parent", "partners/kspi"}, server.address()).out,
               Not(HasSubstr(name)));
-  EXPECT_THAT(Cli({"commitments", "list", "--parent", "partners/kspi", "--show-deleted"},
-                  server.address())
-                  .out,
-              HasSubstr(name));
+  EXPECT_THAT(
+      Cli({"commitments", "list", "--parent", "partners/kspi", "--show-deleted"}, server.address())
+          .out,
+      HasSubstr(name));
   EXPECT_EQ(Cli({"commitments", "undelete", name}, server.address()).exit_code, 0);
   EXPECT_THAT(Cli({"commitments", "list", "--parent", "partners/kspi"}, server.address()).out,
               HasSubstr(name));
@@ -129,8 +129,8 @@ TEST_F(EndToEndTest, ExitCodesFollowTheConvention) {
   EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
   EXPECT_EQ(missing.out, "");
 
-  CommandResult invalid = Cli({"partners", "create", "x", "--type", "government"},
-                              server.address());
+  CommandResult invalid =
+      Cli({"partners", "create", "x", "--type", "government"}, server.address());
   EXPECT_EQ(invalid.exit_code, 64 + 3);
   EXPECT_THAT(invalid.err, HasSubstr("partner.display_name: required"));
   EXPECT_THAT(invalid.err, HasSubstr("partner.country_code"));
@@ -150,10 +150,15 @@ TEST_F(EndToEndTest, UnreachableServerIsUnavailable) {
 }
 
 TEST_F(EndToEndTest, EveryCommandHasHelpWithAnExample) {
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"--help"}, {"partners", "--help"}, {"initiatives", "--help"},
-        {"commitments", "--help"}, {"alerts", "--help"}, {"responses", "--help"},
-        {"commitments", "list", "--help"}, {"report", "--help"}, {"country", "--help"}}) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--help"},
+                                        {"partners", "--help"},
+                                        {"initiatives", "--help"},
+                                        {"commitments", "--help"},
+                                        {"alerts", "--help"},
+                                        {"responses", "--help"},
+                                        {"commitments", "list", "--help"},
+                                        {"report", "--help"},
+                                        {"country", "--help"}}) {
     CommandResult help = Cli(args, "127.0.0.1:1");
     EXPECT_EQ(help.exit_code, 0) << args[0];
     EXPECT_THAT(help.out, HasSubstr("Example")) << args[0];
@@ -183,8 +188,8 @@ TEST_F(EndToEndTest, DemoDataLoadsOnceAndDataSurvivesRestarts) {
 }
 
 TEST_F(EndToEndTest, RefusesPlaintextOnANonLoopbackAddress) {
-  CommandResult refused = RunCommand(
-      {MPOWERD_PATH, "--listen=0.0.0.0:0", "--data-dir=" + dir_.path()});
+  CommandResult refused =
+      RunCommand({MPOWERD_PATH, "--listen=0.0.0.0:0", "--data-dir=" + dir_.path()});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("refusing to serve plaintext"));
 }
@@ -194,11 +199,10 @@ TEST_F(EndToEndTest, ReflectionListsEveryService) {
   ASSERT_GT(server.port(), 0) << server.log();
   CommandResult listed = RunCommand({GRPCURL_PATH, "-plaintext", server.address(), "list"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
-  for (const char* service : {"mpower.v1.PartnerService", "mpower.v1.InitiativeService",
-                              "mpower.v1.CommitmentService", "mpower.v1.AlertService",
-                              "mpower.v1.ResponseService", "mpower.v1.AdminService",
-                              "mpower.v1.ChangeService", "mpower.v1.ReportService",
-                              "grpc.health.v1.Health"}) {
+  for (const char* service :
+       {"mpower.v1.PartnerService", "mpower.v1.InitiativeService", "mpower.v1.CommitmentService",
+        "mpower.v1.AlertService", "mpower.v1.ResponseService", "mpower.v1.AdminService",
+        "mpower.v1.ChangeService", "mpower.v1.ReportService", "grpc.health.v1.Health"}) {
     EXPECT_THAT(listed.out, HasSubstr(service));
   }
   CommandResult described = RunCommand(
@@ -246,7 +250,8 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
     for (auto& writer : writers) writer.join();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a graceful stop exits 0";
   }
-  ASSERT_GT(acknowledged.size(), 10u) << "the writers should have been acknowledged before the stop";
+  ASSERT_GT(acknowledged.size(), 10u)
+      << "the writers should have been acknowledged before the stop";
   ServerProcess restarted(dir_.path(), {"--rate-limit=0"});
   ASSERT_GT(restarted.port(), 0) << restarted.log();
   const std::string token = restarted.admin_token();
@@ -259,8 +264,10 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
     v1::GetCommitmentResponse response;
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + token);
-    if (stub->GetCommitment(&context, request, &response).ok()) ++found;
-    else ADD_FAILURE() << "lost acknowledged write " << name;
+    if (stub->GetCommitment(&context, request, &response).ok())
+      ++found;
+    else
+      ADD_FAILURE() << "lost acknowledged write " << name;
   }
   EXPECT_EQ(found, acknowledged.size());
 }
@@ -289,8 +296,8 @@ TEST_F(EndToEndTest, SyncsOneHundredThousandCommitmentsThroughTheCli) {
           server.address());
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_THAT(second.out, HasSubstr("applied: 0 created, 0 updated, 100000 unchanged"));
-  CommandResult one = Cli({"commitments", "list", "--all", "--parent", "partners/us-dol", "--filter",
-                           "external_id = \"GRANT-99999\"", "-o", "json"},
+  CommandResult one = Cli({"commitments", "list", "--all", "--parent", "partners/us-dol",
+                           "--filter", "external_id = \"GRANT-99999\"", "-o", "json"},
                           server.address());
   EXPECT_THAT(one.out, HasSubstr("\"units\": \"100999\""));
   EXPECT_THAT(one.out, HasSubstr("\"nanos\": 250000000"));
@@ -309,9 +316,12 @@ TEST_F(EndToEndTest, SyncReportsBadRowsByLineAndColumnAndSendsNothing) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("line 3, columns amount and currency"));
   EXPECT_THAT(result.err, HasSubstr("line 4, column kind"));
-  EXPECT_THAT(Cli({"changes", "list", "--collections", "commitments", "--partner", "partners/us-dol"},
-                  server.address()).out,
-              Not(HasSubstr("CREATED"))) << "nothing was sent";
+  EXPECT_THAT(
+      Cli({"changes", "list", "--collections", "commitments", "--partner", "partners/us-dol"},
+          server.address())
+          .out,
+      Not(HasSubstr("CREATED")))
+      << "nothing was sent";
 }
 
 }  // namespace

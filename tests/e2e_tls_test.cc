@@ -35,18 +35,28 @@ class TlsTest : public ::testing::Test {
   }
   static std::string Path(const std::string& file) { return certs_->path() + "/" + file; }
   static void MakeCa(const std::string& name) {
-    Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", Path(name + ".key"), "-out", Path(name + ".pem"), "-days", "2",
-             "-subj", "/CN=" + name});
+    Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", Path(name + ".key"), "-out", Path(name + ".pem"), "-days", "2", "-subj",
+             "/CN=" + name});
   }
   static void MakeSigned(const std::string& name, const std::string& common_name,
                          const std::string& ca, const std::string& extensions) {
     Openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
              "-keyout", Path(name + ".key"), "-out", Path(name + ".csr"), "-subj",
              "/CN=" + common_name});
-    std::vector<std::string> sign = {"x509", "-req", "-in", Path(name + ".csr"), "-CA",
-                                     Path(ca + ".pem"), "-CAkey", Path(ca + ".key"),
-                                     "-CAcreateserial", "-out", Path(name + ".pem"), "-days", "2"};
+    std::vector<std::string> sign = {"x509",
+                                     "-req",
+                                     "-in",
+                                     Path(name + ".csr"),
+                                     "-CA",
+                                     Path(ca + ".pem"),
+                                     "-CAkey",
+                                     Path(ca + ".key"),
+                                     "-CAcreateserial",
+                                     "-out",
+                                     Path(name + ".pem"),
+                                     "-days",
+                                     "2"};
     if (!extensions.empty()) {
       sign.push_back("-extfile");
       sign.push_back(extensions);
@@ -73,9 +83,9 @@ TEST_F(TlsTest, ServesTokensOverTlsAndRefusesPlaintext) {
   ServerProcess server(data_.path(), {"--demo-data", "--tls-cert=" + Path("server.pem"),
                                       "--tls-key=" + Path("server.key")});
   ASSERT_GT(server.port(), 0) << server.log();
-  CommandResult over_tls = Cli(server, {"partners", "get", "partners/ilo"},
-                               {{"MPOWER_TLS_CA", Path("ca.pem")},
-                                {"MPOWER_TOKEN", server.admin_token()}});
+  CommandResult over_tls =
+      Cli(server, {"partners", "get", "partners/ilo"},
+          {{"MPOWER_TLS_CA", Path("ca.pem")}, {"MPOWER_TOKEN", server.admin_token()}});
   EXPECT_EQ(over_tls.exit_code, 0) << over_tls.err;
   EXPECT_THAT(over_tls.out, HasSubstr("International Labour Organization"));
 
@@ -83,36 +93,36 @@ TEST_F(TlsTest, ServesTokensOverTlsAndRefusesPlaintext) {
                                 {{"MPOWER_TOKEN", server.admin_token()}});
   EXPECT_EQ(plaintext.exit_code, 64 + 14) << "a plaintext client cannot talk to a TLS server";
 
-  CommandResult wrong_ca = Cli(server, {"partners", "list", "--timeout", "2s"},
-                               {{"MPOWER_TLS_CA", Path("rogue-ca.pem")},
-                                {"MPOWER_TOKEN", server.admin_token()}});
+  CommandResult wrong_ca =
+      Cli(server, {"partners", "list", "--timeout", "2s"},
+          {{"MPOWER_TLS_CA", Path("rogue-ca.pem")}, {"MPOWER_TOKEN", server.admin_token()}});
   EXPECT_EQ(wrong_ca.exit_code, 64 + 14) << "the client must not trust an unknown server";
 }
 
 TEST_F(TlsTest, ClientCertificatesMapToTheirCredential) {
-  ServerProcess server(data_.path(), {"--demo-data", "--tls-cert=" + Path("server.pem"),
-                                      "--tls-key=" + Path("server.key"),
-                                      "--client-ca=" + Path("ca.pem")});
+  ServerProcess server(data_.path(),
+                       {"--demo-data", "--tls-cert=" + Path("server.pem"),
+                        "--tls-key=" + Path("server.key"), "--client-ca=" + Path("ca.pem")});
   ASSERT_GT(server.port(), 0) << server.log();
   const std::map<std::string, std::string> admin = {{"MPOWER_TLS_CA", Path("ca.pem")},
                                                     {"MPOWER_TOKEN", server.admin_token()}};
-  CommandResult mapped = Cli(server, {"credentials", "create", "ilo-desk-certificate",
-                                      "--principal", "ILO desk", "--role", "partner_viewer",
-                                      "--partner", "partners/ilo", "--certificate-subject",
-                                      "ilo-desk-certificate"},
+  CommandResult mapped = Cli(server,
+                             {"credentials", "create", "ilo-desk-certificate", "--principal",
+                              "ILO desk", "--role", "partner_viewer", "--partner", "partners/ilo",
+                              "--certificate-subject", "ilo-desk-certificate"},
                              admin);
   ASSERT_EQ(mapped.exit_code, 0) << mapped.err;
   EXPECT_THAT(mapped.out, ::testing::Not(HasSubstr("token (shown")))
       << "a certificate credential has no bearer secret";
 
-  const std::map<std::string, std::string> certificate = {
-      {"MPOWER_TLS_CA", Path("ca.pem")},
-      {"MPOWER_TLS_CERT", Path("client.pem")},
-      {"MPOWER_TLS_KEY", Path("client.key")}};
+  const std::map<std::string, std::string> certificate = {{"MPOWER_TLS_CA", Path("ca.pem")},
+                                                          {"MPOWER_TLS_CERT", Path("client.pem")},
+                                                          {"MPOWER_TLS_KEY", Path("client.key")}};
   CommandResult read = Cli(server, {"partners", "list"}, certificate);
   EXPECT_EQ(read.exit_code, 0) << read.err;
-  CommandResult write = Cli(server, {"initiatives", "create", "x", "--display-name", "X",
-                                     "--sphere", "domestic_action", "--status", "pipeline"},
+  CommandResult write = Cli(server,
+                            {"initiatives", "create", "x", "--display-name", "X", "--sphere",
+                             "domestic_action", "--status", "pipeline"},
                             certificate);
   EXPECT_EQ(write.exit_code, 64 + 7) << "the certificate maps to a viewer";
 
@@ -122,9 +132,9 @@ TEST_F(TlsTest, ClientCertificatesMapToTheirCredential) {
                              {"MPOWER_TLS_KEY", Path("rogue.key")}});
   EXPECT_NE(rogue.exit_code, 0) << "a certificate from another CA is refused";
 
-  ASSERT_EQ(Cli(server, {"credentials", "revoke", "credentials/ilo-desk-certificate"}, admin)
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Cli(server, {"credentials", "revoke", "credentials/ilo-desk-certificate"}, admin).exit_code,
+      0);
   EXPECT_EQ(Cli(server, {"partners", "list"}, certificate).exit_code, 64 + 16)
       << "revoking the credential shuts the certificate out on the next call";
 }

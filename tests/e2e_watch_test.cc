@@ -50,7 +50,8 @@ struct Seen {
 
 TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
   testing::TempDir dir;
-  auto server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--demo-data", "--rate-limit=0"});
+  auto server = std::make_unique<ServerProcess>(
+      dir.path(), std::vector<std::string>{"--demo-data", "--rate-limit=0"});
   ASSERT_GT(server->port(), 0) << server->log();
   Endpoint endpoint;
   endpoint.Set(server->address(), server->admin_token());
@@ -116,7 +117,8 @@ TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
                           ->WatchChanges(&context, request);
         v1::WatchChangesResponse message;
         while (reader->Read(&message)) {
-          for (const auto& change : message.changes()) seen[k].push_back({change.revision(), change.name()});
+          for (const auto& change : message.changes())
+            seen[k].push_back({change.revision(), change.name()});
           complete[k] = message.revision();
         }
         reader->Finish();
@@ -172,7 +174,8 @@ TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
     request.set_page_token(token);
     v1::ListChangesResponse response;
     ASSERT_TRUE(changes->ListChanges(&context, request, &response).ok());
-    for (const auto& change : response.changes()) truth.push_back({change.revision(), change.name()});
+    for (const auto& change : response.changes())
+      truth.push_back({change.revision(), change.name()});
     token = response.next_page_token();
     final_revision = response.current_revision();
   } while (!token.empty());
@@ -207,18 +210,19 @@ TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
 
 CommandResult FileAlert(const ServerProcess& server, const std::string& country,
                         const std::string& severity, const std::string& headline) {
-  return RunCommand({MPOWER_PATH, "alerts", "create", "--filing-partner", "partners/example-union",
-                     "--category", "threat_of_violence", "--severity", severity, "--urgency",
-                     "immediate", "--certainty", "observed", "--country", country, "--headline",
-                     headline},
-                    {{"MPOWER_ADDRESS", server.address()}, {"MPOWER_TOKEN", server.admin_token()},
-                     {"MPOWER_CONFIG", "/nonexistent"}});
+  return RunCommand(
+      {MPOWER_PATH, "alerts", "create", "--filing-partner", "partners/example-union", "--category",
+       "threat_of_violence", "--severity", severity, "--urgency", "immediate", "--certainty",
+       "observed", "--country", country, "--headline", headline},
+      {{"MPOWER_ADDRESS", server.address()},
+       {"MPOWER_TOKEN", server.admin_token()},
+       {"MPOWER_CONFIG", "/nonexistent"}});
 }
 
 TEST(RetentionTest, HistoryBeyondTheRetainedRevisionsIsCompacted) {
   testing::TempDir dir;
-  ServerProcess server(dir.path(), {"--demo-data", "--history-revisions=5",
-                                    "--maintenance-interval=100ms"});
+  ServerProcess server(dir.path(),
+                       {"--demo-data", "--history-revisions=5", "--maintenance-interval=100ms"});
   ASSERT_GT(server.port(), 0) << server.log();
   const std::map<std::string, std::string> env = {{"MPOWER_ADDRESS", server.address()},
                                                   {"MPOWER_TOKEN", server.admin_token()},
@@ -238,19 +242,22 @@ TEST(RetentionTest, HistoryBeyondTheRetainedRevisionsIsCompacted) {
 
 TEST(AlertsWatchTest, TheCliReconnectsByItselfAndMissesNothing) {
   testing::TempDir dir;
-  auto server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--demo-data"});
+  auto server =
+      std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--demo-data"});
   ASSERT_GT(server->port(), 0) << server->log();
   const std::string address = server->address();
-  BackgroundCommand watch({MPOWER_PATH, "alerts", "watch", "--countries", "ID,HN",
-                           "--min-severity", "severe"},
-                          {{"MPOWER_ADDRESS", address}, {"MPOWER_TOKEN", server->admin_token()},
-                           {"MPOWER_CONFIG", "/nonexistent"}});
+  BackgroundCommand watch(
+      {MPOWER_PATH, "alerts", "watch", "--countries", "ID,HN", "--min-severity", "severe"},
+      {{"MPOWER_ADDRESS", address},
+       {"MPOWER_TOKEN", server->admin_token()},
+       {"MPOWER_CONFIG", "/nonexistent"}});
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   ASSERT_EQ(FileAlert(*server, "ID", "severe", "Before the restart").exit_code, 0);
   ASSERT_EQ(FileAlert(*server, "ID", "minor", "Too minor to show").exit_code, 0);
   ASSERT_EQ(server->Stop(SIGTERM), 0);
   // The same port again, as an operator's restart would keep it.
-  server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--listen=" + address});
+  server =
+      std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--listen=" + address});
   ASSERT_GT(server->port(), 0) << server->log();
   ASSERT_EQ(FileAlert(*server, "MY", "extreme", "Another country").exit_code, 0);
   ASSERT_EQ(FileAlert(*server, "HN", "extreme", "After the restart").exit_code, 0);

@@ -40,10 +40,16 @@ class EncryptionTest : public testing::StoreTest {
                     .Create(Principal::System(), "", "union", partner, "", "")
                     .ok());
     v1::Alert alert;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
-      filing_partner: "partners/union" category: CATEGORY_ABDUCTION_OR_DISAPPEARANCE
-      severity: SEVERITY_EXTREME urgency: URGENCY_IMMEDIATE certainty: CERTAINTY_LIKELY
-      country_code: "ID" headline: "Organiser missing")pb", &alert));
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+        R"pb(
+          filing_partner: "partners/union"
+          category: CATEGORY_ABDUCTION_OR_DISAPPEARANCE
+          severity: SEVERITY_EXTREME
+          urgency: URGENCY_IMMEDIATE
+          certainty: CERTAINTY_LIKELY
+          country_code: "ID"
+          headline: "Organiser missing")pb",
+        &alert));
     alert.mutable_protected_details()->add_people()->set_full_name(kSecretName);
     ASSERT_TRUE(ResourceManager<v1::Alert>(store_.get())
                     .Create(Principal::System(), "", "missing", alert, "", "")
@@ -123,7 +129,8 @@ TEST_F(EncryptionTest, AWrongKeyIsAClearErrorNotGarbage) {
 
 TEST_F(EncryptionTest, AMalformedKeyFileIsNamed) {
   std::ofstream(KeyDir() + "/" + keyring_->current_key_id() + ".key") << "not hex\n";
-  EXPECT_THAT(Reopen(), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("64 hex digits")));
+  EXPECT_THAT(Reopen(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("64 hex digits")));
 }
 
 TEST_F(EncryptionTest, SealedDataMovedToAnotherAlertDoesNotOpen) {

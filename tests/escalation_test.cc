@@ -23,16 +23,22 @@ class EscalationTest : public testing::StoreTest {
     partner.set_display_name("Union");
     partner.set_type(v1::Partner::TYPE_TRADE_UNION);
     partner.set_country_code("ID");
-    ASSERT_TRUE(ResourceManager<v1::Partner>(store_.get()).Create(kAdmin, "", "union", partner, "", "").ok());
+    ASSERT_TRUE(ResourceManager<v1::Partner>(store_.get())
+                    .Create(kAdmin, "", "union", partner, "", "")
+                    .ok());
   }
 
-  void File(const std::string& id, const std::string& urgency, const std::string& status = "STATUS_OPEN") {
+  void File(const std::string& id, const std::string& urgency,
+            const std::string& status = "STATUS_OPEN") {
     v1::Alert alert;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
         R"(filing_partner: "partners/union" category: CATEGORY_THREAT_OF_VIOLENCE
            severity: SEVERITY_SEVERE certainty: CERTAINTY_LIKELY country_code: "ID" headline: "h"
-           urgency: )" + urgency + " status: " + status, &alert));
-    ASSERT_TRUE(ResourceManager<v1::Alert>(store_.get()).Create(kAdmin, "", id, alert, "", "").ok());
+           urgency: )" +
+            urgency + " status: " + status,
+        &alert));
+    ASSERT_TRUE(
+        ResourceManager<v1::Alert>(store_.get()).Create(kAdmin, "", id, alert, "", "").ok());
   }
 
   v1::Alert Get(const std::string& id) {
@@ -49,7 +55,8 @@ TEST_F(EscalationTest, UnansweredAlertsPastTheirUrgencysWindowAreEscalatedOnce) 
   response.set_responding_partner("partners/union");
   response.set_action(v1::Response::ACTION_ACKNOWLEDGED);
   ASSERT_TRUE(ResourceManager<v1::Response>(store_.get())
-                  .Create(kAdmin, "alerts/immediate-answered", "ack", response, "", "").ok());
+                  .Create(kAdmin, "alerts/immediate-answered", "ack", response, "", "")
+                  .ok());
 
   absl::StatusOr<EscalationPolicy> policy = EscalationPolicy::Parse("immediate=24h,expected=72h");
   ASSERT_TRUE(policy.ok());
@@ -65,7 +72,8 @@ TEST_F(EscalationTest, UnansweredAlertsPastTheirUrgencysWindowAreEscalatedOnce) 
   EXPECT_EQ(*escalator.RunOnce(absl::Now() + absl::Hours(26)), 0) << "escalated once";
 
   // It shows in List's filter and in the change feed.
-  auto escalated = ResourceManager<v1::Alert>(store_.get()).List(kAdmin, {.filter = "escalated = true"});
+  auto escalated =
+      ResourceManager<v1::Alert>(store_.get()).List(kAdmin, {.filter = "escalated = true"});
   ASSERT_TRUE(escalated.ok());
   ASSERT_EQ(escalated->items.size(), 1u);
   absl::StatusOr<ChangePage> feed = ChangeFeed(store_.get()).List(kAdmin, before, 0, "", {});

@@ -31,8 +31,7 @@ TEST_P(ExampleTest, RunsTheScenarioAgainstALiveServer) {
   EXPECT_THAT(run.out, HasSubstr("scenario passed"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Languages, ExampleTest,
-                         ::testing::Values("python", "go", "java", "node"),
+INSTANTIATE_TEST_SUITE_P(Languages, ExampleTest, ::testing::Values("python", "go", "java", "node"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -61,11 +61,25 @@ inline void FaultVfs::Install() {
   vfs_.zName = "mpower-fault";
   vfs_.szOsFile = static_cast<int>(sizeof(File)) + real_vfs_->szOsFile;
   vfs_.xOpen = &FaultVfs::Open;
-  methods_ = {3,         &Close,     &Read,        &Write,
-              &Truncate, &Sync,      &FileSize,    &Lock,
-              &Unlock,   &CheckReservedLock, &FileControl, &SectorSize,
-              &DeviceCharacteristics, &ShmMap, &ShmLock, &ShmBarrier,
-              &ShmUnmap, &Fetch,     &Unfetch};
+  methods_ = {3,
+              &Close,
+              &Read,
+              &Write,
+              &Truncate,
+              &Sync,
+              &FileSize,
+              &Lock,
+              &Unlock,
+              &CheckReservedLock,
+              &FileControl,
+              &SectorSize,
+              &DeviceCharacteristics,
+              &ShmMap,
+              &ShmLock,
+              &ShmBarrier,
+              &ShmUnmap,
+              &Fetch,
+              &Unfetch};
   sqlite3_vfs_register(&vfs_, /*makeDflt=*/1);
 }
 

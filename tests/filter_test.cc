@@ -15,8 +15,8 @@ using v1::Alert;
 using v1::Commitment;
 
 Filter ParseAlertFilter(absl::string_view text) {
-  absl::StatusOr<Filter> filter = Filter::Parse(
-      text, Alert::descriptor(), ResourceTraits<Alert>::FilterableFields());
+  absl::StatusOr<Filter> filter =
+      Filter::Parse(text, Alert::descriptor(), ResourceTraits<Alert>::FilterableFields());
   EXPECT_TRUE(filter.ok()) << filter.status();
   return filter.ok() ? *filter : Filter();
 }
@@ -49,16 +49,18 @@ TEST(FilterTest, OrBindsTighterThanAndAsInAip160) {
   // a AND b OR c means a AND (b OR c).
   EXPECT_TRUE(ParseAlertFilter(R"(status = OPEN AND country_code = "HN" OR country_code = "ID")")
                   .Matches(alert));
-  EXPECT_FALSE(ParseAlertFilter(R"(status = RESOLVED AND country_code = "HN" OR country_code = "ID")")
-                   .Matches(alert));
+  EXPECT_FALSE(
+      ParseAlertFilter(R"(status = RESOLVED AND country_code = "HN" OR country_code = "ID")")
+          .Matches(alert));
 }
 
 TEST(FilterTest, NegationAndParentheses) {
   const Alert alert = OpenAlertIn("ID");
   EXPECT_FALSE(ParseAlertFilter(R"(NOT country_code = "ID")").Matches(alert));
   EXPECT_FALSE(ParseAlertFilter(R"(-country_code = "ID")").Matches(alert));
-  EXPECT_TRUE(ParseAlertFilter(R"((country_code = "HN" OR country_code = "ID") AND severity = SEVERE)")
-                  .Matches(alert));
+  EXPECT_TRUE(
+      ParseAlertFilter(R"((country_code = "HN" OR country_code = "ID") AND severity = SEVERE)")
+          .Matches(alert));
 }
 
 TEST(FilterTest, HasOperatorOnRepeatedFields) {
@@ -114,9 +116,9 @@ TEST(FilterTest, BadFiltersNameTheProblem) {
       {"status = OPEN & country_code = \"ID\"", "unexpected character '&'"},
   };
   for (const BadFilter& bad : cases) {
-    EXPECT_THAT(Filter::Parse(bad.text, Alert::descriptor(),
-                              ResourceTraits<Alert>::FilterableFields()),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(bad.message)))
+    EXPECT_THAT(
+        Filter::Parse(bad.text, Alert::descriptor(), ResourceTraits<Alert>::FilterableFields()),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(bad.message)))
         << bad.text;
   }
 }

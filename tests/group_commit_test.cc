@@ -20,7 +20,8 @@ TEST_F(GroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomesAndRevisions) {
   partner.set_type(v1::Partner::TYPE_TRADE_UNION);
   partner.set_country_code("ID");
   ASSERT_TRUE(ResourceManager<v1::Partner>(store_.get())
-                  .Create(Principal::System(), "", "p", partner, "", "").ok());
+                  .Create(Principal::System(), "", "p", partner, "", "")
+                  .ok());
   const int64_t before = *store_->CurrentRevision();
   constexpr int kThreads = 8, kWrites = 40;
   std::mutex mutex;
@@ -65,37 +66,43 @@ TEST_F(GroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomesAndRevisions) {
   EXPECT_EQ(static_cast<int>(changes->size()), created);
 }
 
-
 // A resource created and changed again within one write keeps only what it
 // last said: its old index terms and references must not linger (a stale
 // reference would forbid deleting what it no longer refers to).
 TEST_F(GroupCommitTest, AResourcePutTwiceInOneWriteKeepsOnlyItsLastTermsAndReferences) {
   // The term is the resource's data, so each put chooses its own.
-  ASSERT_TRUE(store_->SetTermExtractor("data-is-the-term", [](const StoredResource& resource) {
-    return std::vector<std::string>{resource.data};
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->SetTermExtractor("data-is-the-term",
+                                     [](const StoredResource& resource) {
+                                       return std::vector<std::string>{resource.data};
+                                     })
+                  .ok());
   for (const std::string& target : {"things/old", "things/new"}) {
-    ASSERT_TRUE(store_->Write([&](WriteTransaction& txn) {
-      StoredResource thing;
-      thing.name = target;
-      thing.collection = "things";
-      thing.create_revision = thing.update_revision = txn.revision();
-      thing.data = "plain";
-      return txn.Put(thing);
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Write([&](WriteTransaction& txn) {
+                      StoredResource thing;
+                      thing.name = target;
+                      thing.collection = "things";
+                      thing.create_revision = thing.update_revision = txn.revision();
+                      thing.data = "plain";
+                      return txn.Put(thing);
+                    })
+                    .ok());
   }
-  ASSERT_TRUE(store_->Write([](WriteTransaction& txn) -> absl::Status {
-    StoredResource item;
-    item.name = "items/i";
-    item.collection = "items";
-    item.create_revision = item.update_revision = txn.revision();
-    item.data = "first";
-    item.references = {"things/old"};
-    MPOWER_RETURN_IF_ERROR(txn.Put(item));
-    item.data = "second";
-    item.references = {"things/new"};
-    return txn.Put(item);
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([](WriteTransaction& txn) -> absl::Status {
+                    StoredResource item;
+                    item.name = "items/i";
+                    item.collection = "items";
+                    item.create_revision = item.update_revision = txn.revision();
+                    item.data = "first";
+                    item.references = {"things/old"};
+                    MPOWER_RETURN_IF_ERROR(txn.Put(item));
+                    item.data = "second";
+                    item.references = {"things/new"};
+                    return txn.Put(item);
+                  })
+                  .ok());
 
   const auto names_with_term = [&](const std::string& term) {
     ListQuery query;
@@ -112,11 +119,13 @@ TEST_F(GroupCommitTest, AResourcePutTwiceInOneWriteKeepsOnlyItsLastTermsAndRefer
   EXPECT_THAT(names_with_term("first"), ::testing::IsEmpty());
   EXPECT_THAT(names_with_term("second"), ::testing::ElementsAre("items/i"));
   absl::StatusOr<bool> old_referenced, new_referenced;
-  ASSERT_TRUE(store_->Write([&](WriteTransaction& txn) {
-    old_referenced = txn.IsReferenced("things/old");
-    new_referenced = txn.IsReferenced("things/new");
-    return absl::OkStatus();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](WriteTransaction& txn) {
+                    old_referenced = txn.IsReferenced("things/old");
+                    new_referenced = txn.IsReferenced("things/new");
+                    return absl::OkStatus();
+                  })
+                  .ok());
   ASSERT_TRUE(old_referenced.ok() && new_referenced.ok());
   EXPECT_FALSE(*old_referenced);
   EXPECT_TRUE(*new_referenced);

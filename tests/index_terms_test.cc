@@ -2,9 +2,10 @@
 // indexed under it, and must return exactly what a scan would, through
 // updates, deletes, pages, other partners, and a store indexed later.
 
+#include "server/core/index_terms.h"
+
 #include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
-#include "server/core/index_terms.h"
 #include "server/core/partner_rules.h"
 #include "tests/test_support.h"
 
@@ -35,8 +36,8 @@ void Commit(Store* store, const std::string& partner, const std::string& id,
 }
 
 // The ids of every commitment List returns, two at a time.
-std::vector<std::string> ListAll(Store* store, const std::string& parent,
-                                 const std::string& filter, bool show_deleted = false) {
+std::vector<std::string> ListAll(Store* store, const std::string& parent, const std::string& filter,
+                                 bool show_deleted = false) {
   std::vector<std::string> ids;
   ListParams params;
   params.parent = parent;
@@ -48,7 +49,8 @@ std::vector<std::string> ListAll(Store* store, const std::string& parent,
         ResourceManager<v1::Commitment>(store).List(kAdmin, params);
     EXPECT_TRUE(page.ok()) << page.status();
     if (!page.ok()) break;
-    for (const auto& item : page->items) ids.push_back(item.name().substr(item.name().rfind('/') + 1));
+    for (const auto& item : page->items)
+      ids.push_back(item.name().substr(item.name().rfind('/') + 1));
     params.page_token = page->next_page_token;
   } while (!params.page_token.empty());
   return ids;

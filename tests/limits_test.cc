@@ -154,8 +154,10 @@ TEST_F(LimitsTest, BadTokensAreThrottledToo) {
     v1::ListPartnersResponse response;
     const grpc::Status status =
         v1::PartnerService::NewStub(channel_)->ListPartners(&context, {}, &response);
-    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++throttled;
-    else EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
+      ++throttled;
+    else
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   }
   EXPECT_GT(throttled, 20);
 }

@@ -40,50 +40,104 @@ const std::vector<Row>& Rows() {
       {"PartnerService/GetPartner", "empty id", R"(name: "partners/")", "name"},
       {"PartnerService/GetPartner", "upper case", R"(name: "partners/ILO")", "name"},
       {"PartnerService/ListPartners", "negative page size", "page_size: -1", "page_size"},
-      {"PartnerService/ListPartners", "forged page token", R"(page_token: "Zm9yZ2Vk")", "page_token"},
-      {"PartnerService/ListPartners", "filter on an unknown field", R"(filter: "colour = 1")", "colour"},
-      {"PartnerService/CreatePartner", "bad id", R"(partner_id: "Bad_ID" partner { display_name: "x" type: TYPE_TRADE_UNION country_code: "ID" })", "partner_id"},
-      {"PartnerService/CreatePartner", "oversize name", absl::StrCat(R"(partner_id: "p" partner { type: TYPE_TRADE_UNION country_code: "ID" display_name: ")", kLong, "\" }"), "partner.display_name"},
-      {"PartnerService/CreatePartner", "unknown enum value", R"(partner_id: "p" partner { display_name: "x" type: 99 country_code: "ID" })", "partner.type"},
-      {"PartnerService/CreatePartner", "unknown country", R"(partner_id: "p" partner { display_name: "x" type: TYPE_TRADE_UNION country_code: "ZZ" })", "partner.country_code"},
-      {"PartnerService/UpdatePartner", "unknown mask path", R"(partner { name: "partners/ilo" } update_mask { paths: "colour" })", "update_mask"},
+      {"PartnerService/ListPartners", "forged page token", R"(page_token: "Zm9yZ2Vk")",
+       "page_token"},
+      {"PartnerService/ListPartners", "filter on an unknown field", R"(filter: "colour = 1")",
+       "colour"},
+      {"PartnerService/CreatePartner", "bad id",
+       R"(partner_id: "Bad_ID" partner { display_name: "x" type: TYPE_TRADE_UNION country_code: "ID" })",
+       "partner_id"},
+      {"PartnerService/CreatePartner", "oversize name",
+       absl::StrCat(
+           R"(partner_id: "p" partner { type: TYPE_TRADE_UNION country_code: "ID" display_name: ")",
+           kLong, "\" }"),
+       "partner.display_name"},
+      {"PartnerService/CreatePartner", "unknown enum value",
+       R"(partner_id: "p" partner { display_name: "x" type: 99 country_code: "ID" })",
+       "partner.type"},
+      {"PartnerService/CreatePartner", "unknown country",
+       R"(partner_id: "p" partner { display_name: "x" type: TYPE_TRADE_UNION country_code: "ZZ" })",
+       "partner.country_code"},
+      {"PartnerService/UpdatePartner", "unknown mask path",
+       R"(partner { name: "partners/ilo" } update_mask { paths: "colour" })", "update_mask"},
       {"PartnerService/DeletePartner", "nested name", R"(name: "partners/ilo/x")", "name"},
       {"InitiativeService/GetInitiative", "empty name", "", "name"},
-      {"InitiativeService/ListInitiatives", "unbalanced filter", R"(filter: "(status = CLOSED")", "filter"},
-      {"InitiativeService/CreateInitiative", "month 13", R"(initiative_id: "i" initiative { display_name: "x" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE start_date { year: 2020 month: 13 day: 1 } })", "initiative.start_date"},
-      {"InitiativeService/UpdateInitiative", "end before start", R"(initiative { name: "initiatives/better-work" start_date { year: 2020 month: 1 day: 1 } end_date { year: 2019 month: 1 day: 1 } } update_mask { paths: "start_date" paths: "end_date" })", "initiative.end_date"},
+      {"InitiativeService/ListInitiatives", "unbalanced filter", R"(filter: "(status = CLOSED")",
+       "filter"},
+      {"InitiativeService/CreateInitiative", "month 13",
+       R"(initiative_id: "i" initiative { display_name: "x" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE start_date { year: 2020 month: 13 day: 1 } })",
+       "initiative.start_date"},
+      {"InitiativeService/UpdateInitiative", "end before start",
+       R"(initiative { name: "initiatives/better-work" start_date { year: 2020 month: 1 day: 1 } end_date { year: 2019 month: 1 day: 1 } } update_mask { paths: "start_date" paths: "end_date" })",
+       "initiative.end_date"},
       {"InitiativeService/DeleteInitiative", "wrong collection", R"(name: "partners/ilo")", "name"},
       {"CommitmentService/GetCommitment", "partner name", R"(name: "partners/ilo")", "name"},
       {"CommitmentService/ListCommitments", "no parent id", R"(parent: "partners")", "parent"},
-      {"CommitmentService/CreateCommitment", "negative amount", absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding, R"(amount { currency_code: "USD" units: -5 } })"), "commitment.amount"},
-      {"CommitmentService/CreateCommitment", "unknown currency", absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding, R"(amount { currency_code: "ABC" units: 5 } })"), "commitment.amount"},
-      {"CommitmentService/CreateCommitment", "nanos out of range", absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding, R"(amount { currency_code: "USD" nanos: 2000000000 } })"), "commitment.amount"},
-      {"CommitmentService/CreateCommitment", "overflowing disbursements", absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding, R"(amount { currency_code: "USD" units: 9223372036854775807 } progress { date { year: 2020 month: 1 day: 1 } disbursed_amount { currency_code: "USD" units: 9223372036854775807 } } progress { date { year: 2020 month: 1 day: 2 } disbursed_amount { currency_code: "USD" units: 9223372036854775807 } } })"), "commitment.progress"},
-      {"CommitmentService/UpdateCommitment", "year 0", R"(commitment { name: "partners/us-gov/commitments/mpower-two-year-funding" start_date { year: 0 month: 1 day: 1 } } update_mask { paths: "start_date" })", "commitment.start_date"},
-      {"CommitmentService/DeleteCommitment", "empty id", R"(name: "partners/us-gov/commitments/")", "name"},
-      {"CommitmentService/UndeleteCommitment", "bad characters", R"(name: "partners/us-gov/commitments/a b")", "name"},
-      {"CommitmentService/SyncCommitments", "item without external id", R"(parent: "partners/us-gov" commitments { kind: KIND_POLICY title: "t" })", "external_id"},
+      {"CommitmentService/CreateCommitment", "negative amount",
+       absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding,
+                    R"(amount { currency_code: "USD" units: -5 } })"),
+       "commitment.amount"},
+      {"CommitmentService/CreateCommitment", "unknown currency",
+       absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding,
+                    R"(amount { currency_code: "ABC" units: 5 } })"),
+       "commitment.amount"},
+      {"CommitmentService/CreateCommitment", "nanos out of range",
+       absl::StrCat(R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding,
+                    R"(amount { currency_code: "USD" nanos: 2000000000 } })"),
+       "commitment.amount"},
+      {"CommitmentService/CreateCommitment", "overflowing disbursements",
+       absl::StrCat(
+           R"(parent: "partners/ilo" commitment_id: "c" commitment { )", kFunding,
+           R"(amount { currency_code: "USD" units: 9223372036854775807 } progress { date { year: 2020 month: 1 day: 1 } disbursed_amount { currency_code: "USD" units: 9223372036854775807 } } progress { date { year: 2020 month: 1 day: 2 } disbursed_amount { currency_code: "USD" units: 9223372036854775807 } } })"),
+       "commitment.progress"},
+      {"CommitmentService/UpdateCommitment", "year 0",
+       R"(commitment { name: "partners/us-gov/commitments/mpower-two-year-funding" start_date { year: 0 month: 1 day: 1 } } update_mask { paths: "start_date" })",
+       "commitment.start_date"},
+      {"CommitmentService/DeleteCommitment", "empty id", R"(name: "partners/us-gov/commitments/")",
+       "name"},
+      {"CommitmentService/UndeleteCommitment", "bad characters",
+       R"(name: "partners/us-gov/commitments/a b")", "name"},
+      {"CommitmentService/SyncCommitments", "item without external id",
+       R"(parent: "partners/us-gov" commitments { kind: KIND_POLICY title: "t" })", "external_id"},
       {"AlertService/GetAlert", "too many segments", R"(name: "alerts/a/b")", "name"},
-      {"AlertService/ListAlerts", "filter on protected details", R"(filter: "protected_details.people.full_name = \"x\"")", "protected_details"},
-      {"AlertService/CreateAlert", "oversize headline", absl::StrCat(R"(alert { )", kAlert, R"( summary: ")", kLong, R"(" })"), "alert.summary"},
-      {"AlertService/CreateAlert", "unknown severity", R"(alert { filing_partner: "partners/example-union" category: CATEGORY_OTHER severity: 42 urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })", "alert.severity"},
-      {"AlertService/CreateAlert", "time before year 1", absl::StrCat(R"(alert { )", kAlert, R"( occur_time { seconds: -99999999999 } })"), "alert.occur_time"},
-      {"AlertService/UpdateAlert", "malformed name", R"(alert { name: "alert/x" headline: "y" } update_mask { paths: "headline" })", "name"},
+      {"AlertService/ListAlerts", "filter on protected details",
+       R"(filter: "protected_details.people.full_name = \"x\"")", "protected_details"},
+      {"AlertService/CreateAlert", "oversize headline",
+       absl::StrCat(R"(alert { )", kAlert, R"( summary: ")", kLong, R"(" })"), "alert.summary"},
+      {"AlertService/CreateAlert", "unknown severity",
+       R"(alert { filing_partner: "partners/example-union" category: CATEGORY_OTHER severity: 42 urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID" headline: "h" })",
+       "alert.severity"},
+      {"AlertService/CreateAlert", "time before year 1",
+       absl::StrCat(R"(alert { )", kAlert, R"( occur_time { seconds: -99999999999 } })"),
+       "alert.occur_time"},
+      {"AlertService/UpdateAlert", "malformed name",
+       R"(alert { name: "alert/x" headline: "y" } update_mask { paths: "headline" })", "name"},
       {"AlertService/DeleteAlert", "empty name", "", "name"},
       {"AlertService/UndeleteAlert", "upper case", R"(name: "alerts/ABC")", "name"},
-      {"ResponseService/GetResponse", "alert name", R"(name: "alerts/example-dismissals-honduras")", "name"},
+      {"ResponseService/GetResponse", "alert name", R"(name: "alerts/example-dismissals-honduras")",
+       "name"},
       {"ResponseService/ListResponses", "no alert id", R"(parent: "alerts")", "parent"},
-      {"ResponseService/CreateResponse", "unknown action", R"(parent: "alerts/example-dismissals-honduras" response { responding_partner: "partners/ilo" action: 77 })", "response.action"},
-      {"ResponseService/UpdateResponse", "oversize note", absl::StrCat(R"(response { name: "alerts/example-detention-west-kalimantan/responses/ilo-acknowledged" note: ")", kLong, R"(" } update_mask { paths: "note" })"), "response.note"},
-      {"ResponseService/DeleteResponse", "malformed name", R"(name: "alerts/x/responses/")", "name"},
-      {"AdminService/CreateCredential", "unknown role", R"(credential_id: "c" credential { principal: "p" role: 9 })", "credential.role"},
+      {"ResponseService/CreateResponse", "unknown action",
+       R"(parent: "alerts/example-dismissals-honduras" response { responding_partner: "partners/ilo" action: 77 })",
+       "response.action"},
+      {"ResponseService/UpdateResponse", "oversize note",
+       absl::StrCat(
+           R"(response { name: "alerts/example-detention-west-kalimantan/responses/ilo-acknowledged" note: ")",
+           kLong, R"(" } update_mask { paths: "note" })"),
+       "response.note"},
+      {"ResponseService/DeleteResponse", "malformed name", R"(name: "alerts/x/responses/")",
+       "name"},
+      {"AdminService/CreateCredential", "unknown role",
+       R"(credential_id: "c" credential { principal: "p" role: 9 })", "credential.role"},
       {"AdminService/ListCredentials", "negative page size", "page_size: -5", "page_size"},
       {"AdminService/RevokeCredential", "empty id", R"(name: "credentials/")", "name"},
       {"AdminService/ListAuditEntries", "forged page token", R"(page_token: "zz")", "page_token"},
       {"ChangeService/ListChanges", "negative revision", "after_revision: -1", "after_revision"},
-      {"ChangeService/WatchChanges", "progress interval too short", "progress_interval_ms: 5", "progress_interval_ms"},
+      {"ChangeService/WatchChanges", "progress interval too short", "progress_interval_ms: 5",
+       "progress_interval_ms"},
       {"ReportService/SummarizeCommitments", "unknown dimension", "group_by: 99", "group_by"},
-      {"ReportService/SummarizeAlerts", "nanos out of range", "start_time { nanos: 2000000000 }", "start_time"},
+      {"ReportService/SummarizeAlerts", "nanos out of range", "start_time { nanos: 2000000000 }",
+       "start_time"},
       {"ReportService/GetCountryBrief", "three letters", R"(country_code: "IDN")", "country_code"},
       {"ReportService/ReconcileCommitments", "not a partner name", R"(partner: "ilo")", "partner"},
       {"ReportService/ExportActivities", "no format", "", "format"},
@@ -122,10 +176,9 @@ TEST_F(MalformedInputTest, EveryRpcRejectsBadInputNamingTheFieldAndChangesNothin
     const grpc::Status status = testing::CallAnyMethod(channel_, row.method, row.request, token_);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << row.method << " with " << row.what << ": " << status.error_message();
-    EXPECT_THAT(status.error_message(), HasSubstr(row.field))
-        << row.method << " with " << row.what;
-    EXPECT_EQ(*store_->CurrentRevision(), *before) << row.method << " with " << row.what
-                                                   << " changed the store";
+    EXPECT_THAT(status.error_message(), HasSubstr(row.field)) << row.method << " with " << row.what;
+    EXPECT_EQ(*store_->CurrentRevision(), *before)
+        << row.method << " with " << row.what << " changed the store";
   }
 }
 
@@ -133,7 +186,9 @@ TEST_F(MalformedInputTest, EveryRpcRejectsBadInputNamingTheFieldAndChangesNothin
 // UTF-8 ("\xc3\x28" is a lead byte followed by no continuation) to put in
 // its place once the request is serialized.
 constexpr std::string_view kMarker = "UTF8MARK";
-constexpr std::string_view kNotUtf8 = "\xc3\x28" "BADUTF";
+constexpr std::string_view kNotUtf8 =
+    "\xc3\x28"
+    "BADUTF";
 
 // Sets the first string field of `message`, depth first, to kMarker and
 // returns its path as mpower names it ("alert.filing_partner",
@@ -259,9 +314,9 @@ TEST_F(MalformedInputTest, ASyncChunkThatIsNotUtf8EndsTheSyncWithNothingApplied)
   EXPECT_THAT(status.error_message(), HasSubstr("message 2 of the sync"));
   EXPECT_THAT(status.error_message(), HasSubstr("commitments[0].title: is not valid UTF-8"));
   EXPECT_EQ(*store_->CurrentRevision(), before);
-  EXPECT_TRUE(testing::CallAnyMethod(channel_, "CommitmentService/GetCommitment",
-                                     R"(name: "partners/us-gov/commitments/mpower-two-year-funding")",
-                                     token_)
+  EXPECT_TRUE(testing::CallAnyMethod(
+                  channel_, "CommitmentService/GetCommitment",
+                  R"(name: "partners/us-gov/commitments/mpower-two-year-funding")", token_)
                   .ok())
       << "a commitment the set did not list was withdrawn";
 }

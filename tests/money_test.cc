@@ -55,8 +55,8 @@ TEST(MoneyTest, ParsesAndFormatsDecimals) {
   ASSERT_TRUE(money.ok());
   EXPECT_EQ(money->nanos(), -1);
   EXPECT_EQ(FormatDecimal(*money), "-0.000000001");
-  for (const char* bad : {"", "1.", ".5", "1e6", "1,000", "0.0000000001", "12a", "--1",
-                          "99999999999999999999"}) {
+  for (const char* bad :
+       {"", "1.", ".5", "1e6", "1,000", "0.0000000001", "12a", "--1", "99999999999999999999"}) {
     EXPECT_THAT(ParseMoney("USD", bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }

@@ -2,8 +2,6 @@
 // totals, alert statistics on a fixed timeline, the country brief's
 // redaction, reconciliation and the exports.
 
-#include "server/core/reports.h"
-
 #include "absl/strings/match.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
@@ -11,6 +9,7 @@
 #include "server/core/commitment_rules.h"
 #include "server/core/partner_rules.h"
 #include "server/core/report_aggregates.h"
+#include "server/core/reports.h"
 #include "server/core/response_rules.h"
 #include "server/demo/demo_data.h"
 #include "tests/test_support.h"
@@ -18,12 +17,12 @@
 namespace mpower {
 namespace {
 
+using google::protobuf::util::TimeUtil;
 using ::mpower::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-using google::protobuf::util::TimeUtil;
 
 const Principal kAdmin = Principal::System();
 
@@ -50,8 +49,9 @@ class ReportTest : public testing::StoreTest {
   }
 
   void AddCommitment(const std::string& partner, const std::string& id, const std::string& text) {
-    absl::StatusOr<v1::Commitment> created = ResourceManager<v1::Commitment>(store_.get()).Create(
-        kAdmin, "partners/" + partner, id, Parse<v1::Commitment>(text), "", "");
+    absl::StatusOr<v1::Commitment> created =
+        ResourceManager<v1::Commitment>(store_.get())
+            .Create(kAdmin, "partners/" + partner, id, Parse<v1::Commitment>(text), "", "");
     ASSERT_TRUE(created.ok()) << created.status();
   }
 
@@ -122,8 +122,8 @@ TEST_F(ReportTest, DifferentCurrenciesAreNeverAddedTogether) {
   // Country groups overlap: the first grant counts in full for ID and MY.
   std::vector<std::string> rows;
   for (const auto& row : summary->rows()) {
-    rows.push_back(absl::StrCat(row.keys(0), " ", row.currency_code(), " ",
-                                row.commitment_count(), " ", row.committed_amount().units()));
+    rows.push_back(absl::StrCat(row.keys(0), " ", row.currency_code(), " ", row.commitment_count(),
+                                " ", row.committed_amount().units()));
   }
   EXPECT_THAT(rows, ElementsAre("ID  1 0", "ID EUR 2 1001", "MY EUR 1 1000"));
 }
@@ -230,8 +230,8 @@ TEST_F(ReportTest, TheCountryBriefIsRedactedForAReaderNotEntitled) {
       certainty: CERTAINTY_LIKELY country_code: "ID" headline: "Organisers threatened"
       scope: SCOPE_PARTNERS
       protected_details { people { full_name: "Zyx Distinctive Name" } exact_location: "Qwv Street 9" })");
-  ASSERT_TRUE(ResourceManager<v1::Alert>(store_.get())
-                  .Create(kAdmin, "", "threat-id", alert, "", "").ok());
+  ASSERT_TRUE(
+      ResourceManager<v1::Alert>(store_.get()).Create(kAdmin, "", "threat-id", alert, "", "").ok());
   v1::GetCountryBriefRequest request;
   request.set_country_code("ID");
 
@@ -341,7 +341,8 @@ TEST_F(ReportTest, ReconciliationFindsAConstructedMismatch) {
 TEST_F(ReportTest, ARecordOfFundingReceivedMustBeFundingWithoutARecipient) {
   v1::Commitment bad = Parse<v1::Commitment>(R"(kind: KIND_POLICY title: "x"
       provider_partner: "partners/us-gov" recipient_partner: "partners/usaid")");
-  EXPECT_THAT(ResourceManager<v1::Commitment>(store_.get()).Create(kAdmin, "partners/ilo", "bad", bad, "", ""),
+  EXPECT_THAT(ResourceManager<v1::Commitment>(store_.get())
+                  .Create(kAdmin, "partners/ilo", "bad", bad, "", ""),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        ::testing::AllOf(HasSubstr("commitment.provider_partner"),
                                         HasSubstr("commitment.recipient_partner"))));
@@ -382,7 +383,9 @@ TEST_F(ReportTest, IatiExportUsesIatiCodes) {
   ASSERT_TRUE(xml.ok()) << xml.status();
   EXPECT_EQ(xml->content_type, "application/xml");
   const std::string& doc = xml->data;
-  EXPECT_THAT(doc, HasSubstr("<iati-activities version=\"2.03\" generated-datetime=\"2026-01-01T00:00:00Z\">"));
+  EXPECT_THAT(
+      doc,
+      HasSubstr("<iati-activities version=\"2.03\" generated-datetime=\"2026-01-01T00:00:00Z\">"));
   // The ILO's reporting org carries its IATI identifier and type 40
   // (multilateral); a closed funding activity has status 4, a commitment
   // transaction (2) and its disbursement (3).
@@ -392,7 +395,8 @@ TEST_F(ReportTest, IatiExportUsesIatiCodes) {
   EXPECT_THAT(doc, HasSubstr("<transaction-type code=\"2\"/>"));
   EXPECT_THAT(doc, HasSubstr("<transaction-type code=\"3\"/>"));
   EXPECT_THAT(doc, HasSubstr("<transaction-type code=\"11\"/>"));
-  EXPECT_THAT(doc, HasSubstr("<value currency=\"USD\" value-date=\"2018-01-01\">424600000.00</value>"));
+  EXPECT_THAT(doc,
+              HasSubstr("<value currency=\"USD\" value-date=\"2018-01-01\">424600000.00</value>"));
   EXPECT_THAT(doc, HasSubstr("<recipient-country code=\"JO\"/>"));  // via Better Work
   EXPECT_THAT(doc, HasSubstr("<participating-org ref=\"XM-DAC-41302\" type=\"40\" role=\"4\">"));
   EXPECT_THAT(doc, HasSubstr("<actual value=\"1400\"/>"));

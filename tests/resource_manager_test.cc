@@ -60,7 +60,9 @@ class ResourceManagerTest : public testing::StoreTest {
 
   Commitment Funding(int64_t units, const std::string& external_id = "") {
     Commitment commitment = Parse<Commitment>(R"pb(
-      kind: KIND_FUNDING title: "Funding" contribution_basis: CONTRIBUTION_BASIS_ASSESSED
+      kind: KIND_FUNDING
+      title: "Funding"
+      contribution_basis: CONTRIBUTION_BASIS_ASSESSED
       amount { currency_code: "USD" units: 1 })pb");
     commitment.mutable_amount()->set_units(units);
     commitment.set_external_id(external_id);
@@ -91,7 +93,8 @@ TEST_F(ResourceManagerTest, CreateSetsOutputFieldsAndIgnoresClientValues) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->DebugString(), created.DebugString());
   EXPECT_TRUE(got->GetReflection()->GetUnknownFields(*got).empty());
-  EXPECT_THAT(partners_->Get(kAdmin, "partners/someone-else"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(partners_->Get(kAdmin, "partners/someone-else"),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ResourceManagerTest, EveryWriteGetsTheNextRevisionAndReadsDoNot) {
@@ -112,12 +115,12 @@ TEST_F(ResourceManagerTest, InvalidCreateNamesEveryFieldAndWritesNothing) {
   Partner bad;
   bad.set_country_code("XX");
   bad.set_website_uri("javascript:alert(1)");
-  EXPECT_THAT(partners_->Create(kAdmin, "", "Bad Id", bad, "", ""),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       ::testing::AllOf(HasSubstr("partner_id:"), HasSubstr("partner.display_name:"),
-                                        HasSubstr("partner.type:"),
-                                        HasSubstr("partner.country_code:"),
-                                        HasSubstr("partner.website_uri:"))));
+  EXPECT_THAT(
+      partners_->Create(kAdmin, "", "Bad Id", bad, "", ""),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::AllOf(HasSubstr("partner_id:"), HasSubstr("partner.display_name:"),
+                                HasSubstr("partner.type:"), HasSubstr("partner.country_code:"),
+                                HasSubstr("partner.website_uri:"))));
   EXPECT_EQ(Revision(), 0);
 }
 
@@ -142,7 +145,8 @@ TEST_F(ResourceManagerTest, PagesSeeEveryItemOnceDespiteConcurrentInserts) {
   std::atomic<bool> stop = false;
   std::thread writer([&] {
     for (int i = 0; !stop && i < 500; ++i) {
-      partners_->Create(kAdmin, "", "p" + std::to_string(1001 + i * 2), Union(), "", "").IgnoreError();
+      partners_->Create(kAdmin, "", "p" + std::to_string(1001 + i * 2), Union(), "", "")
+          .IgnoreError();
     }
   });
   std::multiset<std::string> seen;
@@ -183,8 +187,8 @@ TEST_F(ResourceManagerTest, FilteredListsPageThroughMatchesOnly) {
   std::vector<std::string> names;
   std::string token;
   do {
-    absl::StatusOr<Page<Partner>> page = partners_->List(kAdmin, 
-        {.page_size = 4, .page_token = token, .filter = R"(country_code = "HN")"});
+    absl::StatusOr<Page<Partner>> page = partners_->List(
+        kAdmin, {.page_size = 4, .page_token = token, .filter = R"(country_code = "HN")"});
     ASSERT_TRUE(page.ok()) << page.status();
     for (const Partner& partner : page->items) {
       EXPECT_EQ(partner.country_code(), "HN");
@@ -200,8 +204,9 @@ TEST_F(ResourceManagerTest, PageTokensBelongToTheirQuery) {
   absl::StatusOr<Page<Partner>> page = partners_->List(kAdmin, {.page_size = 2});
   ASSERT_TRUE(page.ok());
   ASSERT_FALSE(page->next_page_token.empty());
-  EXPECT_THAT(partners_->List(kAdmin, {.page_size = 2, .page_token = page->next_page_token,
-                               .filter = R"(country_code = "ID")"}),
+  EXPECT_THAT(partners_->List(kAdmin, {.page_size = 2,
+                                       .page_token = page->next_page_token,
+                                       .filter = R"(country_code = "ID")"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("different query")));
   EXPECT_THAT(partners_->List(kAdmin, {.page_token = "garbage!"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
@@ -282,8 +287,9 @@ TEST_F(ResourceManagerTest, RetriedCreateWithRequestIdWritesOnce) {
   EXPECT_EQ(retry->etag(), first->etag());
   EXPECT_EQ(Revision(), revision);
   EXPECT_EQ(commitments_->List(kAdmin, {.parent = "partners/ilo"})->items.size(), 1u);
-  EXPECT_THAT(commitments_->Create(kAdmin, "partners/ilo", "", Funding(6), "req-1", "fingerprint-b"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+  EXPECT_THAT(
+      commitments_->Create(kAdmin, "partners/ilo", "", Funding(6), "req-1", "fingerprint-b"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
 }
 
 TEST_F(ResourceManagerTest, SoftDeleteHidesKeepsAndUndeletes) {
@@ -297,7 +303,9 @@ TEST_F(ResourceManagerTest, SoftDeleteHidesKeepsAndUndeletes) {
   ASSERT_TRUE(deleted->has_value());
   EXPECT_TRUE((*deleted)->has_delete_time());
   EXPECT_TRUE(commitments_->List(kAdmin, {.parent = "partners/ilo"})->items.empty());
-  EXPECT_EQ(commitments_->List(kAdmin, {.parent = "partners/ilo", .show_deleted = true})->items.size(), 1u);
+  EXPECT_EQ(
+      commitments_->List(kAdmin, {.parent = "partners/ilo", .show_deleted = true})->items.size(),
+      1u);
   EXPECT_TRUE(commitments_->Get(kAdmin, created->name())->has_delete_time());
   EXPECT_THAT(commitments_->Delete(kAdmin, created->name(), ""),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already deleted")));
@@ -368,10 +376,17 @@ TEST_F(ResourceManagerTest, FulfilledAmountFollowsProgress) {
 TEST_F(ResourceManagerTest, ProtectedDetailsAreStoredApartFromTheAlert) {
   CreatePartner("union", Union());
   Alert alert = Parse<Alert>(R"pb(
-    filing_partner: "partners/union" category: CATEGORY_THREAT_OF_VIOLENCE
-    severity: SEVERITY_SEVERE urgency: URGENCY_IMMEDIATE certainty: CERTAINTY_LIKELY
-    country_code: "ID" headline: "Organiser threatened"
-    protected_details { people { full_name: "Siti Example" } exact_location: "Jalan Contoh 1" })pb");
+    filing_partner: "partners/union"
+    category: CATEGORY_THREAT_OF_VIOLENCE
+    severity: SEVERITY_SEVERE
+    urgency: URGENCY_IMMEDIATE
+    certainty: CERTAINTY_LIKELY
+    country_code: "ID"
+    headline: "Organiser threatened"
+    protected_details {
+      people { full_name: "Siti Example" }
+      exact_location: "Jalan Contoh 1"
+    })pb");
   absl::StatusOr<Alert> created = alerts_->Create(kAdmin, "", "", alert, "", "");
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_TRUE(created->protected_details_present());

@@ -94,39 +94,62 @@ TEST_F(ServiceTest, HealthAnswersServing) {
   request = grpc::ByteBuffer(&empty, 1);
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status status) { done.set_value(status); });
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status status) { done.set_value(status); });
   ASSERT_TRUE(done.get_future().get().ok());
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  for (auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   EXPECT_EQ(bytes, std::string("\x08\x01", 2)) << "HealthCheckResponse{status: SERVING}";
 }
 
 TEST_F(ServiceTest, PartnerMethods) {
   GetPartnerResponse got;
-  ASSERT_TRUE(partners_->GetPartner(Context().get(), Parse<GetPartnerRequest>(R"pb(name: "partners/ilo")pb"), &got).ok());
+  ASSERT_TRUE(partners_
+                  ->GetPartner(Context().get(),
+                               Parse<GetPartnerRequest>(R"pb(name: "partners/ilo")pb"), &got)
+                  .ok());
   EXPECT_EQ(got.partner().iati_identifier(), "XM-DAC-41302");
-  EXPECT_THAT(partners_->GetPartner(Context().get(), Parse<GetPartnerRequest>(R"pb(name: "partners/none")pb"), &got),
+  EXPECT_THAT(partners_->GetPartner(Context().get(),
+                                    Parse<GetPartnerRequest>(R"pb(name: "partners/none")pb"), &got),
               GrpcIs(grpc::StatusCode::NOT_FOUND, "partners/none"));
-  EXPECT_THAT(partners_->GetPartner(Context().get(), Parse<GetPartnerRequest>(R"pb(name: "bad name")pb"), &got),
+  EXPECT_THAT(partners_->GetPartner(Context().get(),
+                                    Parse<GetPartnerRequest>(R"pb(name: "bad name")pb"), &got),
               GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "name: not a valid name"));
 
   ListPartnersResponse list;
-  ASSERT_TRUE(partners_->ListPartners(Context().get(), Parse<ListPartnersRequest>(R"pb(page_size: 2)pb"), &list).ok());
+  ASSERT_TRUE(
+      partners_
+          ->ListPartners(Context().get(), Parse<ListPartnersRequest>(R"pb(page_size: 2)pb"), &list)
+          .ok());
   EXPECT_EQ(list.partners_size(), 2);
   EXPECT_FALSE(list.next_page_token().empty());
-  EXPECT_THAT(partners_->ListPartners(Context().get(), Parse<ListPartnersRequest>(R"pb(filter: "colour = 1")pb"), &list),
-              GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "cannot filter on `colour`"));
+  EXPECT_THAT(
+      partners_->ListPartners(Context().get(),
+                              Parse<ListPartnersRequest>(R"pb(filter: "colour = 1")pb"), &list),
+      GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "cannot filter on `colour`"));
 
   CreatePartnerResponse created;
-  ASSERT_TRUE(partners_->CreatePartner(Context().get(), Parse<CreatePartnerRequest>(R"pb(
-    partner_id: "kspi" partner { display_name: "KSPI" type: TYPE_UNION_FEDERATION country_code: "ID" })pb"), &created).ok());
+  ASSERT_TRUE(partners_
+                  ->CreatePartner(Context().get(), Parse<CreatePartnerRequest>(R"pb(
+                                    partner_id: "kspi"
+                                    partner {
+                                      display_name: "KSPI"
+                                      type: TYPE_UNION_FEDERATION
+                                      country_code: "ID"
+                                    })pb"),
+                                  &created)
+                  .ok());
   EXPECT_EQ(created.partner().name(), "partners/kspi");
-  EXPECT_THAT(partners_->CreatePartner(Context().get(), Parse<CreatePartnerRequest>(R"pb(
-    partner_id: "kspi" partner { display_name: "KSPI" type: TYPE_UNION_FEDERATION country_code: "ID" })pb"), &created),
-              GrpcIs(grpc::StatusCode::ALREADY_EXISTS, "partners/kspi"));
+  EXPECT_THAT(
+      partners_->CreatePartner(
+          Context().get(), Parse<CreatePartnerRequest>(R"pb(
+            partner_id: "kspi"
+            partner { display_name: "KSPI" type: TYPE_UNION_FEDERATION country_code: "ID" })pb"),
+          &created),
+      GrpcIs(grpc::StatusCode::ALREADY_EXISTS, "partners/kspi"));
 
   UpdatePartnerRequest update = Parse<UpdatePartnerRequest>(R"pb(
     partner { name: "partners/kspi" website_uri: "https://kspi.or.id" etag: "r1" }
@@ -139,50 +162,103 @@ TEST_F(ServiceTest, PartnerMethods) {
   EXPECT_EQ(updated.partner().website_uri(), "https://kspi.or.id");
 
   DeletePartnerResponse deleted;
-  EXPECT_THAT(partners_->DeletePartner(Context().get(), Parse<DeletePartnerRequest>(R"pb(name: "partners/ilo")pb"), &deleted),
-              GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "referred to"));
-  ASSERT_TRUE(partners_->DeletePartner(Context().get(), Parse<DeletePartnerRequest>(R"pb(name: "partners/kspi")pb"), &deleted).ok());
-  EXPECT_THAT(partners_->GetPartner(Context().get(), Parse<GetPartnerRequest>(R"pb(name: "partners/kspi")pb"), &got),
+  EXPECT_THAT(
+      partners_->DeletePartner(
+          Context().get(), Parse<DeletePartnerRequest>(R"pb(name: "partners/ilo")pb"), &deleted),
+      GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "referred to"));
+  ASSERT_TRUE(partners_
+                  ->DeletePartner(Context().get(),
+                                  Parse<DeletePartnerRequest>(R"pb(name: "partners/kspi")pb"),
+                                  &deleted)
+                  .ok());
+  EXPECT_THAT(partners_->GetPartner(Context().get(),
+                                    Parse<GetPartnerRequest>(R"pb(name: "partners/kspi")pb"), &got),
               GrpcIs(grpc::StatusCode::NOT_FOUND, "kspi"));
 }
 
 TEST_F(ServiceTest, InitiativeMethods) {
   GetInitiativeResponse got;
-  ASSERT_TRUE(initiatives_->GetInitiative(Context().get(), Parse<GetInitiativeRequest>(R"pb(name: "initiatives/better-work")pb"), &got).ok());
+  ASSERT_TRUE(initiatives_
+                  ->GetInitiative(
+                      Context().get(),
+                      Parse<GetInitiativeRequest>(R"pb(name: "initiatives/better-work")pb"), &got)
+                  .ok());
   EXPECT_EQ(got.initiative().results(0).actual_value(), 1400);
   ListInitiativesResponse list;
-  ASSERT_TRUE(initiatives_->ListInitiatives(Context().get(), Parse<ListInitiativesRequest>(R"pb(filter: "country_codes:\"NE\"")pb"), &list).ok());
+  ASSERT_TRUE(initiatives_
+                  ->ListInitiatives(
+                      Context().get(),
+                      Parse<ListInitiativesRequest>(R"pb(filter: "country_codes:\"NE\"")pb"), &list)
+                  .ok());
   ASSERT_EQ(list.initiatives_size(), 2);  // the Bridge Project and Ayorou
   CreateInitiativeResponse created;
-  EXPECT_THAT(initiatives_->CreateInitiative(Context().get(), Parse<CreateInitiativeRequest>(R"pb(
-    initiative_id: "x" initiative { display_name: "X" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE
-      participants { partner: "partners/nobody" role: PARTICIPANT_ROLE_FUNDING } })pb"), &created),
+  EXPECT_THAT(initiatives_->CreateInitiative(
+                  Context().get(), Parse<CreateInitiativeRequest>(R"pb(
+                    initiative_id: "x"
+                    initiative {
+                      display_name: "X"
+                      sphere: SPHERE_DOMESTIC_ACTION
+                      status: STATUS_PIPELINE
+                      participants { partner: "partners/nobody" role: PARTICIPANT_ROLE_FUNDING }
+                    })pb"),
+                  &created),
               GrpcIs(grpc::StatusCode::NOT_FOUND, "initiative.participants[0].partner"));
-  ASSERT_TRUE(initiatives_->CreateInitiative(Context().get(), Parse<CreateInitiativeRequest>(R"pb(
-    initiative_id: "x" initiative { display_name: "X" sphere: SPHERE_DOMESTIC_ACTION status: STATUS_PIPELINE })pb"), &created).ok());
+  ASSERT_TRUE(initiatives_
+                  ->CreateInitiative(Context().get(), Parse<CreateInitiativeRequest>(R"pb(
+                                       initiative_id: "x"
+                                       initiative {
+                                         display_name: "X"
+                                         sphere: SPHERE_DOMESTIC_ACTION
+                                         status: STATUS_PIPELINE
+                                       })pb"),
+                                     &created)
+                  .ok());
   UpdateInitiativeResponse updated;
-  ASSERT_TRUE(initiatives_->UpdateInitiative(Context().get(), Parse<UpdateInitiativeRequest>(R"pb(
-    initiative { name: "initiatives/x" status: STATUS_IMPLEMENTATION } update_mask { paths: "status" })pb"), &updated).ok());
+  ASSERT_TRUE(
+      initiatives_
+          ->UpdateInitiative(Context().get(), Parse<UpdateInitiativeRequest>(R"pb(
+                               initiative { name: "initiatives/x" status: STATUS_IMPLEMENTATION }
+                               update_mask { paths: "status" })pb"),
+                             &updated)
+          .ok());
   EXPECT_EQ(updated.initiative().status(), Initiative::STATUS_IMPLEMENTATION);
   DeleteInitiativeResponse deleted;
-  EXPECT_THAT(initiatives_->DeleteInitiative(Context().get(), Parse<DeleteInitiativeRequest>(R"pb(name: "initiatives/better-work")pb"), &deleted),
-              GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "referred to"));
-  ASSERT_TRUE(initiatives_->DeleteInitiative(Context().get(), Parse<DeleteInitiativeRequest>(R"pb(name: "initiatives/x")pb"), &deleted).ok());
+  EXPECT_THAT(
+      initiatives_->DeleteInitiative(
+          Context().get(), Parse<DeleteInitiativeRequest>(R"pb(name: "initiatives/better-work")pb"),
+          &deleted),
+      GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "referred to"));
+  ASSERT_TRUE(initiatives_
+                  ->DeleteInitiative(Context().get(),
+                                     Parse<DeleteInitiativeRequest>(R"pb(name: "initiatives/x")pb"),
+                                     &deleted)
+                  .ok());
 }
 
 TEST_F(ServiceTest, CommitmentMethods) {
   ListCommitmentsResponse list;
-  ASSERT_TRUE(commitments_->ListCommitments(Context().get(), Parse<ListCommitmentsRequest>(R"pb(
-    parent: "partners/-" filter: "recipient_partner = \"partners/ilo\"")pb"), &list).ok());
+  ASSERT_TRUE(commitments_
+                  ->ListCommitments(Context().get(), Parse<ListCommitmentsRequest>(R"pb(
+                                      parent: "partners/-"
+                                      filter: "recipient_partner = \"partners/ilo\"")pb"),
+                                    &list)
+                  .ok());
   EXPECT_EQ(list.commitments_size(), 3);
   EXPECT_THAT(commitments_->ListCommitments(Context().get(), ListCommitmentsRequest(), &list),
               GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "parent: required"));
 
   CreateCommitmentRequest create = Parse<CreateCommitmentRequest>(R"pb(
-    parent: "partners/us-dol-ilab" request_id: "sync-42"
-    commitment { external_id: "ILAB-7" kind: KIND_FUNDING title: "Labour inspection in Mexico"
-      amount { currency_code: "USD" units: 5000000 } contribution_basis: CONTRIBUTION_BASIS_VOLUNTARY_EARMARKED
-      recipient_partner: "partners/ilo" initiative: "initiatives/vision-zero-fund-mexico" })pb");
+    parent: "partners/us-dol-ilab"
+    request_id: "sync-42"
+    commitment {
+      external_id: "ILAB-7"
+      kind: KIND_FUNDING
+      title: "Labour inspection in Mexico"
+      amount { currency_code: "USD" units: 5000000 }
+      contribution_basis: CONTRIBUTION_BASIS_VOLUNTARY_EARMARKED
+      recipient_partner: "partners/ilo"
+      initiative: "initiatives/vision-zero-fund-mexico"
+    })pb");
   CreateCommitmentResponse created, retried;
   ASSERT_TRUE(commitments_->CreateCommitment(Context().get(), create, &created).ok());
   ASSERT_TRUE(commitments_->CreateCommitment(Context().get(), create, &retried).ok());
@@ -190,24 +266,36 @@ TEST_F(ServiceTest, CommitmentMethods) {
   const std::string name = created.commitment().name();
 
   GetCommitmentResponse got;
-  ASSERT_TRUE(commitments_->GetCommitment(Context().get(), Parse<GetCommitmentRequest>("name: \"" + name + "\""), &got).ok());
+  ASSERT_TRUE(commitments_
+                  ->GetCommitment(Context().get(),
+                                  Parse<GetCommitmentRequest>("name: \"" + name + "\""), &got)
+                  .ok());
   EXPECT_EQ(got.commitment().external_id(), "ILAB-7");
 
   UpdateCommitmentRequest update;
   update.mutable_commitment()->set_name(name);
   auto* entry = update.mutable_commitment()->add_progress();
-  *entry = Parse<Commitment::ProgressEntry>(R"pb(date { year: 2024 month: 3 day: 1 }
-    disbursed_amount { currency_code: "USD" units: 1250000 })pb");
+  *entry = Parse<Commitment::ProgressEntry>(
+      R"pb(date { year: 2024 month: 3 day: 1 }
+           disbursed_amount { currency_code: "USD" units: 1250000 })pb");
   update.mutable_update_mask()->add_paths("progress");
   UpdateCommitmentResponse updated;
   ASSERT_TRUE(commitments_->UpdateCommitment(Context().get(), update, &updated).ok());
   EXPECT_EQ(updated.commitment().fulfilled_amount().units(), 1250000);
 
   DeleteCommitmentResponse deleted;
-  ASSERT_TRUE(commitments_->DeleteCommitment(Context().get(), Parse<DeleteCommitmentRequest>("name: \"" + name + "\""), &deleted).ok());
+  ASSERT_TRUE(commitments_
+                  ->DeleteCommitment(Context().get(),
+                                     Parse<DeleteCommitmentRequest>("name: \"" + name + "\""),
+                                     &deleted)
+                  .ok());
   EXPECT_TRUE(deleted.commitment().has_delete_time());
   UndeleteCommitmentResponse undeleted;
-  ASSERT_TRUE(commitments_->UndeleteCommitment(Context().get(), Parse<UndeleteCommitmentRequest>("name: \"" + name + "\""), &undeleted).ok());
+  ASSERT_TRUE(commitments_
+                  ->UndeleteCommitment(Context().get(),
+                                       Parse<UndeleteCommitmentRequest>("name: \"" + name + "\""),
+                                       &undeleted)
+                  .ok());
   EXPECT_FALSE(undeleted.commitment().has_delete_time());
 }
 
@@ -215,15 +303,23 @@ TEST_F(ServiceTest, CommitmentMethods) {
 // partner that is neither filer nor recipient must never receive them, on
 // any method, and never learns more from an error.
 TEST_F(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToOtherPartners) {
-  const std::string filer = IssueToken("union-editor", v1::ROLE_PARTNER_EDITOR, "partners/example-union");
+  const std::string filer =
+      IssueToken("union-editor", v1::ROLE_PARTNER_EDITOR, "partners/example-union");
   const std::string other = IssueToken("dol-viewer", v1::ROLE_PARTNER_VIEWER, "partners/us-dol");
   const std::string recipient = IssueToken("ilo-viewer", v1::ROLE_PARTNER_VIEWER, "partners/ilo");
   const std::string secret = "Wiranto Secretname";
   CreateAlertRequest create = Parse<CreateAlertRequest>(R"pb(
-    alert { filing_partner: "partners/example-union" category: CATEGORY_THREAT_OF_VIOLENCE
-      severity: SEVERITY_SEVERE urgency: URGENCY_IMMEDIATE certainty: CERTAINTY_LIKELY
-      country_code: "ID" headline: "Organiser threatened" scope: SCOPE_PARTNERS
-      recipient_partners: "partners/ilo" })pb");
+    alert {
+      filing_partner: "partners/example-union"
+      category: CATEGORY_THREAT_OF_VIOLENCE
+      severity: SEVERITY_SEVERE
+      urgency: URGENCY_IMMEDIATE
+      certainty: CERTAINTY_LIKELY
+      country_code: "ID"
+      headline: "Organiser threatened"
+      scope: SCOPE_PARTNERS
+      recipient_partners: "partners/ilo"
+    })pb");
   create.mutable_alert()->mutable_protected_details()->add_people()->set_full_name(secret);
   CreateAlertResponse created;
   ASSERT_TRUE(alerts_->CreateAlert(Context(filer).get(), create, &created).ok());
@@ -233,40 +329,55 @@ TEST_F(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToOtherPartners) {
   std::vector<std::string> seen;
 
   GetAlertResponse got;
-  ASSERT_TRUE(alerts_->GetAlert(Context(other).get(), Parse<GetAlertRequest>("name: \"" + name + "\""), &got).ok());
+  ASSERT_TRUE(
+      alerts_
+          ->GetAlert(Context(other).get(), Parse<GetAlertRequest>("name: \"" + name + "\""), &got)
+          .ok());
   EXPECT_TRUE(got.alert().protected_details_present());
   EXPECT_FALSE(got.alert().has_protected_details());
   seen.push_back(got.DebugString());
 
   ListAlertsResponse list;
-  ASSERT_TRUE(alerts_->ListAlerts(Context(other).get(), Parse<ListAlertsRequest>(R"pb(filter: "country_code = \"ID\"")pb"), &list).ok());
+  ASSERT_TRUE(alerts_
+                  ->ListAlerts(Context(other).get(),
+                               Parse<ListAlertsRequest>(R"pb(filter: "country_code = \"ID\"")pb"),
+                               &list)
+                  .ok());
   EXPECT_EQ(list.alerts_size(), 1) << "the demo's restricted alert is not for partners/us-dol";
   seen.push_back(list.DebugString());
 
-  UpdateAlertRequest update = Parse<UpdateAlertRequest>(R"pb(alert { status: STATUS_VERIFIED } update_mask { paths: "status" })pb");
+  UpdateAlertRequest update = Parse<UpdateAlertRequest>(R"pb(alert { status: STATUS_VERIFIED }
+                                                             update_mask { paths: "status" })pb");
   update.mutable_alert()->set_name(name);
   UpdateAlertResponse updated;
   grpc::Status denied = alerts_->UpdateAlert(Context(other).get(), update, &updated);
-  EXPECT_THAT(denied, GrpcIs(grpc::StatusCode::PERMISSION_DENIED, "filed by partners/example-union"));
+  EXPECT_THAT(denied,
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED, "filed by partners/example-union"));
   seen.push_back(denied.error_message());
   ASSERT_TRUE(alerts_->UpdateAlert(Context(filer).get(), update, &updated).ok());
 
   // A validation error about the protected part names the field, not the value.
   UpdateAlertRequest bad = update;
-  bad.mutable_alert()->mutable_protected_details()->add_people()->set_full_name(secret + std::string(300, '!'));
+  bad.mutable_alert()->mutable_protected_details()->add_people()->set_full_name(
+      secret + std::string(300, '!'));
   bad.mutable_update_mask()->add_paths("protected_details");
   grpc::Status status = alerts_->UpdateAlert(Context(filer).get(), bad, &updated);
-  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "alert.protected_details.people[0].full_name"));
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT,
+                             "alert.protected_details.people[0].full_name"));
   seen.push_back(status.error_message());
 
   DeleteAlertResponse deleted;
-  denied = alerts_->DeleteAlert(Context(other).get(), Parse<DeleteAlertRequest>("name: \"" + name + "\""), &deleted);
+  denied = alerts_->DeleteAlert(Context(other).get(),
+                                Parse<DeleteAlertRequest>("name: \"" + name + "\""), &deleted);
   EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   seen.push_back(denied.error_message());
 
   for (const std::string& text : seen) EXPECT_THAT(text, ::testing::Not(HasSubstr("Secretname")));
   // The recipient the filer chose does receive them.
-  ASSERT_TRUE(alerts_->GetAlert(Context(recipient).get(), Parse<GetAlertRequest>("name: \"" + name + "\""), &got).ok());
+  ASSERT_TRUE(alerts_
+                  ->GetAlert(Context(recipient).get(),
+                             Parse<GetAlertRequest>("name: \"" + name + "\""), &got)
+                  .ok());
   EXPECT_EQ(got.alert().protected_details().people(0).full_name(), secret);
 }
 
@@ -275,9 +386,15 @@ TEST_F(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToOtherPartners) {
 TEST_F(ServiceTest, AlertRetriesAreRecognisedWithoutFingerprintingProtectedDetails) {
   CreateAlertRequest create = Parse<CreateAlertRequest>(R"pb(
     request_id: "retry-1"
-    alert { filing_partner: "partners/example-union" category: CATEGORY_SURVEILLANCE
-      severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE
-      country_code: "ID" headline: "Followed home" })pb");
+    alert {
+      filing_partner: "partners/example-union"
+      category: CATEGORY_SURVEILLANCE
+      severity: SEVERITY_MINOR
+      urgency: URGENCY_FUTURE
+      certainty: CERTAINTY_POSSIBLE
+      country_code: "ID"
+      headline: "Followed home"
+    })pb");
   create.mutable_alert()->mutable_protected_details()->set_narrative("first wording");
   CreateAlertResponse first, second;
   ASSERT_TRUE(alerts_->CreateAlert(Context().get(), create, &first).ok());
@@ -294,33 +411,78 @@ TEST_F(ServiceTest, AlertRetriesAreRecognisedWithoutFingerprintingProtectedDetai
 TEST_F(ServiceTest, ResponseMethods) {
   const std::string alert = "alerts/example-dismissals-honduras";
   CreateResponseResponse created;
-  ASSERT_TRUE(responses_->CreateResponse(Context().get(), Parse<CreateResponseRequest>(R"pb(
-    parent: "alerts/example-dismissals-honduras" response_id: "usdol-statement"
-    response { responding_partner: "partners/us-dol" action: ACTION_PUBLIC_STATEMENT note: "Statement issued" })pb"), &created).ok());
+  ASSERT_TRUE(responses_
+                  ->CreateResponse(Context().get(), Parse<CreateResponseRequest>(R"pb(
+                                     parent: "alerts/example-dismissals-honduras"
+                                     response_id: "usdol-statement"
+                                     response {
+                                       responding_partner: "partners/us-dol"
+                                       action: ACTION_PUBLIC_STATEMENT
+                                       note: "Statement issued"
+                                     })pb"),
+                                   &created)
+                  .ok());
   EXPECT_TRUE(created.response().has_action_time());
-  EXPECT_THAT(responses_->CreateResponse(Context().get(), Parse<CreateResponseRequest>(R"pb(
-    parent: "alerts/nope" response { responding_partner: "partners/us-dol" action: ACTION_MONITORING })pb"), &created),
-              GrpcIs(grpc::StatusCode::NOT_FOUND, "parent: alerts/nope does not exist"));
+  EXPECT_THAT(
+      responses_->CreateResponse(
+          Context().get(), Parse<CreateResponseRequest>(R"pb(
+            parent: "alerts/nope"
+            response { responding_partner: "partners/us-dol" action: ACTION_MONITORING })pb"),
+          &created),
+      GrpcIs(grpc::StatusCode::NOT_FOUND, "parent: alerts/nope does not exist"));
   GetResponseResponse got;
-  ASSERT_TRUE(responses_->GetResponse(Context().get(), Parse<GetResponseRequest>(R"pb(name: "alerts/example-dismissals-honduras/responses/usdol-statement")pb"), &got).ok());
+  ASSERT_TRUE(
+      responses_
+          ->GetResponse(
+              Context().get(),
+              Parse<GetResponseRequest>(
+                  R"pb(name: "alerts/example-dismissals-honduras/responses/usdol-statement")pb"),
+              &got)
+          .ok());
   ListResponsesResponse list;
-  ASSERT_TRUE(responses_->ListResponses(Context().get(), Parse<ListResponsesRequest>("parent: \"" + alert + "\""), &list).ok());
+  ASSERT_TRUE(responses_
+                  ->ListResponses(Context().get(),
+                                  Parse<ListResponsesRequest>("parent: \"" + alert + "\""), &list)
+                  .ok());
   EXPECT_EQ(list.responses_size(), 1);
-  ASSERT_TRUE(responses_->ListResponses(Context().get(), Parse<ListResponsesRequest>(R"pb(parent: "alerts/-")pb"), &list).ok());
+  ASSERT_TRUE(responses_
+                  ->ListResponses(Context().get(),
+                                  Parse<ListResponsesRequest>(R"pb(parent: "alerts/-")pb"), &list)
+                  .ok());
   EXPECT_EQ(list.responses_size(), 2);
   UpdateResponseResponse updated;
-  EXPECT_THAT(responses_->UpdateResponse(Context().get(), Parse<UpdateResponseRequest>(R"pb(
-    response { name: "alerts/example-dismissals-honduras/responses/usdol-statement" responding_partner: "partners/ilo" }
-    update_mask { paths: "responding_partner" })pb"), &updated),
+  EXPECT_THAT(responses_->UpdateResponse(
+                  Context().get(), Parse<UpdateResponseRequest>(R"pb(
+                    response {
+                      name: "alerts/example-dismissals-honduras/responses/usdol-statement"
+                      responding_partner: "partners/ilo"
+                    }
+                    update_mask { paths: "responding_partner" })pb"),
+                  &updated),
               GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "update_mask.paths[0]"));
   DeleteResponseResponse deleted;
-  ASSERT_TRUE(responses_->DeleteResponse(Context().get(), Parse<DeleteResponseRequest>(R"pb(name: "alerts/example-dismissals-honduras/responses/usdol-statement")pb"), &deleted).ok());
+  ASSERT_TRUE(
+      responses_
+          ->DeleteResponse(
+              Context().get(),
+              Parse<DeleteResponseRequest>(
+                  R"pb(name: "alerts/example-dismissals-honduras/responses/usdol-statement")pb"),
+              &deleted)
+          .ok());
 
   DeleteAlertResponse alert_deleted;
-  ASSERT_TRUE(alerts_->DeleteAlert(Context().get(), Parse<DeleteAlertRequest>("name: \"" + alert + "\""), &alert_deleted).ok());
-  EXPECT_THAT(responses_->CreateResponse(Context().get(), Parse<CreateResponseRequest>(R"pb(
-    parent: "alerts/example-dismissals-honduras" response { responding_partner: "partners/us-dol" action: ACTION_MONITORING })pb"), &created),
-              GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "is deleted"));
+  ASSERT_TRUE(alerts_
+                  ->DeleteAlert(Context().get(),
+                                Parse<DeleteAlertRequest>("name: \"" + alert + "\""),
+                                &alert_deleted)
+                  .ok());
+  EXPECT_THAT(
+      responses_->CreateResponse(
+          Context().get(), Parse<CreateResponseRequest>(R"pb(
+            parent: "alerts/example-dismissals-honduras"
+            response { responding_partner: "partners/us-dol" action: ACTION_MONITORING })pb"),
+          &created),
+      GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "is deleted"));
 }
 
 TEST_F(ServiceTest, RefusesPlaintextOnNonLoopbackAddresses) {
@@ -338,12 +500,11 @@ TEST(TransportSecurityTest, PlaintextOnlyOnLoopbackUnlessToldOtherwise) {
   EXPECT_TRUE(CheckTransportSecurity({.listen_address = "127.0.0.1:50051"}).ok());
   EXPECT_THAT(CheckTransportSecurity({.listen_address = "0.0.0.0:50051"}),
               testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--tls-cert")));
-  EXPECT_TRUE(CheckTransportSecurity({.listen_address = "0.0.0.0:50051",
-                                      .allow_insecure_non_loopback = true})
+  EXPECT_TRUE(CheckTransportSecurity(
+                  {.listen_address = "0.0.0.0:50051", .allow_insecure_non_loopback = true})
                   .ok());
-  EXPECT_TRUE(CheckTransportSecurity({.listen_address = "0.0.0.0:50051",
-                                      .tls_cert_pem = "cert",
-                                      .tls_key_pem = "key"})
+  EXPECT_TRUE(CheckTransportSecurity(
+                  {.listen_address = "0.0.0.0:50051", .tls_cert_pem = "cert", .tls_key_pem = "key"})
                   .ok());
   EXPECT_THAT(CheckTransportSecurity({.listen_address = "127.0.0.1:0", .tls_cert_pem = "cert"}),
               testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("both")));

@@ -48,8 +48,10 @@ TEST_P(StorageFaultTest, WritesFailUnavailableReadsWorkAndTheStoreRecovers) {
   const int64_t before = *store_->CurrentRevision();
   FaultVfs::FailWritesWith(GetParam());
   const absl::StatusOr<v1::Commitment> failed = CreateCommitment("while-broken");
-  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kUnavailable,
-                               HasSubstr(GetParam() == SQLITE_FULL ? "disk holding the database is full" : "database is read-only")));
+  EXPECT_THAT(failed,
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr(GetParam() == SQLITE_FULL ? "disk holding the database is full"
+                                                           : "database is read-only")));
   // An alert with protected details takes the encrypted path.
   v1::Alert alert;
   alert.set_filing_partner("partners/example-union");
@@ -64,7 +66,8 @@ TEST_P(StorageFaultTest, WritesFailUnavailableReadsWorkAndTheStoreRecovers) {
                   .Create(Principal::System(), "", "broken-alert", alert, "", ""),
               StatusIs(absl::StatusCode::kUnavailable));
   // Reads are served all along.
-  EXPECT_TRUE(ResourceManager<v1::Partner>(store_.get()).Get(Principal::System(), "partners/ilo").ok());
+  EXPECT_TRUE(
+      ResourceManager<v1::Partner>(store_.get()).Get(Principal::System(), "partners/ilo").ok());
   ListParams everything;
   everything.parent = "partners/-";
   absl::StatusOr<Page<v1::Commitment>> listed =
@@ -78,8 +81,9 @@ TEST_P(StorageFaultTest, WritesFailUnavailableReadsWorkAndTheStoreRecovers) {
   EXPECT_THAT(ResourceManager<v1::Commitment>(store_.get())
                   .Get(Principal::System(), "partners/ilo/commitments/while-broken"),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(ResourceManager<v1::Alert>(store_.get()).Get(Principal::System(), "alerts/broken-alert"),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      ResourceManager<v1::Alert>(store_.get()).Get(Principal::System(), "alerts/broken-alert"),
+      StatusIs(absl::StatusCode::kNotFound));
   // The same write succeeds once the disk heals, at the next revision.
   ASSERT_TRUE(CreateCommitment("while-broken").ok());
   EXPECT_EQ(*store_->CurrentRevision(), before + 1);

@@ -56,94 +56,125 @@ const std::string kInvalidUtf8 = "caf\xc3";
 TEST(ValidationTest, Partner) {
   using v1::Partner;
   const Partner valid = Parse<Partner>(R"pb(
-    display_name: "KSPI" type: TYPE_UNION_FEDERATION country_code: "ID"
-    website_uri: "https://example.org" parent_partner: "partners/x")pb");
-  ExpectEachCaseNamesItsField<Partner>(valid, {
-      {"partner.display_name", [](Partner& p) { p.clear_display_name(); }},
-      {"partner.display_name", [](Partner& p) { p.set_display_name(kInvalidUtf8); }},
-      {"partner.display_name", [](Partner& p) { p.set_display_name(kTooLong); }},
-      {"partner.display_name", [](Partner& p) { p.set_display_name("tab\tok but bell \a not"); }},
-      {"partner.type", [](Partner& p) { p.set_type(Partner::TYPE_UNSPECIFIED); }},
-      {"partner.type", [](Partner& p) { p.set_type(static_cast<Partner::Type>(99)); }},
-      {"partner.country_code", [](Partner& p) { p.set_country_code("id"); }},
-      {"partner.country_code", [](Partner& p) { p.clear_country_code(); }},
-      {"partner.country_code", [](Partner& p) { p.set_type(Partner::TYPE_MULTILATERAL); }},
-      {"partner.iati_identifier", [](Partner& p) { p.set_iati_identifier("XM DAC"); }},
-      {"partner.parent_partner", [](Partner& p) { p.set_parent_partner("initiatives/x"); }},
-      {"partner.membership_status",
-       [](Partner& p) { p.set_membership_status(static_cast<Partner::MembershipStatus>(-1)); }},
-      {"partner.website_uri", [](Partner& p) { p.set_website_uri("ftp://example.org"); }},
-      {"partner.website_uri", [](Partner& p) { p.set_website_uri("https://"); }},
-      {"partner.description", [](Partner& p) { p.set_description(kTooLong); }},
-  });
+    display_name: "KSPI"
+    type: TYPE_UNION_FEDERATION
+    country_code: "ID"
+    website_uri: "https://example.org"
+    parent_partner: "partners/x")pb");
+  ExpectEachCaseNamesItsField<Partner>(
+      valid,
+      {
+          {"partner.display_name", [](Partner& p) { p.clear_display_name(); }},
+          {"partner.display_name", [](Partner& p) { p.set_display_name(kInvalidUtf8); }},
+          {"partner.display_name", [](Partner& p) { p.set_display_name(kTooLong); }},
+          {"partner.display_name",
+           [](Partner& p) { p.set_display_name("tab\tok but bell \a not"); }},
+          {"partner.type", [](Partner& p) { p.set_type(Partner::TYPE_UNSPECIFIED); }},
+          {"partner.type", [](Partner& p) { p.set_type(static_cast<Partner::Type>(99)); }},
+          {"partner.country_code", [](Partner& p) { p.set_country_code("id"); }},
+          {"partner.country_code", [](Partner& p) { p.clear_country_code(); }},
+          {"partner.country_code", [](Partner& p) { p.set_type(Partner::TYPE_MULTILATERAL); }},
+          {"partner.iati_identifier", [](Partner& p) { p.set_iati_identifier("XM DAC"); }},
+          {"partner.parent_partner", [](Partner& p) { p.set_parent_partner("initiatives/x"); }},
+          {"partner.membership_status",
+           [](Partner& p) { p.set_membership_status(static_cast<Partner::MembershipStatus>(-1)); }},
+          {"partner.website_uri", [](Partner& p) { p.set_website_uri("ftp://example.org"); }},
+          {"partner.website_uri", [](Partner& p) { p.set_website_uri("https://"); }},
+          {"partner.description", [](Partner& p) { p.set_description(kTooLong); }},
+      });
 }
 
 TEST(ValidationTest, Initiative) {
   using v1::Initiative;
   const Initiative valid = Parse<Initiative>(R"pb(
-    display_name: "Better Work" sphere: SPHERE_INTERNATIONAL_COOPERATION
-    status: STATUS_IMPLEMENTATION country_codes: ["JO", "VN"]
-    action_areas: [ACTION_AREA_GENDER_EQUITY]
+    display_name: "Better Work"
+    sphere: SPHERE_INTERNATIONAL_COOPERATION
+    status: STATUS_IMPLEMENTATION
+    country_codes: [ "JO", "VN" ]
+    action_areas: [ ACTION_AREA_GENDER_EQUITY ]
     participants { partner: "partners/ilo" role: PARTICIPANT_ROLE_IMPLEMENTING }
-    start_date { year: 2009 month: 1 day: 1 } end_date { year: 2030 month: 12 day: 31 }
+    start_date { year: 2009 month: 1 day: 1 }
+    end_date { year: 2030 month: 12 day: 31 }
     results { title: "Factories" unit: "factories" actual_value: 1400 })pb");
-  ExpectEachCaseNamesItsField<Initiative>(valid, {
-      {"initiative.display_name", [](Initiative& i) { i.clear_display_name(); }},
-      {"initiative.sphere", [](Initiative& i) { i.clear_sphere(); }},
-      {"initiative.status", [](Initiative& i) { i.set_status(static_cast<Initiative::Status>(42)); }},
-      {"initiative.country_codes[1]", [](Initiative& i) { i.set_country_codes(1, "XX"); }},
-      {"initiative.country_codes[2]", [](Initiative& i) { i.add_country_codes("JO"); }},
-      {"initiative.action_areas[1]", [](Initiative& i) { i.add_action_areas(v1::ActionArea(0)); }},
-      {"initiative.participants[0].partner",
-       [](Initiative& i) { i.mutable_participants(0)->set_partner("ilo"); }},
-      {"initiative.participants[0].role",
-       [](Initiative& i) { i.mutable_participants(0)->clear_role(); }},
-      {"initiative.start_date", [](Initiative& i) { i.mutable_start_date()->set_month(13); }},
-      {"initiative.end_date", [](Initiative& i) { i.mutable_end_date()->set_year(2001); }},
-      {"initiative.end_date", [](Initiative& i) {
-         i.mutable_end_date()->set_month(2);
-         i.mutable_end_date()->set_day(29);  // 2030 is not a leap year
-       }},
-      {"initiative.results[0].title", [](Initiative& i) { i.mutable_results(0)->clear_title(); }},
-      {"initiative.results[0].actual_value",
-       [](Initiative& i) { i.mutable_results(0)->set_actual_value(std::nan("")); }},
-  });
+  ExpectEachCaseNamesItsField<Initiative>(
+      valid,
+      {
+          {"initiative.display_name", [](Initiative& i) { i.clear_display_name(); }},
+          {"initiative.sphere", [](Initiative& i) { i.clear_sphere(); }},
+          {"initiative.status",
+           [](Initiative& i) { i.set_status(static_cast<Initiative::Status>(42)); }},
+          {"initiative.country_codes[1]", [](Initiative& i) { i.set_country_codes(1, "XX"); }},
+          {"initiative.country_codes[2]", [](Initiative& i) { i.add_country_codes("JO"); }},
+          {"initiative.action_areas[1]",
+           [](Initiative& i) { i.add_action_areas(v1::ActionArea(0)); }},
+          {"initiative.participants[0].partner",
+           [](Initiative& i) { i.mutable_participants(0)->set_partner("ilo"); }},
+          {"initiative.participants[0].role",
+           [](Initiative& i) { i.mutable_participants(0)->clear_role(); }},
+          {"initiative.start_date", [](Initiative& i) { i.mutable_start_date()->set_month(13); }},
+          {"initiative.end_date", [](Initiative& i) { i.mutable_end_date()->set_year(2001); }},
+          {"initiative.end_date",
+           [](Initiative& i) {
+             i.mutable_end_date()->set_month(2);
+             i.mutable_end_date()->set_day(29);  // 2030 is not a leap year
+           }},
+          {"initiative.results[0].title",
+           [](Initiative& i) { i.mutable_results(0)->clear_title(); }},
+          {"initiative.results[0].actual_value",
+           [](Initiative& i) { i.mutable_results(0)->set_actual_value(std::nan("")); }},
+      });
 }
 
 TEST(ValidationTest, Commitment) {
   using v1::Commitment;
   const Commitment valid = Parse<Commitment>(R"pb(
-    external_id: "ILO-RB-2018" kind: KIND_FUNDING title: "Assessed contributions"
-    amount { currency_code: "USD" units: 424600000 } contribution_basis: CONTRIBUTION_BASIS_ASSESSED
-    recipient_partner: "partners/ilo" initiative: "initiatives/better-work"
-    start_date { year: 2018 month: 1 day: 1 } end_date { year: 2022 month: 12 day: 31 }
+    external_id: "ILO-RB-2018"
+    kind: KIND_FUNDING
+    title: "Assessed contributions"
+    amount { currency_code: "USD" units: 424600000 }
+    contribution_basis: CONTRIBUTION_BASIS_ASSESSED
+    recipient_partner: "partners/ilo"
+    initiative: "initiatives/better-work"
+    start_date { year: 2018 month: 1 day: 1 }
+    end_date { year: 2022 month: 12 day: 31 }
     country_codes: "US"
-    progress { date { year: 2022 month: 12 day: 31 } disbursed_amount { currency_code: "USD" units: 1 } })pb");
-  ExpectEachCaseNamesItsField<Commitment>(valid, {
-      {"commitment.external_id", [](Commitment& c) { c.set_external_id(kTooLong); }},
-      {"commitment.kind", [](Commitment& c) { c.clear_kind(); }},
-      {"commitment.title", [](Commitment& c) { c.clear_title(); }},
-      {"commitment.amount", [](Commitment& c) { c.clear_amount(); c.clear_progress(); }},
-      {"commitment.amount", [](Commitment& c) { c.mutable_amount()->set_units(-1); }},
-      {"commitment.amount.currency_code",
-       [](Commitment& c) {
-         c.mutable_amount()->set_currency_code("XYZ");
-         c.clear_progress();  // else its currency disagrees too
-       }},
-      {"commitment.amount.nanos", [](Commitment& c) { c.mutable_amount()->set_nanos(1000000000); }},
-      {"commitment.contribution_basis", [](Commitment& c) { c.clear_contribution_basis(); }},
-      {"commitment.recipient_partner", [](Commitment& c) { c.set_recipient_partner("ilo"); }},
-      {"commitment.initiative", [](Commitment& c) { c.set_initiative("partners/ilo"); }},
-      {"commitment.end_date", [](Commitment& c) { c.mutable_end_date()->set_year(2017); }},
-      {"commitment.country_codes[0]", [](Commitment& c) { c.set_country_codes(0, "USA"); }},
-      {"commitment.progress[0].date", [](Commitment& c) { c.mutable_progress(0)->clear_date(); }},
-      {"commitment.progress[0].disbursed_amount.currency_code", [](Commitment& c) {
-         c.mutable_progress(0)->mutable_disbursed_amount()->set_currency_code("EUR");
-       }},
-      {"commitment.progress[0].disbursed_amount", [](Commitment& c) {
-         c.mutable_progress(0)->mutable_disbursed_amount()->set_units(-3);
-       }},
-  });
+    progress {
+      date { year: 2022 month: 12 day: 31 }
+      disbursed_amount { currency_code: "USD" units: 1 }
+    })pb");
+  ExpectEachCaseNamesItsField<Commitment>(
+      valid,
+      {
+          {"commitment.external_id", [](Commitment& c) { c.set_external_id(kTooLong); }},
+          {"commitment.kind", [](Commitment& c) { c.clear_kind(); }},
+          {"commitment.title", [](Commitment& c) { c.clear_title(); }},
+          {"commitment.amount",
+           [](Commitment& c) {
+             c.clear_amount();
+             c.clear_progress();
+           }},
+          {"commitment.amount", [](Commitment& c) { c.mutable_amount()->set_units(-1); }},
+          {"commitment.amount.currency_code",
+           [](Commitment& c) {
+             c.mutable_amount()->set_currency_code("XYZ");
+             c.clear_progress();  // else its currency disagrees too
+           }},
+          {"commitment.amount.nanos",
+           [](Commitment& c) { c.mutable_amount()->set_nanos(1000000000); }},
+          {"commitment.contribution_basis", [](Commitment& c) { c.clear_contribution_basis(); }},
+          {"commitment.recipient_partner", [](Commitment& c) { c.set_recipient_partner("ilo"); }},
+          {"commitment.initiative", [](Commitment& c) { c.set_initiative("partners/ilo"); }},
+          {"commitment.end_date", [](Commitment& c) { c.mutable_end_date()->set_year(2017); }},
+          {"commitment.country_codes[0]", [](Commitment& c) { c.set_country_codes(0, "USA"); }},
+          {"commitment.progress[0].date",
+           [](Commitment& c) { c.mutable_progress(0)->clear_date(); }},
+          {"commitment.progress[0].disbursed_amount.currency_code",
+           [](Commitment& c) {
+             c.mutable_progress(0)->mutable_disbursed_amount()->set_currency_code("EUR");
+           }},
+          {"commitment.progress[0].disbursed_amount",
+           [](Commitment& c) { c.mutable_progress(0)->mutable_disbursed_amount()->set_units(-3); }},
+      });
   // Non-funding commitments need neither amount nor basis.
   Commitment policy = Parse<Commitment>(R"pb(kind: KIND_POLICY title: "Ratify C087")pb");
   EXPECT_THAT(ViolatedFields(policy), ::testing::IsEmpty());
@@ -152,34 +183,47 @@ TEST(ValidationTest, Commitment) {
 TEST(ValidationTest, Alert) {
   using v1::Alert;
   const Alert valid = Parse<Alert>(R"pb(
-    filing_partner: "partners/union" category: CATEGORY_ARBITRARY_ARREST_OR_DETENTION
-    severity: SEVERITY_SEVERE urgency: URGENCY_IMMEDIATE certainty: CERTAINTY_OBSERVED
-    country_code: "ID" area: "West Kalimantan" headline: "Organisers detained"
-    scope: SCOPE_RESTRICTED recipient_partners: "partners/ilo"
-    occur_time { seconds: 1700000000 } expire_time { seconds: 1800000000 }
+    filing_partner: "partners/union"
+    category: CATEGORY_ARBITRARY_ARREST_OR_DETENTION
+    severity: SEVERITY_SEVERE
+    urgency: URGENCY_IMMEDIATE
+    certainty: CERTAINTY_OBSERVED
+    country_code: "ID"
+    area: "West Kalimantan"
+    headline: "Organisers detained"
+    scope: SCOPE_RESTRICTED
+    recipient_partners: "partners/ilo"
+    occur_time { seconds: 1700000000 }
+    expire_time { seconds: 1800000000 }
     related_initiatives: "initiatives/palm-oil"
-    protected_details { people { full_name: "A Person" } contact_channels: "+62 000" })pb");
-  ExpectEachCaseNamesItsField<Alert>(valid, {
-      {"alert.filing_partner", [](Alert& a) { a.clear_filing_partner(); }},
-      {"alert.category", [](Alert& a) { a.clear_category(); }},
-      {"alert.severity", [](Alert& a) { a.set_severity(static_cast<Alert::Severity>(77)); }},
-      {"alert.urgency", [](Alert& a) { a.clear_urgency(); }},
-      {"alert.certainty", [](Alert& a) { a.clear_certainty(); }},
-      {"alert.country_code", [](Alert& a) { a.set_country_code("Indonesia"); }},
-      {"alert.area", [](Alert& a) { a.set_area(kTooLong); }},
-      {"alert.headline", [](Alert& a) { a.clear_headline(); }},
-      {"alert.recipient_partners", [](Alert& a) { a.clear_recipient_partners(); }},
-      {"alert.recipient_partners[1]", [](Alert& a) { a.add_recipient_partners("partners/ilo"); }},
-      {"alert.expire_time", [](Alert& a) { a.mutable_expire_time()->set_seconds(1600000000); }},
-      {"alert.occur_time", [](Alert& a) { a.mutable_occur_time()->set_nanos(-1); }},
-      {"alert.related_initiatives[0]", [](Alert& a) { a.set_related_initiatives(0, "x"); }},
-      {"alert.protected_details.people[0].full_name",
-       [](Alert& a) { a.mutable_protected_details()->mutable_people(0)->clear_full_name(); }},
-      {"alert.protected_details.contact_channels[0]",
-       [](Alert& a) { a.mutable_protected_details()->set_contact_channels(0, kInvalidUtf8); }},
-      {"alert.protected_details.narrative",
-       [](Alert& a) { a.mutable_protected_details()->set_narrative(std::string(20001, 'n')); }},
-  });
+    protected_details {
+      people { full_name: "A Person" }
+      contact_channels: "+62 000"
+    })pb");
+  ExpectEachCaseNamesItsField<Alert>(
+      valid,
+      {
+          {"alert.filing_partner", [](Alert& a) { a.clear_filing_partner(); }},
+          {"alert.category", [](Alert& a) { a.clear_category(); }},
+          {"alert.severity", [](Alert& a) { a.set_severity(static_cast<Alert::Severity>(77)); }},
+          {"alert.urgency", [](Alert& a) { a.clear_urgency(); }},
+          {"alert.certainty", [](Alert& a) { a.clear_certainty(); }},
+          {"alert.country_code", [](Alert& a) { a.set_country_code("Indonesia"); }},
+          {"alert.area", [](Alert& a) { a.set_area(kTooLong); }},
+          {"alert.headline", [](Alert& a) { a.clear_headline(); }},
+          {"alert.recipient_partners", [](Alert& a) { a.clear_recipient_partners(); }},
+          {"alert.recipient_partners[1]",
+           [](Alert& a) { a.add_recipient_partners("partners/ilo"); }},
+          {"alert.expire_time", [](Alert& a) { a.mutable_expire_time()->set_seconds(1600000000); }},
+          {"alert.occur_time", [](Alert& a) { a.mutable_occur_time()->set_nanos(-1); }},
+          {"alert.related_initiatives[0]", [](Alert& a) { a.set_related_initiatives(0, "x"); }},
+          {"alert.protected_details.people[0].full_name",
+           [](Alert& a) { a.mutable_protected_details()->mutable_people(0)->clear_full_name(); }},
+          {"alert.protected_details.contact_channels[0]",
+           [](Alert& a) { a.mutable_protected_details()->set_contact_channels(0, kInvalidUtf8); }},
+          {"alert.protected_details.narrative",
+           [](Alert& a) { a.mutable_protected_details()->set_narrative(std::string(20001, 'n')); }},
+      });
 }
 
 TEST(ValidationTest, MessagesNeverQuoteProtectedDetails) {
@@ -198,16 +242,20 @@ TEST(ValidationTest, MessagesNeverQuoteProtectedDetails) {
 TEST(ValidationTest, Response) {
   using v1::Response;
   const Response valid = Parse<Response>(R"pb(
-    responding_partner: "partners/ilo" action: ACTION_LEGAL_SUPPORT note: "Lawyer assigned"
+    responding_partner: "partners/ilo"
+    action: ACTION_LEGAL_SUPPORT
+    note: "Lawyer assigned"
     action_time { seconds: 1700000000 })pb");
-  ExpectEachCaseNamesItsField<Response>(valid, {
-      {"response.responding_partner", [](Response& r) { r.clear_responding_partner(); }},
-      {"response.responding_partner", [](Response& r) { r.set_responding_partner("ilo"); }},
-      {"response.action", [](Response& r) { r.clear_action(); }},
-      {"response.note", [](Response& r) { r.set_note(kTooLong); }},
-      {"response.action_time",
-       [](Response& r) { r.mutable_action_time()->set_seconds(300000000000); }},
-  });
+  ExpectEachCaseNamesItsField<Response>(
+      valid,
+      {
+          {"response.responding_partner", [](Response& r) { r.clear_responding_partner(); }},
+          {"response.responding_partner", [](Response& r) { r.set_responding_partner("ilo"); }},
+          {"response.action", [](Response& r) { r.clear_action(); }},
+          {"response.note", [](Response& r) { r.set_note(kTooLong); }},
+          {"response.action_time",
+           [](Response& r) { r.mutable_action_time()->set_seconds(300000000000); }},
+      });
 }
 
 }  // namespace

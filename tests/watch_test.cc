@@ -28,7 +28,8 @@ class WatchTest : public testing::StoreTest {
       partner.set_type(v1::Partner::TYPE_TRADE_UNION);
       partner.set_country_code("ID");
       ASSERT_TRUE(ResourceManager<v1::Partner>(store_.get())
-                      .Create(Principal::System(), "", id, partner, "", "").ok());
+                      .Create(Principal::System(), "", id, partner, "", "")
+                      .ok());
     }
     admin_ = Issue("admin", v1::ROLE_ADMIN, "");
     auto server = MpowerServer::Start(store_.get(), {.listen_address = "127.0.0.1:0"});
@@ -63,7 +64,9 @@ class WatchTest : public testing::StoreTest {
     request.mutable_commitment()->set_title("t");
     request.mutable_commitment()->set_description(std::string(description_size, 'd'));
     v1::CreateCommitmentResponse response;
-    ASSERT_TRUE(v1::CommitmentService::NewStub(channel_)->CreateCommitment(&context, request, &response).ok());
+    ASSERT_TRUE(v1::CommitmentService::NewStub(channel_)
+                    ->CreateCommitment(&context, request, &response)
+                    .ok());
   }
 
   std::string admin_;
@@ -83,7 +86,9 @@ TEST_F(WatchTest, StreamsHistoryThenLiveChangesThenProgressMarks) {
     for (const auto& change : message.changes()) revisions.push_back(change.revision());
   }
   EXPECT_EQ(revisions, (std::vector<int64_t>{1, 2})) << "the two partners, from history";
-  std::thread writer([&] { for (int i = 0; i < 5; ++i) CreateCommitment("c" + std::to_string(i)); });
+  std::thread writer([&] {
+    for (int i = 0; i < 5; ++i) CreateCommitment("c" + std::to_string(i));
+  });
   while (revisions.size() < 7 && reader->Read(&message)) {
     for (const auto& change : message.changes()) {
       EXPECT_EQ(change.type(), v1::CHANGE_TYPE_CREATED);
@@ -129,8 +134,8 @@ TEST_F(WatchTest, AWatcherGetsNoEventForWhatItMayNotReadAndNoProtectedDetails) {
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
         std::string(R"(alert { filing_partner: "partners/alpha" category: CATEGORY_SURVEILLANCE
           severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE
-          country_code: "ID" headline: "h" recipient_partners: "partners/alpha" scope: )") + scope +
-            R"( protected_details { people { full_name: "Secret Person" } } })",
+          country_code: "ID" headline: "h" recipient_partners: "partners/alpha" scope: )") +
+            scope + R"( protected_details { people { full_name: "Secret Person" } } })",
         &create));
     grpc::ClientContext write;
     Authorize(write, admin_);
@@ -162,7 +167,8 @@ TEST_F(WatchTest, RevokingACredentialEndsItsOpenStreams) {
   auto reader = v1::ChangeService::NewStub(channel_)->WatchChanges(&context, request);
   v1::WatchChangesResponse message;
   ASSERT_TRUE(reader->Read(&message)) << "the stream is open";
-  ASSERT_TRUE(CredentialManager(store_.get()).Revoke(Principal::System(), "credentials/leaving").ok());
+  ASSERT_TRUE(
+      CredentialManager(store_.get()).Revoke(Principal::System(), "credentials/leaving").ok());
   while (reader->Read(&message)) {
   }
   const grpc::Status status = reader->Finish();

@@ -29,8 +29,8 @@ using Acknowledged = std::map<std::string, std::string>;
 // Writes until told to stop or the server goes away: commitments, and
 // every fourth write an alert with protected details (the encrypted path).
 inline void Write(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
-           const std::string& prefix, std::atomic<bool>& stop, std::mutex& mutex,
-           Acknowledged& acknowledged) {
+                  const std::string& prefix, std::atomic<bool>& stop, std::mutex& mutex,
+                  Acknowledged& acknowledged) {
   auto commitments = v1::CommitmentService::NewStub(channel);
   auto alerts = v1::AlertService::NewStub(channel);
   for (int i = 0; !stop; ++i) {
@@ -108,7 +108,7 @@ inline std::string CurrentEtag(const std::shared_ptr<grpc::Channel>& channel,
 // Every revision in the change feed, checking there are no gaps and no
 // change listed twice.
 inline void ExpectRevisionsWithoutGaps(const std::shared_ptr<grpc::Channel>& channel,
-                                const std::string& token) {
+                                       const std::string& token) {
   auto stub = v1::ChangeService::NewStub(channel);
   v1::ListChangesRequest request;
   request.set_page_size(1000);

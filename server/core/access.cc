@@ -52,11 +52,11 @@ absl::Status RequireEditorOf(const Principal& principal, absl::string_view partn
   if (principal.role == Role::kPartnerEditor && principal.partner == partner) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      what, " may be changed only by ", partner.empty() ? "the secretariat" : partner,
-      partner.empty() ? "" : "'s editors or the secretariat", "; you act as ",
-      principal.partner.empty() ? principal.id : principal.partner,
-      principal.role == Role::kPartnerViewer ? " with read-only access" : ""));
+  return absl::PermissionDeniedError(
+      absl::StrCat(what, " may be changed only by ", partner.empty() ? "the secretariat" : partner,
+                   partner.empty() ? "" : "'s editors or the secretariat", "; you act as ",
+                   principal.partner.empty() ? principal.id : principal.partner,
+                   principal.role == Role::kPartnerViewer ? " with read-only access" : ""));
 }
 
 absl::Status RequireAdmin(const Principal& principal, absl::string_view what) {

@@ -1,9 +1,9 @@
-#include "absl/strings/string_view.h"
 #include "server/core/alert_rules.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "server/base/status_macros.h"
 #include "server/core/reference_checks.h"
-#include "server/core/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -13,8 +13,8 @@ using v1::Alert;
 using v1::AlertProtectedDetails;
 
 void CheckTextList(FieldViolations& violations, absl::string_view field,
-                   const google::protobuf::RepeatedPtrField<std::string>& values,
-                   size_t max_items, size_t max_chars) {
+                   const google::protobuf::RepeatedPtrField<std::string>& values, size_t max_items,
+                   size_t max_chars) {
   if (static_cast<size_t>(values.size()) > max_items) {
     violations.Add(field, absl::StrCat("too many; at most ", max_items));
     return;
@@ -26,8 +26,7 @@ void CheckTextList(FieldViolations& violations, absl::string_view field,
 }
 
 // Messages name fields only; they never quote what the fields hold.
-void ValidateProtectedDetails(const AlertProtectedDetails& details,
-                              FieldViolations& violations) {
+void ValidateProtectedDetails(const AlertProtectedDetails& details, FieldViolations& violations) {
   constexpr absl::string_view kField = "alert.protected_details";
   if (details.people_size() > 50) {
     violations.Add(absl::StrCat(kField, ".people"), "too many; at most 50");
@@ -37,8 +36,7 @@ void ValidateProtectedDetails(const AlertProtectedDetails& details,
     const std::string field = absl::StrCat(kField, ".people[", i, "]");
     CheckText(violations, field + ".full_name", person.full_name(), 200, Presence::kRequired);
     CheckText(violations, field + ".role", person.role(), 200, Presence::kOptional);
-    CheckText(violations, field + ".organization", person.organization(), 200,
-              Presence::kOptional);
+    CheckText(violations, field + ".organization", person.organization(), 200, Presence::kOptional);
   }
   CheckTextList(violations, absl::StrCat(kField, ".contact_channels"), details.contact_channels(),
                 20, 200);
@@ -53,11 +51,21 @@ void ValidateProtectedDetails(const AlertProtectedDetails& details,
 }  // namespace
 
 const std::vector<std::string>& ResourceTraits<Alert>::MutableFields() {
-  static const std::vector<std::string> kFields = {
-      "category", "severity",  "urgency",    "certainty",          "country_code",
-      "area",     "headline",  "summary",    "status",             "scope",
-      "recipient_partners",    "occur_time", "expire_time",        "related_initiatives",
-      "protected_details"};
+  static const std::vector<std::string> kFields = {"category",
+                                                   "severity",
+                                                   "urgency",
+                                                   "certainty",
+                                                   "country_code",
+                                                   "area",
+                                                   "headline",
+                                                   "summary",
+                                                   "status",
+                                                   "scope",
+                                                   "recipient_partners",
+                                                   "occur_time",
+                                                   "expire_time",
+                                                   "related_initiatives",
+                                                   "protected_details"};
   return kFields;
 }
 
@@ -67,10 +75,19 @@ const std::vector<std::string>& ResourceTraits<Alert>::CreateOnlyFields() {
 }
 
 const std::vector<std::string>& ResourceTraits<Alert>::FilterableFields() {
-  static const std::vector<std::string> kFields = {
-      "filing_partner", "category", "severity", "urgency", "certainty", "country_code",
-      "status", "scope", "recipient_partners", "related_initiatives", "create_time",
-      "occur_time", "escalated"};
+  static const std::vector<std::string> kFields = {"filing_partner",
+                                                   "category",
+                                                   "severity",
+                                                   "urgency",
+                                                   "certainty",
+                                                   "country_code",
+                                                   "status",
+                                                   "scope",
+                                                   "recipient_partners",
+                                                   "related_initiatives",
+                                                   "create_time",
+                                                   "occur_time",
+                                                   "escalated"};
   return kFields;
 }
 
@@ -149,8 +166,8 @@ std::string ResourceTraits<Alert>::TakeProtected(Alert& alert) {
 absl::Status ResourceTraits<Alert>::RestoreProtected(Alert& alert, const std::string& data) {
   if (data.empty()) return absl::OkStatus();
   if (!alert.mutable_protected_details()->ParseFromString(data)) {
-    return absl::DataLossError(absl::StrCat("stored protected details of ", alert.name(),
-                                            " are unreadable"));
+    return absl::DataLossError(
+        absl::StrCat("stored protected details of ", alert.name(), " are unreadable"));
   }
   return absl::OkStatus();
 }

@@ -23,7 +23,8 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Alert& alert);
   static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
                                   const v1::Alert& resource, Store& store);
-  static absl::Status CheckWrite(const Principal& caller, const v1::Alert& existing, WriteKind kind);
+  static absl::Status CheckWrite(const Principal& caller, const v1::Alert& existing,
+                                 WriteKind kind);
   static constexpr bool kReadsRestricted = true;
   // A chosen id that is taken answers ALREADY_EXISTS even to a caller who
   // may not read that alert, so letting partners choose ids would let them
@@ -36,8 +37,8 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   static bool Redact(const Principal& caller, v1::Alert& alert);
   static std::vector<std::string> References(const v1::Alert& alert);
   // Moves protected_details out of `alert` into their own serialized blob,
-  // which storage keeps apart (and, later, encrypted), and records whether
-  // there were any in protected_details_present.
+  // which storage keeps apart, sealed with the keyring (AES-256-GCM), and
+  // records whether there were any in protected_details_present.
   static std::string TakeProtected(v1::Alert& alert);
   static absl::Status RestoreProtected(v1::Alert& alert, const std::string& data);
 };

@@ -3,8 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/base/status_macros.h"
 #include "server/core/crypto.h"
-#include "server/core/status_macros.h"
 
 namespace mpower {
 
@@ -44,13 +44,12 @@ absl::Status VerifyAuditChain(Store& store) {
     for (const AuditRecord& record : records) {
       const auto bad = [&](absl::string_view what) {
         return absl::DataLossError(absl::StrCat("audit entry ", record.sequence, " (",
-                                                record.method, " ", record.resource, "): ",
-                                                what));
+                                                record.method, " ", record.resource, "): ", what));
       };
       if (record.sequence != expected_sequence) {
-        return absl::DataLossError(absl::StrCat(
-            "audit entry ", expected_sequence, " is missing: the next entry is ",
-            record.sequence, "; entries were deleted"));
+        return absl::DataLossError(absl::StrCat("audit entry ", expected_sequence,
+                                                " is missing: the next entry is ", record.sequence,
+                                                "; entries were deleted"));
       }
       if (record.previous_hash != previous_hash) {
         return bad("does not follow the entry before it; entries were deleted or reordered");

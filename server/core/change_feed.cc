@@ -5,12 +5,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/base/status_macros.h"
 #include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/initiative_rules.h"
 #include "server/core/partner_rules.h"
 #include "server/core/response_rules.h"
-#include "server/core/status_macros.h"
 
 namespace mpower {
 namespace {
@@ -29,9 +29,9 @@ bool Selected(const ChangeSelection& s, const v1::Partner& p, Store&) {
          (s.country_code.empty() || p.country_code() == s.country_code);
 }
 bool Selected(const ChangeSelection& s, const v1::Initiative& i, Store&) {
-  const bool partner = s.partner.empty() ||
-                       std::any_of(i.participants().begin(), i.participants().end(),
-                                   [&](const auto& p) { return p.partner() == s.partner; });
+  const bool partner =
+      s.partner.empty() || std::any_of(i.participants().begin(), i.participants().end(),
+                                       [&](const auto& p) { return p.partner() == s.partner; });
   return partner && (s.country_code.empty() || Contains(i.country_codes(), s.country_code));
 }
 bool Selected(const ChangeSelection& s, const v1::Commitment& c, Store&) {
@@ -55,10 +55,11 @@ bool Selected(const ChangeSelection& s, const v1::Response& r, Store& store) {
 }
 
 template <typename T>
-absl::StatusOr<std::optional<v1::Change>> RenderAs(
-    Store& store, const Principal& caller, const ChangeRecord& record,
-    const ChangeSelection& selection, T* (v1::Change::*mutable_resource)()) {
-  MPOWER_ASSIGN_OR_RETURN(T resource, ResourceManager<T>::Decode(record.resource));
+absl::StatusOr<std::optional<v1::Change>> RenderAs(Store& store, const Principal& caller,
+                                                   const ChangeRecord& record,
+                                                   const ChangeSelection& selection,
+                                                   T* (v1::Change::*mutable_resource)()) {
+  MPOWER_ASSIGN_OR_RETURN(T resource, ResourceCodec<T>::Decode(record.resource));
   MPOWER_ASSIGN_OR_RETURN(bool readable, ResourceTraits<T>::CanRead(caller, resource, store));
   if (!readable || !Selected(selection, resource, store)) return std::nullopt;
   MPOWER_RETURN_IF_ERROR(ResourceManager<T>(&store).Deliver(caller, {&resource}));
@@ -85,7 +86,8 @@ absl::StatusOr<ChangeSelection> ChangeSelection::FromProto(const v1::ChangeFilte
     selection.collections.insert(filter.collections(i));
   }
   if (!filter.partner().empty()) {
-    absl::StatusOr<ParsedName> partner = ParseName(filter.partner(), kPartnerName, "filter.partner");
+    absl::StatusOr<ParsedName> partner =
+        ParseName(filter.partner(), kPartnerName, "filter.partner");
     if (!partner.ok()) violations.Add("filter.partner", "expected partners/{partner}");
   }
   CheckCountryCode(violations, "filter.country_code", filter.country_code(), Presence::kOptional);
@@ -161,15 +163,13 @@ absl::StatusOr<ChangePage> ChangeFeed::List(const Principal& caller, int64_t aft
       cursor_revision = record.revision;
       cursor_name = record.resource.name;
       ++scanned;
-      MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Change> change,
-                              Render(caller, record, selection));
+      MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Change> change, Render(caller, record, selection));
       if (change.has_value()) page.changes.push_back(*std::move(change));
     }
     if (records.back().revision > page.current_revision) break;
   }
   if (more) {
-    page.next_page_token =
-        EncodePageToken(query, absl::StrCat(cursor_revision, "\n", cursor_name));
+    page.next_page_token = EncodePageToken(query, absl::StrCat(cursor_revision, "\n", cursor_name));
   }
   return page;
 }

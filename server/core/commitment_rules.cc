@@ -1,9 +1,9 @@
 #include "server/core/commitment_rules.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/base/status_macros.h"
 #include "server/core/money.h"
 #include "server/core/reference_checks.h"
-#include "server/core/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -13,19 +13,38 @@ using v1::Commitment;
 constexpr int kMaxProgressEntries = 1000;
 
 const std::vector<std::string>& ResourceTraits<Commitment>::MutableFields() {
-  static const std::vector<std::string> kFields = {
-      "external_id", "kind",       "title",    "description",  "amount",
-      "contribution_basis", "recipient_partner", "initiative", "start_date",
-      "end_date",    "action_areas", "country_codes", "status", "progress",
-      "provider_partner"};
+  static const std::vector<std::string> kFields = {"external_id",
+                                                   "kind",
+                                                   "title",
+                                                   "description",
+                                                   "amount",
+                                                   "contribution_basis",
+                                                   "recipient_partner",
+                                                   "initiative",
+                                                   "start_date",
+                                                   "end_date",
+                                                   "action_areas",
+                                                   "country_codes",
+                                                   "status",
+                                                   "progress",
+                                                   "provider_partner"};
   return kFields;
 }
 
 const std::vector<std::string>& ResourceTraits<Commitment>::FilterableFields() {
-  static const std::vector<std::string> kFields = {
-      "kind", "status", "contribution_basis", "recipient_partner", "initiative",
-      "external_id", "country_codes", "action_areas", "amount.currency_code", "amount.units",
-      "provider_partner", "start_date.year", "end_date.year"};
+  static const std::vector<std::string> kFields = {"kind",
+                                                   "status",
+                                                   "contribution_basis",
+                                                   "recipient_partner",
+                                                   "initiative",
+                                                   "external_id",
+                                                   "country_codes",
+                                                   "action_areas",
+                                                   "amount.currency_code",
+                                                   "amount.units",
+                                                   "provider_partner",
+                                                   "start_date.year",
+                                                   "end_date.year"};
   return kFields;
 }
 

@@ -21,7 +21,8 @@ struct ResourceTraits<v1::Commitment> : ResourceTraitsDefaults {
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Commitment& commitment);
   static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
                                   const v1::Commitment& resource, Store& store);
-  static absl::Status CheckWrite(const Principal& caller, const v1::Commitment& existing, WriteKind kind);
+  static absl::Status CheckWrite(const Principal& caller, const v1::Commitment& existing,
+                                 WriteKind kind);
   static std::vector<std::string> References(const v1::Commitment& commitment);
   static std::string ExternalId(const v1::Commitment& commitment) {
     return commitment.external_id();

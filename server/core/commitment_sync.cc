@@ -6,16 +6,16 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "server/base/status_macros.h"
 #include "server/core/audit.h"
 #include "server/core/commitment_rules.h"
-#include "server/core/status_macros.h"
 
 namespace mpower {
 namespace {
 
 using v1::Commitment;
 using v1::SyncOutcome;
-using Manager = ResourceManager<Commitment>;
+using Codec = ResourceCodec<Commitment>;
 using Traits = ResourceTraits<Commitment>;
 
 // Aborts the transaction of a dry run once every outcome is known.
@@ -51,8 +51,7 @@ absl::StatusOr<SyncResult> CommitmentSync::Run(const Principal& caller,
   MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
   MPOWER_ASSIGN_OR_RETURN(std::string parent,
                           ParseParent(request.parent, kCommitmentName, false, "parent"));
-  MPOWER_RETURN_IF_ERROR(
-      RequireEditorOf(caller, parent, absl::StrCat(parent, "'s commitments")));
+  MPOWER_RETURN_IF_ERROR(RequireEditorOf(caller, parent, absl::StrCat(parent, "'s commitments")));
 
   google::protobuf::FieldMask mutable_fields = MutableFieldsMask();
   if (!request.fields.empty()) {
@@ -109,16 +108,16 @@ absl::StatusOr<SyncResult> CommitmentSync::Run(const Principal& caller,
     for (const StoredResource& stored : live.items) absent.push_back(stored.name);
   }
 
-  bool invalid = std::any_of(result.outcomes.begin(), result.outcomes.end(), [](const auto& o) {
-    return o.kind() == SyncOutcome::KIND_INVALID;
-  });
+  bool invalid = std::any_of(result.outcomes.begin(), result.outcomes.end(),
+                             [](const auto& o) { return o.kind() == SyncOutcome::KIND_INVALID; });
   absl::StatusOr<int64_t> written = store_->Write([&](WriteTransaction& txn) -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> owner, txn.Get(parent));
-    if (!owner.has_value()) return absl::NotFoundError(absl::StrCat("parent: ", parent, " does not exist"));
+    if (!owner.has_value())
+      return absl::NotFoundError(absl::StrCat("parent: ", parent, " does not exist"));
     if (owner->deleted) {
       return absl::FailedPreconditionError(absl::StrCat("parent: ", parent, " is deleted"));
     }
-    const google::protobuf::Timestamp now = Manager::Now();
+    const google::protobuf::Timestamp now = TimestampNow();
     for (size_t i = 0; i < items.size(); ++i) {
       SyncOutcome& outcome = result.outcomes[i];
       if (outcome.kind() == SyncOutcome::KIND_INVALID) continue;
@@ -130,13 +129,12 @@ absl::StatusOr<SyncResult> CommitmentSync::Run(const Principal& caller,
       if (!existing.has_value()) {
         next = std::move(item);
         Traits::ApplyDefaults(next);
-        next.set_name(request.validate_only
-                          ? ""
-                          : MakeName(parent, kCommitmentName, GenerateResourceId()));
+        next.set_name(
+            request.validate_only ? "" : MakeName(parent, kCommitmentName, GenerateResourceId()));
         *next.mutable_create_time() = now;
         outcome.set_kind(SyncOutcome::KIND_CREATED);
       } else {
-        MPOWER_ASSIGN_OR_RETURN(Commitment current, Manager::Decode(*existing));
+        MPOWER_ASSIGN_OR_RETURN(Commitment current, Codec::Decode(*existing));
         next = current;
         google::protobuf::util::FieldMaskUtil::MergeOptions replace;
         replace.set_replace_message_fields(true);
@@ -146,7 +144,8 @@ absl::StatusOr<SyncResult> CommitmentSync::Run(const Principal& caller,
         Traits::ApplyDefaults(next);  // an item without a status means the default, as on create
         outcome.set_name(next.name());
         MPOWER_RETURN_IF_ERROR(Traits::Derive(next));
-        if (!existing->deleted && google::protobuf::util::MessageDifferencer::Equals(next, current)) {
+        if (!existing->deleted &&
+            google::protobuf::util::MessageDifferencer::Equals(next, current)) {
           outcome.set_kind(SyncOutcome::KIND_UNCHANGED);
           continue;
         }
@@ -174,7 +173,7 @@ absl::StatusOr<SyncResult> CommitmentSync::Run(const Principal& caller,
       if (invalid || request.validate_only) continue;  // nothing will be kept
       *next.mutable_update_time() = now;
       MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
-                              Manager::Encode(next, parent, create_revision, txn));
+                              Codec::Encode(next, parent, create_revision, txn.revision()));
       MPOWER_RETURN_IF_ERROR(txn.Put(stored));
     }
     for (const std::string& name : absent) {
@@ -186,11 +185,12 @@ absl::StatusOr<SyncResult> CommitmentSync::Run(const Principal& caller,
       outcome.set_external_id(stored->external_id);
       outcome.set_name(name);
       if (invalid || request.validate_only) continue;
-      MPOWER_ASSIGN_OR_RETURN(Commitment deleted, Manager::Decode(*stored));
+      MPOWER_ASSIGN_OR_RETURN(Commitment deleted, Codec::Decode(*stored));
       *deleted.mutable_delete_time() = now;
       *deleted.mutable_update_time() = now;
-      MPOWER_ASSIGN_OR_RETURN(StoredResource next,
-                              Manager::Encode(deleted, parent, stored->create_revision, txn));
+      MPOWER_ASSIGN_OR_RETURN(
+          StoredResource next,
+          Codec::Encode(deleted, parent, stored->create_revision, txn.revision()));
       next.deleted = true;
       MPOWER_RETURN_IF_ERROR(txn.Put(next));
     }
@@ -202,12 +202,23 @@ absl::StatusOr<SyncResult> CommitmentSync::Run(const Principal& caller,
   v1::SyncSummary& summary = result.summary;
   for (const SyncOutcome& outcome : result.outcomes) {
     switch (outcome.kind()) {
-      case SyncOutcome::KIND_CREATED: summary.set_created(summary.created() + 1); break;
-      case SyncOutcome::KIND_UPDATED: summary.set_updated(summary.updated() + 1); break;
-      case SyncOutcome::KIND_UNCHANGED: summary.set_unchanged(summary.unchanged() + 1); break;
-      case SyncOutcome::KIND_DELETED: summary.set_deleted(summary.deleted() + 1); break;
-      case SyncOutcome::KIND_INVALID: summary.set_invalid(summary.invalid() + 1); break;
-      default: break;
+      case SyncOutcome::KIND_CREATED:
+        summary.set_created(summary.created() + 1);
+        break;
+      case SyncOutcome::KIND_UPDATED:
+        summary.set_updated(summary.updated() + 1);
+        break;
+      case SyncOutcome::KIND_UNCHANGED:
+        summary.set_unchanged(summary.unchanged() + 1);
+        break;
+      case SyncOutcome::KIND_DELETED:
+        summary.set_deleted(summary.deleted() + 1);
+        break;
+      case SyncOutcome::KIND_INVALID:
+        summary.set_invalid(summary.invalid() + 1);
+        break;
+      default:
+        break;
     }
   }
   summary.set_applied(written.ok());

@@ -5,10 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/base/status_macros.h"
 #include "server/core/audit.h"
 #include "server/core/crypto.h"
+#include "server/core/page_token.h"
 #include "server/core/reference_checks.h"
-#include "server/core/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -67,8 +68,9 @@ absl::StatusOr<IssuedCredential> CredentialManager::Create(const Principal& call
   MPOWER_RETURN_IF_ERROR(RequireAdmin(caller, "credentials"));
   FieldViolations violations;
   if (!IsValidResourceId(id)) {
-    violations.Add("credential_id", "must be 1 to 63 lowercase letters, digits and hyphens, "
-                                    "starting with a letter");
+    violations.Add("credential_id",
+                   "must be 1 to 63 lowercase letters, digits and hyphens, "
+                   "starting with a letter");
   }
   Credential credential;
   credential.set_principal(input.principal());
@@ -99,21 +101,24 @@ absl::StatusOr<IssuedCredential> CredentialManager::Create(const Principal& call
     record.secret_hash = Sha256Hex(issued.token);
   }
   credential.SerializeToString(&record.data);
-  absl::Status status = store_->Write([&](WriteTransaction& txn) -> absl::Status {
-    MPOWER_RETURN_IF_ERROR(txn.PutCredential(record, /*must_be_new=*/true));
-    return AppendAudit(txn, MakeAuditRecord(caller, "CreateCredential", credential.name(), ""));
-  }).status();
+  absl::Status status =
+      store_
+          ->Write([&](WriteTransaction& txn) -> absl::Status {
+            MPOWER_RETURN_IF_ERROR(txn.PutCredential(record, /*must_be_new=*/true));
+            return AppendAudit(txn,
+                               MakeAuditRecord(caller, "CreateCredential", credential.name(), ""));
+          })
+          .status();
   if (absl::IsAlreadyExists(status)) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "credential_id: ", credential.name(), " or its certificate_subject is already in use"));
+    return absl::AlreadyExistsError(absl::StrCat("credential_id: ", credential.name(),
+                                                 " or its certificate_subject is already in use"));
   }
   MPOWER_RETURN_IF_ERROR(status);
   issued.credential = std::move(credential);
   return issued;
 }
 
-absl::StatusOr<Page<Credential>> CredentialManager::List(const Principal& caller,
-                                                         int32_t page_size,
+absl::StatusOr<Page<Credential>> CredentialManager::List(const Principal& caller, int32_t page_size,
                                                          absl::string_view page_token) {
   MPOWER_RETURN_IF_ERROR(RequireAdmin(caller, "credentials"));
   if (page_size < 0) return absl::InvalidArgumentError("page_size: must not be negative");
@@ -138,19 +143,22 @@ absl::StatusOr<Credential> CredentialManager::Revoke(const Principal& caller,
                                                      absl::string_view name) {
   MPOWER_RETURN_IF_ERROR(RequireAdmin(caller, "credentials"));
   MPOWER_ASSIGN_OR_RETURN(ParsedName parsed, ParseName(name, kCredentialName, "name"));
-  MPOWER_ASSIGN_OR_RETURN(std::optional<CredentialRecord> record,
-                          store_->GetCredential(parsed.id));
-  if (!record.has_value()) return absl::NotFoundError(absl::StrCat("credential ", name, " not found"));
+  MPOWER_ASSIGN_OR_RETURN(std::optional<CredentialRecord> record, store_->GetCredential(parsed.id));
+  if (!record.has_value())
+    return absl::NotFoundError(absl::StrCat("credential ", name, " not found"));
   MPOWER_ASSIGN_OR_RETURN(Credential credential, Decode(*record));
   if (credential.has_revoke_time()) {
     return absl::FailedPreconditionError(absl::StrCat(name, " is already revoked"));
   }
   *credential.mutable_revoke_time() = Now();
   credential.SerializeToString(&record->data);
-  MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
-    MPOWER_RETURN_IF_ERROR(txn.PutCredential(*record, /*must_be_new=*/false));
-    return AppendAudit(txn, MakeAuditRecord(caller, "RevokeCredential", name, ""));
-  }).status());
+  MPOWER_RETURN_IF_ERROR(
+      store_
+          ->Write([&](WriteTransaction& txn) -> absl::Status {
+            MPOWER_RETURN_IF_ERROR(txn.PutCredential(*record, /*must_be_new=*/false));
+            return AppendAudit(txn, MakeAuditRecord(caller, "RevokeCredential", name, ""));
+          })
+          .status());
   return credential;
 }
 
@@ -162,17 +170,18 @@ absl::StatusOr<Principal> CredentialManager::PrincipalFor(
   }
   MPOWER_ASSIGN_OR_RETURN(Credential credential, Decode(*record));
   if (credential.has_revoke_time()) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        credential.name(), " was revoked; ask the secretariat for a new credential"));
+    return absl::UnauthenticatedError(
+        absl::StrCat(credential.name(), " was revoked; ask the secretariat for a new credential"));
   }
   if (credential.has_expire_time() &&
       credential.expire_time().seconds() <= absl::ToUnixSeconds(absl::Now())) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        credential.name(), " has expired; ask the secretariat for a new credential"));
+    return absl::UnauthenticatedError(
+        absl::StrCat(credential.name(), " has expired; ask the secretariat for a new credential"));
   }
   if (expires != nullptr) {
-    *expires = credential.has_expire_time() ? absl::FromUnixSeconds(credential.expire_time().seconds())
-                                            : absl::InfiniteFuture();
+    *expires = credential.has_expire_time()
+                   ? absl::FromUnixSeconds(credential.expire_time().seconds())
+                   : absl::InfiniteFuture();
   }
   Principal principal;
   principal.id = absl::StrCat(credential.principal(), " (", credential.name(), ")");

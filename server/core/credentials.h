@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "mpower/v1/admin.pb.h"
 #include "server/core/access.h"
-#include "server/core/resource_manager.h"
+#include "server/core/page.h"
 #include "server/storage/store.h"
 
 namespace mpower {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "absl/strings/escaping.h"
-#include "server/core/log.h"
+#include "server/base/log.h"
 
 namespace mpower {
 namespace {
@@ -26,8 +26,7 @@ std::string Sha256Hex(absl::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(bytes.data(), bytes.size(), digest, &length, Sha256Algorithm(), nullptr);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string RandomBytes(size_t count) {

@@ -3,9 +3,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/base/status_macros.h"
 #include "server/core/alert_rules.h"
 #include "server/core/audit.h"
-#include "server/core/status_macros.h"
 
 namespace mpower {
 
@@ -33,7 +33,7 @@ absl::StatusOr<EscalationPolicy> EscalationPolicy::Parse(absl::string_view text)
 }
 
 absl::StatusOr<int> Escalator::RunOnce(absl::Time now) {
-  using Manager = ResourceManager<Alert>;
+  using Codec = ResourceCodec<Alert>;
   // Candidates: open or verified alerts past their window, not yet escalated.
   ListQuery query;
   query.collection = "alerts";
@@ -58,25 +58,33 @@ absl::StatusOr<int> Escalator::RunOnce(absl::Time now) {
     responses.limit = 1;
     MPOWER_ASSIGN_OR_RETURN(ListResult answered, store_->List(responses));
     if (!answered.items.empty()) continue;
-    MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
-      // Re-read inside the transaction: a response or change may have come.
-      MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> stored, txn.Get(candidate.name));
-      if (!stored.has_value() || stored->deleted) return absl::OkStatus();
-      MPOWER_ASSIGN_OR_RETURN(Alert alert, Manager::Decode(*stored));
-      if (alert.escalated() ||
-          (alert.status() != Alert::STATUS_OPEN && alert.status() != Alert::STATUS_VERIFIED)) {
-        return absl::OkStatus();
-      }
-      alert.set_escalated(true);
-      alert.mutable_escalate_time()->set_seconds(absl::ToUnixSeconds(now));
-      *alert.mutable_update_time() = Manager::Now();
-      MPOWER_ASSIGN_OR_RETURN(StoredResource next,
-                              Manager::Encode(alert, "", stored->create_revision, txn));
-      MPOWER_RETURN_IF_ERROR(txn.Put(next));
-      ++escalated;
-      return AppendAudit(txn, MakeAuditRecord(Principal::System(), "EscalateAlert",
-                                              candidate.name, ""));
-    }).status());
+    MPOWER_RETURN_IF_ERROR(
+        store_
+            ->Write([&](WriteTransaction& txn) -> absl::Status {
+              // Check again inside the transaction: the alert may have
+              // changed, or a response come, since the candidates were read.
+              MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> stored,
+                                      txn.Get(candidate.name));
+              if (!stored.has_value() || stored->deleted) return absl::OkStatus();
+              MPOWER_ASSIGN_OR_RETURN(bool responded, txn.HasChildren(candidate.name, "responses"));
+              if (responded) return absl::OkStatus();
+              MPOWER_ASSIGN_OR_RETURN(Alert alert, Codec::Decode(*stored));
+              if (alert.escalated() || (alert.status() != Alert::STATUS_OPEN &&
+                                        alert.status() != Alert::STATUS_VERIFIED)) {
+                return absl::OkStatus();
+              }
+              alert.set_escalated(true);
+              alert.mutable_escalate_time()->set_seconds(absl::ToUnixSeconds(now));
+              *alert.mutable_update_time() = TimestampNow();
+              MPOWER_ASSIGN_OR_RETURN(
+                  StoredResource next,
+                  Codec::Encode(alert, "", stored->create_revision, txn.revision()));
+              MPOWER_RETURN_IF_ERROR(txn.Put(next));
+              ++escalated;
+              return AppendAudit(
+                  txn, MakeAuditRecord(Principal::System(), "EscalateAlert", candidate.name, ""));
+            })
+            .status());
   }
   return escalated;
 }

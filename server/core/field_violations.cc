@@ -1,8 +1,8 @@
-#include "absl/strings/string_view.h"
 #include "server/core/field_violations.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 
 namespace mpower {
 
@@ -12,8 +12,8 @@ void FieldViolations::Add(absl::string_view field, absl::string_view description
 
 absl::Status FieldViolations::ToStatus() const {
   if (violations_.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrJoin(
-      violations_, "; ", [](std::string* out, const Violation& v) {
+  return absl::InvalidArgumentError(
+      absl::StrJoin(violations_, "; ", [](std::string* out, const Violation& v) {
         absl::StrAppend(out, v.field, ": ", v.description);
       }));
 }

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "server/core/filter.h"
 
 #include <algorithm>
@@ -11,9 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "server/core/status_macros.h"
+#include "server/base/status_macros.h"
 
 namespace mpower {
 
@@ -67,12 +67,12 @@ absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view text) {
       if (i < text.size() && text[i] == '=') symbol.push_back(text[i++]);
       if (symbol == "!") return FilterError("'!' must be followed by '='", start);
       tokens.push_back({Token::kSymbol, symbol, start});
-    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-               c == '.' || c == '+') {
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+               c == '+') {
       const size_t start = i;
       // A leading '-' is negation unless it starts a number.
-      if (c == '-' && (i + 1 >= text.size() ||
-                       !std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
+      if (c == '-' &&
+          (i + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
         tokens.push_back({Token::kSymbol, "-", i++});
         continue;
       }
@@ -194,15 +194,15 @@ class Parser {
     MPOWER_ASSIGN_OR_RETURN(node->path, ResolveField(field));
     const Token op = Next();
     static const std::pair<absl::string_view, Comparator> kComparators[] = {
-        {"=", Comparator::kEq}, {"!=", Comparator::kNe}, {"<", Comparator::kLt},
-        {"<=", Comparator::kLe}, {">", Comparator::kGt}, {">=", Comparator::kGe},
+        {"=", Comparator::kEq},  {"!=", Comparator::kNe}, {"<", Comparator::kLt},
+        {"<=", Comparator::kLe}, {">", Comparator::kGt},  {">=", Comparator::kGe},
         {":", Comparator::kHas}};
     const auto found = std::find_if(std::begin(kComparators), std::end(kComparators),
                                     [&](const auto& c) { return c.first == op.text; });
     if (op.kind != Token::kSymbol || found == std::end(kComparators)) {
-      return FilterError(absl::StrCat("expected a comparator (=, !=, <, <=, >, >=, :) after `",
-                                      field.text, "`"),
-                         op.position);
+      return FilterError(
+          absl::StrCat("expected a comparator (=, !=, <, <=, >, >=, :) after `", field.text, "`"),
+          op.position);
     }
     node->comparator = found->second;
     const Token value = Next();
@@ -217,10 +217,10 @@ class Parser {
 
   absl::StatusOr<std::vector<const FieldDescriptor*>> ResolveField(const Token& token) {
     if (std::find(allowed_.begin(), allowed_.end(), token.text) == allowed_.end()) {
-      return FilterError(absl::StrCat("cannot filter on `", token.text,
-                                      "`; fields you can filter on: ",
-                                      absl::StrJoin(allowed_, ", ")),
-                         token.position);
+      return FilterError(
+          absl::StrCat("cannot filter on `", token.text,
+                       "`; fields you can filter on: ", absl::StrJoin(allowed_, ", ")),
+          token.position);
     }
     std::vector<const FieldDescriptor*> path;
     const Descriptor* current = descriptor_;
@@ -228,7 +228,8 @@ class Parser {
       const FieldDescriptor* field =
           current == nullptr ? nullptr : current->FindFieldByName(std::string(part));
       if (field == nullptr) {
-        return absl::InternalError(absl::StrCat("filter allow-list names unknown field ", token.text));
+        return absl::InternalError(
+            absl::StrCat("filter allow-list names unknown field ", token.text));
       }
       path.push_back(field);
       current = field->message_type();
@@ -303,8 +304,8 @@ class Parser {
           return bad("an RFC 3339 time such as \"2024-05-01T00:00:00Z\"");
         }
         const int64_t seconds = absl::ToUnixSeconds(time);
-        const int32_t nanos = static_cast<int32_t>(
-            absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds)));
+        const int32_t nanos =
+            static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds)));
         return Value(std::make_pair(seconds, nanos));
       }
       default:
@@ -347,29 +348,29 @@ bool CompareField(const Message& message, const FieldDescriptor* leaf, int index
   const bool repeated = index >= 0;
   switch (leaf->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
-      return Compare(repeated ? r->GetRepeatedString(message, leaf, index)
-                              : r->GetString(message, leaf),
-                     node.comparator, std::get<std::string>(node.value));
+      return Compare(
+          repeated ? r->GetRepeatedString(message, leaf, index) : r->GetString(message, leaf),
+          node.comparator, std::get<std::string>(node.value));
     case FieldDescriptor::CPPTYPE_INT32:
-      return Compare<int64_t>(repeated ? r->GetRepeatedInt32(message, leaf, index)
-                                       : r->GetInt32(message, leaf),
-                              node.comparator, std::get<int64_t>(node.value));
+      return Compare<int64_t>(
+          repeated ? r->GetRepeatedInt32(message, leaf, index) : r->GetInt32(message, leaf),
+          node.comparator, std::get<int64_t>(node.value));
     case FieldDescriptor::CPPTYPE_INT64:
-      return Compare<int64_t>(repeated ? r->GetRepeatedInt64(message, leaf, index)
-                                       : r->GetInt64(message, leaf),
-                              node.comparator, std::get<int64_t>(node.value));
+      return Compare<int64_t>(
+          repeated ? r->GetRepeatedInt64(message, leaf, index) : r->GetInt64(message, leaf),
+          node.comparator, std::get<int64_t>(node.value));
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return Compare(repeated ? r->GetRepeatedDouble(message, leaf, index)
-                              : r->GetDouble(message, leaf),
-                     node.comparator, std::get<double>(node.value));
+      return Compare(
+          repeated ? r->GetRepeatedDouble(message, leaf, index) : r->GetDouble(message, leaf),
+          node.comparator, std::get<double>(node.value));
     case FieldDescriptor::CPPTYPE_BOOL:
-      return Compare(repeated ? r->GetRepeatedBool(message, leaf, index)
-                              : r->GetBool(message, leaf),
-                     node.comparator, std::get<bool>(node.value));
+      return Compare(
+          repeated ? r->GetRepeatedBool(message, leaf, index) : r->GetBool(message, leaf),
+          node.comparator, std::get<bool>(node.value));
     case FieldDescriptor::CPPTYPE_ENUM:
-      return Compare<int64_t>(repeated ? r->GetRepeatedEnumValue(message, leaf, index)
-                                       : r->GetEnumValue(message, leaf),
-                              node.comparator, std::get<int64_t>(node.value));
+      return Compare<int64_t>(
+          repeated ? r->GetRepeatedEnumValue(message, leaf, index) : r->GetEnumValue(message, leaf),
+          node.comparator, std::get<int64_t>(node.value));
     case FieldDescriptor::CPPTYPE_MESSAGE: {
       if (!repeated && !r->HasField(message, leaf)) return node.comparator == Comparator::kNe;
       const auto& time = static_cast<const google::protobuf::Timestamp&>(
@@ -434,8 +435,8 @@ std::string Filter::RequiredValue(absl::string_view field) const {
     conjuncts.push_back(root_.get());
   }
   for (const Node* node : conjuncts) {
-    if (node->kind != Node::kCompare || node->path.size() != 1 ||
-        node->path[0]->name() != field || !std::holds_alternative<std::string>(node->value)) {
+    if (node->kind != Node::kCompare || node->path.size() != 1 || node->path[0]->name() != field ||
+        !std::holds_alternative<std::string>(node->value)) {
       continue;
     }
     const bool repeated = node->path[0]->is_repeated();

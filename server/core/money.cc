@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "server/core/money.h"
 
 #include <limits>
@@ -6,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -17,19 +17,17 @@ const absl::int128 kMaxNanos =
 
 }  // namespace
 
-void CheckMoney(FieldViolations& violations, absl::string_view field,
-                const v1::Money& money, bool allow_negative) {
+void CheckMoney(FieldViolations& violations, absl::string_view field, const v1::Money& money,
+                bool allow_negative) {
   if (!IsCurrencyCode(money.currency_code())) {
     violations.Add(absl::StrCat(field, ".currency_code"),
                    "not an ISO 4217 currency code; use three capital letters such as \"USD\"");
   }
   if (money.nanos() <= -kNanosPerUnit || money.nanos() >= kNanosPerUnit) {
-    violations.Add(absl::StrCat(field, ".nanos"),
-                   "must be between -999999999 and 999999999");
+    violations.Add(absl::StrCat(field, ".nanos"), "must be between -999999999 and 999999999");
     return;
   }
-  if ((money.units() > 0 && money.nanos() < 0) ||
-      (money.units() < 0 && money.nanos() > 0)) {
+  if ((money.units() > 0 && money.nanos() < 0) || (money.units() < 0 && money.nanos() > 0)) {
     violations.Add(absl::StrCat(field, ".nanos"), "must have the same sign as units");
     return;
   }
@@ -42,8 +40,7 @@ absl::int128 ToNanos(const v1::Money& money) {
   return absl::int128(money.units()) * kNanosPerUnit + money.nanos();
 }
 
-absl::StatusOr<v1::Money> FromNanos(absl::string_view currency_code,
-                                    absl::int128 nanos) {
+absl::StatusOr<v1::Money> FromNanos(absl::string_view currency_code, absl::int128 nanos) {
   if (nanos > kMaxNanos || nanos < -kMaxNanos) {
     return absl::OutOfRangeError("amount is too large to represent");
   }
@@ -57,14 +54,13 @@ absl::StatusOr<v1::Money> FromNanos(absl::string_view currency_code,
 absl::StatusOr<v1::Money> AddMoney(const v1::Money& a, const v1::Money& b) {
   if (a.currency_code() != b.currency_code()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cannot add amounts in ", a.currency_code(), " and ",
-                     b.currency_code(), "; amounts in different currencies are never added"));
+        absl::StrCat("cannot add amounts in ", a.currency_code(), " and ", b.currency_code(),
+                     "; amounts in different currencies are never added"));
   }
   return FromNanos(a.currency_code(), ToNanos(a) + ToNanos(b));
 }
 
-absl::StatusOr<v1::Money> ParseMoney(absl::string_view currency_code,
-                                     absl::string_view decimal) {
+absl::StatusOr<v1::Money> ParseMoney(absl::string_view currency_code, absl::string_view decimal) {
   const auto invalid = [] {
     return absl::InvalidArgumentError(
         "not a plain decimal amount; write digits with an optional '-' and "
@@ -104,8 +100,8 @@ std::string FormatDecimal(const v1::Money& money) {
   const bool negative = nanos < 0;
   const absl::uint128 magnitude = absl::uint128(negative ? -nanos : nanos);
   const absl::uint128 whole = magnitude / kNanosPerUnit;
-  std::string fraction = absl::StrCat(
-      static_cast<uint64_t>(magnitude % kNanosPerUnit) + kNanosPerUnit).substr(1);
+  std::string fraction =
+      absl::StrCat(static_cast<uint64_t>(magnitude % kNanosPerUnit) + kNanosPerUnit).substr(1);
   while (fraction.size() > 2 && fraction.back() == '0') fraction.pop_back();
   return absl::StrCat(negative ? "-" : "", static_cast<uint64_t>(whole), ".", fraction);
 }

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "server/core/names.h"
 
 #include <vector>
@@ -7,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -29,8 +29,7 @@ std::string NamePattern::Describe() const {
   std::string out;
   if (!parent_collection.empty()) {
     // "partners" -> "{partner}": drop the plural's trailing 's'.
-    absl::string_view parent_singular =
-        parent_collection.substr(0, parent_collection.size() - 1);
+    absl::string_view parent_singular = parent_collection.substr(0, parent_collection.size() - 1);
     absl::StrAppend(&out, parent_collection, "/{", parent_singular, "}/");
   }
   absl::StrAppend(&out, collection, "/{", singular, "}");
@@ -68,12 +67,11 @@ std::string GenerateResourceId() {
   return id;
 }
 
-absl::StatusOr<ParsedName> ParseName(absl::string_view name,
-                                     const NamePattern& pattern,
+absl::StatusOr<ParsedName> ParseName(absl::string_view name, const NamePattern& pattern,
                                      absl::string_view field) {
   if (name.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": required; give a name of the form ", pattern.Describe()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": required; give a name of the form ", pattern.Describe()));
   }
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   const bool nested = !pattern.parent_collection.empty();
@@ -94,30 +92,24 @@ absl::StatusOr<ParsedName> ParseName(absl::string_view name,
   return parsed;
 }
 
-absl::StatusOr<std::string> ParseParent(absl::string_view parent,
-                                        const NamePattern& pattern,
-                                        bool allow_wildcard,
-                                        absl::string_view field) {
-  absl::string_view parent_singular = pattern.parent_collection.substr(
-      0, pattern.parent_collection.size() - 1);
-  std::string expected = absl::StrCat(pattern.parent_collection, "/{",
-                                      parent_singular, "}");
+absl::StatusOr<std::string> ParseParent(absl::string_view parent, const NamePattern& pattern,
+                                        bool allow_wildcard, absl::string_view field) {
+  absl::string_view parent_singular =
+      pattern.parent_collection.substr(0, pattern.parent_collection.size() - 1);
+  std::string expected = absl::StrCat(pattern.parent_collection, "/{", parent_singular, "}");
   if (allow_wildcard) absl::StrAppend(&expected, " or ", pattern.parent_collection, "/-");
   if (parent.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": required; give ", expected));
+    return absl::InvalidArgumentError(absl::StrCat(field, ": required; give ", expected));
   }
   std::vector<absl::string_view> parts = absl::StrSplit(parent, '/');
   if (parts.size() != 2 || parts[0] != pattern.parent_collection ||
-      !(IsValidResourceId(parts[1]) ||
-        (allow_wildcard && parts[1] == kWildcardId))) {
+      !(IsValidResourceId(parts[1]) || (allow_wildcard && parts[1] == kWildcardId))) {
     return BadName(field, expected);
   }
   return std::string(parent);
 }
 
-std::string MakeName(absl::string_view parent, const NamePattern& pattern,
-                     absl::string_view id) {
+std::string MakeName(absl::string_view parent, const NamePattern& pattern, absl::string_view id) {
   if (parent.empty()) return absl::StrCat(pattern.collection, "/", id);
   return absl::StrCat(parent, "/", pattern.collection, "/", id);
 }

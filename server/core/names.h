@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace mpower {
 
@@ -49,20 +49,16 @@ struct ParsedName {
 // Parses `name` against `pattern`. INVALID_ARGUMENT naming `field` and the
 // expected form if it does not match. The bad value is not echoed: it may
 // be long, binary or sensitive.
-absl::StatusOr<ParsedName> ParseName(absl::string_view name,
-                                     const NamePattern& pattern,
+absl::StatusOr<ParsedName> ParseName(absl::string_view name, const NamePattern& pattern,
                                      absl::string_view field);
 
 // Parses the parent of a collection: `{parent_collection}/{id}`, or with
 // `allow_wildcard` also `{parent_collection}/-`.
-absl::StatusOr<std::string> ParseParent(absl::string_view parent,
-                                        const NamePattern& pattern,
-                                        bool allow_wildcard,
-                                        absl::string_view field);
+absl::StatusOr<std::string> ParseParent(absl::string_view parent, const NamePattern& pattern,
+                                        bool allow_wildcard, absl::string_view field);
 
 // Joins a parent ("" for none), a collection and an id into a name.
-std::string MakeName(absl::string_view parent, const NamePattern& pattern,
-                     absl::string_view id);
+std::string MakeName(absl::string_view parent, const NamePattern& pattern, absl::string_view id);
 
 }  // namespace mpower
 

@@ -1,10 +1,10 @@
-#include "absl/strings/string_view.h"
 #include "server/core/page_token.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 
 namespace mpower {
 
@@ -25,8 +25,7 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
                                             absl::string_view query_fingerprint) {
   std::string decoded;
   if (token.size() > 1024 || !absl::WebSafeBase64Unescape(token, &decoded) ||
-      decoded.size() <= query_fingerprint.size() ||
-      decoded[query_fingerprint.size()] != ':') {
+      decoded.size() <= query_fingerprint.size() || decoded[query_fingerprint.size()] != ':') {
     return absl::InvalidArgumentError(
         "page_token: not a token this server issued; pass the next_page_token "
         "of the previous response unchanged, or none for the first page");

@@ -1,8 +1,8 @@
 #include "server/core/partner_rules.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/base/status_macros.h"
 #include "server/core/reference_checks.h"
-#include "server/core/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -11,15 +11,15 @@ using v1::Partner;
 
 const std::vector<std::string>& ResourceTraits<Partner>::MutableFields() {
   static const std::vector<std::string> kFields = {
-      "display_name", "type",         "iati_identifier", "country_code",
-      "parent_partner", "membership_status", "website_uri", "description"};
+      "display_name",      "type",        "iati_identifier", "country_code", "parent_partner",
+      "membership_status", "website_uri", "description"};
   return kFields;
 }
 
 const std::vector<std::string>& ResourceTraits<Partner>::FilterableFields() {
   static const std::vector<std::string> kFields = {
-      "type", "country_code", "membership_status", "iati_identifier", "parent_partner",
-      "display_name"};
+      "type",           "country_code", "membership_status", "iati_identifier",
+      "parent_partner", "display_name"};
   return kFields;
 }
 

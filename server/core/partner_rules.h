@@ -21,7 +21,8 @@ struct ResourceTraits<v1::Partner> : ResourceTraitsDefaults {
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Partner& partner);
   static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
                                   const v1::Partner& resource, Store& store);
-  static absl::Status CheckWrite(const Principal& caller, const v1::Partner& existing, WriteKind kind);
+  static absl::Status CheckWrite(const Principal& caller, const v1::Partner& existing,
+                                 WriteKind kind);
   static std::vector<std::string> References(const v1::Partner& partner);
 };
 

@@ -1,15 +1,15 @@
-#include "absl/strings/string_view.h"
 #include "server/core/reference_checks.h"
 
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "server/core/status_macros.h"
+#include "absl/strings/string_view.h"
+#include "server/base/status_macros.h"
 
 namespace mpower {
 
-void CheckNameFormat(FieldViolations& violations, absl::string_view field,
-                     absl::string_view value, const NamePattern& pattern) {
+void CheckNameFormat(FieldViolations& violations, absl::string_view field, absl::string_view value,
+                     const NamePattern& pattern) {
   if (value.empty()) return;
   absl::StatusOr<ParsedName> parsed = ParseName(value, pattern, field);
   if (!parsed.ok()) {

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/repeated_field.h"
 #include "server/core/field_violations.h"
 #include "server/core/names.h"
@@ -17,8 +17,8 @@
 namespace mpower {
 
 // Adds a violation if `value` is set and is not a name of `pattern`.
-void CheckNameFormat(FieldViolations& violations, absl::string_view field,
-                     absl::string_view value, const NamePattern& pattern);
+void CheckNameFormat(FieldViolations& violations, absl::string_view field, absl::string_view value,
+                     const NamePattern& pattern);
 
 // Each element a name of `pattern`, no duplicates, at most `max_items`.
 void CheckNameList(FieldViolations& violations, absl::string_view field,

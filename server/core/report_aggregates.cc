@@ -4,9 +4,9 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "server/base/status_macros.h"
 #include "server/core/money.h"
 #include "server/core/names.h"
-#include "server/core/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -50,8 +50,8 @@ std::vector<std::string> DimensionValues(const Commitment& commitment,
     case v1::COMMITMENT_DIMENSION_KIND:
       return {EnumName(Commitment::Kind_descriptor(), commitment.kind())};
     case v1::COMMITMENT_DIMENSION_CONTRIBUTION_BASIS:
-      return {EnumName(Commitment::ContributionBasis_descriptor(),
-                       commitment.contribution_basis())};
+      return {
+          EnumName(Commitment::ContributionBasis_descriptor(), commitment.contribution_basis())};
     case v1::COMMITMENT_DIMENSION_STATUS:
       return {EnumName(Commitment::Status_descriptor(), commitment.status())};
     case v1::COMMITMENT_DIMENSION_START_YEAR:
@@ -108,9 +108,9 @@ absl::Status CheckDimensions(const google::protobuf::RepeatedField<int>& group_b
   for (int i = 0; i < group_by.size(); ++i) {
     const int value = group_by.Get(i);
     if (value == 0 || type->FindValueByNumber(value) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, "[", i, "]: must be one of the ", type->name(), " values other than ",
-          type->value(0)->name()));
+      return absl::InvalidArgumentError(absl::StrCat(field, "[", i, "]: must be one of the ",
+                                                     type->name(), " values other than ",
+                                                     type->value(0)->name()));
     }
     if (!seen.insert(value).second) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -154,8 +154,8 @@ absl::Status CommitmentTotals::ToRow(const Key& key, const Sum& sum,
   absl::StatusOr<v1::Money> committed = FromNanos(key.second, sum.committed_nanos);
   absl::StatusOr<v1::Money> fulfilled = FromNanos(key.second, sum.fulfilled_nanos);
   if (!committed.ok() || !fulfilled.ok()) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "the ", key.second, " total is too large to represent; narrow the filter"));
+    return absl::OutOfRangeError(
+        absl::StrCat("the ", key.second, " total is too large to represent; narrow the filter"));
   }
   *row->mutable_committed_amount() = *std::move(committed);
   *row->mutable_fulfilled_amount() = *std::move(fulfilled);
@@ -286,8 +286,7 @@ v1::ReconcileCommitmentsResponse Reconcile(const std::vector<Commitment>& funder
   std::map<Key, std::vector<size_t>> candidates;
   for (size_t i = 0; i < recipient_records.size(); ++i) {
     const Commitment& record = recipient_records[i];
-    candidates[Key(record.provider_partner(), PartnerOf(record),
-                   record.amount().currency_code())]
+    candidates[Key(record.provider_partner(), PartnerOf(record), record.amount().currency_code())]
         .push_back(i);
   }
   std::vector<bool> paired(recipient_records.size(), false);

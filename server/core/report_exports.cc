@@ -49,11 +49,8 @@ std::string JoinAreas(const Repeated& areas) {
 }
 
 std::string Xml(absl::string_view text) {
-  return absl::StrReplaceAll(text, {{"&", "&amp;"},
-                                    {"<", "&lt;"},
-                                    {">", "&gt;"},
-                                    {"\"", "&quot;"},
-                                    {"'", "&apos;"}});
+  return absl::StrReplaceAll(
+      text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&apos;"}});
 }
 
 std::string Narrative(absl::string_view text) {
@@ -117,8 +114,7 @@ class IatiWriter {
     return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
   }
   static std::string Day(const google::protobuf::Timestamp& time) {
-    return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(time.seconds()),
-                            absl::UTCTimeZone());
+    return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(time.seconds()), absl::UTCTimeZone());
   }
 
   const v1::Partner* FindPartner(const std::string& name) const {
@@ -129,9 +125,8 @@ class IatiWriter {
   // The partner's IATI identifier, or its mpower name without one.
   std::string OrgRef(const std::string& name) const {
     const v1::Partner* partner = FindPartner(name);
-    return partner != nullptr && !partner->iati_identifier().empty()
-               ? partner->iati_identifier()
-               : name;
+    return partner != nullptr && !partner->iati_identifier().empty() ? partner->iati_identifier()
+                                                                     : name;
   }
 
   // An organisation element: its ref, type, any extra attributes, and its
@@ -139,10 +134,11 @@ class IatiWriter {
   void Org(absl::string_view element, const std::string& name, absl::string_view attributes) {
     const v1::Partner* partner = FindPartner(name);
     absl::StrAppend(&out_, "    <", element, " ref=\"", Xml(OrgRef(name)), "\"");
-    if (partner != nullptr) absl::StrAppend(&out_, " type=\"", IatiOrganisationType(partner->type()), "\"");
+    if (partner != nullptr)
+      absl::StrAppend(&out_, " type=\"", IatiOrganisationType(partner->type()), "\"");
     absl::StrAppend(&out_, attributes, ">",
-                    Narrative(partner != nullptr ? partner->display_name() : name), "</",
-                    element, ">\n");
+                    Narrative(partner != nullptr ? partner->display_name() : name), "</", element,
+                    ">\n");
   }
 
   void Transaction(const char* type, const std::string& date, const v1::Money& value,
@@ -161,8 +157,8 @@ class IatiWriter {
       if (name.empty()) continue;
       const v1::Partner* partner = FindPartner(name);
       absl::StrAppend(&out_, "      <", element, " ref=\"", Xml(OrgRef(name)), "\">",
-                      Narrative(partner != nullptr ? partner->display_name() : name), "</",
-                      element, ">\n");
+                      Narrative(partner != nullptr ? partner->display_name() : name), "</", element,
+                      ">\n");
     }
     out_ += "    </transaction>\n";
   }
@@ -222,11 +218,11 @@ class IatiWriter {
     absl::StrAppend(&out_, ">\n    <iati-identifier>", Xml(OrgRef(partner)), "-", Xml(local_id),
                     "</iati-identifier>\n");
     Org("reporting-org", partner, "");
-    absl::StrAppend(&out_, "    <title>", Narrative(commitment.title()), "</title>\n",
-                    "    <description type=\"1\">",
-                    Narrative(commitment.description().empty() ? commitment.title()
-                                                               : commitment.description()),
-                    "</description>\n");
+    absl::StrAppend(
+        &out_, "    <title>", Narrative(commitment.title()), "</title>\n",
+        "    <description type=\"1\">",
+        Narrative(commitment.description().empty() ? commitment.title() : commitment.description()),
+        "</description>\n");
     // Participating organisations (IATI OrganisationRole: 1 funding,
     // 4 implementing, and the initiative's own roles).
     const std::string& funder = received ? commitment.provider_partner() : partner;
@@ -248,9 +244,9 @@ class IatiWriter {
                        commitment.status() == Commitment::STATUS_PARTIALLY_FULFILLED;
     // ActivityDateType: 1 planned start, 2 actual start, 3 planned end,
     // 4 actual end. IATI wants at least one; the record date stands in.
-    const std::string start_date =
-        commitment.has_start_date() ? DateText(true, commitment.start_date())
-                                    : Day(commitment.create_time());
+    const std::string start_date = commitment.has_start_date()
+                                       ? DateText(true, commitment.start_date())
+                                       : Day(commitment.create_time());
     absl::StrAppend(&out_, "    <activity-date type=\"", started ? "2" : "1", "\" iso-date=\"",
                     start_date, "\"/>\n");
     if (commitment.has_end_date()) {
@@ -294,25 +290,25 @@ std::string CommitmentsCsv(const std::vector<Commitment>& commitments) {
                      "fulfilled_amount"});
   for (const Commitment& c : commitments) {
     AppendCsvRow(
-        out, {c.name(), c.external_id(), ShortEnumName(Commitment::Kind_descriptor(), c.kind()),
-              c.title(), c.description(), c.has_amount() ? FormatDecimal(c.amount()) : "",
-              c.has_amount() ? c.amount().currency_code() : "",
-              ShortEnumName(Commitment::ContributionBasis_descriptor(), c.contribution_basis()),
-              c.recipient_partner(), c.provider_partner(), c.initiative(),
-              DateText(c.has_start_date(), c.start_date()),
-              DateText(c.has_end_date(), c.end_date()),
-              ShortEnumName(Commitment::Status_descriptor(), c.status()),
-              absl::StrJoin(c.country_codes(), ";"), JoinAreas(c.action_areas()),
-              c.has_fulfilled_amount() ? FormatDecimal(c.fulfilled_amount()) : ""});
+        out,
+        {c.name(), c.external_id(), ShortEnumName(Commitment::Kind_descriptor(), c.kind()),
+         c.title(), c.description(), c.has_amount() ? FormatDecimal(c.amount()) : "",
+         c.has_amount() ? c.amount().currency_code() : "",
+         ShortEnumName(Commitment::ContributionBasis_descriptor(), c.contribution_basis()),
+         c.recipient_partner(), c.provider_partner(), c.initiative(),
+         DateText(c.has_start_date(), c.start_date()), DateText(c.has_end_date(), c.end_date()),
+         ShortEnumName(Commitment::Status_descriptor(), c.status()),
+         absl::StrJoin(c.country_codes(), ";"), JoinAreas(c.action_areas()),
+         c.has_fulfilled_amount() ? FormatDecimal(c.fulfilled_amount()) : ""});
   }
   return out;
 }
 
 std::string InitiativesCsv(const std::vector<Initiative>& initiatives) {
   std::string out;
-  AppendCsvRow(out, {"name", "display_name", "sphere", "status", "start_date", "end_date",
-                     "country_codes", "action_areas", "funding_partners",
-                     "implementing_partners", "description"});
+  AppendCsvRow(
+      out, {"name", "display_name", "sphere", "status", "start_date", "end_date", "country_codes",
+            "action_areas", "funding_partners", "implementing_partners", "description"});
   for (const Initiative& i : initiatives) {
     std::vector<std::string> funders;
     std::vector<std::string> implementers;
@@ -323,14 +319,13 @@ std::string InitiativesCsv(const std::vector<Initiative>& initiatives) {
         implementers.push_back(participant.partner());
       }
     }
-    AppendCsvRow(out, {i.name(), i.display_name(),
-                       ShortEnumName(Initiative::Sphere_descriptor(), i.sphere()),
-                       ShortEnumName(Initiative::Status_descriptor(), i.status()),
-                       DateText(i.has_start_date(), i.start_date()),
-                       DateText(i.has_end_date(), i.end_date()),
-                       absl::StrJoin(i.country_codes(), ";"), JoinAreas(i.action_areas()),
-                       absl::StrJoin(funders, ";"), absl::StrJoin(implementers, ";"),
-                       i.description()});
+    AppendCsvRow(
+        out,
+        {i.name(), i.display_name(), ShortEnumName(Initiative::Sphere_descriptor(), i.sphere()),
+         ShortEnumName(Initiative::Status_descriptor(), i.status()),
+         DateText(i.has_start_date(), i.start_date()), DateText(i.has_end_date(), i.end_date()),
+         absl::StrJoin(i.country_codes(), ";"), JoinAreas(i.action_areas()),
+         absl::StrJoin(funders, ";"), absl::StrJoin(implementers, ";"), i.description()});
   }
   return out;
 }

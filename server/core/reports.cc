@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/base/status_macros.h"
 #include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/initiative_rules.h"
@@ -16,7 +17,6 @@
 #include "server/core/report_exports.h"
 #include "server/core/resource_manager.h"
 #include "server/core/response_rules.h"
-#include "server/core/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -124,16 +124,17 @@ absl::StatusOr<v1::SummarizeAlertsResponse> Reports::SummarizeAlerts(
       }));
   const bool public_only = caller.role == Principal::Role::kPublicReader;
   AlertStatistics statistics(std::move(group_by));
-  MPOWER_RETURN_IF_ERROR(ForEachStored<Alert>(store_, kAlertName.collection, [&](const Alert& alert) {
-    if (public_only && alert.scope() != Alert::SCOPE_PUBLIC) return;
-    if (request.has_start_time() && alert.create_time() < request.start_time()) return;
-    if (request.has_end_time() && !(alert.create_time() < request.end_time())) return;
-    std::optional<google::protobuf::Timestamp> first;
-    if (auto found = first_response.find(alert.name()); found != first_response.end()) {
-      first = found->second;
-    }
-    statistics.Add(alert, first);
-  }));
+  MPOWER_RETURN_IF_ERROR(
+      ForEachStored<Alert>(store_, kAlertName.collection, [&](const Alert& alert) {
+        if (public_only && alert.scope() != Alert::SCOPE_PUBLIC) return;
+        if (request.has_start_time() && alert.create_time() < request.start_time()) return;
+        if (request.has_end_time() && !(alert.create_time() < request.end_time())) return;
+        std::optional<google::protobuf::Timestamp> first;
+        if (auto found = first_response.find(alert.name()); found != first_response.end()) {
+          first = found->second;
+        }
+        statistics.Add(alert, first);
+      }));
   v1::SummarizeAlertsResponse response;
   statistics.Fill(response);
   return response;

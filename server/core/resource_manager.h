@@ -13,25 +13,27 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "server/base/status_macros.h"
 #include "server/core/access.h"
 #include "server/core/audit.h"
 #include "server/core/field_violations.h"
 #include "server/core/filter.h"
 #include "server/core/index_terms.h"
 #include "server/core/names.h"
+#include "server/core/page.h"
 #include "server/core/page_token.h"
-#include "server/core/status_macros.h"
+#include "server/core/resource_codec.h"
 #include "server/core/value_checks.h"
 #include "server/storage/store.h"
 
@@ -68,24 +70,6 @@ struct ResourceTraits;
 // What a write does to an existing resource, for access rules.
 enum class WriteKind { kUpdate, kDelete, kUndelete };
 
-// A page of a List call.
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  std::string next_page_token;
-};
-
-// The parameters common to every List call.
-struct ListParams {
-  std::string parent;  // "" for top-level collections; may be a wildcard
-  int32_t page_size = 0;
-  std::string page_token;
-  std::string filter;
-  bool show_deleted = false;
-};
-
-inline constexpr int32_t kDefaultPageSize = 50;
-inline constexpr int32_t kMaxPageSize = 1000;
 inline constexpr size_t kMaxRequestIdLength = 64;
 
 // The standard methods for resources of type T over a Store, on behalf of
@@ -108,7 +92,7 @@ class ResourceManager {
     if (!stored.has_value() || stored->collection != Traits::kName.collection) {
       return NotVisible(caller, name);
     }
-    MPOWER_ASSIGN_OR_RETURN(T resource, Decode(*stored));
+    MPOWER_ASSIGN_OR_RETURN(T resource, Codec::Decode(*stored));
     MPOWER_ASSIGN_OR_RETURN(bool readable, Traits::CanRead(caller, resource, *store_));
     if (!readable) return NotVisible(caller, name);
     MPOWER_RETURN_IF_ERROR(Deliver(caller, {&resource}));
@@ -129,15 +113,13 @@ class ResourceManager {
     if (params.page_size < 0) {
       return absl::InvalidArgumentError("page_size: must not be negative");
     }
-    const int32_t page_size = params.page_size == 0
-                                  ? kDefaultPageSize
-                                  : std::min(params.page_size, kMaxPageSize);
+    const int32_t page_size =
+        params.page_size == 0 ? kDefaultPageSize : std::min(params.page_size, kMaxPageSize);
     MPOWER_ASSIGN_OR_RETURN(
-        Filter filter,
-        Filter::Parse(params.filter, T::descriptor(), Traits::FilterableFields()));
-    const std::string query = Fingerprint(absl::StrCat(
-        Traits::kName.collection, "\n", parent, "\n", params.filter, "\n",
-        params.show_deleted ? "deleted" : "live"));
+        Filter filter, Filter::Parse(params.filter, T::descriptor(), Traits::FilterableFields()));
+    const std::string query =
+        Fingerprint(absl::StrCat(Traits::kName.collection, "\n", parent, "\n", params.filter, "\n",
+                                 params.show_deleted ? "deleted" : "live"));
     ListQuery list;
     list.collection = std::string(Traits::kName.collection);
     list.term = IndexTermFor(Traits::kName.collection, filter);
@@ -175,7 +157,7 @@ class ResourceManager {
       resume_after = result.items.back().name;
     }
     for (size_t i = 0; i < accepted.size(); ++i) {
-      MPOWER_RETURN_IF_ERROR(CompleteDecoding(result.items[i], accepted[i]));
+      MPOWER_RETURN_IF_ERROR(Codec::CompleteDecoding(result.items[i], accepted[i]));
     }
     std::vector<T*> items;
     for (T& item : page.items) items.push_back(&item);
@@ -187,24 +169,27 @@ class ResourceManager {
   // Creates `input` under `parent` ("" for top level) with id `id`.
   // `request_fingerprint` identifies the request's content for request_id
   // retries.
-  absl::StatusOr<T> Create(const Principal& caller, absl::string_view parent,
-                           absl::string_view id, const T& input, absl::string_view request_id,
+  absl::StatusOr<T> Create(const Principal& caller, absl::string_view parent, absl::string_view id,
+                           const T& input, absl::string_view request_id,
                            absl::string_view request_fingerprint) {
     MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     FieldViolations violations;
     const std::string id_field = absl::StrCat(Traits::kName.singular, "_id");
     std::string resource_id(id);
     if (!resource_id.empty() && Traits::kOnlyAdminsChooseIds && !IsAdmin(caller)) {
-      violations.Add(id_field, "only the secretariat chooses these ids; leave it empty and the "
-                               "server assigns one (request_id makes retries safe)");
+      violations.Add(id_field,
+                     "only the secretariat chooses these ids; leave it empty and the "
+                     "server assigns one (request_id makes retries safe)");
     } else if (resource_id.empty() && Traits::kServerAssignsIds) {
       resource_id = GenerateResourceId();
     } else if (resource_id.empty()) {
-      violations.Add(id_field, "required; 1 to 63 lowercase letters, digits and hyphens, "
-                               "starting with a letter");
+      violations.Add(id_field,
+                     "required; 1 to 63 lowercase letters, digits and hyphens, "
+                     "starting with a letter");
     } else if (!IsValidResourceId(resource_id)) {
-      violations.Add(id_field, "must be 1 to 63 lowercase letters, digits and hyphens, "
-                               "starting with a letter and not ending with a hyphen");
+      violations.Add(id_field,
+                     "must be 1 to 63 lowercase letters, digits and hyphens, "
+                     "starting with a letter and not ending with a hyphen");
     }
     if (!Traits::kName.parent_collection.empty()) {
       absl::StatusOr<std::string> parsed =
@@ -220,60 +205,65 @@ class ResourceManager {
 
     const std::string name = MakeName(parent, Traits::kName, resource_id);
     // A request id is the caller's own: two callers may pick the same one.
-    const std::string request_key =
-        request_id.empty()
-            ? ""
-            : absl::StrCat(Traits::kName.collection, ":", caller.id, ":", request_id);
-    std::optional<StoredResource> result;
-    MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
-      if (!request_key.empty()) {
-        MPOWER_ASSIGN_OR_RETURN(std::optional<RequestRecord> earlier,
-                                txn.FindRequest(request_key));
-        if (earlier.has_value()) {
-          if (earlier->fingerprint != request_fingerprint) {
-            return absl::InvalidArgumentError(
-                "request_id: already used for a different request; use a new request_id "
-                "for each new create");
-          }
-          MPOWER_ASSIGN_OR_RETURN(result, txn.Get(earlier->name));
-          if (!result.has_value()) return NotFound(earlier->name);
-          return absl::OkStatus();
-        }
-      }
-      if (!Traits::kName.parent_collection.empty()) {
-        MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> owner, txn.Get(parent));
-        if (!owner.has_value()) {
-          return absl::NotFoundError(absl::StrCat("parent: ", parent, " does not exist"));
-        }
-        if (owner->deleted) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("parent: ", parent, " is deleted; undelete it first"));
-        }
-      }
-      MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> existing, txn.Get(name));
-      if (existing.has_value()) {
-        return absl::AlreadyExistsError(
-            absl::StrCat(id_field, ": ", name, " already exists; choose another id"));
-      }
-      MPOWER_RETURN_IF_ERROR(CheckExternalIdFree(txn, parent, resource, name));
-      MPOWER_RETURN_IF_ERROR(Traits::CheckReferences(txn, resource));
-      const google::protobuf::Timestamp now = Now();
-      resource.set_name(name);
-      *resource.mutable_create_time() = now;
-      *resource.mutable_update_time() = now;
-      MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
-                              Encode(resource, parent, txn.revision(), txn));
-      MPOWER_RETURN_IF_ERROR(txn.Put(stored));
-      if (!request_key.empty()) {
-        MPOWER_RETURN_IF_ERROR(
-            txn.SaveRequest(request_key, RequestRecord{std::string(request_fingerprint), name}));
-      }
-      MPOWER_RETURN_IF_ERROR(AppendAudit(txn, MakeAuditRecord(caller, Method("Create"), name,
-                                                              request_id)));
-      result = std::move(stored);
-      return absl::OkStatus();
-    }).status());
-    return Delivered(caller, *result);
+    const std::string request_key = request_id.empty() ? ""
+                                                       : absl::StrCat(Traits::kName.collection, ":",
+                                                                      caller.id, ":", request_id);
+    std::optional<T> result;
+    MPOWER_RETURN_IF_ERROR(
+        store_
+            ->Write([&](WriteTransaction& txn) -> absl::Status {
+              if (!request_key.empty()) {
+                MPOWER_ASSIGN_OR_RETURN(std::optional<RequestRecord> earlier,
+                                        txn.FindRequest(request_key));
+                if (earlier.has_value()) {
+                  if (earlier->fingerprint != request_fingerprint) {
+                    return absl::InvalidArgumentError(
+                        "request_id: already used for a different request; use a new request_id "
+                        "for each new create");
+                  }
+                  MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> first,
+                                          txn.Get(earlier->name));
+                  if (!first.has_value()) return NotFound(earlier->name);
+                  MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, *first));
+                  return absl::OkStatus();
+                }
+              }
+              if (!Traits::kName.parent_collection.empty()) {
+                MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> owner, txn.Get(parent));
+                if (!owner.has_value()) {
+                  return absl::NotFoundError(absl::StrCat("parent: ", parent, " does not exist"));
+                }
+                if (owner->deleted) {
+                  return absl::FailedPreconditionError(
+                      absl::StrCat("parent: ", parent, " is deleted; undelete it first"));
+                }
+              }
+              MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> existing, txn.Get(name));
+              if (existing.has_value()) {
+                return absl::AlreadyExistsError(
+                    absl::StrCat(id_field, ": ", name, " already exists; choose another id"));
+              }
+              MPOWER_RETURN_IF_ERROR(CheckExternalIdFree(txn, parent, resource, name));
+              MPOWER_RETURN_IF_ERROR(Traits::CheckReferences(txn, resource));
+              const google::protobuf::Timestamp now = TimestampNow();
+              resource.set_name(name);
+              *resource.mutable_create_time() = now;
+              *resource.mutable_update_time() = now;
+              MPOWER_ASSIGN_OR_RETURN(
+                  StoredResource stored,
+                  Codec::Encode(resource, parent, txn.revision(), txn.revision()));
+              MPOWER_RETURN_IF_ERROR(txn.Put(stored));
+              if (!request_key.empty()) {
+                MPOWER_RETURN_IF_ERROR(txn.SaveRequest(
+                    request_key, RequestRecord{std::string(request_fingerprint), name}));
+              }
+              MPOWER_RETURN_IF_ERROR(
+                  AppendAudit(txn, MakeAuditRecord(caller, Method("Create"), name, request_id)));
+              MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, stored));
+              return absl::OkStatus();
+            })
+            .status());
+    return *std::move(result);
   }
 
   // Changes the fields of `patch` named in `mask` (all mutable fields when
@@ -285,41 +275,47 @@ class ResourceManager {
     const std::string field(Traits::kField);
     MPOWER_RETURN_IF_ERROR(ParseName(patch.name(), Traits::kName, field + ".name").status());
     MPOWER_ASSIGN_OR_RETURN(google::protobuf::FieldMask paths, CheckUpdateMask(mask));
-    std::optional<StoredResource> result;
-    MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
-      MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
-                              GetForWrite(caller, txn, patch.name(), patch.etag(),
-                                          WriteKind::kUpdate));
-      if (stored.deleted) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(patch.name(), " is deleted; undelete it before updating"));
-      }
-      MPOWER_ASSIGN_OR_RETURN(T current, Decode(stored));
-      T updated = current;
-      google::protobuf::util::FieldMaskUtil::MergeOptions options;
-      options.set_replace_message_fields(true);
-      options.set_replace_repeated_fields(true);
-      google::protobuf::util::FieldMaskUtil::MergeMessageTo(patch, paths, options, &updated);
-      FieldViolations violations;
-      Traits::Validate(updated, violations);
-      MPOWER_RETURN_IF_ERROR(violations.ToStatus());
-      MPOWER_RETURN_IF_ERROR(Traits::Derive(updated));
-      if (google::protobuf::util::MessageDifferencer::Equals(updated, current)) {
-        result = std::move(stored);
-        return absl::OkStatus();
-      }
-      MPOWER_RETURN_IF_ERROR(CheckExternalIdFree(txn, stored.parent, updated, patch.name()));
-      MPOWER_RETURN_IF_ERROR(Traits::CheckReferences(txn, updated));
-      *updated.mutable_update_time() = Now();
-      MPOWER_ASSIGN_OR_RETURN(StoredResource next,
-                              Encode(updated, stored.parent, stored.create_revision, txn));
-      MPOWER_RETURN_IF_ERROR(txn.Put(next));
-      MPOWER_RETURN_IF_ERROR(
-          AppendAudit(txn, MakeAuditRecord(caller, Method("Update"), patch.name(), "")));
-      result = std::move(next);
-      return absl::OkStatus();
-    }).status());
-    return Delivered(caller, *result);
+    std::optional<T> result;
+    MPOWER_RETURN_IF_ERROR(
+        store_
+            ->Write([&](WriteTransaction& txn) -> absl::Status {
+              MPOWER_ASSIGN_OR_RETURN(
+                  StoredResource stored,
+                  GetForWrite(caller, txn, patch.name(), patch.etag(), WriteKind::kUpdate));
+              if (stored.deleted) {
+                return absl::FailedPreconditionError(
+                    absl::StrCat(patch.name(), " is deleted; undelete it before updating"));
+              }
+              MPOWER_ASSIGN_OR_RETURN(T current, Codec::Decode(stored));
+              T updated = current;
+              google::protobuf::util::FieldMaskUtil::MergeOptions options;
+              options.set_replace_message_fields(true);
+              options.set_replace_repeated_fields(true);
+              google::protobuf::util::FieldMaskUtil::MergeMessageTo(patch, paths, options,
+                                                                    &updated);
+              FieldViolations violations;
+              Traits::Validate(updated, violations);
+              MPOWER_RETURN_IF_ERROR(violations.ToStatus());
+              MPOWER_RETURN_IF_ERROR(Traits::Derive(updated));
+              if (google::protobuf::util::MessageDifferencer::Equals(updated, current)) {
+                MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, stored));
+                return absl::OkStatus();
+              }
+              MPOWER_RETURN_IF_ERROR(
+                  CheckExternalIdFree(txn, stored.parent, updated, patch.name()));
+              MPOWER_RETURN_IF_ERROR(Traits::CheckReferences(txn, updated));
+              *updated.mutable_update_time() = TimestampNow();
+              MPOWER_ASSIGN_OR_RETURN(
+                  StoredResource next,
+                  Codec::Encode(updated, stored.parent, stored.create_revision, txn.revision()));
+              MPOWER_RETURN_IF_ERROR(txn.Put(next));
+              MPOWER_RETURN_IF_ERROR(
+                  AppendAudit(txn, MakeAuditRecord(caller, Method("Update"), patch.name(), "")));
+              MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, next));
+              return absl::OkStatus();
+            })
+            .status());
+    return *std::move(result);
   }
 
   // Soft-deletes (returning the deleted resource) or, for resources that
@@ -328,28 +324,31 @@ class ResourceManager {
                                           absl::string_view etag) {
     MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
-    std::optional<StoredResource> result;
-    MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
-      MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
-                              GetForWrite(caller, txn, name, etag, WriteKind::kDelete));
-      MPOWER_RETURN_IF_ERROR(
-          AppendAudit(txn, MakeAuditRecord(caller, Method("Delete"), name, "")));
-      if constexpr (Traits::kSoftDelete) {
-        if (stored.deleted) {
-          return absl::FailedPreconditionError(absl::StrCat(name, " is already deleted"));
-        }
-        return SetDeleted(txn, stored, true, result);
-      } else {
-        MPOWER_ASSIGN_OR_RETURN(bool referenced, txn.IsReferenced(name));
-        if (referenced) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              name, " is still referred to by other resources; remove or change them first"));
-        }
-        return txn.Remove(name);
-      }
-    }).status());
-    if (!result.has_value()) return std::nullopt;
-    return Delivered(caller, *result);
+    std::optional<T> result;
+    MPOWER_RETURN_IF_ERROR(
+        store_
+            ->Write([&](WriteTransaction& txn) -> absl::Status {
+              MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
+                                      GetForWrite(caller, txn, name, etag, WriteKind::kDelete));
+              MPOWER_RETURN_IF_ERROR(
+                  AppendAudit(txn, MakeAuditRecord(caller, Method("Delete"), name, "")));
+              if constexpr (Traits::kSoftDelete) {
+                if (stored.deleted) {
+                  return absl::FailedPreconditionError(absl::StrCat(name, " is already deleted"));
+                }
+                return SetDeleted(txn, caller, stored, true, result);
+              } else {
+                MPOWER_ASSIGN_OR_RETURN(bool referenced, txn.IsReferenced(name));
+                if (referenced) {
+                  return absl::FailedPreconditionError(absl::StrCat(
+                      name,
+                      " is still referred to by other resources; remove or change them first"));
+                }
+                return txn.Remove(name);
+              }
+            })
+            .status());
+    return result;
   }
 
   // Restores a soft-deleted resource.
@@ -358,62 +357,47 @@ class ResourceManager {
     static_assert(Traits::kSoftDelete, "only soft-deleted resources can be undeleted");
     MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
-    std::optional<StoredResource> result;
-    MPOWER_RETURN_IF_ERROR(store_->Write([&](WriteTransaction& txn) -> absl::Status {
-      MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
-                              GetForWrite(caller, txn, name, etag, WriteKind::kUndelete));
-      if (!stored.deleted) {
-        return absl::FailedPreconditionError(absl::StrCat(name, " is not deleted"));
-      }
-      MPOWER_RETURN_IF_ERROR(
-          AppendAudit(txn, MakeAuditRecord(caller, Method("Undelete"), name, "")));
-      return SetDeleted(txn, stored, false, result);
-    }).status());
-    return Delivered(caller, *result);
+    std::optional<T> result;
+    MPOWER_RETURN_IF_ERROR(
+        store_
+            ->Write([&](WriteTransaction& txn) -> absl::Status {
+              MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
+                                      GetForWrite(caller, txn, name, etag, WriteKind::kUndelete));
+              if (!stored.deleted) {
+                return absl::FailedPreconditionError(absl::StrCat(name, " is not deleted"));
+              }
+              MPOWER_RETURN_IF_ERROR(
+                  AppendAudit(txn, MakeAuditRecord(caller, Method("Undelete"), name, "")));
+              return SetDeleted(txn, caller, stored, false, result);
+            })
+            .status());
+    return *std::move(result);
   }
 
-  // The etag of a resource last changed at `revision`.
-  static std::string Etag(int64_t revision) { return absl::StrCat("r", revision); }
-
-  // The resource a stored record holds, protected part included.
-  static absl::StatusOr<T> Decode(const StoredResource& stored) {
-    T resource;
-    if (!resource.ParseFromString(stored.data)) {
-      return absl::DataLossError(absl::StrCat("stored ", stored.name, " is unreadable"));
-    }
-    MPOWER_RETURN_IF_ERROR(CompleteDecoding(stored, resource));
-    return resource;
-  }
-
-  // Adds to `resource`, parsed from `stored.data`, what the stored record
-  // keeps beside it: the protected details and the etag.
-  static absl::Status CompleteDecoding(const StoredResource& stored, T& resource) {
-    MPOWER_RETURN_IF_ERROR(Traits::RestoreProtected(resource, stored.protected_data));
-    resource.set_etag(Etag(stored.update_revision));
-    return absl::OkStatus();
-  }
-
-  // Redacts `items` for the caller, recording in the audit trail each one
-  // whose protected details the caller receives.
+  // Redacts `items`, which a read returns to the caller, recording in the
+  // audit trail each one whose protected details the caller receives. The
+  // record survives a crash of mpowerd, but the read does not wait for it
+  // to reach the disk (Durability::kProcessCrashSafe).
   absl::Status Deliver(const Principal& caller, const std::vector<T*>& items) const {
     std::vector<std::string> disclosed;
     for (T* item : items) {
       if (Traits::Redact(caller, *item)) disclosed.push_back(item->name());
     }
     if (disclosed.empty()) return absl::OkStatus();
-    return store_->Write([&](WriteTransaction& txn) -> absl::Status {
-      for (const std::string& name : disclosed) {
-        MPOWER_RETURN_IF_ERROR(
-            AppendAudit(txn, MakeAuditRecord(caller, kReadProtectedDetails, name, "")));
-      }
-      return absl::OkStatus();
-    }).status();
+    return store_
+        ->Write(Durability::kProcessCrashSafe,
+                [&](WriteTransaction& txn) -> absl::Status {
+                  for (const std::string& name : disclosed) {
+                    MPOWER_RETURN_IF_ERROR(
+                        AppendAudit(txn, MakeAuditRecord(caller, kReadProtectedDetails, name, "")));
+                  }
+                  return absl::OkStatus();
+                })
+        .status();
   }
 
  private:
-  // Sync reuses the standard methods' encoding and rules.
-  friend class CommitmentSync;
-  friend class Escalator;
+  using Codec = ResourceCodec<T>;
 
   static absl::Status NotFound(absl::string_view name) {
     return absl::NotFoundError(absl::StrCat(Traits::kName.singular, " ", name, " not found"));
@@ -424,8 +408,8 @@ class ResourceManager {
   // or the answer would tell who is at risk where.
   static absl::Status NotVisible(const Principal& caller, absl::string_view name) {
     if (!Traits::kReadsRestricted || IsAdmin(caller)) return NotFound(name);
-    return absl::PermissionDeniedError(absl::StrCat(
-        "you may not read ", name, ", or it does not exist"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("you may not read ", name, ", or it does not exist"));
   }
 
   // The audit trail's method name, e.g. "CreateAlert".
@@ -433,19 +417,17 @@ class ResourceManager {
     return absl::StrCat(verb, T::descriptor()->name());
   }
 
-  absl::StatusOr<T> Delivered(const Principal& caller, const StoredResource& stored) const {
-    MPOWER_ASSIGN_OR_RETURN(T resource, Decode(stored));
-    MPOWER_RETURN_IF_ERROR(Deliver(caller, {&resource}));
+  // `stored` as a write returns it to the caller: redacted, with the
+  // disclosure of its protected details, if any, recorded in the write's
+  // own transaction.
+  static absl::StatusOr<T> DeliverIn(WriteTransaction& txn, const Principal& caller,
+                                     const StoredResource& stored) {
+    MPOWER_ASSIGN_OR_RETURN(T resource, Codec::Decode(stored));
+    if (Traits::Redact(caller, resource)) {
+      MPOWER_RETURN_IF_ERROR(
+          AppendAudit(txn, MakeAuditRecord(caller, kReadProtectedDetails, stored.name, "")));
+    }
     return resource;
-  }
-
-  static google::protobuf::Timestamp Now() {
-    const absl::Time now = absl::Now();
-    google::protobuf::Timestamp stamp;
-    stamp.set_seconds(absl::ToUnixSeconds(now));
-    stamp.set_nanos(static_cast<int32_t>(
-        absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(stamp.seconds()))));
-    return stamp;
   }
 
   // A copy of `input` holding only the fields a client may set on create.
@@ -526,13 +508,13 @@ class ResourceManager {
     if (!stored.has_value() || stored->collection != Traits::kName.collection) {
       return NotVisible(caller, name);
     }
-    MPOWER_ASSIGN_OR_RETURN(T existing, Decode(*stored));
+    MPOWER_ASSIGN_OR_RETURN(T existing, Codec::Decode(*stored));
     MPOWER_ASSIGN_OR_RETURN(bool readable, Traits::CanRead(caller, existing, *store_));
     if (!readable) return NotVisible(caller, name);
     MPOWER_RETURN_IF_ERROR(Traits::CheckWrite(caller, existing, kind));
-    if (!etag.empty() && etag != Etag(stored->update_revision)) {
-      return absl::AbortedError(absl::StrCat(
-          "etag: ", name, " has changed since it was read; get it again and retry"));
+    if (!etag.empty() && etag != EtagOf(stored->update_revision)) {
+      return absl::AbortedError(
+          absl::StrCat("etag: ", name, " has changed since it was read; get it again and retry"));
     }
     return *std::move(stored);
   }
@@ -541,21 +523,20 @@ class ResourceManager {
                                           const T& resource, absl::string_view name) {
     const std::string external_id = Traits::ExternalId(resource);
     if (external_id.empty()) return absl::OkStatus();
-    MPOWER_ASSIGN_OR_RETURN(
-        std::optional<StoredResource> holder,
-        txn.FindByExternalId(Traits::kName.collection, parent, external_id));
+    MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> holder,
+                            txn.FindByExternalId(Traits::kName.collection, parent, external_id));
     if (holder.has_value() && holder->name != name) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          Traits::kField, ".external_id: already used by ", holder->name,
-          "; each external id may be used once per partner"));
+      return absl::AlreadyExistsError(
+          absl::StrCat(Traits::kField, ".external_id: already used by ", holder->name,
+                       "; each external id may be used once per partner"));
     }
     return absl::OkStatus();
   }
 
-  absl::Status SetDeleted(WriteTransaction& txn, const StoredResource& stored, bool deleted,
-                          std::optional<StoredResource>& result) {
-    MPOWER_ASSIGN_OR_RETURN(T resource, Decode(stored));
-    const google::protobuf::Timestamp now = Now();
+  absl::Status SetDeleted(WriteTransaction& txn, const Principal& caller,
+                          const StoredResource& stored, bool deleted, std::optional<T>& result) {
+    MPOWER_ASSIGN_OR_RETURN(T resource, Codec::Decode(stored));
+    const google::protobuf::Timestamp now = TimestampNow();
     if constexpr (Traits::kSoftDelete) {
       if (deleted) {
         *resource.mutable_delete_time() = now;
@@ -564,32 +545,13 @@ class ResourceManager {
       }
     }
     *resource.mutable_update_time() = now;
-    MPOWER_ASSIGN_OR_RETURN(StoredResource next,
-                            Encode(resource, stored.parent, stored.create_revision, txn));
+    MPOWER_ASSIGN_OR_RETURN(
+        StoredResource next,
+        Codec::Encode(resource, stored.parent, stored.create_revision, txn.revision()));
     next.deleted = deleted;
     MPOWER_RETURN_IF_ERROR(txn.Put(next));
-    result = std::move(next);
+    MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, next));
     return absl::OkStatus();
-  }
-
-  static absl::StatusOr<StoredResource> Encode(T resource, absl::string_view parent,
-                                               int64_t create_revision, WriteTransaction& txn) {
-    MPOWER_RETURN_IF_ERROR(Traits::Derive(resource));
-    StoredResource stored;
-    stored.name = resource.name();
-    stored.collection = std::string(Traits::kName.collection);
-    stored.parent = std::string(parent);
-    stored.external_id = Traits::ExternalId(resource);
-    stored.references = Traits::References(resource);
-    stored.create_revision = create_revision;
-    stored.update_revision = txn.revision();
-    if constexpr (Traits::kSoftDelete) stored.deleted = resource.has_delete_time();
-    stored.protected_data = Traits::TakeProtected(resource);
-    resource.clear_etag();
-    if (!resource.SerializeToString(&stored.data)) {
-      return absl::InternalError(absl::StrCat("could not serialize ", stored.name));
-    }
-    return stored;
   }
 
   Store* store_;

@@ -1,10 +1,10 @@
 #include "server/core/response_rules.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "absl/strings/str_cat.h"
+#include "server/base/status_macros.h"
 #include "server/core/reference_checks.h"
-#include "server/core/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -22,8 +22,7 @@ const std::vector<std::string>& ResourceTraits<Response>::CreateOnlyFields() {
 }
 
 const std::vector<std::string>& ResourceTraits<Response>::FilterableFields() {
-  static const std::vector<std::string> kFields = {"responding_partner", "action",
-                                                   "action_time"};
+  static const std::vector<std::string> kFields = {"responding_partner", "action", "action_time"};
   return kFields;
 }
 
@@ -88,8 +87,8 @@ absl::Status ResourceTraits<Response>::CheckCreate(const Principal& caller,
                          absl::StrCat("responses in the name of ", response.responding_partner()));
 }
 
-absl::Status ResourceTraits<Response>::CheckWrite(const Principal& caller,
-                                                  const Response& existing, WriteKind) {
+absl::Status ResourceTraits<Response>::CheckWrite(const Principal& caller, const Response& existing,
+                                                  WriteKind) {
   return RequireEditorOf(caller, existing.responding_partner(),
                          absl::StrCat("responses recorded by ", existing.responding_partner()));
 }

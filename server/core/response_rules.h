@@ -23,7 +23,8 @@ struct ResourceTraits<v1::Response> : ResourceTraitsDefaults {
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Response& response);
   static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
                                   const v1::Response& resource, Store& store);
-  static absl::Status CheckWrite(const Principal& caller, const v1::Response& existing, WriteKind kind);
+  static absl::Status CheckWrite(const Principal& caller, const v1::Response& existing,
+                                 WriteKind kind);
   // A response is as visible as the alert it answers.
   static constexpr bool kReadsRestricted = true;
   static absl::StatusOr<bool> CanRead(const Principal& caller, const v1::Response& response,

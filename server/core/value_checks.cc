@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "server/core/value_checks.h"
 
 #include <algorithm>
@@ -6,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace mpower {
 namespace {
@@ -60,14 +60,12 @@ bool Contains(const absl::string_view (&sorted)[N], absl::string_view code) {
   return std::binary_search(std::begin(sorted), std::end(sorted), code);
 }
 
-bool IsLeapYear(int year) {
-  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
+bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
 }  // namespace
 
-void CheckText(FieldViolations& violations, absl::string_view field,
-               absl::string_view value, size_t max_chars, Presence presence) {
+void CheckText(FieldViolations& violations, absl::string_view field, absl::string_view value,
+               size_t max_chars, Presence presence) {
   if (value.empty()) {
     if (presence == Presence::kRequired) violations.Add(field, "required");
     return;
@@ -89,8 +87,8 @@ bool IsCountryCode(absl::string_view code) { return Contains(kCountryCodes, code
 
 bool IsCurrencyCode(absl::string_view code) { return Contains(kCurrencyCodes, code); }
 
-void CheckCountryCode(FieldViolations& violations, absl::string_view field,
-                      absl::string_view value, Presence presence) {
+void CheckCountryCode(FieldViolations& violations, absl::string_view field, absl::string_view value,
+                      Presence presence) {
   if (value.empty()) {
     if (presence == Presence::kRequired) {
       violations.Add(field, "required; give an ISO 3166-1 alpha-2 code such as \"ID\"");
@@ -98,7 +96,8 @@ void CheckCountryCode(FieldViolations& violations, absl::string_view field,
     return;
   }
   if (!IsCountryCode(value)) {
-    violations.Add(field, "not an ISO 3166-1 alpha-2 country code; use two capital letters such as \"ID\"");
+    violations.Add(
+        field, "not an ISO 3166-1 alpha-2 country code; use two capital letters such as \"ID\"");
   }
 }
 
@@ -137,12 +136,10 @@ void CheckEnumList(FieldViolations& violations, absl::string_view field,
   }
 }
 
-void CheckDate(FieldViolations& violations, absl::string_view field,
-               const v1::Date& date) {
-  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30,
-                                         31, 31, 30, 31, 30, 31};
-  if (date.year() < 1 || date.year() > 9999 || date.month() < 1 ||
-      date.month() > 12 || date.day() < 1) {
+void CheckDate(FieldViolations& violations, absl::string_view field, const v1::Date& date) {
+  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (date.year() < 1 || date.year() > 9999 || date.month() < 1 || date.month() > 12 ||
+      date.day() < 1) {
     violations.Add(field, "not a valid date; give year 1-9999, month 1-12 and a day of that month");
     return;
   }
@@ -177,20 +174,17 @@ void CheckTimestamp(FieldViolations& violations, absl::string_view field,
   // 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, as google.protobuf.Timestamp.
   constexpr int64_t kMinSeconds = -62135596800;
   constexpr int64_t kMaxSeconds = 253402300799;
-  if (time.seconds() < kMinSeconds || time.seconds() > kMaxSeconds ||
-      time.nanos() < 0 || time.nanos() > 999999999) {
+  if (time.seconds() < kMinSeconds || time.seconds() > kMaxSeconds || time.nanos() < 0 ||
+      time.nanos() > 999999999) {
     violations.Add(field, "out of range; timestamps run from year 1 to 9999");
   }
 }
 
-void CheckHttpUri(FieldViolations& violations, absl::string_view field,
-                  absl::string_view value) {
+void CheckHttpUri(FieldViolations& violations, absl::string_view field, absl::string_view value) {
   if (value.empty()) return;
   CheckText(violations, field, value, 2000, Presence::kOptional);
-  const bool has_scheme = absl::StartsWith(value, "https://") ||
-                          absl::StartsWith(value, "http://");
-  if (!has_scheme || absl::StrContains(value, " ") ||
-      value.find("://") + 3 == value.size()) {
+  const bool has_scheme = absl::StartsWith(value, "https://") || absl::StartsWith(value, "http://");
+  if (!has_scheme || absl::StrContains(value, " ") || value.find("://") + 3 == value.size()) {
     violations.Add(field, "must be an absolute http:// or https:// URI");
   }
 }

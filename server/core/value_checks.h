@@ -21,12 +21,12 @@ enum class Presence { kOptional, kRequired };
 
 // Valid UTF-8, no control characters other than newline and tab, at most
 // `max_chars` characters; non-empty when required.
-void CheckText(FieldViolations& violations, absl::string_view field,
-               absl::string_view value, size_t max_chars, Presence presence);
+void CheckText(FieldViolations& violations, absl::string_view field, absl::string_view value,
+               size_t max_chars, Presence presence);
 
 // An ISO 3166-1 alpha-2 code such as "ID"; empty allowed when optional.
-void CheckCountryCode(FieldViolations& violations, absl::string_view field,
-                      absl::string_view value, Presence presence);
+void CheckCountryCode(FieldViolations& violations, absl::string_view field, absl::string_view value,
+                      Presence presence);
 
 // Each element a country code, no duplicates, at most `max_items`.
 void CheckCountryCodes(FieldViolations& violations, absl::string_view field,
@@ -52,8 +52,7 @@ void CheckEnumList(FieldViolations& violations, absl::string_view field,
 
 // A real calendar date from 0001-01-01 to 9999-12-31. Call only for a date
 // the request set.
-void CheckDate(FieldViolations& violations, absl::string_view field,
-               const v1::Date& date);
+void CheckDate(FieldViolations& violations, absl::string_view field, const v1::Date& date);
 
 // Checks each date that `has_*` says is set, and that the end is not
 // before the start: the usual period of an initiative or commitment.
@@ -68,8 +67,7 @@ void CheckTimestamp(FieldViolations& violations, absl::string_view field,
                     const google::protobuf::Timestamp& time);
 
 // An absolute http or https URI without spaces, at most 2,000 characters.
-void CheckHttpUri(FieldViolations& violations, absl::string_view field,
-                  absl::string_view value);
+void CheckHttpUri(FieldViolations& violations, absl::string_view field, absl::string_view value);
 
 }  // namespace mpower
 

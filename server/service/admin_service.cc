@@ -2,12 +2,13 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "server/core/status_macros.h"
+#include "server/base/status_macros.h"
 #include "server/service/handler_support.h"
 
 namespace mpower {
 
-AdminServiceImpl::AdminServiceImpl(Store* store, CredentialManager* credentials, const Authenticator* auth)
+AdminServiceImpl::AdminServiceImpl(Store* store, CredentialManager* credentials,
+                                   const Authenticator* auth)
     : store_(store), credentials_(*credentials), auth_(*auth) {
   Serve(this, "CreateCredential", &AdminServiceImpl::CreateCredential, RunsOn::kWorkerPool);
   Serve(this, "ListCredentials", &AdminServiceImpl::ListCredentials, RunsOn::kGrpcThread);
@@ -15,9 +16,9 @@ AdminServiceImpl::AdminServiceImpl(Store* store, CredentialManager* credentials,
   Serve(this, "ListAuditEntries", &AdminServiceImpl::ListAuditEntries, RunsOn::kGrpcThread);
 }
 
-absl::Status AdminServiceImpl::CreateCredential(
-    grpc::CallbackServerContext* context, const v1::CreateCredentialRequest* request,
-    v1::CreateCredentialResponse* response) {
+absl::Status AdminServiceImpl::CreateCredential(grpc::CallbackServerContext* context,
+                                                const v1::CreateCredentialRequest* request,
+                                                v1::CreateCredentialResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_ASSIGN_OR_RETURN(
       IssuedCredential issued,
@@ -27,42 +28,40 @@ absl::Status AdminServiceImpl::CreateCredential(
   return absl::OkStatus();
 }
 
-absl::Status AdminServiceImpl::ListCredentials(
-    grpc::CallbackServerContext* context, const v1::ListCredentialsRequest* request,
-    v1::ListCredentialsResponse* response) {
+absl::Status AdminServiceImpl::ListCredentials(grpc::CallbackServerContext* context,
+                                               const v1::ListCredentialsRequest* request,
+                                               v1::ListCredentialsResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-  MPOWER_ASSIGN_OR_RETURN(
-      Page<v1::Credential> page,
-      credentials_.List(caller, request->page_size(), request->page_token()));
+  MPOWER_ASSIGN_OR_RETURN(Page<v1::Credential> page,
+                          credentials_.List(caller, request->page_size(), request->page_token()));
   for (auto& credential : page.items) *response->add_credentials() = std::move(credential);
   response->set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 
-absl::Status AdminServiceImpl::RevokeCredential(
-    grpc::CallbackServerContext* context, const v1::RevokeCredentialRequest* request,
-    v1::RevokeCredentialResponse* response) {
+absl::Status AdminServiceImpl::RevokeCredential(grpc::CallbackServerContext* context,
+                                                const v1::RevokeCredentialRequest* request,
+                                                v1::RevokeCredentialResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_ASSIGN_OR_RETURN(*response->mutable_credential(),
                           credentials_.Revoke(caller, request->name()));
   return absl::OkStatus();
 }
 
-absl::Status AdminServiceImpl::ListAuditEntries(
-    grpc::CallbackServerContext* context, const v1::ListAuditEntriesRequest* request,
-    v1::ListAuditEntriesResponse* response) {
+absl::Status AdminServiceImpl::ListAuditEntries(grpc::CallbackServerContext* context,
+                                                const v1::ListAuditEntriesRequest* request,
+                                                v1::ListAuditEntriesResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_RETURN_IF_ERROR(RequireAdmin(caller, "the audit trail"));
   if (request->page_size() < 0) {
     return absl::InvalidArgumentError("page_size: must not be negative");
   }
-  const int32_t size = request->page_size() == 0 ? kDefaultPageSize
-                                                 : std::min(request->page_size(), kMaxPageSize);
+  const int32_t size =
+      request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
   const std::string query = Fingerprint("audit");
   int64_t after = 0;
   if (!request->page_token().empty()) {
-    MPOWER_ASSIGN_OR_RETURN(std::string position,
-                            DecodePageToken(request->page_token(), query));
+    MPOWER_ASSIGN_OR_RETURN(std::string position, DecodePageToken(request->page_token(), query));
     if (!absl::SimpleAtoi(position, &after)) {
       return absl::InvalidArgumentError("page_token: not a token this server issued");
     }
@@ -83,8 +82,7 @@ absl::Status AdminServiceImpl::ListAuditEntries(
     entry->set_hash(record.hash);
   }
   if (records.size() > static_cast<size_t>(size)) {
-    response->set_next_page_token(
-        EncodePageToken(query, absl::StrCat(records[size - 1].sequence)));
+    response->set_next_page_token(EncodePageToken(query, absl::StrCat(records[size - 1].sequence)));
   }
   return absl::OkStatus();
 }

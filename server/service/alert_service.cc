@@ -1,6 +1,6 @@
 #include "server/service/alert_service.h"
 
-#include "server/core/status_macros.h"
+#include "server/base/status_macros.h"
 #include "server/service/handler_support.h"
 
 namespace mpower {
@@ -41,9 +41,9 @@ absl::Status AlertServiceImpl::ListAlerts(grpc::CallbackServerContext* context,
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_ASSIGN_OR_RETURN(Page<v1::Alert> page,
                           alerts_.List(caller, {.page_size = request->page_size(),
-                                        .page_token = request->page_token(),
-                                        .filter = request->filter(),
-                                        .show_deleted = request->show_deleted()}));
+                                                .page_token = request->page_token(),
+                                                .filter = request->filter(),
+                                                .show_deleted = request->show_deleted()}));
   for (v1::Alert& alert : page.items) {
     *response->add_alerts() = std::move(alert);
   }
@@ -86,7 +86,8 @@ absl::Status AlertServiceImpl::UndeleteAlert(grpc::CallbackServerContext* contex
                                              const v1::UndeleteAlertRequest* request,
                                              v1::UndeleteAlertResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-  MPOWER_ASSIGN_OR_RETURN(v1::Alert alert, alerts_.Undelete(caller, request->name(), request->etag()));
+  MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
+                          alerts_.Undelete(caller, request->name(), request->etag()));
   *response->mutable_alert() = std::move(alert);
   return absl::OkStatus();
 }

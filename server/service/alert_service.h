@@ -2,9 +2,9 @@
 #define MPOWER_SERVER_SERVICE_ALERT_SERVICE_H_
 
 #include "mpower/v1/alert.grpc.pb.h"
+#include "server/core/alert_rules.h"
 #include "server/service/authenticator.h"
 #include "server/service/parsing_service.h"
-#include "server/core/alert_rules.h"
 
 namespace mpower {
 
@@ -14,12 +14,10 @@ class AlertServiceImpl final : public ParsingService<v1::AlertService> {
  public:
   AlertServiceImpl(Store* store, const Authenticator* auth);
 
-  absl::Status GetAlert(grpc::CallbackServerContext* context,
-                        const v1::GetAlertRequest* request,
+  absl::Status GetAlert(grpc::CallbackServerContext* context, const v1::GetAlertRequest* request,
                         v1::GetAlertResponse* response);
   absl::Status ListAlerts(grpc::CallbackServerContext* context,
-                          const v1::ListAlertsRequest* request,
-                          v1::ListAlertsResponse* response);
+                          const v1::ListAlertsRequest* request, v1::ListAlertsResponse* response);
   absl::Status CreateAlert(grpc::CallbackServerContext* context,
                            const v1::CreateAlertRequest* request,
                            v1::CreateAlertResponse* response);

@@ -13,13 +13,13 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::CallbackServerContext& context) const {
   absl::StatusOr<Principal> principal = Identify(context);
   if (limiter_ == nullptr) return principal;
-  const std::string key =
-      CallerKey(principal.ok() ? *principal : Principal::Anonymous(), context);
+  const std::string key = CallerKey(principal.ok() ? *principal : Principal::Anonymous(), context);
   if (std::optional<absl::Duration> wait = limiter_->Admit(key, absl::Now())) {
-    const int64_t retry_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(*wait, absl::Milliseconds(1))));
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "rate limit: at most ", limiter_->per_second(), " calls a second per caller; retry after ",
-        retry_ms, "ms"));
+    const int64_t retry_ms =
+        std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(*wait, absl::Milliseconds(1))));
+    return absl::ResourceExhaustedError(absl::StrCat("rate limit: at most ", limiter_->per_second(),
+                                                     " calls a second per caller; retry after ",
+                                                     retry_ms, "ms"));
   }
   return principal;
 }
@@ -39,8 +39,7 @@ absl::StatusOr<Principal> Authenticator::Identify(
     const absl::string_view value(found->second.data(), found->second.size());
     constexpr absl::string_view kBearer = "Bearer ";
     if (!absl::StartsWith(value, kBearer)) {
-      return absl::UnauthenticatedError(
-          "the authorization metadata must be `Bearer <token>`");
+      return absl::UnauthenticatedError("the authorization metadata must be `Bearer <token>`");
     }
     return credentials_->AuthenticateToken(value.substr(kBearer.size()));
   }

@@ -1,6 +1,6 @@
 #include "server/service/change_service.h"
 
-#include "server/core/status_macros.h"
+#include "server/base/status_macros.h"
 #include "server/service/handler_support.h"
 
 namespace mpower {

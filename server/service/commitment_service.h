@@ -2,10 +2,10 @@
 #define MPOWER_SERVER_SERVICE_COMMITMENT_SERVICE_H_
 
 #include "mpower/v1/commitment.grpc.pb.h"
-#include "server/service/authenticator.h"
-#include "server/service/parsing_service.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/commitment_sync.h"
+#include "server/service/authenticator.h"
+#include "server/service/parsing_service.h"
 
 namespace mpower {
 

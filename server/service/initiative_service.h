@@ -2,9 +2,9 @@
 #define MPOWER_SERVER_SERVICE_INITIATIVE_SERVICE_H_
 
 #include "mpower/v1/initiative.grpc.pb.h"
+#include "server/core/initiative_rules.h"
 #include "server/service/authenticator.h"
 #include "server/service/parsing_service.h"
-#include "server/core/initiative_rules.h"
 
 namespace mpower {
 

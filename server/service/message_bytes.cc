@@ -85,9 +85,10 @@ absl::Status ParseMessage(const grpc::ByteBuffer& bytes, google::protobuf::Messa
   const Descriptor& type = *message->GetDescriptor();
   const std::string field = FirstStringNotUtf8(type, Flatten(bytes), "", 0);
   if (!field.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": is not valid UTF-8. Every string in a request must be UTF-8; "
-               "send the text in that encoding"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field,
+                     ": is not valid UTF-8. Every string in a request must be UTF-8; "
+                     "send the text in that encoding"));
   }
   return absl::InvalidArgumentError(
       absl::StrCat("the request is not a valid ", type.full_name(),

@@ -21,7 +21,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* RefusedWriteStream(const grpc::Statu
 grpc::ServerUnaryReactor* AnswerUnaryCall(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer& request_bytes,
                                           grpc::ByteBuffer* response_bytes, RunsOn runs_on,
-                                          absl::string_view method, std::unique_ptr<UnaryCall> call) {
+                                          absl::string_view method,
+                                          std::unique_ptr<UnaryCall> call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (absl::Status parsed = ParseMessage(request_bytes, &call->request()); !parsed.ok()) {
     reactor->Finish(ToGrpcStatus(parsed, method));

@@ -53,7 +53,8 @@ class UnaryCall {
 grpc::ServerUnaryReactor* AnswerUnaryCall(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer& request_bytes,
                                           grpc::ByteBuffer* response_bytes, RunsOn runs_on,
-                                          absl::string_view method, std::unique_ptr<UnaryCall> call);
+                                          absl::string_view method,
+                                          std::unique_ptr<UnaryCall> call);
 
 // A server stream that ends at once with `status`, having sent nothing.
 grpc::ServerWriteReactor<grpc::ByteBuffer>* RefusedWriteStream(const grpc::Status& status);
@@ -72,13 +73,13 @@ class ParsingService : public Generated::Service {
   // A server-streaming method's body: the request is valid only during the
   // call; the reactor writes serialized Responses (SerializeMessage).
   template <typename Service, typename Request>
-  using WriteStreamBody = grpc::ServerWriteReactor<grpc::ByteBuffer>* (Service::*)(
-      grpc::CallbackServerContext*, const Request&);
+  using WriteStreamBody = grpc::ServerWriteReactor<grpc::ByteBuffer>* (
+      Service::*)(grpc::CallbackServerContext*, const Request&);
   // A bidirectional method's body: the reactor parses what it reads
   // (ParseMessage) and writes serialized responses.
   template <typename Service>
-  using BidiStreamBody = grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* (Service::*)(
-      grpc::CallbackServerContext*);
+  using BidiStreamBody = grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* (
+      Service::*)(grpc::CallbackServerContext*);
 
   // Serves the unary method `method_name` with `body`, a member function
   // of `service` (the derived class: `this`). Aborts at start-up if the
@@ -129,11 +130,10 @@ class ParsingService : public Generated::Service {
     const google::protobuf::MethodDescriptor& method =
         FindMethod(method_name, *Request::descriptor(), true, true);
     this->MarkMethodRawCallback(
-        method.index(),
-        new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-            [service, body](grpc::CallbackServerContext* context) {
-              return (service->*body)(context);
-            }));
+        method.index(), new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+                            [service, body](grpc::CallbackServerContext* context) {
+                              return (service->*body)(context);
+                            }));
   }
 
  private:

@@ -2,9 +2,9 @@
 #define MPOWER_SERVER_SERVICE_PARTNER_SERVICE_H_
 
 #include "mpower/v1/partner.grpc.pb.h"
+#include "server/core/partner_rules.h"
 #include "server/service/authenticator.h"
 #include "server/service/parsing_service.h"
-#include "server/core/partner_rules.h"
 
 namespace mpower {
 
@@ -15,8 +15,7 @@ class PartnerServiceImpl final : public ParsingService<v1::PartnerService> {
   PartnerServiceImpl(Store* store, const Authenticator* auth);
 
   absl::Status GetPartner(grpc::CallbackServerContext* context,
-                          const v1::GetPartnerRequest* request,
-                          v1::GetPartnerResponse* response);
+                          const v1::GetPartnerRequest* request, v1::GetPartnerResponse* response);
   absl::Status ListPartners(grpc::CallbackServerContext* context,
                             const v1::ListPartnersRequest* request,
                             v1::ListPartnersResponse* response);

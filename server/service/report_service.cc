@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
-#include "server/core/status_macros.h"
+#include "server/base/status_macros.h"
 #include "server/service/handler_support.h"
 #include "server/service/message_bytes.h"
 #include "server/service/worker_pool.h"
@@ -65,40 +65,42 @@ class DocumentWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 ReportServiceImpl::ReportServiceImpl(Store* store, const Authenticator* auth)
     : reports_(store), auth_(*auth) {
-  Serve(this, "SummarizeCommitments", &ReportServiceImpl::SummarizeCommitments, RunsOn::kWorkerPool);
+  Serve(this, "SummarizeCommitments", &ReportServiceImpl::SummarizeCommitments,
+        RunsOn::kWorkerPool);
   Serve(this, "SummarizeAlerts", &ReportServiceImpl::SummarizeAlerts, RunsOn::kWorkerPool);
   Serve(this, "GetCountryBrief", &ReportServiceImpl::GetCountryBrief, RunsOn::kWorkerPool);
-  Serve(this, "ReconcileCommitments", &ReportServiceImpl::ReconcileCommitments, RunsOn::kWorkerPool);
+  Serve(this, "ReconcileCommitments", &ReportServiceImpl::ReconcileCommitments,
+        RunsOn::kWorkerPool);
   Serve(this, "ExportActivities", &ReportServiceImpl::ExportActivities);
 }
 
-absl::Status ReportServiceImpl::SummarizeCommitments(
-    grpc::CallbackServerContext* context, const v1::SummarizeCommitmentsRequest* request,
-    v1::SummarizeCommitmentsResponse* response) {
+absl::Status ReportServiceImpl::SummarizeCommitments(grpc::CallbackServerContext* context,
+                                                     const v1::SummarizeCommitmentsRequest* request,
+                                                     v1::SummarizeCommitmentsResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_ASSIGN_OR_RETURN(*response, reports_.SummarizeCommitments(caller, *request));
   return absl::OkStatus();
 }
 
-absl::Status ReportServiceImpl::SummarizeAlerts(
-    grpc::CallbackServerContext* context, const v1::SummarizeAlertsRequest* request,
-    v1::SummarizeAlertsResponse* response) {
+absl::Status ReportServiceImpl::SummarizeAlerts(grpc::CallbackServerContext* context,
+                                                const v1::SummarizeAlertsRequest* request,
+                                                v1::SummarizeAlertsResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_ASSIGN_OR_RETURN(*response, reports_.SummarizeAlerts(caller, *request));
   return absl::OkStatus();
 }
 
-absl::Status ReportServiceImpl::GetCountryBrief(
-    grpc::CallbackServerContext* context, const v1::GetCountryBriefRequest* request,
-    v1::GetCountryBriefResponse* response) {
+absl::Status ReportServiceImpl::GetCountryBrief(grpc::CallbackServerContext* context,
+                                                const v1::GetCountryBriefRequest* request,
+                                                v1::GetCountryBriefResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_ASSIGN_OR_RETURN(*response, reports_.GetCountryBrief(caller, *request));
   return absl::OkStatus();
 }
 
-absl::Status ReportServiceImpl::ReconcileCommitments(
-    grpc::CallbackServerContext* context, const v1::ReconcileCommitmentsRequest* request,
-    v1::ReconcileCommitmentsResponse* response) {
+absl::Status ReportServiceImpl::ReconcileCommitments(grpc::CallbackServerContext* context,
+                                                     const v1::ReconcileCommitmentsRequest* request,
+                                                     v1::ReconcileCommitmentsResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_ASSIGN_OR_RETURN(*response, reports_.ReconcileCommitments(caller, *request));
   return absl::OkStatus();

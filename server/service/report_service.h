@@ -14,18 +14,18 @@ class ReportServiceImpl final : public ParsingService<v1::ReportService> {
   // REQUIRES: every argument outlives this object.
   ReportServiceImpl(Store* store, const Authenticator* auth);
 
-  absl::Status SummarizeCommitments(
-      grpc::CallbackServerContext* context, const v1::SummarizeCommitmentsRequest* request,
-      v1::SummarizeCommitmentsResponse* response);
+  absl::Status SummarizeCommitments(grpc::CallbackServerContext* context,
+                                    const v1::SummarizeCommitmentsRequest* request,
+                                    v1::SummarizeCommitmentsResponse* response);
   absl::Status SummarizeAlerts(grpc::CallbackServerContext* context,
                                const v1::SummarizeAlertsRequest* request,
                                v1::SummarizeAlertsResponse* response);
   absl::Status GetCountryBrief(grpc::CallbackServerContext* context,
                                const v1::GetCountryBriefRequest* request,
                                v1::GetCountryBriefResponse* response);
-  absl::Status ReconcileCommitments(
-      grpc::CallbackServerContext* context, const v1::ReconcileCommitmentsRequest* request,
-      v1::ReconcileCommitmentsResponse* response);
+  absl::Status ReconcileCommitments(grpc::CallbackServerContext* context,
+                                    const v1::ReconcileCommitmentsRequest* request,
+                                    v1::ReconcileCommitmentsResponse* response);
   grpc::ServerWriteReactor<grpc::ByteBuffer>* ExportActivities(
       grpc::CallbackServerContext* context, const v1::ExportActivitiesRequest& request);
 

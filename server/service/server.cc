@@ -5,7 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "server/core/log.h"
+#include "server/base/log.h"
 #include "server/service/admin_service.h"
 #include "server/service/alert_service.h"
 #include "server/service/change_service.h"
@@ -87,14 +87,14 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   const bool tls = !options.tls_cert_pem.empty();
   if (!tls && !IsLoopbackAddress(options.listen_address)) {
     Log(LogLevel::kWarning, "server",
-        absl::StrCat("INSECURE: serving plaintext on non-loopback address ",
-                     options.listen_address, "; anyone on the network path can read alerts"));
+        absl::StrCat("INSECURE: serving plaintext on non-loopback address ", options.listen_address,
+                     "; anyone on the network path can read alerts"));
   }
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (tls) {
-    grpc::SslServerCredentialsOptions ssl(
-        options.client_ca_pem.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                                      : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    grpc::SslServerCredentialsOptions ssl(options.client_ca_pem.empty()
+                                              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
     ssl.pem_root_certs = options.client_ca_pem;
     ssl.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
     credentials = grpc::SslServerCredentials(ssl);
@@ -107,10 +107,9 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   Services& services = *server->services_;
-  for (grpc::Service* service :
-       std::initializer_list<grpc::Service*>{&services.admin, &services.partners, &services.initiatives,
-                                             &services.commitments, &services.alerts, &services.responses,
-                                             &services.changes, &services.reports}) {
+  for (grpc::Service* service : std::initializer_list<grpc::Service*>{
+           &services.admin, &services.partners, &services.initiatives, &services.commitments,
+           &services.alerts, &services.responses, &services.changes, &services.reports}) {
     // A method its ParsingService left unregistered would be served by the
     // generated synchronous default, which answers UNIMPLEMENTED.
     GPR_ASSERT(!service->has_synchronous_methods());
@@ -118,9 +117,9 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   }
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", options.listen_address,
-        "; is another server using the port? Choose another with --listen"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address,
+                     "; is another server using the port? Choose another with --listen"));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
   return server;

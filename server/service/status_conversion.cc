@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "server/core/log.h"
+#include "server/base/log.h"
 
 namespace mpower {
 

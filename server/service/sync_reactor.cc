@@ -33,7 +33,8 @@ void SyncReactor::OnReadDone(bool ok) {
     request_.parent = chunk_.parent();
     request_.mirror = chunk_.mirror();
     request_.validate_only = chunk_.validate_only();
-    request_.fields.assign(chunk_.update_mask().paths().begin(), chunk_.update_mask().paths().end());
+    request_.fields.assign(chunk_.update_mask().paths().begin(),
+                           chunk_.update_mask().paths().end());
     first_chunk_ = false;
   } else if ((!chunk_.parent().empty() && chunk_.parent() != request_.parent) ||
              chunk_.mirror() != request_.mirror ||
@@ -82,10 +83,11 @@ void SyncReactor::Apply() {
   if (responses_.empty()) responses_.emplace_back();
   *responses_.back().mutable_summary() = result->summary;
   if (result->summary.invalid() > 0) {
-    final_status_ = grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat(result->summary.invalid(), " of the items are invalid, so nothing was "
-                     "applied; the outcomes name each item and field", first_problem));
+    final_status_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 absl::StrCat(result->summary.invalid(),
+                                              " of the items are invalid, so nothing was "
+                                              "applied; the outcomes name each item and field",
+                                              first_problem));
   }
   WriteNext();
 }

@@ -25,8 +25,12 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   Stream(WatchHub* hub, Principal caller, ChangeSelection selection, int64_t after,
          absl::Duration interval)
-      : hub_(hub), caller_(std::move(caller)), selection_(std::move(selection)),
-        cursor_revision_(after), complete_through_(after), interval_(interval),
+      : hub_(hub),
+        caller_(std::move(caller)),
+        selection_(std::move(selection)),
+        cursor_revision_(after),
+        complete_through_(after),
+        interval_(interval),
         // The first progress mark goes out at once: the watcher learns where
         // it starts.
         last_sent_(absl::InfinitePast()),
@@ -70,8 +74,8 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   grpc::ByteBuffer message_bytes_;    // and as it is sent
   // Guarded by the hub's mutex:
   bool writing_ = false;
-  bool broken_ = false;    // cancelled, or a write failed
-  bool finished_ = false;  // Finish called; waiting for OnDone
+  bool broken_ = false;     // cancelled, or a write failed
+  bool finished_ = false;   // Finish called; waiting for OnDone
   std::string caller_key_;  // set when counted against its caller's limit
 };
 
@@ -84,9 +88,9 @@ WatchHub::WatchHub(Store* store, const CredentialManager* credentials, int max_s
 
 WatchHub::~WatchHub() { Stop(); }
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchHub::Watch(
-    const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller,
-    const std::string& caller_key) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchHub::Watch(const v1::WatchChangesRequest& request,
+                                                            absl::StatusOr<Principal> caller,
+                                                            const std::string& caller_key) {
   absl::Status status = caller.status();
   absl::StatusOr<ChangeSelection> selection = ChangeSelection::FromProto(request.filter());
   if (status.ok()) status = RequireReader(*caller);
@@ -104,18 +108,19 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchHub::Watch(
     status = current.status();
     if (current.ok()) after = *current;
   }
-  auto* stream = new Stream(this, status.ok() ? *caller : Principal::Anonymous(),
-                            status.ok() ? *selection : ChangeSelection{}, after,
-                            interval_ms == 0 ? kDefaultProgressInterval
-                                             : absl::Milliseconds(interval_ms));
+  auto* stream =
+      new Stream(this, status.ok() ? *caller : Principal::Anonymous(),
+                 status.ok() ? *selection : ChangeSelection{}, after,
+                 interval_ms == 0 ? kDefaultProgressInterval : absl::Milliseconds(interval_ms));
   std::lock_guard<std::mutex> lock(mutex_);
   if (status.ok() && stopping_) {
     status = absl::UnavailableError("the server is shutting down; watch again shortly");
   }
   if (status.ok() && open_streams_by_caller_[caller_key] >= max_streams_per_caller_) {
-    status = absl::ResourceExhaustedError(absl::StrCat(
-        "at most ", max_streams_per_caller_, " open watch streams per caller; close one, or "
-        "watch several collections on one stream"));
+    status =
+        absl::ResourceExhaustedError(absl::StrCat("at most ", max_streams_per_caller_,
+                                                  " open watch streams per caller; close one, or "
+                                                  "watch several collections on one stream"));
   }
   if (status.ok()) {
     ++open_streams_by_caller_[caller_key];
@@ -160,7 +165,8 @@ void WatchHub::Stop() {
     stream->finished_ = true;
     stream->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                 absl::StrCat("the server is shutting down; watch again after "
-                                             "revision ", stream->complete_through_)));
+                                             "revision ",
+                                             stream->complete_through_)));
   }
 }
 
@@ -229,9 +235,8 @@ void WatchHub::Serve(Stream& stream, Reads& reads) {
     }
     if (records.size() < kBatch) {
       // Everything through the revision read before the read is here.
-      stream.complete_through_ =
-          std::max({read->second.current, stream.complete_through_,
-                    records.empty() ? 0 : records.back().revision});
+      stream.complete_through_ = std::max({read->second.current, stream.complete_through_,
+                                           records.empty() ? 0 : records.back().revision});
       stream.cursor_revision_ = stream.complete_through_;
       stream.cursor_name_.clear();
     } else {

@@ -40,9 +40,9 @@ class WatchHub {
   // `caller_key` says whose streams it counts against (see
   // Authenticator::CallerKey); RESOURCE_EXHAUSTED beyond the limit.
   // The stream writes serialized WatchChangesResponses.
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(
-      const v1::WatchChangesRequest& request, absl::StatusOr<Principal> caller,
-      const std::string& caller_key);
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(const v1::WatchChangesRequest& request,
+                                                    absl::StatusOr<Principal> caller,
+                                                    const std::string& caller_key);
 
   // Something was committed: look for new changes.
   void Notify();
@@ -74,9 +74,9 @@ class WatchHub {
   ChangeFeed feed_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool pending_ = false;   // guarded by mutex_
-  bool stopping_ = false;  // guarded by mutex_
-  std::set<Stream*> streams_;  // guarded by mutex_
+  bool pending_ = false;                               // guarded by mutex_
+  bool stopping_ = false;                              // guarded by mutex_
+  std::set<Stream*> streams_;                          // guarded by mutex_
   std::map<std::string, int> open_streams_by_caller_;  // guarded by mutex_
   std::thread thread_;
 };

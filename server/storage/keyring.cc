@@ -37,9 +37,9 @@ absl::Status WriteOwnerOnly(const std::string& path, absl::string_view contents)
   const std::string temporary = path + ".new";
   const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write ", temporary));
-  const bool written = write(fd, contents.data(), contents.size()) ==
-                           static_cast<ssize_t>(contents.size()) &&
-                       fsync(fd) == 0;
+  const bool written =
+      write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size()) &&
+      fsync(fd) == 0;
   close(fd);
   if (!written || rename(temporary.c_str(), path.c_str()) != 0) {
     return absl::UnavailableError(absl::StrCat("cannot write ", path));
@@ -69,9 +69,8 @@ bool RunGcm(bool encrypt, const std::string& key, absl::string_view nonce,
                                                                       EVP_CIPHER_CTX_free);
   const auto* key_bytes = reinterpret_cast<const unsigned char*>(key.data());
   const auto* nonce_bytes = reinterpret_cast<const unsigned char*>(nonce.data());
-  if (ctx == nullptr ||
-      EVP_CipherInit_ex(ctx.get(), AesGcmAlgorithm(), nullptr, key_bytes, nonce_bytes,
-                        encrypt ? 1 : 0) != 1) {
+  if (ctx == nullptr || EVP_CipherInit_ex(ctx.get(), AesGcmAlgorithm(), nullptr, key_bytes,
+                                          nonce_bytes, encrypt ? 1 : 0) != 1) {
     return false;
   }
   int length = 0;
@@ -129,17 +128,17 @@ absl::StatusOr<std::unique_ptr<Keyring>> Keyring::LoadOrCreate(const std::string
     if (!hex.ok() || hex->size() != 2 * kKeyBytes ||
         !std::all_of(hex->begin(), hex->end(), absl::ascii_isxdigit)) {
       closedir(dir);
-      return absl::FailedPreconditionError(absl::StrCat(
-          "key file ", path, " is not 64 hex digits; restore it from your backup"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("key file ", path, " is not 64 hex digits; restore it from your backup"));
     }
     keyring->keys_[file.substr(0, file.size() - 4)] = absl::HexStringToBytes(*hex);
   }
   closedir(dir);
   absl::StatusOr<std::string> current = ReadSmallFile(directory + "/current");
   if (!current.ok() || !keyring->HasKey(*current)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        directory, "/current names a key that is not in ", directory,
-        "; restore the key file from your backup"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(directory, "/current names a key that is not in ", directory,
+                     "; restore the key file from your backup"));
   }
   keyring->current_ = *current;
   return keyring;
@@ -171,8 +170,8 @@ absl::StatusOr<std::string> Keyring::Open(const SealedData& sealed,
         directory_, "; restore ", sealed.key_id, ".key from your backup"));
   }
   if (sealed.blob.size() < kNonceBytes + kTagBytes) {
-    return absl::DataLossError(absl::StrCat("encrypted data for ", associated_data,
-                                            " is truncated"));
+    return absl::DataLossError(
+        absl::StrCat("encrypted data for ", associated_data, " is truncated"));
   }
   const absl::string_view blob = sealed.blob;
   std::string tag(blob.substr(blob.size() - kTagBytes));
@@ -180,8 +179,8 @@ absl::StatusOr<std::string> Keyring::Open(const SealedData& sealed,
   if (!RunGcm(/*encrypt=*/false, key->second, blob.substr(0, kNonceBytes), associated_data,
               blob.substr(kNonceBytes, blob.size() - kNonceBytes - kTagBytes), plaintext, tag)) {
     return absl::DataLossError(absl::StrCat(
-        "cannot decrypt the protected details of ", associated_data, " with key ",
-        sealed.key_id, ": the key file is not the one they were sealed with, or the data was "
+        "cannot decrypt the protected details of ", associated_data, " with key ", sealed.key_id,
+        ": the key file is not the one they were sealed with, or the data was "
         "altered"));
   }
   return plaintext;

@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace mpower {
 
@@ -101,6 +101,18 @@ struct AuditRecord {
   std::string hash;           // hex
 };
 
+// How durable a write must be when Store::Write returns (leveldb's
+// WriteOptions::sync).
+enum class Durability {
+  // On stable storage: survives a power loss of the database's machine.
+  kSynced,
+  // Committed, visible to every reader, and survives a crash of mpowerd;
+  // but, until a later synced write reaches the disk, a power loss of the
+  // database's machine may lose it. For what a read must leave behind (the
+  // audit record of a disclosure) without making the read wait for a disk.
+  kProcessCrashSafe,
+};
+
 // The operations available inside one write transaction. Reads see the
 // transaction's own writes. Used only inside Store::Write's callback.
 class WriteTransaction {
@@ -115,6 +127,10 @@ class WriteTransaction {
       absl::string_view collection, absl::string_view parent, absl::string_view external_id) = 0;
   // True if another resource refers to `name` or has it as its parent.
   virtual absl::StatusOr<bool> IsReferenced(absl::string_view name) = 0;
+  // True if a resource of `collection` (deleted or not) has `parent` as its
+  // parent.
+  virtual absl::StatusOr<bool> HasChildren(absl::string_view parent,
+                                           absl::string_view collection) = 0;
 
   // Inserts or replaces `resource` and records the change at revision().
   virtual absl::Status Put(const StoredResource& resource) = 0;
@@ -133,13 +149,15 @@ class WriteTransaction {
   // Appends `record` to the audit trail, filling in its sequence and the
   // hash chain (computed by `chain`, which core supplies so storage needs
   // no cryptography).
-  virtual absl::Status AppendAudit(
-      AuditRecord record,
-      const std::function<std::string(const AuditRecord&)>& chain) = 0;
+  virtual absl::Status AppendAudit(AuditRecord record,
+                                   const std::function<std::string(const AuditRecord&)>& chain) = 0;
 };
 
 // A durable store of resources with a store-wide revision: every committed
-// write transaction gets the next revision, strictly increasing. Thread-safe.
+// write transaction that changed a resource gets the next revision,
+// strictly increasing, without gaps. Backends live in folders of their own
+// (sqlite/); what is not specific to one (group commit, the keyring that
+// seals protected data) lives beside them here. Thread-safe.
 class Store {
  public:
   virtual ~Store() = default;
@@ -150,12 +168,16 @@ class Store {
   virtual absl::StatusOr<ListResult> List(const ListQuery& query) = 0;
 
   // Runs `body` in one serializable write transaction. If `body` returns OK
-  // and wrote something, commits durably (the data is on disk when this
-  // returns) and returns the new revision; if it wrote nothing, returns the
-  // current revision and no revision is used. If `body` fails, nothing it
-  // did is kept and its status is returned.
+  // and wrote something, commits as durably as `durability` asks and
+  // returns the new revision; if it wrote nothing, returns the current
+  // revision and no revision is used. If `body` fails, nothing it did is
+  // kept and its status is returned. `body` runs exactly once.
   virtual absl::StatusOr<int64_t> Write(
-      const std::function<absl::Status(WriteTransaction&)>& body) = 0;
+      Durability durability, const std::function<absl::Status(WriteTransaction&)>& body) = 0;
+  // The same, synced: the data is on disk when this returns.
+  absl::StatusOr<int64_t> Write(const std::function<absl::Status(WriteTransaction&)>& body) {
+    return Write(Durability::kSynced, body);
+  }
 
   // The revision of the last committed write; 0 for an empty store.
   virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
@@ -183,8 +205,8 @@ class Store {
   virtual absl::StatusOr<std::optional<CredentialRecord>> FindCredentialBySubject(
       absl::string_view subject) = 0;
   // Up to `limit` credentials with ids after `after_id`, in id order.
-  virtual absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(
-      absl::string_view after_id, size_t limit) = 0;
+  virtual absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(absl::string_view after_id,
+                                                                        size_t limit) = 0;
 
   // Changes after (`after_revision`, `after_name`) in (revision, name)
   // order, up to `limit`; an empty `after_name` means after every change of

@@ -1,27 +1,37 @@
-#ifndef MPOWER_SERVER_STORAGE_SQLITE_STORE_H_
-#define MPOWER_SERVER_STORAGE_SQLITE_STORE_H_
+#ifndef MPOWER_SERVER_STORAGE_SQLITE_SQLITE_STORE_H_
+#define MPOWER_SERVER_STORAGE_SQLITE_SQLITE_STORE_H_
+
+// The embedded default backend: a Store on one SQLite database file.
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "server/storage/group_commit.h"
 #include "server/storage/keyring.h"
-#include "server/storage/sqlite.h"
+#include "server/storage/sqlite/database.h"
+#include "server/storage/sqlite/reader_pool.h"
 #include "server/storage/store.h"
 
 namespace mpower {
 
 // A Store on one SQLite database file in WAL mode. Writes go through one
-// connection, one transaction at a time; reads use a pool of their own
-// connections, so readers never wait for the writer. Protected data is
+// connection, in group commits (group_commit.h); reads use a pool of their
+// own connections, so readers never wait for the writer. Protected data is
 // sealed with the keyring's current key and bound to its resource's name.
+// One process at a time: mpowerd holds the data directory's lock.
 // Thread-safe.
+//
+// The implementation is in rooms: sqlite_store.cc (opening, Get, Write and
+// the group commit), sqlite_list.cc (List), sqlite_reads.cc (credentials,
+// the change history, the audit trail) and sqlite_maintenance.cc (key
+// checks and re-encryption, re-indexing, compaction).
 class SqliteStore : public Store {
  public:
   // Opens or creates the database at `path` and its schema, and checks that
@@ -29,19 +39,21 @@ class SqliteStore : public Store {
   // for a missing key, DATA_LOSS for a wrong one). REQUIRES: `keyring`
   // outlives the store.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
-                                                          const Keyring* keyring);
+                                                           const Keyring* keyring);
 
   // Re-seals with the current key all protected data sealed with older
   // keys, in one transaction. Returns how many resources it re-sealed.
-  absl::StatusOr<int64_t> ReencryptProtectedData();
+  absl::StatusOr<int64_t> ReencryptProtectedData() ABSL_LOCKS_EXCLUDED(write_mutex_);
 
+  using Store::Write;
+  absl::StatusOr<int64_t> Write(
+      Durability durability, const std::function<absl::Status(WriteTransaction&)>& body) override;
   absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) override;
   absl::StatusOr<ListResult> List(const ListQuery& query) override;
-  absl::StatusOr<int64_t> Write(
-      const std::function<absl::Status(WriteTransaction&)>& body) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
   uint64_t CredentialsGeneration() const override { return credentials_generation_.load(); }
-  absl::Status SetTermExtractor(std::string version, TermExtractor extractor) override;
+  absl::Status SetTermExtractor(std::string version, TermExtractor extractor) override
+      ABSL_LOCKS_EXCLUDED(write_mutex_);
   void SetCommitListener(std::function<void()> listener) override {
     commit_listener_ = std::move(listener);
   }
@@ -57,57 +69,39 @@ class SqliteStore : public Store {
                                                         absl::string_view after_name,
                                                         size_t limit) override;
   absl::StatusOr<int64_t> CompactedRevision() override;
-  absl::Status Compact(int64_t revision) override;
+  absl::Status Compact(int64_t revision) override ABSL_LOCKS_EXCLUDED(write_mutex_);
 
  private:
-  class Transaction;
-  class ReaderLease;
-
   SqliteStore(std::string path, const Keyring* keyring, std::unique_ptr<sqlite::Database> writer,
               int64_t revision);
 
-  // A Write call waiting for, or in, a group commit.
-  struct PendingWrite {
-    const std::function<absl::Status(WriteTransaction&)>* body;
-    absl::StatusOr<int64_t> result = absl::InternalError("not run");
-    bool done = false;  // guarded by queue_mutex_
-    // Woken alone: when its group is done, or when it is first in the queue
-    // and no group is committing. Waking every waiter on each commit cost a
-    // storm of futex wake-ups for nothing.
-    std::condition_variable wake;
-  };
   // Runs each write of `group` in its own savepoint of one transaction and
-  // commits them together: one fsync for all. Sets each write's result; a
-  // write that failed leaves nothing behind, and if the commit fails, every
-  // write of the group fails with it.
-  void CommitGroup(const std::vector<PendingWrite*>& group);
-  absl::StatusOr<std::unique_ptr<sqlite::Database>> AcquireReader();
-  void ReleaseReader(std::unique_ptr<sqlite::Database> reader);
-  // Records `revision` as the last one; inside the open write transaction.
-  absl::Status SaveRevision(int64_t revision);
+  // commits them together: one fsync for all, or none when no write of the
+  // group asks for Durability::kSynced. Sets each write's result; a write
+  // that failed leaves nothing behind, and if the commit fails, every write
+  // of the group fails with it.
+  void CommitGroup(const std::vector<GroupCommit::PendingWrite*>& group)
+      ABSL_LOCKS_EXCLUDED(write_mutex_);
+  // Runs `body` in a write transaction of its own (BEGIN IMMEDIATE ...
+  // COMMIT), for maintenance that is not a revision of the store.
+  absl::Status WithWriter(const std::function<absl::Status(sqlite::Database&)>& body)
+      ABSL_LOCKS_EXCLUDED(write_mutex_);
 
-  const std::string path_;
   const Keyring& keyring_;
 
-  // Group commit: writers queue up; one of them at a time commits everything
-  // queued, so concurrent writes share a transaction and its fsync.
-  std::mutex queue_mutex_;
-  std::deque<PendingWrite*> queue_;  // guarded by queue_mutex_
-  bool committing_ = false;          // guarded by queue_mutex_
+  absl::Mutex write_mutex_;  // serializes write transactions on writer_
+  const std::unique_ptr<sqlite::Database> writer_ ABSL_PT_GUARDED_BY(write_mutex_);
+  TermExtractor extractor_ ABSL_GUARDED_BY(write_mutex_);
+  GroupCommit group_commit_;
 
-  std::mutex write_mutex_;  // serializes write transactions
-  std::unique_ptr<sqlite::Database> writer_;
   std::atomic<uint64_t> credentials_generation_{0};  // see CredentialsGeneration
   std::atomic<int64_t> revision_;  // last committed revision; written under write_mutex_
-
-  std::function<void()> commit_listener_;
-  TermExtractor extractor_;               // written under write_mutex_
   std::atomic<bool> terms_ready_{false};  // List may use the term index
+  std::function<void()> commit_listener_;
 
-  std::mutex readers_mutex_;
-  std::vector<std::unique_ptr<sqlite::Database>> idle_readers_;
+  sqlite::ReaderPool readers_;
 };
 
 }  // namespace mpower
 
-#endif  // MPOWER_SERVER_STORAGE_SQLITE_STORE_H_
+#endif  // MPOWER_SERVER_STORAGE_SQLITE_SQLITE_STORE_H_

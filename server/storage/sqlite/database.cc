@@ -1,9 +1,9 @@
-#include "server/storage/sqlite.h"
+#include "server/storage/sqlite/database.h"
 
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "server/core/log.h"
+#include "server/base/log.h"
 
 namespace mpower::sqlite {
 
@@ -15,13 +15,13 @@ absl::Status SqliteError(sqlite3* db, int code, absl::string_view context) {
                    db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code)));
   switch (code & 0xff) {
     case SQLITE_FULL:
-      return absl::UnavailableError(absl::StrCat(
-          "the disk holding the database is full, so nothing was written while ", context,
-          "; reads still work. Retry later; the operator must free space"));
+      return absl::UnavailableError(
+          absl::StrCat("the disk holding the database is full, so nothing was written while ",
+                       context, "; reads still work. Retry later; the operator must free space"));
     case SQLITE_READONLY:
-      return absl::UnavailableError(absl::StrCat(
-          "the database is read-only, so nothing was written while ", context,
-          "; reads still work. Retry later; the operator must make it writable"));
+      return absl::UnavailableError(
+          absl::StrCat("the database is read-only, so nothing was written while ", context,
+                       "; reads still work. Retry later; the operator must make it writable"));
     case SQLITE_IOERR:
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -30,11 +30,19 @@ absl::Status SqliteError(sqlite3* db, int code, absl::string_view context) {
           "the database is unavailable while ", context,
           " (an I/O error, or busy); retry later, and tell the operator if it persists"));
     case SQLITE_CONSTRAINT:
-      return absl::AlreadyExistsError(
-          absl::StrCat("conflicts with an existing record while ", context));
+      // A unique index or primary key refusing a second record is a
+      // conflict the caller can act on; any other constraint (the audit
+      // log's append-only trigger) refusing is a fault of the server.
+      if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("conflicts with an existing record while ", context));
+      }
+      return absl::InternalError(
+          absl::StrCat("the database refused a change while ", context,
+                       "; the server log has details"));
     default:
-      return absl::InternalError(absl::StrCat("the database failed while ", context,
-                                              "; the server log has details"));
+      return absl::InternalError(
+          absl::StrCat("the database failed while ", context, "; the server log has details"));
   }
 }
 
@@ -59,6 +67,14 @@ void Statement::BindBlob(int index, absl::string_view value) {
 
 void Statement::BindNull(int index) { sqlite3_bind_null(statement_, index); }
 
+void Statement::BindTextOrNull(int index, absl::string_view text) {
+  if (text.empty()) {
+    BindNull(index);
+  } else {
+    BindText(index, text);
+  }
+}
+
 absl::StatusOr<bool> Statement::Step() {
   const int code = sqlite3_step(statement_);
   if (code == SQLITE_ROW) return true;
@@ -79,8 +95,7 @@ int64_t Statement::ColumnInt64(int column) const {
 std::string Statement::ColumnText(int column) const {
   const auto* text = sqlite3_column_text(statement_, column);
   if (text == nullptr) return "";
-  return std::string(reinterpret_cast<const char*>(text),
-                     sqlite3_column_bytes(statement_, column));
+  return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement_, column));
 }
 
 std::string Statement::ColumnBlob(int column) const {
@@ -96,14 +111,16 @@ bool Statement::ColumnIsNull(int column) const {
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   sqlite3* db = nullptr;
   const int code = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-      nullptr);
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (code != SQLITE_OK) {
     absl::Status status = SqliteError(db, code, absl::StrCat("opening ", path));
     sqlite3_close(db);
     return status;
   }
   std::unique_ptr<Database> database(new Database(db));
+  // Extended result codes tell a unique key's conflict from a trigger's
+  // refusal (SqliteError).
+  sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
   // temp_store=MEMORY keeps statement journals in memory. Each write of a
   // group commit runs in its own savepoint, whose journal otherwise spills
@@ -139,12 +156,38 @@ absl::StatusOr<std::unique_ptr<Statement>> Database::Prepare(const char* sql) {
   auto found = statements_.find(sql);
   if (found == statements_.end()) {
     sqlite3_stmt* statement = nullptr;
-    const int code = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement,
-                                        nullptr);
+    const int code =
+        sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
     if (code != SQLITE_OK) return SqliteError(db_, code, "preparing a statement");
     found = statements_.emplace(sql, statement).first;
   }
   return std::make_unique<Statement>(found->second);
+}
+
+Transaction::~Transaction() { Rollback(); }
+
+absl::Status Transaction::Begin(Mode mode) {
+  absl::Status status = db_.Execute(mode == kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+  open_ = status.ok();
+  return status;
+}
+
+absl::Status Transaction::Commit() {
+  absl::Status status = db_.Execute("COMMIT");
+  if (status.ok()) {
+    open_ = false;
+  } else {
+    Rollback();
+  }
+  return status;
+}
+
+void Transaction::Rollback() {
+  if (!open_) return;
+  open_ = false;
+  // SQLite may have rolled back by itself after an I/O error or a full
+  // disk; then there is nothing left to roll back.
+  if (!db_.InAutocommit()) db_.Execute("ROLLBACK").IgnoreError();
 }
 
 }  // namespace mpower::sqlite

@@ -1,4 +1,4 @@
-#include "server/storage/sqlite_backup.h"
+#include "server/storage/sqlite/backup.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -24,8 +24,7 @@ absl::StatusOr<Connection> OpenConnection(const std::string& path, int flags) {
   const int code = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   Connection connection(db);
   if (code != SQLITE_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot open ", path, ": ", sqlite3_errstr(code)));
+    return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", sqlite3_errstr(code)));
   }
   sqlite3_busy_timeout(db, 10000);
   return connection;
@@ -55,14 +54,14 @@ absl::StatusOr<std::string> QueryText(sqlite3* db, const char* sql) {
 absl::Status CheckDatabase(sqlite3* db, const std::string& path) {
   absl::StatusOr<std::string> integrity = QueryText(db, "PRAGMA integrity_check");
   if (!integrity.ok() || *integrity != "ok") {
-    return absl::DataLossError(absl::StrCat(
-        path, " fails SQLite's integrity check (",
-        integrity.ok() ? *integrity : std::string(integrity.status().message()), ")"));
+    return absl::DataLossError(
+        absl::StrCat(path, " fails SQLite's integrity check (",
+                     integrity.ok() ? *integrity : std::string(integrity.status().message()), ")"));
   }
-  absl::StatusOr<std::string> tables = QueryText(
-      db,
-      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-      "('resources', 'changes', 'metadata', 'credentials', 'audit_log')");
+  absl::StatusOr<std::string> tables =
+      QueryText(db,
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                "('resources', 'changes', 'metadata', 'credentials', 'audit_log')");
   if (!tables.ok() || *tables != "5") {
     return absl::InvalidArgumentError(absl::StrCat(path, " is not an mpower database"));
   }
@@ -144,9 +143,10 @@ absl::Status BackupDatabase(const std::string& database, const std::string& dest
 absl::Status RestoreDatabase(const std::string& backup, const std::string& database) {
   std::error_code error;
   if (std::filesystem::exists(database, error)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        database, " exists; move it (and any -wal and -shm files beside it) aside, keep it "
-                  "until the restored server checks out, and restore again"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(database,
+                     " exists; move it (and any -wal and -shm files beside it) aside, keep it "
+                     "until the restored server checks out, and restore again"));
   }
   absl::StatusOr<Connection> source = OpenConnection(backup, SQLITE_OPEN_READONLY);
   if (!source.ok()) return source.status();

@@ -1,5 +1,5 @@
-#ifndef MPOWER_SERVER_CORE_STATUS_MACROS_H_
-#define MPOWER_SERVER_CORE_STATUS_MACROS_H_
+#ifndef MPOWER_SERVER_BASE_STATUS_MACROS_H_
+#define MPOWER_SERVER_BASE_STATUS_MACROS_H_
 
 // Early-return helpers for absl::Status, which abseil 20220623 does not ship.
 
@@ -7,12 +7,11 @@
 #include "absl/status/statusor.h"
 
 // Returns from the enclosing function if `expr` is not OK.
-#define MPOWER_RETURN_IF_ERROR(expr)               \
-  do {                                             \
-    if (absl::Status mpower_status_ = (expr);      \
-        !mpower_status_.ok()) {                    \
-      return mpower_status_;                       \
-    }                                              \
+#define MPOWER_RETURN_IF_ERROR(expr)                                  \
+  do {                                                                \
+    if (absl::Status mpower_status_ = (expr); !mpower_status_.ok()) { \
+      return mpower_status_;                                          \
+    }                                                                 \
   } while (0)
 
 #define MPOWER_CONCAT_INNER_(a, b) a##b
@@ -28,4 +27,4 @@
   if (!statusor.ok()) return std::move(statusor).status();  \
   lhs = *std::move(statusor)
 
-#endif  // MPOWER_SERVER_CORE_STATUS_MACROS_H_
+#endif  // MPOWER_SERVER_BASE_STATUS_MACROS_H_

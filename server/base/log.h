@@ -1,5 +1,5 @@
-#ifndef MPOWER_SERVER_CORE_LOG_H_
-#define MPOWER_SERVER_CORE_LOG_H_
+#ifndef MPOWER_SERVER_BASE_LOG_H_
+#define MPOWER_SERVER_BASE_LOG_H_
 
 // A minimal structured logger: one `key=value` line per event on stderr.
 // Abseil 20220623 has no logging library, and the server needs only this.
@@ -16,4 +16,4 @@ void Log(LogLevel level, absl::string_view component, absl::string_view message)
 
 }  // namespace mpower
 
-#endif  // MPOWER_SERVER_CORE_LOG_H_
+#endif  // MPOWER_SERVER_BASE_LOG_H_

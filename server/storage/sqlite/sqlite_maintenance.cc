@@ -1,0 +1,122 @@
+// SqliteStore's maintenance: re-indexing for a new term extractor,
+// re-sealing under a new key, and compacting the history. Each runs in one
+// write transaction of its own, so a crash leaves it undone, never half
+// done.
+
+#include <utility>
+
+#include "server/base/status_macros.h"
+#include "server/storage/sqlite/rows.h"
+#include "server/storage/sqlite/schema.h"
+#include "server/storage/sqlite/sqlite_store.h"
+#include "server/storage/sqlite/write_transaction.h"
+
+namespace mpower {
+namespace {
+
+// The version of the extractor the term index was built by; "" for none.
+absl::StatusOr<std::string> IndexedTermsVersion(sqlite::Database& db) {
+  MPOWER_ASSIGN_OR_RETURN(
+      auto statement,
+      db.Prepare("SELECT CAST(value AS TEXT) FROM metadata WHERE key = 'terms_version'"));
+  MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
+  return found ? statement->ColumnText(0) : "";
+}
+
+// Rebuilds the whole term index with `extractor`, and records `version`.
+absl::Status Reindex(sqlite::Database& db, const TermExtractor& extractor,
+                     absl::string_view version) {
+  MPOWER_RETURN_IF_ERROR(db.Execute("DELETE FROM resource_terms"));
+  MPOWER_ASSIGN_OR_RETURN(auto rows, db.Prepare("SELECT name, collection, data FROM resources"));
+  while (true) {
+    MPOWER_ASSIGN_OR_RETURN(bool row, rows->Step());
+    if (!row) break;
+    StoredResource resource;
+    resource.name = rows->ColumnText(0);
+    resource.collection = rows->ColumnText(1);
+    resource.data = rows->ColumnBlob(2);
+    MPOWER_RETURN_IF_ERROR(
+        sqlite::InsertTerms(db, resource.collection, resource.name, extractor(resource)));
+  }
+  MPOWER_ASSIGN_OR_RETURN(auto save, db.Prepare("INSERT OR REPLACE INTO metadata(key, value) "
+                                                "VALUES ('terms_version', ?)"));
+  save->BindText(1, version);
+  return save->Run();
+}
+
+}  // namespace
+
+absl::Status SqliteStore::SetTermExtractor(std::string version, TermExtractor extractor) {
+  absl::MutexLock lock(&write_mutex_);
+  MPOWER_ASSIGN_OR_RETURN(std::string indexed, IndexedTermsVersion(*writer_));
+  if (indexed != version) {
+    // A crash leaves the old version recorded, so the next start does it
+    // again.
+    sqlite::Transaction transaction(*writer_);
+    MPOWER_RETURN_IF_ERROR(transaction.Begin(sqlite::Transaction::kWrite));
+    MPOWER_RETURN_IF_ERROR(Reindex(*writer_, extractor, version));
+    MPOWER_RETURN_IF_ERROR(transaction.Commit());
+  }
+  extractor_ = std::move(extractor);
+  terms_ready_.store(true);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> SqliteStore::ReencryptProtectedData() {
+  int64_t count = 0;
+  MPOWER_RETURN_IF_ERROR(WithWriter([&](sqlite::Database& db) -> absl::Status {
+    const auto open = [&](const sqlite::Statement& row) {
+      return sqlite::ReadResource(row, keyring_);
+    };
+    std::vector<StoredResource> stale;
+    {
+      MPOWER_ASSIGN_OR_RETURN(
+          auto statement, db.Prepare(MPOWER_SELECT_RESOURCES "WHERE protected_key_id IS NOT NULL "
+                                                             "AND protected_key_id != ?"));
+      statement->BindText(1, keyring_.current_key_id());
+      MPOWER_ASSIGN_OR_RETURN(stale, sqlite::ReadRows<StoredResource>(*statement, open));
+    }
+    for (const StoredResource& resource : stale) {
+      MPOWER_ASSIGN_OR_RETURN(auto update, db.Prepare("UPDATE resources SET protected_data = ?, "
+                                                      "protected_key_id = ? WHERE name = ?"));
+      sqlite::BindSealed(*update, 1, keyring_, resource);
+      update->BindText(3, resource.name);
+      MPOWER_RETURN_IF_ERROR(update->Run());
+      ++count;
+    }
+    // The history holds sealed copies too.
+    std::vector<StoredResource> history;
+    {
+      MPOWER_ASSIGN_OR_RETURN(
+          auto statement, db.Prepare(MPOWER_SELECT_CHANGES "WHERE protected_key_id IS NOT NULL "
+                                                           "AND protected_key_id != ?"));
+      statement->BindText(1, keyring_.current_key_id());
+      MPOWER_ASSIGN_OR_RETURN(history, sqlite::ReadRows<StoredResource>(*statement, open));
+    }
+    for (const StoredResource& resource : history) {
+      MPOWER_ASSIGN_OR_RETURN(
+          auto update, db.Prepare("UPDATE changes SET protected_data = ?, "
+                                  "protected_key_id = ? WHERE revision = ? AND name = ?"));
+      sqlite::BindSealed(*update, 1, keyring_, resource);
+      update->BindInt64(3, resource.update_revision);  // the change's revision
+      update->BindText(4, resource.name);
+      MPOWER_RETURN_IF_ERROR(update->Run());
+    }
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
+absl::Status SqliteStore::Compact(int64_t revision) {
+  revision = std::min(revision, revision_.load());
+  return WithWriter([&](sqlite::Database& db) -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(int64_t compacted, sqlite::ReadMetadata(db, "compacted_revision"));
+    if (revision <= compacted) return absl::OkStatus();
+    MPOWER_ASSIGN_OR_RETURN(auto drop, db.Prepare("DELETE FROM changes WHERE revision <= ?"));
+    drop->BindInt64(1, revision);
+    MPOWER_RETURN_IF_ERROR(drop->Run());
+    return sqlite::WriteMetadata(db, "compacted_revision", revision);
+  });
+}
+
+}  // namespace mpower
