@@ -1,8 +1,9 @@
 #ifndef MPOWER_TESTS_FAULT_VFS_H_
 #define MPOWER_TESTS_FAULT_VFS_H_
 
-// A SQLite VFS over the default one that can make every write fail, as a
-// full disk (SQLITE_FULL) or a read-only medium (SQLITE_READONLY) would:
+// A SQLite VFS over the default one that counts syncs and can make every
+// write fail, as a full disk (SQLITE_FULL) or a read-only medium
+// (SQLITE_READONLY) would:
 // the fault-injection approach of SQLite's own tests, so the real storage
 // code runs unchanged. Install() makes it the default VFS for databases
 // opened afterwards.
@@ -10,6 +11,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cstdint>
 
 namespace mpower::testing {
 
@@ -20,6 +22,8 @@ class FaultVfs {
   // From now on every write, truncate and sync fails with `code`
   // (SQLITE_FULL, SQLITE_READONLY); SQLITE_OK heals the disk.
   static void FailWritesWith(int code) { fail_with_.store(code); }
+  // How many times any file has been synced (fsync) since installation.
+  static int64_t syncs() { return syncs_.load(); }
 
  private:
   struct File {
@@ -49,6 +53,7 @@ class FaultVfs {
   static sqlite3_file* Real(sqlite3_file* file) { return reinterpret_cast<File*>(file)->real; }
 
   static inline std::atomic<int> fail_with_{SQLITE_OK};
+  static inline std::atomic<int64_t> syncs_{0};
   static inline sqlite3_vfs* real_vfs_ = nullptr;
   static inline sqlite3_vfs vfs_;
   static inline sqlite3_io_methods methods_;
@@ -105,6 +110,7 @@ inline int FaultVfs::Truncate(sqlite3_file* f, sqlite3_int64 size) {
 }
 inline int FaultVfs::Sync(sqlite3_file* f, int flags) {
   if (const int code = fail_with_.load(); code != SQLITE_OK) return code;
+  syncs_.fetch_add(1);
   return Real(f)->pMethods->xSync(Real(f), flags);
 }
 inline int FaultVfs::FileSize(sqlite3_file* f, sqlite3_int64* s) {

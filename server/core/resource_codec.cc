@@ -11,8 +11,8 @@ google::protobuf::Timestamp TimestampNow() {
   const absl::Time now = absl::Now();
   google::protobuf::Timestamp stamp;
   stamp.set_seconds(absl::ToUnixSeconds(now));
-  stamp.set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(stamp.seconds()))));
+  stamp.set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(stamp.seconds()))));
   return stamp;
 }
 

@@ -37,9 +37,8 @@ absl::Status SqliteError(sqlite3* db, int code, absl::string_view context) {
         return absl::AlreadyExistsError(
             absl::StrCat("conflicts with an existing record while ", context));
       }
-      return absl::InternalError(
-          absl::StrCat("the database refused a change while ", context,
-                       "; the server log has details"));
+      return absl::InternalError(absl::StrCat("the database refused a change while ", context,
+                                              "; the server log has details"));
     default:
       return absl::InternalError(
           absl::StrCat("the database failed while ", context, "; the server log has details"));

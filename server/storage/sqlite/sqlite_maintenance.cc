@@ -87,16 +87,16 @@ absl::StatusOr<int64_t> SqliteStore::ReencryptProtectedData() {
     // The history holds sealed copies too.
     std::vector<StoredResource> history;
     {
-      MPOWER_ASSIGN_OR_RETURN(
-          auto statement, db.Prepare(MPOWER_SELECT_CHANGES "WHERE protected_key_id IS NOT NULL "
-                                                           "AND protected_key_id != ?"));
+      MPOWER_ASSIGN_OR_RETURN(auto statement,
+                              db.Prepare(MPOWER_SELECT_CHANGES "WHERE protected_key_id IS NOT NULL "
+                                                               "AND protected_key_id != ?"));
       statement->BindText(1, keyring_.current_key_id());
       MPOWER_ASSIGN_OR_RETURN(history, sqlite::ReadRows<StoredResource>(*statement, open));
     }
     for (const StoredResource& resource : history) {
-      MPOWER_ASSIGN_OR_RETURN(
-          auto update, db.Prepare("UPDATE changes SET protected_data = ?, "
-                                  "protected_key_id = ? WHERE revision = ? AND name = ?"));
+      MPOWER_ASSIGN_OR_RETURN(auto update,
+                              db.Prepare("UPDATE changes SET protected_data = ?, "
+                                         "protected_key_id = ? WHERE revision = ? AND name = ?"));
       sqlite::BindSealed(*update, 1, keyring_, resource);
       update->BindInt64(3, resource.update_revision);  // the change's revision
       update->BindText(4, resource.name);

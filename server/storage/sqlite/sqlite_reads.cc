@@ -15,7 +15,8 @@ using sqlite::ReadRows;
 
 absl::StatusOr<std::optional<CredentialRecord>> SqliteStore::GetCredential(absl::string_view id) {
   MPOWER_ASSIGN_OR_RETURN(sqlite::ReaderPool::Lease reader, readers_.Acquire());
-  MPOWER_ASSIGN_OR_RETURN(auto statement, reader->Prepare(MPOWER_SELECT_CREDENTIALS "WHERE id = ?"));
+  MPOWER_ASSIGN_OR_RETURN(auto statement,
+                          reader->Prepare(MPOWER_SELECT_CREDENTIALS "WHERE id = ?"));
   statement->BindText(1, id);
   return ReadOneRow<CredentialRecord>(*statement, ReadCredential);
 }
@@ -41,9 +42,8 @@ absl::StatusOr<std::optional<CredentialRecord>> SqliteStore::FindCredentialBySub
 absl::StatusOr<std::vector<CredentialRecord>> SqliteStore::ListCredentials(
     absl::string_view after_id, size_t limit) {
   MPOWER_ASSIGN_OR_RETURN(sqlite::ReaderPool::Lease reader, readers_.Acquire());
-  MPOWER_ASSIGN_OR_RETURN(
-      auto statement,
-      reader->Prepare(MPOWER_SELECT_CREDENTIALS "WHERE id > ? ORDER BY id LIMIT ?"));
+  MPOWER_ASSIGN_OR_RETURN(auto statement, reader->Prepare(MPOWER_SELECT_CREDENTIALS
+                                                          "WHERE id > ? ORDER BY id LIMIT ?"));
   statement->BindText(1, after_id);
   statement->BindInt64(2, static_cast<int64_t>(limit));
   return ReadRows<CredentialRecord>(*statement, ReadCredential);

@@ -34,8 +34,7 @@ using sqlite::ReadResource;
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                                const Keyring* keyring) {
-  MPOWER_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Database> writer,
-                          sqlite::Database::Open(path));
+  MPOWER_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Database> writer, sqlite::Database::Open(path));
   MPOWER_RETURN_IF_ERROR(sqlite::CreateSchema(*writer));
   MPOWER_RETURN_IF_ERROR(CheckKeys(*writer, *keyring));
   MPOWER_ASSIGN_OR_RETURN(int64_t revision, sqlite::ReadMetadata(*writer, "revision"));
@@ -110,8 +109,8 @@ void SqliteStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& gro
     // too, and all of it must be retried.
     if (writer_->InAutocommit() || !writer_->Execute("ROLLBACK TO write").ok() ||
         !writer_->Execute("RELEASE write").ok()) {
-      status = outcome.ok() ? absl::UnavailableError("the write transaction was lost; retry")
-                            : outcome;
+      status =
+          outcome.ok() ? absl::UnavailableError("the write transaction was lost; retry") : outcome;
     }
   }
   if (status.ok() && changed) status = sqlite::WriteMetadata(*writer_, "revision", last);
@@ -130,8 +129,7 @@ void SqliteStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& gro
   if (changed_credentials) credentials_generation_.fetch_add(1);
 }
 
-absl::Status SqliteStore::WithWriter(
-    const std::function<absl::Status(sqlite::Database&)>& body) {
+absl::Status SqliteStore::WithWriter(const std::function<absl::Status(sqlite::Database&)>& body) {
   absl::MutexLock lock(&write_mutex_);
   sqlite::Transaction transaction(*writer_);
   MPOWER_RETURN_IF_ERROR(transaction.Begin(sqlite::Transaction::kWrite));

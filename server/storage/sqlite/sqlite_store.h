@@ -95,7 +95,7 @@ class SqliteStore : public Store {
   GroupCommit group_commit_;
 
   std::atomic<uint64_t> credentials_generation_{0};  // see CredentialsGeneration
-  std::atomic<int64_t> revision_;  // last committed revision; written under write_mutex_
+  std::atomic<int64_t> revision_;         // last committed revision; written under write_mutex_
   std::atomic<bool> terms_ready_{false};  // List may use the term index
   std::function<void()> commit_listener_;
 

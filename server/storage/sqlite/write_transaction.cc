@@ -24,8 +24,7 @@ absl::StatusOr<std::optional<StoredResource>> SqliteWriteTransaction::Get(absl::
 }
 
 absl::StatusOr<std::optional<StoredResource>> SqliteWriteTransaction::FindByExternalId(
-    absl::string_view collection, absl::string_view parent,
-    absl::string_view external_id) {
+    absl::string_view collection, absl::string_view parent, absl::string_view external_id) {
   MPOWER_ASSIGN_OR_RETURN(auto statement,
                           db_.Prepare(MPOWER_SELECT_RESOURCES
                                       "WHERE collection = ? AND parent = ? AND external_id = ?"));
@@ -99,21 +98,21 @@ absl::Status SqliteWriteTransaction::Remove(absl::string_view name) {
   return RecordChange(ChangeRecord::Kind::kRemoved, *last);
 }
 
-absl::StatusOr<std::optional<RequestRecord>> SqliteWriteTransaction::FindRequest(absl::string_view key) {
+absl::StatusOr<std::optional<RequestRecord>> SqliteWriteTransaction::FindRequest(
+    absl::string_view key) {
   MPOWER_ASSIGN_OR_RETURN(
-      auto statement,
-      db_.Prepare("SELECT fingerprint, name FROM requests WHERE request_key = ?"));
+      auto statement, db_.Prepare("SELECT fingerprint, name FROM requests WHERE request_key = ?"));
   statement->BindText(1, key);
   MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
   if (!found) return std::nullopt;
   return RequestRecord{statement->ColumnText(0), statement->ColumnText(1)};
 }
 
-absl::Status SqliteWriteTransaction::SaveRequest(absl::string_view key, const RequestRecord& record) {
+absl::Status SqliteWriteTransaction::SaveRequest(absl::string_view key,
+                                                 const RequestRecord& record) {
   MPOWER_ASSIGN_OR_RETURN(
-      auto statement,
-      db_.Prepare("INSERT INTO requests(request_key, fingerprint, name, revision) "
-                  "VALUES (?, ?, ?, ?)"));
+      auto statement, db_.Prepare("INSERT INTO requests(request_key, fingerprint, name, revision) "
+                                  "VALUES (?, ?, ?, ?)"));
   statement->BindText(1, key);
   statement->BindText(2, record.fingerprint);
   statement->BindText(3, record.name);
@@ -121,13 +120,14 @@ absl::Status SqliteWriteTransaction::SaveRequest(absl::string_view key, const Re
   return statement->Run();
 }
 
-absl::Status SqliteWriteTransaction::PutCredential(const CredentialRecord& credential, bool must_be_new) {
+absl::Status SqliteWriteTransaction::PutCredential(const CredentialRecord& credential,
+                                                   bool must_be_new) {
   MPOWER_ASSIGN_OR_RETURN(
-      auto statement,
-      must_be_new ? db_.Prepare("INSERT INTO credentials(id, data, secret_hash, "
-                                "certificate_subject) VALUES (?, ?, ?, ?)")
-                  : db_.Prepare("INSERT OR REPLACE INTO credentials(id, data, secret_hash, "
-                                "certificate_subject) VALUES (?, ?, ?, ?)"));
+      auto statement, must_be_new
+                          ? db_.Prepare("INSERT INTO credentials(id, data, secret_hash, "
+                                        "certificate_subject) VALUES (?, ?, ?, ?)")
+                          : db_.Prepare("INSERT OR REPLACE INTO credentials(id, data, secret_hash, "
+                                        "certificate_subject) VALUES (?, ?, ?, ?)"));
   statement->BindText(1, credential.id);
   statement->BindBlob(2, credential.data);
   statement->BindTextOrNull(3, credential.secret_hash);
@@ -138,8 +138,8 @@ absl::Status SqliteWriteTransaction::PutCredential(const CredentialRecord& crede
   return absl::OkStatus();
 }
 
-absl::Status SqliteWriteTransaction::AppendAudit(AuditRecord record,
-                         const std::function<std::string(const AuditRecord&)>& chain) {
+absl::Status SqliteWriteTransaction::AppendAudit(
+    AuditRecord record, const std::function<std::string(const AuditRecord&)>& chain) {
   {
     MPOWER_ASSIGN_OR_RETURN(auto last, db_.Prepare("SELECT sequence, hash FROM audit_log "
                                                    "ORDER BY sequence DESC LIMIT 1"));
@@ -166,7 +166,7 @@ absl::Status SqliteWriteTransaction::AppendAudit(AuditRecord record,
 }
 
 absl::Status SqliteWriteTransaction::ReplaceReferences(absl::string_view from,
-                               const std::vector<std::string>& references) {
+                                                       const std::vector<std::string>& references) {
   {
     MPOWER_ASSIGN_OR_RETURN(auto statement,
                             db_.Prepare("DELETE FROM resource_references WHERE from_name = ?"));
@@ -175,9 +175,8 @@ absl::Status SqliteWriteTransaction::ReplaceReferences(absl::string_view from,
   }
   for (const std::string& to : references) {
     MPOWER_ASSIGN_OR_RETURN(
-        auto statement,
-        db_.Prepare("INSERT OR IGNORE INTO resource_references(to_name, from_name) "
-                    "VALUES (?, ?)"));
+        auto statement, db_.Prepare("INSERT OR IGNORE INTO resource_references(to_name, from_name) "
+                                    "VALUES (?, ?)"));
     statement->BindText(1, to);
     statement->BindText(2, from);
     MPOWER_RETURN_IF_ERROR(statement->Run());
@@ -197,13 +196,13 @@ absl::Status SqliteWriteTransaction::ReplaceTerms(const StoredResource& resource
 }
 
 absl::Status SqliteWriteTransaction::DeleteTerms(absl::string_view name) {
-  MPOWER_ASSIGN_OR_RETURN(auto statement,
-                          db_.Prepare("DELETE FROM resource_terms WHERE name = ?"));
+  MPOWER_ASSIGN_OR_RETURN(auto statement, db_.Prepare("DELETE FROM resource_terms WHERE name = ?"));
   statement->BindText(1, name);
   return statement->Run();
 }
 
-absl::Status SqliteWriteTransaction::RecordChange(ChangeRecord::Kind kind, const StoredResource& resource) {
+absl::Status SqliteWriteTransaction::RecordChange(ChangeRecord::Kind kind,
+                                                  const StoredResource& resource) {
   wrote_ = true;
   changed_resources_ = true;
   MPOWER_ASSIGN_OR_RETURN(
