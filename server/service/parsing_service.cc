@@ -21,7 +21,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* RefusedWriteStream(const grpc::Statu
 grpc::ServerUnaryReactor* AnswerUnaryCall(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer& request_bytes,
                                           grpc::ByteBuffer* response_bytes, RunsOn runs_on,
-                                          absl::string_view method,
+                                          WorkerPool* pool, absl::string_view method,
                                           std::unique_ptr<UnaryCall> call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (absl::Status parsed = ParseMessage(request_bytes, &call->request()); !parsed.ok()) {
@@ -47,8 +47,7 @@ grpc::ServerUnaryReactor* AnswerUnaryCall(grpc::CallbackServerContext* context,
     answer(*call);
   } else {
     // std::function must be copyable, so the call travels as a shared_ptr.
-    WorkerPool::ForBlockingCalls().Schedule(
-        [answer, call = std::shared_ptr<UnaryCall>(std::move(call))] { answer(*call); });
+    pool->Schedule([answer, call = std::shared_ptr<UnaryCall>(std::move(call))] { answer(*call); });
   }
   return reactor;
 }

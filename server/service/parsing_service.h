@@ -23,6 +23,7 @@
 #include "google/protobuf/message.h"
 #include "server/service/message_bytes.h"
 #include "server/service/status_conversion.h"
+#include "server/service/worker_pool.h"
 
 namespace mpower {
 
@@ -30,7 +31,7 @@ namespace mpower {
 enum class RunsOn {
   // gRPC's thread: for calls that never wait on another thread.
   kGrpcThread,
-  // WorkerPool::ForBlockingCalls(): for writes, which wait for their group's
+  // The server's worker pool: for writes, which wait for their group's
   // fsync, and for reports, which read a lot.
   kWorkerPool,
 };
@@ -47,13 +48,13 @@ class UnaryCall {
 
 // Answers one call: parses `request_bytes` into `call`'s request, ends the
 // call with DEADLINE_EXCEEDED without running the body if the caller has
-// given up, else runs the body where `runs_on` says and finishes the call
-// with its status, and its response if it succeeded. `method` names the
-// method in logs.
+// given up, else runs the body where `runs_on` says (`pool` for
+// kWorkerPool) and finishes the call with its status, and its response if
+// it succeeded. `method` names the method in logs.
 grpc::ServerUnaryReactor* AnswerUnaryCall(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer& request_bytes,
                                           grpc::ByteBuffer* response_bytes, RunsOn runs_on,
-                                          absl::string_view method,
+                                          WorkerPool* pool, absl::string_view method,
                                           std::unique_ptr<UnaryCall> call);
 
 // A server stream that ends at once with `status`, having sent nothing.
@@ -66,7 +67,14 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* RefusedWriteStream(const grpc::Statu
 // MpowerServer refuses to start a service that left one unregistered.
 template <typename Generated>
 class ParsingService : public Generated::Service {
+ public:
+  // The pool that bodies registered with RunsOn::kWorkerPool run on.
+  // REQUIRES: called before serving; `pool` outlives every call.
+  void set_worker_pool(WorkerPool* pool) { worker_pool_ = pool; }
+
  protected:
+  WorkerPool* worker_pool() const { return worker_pool_; }
+
   template <typename Service, typename Request, typename Response>
   using UnaryBody = absl::Status (Service::*)(grpc::CallbackServerContext*, const Request*,
                                               Response*);
@@ -94,11 +102,11 @@ class ParsingService : public Generated::Service {
     this->MarkMethodRawCallback(
         method.index(),
         new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-            [service, body, runs_on, &name](grpc::CallbackServerContext* context,
-                                            const grpc::ByteBuffer* request_bytes,
-                                            grpc::ByteBuffer* response_bytes) {
+            [this, service, body, runs_on, &name](grpc::CallbackServerContext* context,
+                                                  const grpc::ByteBuffer* request_bytes,
+                                                  grpc::ByteBuffer* response_bytes) {
               return AnswerUnaryCall(
-                  context, *request_bytes, response_bytes, runs_on, name,
+                  context, *request_bytes, response_bytes, runs_on, worker_pool_, name,
                   std::make_unique<TypedUnaryCall<Service, Request, Response>>(service, body));
             }));
   }
@@ -137,6 +145,8 @@ class ParsingService : public Generated::Service {
   }
 
  private:
+  WorkerPool* worker_pool_ = nullptr;
+
   template <typename Service, typename Request, typename Response>
   class TypedUnaryCall final : public UnaryCall {
    public:

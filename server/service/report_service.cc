@@ -112,7 +112,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ReportServiceImpl::ExportActivities(
   // An export reads the store end to end: it is built on the pool, as the
   // other reports are, not on gRPC's thread. The call, and so `context`,
   // lasts until the writer finishes.
-  WorkerPool::ForBlockingCalls().Schedule([this, writer, context, request] {
+  worker_pool()->Schedule([this, writer, context, request] {
     if (CallerGaveUp(*context)) {
       writer->Send(absl::DeadlineExceededError("the call's deadline passed before it was served"),
                    "ExportActivities");

@@ -19,7 +19,8 @@ namespace mpower {
 
 struct MpowerServer::Services {
   Services(Store* store, const ServerOptions& options)
-      : store(store),
+      : pool(std::make_unique<WorkerPool>(options.worker_threads)),
+        store(store),
         credentials(store),
         limiter(options.rate_limit_per_second > 0
                     ? std::make_unique<RateLimiter>(options.rate_limit_per_second,
@@ -36,11 +37,23 @@ struct MpowerServer::Services {
         changes(store, &authenticator, &hub),
         reports(store, &authenticator) {
     store->SetCommitListener([this] { hub.Notify(); });
+    admin.set_worker_pool(pool.get());
+    partners.set_worker_pool(pool.get());
+    initiatives.set_worker_pool(pool.get());
+    commitments.set_worker_pool(pool.get());
+    alerts.set_worker_pool(pool.get());
+    responses.set_worker_pool(pool.get());
+    changes.set_worker_pool(pool.get());
+    reports.set_worker_pool(pool.get());
   }
   ~Services() {
     hub.Stop();
+    // Runs what is queued, while every service it may call is still here.
+    // The server has shut down, so no call is left to queue more.
+    pool.reset();
     store->SetCommitListener(nullptr);  // the store outlives the server
   }
+  std::unique_ptr<WorkerPool> pool;
   Store* const store;
   CredentialManager credentials;
   std::unique_ptr<RateLimiter> limiter;

@@ -38,6 +38,9 @@ struct ServerOptions {
   // The largest request message accepted, in bytes; bigger ones end
   // RESOURCE_EXHAUSTED before any mpower code runs.
   int max_request_bytes = 4 * 1024 * 1024;
+  // Threads for writes and reports (worker_pool.h): enough writers in
+  // flight to fill a group commit.
+  int worker_threads = 64;
 };
 
 // OK if `options` may serve as configured: TLS anywhere, plaintext on

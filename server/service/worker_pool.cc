@@ -38,10 +38,4 @@ void WorkerPool::Run() {
   }
 }
 
-WorkerPool& WorkerPool::ForBlockingCalls() {
-  // Never destroyed: calls may still be finishing while the process exits.
-  static WorkerPool* const pool = new WorkerPool(64);
-  return *pool;
-}
-
 }  // namespace mpower

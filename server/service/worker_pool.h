@@ -3,7 +3,8 @@
 
 // Threads for work that blocks, so it never holds one of gRPC's threads: a
 // durable write waits for its group's fsync here, and many waiting at once
-// is what lets group commit share one fsync among them. Thread-safe.
+// is what lets group commit share one fsync among them. MpowerServer owns
+// the one its handlers use. Thread-safe.
 
 #include <condition_variable>
 #include <deque>
@@ -24,10 +25,6 @@ class WorkerPool {
 
   // Runs `work` on one of the pool's threads, in arrival order.
   void Schedule(std::function<void()> work);
-
-  // The pool the handlers of blocking RPCs run on: 64 threads, enough
-  // writers in flight to fill a group commit.
-  static WorkerPool& ForBlockingCalls();
 
  private:
   void Run();

@@ -1,0 +1,46 @@
+#ifndef MPOWER_SERVER_DAEMON_DATA_DIR_H_
+#define MPOWER_SERVER_DAEMON_DATA_DIR_H_
+
+// Where mpowerd keeps its state, and how it opens it: the data directory,
+// its lock, and the store with its keys.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/storage/keyring.h"
+#include "server/storage/sqlite/sqlite_store.h"
+
+namespace mpower {
+
+// $MPOWER_DATA_DIR, else $XDG_DATA_HOME/mpower, else ~/.local/share/mpower.
+std::string DefaultDataDir();
+
+// Creates `path` and its parents, owner-only (alerts are in there).
+bool MakeDirectories(const std::string& path);
+
+// Takes the data directory's lock, held until exit, so that one mpowerd
+// serves a database at a time and restore and key rotation never run
+// under a live server. False, having logged why, if another holds it.
+bool LockDataDir(const std::string& data_dir);
+
+// Where one data directory's parts are.
+struct DataPaths {
+  std::string data_dir;
+  std::string database;  // DATA_DIR/mpower.db
+  std::string key_dir;   // DATA_DIR/keys unless --key-dir says otherwise
+};
+
+// A store opened with its keys, indexed and ready.
+struct OpenedStore {
+  std::unique_ptr<Keyring> keyring;
+  std::unique_ptr<SqliteStore> store;  // declared after the keyring it uses
+};
+
+// Loads (creating if needed) the keys and opens the database, indexing it
+// for List. The error says which part failed.
+absl::StatusOr<OpenedStore> OpenStore(const DataPaths& paths);
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_DAEMON_DATA_DIR_H_

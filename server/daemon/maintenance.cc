@@ -1,0 +1,55 @@
+#include "server/daemon/maintenance.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/base/log.h"
+
+namespace mpower {
+
+MaintenanceScheduler::MaintenanceScheduler(Store* store, MaintenanceOptions options)
+    : store_(store),
+      options_(std::move(options)),
+      escalator_(store, options_.escalation),
+      thread_([this] { Loop(); }) {}
+
+MaintenanceScheduler::~MaintenanceScheduler() { Stop(); }
+
+void MaintenanceScheduler::Stop() {
+  {
+    absl::MutexLock lock(&mutex_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void MaintenanceScheduler::Loop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mutex_);
+      const auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return stopping_; };
+      mutex_.AwaitWithTimeout(absl::Condition(&stopping), options_.interval);
+      if (stopping_) return;
+    }
+    RunOnce();
+  }
+}
+
+void MaintenanceScheduler::RunOnce() {
+  const int64_t keep = options_.history_revisions;
+  absl::StatusOr<int64_t> current = store_->CurrentRevision();
+  if (keep > 0 && current.ok() && *current > keep) {
+    if (absl::Status status = store_->Compact(*current - keep); !status.ok()) {
+      Log(LogLevel::kWarning, "maintenance", absl::StrCat("compaction: ", status.message()));
+    }
+  }
+  absl::StatusOr<int> escalated = escalator_.RunOnce(absl::Now());
+  if (!escalated.ok()) {
+    Log(LogLevel::kWarning, "maintenance",
+        absl::StrCat("escalation: ", escalated.status().message()));
+  } else if (*escalated > 0) {
+    Log(LogLevel::kInfo, "maintenance",
+        absl::StrCat("escalated ", *escalated, " unanswered alerts"));
+  }
+}
+
+}  // namespace mpower

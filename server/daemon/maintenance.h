@@ -1,0 +1,57 @@
+#ifndef MPOWER_SERVER_DAEMON_MAINTENANCE_H_
+#define MPOWER_SERVER_DAEMON_MAINTENANCE_H_
+
+// The work mpowerd does on a timer rather than for a call: compacting the
+// change feed's history and escalating unanswered alerts. With several
+// replicas on one database, this is where the replica that does it will be
+// chosen (a lease in the database), so that it runs once in the cluster.
+
+#include <cstdint>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/core/escalation.h"
+#include "server/storage/store.h"
+
+namespace mpower {
+
+struct MaintenanceOptions {
+  absl::Duration interval = absl::Minutes(1);
+  // How many of the latest revisions the history keeps; 0 keeps all.
+  int64_t history_revisions = 0;
+  EscalationPolicy escalation;
+};
+
+// Runs maintenance every interval on a thread of its own, from
+// construction until Stop() or destruction. Failures are logged and tried
+// again next time. Thread-safe.
+class MaintenanceScheduler {
+ public:
+  // REQUIRES: `store` outlives the scheduler.
+  MaintenanceScheduler(Store* store, MaintenanceOptions options);
+  ~MaintenanceScheduler();
+  MaintenanceScheduler(const MaintenanceScheduler&) = delete;
+  MaintenanceScheduler& operator=(const MaintenanceScheduler&) = delete;
+
+  // Ends the thread, waiting for a round in progress to finish.
+  void Stop() ABSL_LOCKS_EXCLUDED(mutex_);
+
+  // One round of everything, now.
+  void RunOnce();
+
+ private:
+  void Loop() ABSL_LOCKS_EXCLUDED(mutex_);
+
+  Store* const store_;
+  const MaintenanceOptions options_;
+  Escalator escalator_;
+  absl::Mutex mutex_;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  std::thread thread_;  // started last, once everything it uses exists
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_DAEMON_MAINTENANCE_H_
