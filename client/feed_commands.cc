@@ -11,15 +11,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/command_status.h"
 #include "client/field_text.h"
 #include "google/protobuf/util/json_util.h"
 #include "mpower/v1/change.grpc.pb.h"
 
 namespace mpower::cli {
 namespace {
-
-constexpr int kExitUsage = 2;
-constexpr int kExitRpcBase = 64;
 
 std::vector<std::string> List(const std::string& text) {
   return absl::StrSplit(text, ',', absl::SkipWhitespace());
@@ -79,18 +77,16 @@ void PrintAlertChange(const v1::Change& change, const std::string& output) {
 
 }  // namespace
 
-int ListChangesCommand(RpcClient& rpc, const Args& args, const std::string& output) {
+absl::Status ListChangesCommand(RpcClient& rpc, const Args& args, const std::string& output) {
   v1::ListChangesRequest request;
   int64_t after = 0;
   if (args.Has("after") && !absl::SimpleAtoi(args.Get("after"), &after)) {
-    std::cerr << "mpower: --after: expected a revision number\n";
-    return kExitUsage;
+    return UsageError("--after: expected a revision number");
   }
   request.set_after_revision(after);
   int page_size = 0;
   if (args.Has("page-size") && !absl::SimpleAtoi(args.Get("page-size"), &page_size)) {
-    std::cerr << "mpower: --page-size: expected a whole number\n";
-    return kExitUsage;
+    return UsageError("--page-size: expected a whole number");
   }
   request.set_page_size(page_size);
   request.set_page_token(args.Get("page-token"));
@@ -105,8 +101,7 @@ int ListChangesCommand(RpcClient& rpc, const Args& args, const std::string& outp
     grpc::Status status =
         rpc.Call("/mpower.v1.ChangeService/ListChanges", request, &response, /*idempotent=*/true);
     if (!status.ok()) {
-      std::cerr << "mpower: " << status.error_message() << "\n";
-      return kExitRpcBase + status.error_code();
+      return RpcError(status);
     }
     all.mutable_changes()->MergeFrom(response.changes());
     all.set_next_page_token(response.next_page_token());
@@ -115,7 +110,7 @@ int ListChangesCommand(RpcClient& rpc, const Args& args, const std::string& outp
   } while (args.Has("all") && !request.page_token().empty());
   if (output == "json") {
     std::cout << OneLineJson(all) << "\n";
-    return 0;
+    return absl::OkStatus();
   }
   static const char* kTypes[] = {"", "CREATED", "UPDATED", "REMOVED"};
   std::cout << absl::StrFormat("%-9s %-8s %s\n", "REVISION", "TYPE", "NAME");
@@ -128,10 +123,10 @@ int ListChangesCommand(RpcClient& rpc, const Args& args, const std::string& outp
   } else {
     std::cout << "\nUp to date through revision " << all.current_revision() << "\n";
   }
-  return 0;
+  return absl::OkStatus();
 }
 
-int WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& output) {
+absl::Status WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& output) {
   AlertSelection selection;
   for (const std::string& country : List(args.Get("countries"))) {
     selection.countries.insert(absl::AsciiStrToUpper(country));
@@ -139,23 +134,20 @@ int WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& outp
   for (const std::string& category : List(args.Get("categories"))) {
     const auto* value = EnumValue(v1::Alert::Category_descriptor(), category);
     if (value == nullptr) {
-      std::cerr << "mpower: --categories: unknown category " << category << "\n";
-      return kExitUsage;
+      return UsageError(absl::StrCat("--categories: unknown category ", category));
     }
     selection.categories.insert(value->number());
   }
   if (args.Has("min-severity")) {
     const auto* value = EnumValue(v1::Alert::Severity_descriptor(), args.Get("min-severity"));
     if (value == nullptr || value->number() == v1::Alert::SEVERITY_UNKNOWN) {
-      std::cerr << "mpower: --min-severity: use EXTREME, SEVERE, MODERATE or MINOR\n";
-      return kExitUsage;
+      return UsageError("--min-severity: use EXTREME, SEVERE, MODERATE or MINOR");
     }
     selection.max_severity = value->number();
   }
   absl::Duration run_for = absl::InfiniteDuration();
   if (args.Has("for") && !absl::ParseDuration(args.Get("for"), &run_for)) {
-    std::cerr << "mpower: --for: expected a duration such as 30s or 10m\n";
-    return kExitUsage;
+    return UsageError("--for: expected a duration such as 30s or 10m");
   }
   v1::WatchChangesRequest request;
   request.mutable_filter()->add_collections("alerts");
@@ -165,8 +157,7 @@ int WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& outp
   if (args.Has("after")) {
     int64_t after = 0;
     if (!absl::SimpleAtoi(args.Get("after"), &after)) {
-      std::cerr << "mpower: --after: expected a revision number\n";
-      return kExitUsage;
+      return UsageError("--after: expected a revision number");
     }
     request.set_after_revision(after);
   } else {
@@ -198,7 +189,7 @@ int WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& outp
       backoff = absl::Milliseconds(200);
     }
     const grpc::Status status = reader->Finish();
-    if (absl::Now() >= end) return 0;
+    if (absl::Now() >= end) return absl::OkStatus();
     switch (status.error_code()) {
       case grpc::StatusCode::UNAVAILABLE:
       case grpc::StatusCode::CANCELLED:
@@ -209,8 +200,7 @@ int WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& outp
                   << "); resuming after revision " << request.after_revision() << std::endl;
         break;
       default:
-        std::cerr << "mpower: " << status.error_message() << "\n";
-        return kExitRpcBase + status.error_code();
+        return RpcError(status);
     }
     std::this_thread::sleep_for(absl::ToChronoMilliseconds(std::min(backoff, end - absl::Now())));
     backoff = std::min(backoff * 2, absl::Seconds(5));

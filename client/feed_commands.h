@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "client/args.h"
 #include "client/rpc.h"
 
@@ -13,13 +14,13 @@ namespace mpower::cli {
 
 // Prints changes after --after (default 0), filtered by --collections,
 // --partner and --country. Returns the exit code.
-int ListChangesCommand(RpcClient& rpc, const Args& args, const std::string& output);
+absl::Status ListChangesCommand(RpcClient& rpc, const Args& args, const std::string& output);
 
 // Prints alerts as they are filed or change, filtered by --countries,
 // --categories and --min-severity, from now on (or after --after), until
 // interrupted or --for has passed. Reconnects by itself and resumes after
 // the last revision it saw. Returns the exit code.
-int WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& output);
+absl::Status WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& output);
 
 }  // namespace mpower::cli
 

@@ -25,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/args.h"
+#include "client/command_status.h"
 #include "client/config.h"
 #include "client/feed_commands.h"
 #include "client/field_text.h"
@@ -37,6 +38,7 @@
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/base/status_macros.h"
 
 namespace mpower::cli {
 namespace {
@@ -44,11 +46,6 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-
-constexpr int kExitOk = 0;
-constexpr int kExitLocalError = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitRpcBase = 64;
 
 const std::set<std::string> kBooleanFlags = {"help", "show-deleted", "all", "dry-run", "mirror"};
 const std::set<std::string> kFeedFlags = {"dry-run",      "mirror",  "after",     "collections",
@@ -59,13 +56,6 @@ const std::set<std::string> kCommonFlags = {
     "output",  "help",         "file",   "filter",     "page-size", "page-token",
     "all",     "show-deleted", "parent", "request-id", "etag",      "update-mask"};
 const char kDefaultAddress[] = "127.0.0.1:50051";
-
-// A failure that ends the command with `exit_code`; the message goes to
-// stderr.
-struct Failure {
-  int exit_code;
-  std::string message;
-};
 
 // A setting from its flag, else its MPOWER_* variable, else the config
 // file, else `otherwise` (kubectl's order).
@@ -78,28 +68,6 @@ std::string Setting(const Args& args, const std::string& flag, const char* env,
   return otherwise;
 }
 
-const char* CodeName(grpc::StatusCode code) {
-  static const char* kNames[] = {"OK",
-                                 "CANCELLED",
-                                 "UNKNOWN",
-                                 "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND",
-                                 "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED",
-                                 "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION",
-                                 "ABORTED",
-                                 "OUT_OF_RANGE",
-                                 "UNIMPLEMENTED",
-                                 "INTERNAL",
-                                 "UNAVAILABLE",
-                                 "DATA_LOSS",
-                                 "UNAUTHENTICATED"};
-  const int index = static_cast<int>(code);
-  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
-}
-
 std::unique_ptr<Message> NewMessage(const Descriptor* type) {
   return std::unique_ptr<Message>(
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
@@ -107,14 +75,14 @@ std::unique_ptr<Message> NewMessage(const Descriptor* type) {
 
 // Sets `field` of `message`; a request without that field takes no value
 // for it, which is a usage error unless `value` is empty.
-void SetString(Message& message, const std::string& field, const std::string& value) {
+absl::Status SetString(Message& message, const std::string& field, const std::string& value) {
   const FieldDescriptor* descriptor = message.GetDescriptor()->FindFieldByName(field);
   if (descriptor == nullptr) {
-    if (value.empty()) return;
-    throw Failure{kExitUsage,
-                  absl::StrCat("this command takes no ", field, "; run it with --help")};
+    if (value.empty()) return absl::OkStatus();
+    return UsageError(absl::StrCat("this command takes no ", field, "; run it with --help"));
   }
   message.GetReflection()->SetString(&message, descriptor, value);
+  return absl::OkStatus();
 }
 
 std::string GetString(const Message& message, const std::string& field) {
@@ -139,45 +107,42 @@ class Command {
   Command(const ResourceSpec& spec, const Args& args, RpcClient& rpc, std::string output)
       : spec_(spec), args_(args), rpc_(rpc), output_(std::move(output)) {}
 
-  void Run(const std::string& verb) {
+  absl::Status Run(const std::string& verb) {
     if (verb == "get") return Get();
     if (verb == "list") return List();
     if (verb == "create") return Create();
     if (verb == "update") return Update();
     if (verb == "delete" || verb == "undelete" || verb == "revoke") return DeleteOrUndelete(verb);
-    throw Failure{kExitUsage, absl::StrCat("unknown verb '", verb, "' for ", spec_.plural,
-                                           "; run mpower ", spec_.plural, " --help")};
+    return UsageError(absl::StrCat("unknown verb '", verb, "' for ", spec_.plural, "; run mpower ",
+                                   spec_.plural, " --help"));
   }
 
  private:
-  const google::protobuf::MethodDescriptor* Method(const std::string& prefix,
-                                                   const std::string& suffix) const {
+  absl::StatusOr<const google::protobuf::MethodDescriptor*> Method(
+      const std::string& prefix, const std::string& suffix) const {
     const auto* method = spec_.service()->FindMethodByName(prefix + suffix);
     if (method == nullptr) {
-      throw Failure{kExitUsage,
-                    absl::StrCat("mpower ", spec_.plural, " has no ", absl::AsciiStrToLower(prefix),
-                                 " verb; run mpower ", spec_.plural, " --help")};
+      return UsageError(absl::StrCat("mpower ", spec_.plural, " has no ",
+                                     absl::AsciiStrToLower(prefix), " verb; run mpower ",
+                                     spec_.plural, " --help"));
     }
     return method;
   }
 
-  // Calls `method`; on failure throws with the gRPC code's exit status.
-  std::unique_ptr<Message> Call(const google::protobuf::MethodDescriptor* method,
-                                const Message& request, bool idempotent) {
+  // Calls `method`; its response, or the call's failure (RpcError).
+  absl::StatusOr<std::unique_ptr<Message>> Call(const google::protobuf::MethodDescriptor* method,
+                                                const Message& request, bool idempotent) {
     std::unique_ptr<Message> response = NewMessage(method->output_type());
     const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
     grpc::Status status = rpc_.Call(path, request, response.get(), idempotent);
-    if (!status.ok()) {
-      throw Failure{kExitRpcBase + static_cast<int>(status.error_code()),
-                    absl::StrCat(CodeName(status.error_code()), ": ", status.error_message())};
-    }
+    if (!status.ok()) return RpcError(status);
     return response;
   }
 
-  std::string RequiredName() const {
+  absl::StatusOr<std::string> RequiredName() const {
     if (args_.positional.size() < 3) {
-      throw Failure{kExitUsage,
-                    absl::StrCat("give the ", spec_.field, "'s name, e.g. ", spec_.example_name)};
+      return UsageError(
+          absl::StrCat("give the ", spec_.field, "'s name, e.g. ", spec_.example_name));
     }
     return args_.positional[2];
   }
@@ -190,35 +155,38 @@ class Command {
     }
   }
 
-  void Get() {
-    const auto* method = Method("Get", spec_.type);
+  absl::Status Get() {
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Get", spec_.type));
     auto request = NewMessage(method->input_type());
-    SetString(*request, "name", RequiredName());
-    auto response = Call(method, *request, /*idempotent=*/true);
+    MPOWER_ASSIGN_OR_RETURN(std::string name, RequiredName());
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "name", name));
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/true));
     PrintResource(GetMessage(*response, spec_.field));
+    return absl::OkStatus();
   }
 
-  void List() {
-    const auto* method =
+  absl::Status List() {
+    MPOWER_ASSIGN_OR_RETURN(
+        const auto* method,
         spec_.list_method != nullptr
             ? Method(spec_.list_method, "")
-            : Method("List", absl::StrCat(std::string(1, spec_.plural[0] - 32), spec_.plural + 1));
+            : Method("List", absl::StrCat(std::string(1, spec_.plural[0] - 32), spec_.plural + 1)));
     auto request = NewMessage(method->input_type());
     if (spec_.nested()) {
-      SetString(*request, "parent", args_.Get("parent", absl::StrCat(spec_.parent_word, "/-")));
+      MPOWER_RETURN_IF_ERROR(SetString(*request, "parent",
+                                       args_.Get("parent", absl::StrCat(spec_.parent_word, "/-"))));
     }
-    SetString(*request, "filter", args_.Get("filter"));
-    SetString(*request, "page_token", args_.Get("page-token"));
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "filter", args_.Get("filter")));
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "page_token", args_.Get("page-token")));
     int page_size = 0;
     if (args_.Has("page-size") && !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) {
-      throw Failure{kExitUsage, "--page-size: expected a whole number"};
+      return UsageError("--page-size: expected a whole number");
     }
     request->GetReflection()->SetInt32(
         request.get(), request->GetDescriptor()->FindFieldByName("page_size"), page_size);
     if (args_.Has("show-deleted")) {
       const FieldDescriptor* field = request->GetDescriptor()->FindFieldByName("show_deleted");
-      if (field == nullptr)
-        throw Failure{kExitUsage, "--show-deleted: these are never soft-deleted"};
+      if (field == nullptr) return UsageError("--show-deleted: these are never soft-deleted");
       request->GetReflection()->SetBool(request.get(), field, true);
     }
     const FieldDescriptor* items_field = method->output_type()->FindFieldByName(
@@ -227,13 +195,13 @@ class Command {
     std::vector<const Message*> items;
     std::string next;
     do {
-      auto response = Call(method, *request, /*idempotent=*/true);
+      MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/true));
       const int count = response->GetReflection()->FieldSize(*response, items_field);
       for (int i = 0; i < count; ++i) {
         items.push_back(&response->GetReflection()->GetRepeatedMessage(*response, items_field, i));
       }
       next = GetString(*response, "next_page_token");
-      SetString(*request, "page_token", next);
+      MPOWER_RETURN_IF_ERROR(SetString(*request, "page_token", next));
       pages.push_back(std::move(response));
     } while (args_.Has("all") && !next.empty());
     if (output_ == "json") {
@@ -241,17 +209,18 @@ class Command {
       for (const Message* item : items) {
         combined->GetReflection()->AddMessage(combined.get(), items_field)->CopyFrom(*item);
       }
-      SetString(*combined, "next_page_token", next);
+      MPOWER_RETURN_IF_ERROR(SetString(*combined, "next_page_token", next));
       std::cout << ToJson(*combined);
-      return;
+      return absl::OkStatus();
     }
     PrintTable(spec_, items, std::cout);
     if (!next.empty()) std::cout << "\nMore: add --page-token=" << next << " (or --all)\n";
+    return absl::OkStatus();
   }
 
   // The resource from -f FILE (JSON; "-" for stdin) overlaid with field
   // flags, and the field paths the user set.
-  std::unique_ptr<Message> ResourceFromInput(std::vector<std::string>& paths) {
+  absl::StatusOr<std::unique_ptr<Message>> ResourceFromInput(std::vector<std::string>& paths) {
     auto resource = NewMessage(spec_.message());
     if (args_.Has("file")) {
       std::string json;
@@ -259,13 +228,13 @@ class Command {
         json.assign(std::istreambuf_iterator<char>(std::cin), {});
       } else {
         std::ifstream in(args_.Get("file"));
-        if (!in) throw Failure{kExitLocalError, absl::StrCat("cannot read ", args_.Get("file"))};
+        if (!in) return LocalError(absl::StrCat("cannot read ", args_.Get("file")));
         json.assign(std::istreambuf_iterator<char>(in), {});
       }
       auto status = google::protobuf::util::JsonStringToMessage(json, resource.get());
       if (!status.ok()) {
-        throw Failure{kExitLocalError, absl::StrCat(args_.Get("file"), ": not a ", spec_.type,
-                                                    " in JSON: ", status.message().as_string())};
+        return LocalError(absl::StrCat(args_.Get("file"), ": not a ", spec_.type,
+                                       " in JSON: ", status.message().as_string()));
       }
       std::vector<const FieldDescriptor*> set;
       resource->GetReflection()->ListFields(*resource, &set);
@@ -275,63 +244,69 @@ class Command {
       for (const FieldFlag& field_flag : spec_.flags) {
         if (flag != field_flag.flag) continue;
         absl::Status status = SetFieldFromText(*resource, field_flag.path, args_.Get(flag));
-        if (!status.ok()) throw Failure{kExitUsage, std::string(status.message())};
+        if (!status.ok()) return UsageError(status.message());
         paths.push_back(field_flag.path);
       }
     }
     return resource;
   }
 
-  void Create() {
-    const auto* method = Method("Create", spec_.type);
+  absl::Status Create() {
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Create", spec_.type));
     auto request = NewMessage(method->input_type());
     std::vector<std::string> paths;
-    auto resource = ResourceFromInput(paths);
+    MPOWER_ASSIGN_OR_RETURN(auto resource, ResourceFromInput(paths));
     const Descriptor* type = request->GetDescriptor();
     request->GetReflection()
         ->MutableMessage(request.get(), type->FindFieldByName(spec_.field))
         ->CopyFrom(*resource);
     if (args_.positional.size() >= 3) {
-      SetString(*request, absl::StrCat(spec_.field, "_id"), args_.positional[2]);
+      MPOWER_RETURN_IF_ERROR(
+          SetString(*request, absl::StrCat(spec_.field, "_id"), args_.positional[2]));
     }
     if (spec_.nested()) {
       if (!args_.Has("parent")) {
-        throw Failure{kExitUsage,
-                      absl::StrCat("--parent is required: the ",
-                                   std::string(spec_.parent_word, strlen(spec_.parent_word) - 1),
-                                   " it belongs to, e.g. --parent=", spec_.parent_word, "/...")};
+        return UsageError(
+            absl::StrCat("--parent is required: the ",
+                         std::string(spec_.parent_word, strlen(spec_.parent_word) - 1),
+                         " it belongs to, e.g. --parent=", spec_.parent_word, "/..."));
       }
-      SetString(*request, "parent", args_.Get("parent"));
+      MPOWER_RETURN_IF_ERROR(SetString(*request, "parent", args_.Get("parent")));
     }
     const bool idempotent = type->FindFieldByName("request_id") != nullptr;
-    if (idempotent) SetString(*request, "request_id", args_.Get("request-id", NewRequestId()));
-    auto response = Call(method, *request, idempotent);
+    if (idempotent) {
+      MPOWER_RETURN_IF_ERROR(
+          SetString(*request, "request_id", args_.Get("request-id", NewRequestId())));
+    }
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, idempotent));
     const FieldDescriptor* token = response->GetDescriptor()->FindFieldByName("token");
     if (token != nullptr && output_ == "json") {
       std::cout << ToJson(*response);
-      return;
+      return absl::OkStatus();
     }
     PrintResource(GetMessage(*response, spec_.field));
     if (token != nullptr && !GetString(*response, "token").empty()) {
       std::cout << "\ntoken (shown only now; keep it secret): " << GetString(*response, "token")
                 << "\n";
     }
+    return absl::OkStatus();
   }
 
-  void Update() {
-    const auto* method = Method("Update", spec_.type);
+  absl::Status Update() {
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Update", spec_.type));
     auto request = NewMessage(method->input_type());
     std::vector<std::string> paths;
-    auto resource = ResourceFromInput(paths);
-    SetString(*resource, "name", RequiredName());
-    if (args_.Has("etag")) SetString(*resource, "etag", args_.Get("etag"));
+    MPOWER_ASSIGN_OR_RETURN(auto resource, ResourceFromInput(paths));
+    MPOWER_ASSIGN_OR_RETURN(std::string name, RequiredName());
+    MPOWER_RETURN_IF_ERROR(SetString(*resource, "name", name));
+    if (args_.Has("etag")) MPOWER_RETURN_IF_ERROR(SetString(*resource, "etag", args_.Get("etag")));
     google::protobuf::FieldMask mask;
     if (args_.Has("update-mask")) {
       for (absl::string_view path : absl::StrSplit(args_.Get("update-mask"), ',')) {
         mask.add_paths(std::string(path));
       }
     } else if (paths.empty()) {
-      throw Failure{kExitUsage, "nothing to update: give field flags, -f FILE or --update-mask"};
+      return UsageError("nothing to update: give field flags, -f FILE or --update-mask");
     } else {
       for (const std::string& path : paths) mask.add_paths(path);
     }
@@ -342,26 +317,28 @@ class Command {
     request->GetReflection()
         ->MutableMessage(request.get(), type->FindFieldByName("update_mask"))
         ->CopyFrom(mask);
-    auto response = Call(method, *request, /*idempotent=*/false);
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
     PrintResource(GetMessage(*response, spec_.field));
+    return absl::OkStatus();
   }
 
-  void DeleteOrUndelete(const std::string& verb) {
+  absl::Status DeleteOrUndelete(const std::string& verb) {
     const std::string capitalized = std::string(1, verb[0] - 32) + verb.substr(1);
-    const auto* method = Method(capitalized, spec_.type);
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method(capitalized, spec_.type));
     auto request = NewMessage(method->input_type());
-    const std::string name = RequiredName();
-    SetString(*request, "name", name);
+    MPOWER_ASSIGN_OR_RETURN(const std::string name, RequiredName());
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "name", name));
     if (request->GetDescriptor()->FindFieldByName("etag") != nullptr) {
-      SetString(*request, "etag", args_.Get("etag"));
+      MPOWER_RETURN_IF_ERROR(SetString(*request, "etag", args_.Get("etag")));
     }
-    auto response = Call(method, *request, /*idempotent=*/false);
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
     const FieldDescriptor* field = response->GetDescriptor()->FindFieldByName(spec_.field);
     if (field != nullptr && output_ == "json") {
       std::cout << ToJson(GetMessage(*response, spec_.field));
     } else {
       std::cout << name << " " << verb << (verb.back() == 'e' ? "d\n" : "ed\n");
     }
+    return absl::OkStatus();
   }
 
   const ResourceSpec& spec_;
@@ -450,6 +427,12 @@ std::string ResourceHelp(const ResourceSpec& spec) {
                     "--partner partners/ilo\n");
   }
   return help;
+}
+
+// Prints a failed command's message and returns its exit code.
+int Finish(const absl::Status& status) {
+  if (!status.ok()) std::cerr << "mpower: " << status.message() << "\n";
+  return ExitCode(status);
 }
 
 int Run(int argc, char** argv) {
@@ -570,19 +553,13 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   RpcClient rpc(channel, Setting(args, "token", "MPOWER_TOKEN", *config, ""), timeout);
-  if (report_command) return ReportCommand(rpc, args, output);
-  if (sync_command) return SyncCommitmentsCommand(rpc, args, output, timeout);
+  if (report_command) return Finish(ReportCommand(rpc, args, output));
+  if (sync_command) return Finish(SyncCommitmentsCommand(rpc, args, output, timeout));
   if (feed_command) {
-    return args.positional[0] == "changes" ? ListChangesCommand(rpc, args, output)
-                                           : WatchAlertsCommand(rpc, args, output);
+    return Finish(args.positional[0] == "changes" ? ListChangesCommand(rpc, args, output)
+                                                  : WatchAlertsCommand(rpc, args, output));
   }
-  try {
-    Command(*spec, args, rpc, output).Run(args.positional[1]);
-  } catch (const Failure& failure) {
-    std::cerr << "mpower: " << failure.message << "\n";
-    return failure.exit_code;
-  }
-  return kExitOk;
+  return Finish(Command(*spec, args, rpc, output).Run(args.positional[1]));
 }
 
 }  // namespace

@@ -10,9 +10,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "client/command_status.h"
 #include "client/field_text.h"
 #include "client/render.h"
 #include "mpower/v1/report.grpc.pb.h"
+#include "server/base/status_macros.h"
 
 namespace mpower::cli {
 
@@ -21,36 +23,25 @@ const char* const kReportFlags[] = {"group-by", "since",   "until", "format",
 
 namespace {
 
-constexpr int kExitLocalError = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitRpcBase = 64;
 constexpr char kService[] = "/mpower.v1.ReportService/";
 
-// A failed command: its exit code, with the message already printed.
-struct Exit {
-  int code;
-};
-
-[[noreturn]] void Usage(const std::string& message) {
-  std::cerr << "mpower: " << message << "; run mpower report --help\n";
-  throw Exit{kExitUsage};
+absl::Status Usage(absl::string_view message) {
+  return UsageError(absl::StrCat(message, "; run mpower report --help"));
 }
 
-void Call(RpcClient& rpc, const std::string& method, const google::protobuf::Message& request,
-          google::protobuf::Message* response) {
+absl::Status Call(RpcClient& rpc, const std::string& method,
+                  const google::protobuf::Message& request, google::protobuf::Message* response) {
   grpc::Status status = rpc.Call(kService + method, request, response, /*idempotent=*/true);
-  if (!status.ok()) {
-    std::cerr << "mpower: " << status.error_message() << "\n";
-    throw Exit{kExitRpcBase + status.error_code()};
-  }
+  if (!status.ok()) return RpcError(status);
+  return absl::OkStatus();
 }
 
 // Enum values from a comma-separated list, written in full or without the
 // type's prefix, case-insensitively: "country,basis" is not enough, but
 // "country,contribution_basis" is.
 template <typename Repeated>
-void AddDimensions(const std::string& text, const google::protobuf::EnumDescriptor* type,
-                   Repeated* out) {
+absl::Status AddDimensions(const std::string& text, const google::protobuf::EnumDescriptor* type,
+                           Repeated* out) {
   std::string prefix = type->value(0)->name();
   prefix.resize(prefix.size() - std::string("UNSPECIFIED").size());
   for (absl::string_view word : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
@@ -62,19 +53,22 @@ void AddDimensions(const std::string& text, const google::protobuf::EnumDescript
       for (int i = 1; i < type->value_count(); ++i) {
         names.push_back(absl::AsciiStrToLower(type->value(i)->name().substr(prefix.size())));
       }
-      Usage(absl::StrCat("--group-by: unknown dimension \"", word, "\"; use ",
-                         absl::StrJoin(names, ", ")));
+      return Usage(absl::StrCat("--group-by: unknown dimension \"", word, "\"; use ",
+                                absl::StrJoin(names, ", ")));
     }
     out->Add(value->number());
   }
+  return absl::OkStatus();
 }
 
-google::protobuf::Timestamp ParseTime(const std::string& flag, const std::string& text) {
+absl::StatusOr<google::protobuf::Timestamp> ParseTime(const std::string& flag,
+                                                      const std::string& text) {
   absl::Time time;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error) &&
       !absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &time, &error)) {
-    Usage(absl::StrCat("--", flag, ": expected an RFC 3339 time or a date, e.g. 2026-01-01"));
+    return Usage(
+        absl::StrCat("--", flag, ": expected an RFC 3339 time or a date, e.g. 2026-01-01"));
   }
   google::protobuf::Timestamp stamp;
   stamp.set_seconds(absl::ToUnixSeconds(time));
@@ -138,17 +132,17 @@ void PrintCommitmentRows(
   PrintAligned(table, std::cout);
 }
 
-int Commitments(RpcClient& rpc, const Args& args, const std::string& output) {
+absl::Status Commitments(RpcClient& rpc, const Args& args, const std::string& output) {
   v1::SummarizeCommitmentsRequest request;
   request.set_parent(args.Get("parent"));
   request.set_filter(args.Get("filter"));
-  AddDimensions(args.Get("group-by"), v1::CommitmentDimension_descriptor(),
-                request.mutable_group_by());
+  MPOWER_RETURN_IF_ERROR(AddDimensions(args.Get("group-by"), v1::CommitmentDimension_descriptor(),
+                                       request.mutable_group_by()));
   v1::SummarizeCommitmentsResponse response;
-  Call(rpc, "SummarizeCommitments", request, &response);
+  MPOWER_RETURN_IF_ERROR(Call(rpc, "SummarizeCommitments", request, &response));
   if (output == "json") {
     std::cout << ToJson(response) << "\n";
-    return 0;
+    return absl::OkStatus();
   }
   PrintCommitmentRows(DimensionHeaders(request.group_by(), v1::CommitmentDimension_descriptor()),
                       response.rows(), response.totals());
@@ -158,19 +152,24 @@ int Commitments(RpcClient& rpc, const Args& args, const std::string& output) {
               << " record(s) of funding received left out: they mirror another partner's "
                  "commitment (see mpower report reconciliation).\n";
   }
-  return 0;
+  return absl::OkStatus();
 }
 
-int Alerts(RpcClient& rpc, const Args& args, const std::string& output) {
+absl::Status Alerts(RpcClient& rpc, const Args& args, const std::string& output) {
   v1::SummarizeAlertsRequest request;
-  if (args.Has("since")) *request.mutable_start_time() = ParseTime("since", args.Get("since"));
-  if (args.Has("until")) *request.mutable_end_time() = ParseTime("until", args.Get("until"));
-  AddDimensions(args.Get("group-by"), v1::AlertDimension_descriptor(), request.mutable_group_by());
+  if (args.Has("since")) {
+    MPOWER_ASSIGN_OR_RETURN(*request.mutable_start_time(), ParseTime("since", args.Get("since")));
+  }
+  if (args.Has("until")) {
+    MPOWER_ASSIGN_OR_RETURN(*request.mutable_end_time(), ParseTime("until", args.Get("until")));
+  }
+  MPOWER_RETURN_IF_ERROR(AddDimensions(args.Get("group-by"), v1::AlertDimension_descriptor(),
+                                       request.mutable_group_by()));
   v1::SummarizeAlertsResponse response;
-  Call(rpc, "SummarizeAlerts", request, &response);
+  MPOWER_RETURN_IF_ERROR(Call(rpc, "SummarizeAlerts", request, &response));
   if (output == "json") {
     std::cout << ToJson(response) << "\n";
-    return 0;
+    return absl::OkStatus();
   }
   const std::vector<std::string> dimensions =
       DimensionHeaders(request.group_by(), v1::AlertDimension_descriptor());
@@ -200,7 +199,7 @@ int Alerts(RpcClient& rpc, const Args& args, const std::string& output) {
   for (const auto& row : response.rows()) add(row, false);
   add(response.total(), !dimensions.empty());
   PrintAligned(table, std::cout);
-  return 0;
+  return absl::OkStatus();
 }
 
 std::vector<std::string> CommitmentCells(const v1::Commitment& c) {
@@ -209,14 +208,14 @@ std::vector<std::string> CommitmentCells(const v1::Commitment& c) {
           c.title().substr(0, 50)};
 }
 
-int Reconciliation(RpcClient& rpc, const Args& args, const std::string& output) {
+absl::Status Reconciliation(RpcClient& rpc, const Args& args, const std::string& output) {
   v1::ReconcileCommitmentsRequest request;
   request.set_partner(args.Get("partner"));
   v1::ReconcileCommitmentsResponse response;
-  Call(rpc, "ReconcileCommitments", request, &response);
+  MPOWER_RETURN_IF_ERROR(Call(rpc, "ReconcileCommitments", request, &response));
   if (output == "json") {
     std::cout << ToJson(response) << "\n";
-    return 0;
+    return absl::OkStatus();
   }
   std::cout << response.matched_count() << " pair(s) agree.\n";
   const std::vector<std::string> header = {"NAME", "AMOUNT", "BASIS", "PERIOD", "TITLE"};
@@ -240,10 +239,10 @@ int Reconciliation(RpcClient& rpc, const Args& args, const std::string& output) 
           response.unmatched_funder_records());
   section("Funding recorded as received that no funder's commitment accounts for:",
           response.unmatched_recipient_records());
-  return 0;
+  return absl::OkStatus();
 }
 
-int Export(RpcClient& rpc, const Args& args) {
+absl::Status Export(RpcClient& rpc, const Args& args) {
   v1::ExportActivitiesRequest request;
   const std::string format = absl::AsciiStrToLower(args.Get("format"));
   if (format == "commitments-csv") {
@@ -253,7 +252,7 @@ int Export(RpcClient& rpc, const Args& args) {
   } else if (format == "iati") {
     request.set_format(v1::EXPORT_FORMAT_IATI_XML);
   } else {
-    Usage("--format: required; commitments-csv, initiatives-csv or iati");
+    return Usage("--format: required; commitments-csv, initiatives-csv or iati");
   }
   request.set_parent(args.Get("parent"));
   request.set_filter(args.Get("filter"));
@@ -266,31 +265,29 @@ int Export(RpcClient& rpc, const Args& args) {
   while (reader->Read(&chunk)) document += chunk.data();
   grpc::Status status = reader->Finish();
   if (!status.ok()) {
-    std::cerr << "mpower: " << status.error_message() << "\n";
-    return kExitRpcBase + status.error_code();
+    return RpcError(status);
   }
   // Written only once complete, so a failed export leaves no partial file.
   if (!args.Has("out")) {
     std::cout << document;
-    return 0;
+    return absl::OkStatus();
   }
   std::ofstream file(args.Get("out"), std::ios::binary | std::ios::trunc);
   file << document;
   if (!file.flush()) {
-    std::cerr << "mpower: --out: cannot write " << args.Get("out") << "\n";
-    return kExitLocalError;
+    return LocalError(absl::StrCat("--out: cannot write ", args.Get("out")));
   }
-  return 0;
+  return absl::OkStatus();
 }
 
-int CountryBrief(RpcClient& rpc, const std::string& country, const std::string& output) {
+absl::Status CountryBrief(RpcClient& rpc, const std::string& country, const std::string& output) {
   v1::GetCountryBriefRequest request;
   request.set_country_code(absl::AsciiStrToUpper(country));
   v1::GetCountryBriefResponse brief;
-  Call(rpc, "GetCountryBrief", request, &brief);
+  MPOWER_RETURN_IF_ERROR(Call(rpc, "GetCountryBrief", request, &brief));
   if (output == "json") {
     std::cout << ToJson(brief) << "\n";
-    return 0;
+    return absl::OkStatus();
   }
   std::cout << "Country brief: " << brief.country_code() << "\n\nInitiatives active there ("
             << brief.initiatives_size() << (brief.initiatives_truncated() ? "+" : "") << "):\n";
@@ -331,7 +328,7 @@ int CountryBrief(RpcClient& rpc, const std::string& country, const std::string& 
     }
     if (entry.responses().empty()) std::cout << "    no response yet\n";
   }
-  return 0;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -360,25 +357,21 @@ std::string ReportHelp() {
          "  mpower country brief ID\n";
 }
 
-int ReportCommand(RpcClient& rpc, const Args& args, const std::string& output) {
-  try {
-    const std::string& noun = args.positional[0];
-    const std::string what = args.positional.size() > 1 ? args.positional[1] : "";
-    if (noun == "country") {
-      if (what != "brief" || args.positional.size() != 3) {
-        Usage("expected mpower country brief CC");
-      }
-      return CountryBrief(rpc, args.positional[2], output);
+absl::Status ReportCommand(RpcClient& rpc, const Args& args, const std::string& output) {
+  const std::string& noun = args.positional[0];
+  const std::string what = args.positional.size() > 1 ? args.positional[1] : "";
+  if (noun == "country") {
+    if (what != "brief" || args.positional.size() != 3) {
+      return Usage("expected mpower country brief CC");
     }
-    if (args.positional.size() > 2) Usage("unexpected argument " + args.positional[2]);
-    if (what == "commitments") return Commitments(rpc, args, output);
-    if (what == "alerts") return Alerts(rpc, args, output);
-    if (what == "reconciliation") return Reconciliation(rpc, args, output);
-    if (what == "export") return Export(rpc, args);
-    Usage(what.empty() ? "which report?" : "unknown report \"" + what + "\"");
-  } catch (const Exit& exit) {
-    return exit.code;
+    return CountryBrief(rpc, args.positional[2], output);
   }
+  if (args.positional.size() > 2) return Usage("unexpected argument " + args.positional[2]);
+  if (what == "commitments") return Commitments(rpc, args, output);
+  if (what == "alerts") return Alerts(rpc, args, output);
+  if (what == "reconciliation") return Reconciliation(rpc, args, output);
+  if (what == "export") return Export(rpc, args);
+  return Usage(what.empty() ? "which report?" : "unknown report \"" + what + "\"");
 }
 
 }  // namespace mpower::cli

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "client/args.h"
 #include "client/rpc.h"
 
@@ -20,7 +21,7 @@ std::string ReportHelp();
 
 // Runs `mpower report <what>` or `mpower country brief <CC>`. Returns the
 // exit code.
-int ReportCommand(RpcClient& rpc, const Args& args, const std::string& output);
+absl::Status ReportCommand(RpcClient& rpc, const Args& args, const std::string& output);
 
 }  // namespace mpower::cli
 

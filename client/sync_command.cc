@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "client/command_status.h"
 #include "client/sync_file.h"
 #include "google/protobuf/util/json_util.h"
 #include "mpower/v1/commitment.grpc.pb.h"
@@ -19,9 +20,6 @@
 namespace mpower::cli {
 namespace {
 
-constexpr int kExitLocalError = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitRpcBase = 64;
 constexpr int kChunk = 1000;
 
 std::string Where(const std::vector<SyncItem>& items, int index) {
@@ -32,12 +30,11 @@ std::string Where(const std::vector<SyncItem>& items, int index) {
 
 }  // namespace
 
-int SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& output,
-                           absl::Duration timeout) {
+absl::Status SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& output,
+                                    absl::Duration timeout) {
   if (!args.Has("parent") || !args.Has("file")) {
-    std::cerr << "mpower: give --parent partners/P and -f FILE (CSV or JSON); run "
-                 "mpower commitments --help\n";
-    return kExitUsage;
+    return UsageError(
+        "give --parent partners/P and -f FILE (CSV or JSON); run mpower commitments --help");
   }
   const std::string path = args.Get("file");
   std::string text;
@@ -46,8 +43,7 @@ int SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& 
   } else {
     std::ifstream in(path);
     if (!in) {
-      std::cerr << "mpower: cannot read " << path << "\n";
-      return kExitLocalError;
+      return LocalError(absl::StrCat("cannot read ", path));
     }
     text.assign(std::istreambuf_iterator<char>(in), {});
   }
@@ -56,8 +52,7 @@ int SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& 
     for (const std::string& error : file.errors) {
       std::cerr << "mpower: " << path << ": " << error << "\n";
     }
-    std::cerr << "mpower: nothing was sent; fix the rows above and run again\n";
-    return kExitLocalError;
+    return LocalError("nothing was sent; fix the rows above and run again");
   }
   const std::vector<SyncItem>& items = file.items;
 
@@ -94,8 +89,7 @@ int SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& 
   }
   const grpc::Status status = stream->Finish();
   if (!status.ok() && all.outcomes().empty()) {
-    std::cerr << "mpower: " << status.error_message() << "\n";
-    return kExitRpcBase + status.error_code();
+    return RpcError(status);
   }
   if (output == "json") {
     google::protobuf::util::JsonPrintOptions options;
@@ -129,10 +123,9 @@ int SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& 
       std::cout << "  ... and " << shown - 50 << " more changes (-o json lists all)\n";
   }
   if (!status.ok()) {
-    std::cerr << "mpower: " << status.error_message() << "\n";
-    return kExitRpcBase + status.error_code();
+    return RpcError(status);
   }
-  return 0;
+  return absl::OkStatus();
 }
 
 }  // namespace mpower::cli

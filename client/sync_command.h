@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "client/args.h"
 #include "client/rpc.h"
 
@@ -12,8 +13,8 @@ namespace mpower::cli {
 // [--mirror]`: reads commitments from CSV or JSON, reports every bad row by
 // line and column without sending anything, else syncs them and prints
 // what changed. Returns the exit code.
-int SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& output,
-                           absl::Duration timeout);
+absl::Status SyncCommitmentsCommand(RpcClient& rpc, const Args& args, const std::string& output,
+                                    absl::Duration timeout);
 
 }  // namespace mpower::cli
 
