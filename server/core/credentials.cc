@@ -213,7 +213,7 @@ absl::StatusOr<Principal> CredentialManager::AuthenticateToken(absl::string_view
   // what it read already stale.
   const uint64_t generation = store_->CredentialsGeneration();
   {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
+    absl::MutexLock lock(&cache_mutex_);
     auto cached = cache_.find(hash);
     if (cached != cache_.end() && cached->second.generation == generation &&
         absl::Now() < cached->second.expires) {
@@ -225,7 +225,7 @@ absl::StatusOr<Principal> CredentialManager::AuthenticateToken(absl::string_view
   absl::Time expires;
   absl::StatusOr<Principal> principal = PrincipalFor(record, &expires);
   if (principal.ok()) {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
+    absl::MutexLock lock(&cache_mutex_);
     if (cache_.size() >= kMaxCachedTokens) cache_.clear();
     cache_[hash] = {*principal, generation, expires};
   }

@@ -6,12 +6,13 @@
 // issued, and stored only as its SHA-256 (it carries 256 random bits, so a
 // fast hash is enough and lookup by hash leaks no timing).
 
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "mpower/v1/admin.pb.h"
 #include "server/core/access.h"
@@ -70,9 +71,9 @@ class CredentialManager {
   static constexpr size_t kMaxCachedTokens = 10'000;
 
   Store* store_;
-  mutable std::mutex cache_mutex_;
+  mutable absl::Mutex cache_mutex_;
   // By the token's SHA-256; the token itself is never kept.
-  mutable std::unordered_map<std::string, CachedPrincipal> cache_;  // guarded by cache_mutex_
+  mutable std::unordered_map<std::string, CachedPrincipal> cache_ ABSL_GUARDED_BY(cache_mutex_);
 };
 
 }  // namespace mpower

@@ -5,7 +5,7 @@
 namespace mpower {
 
 std::optional<absl::Duration> RateLimiter::Admit(absl::string_view key, absl::Time now) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   if (++admitted_since_cleanup_ >= 4096) ForgetIdle(now);
   auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst_, now});
   Bucket& bucket = it->second;

@@ -6,12 +6,13 @@
 // cannot starve the others. Thread-safe.
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace mpower {
@@ -34,13 +35,13 @@ class RateLimiter {
     absl::Time updated;
   };
   // Forgets the buckets that have refilled: they hold no state worth keeping.
-  void ForgetIdle(absl::Time now);
+  void ForgetIdle(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const double per_second_;
   const double burst_;
-  std::mutex mutex_;
-  absl::flat_hash_map<std::string, Bucket> buckets_;
-  uint64_t admitted_since_cleanup_ = 0;
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mutex_);
+  uint64_t admitted_since_cleanup_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace mpower

@@ -38,7 +38,7 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   void OnWriteDone(bool ok) override {
     {
-      std::lock_guard<std::mutex> lock(hub_->mutex_);
+      absl::MutexLock lock(&hub_->mutex_);
       writing_ = false;
       if (!ok) broken_ = true;
     }
@@ -46,7 +46,7 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
   void OnCancel() override {
     {
-      std::lock_guard<std::mutex> lock(hub_->mutex_);
+      absl::MutexLock lock(&hub_->mutex_);
       broken_ = true;
     }
     hub_->Notify();
@@ -112,7 +112,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchHub::Watch(const v1::WatchChang
       new Stream(this, status.ok() ? *caller : Principal::Anonymous(),
                  status.ok() ? *selection : ChangeSelection{}, after,
                  interval_ms == 0 ? kDefaultProgressInterval : absl::Milliseconds(interval_ms));
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   if (status.ok() && stopping_) {
     status = absl::UnavailableError("the server is shutting down; watch again shortly");
   }
@@ -132,34 +132,31 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchHub::Watch(const v1::WatchChang
     stream->Finish(ToGrpcStatus(status, "WatchChanges"));
   } else {
     pending_ = true;
-    wake_.notify_one();
   }
   return stream;
 }
 
 void WatchHub::Notify() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  pending_ = true;
-  wake_.notify_one();
+  absl::MutexLock lock(&mutex_);
+  pending_ = true;  // wakes Run, whose condition reads it
 }
 
 void WatchHub::Remove(Stream* stream) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   streams_.erase(stream);
   if (!stream->caller_key_.empty() && --open_streams_by_caller_[stream->caller_key_] == 0) {
     open_streams_by_caller_.erase(stream->caller_key_);
   }
-  wake_.notify_all();
 }
 
 void WatchHub::Stop() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (stopping_) return;
-  stopping_ = true;
-  wake_.notify_all();
-  lock.unlock();
+  {
+    absl::MutexLock lock(&mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
   thread_.join();
-  lock.lock();
+  absl::MutexLock lock(&mutex_);
   for (Stream* stream : streams_) {
     if (stream->finished_) continue;
     stream->finished_ = true;
@@ -174,9 +171,11 @@ void WatchHub::Run() {
   while (true) {
     std::vector<Stream*> ready;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait_for(lock, absl::ToChronoMilliseconds(kTick),
-                     [&] { return pending_ || stopping_; });
+      absl::MutexLock lock(&mutex_);
+      const auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+        return pending_ || stopping_;
+      };
+      mutex_.AwaitWithTimeout(absl::Condition(&woken), kTick);
       if (stopping_) return;
       pending_ = false;
       for (Stream* stream : streams_) {
@@ -197,7 +196,7 @@ void WatchHub::Run() {
 
 void WatchHub::Serve(Stream& stream, Reads& reads) {
   const auto finish = [&](const absl::Status& status) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     stream.finished_ = true;
     stream.Finish(ToGrpcStatus(status, "WatchChanges"));
   };
@@ -247,7 +246,7 @@ void WatchHub::Serve(Stream& stream, Reads& reads) {
   if (stream.message_.changes().empty() && !progress_due) return;
   stream.message_.set_revision(stream.complete_through_);
   stream.last_sent_ = absl::Now();
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   if (stream.broken_ || stream.finished_) return;
   stream.writing_ = true;
   stream.message_bytes_ = SerializeMessage(stream.message_);

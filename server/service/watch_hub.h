@@ -3,12 +3,12 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <condition_variable>
-#include <mutex>
 #include <set>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "mpower/v1/change.pb.h"
 #include "server/core/access.h"
 #include "server/core/change_feed.h"
@@ -62,22 +62,23 @@ class WatchHub {
   };
   using Reads = std::map<std::pair<int64_t, std::string>, Read>;
 
-  void Run();
+  void Run() ABSL_LOCKS_EXCLUDED(mutex_);
   // Moves `stream` along: sends what is new, a progress mark, or ends it.
   // Runs on the hub thread with no lock held.
-  void Serve(Stream& stream, Reads& reads);
-  void Remove(Stream* stream);
+  void Serve(Stream& stream, Reads& reads) ABSL_LOCKS_EXCLUDED(mutex_);
+  void Remove(Stream* stream) ABSL_LOCKS_EXCLUDED(mutex_);
 
   Store* store_;
   const CredentialManager* credentials_;
   const int max_streams_per_caller_;
   ChangeFeed feed_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool pending_ = false;                               // guarded by mutex_
-  bool stopping_ = false;                              // guarded by mutex_
-  std::set<Stream*> streams_;                          // guarded by mutex_
-  std::map<std::string, int> open_streams_by_caller_;  // guarded by mutex_
+  // Also guards each Stream's flags (writing_, broken_, finished_), which
+  // the analysis cannot tie to this mutex through the stream's pointer.
+  absl::Mutex mutex_;
+  bool pending_ ABSL_GUARDED_BY(mutex_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  std::set<Stream*> streams_ ABSL_GUARDED_BY(mutex_);
+  std::map<std::string, int> open_streams_by_caller_ ABSL_GUARDED_BY(mutex_);
   std::thread thread_;
 };
 

@@ -10,31 +10,30 @@ WorkerPool::WorkerPool(int threads) {
 
 WorkerPool::~WorkerPool() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  wake_.notify_all();
   for (std::thread& thread : threads_) thread.join();
 }
 
 void WorkerPool::Schedule(std::function<void()> work) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(work));
-  }
-  wake_.notify_one();
+  absl::MutexLock lock(&mutex_);
+  queue_.push_back(std::move(work));
 }
 
 void WorkerPool::Run() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  const auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return stopping_ || !queue_.empty();
+  };
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and nothing left to run
-    std::function<void()> work = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
+    std::function<void()> work;
+    {
+      absl::MutexLock lock(&mutex_, absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopping, and nothing left to run
+      work = std::move(queue_.front());
+      queue_.pop_front();
+    }
     work();
-    lock.lock();
   }
 }
 

@@ -6,12 +6,13 @@
 // is what lets group commit share one fsync among them. MpowerServer owns
 // the one its handlers use. Thread-safe.
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace mpower {
 
@@ -24,15 +25,14 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Runs `work` on one of the pool's threads, in arrival order.
-  void Schedule(std::function<void()> work);
+  void Schedule(std::function<void()> work) ABSL_LOCKS_EXCLUDED(mutex_);
 
  private:
-  void Run();
+  void Run() ABSL_LOCKS_EXCLUDED(mutex_);
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> queue_;  // guarded by mutex_
-  bool stopping_ = false;                    // guarded by mutex_
+  absl::Mutex mutex_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mutex_);
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 
