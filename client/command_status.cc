@@ -27,10 +27,10 @@ absl::Status LocalError(absl::string_view message) {
 }
 
 absl::Status RpcError(const grpc::Status& status) {
-  return Tagged(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                             absl::StrCat(CodeName(status.error_code()), ": ",
-                                          status.error_message())),
-                "rpc");
+  return Tagged(
+      absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                   absl::StrCat(CodeName(status.error_code()), ": ", status.error_message())),
+      "rpc");
 }
 
 int ExitCode(const absl::Status& status) {

@@ -117,7 +117,7 @@ TEST(IndexTermTest, OnlyARequiredCountryIsUsed) {
     absl::StatusOr<Filter> filter = Filter::Parse(
         text, v1::Commitment::descriptor(), ResourceTraits<v1::Commitment>::FilterableFields());
     EXPECT_TRUE(filter.ok()) << filter.status();
-    return filter.ok() ? IndexTermFor("commitments", *filter) : "?";
+    return filter.ok() ? IndexTermFor(ResourceTraits<v1::Commitment>::kIndexedField, *filter) : "?";
   };
   EXPECT_EQ(term(R"(country_codes:"ID")"), "country_codes=ID");
   EXPECT_EQ(term(R"(kind = KIND_FUNDING AND country_codes:"ID")"), "country_codes=ID");

@@ -6,6 +6,7 @@
 #include "server/core/commitment_rules.h"
 #include "server/core/partner_rules.h"
 #include "server/demo/demo_data.h"
+#include "server/storage/sqlite/database.h"
 #include "tests/fault_vfs.h"
 #include "tests/test_support.h"
 #include "tests/write_load.h"
@@ -16,6 +17,7 @@ namespace {
 using ::mpower::testing::FaultVfs;
 using ::mpower::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class StorageFaultTest : public ::testing::TestWithParam<int> {
  protected:
@@ -88,6 +90,18 @@ TEST_P(StorageFaultTest, WritesFailUnavailableReadsWorkAndTheStoreRecovers) {
   ASSERT_TRUE(CreateCommitment("while-broken").ok());
   EXPECT_EQ(*store_->CurrentRevision(), before + 1);
   EXPECT_EQ(testing::IntegrityCheck(dir_.path() + "/mpower.db"), "ok");
+}
+
+// A unique key refusing a second record is a conflict the caller can act
+// on; a trigger refusing (the audit log's append-only guard) is the
+// server's fault, and must not read as "already exists".
+TEST(SqliteErrorTest, OnlyAKeyConflictIsAlreadyExists) {
+  EXPECT_THAT(sqlite::SqliteError(nullptr, SQLITE_CONSTRAINT_UNIQUE, "inserting"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(sqlite::SqliteError(nullptr, SQLITE_CONSTRAINT_PRIMARYKEY, "inserting"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(sqlite::SqliteError(nullptr, SQLITE_CONSTRAINT_TRIGGER, "appending to the audit log"),
+              StatusIs(absl::StatusCode::kInternal, Not(HasSubstr("append-only"))));
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, StorageFaultTest, ::testing::Values(SQLITE_FULL, SQLITE_READONLY),

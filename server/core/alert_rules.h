@@ -14,6 +14,8 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   static constexpr bool kSoftDelete = true;
   static constexpr bool kServerAssignsIds = true;
   static constexpr absl::string_view kField = "alert";
+  // Indexed by storage, so a List filtered by country reads only matches.
+  static constexpr absl::string_view kIndexedField = "country_code";
   static const std::vector<std::string>& MutableFields();
   static const std::vector<std::string>& CreateOnlyFields();
   // Never includes protected_details: a filter must not reveal matches.

@@ -14,6 +14,8 @@ struct ResourceTraits<v1::Commitment> : ResourceTraitsDefaults {
   static constexpr bool kSoftDelete = true;
   static constexpr bool kServerAssignsIds = true;
   static constexpr absl::string_view kField = "commitment";
+  // Indexed by storage, so a List filtered by country reads only matches.
+  static constexpr absl::string_view kIndexedField = "country_codes";
   static const std::vector<std::string>& MutableFields();
   static const std::vector<std::string>& FilterableFields();
   static void ApplyDefaults(v1::Commitment& commitment);

@@ -14,6 +14,8 @@ struct ResourceTraits<v1::Partner> : ResourceTraitsDefaults {
   static constexpr bool kSoftDelete = false;
   static constexpr bool kServerAssignsIds = false;
   static constexpr absl::string_view kField = "partner";
+  // Indexed by storage, so a List filtered by country reads only matches.
+  static constexpr absl::string_view kIndexedField = "country_code";
   static const std::vector<std::string>& MutableFields();
   static const std::vector<std::string>& FilterableFields();
   static void ApplyDefaults(v1::Partner& partner);

@@ -10,16 +10,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -34,6 +30,7 @@
 #include "server/core/page.h"
 #include "server/core/page_token.h"
 #include "server/core/resource_codec.h"
+#include "server/core/standard_methods.h"
 #include "server/core/value_checks.h"
 #include "server/storage/store.h"
 
@@ -110,19 +107,14 @@ class ResourceManager {
         parent = *parsed;
       }
     }
-    if (params.page_size < 0) {
-      return absl::InvalidArgumentError("page_size: must not be negative");
-    }
-    const int32_t page_size =
-        params.page_size == 0 ? kDefaultPageSize : std::min(params.page_size, kMaxPageSize);
+    MPOWER_ASSIGN_OR_RETURN(const int32_t page_size, EffectivePageSize(params.page_size));
     MPOWER_ASSIGN_OR_RETURN(
         Filter filter, Filter::Parse(params.filter, T::descriptor(), Traits::FilterableFields()));
     const std::string query =
-        Fingerprint(absl::StrCat(Traits::kName.collection, "\n", parent, "\n", params.filter, "\n",
-                                 params.show_deleted ? "deleted" : "live"));
+        ListFingerprint(Traits::kName.collection, parent, params.filter, params.show_deleted);
     ListQuery list;
     list.collection = std::string(Traits::kName.collection);
-    list.term = IndexTermFor(Traits::kName.collection, filter);
+    list.term = IndexTermFor(Traits::kIndexedField, filter);
     list.parent = parent;
     list.show_deleted = params.show_deleted;
     if (!params.page_token.empty()) {
@@ -176,21 +168,8 @@ class ResourceManager {
     FieldViolations violations;
     const std::string id_field = absl::StrCat(Traits::kName.singular, "_id");
     std::string resource_id(id);
-    if (!resource_id.empty() && Traits::kOnlyAdminsChooseIds && !IsAdmin(caller)) {
-      violations.Add(id_field,
-                     "only the secretariat chooses these ids; leave it empty and the "
-                     "server assigns one (request_id makes retries safe)");
-    } else if (resource_id.empty() && Traits::kServerAssignsIds) {
-      resource_id = GenerateResourceId();
-    } else if (resource_id.empty()) {
-      violations.Add(id_field,
-                     "required; 1 to 63 lowercase letters, digits and hyphens, "
-                     "starting with a letter");
-    } else if (!IsValidResourceId(resource_id)) {
-      violations.Add(id_field,
-                     "must be 1 to 63 lowercase letters, digits and hyphens, "
-                     "starting with a letter and not ending with a hyphen");
-    }
+    CheckNewResourceId(caller, id_field, Traits::kOnlyAdminsChooseIds, Traits::kServerAssignsIds,
+                       resource_id, violations);
     if (!Traits::kName.parent_collection.empty()) {
       absl::StatusOr<std::string> parsed =
           ParseParent(parent, Traits::kName, /*allow_wildcard=*/false, "parent");
@@ -274,7 +253,8 @@ class ResourceManager {
     MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     const std::string field(Traits::kField);
     MPOWER_RETURN_IF_ERROR(ParseName(patch.name(), Traits::kName, field + ".name").status());
-    MPOWER_ASSIGN_OR_RETURN(google::protobuf::FieldMask paths, CheckUpdateMask(mask));
+    MPOWER_ASSIGN_OR_RETURN(google::protobuf::FieldMask paths,
+                            CheckUpdateMask(mask, Traits::MutableFields()));
     std::optional<T> result;
     MPOWER_RETURN_IF_ERROR(
         store_
@@ -400,16 +380,11 @@ class ResourceManager {
   using Codec = ResourceCodec<T>;
 
   static absl::Status NotFound(absl::string_view name) {
-    return absl::NotFoundError(absl::StrCat(Traits::kName.singular, " ", name, " not found"));
+    return ResourceNotFound(Traits::kName.singular, name);
   }
 
-  // For a resource the caller cannot see, or that does not exist: where
-  // some readers may not see some resources, the two must look the same,
-  // or the answer would tell who is at risk where.
   static absl::Status NotVisible(const Principal& caller, absl::string_view name) {
-    if (!Traits::kReadsRestricted || IsAdmin(caller)) return NotFound(name);
-    return absl::PermissionDeniedError(
-        absl::StrCat("you may not read ", name, ", or it does not exist"));
+    return ResourceNotVisible(Traits::kReadsRestricted, caller, Traits::kName.singular, name);
   }
 
   // The audit trail's method name, e.g. "CreateAlert".
@@ -445,12 +420,7 @@ class ResourceManager {
     // The same result as merging through a field mask, which built the
     // mask's tree anew on each call (6% of a create's CPU).
     T clean = input;
-    const google::protobuf::Reflection& reflection = *clean.GetReflection();
-    reflection.MutableUnknownFields(&clean)->Clear();
-    const google::protobuf::Descriptor& descriptor = *T::descriptor();
-    for (int i = 0; i < descriptor.field_count(); ++i) {
-      if (!(*settable)[i]) reflection.ClearField(&clean, descriptor.field(i));
-    }
+    KeepOnlyFields(clean, *settable);
     return clean;
   }
 
@@ -477,28 +447,6 @@ class ResourceManager {
     return settable;
   }
 
-  static absl::StatusOr<google::protobuf::FieldMask> CheckUpdateMask(
-      const google::protobuf::FieldMask& mask) {
-    const std::vector<std::string>& mutable_fields = Traits::MutableFields();
-    google::protobuf::FieldMask paths;
-    if (mask.paths().empty() || (mask.paths_size() == 1 && mask.paths(0) == "*")) {
-      for (const std::string& path : mutable_fields) paths.add_paths(path);
-      return paths;
-    }
-    FieldViolations violations;
-    for (int i = 0; i < mask.paths_size(); ++i) {
-      if (std::find(mutable_fields.begin(), mutable_fields.end(), mask.paths(i)) ==
-          mutable_fields.end()) {
-        violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                       absl::StrCat("cannot update this field; fields you can update: ",
-                                    absl::StrJoin(mutable_fields, ", ")));
-      }
-      paths.add_paths(mask.paths(i));
-    }
-    MPOWER_RETURN_IF_ERROR(violations.ToStatus());
-    return paths;
-  }
-
   // The resource to change, once the caller may change it. Ownership
   // fields never change, so the check holds for the whole transaction.
   absl::StatusOr<StoredResource> GetForWrite(const Principal& caller, WriteTransaction& txn,
@@ -512,25 +460,14 @@ class ResourceManager {
     MPOWER_ASSIGN_OR_RETURN(bool readable, Traits::CanRead(caller, existing, *store_));
     if (!readable) return NotVisible(caller, name);
     MPOWER_RETURN_IF_ERROR(Traits::CheckWrite(caller, existing, kind));
-    if (!etag.empty() && etag != EtagOf(stored->update_revision)) {
-      return absl::AbortedError(
-          absl::StrCat("etag: ", name, " has changed since it was read; get it again and retry"));
-    }
+    MPOWER_RETURN_IF_ERROR(CheckEtag(etag, stored->update_revision, name));
     return *std::move(stored);
   }
 
   static absl::Status CheckExternalIdFree(WriteTransaction& txn, absl::string_view parent,
                                           const T& resource, absl::string_view name) {
-    const std::string external_id = Traits::ExternalId(resource);
-    if (external_id.empty()) return absl::OkStatus();
-    MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> holder,
-                            txn.FindByExternalId(Traits::kName.collection, parent, external_id));
-    if (holder.has_value() && holder->name != name) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(Traits::kField, ".external_id: already used by ", holder->name,
-                       "; each external id may be used once per partner"));
-    }
-    return absl::OkStatus();
+    return mpower::CheckExternalIdFree(txn, Traits::kName.collection, Traits::kField, parent,
+                                       Traits::ExternalId(resource), name);
   }
 
   absl::Status SetDeleted(WriteTransaction& txn, const Principal& caller,

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "server/core/access.h"
 #include "server/storage/store.h"
 
@@ -18,6 +19,9 @@ struct ResourceTraitsDefaults {
   static constexpr bool kReadsRestricted = false;
   // Any creator may choose the id.
   static constexpr bool kOnlyAdminsChooseIds = false;
+  // The string field (singular or repeated) storage indexes the resource
+  // by, for List's most common filter (index_terms.h); "" for none.
+  static constexpr absl::string_view kIndexedField = "";
   template <typename T>
   static absl::StatusOr<bool> CanRead(const Principal&, const T&, Store&) {
     return true;

@@ -39,8 +39,8 @@ int CreateCredential(const DataPaths& paths, const CredentialRequest& request) {
   credential.set_role(role->second);
   credential.set_partner(request.partner);
   credential.set_description("Issued with mpowerd credentials create.");
-  absl::StatusOr<IssuedCredential> issued = CredentialManager(opened->store.get())
-                                                .Create(Principal::System(), request.id, credential);
+  absl::StatusOr<IssuedCredential> issued =
+      CredentialManager(opened->store.get()).Create(Principal::System(), request.id, credential);
   if (!issued.ok()) return Fail("credentials create", issued.status());
   std::printf("%s\n", issued->token.c_str());
   return 0;
