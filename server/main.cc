@@ -34,6 +34,11 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, data_dir, "",
           "Directory of the database (mpower.db). Default: $MPOWER_DATA_DIR, else "
           "$XDG_DATA_HOME/mpower, else ~/.local/share/mpower.");
+ABSL_FLAG(std::string, database, "",
+          "A PostgreSQL database to serve from, as a URL (postgresql://user@host/db; libpq's "
+          "PG* environment variables fill in what it leaves out). Any number of mpowerd "
+          "replicas may share one; give them all the same --key-dir. Default: SQLite in "
+          "--data-dir.");
 ABSL_FLAG(std::string, key_dir, "",
           "Directory of the keys that encrypt protected alert details at rest. Default: "
           "DATA_DIR/keys. Keep it owner-only, and back it up apart from the database.");
@@ -123,7 +128,8 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
 
 // Serves until SIGINT or SIGTERM; returns the exit code.
 int Serve(const DataPaths& paths) {
-  if (!LockDataDir(paths.data_dir)) return 1;
+  // One mpowerd per SQLite file; replicas share a PostgreSQL database.
+  if (!paths.postgres() && !LockDataDir(paths.data_dir)) return 1;
   absl::StatusOr<EscalationPolicy> escalation =
       EscalationPolicy::Parse(absl::GetFlag(FLAGS_escalation_windows));
   absl::StatusOr<ServerOptions> options = ServerOptionsFromFlags();
@@ -161,7 +167,7 @@ int Serve(const DataPaths& paths) {
   }
   // Tests and scripts read this line to learn the port.
   std::printf("mpowerd serving on %s:%d (database %s)\n", host.c_str(), (*server)->port(),
-              paths.database.c_str());
+              paths.DatabaseForHumans().c_str());
   std::fflush(stdout);
 
   MaintenanceScheduler maintenance(
@@ -192,6 +198,7 @@ int Run(const std::vector<std::string>& command) {
   paths.database = absl::StrCat(paths.data_dir, "/mpower.db");
   paths.key_dir = absl::GetFlag(FLAGS_key_dir);
   if (paths.key_dir.empty()) paths.key_dir = absl::StrCat(paths.data_dir, "/keys");
+  paths.database_url = absl::GetFlag(FLAGS_database);
   if (command.empty()) return Serve(paths);
   return RunAdminCommand(
       command, paths,

@@ -60,7 +60,7 @@ int VerifyAudit(const DataPaths& paths) {
 // `mpowerd keys rotate`: makes a new key current, then re-seals everything
 // sealed with older keys, with mpowerd stopped.
 int RotateKeys(const DataPaths& paths) {
-  if (!LockDataDir(paths.data_dir)) return 1;
+  if (!paths.postgres() && !LockDataDir(paths.data_dir)) return 1;
   absl::StatusOr<std::string> key = Keyring::AddKey(paths.key_dir);
   if (!key.ok()) return Fail("keys rotate", key.status());
   std::printf("new current key %s\n", key->c_str());
@@ -110,6 +110,13 @@ int RunAdminCommand(const std::vector<std::string>& command, const DataPaths& pa
   if (command == Args{"audit", "verify"}) return VerifyAudit(paths);
   if (command == Args{"keys", "rotate"}) return RotateKeys(paths);
   if (!command.empty() && (command[0] == "backup" || command[0] == "restore")) {
+    if (paths.postgres()) {
+      std::fprintf(stderr,
+                   "mpowerd: %s is for the SQLite database; back up and restore PostgreSQL "
+                   "with pg_dump and pg_restore (README, \"Several replicas on PostgreSQL\")\n",
+                   command[0].c_str());
+      return 2;
+    }
     if (command.size() != 2) {
       std::fprintf(stderr, "mpowerd: usage: mpowerd %s FILE [--data-dir=DIR]\n",
                    command[0].c_str());

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "server/base/log.h"
 #include "server/core/index_terms.h"
+#include "server/storage/postgres/postgres_store.h"
+#include "server/storage/sqlite/sqlite_store.h"
 
 namespace mpower {
 
@@ -45,21 +47,34 @@ bool LockDataDir(const std::string& data_dir) {
   return true;  // the descriptor stays open, and the lock held, until exit
 }
 
+std::string DataPaths::DatabaseForHumans() const {
+  return postgres() ? "the PostgreSQL database of --database" : database;
+}
+
 absl::StatusOr<OpenedStore> OpenStore(const DataPaths& paths) {
   OpenedStore opened;
   absl::StatusOr<std::unique_ptr<Keyring>> keyring = Keyring::LoadOrCreate(paths.key_dir);
   if (!keyring.ok()) return keyring.status();
   opened.keyring = *std::move(keyring);
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
-      SqliteStore::Open(paths.database, opened.keyring.get());
-  if (!store.ok()) {
-    return absl::Status(store.status().code(), absl::StrCat("cannot open ", paths.database, ": ",
-                                                            store.status().message()));
+  absl::Status status;
+  if (paths.postgres()) {
+    absl::StatusOr<std::unique_ptr<PostgresStore>> store =
+        PostgresStore::Open(paths.database_url, opened.keyring.get());
+    status = store.status();
+    if (store.ok()) opened.store = *std::move(store);
+  } else {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+        SqliteStore::Open(paths.database, opened.keyring.get());
+    status = store.status();
+    if (store.ok()) opened.store = *std::move(store);
   }
-  opened.store = *std::move(store);
+  if (!status.ok()) {
+    return absl::Status(status.code(), absl::StrCat("cannot open ", paths.DatabaseForHumans(),
+                                                    ": ", status.message()));
+  }
   if (absl::Status indexed = InstallIndexTerms(*opened.store); !indexed.ok()) {
-    return absl::Status(indexed.code(),
-                        absl::StrCat("indexing ", paths.database, ": ", indexed.message()));
+    return absl::Status(indexed.code(), absl::StrCat("indexing ", paths.DatabaseForHumans(),
+                                                     ": ", indexed.message()));
   }
   return opened;
 }

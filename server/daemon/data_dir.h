@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/storage/keyring.h"
-#include "server/storage/sqlite/sqlite_store.h"
+#include "server/storage/store.h"
 
 namespace mpower {
 
@@ -27,18 +27,25 @@ bool LockDataDir(const std::string& data_dir);
 // Where one data directory's parts are.
 struct DataPaths {
   std::string data_dir;
-  std::string database;  // DATA_DIR/mpower.db
-  std::string key_dir;   // DATA_DIR/keys unless --key-dir says otherwise
+  std::string database;      // DATA_DIR/mpower.db, the SQLite default
+  std::string key_dir;       // DATA_DIR/keys unless --key-dir says otherwise
+  std::string database_url;  // --database: a PostgreSQL URL; "" for SQLite
+
+  bool postgres() const { return !database_url.empty(); }
+  // What the database is, for messages (never the URL, which may hold a
+  // password).
+  std::string DatabaseForHumans() const;
 };
 
 // A store opened with its keys, indexed and ready.
 struct OpenedStore {
   std::unique_ptr<Keyring> keyring;
-  std::unique_ptr<SqliteStore> store;  // declared after the keyring it uses
+  std::unique_ptr<Store> store;  // declared after the keyring it uses
 };
 
-// Loads (creating if needed) the keys and opens the database, indexing it
-// for List. The error says which part failed.
+// Loads (creating if needed) the keys and opens the database, SQLite under
+// the data directory or PostgreSQL at database_url, indexing it for List.
+// The error says which part failed.
 absl::StatusOr<OpenedStore> OpenStore(const DataPaths& paths);
 
 }  // namespace mpower

@@ -222,6 +222,11 @@ class Store {
 
   // The audit trail from sequence `after` on, up to `limit` entries.
   virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, size_t limit) = 0;
+
+  // Re-seals with the keyring's current key all protected data (resources
+  // and history) sealed with older keys, in one transaction. Returns how
+  // many resources it re-sealed.
+  virtual absl::StatusOr<int64_t> ReencryptProtectedData() = 0;
 };
 
 }  // namespace mpower

@@ -43,7 +43,7 @@ class SqliteStore : public Store {
 
   // Re-seals with the current key all protected data sealed with older
   // keys, in one transaction. Returns how many resources it re-sealed.
-  absl::StatusOr<int64_t> ReencryptProtectedData() ABSL_LOCKS_EXCLUDED(write_mutex_);
+  absl::StatusOr<int64_t> ReencryptProtectedData() override ABSL_LOCKS_EXCLUDED(write_mutex_);
 
   using Store::Write;
   absl::StatusOr<int64_t> Write(

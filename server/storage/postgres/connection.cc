@@ -1,0 +1,173 @@
+#include "server/storage/postgres/connection.h"
+
+#include <endian.h>
+
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/base/log.h"
+
+namespace mpower::postgres {
+namespace {
+
+// libpq result codes that carry rows or nothing, but no error.
+bool Succeeded(const PGresult* result) {
+  const ExecStatusType status = PQresultStatus(result);
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+void Params::Add(std::string value, bool binary, bool null) {
+  values_.push_back(std::move(value));
+  pointers_.push_back(null ? nullptr : values_.back().data());
+  lengths_.push_back(static_cast<int>(values_.back().size()));
+  formats_.push_back(binary ? 1 : 0);
+}
+
+Params& Params::Text(absl::string_view value) {
+  Add(std::string(value), false, false);
+  return *this;
+}
+Params& Params::TextOrNull(absl::string_view value) {
+  Add(std::string(value), false, value.empty());
+  return *this;
+}
+Params& Params::Int64(int64_t value) {
+  Add(absl::StrCat(value), false, false);
+  return *this;
+}
+Params& Params::Bool(bool value) {
+  Add(value ? "true" : "false", false, false);
+  return *this;
+}
+Params& Params::Bytes(absl::string_view value) {
+  Add(std::string(value), true, false);
+  return *this;
+}
+Params& Params::BytesOrNull(absl::string_view value) {
+  Add(std::string(value), true, value.empty());
+  return *this;
+}
+Params& Params::Null() {
+  Add("", false, true);
+  return *this;
+}
+
+std::string Result::Bytes(int row, int column) const {
+  return std::string(PQgetvalue(result_, row, column), PQgetlength(result_, row, column));
+}
+
+int64_t Result::Int64(int row, int column) const {
+  // Binary bigint: eight bytes, big-endian.
+  uint64_t value = 0;
+  if (PQgetlength(result_, row, column) != 8) return 0;
+  std::memcpy(&value, PQgetvalue(result_, row, column), 8);
+  return static_cast<int64_t>(be64toh(value));
+}
+
+bool Result::Bool(int row, int column) const {
+  return PQgetlength(result_, row, column) == 1 && PQgetvalue(result_, row, column)[0] != 0;
+}
+
+absl::Status PostgresError(const PGresult* result, PGconn* conn, absl::string_view context) {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state != nullptr ? state : "";
+  // The server's message may name tables and columns: it goes to the log,
+  // and the caller gets a message that says what to do.
+  Log(LogLevel::kError, "storage",
+      absl::StrCat("postgresql error while ", context, ": sqlstate=", sqlstate, " ",
+                   result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn)));
+  const bool connection_lost = conn == nullptr || PQstatus(conn) != CONNECTION_OK;
+  if (connection_lost || absl::StartsWith(sqlstate, "08") || absl::StartsWith(sqlstate, "57P") ||
+      absl::StartsWith(sqlstate, "53") || sqlstate == "25006" || sqlstate.empty()) {
+    return absl::UnavailableError(absl::StrCat(
+        "the database is unavailable while ", context,
+        "; nothing was written unless the call says otherwise. Retry; tell the operator if it "
+        "persists"));
+  }
+  if (sqlstate == "23505") {
+    return absl::AlreadyExistsError(
+        absl::StrCat("conflicts with an existing record while ", context));
+  }
+  if (sqlstate == "40001" || sqlstate == "40P01") {
+    return absl::AbortedError(
+        absl::StrCat("a concurrent write got in the way while ", context, "; retry"));
+  }
+  return absl::InternalError(
+      absl::StrCat("the database failed while ", context, "; the server log has details"));
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    Log(LogLevel::kError, "storage",
+        absl::StrCat("cannot connect to postgresql: ",
+                     conn != nullptr ? PQerrorMessage(conn) : "out of memory"));
+    PQfinish(conn);
+    return absl::UnavailableError(
+        "cannot connect to the PostgreSQL database; check --database and that the server is up "
+        "(the server log has details)");
+  }
+  std::unique_ptr<Connection> connection(new Connection(conn));
+  // Name order is byte order, as in SQLite, whatever the database's locale.
+  if (absl::Status status =
+          connection->Execute("SET client_min_messages = warning", "configuring a connection");
+      !status.ok()) {
+    return status;
+  }
+  return connection;
+}
+
+absl::StatusOr<std::unique_ptr<Result>> Connection::Query(const char* sql, const Params& params,
+                                                          absl::string_view context) {
+  auto result = std::make_unique<Result>(PQexecParams(conn_, sql, params.size(), nullptr,
+                                                      params.values(), params.lengths(),
+                                                      params.formats(), /*resultFormat=*/1));
+  const PGresult* raw = result->raw();
+  if (raw == nullptr || !Succeeded(raw)) return PostgresError(raw, conn_, context);
+  return result;
+}
+
+absl::Status Connection::Execute(const char* sql, const Params& params,
+                                 absl::string_view context) {
+  absl::StatusOr<std::unique_ptr<Result>> result = Query(sql, params, context);
+  return result.status();
+}
+
+absl::Status Connection::Execute(const char* sql, absl::string_view context) {
+  // PQexec runs several statements, which PQexecParams refuses.
+  PGresult* result = PQexec(conn_, sql);
+  absl::Status status = result != nullptr && Succeeded(result)
+                            ? absl::OkStatus()
+                            : PostgresError(result, conn_, context);
+  PQclear(result);
+  return status;
+}
+
+absl::Status Transaction::Begin() {
+  absl::Status status = connection_.Execute("BEGIN", "beginning a transaction");
+  open_ = status.ok();
+  return status;
+}
+
+absl::Status Transaction::Commit() {
+  absl::Status status = connection_.Execute("COMMIT", "committing");
+  if (status.ok()) {
+    open_ = false;
+  } else {
+    Rollback();
+  }
+  return status;
+}
+
+void Transaction::Rollback() {
+  if (!open_) return;
+  open_ = false;
+  if (connection_.healthy() && connection_.InTransaction()) {
+    connection_.Execute("ROLLBACK", "rolling back").IgnoreError();
+  }
+}
+
+}  // namespace mpower::postgres

@@ -1,0 +1,137 @@
+#ifndef MPOWER_SERVER_STORAGE_POSTGRES_CONNECTION_H_
+#define MPOWER_SERVER_STORAGE_POSTGRES_CONNECTION_H_
+
+// Small RAII wrappers over libpq, in the manner of the SQLite ones: one
+// owner per connection and per result, parameters bound by position,
+// results read in binary, every error an absl::Status that never carries
+// SQL or the server's message (those go to the log).
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace mpower::postgres {
+
+// The parameters of one statement, $1, $2, ... in the order added. Text
+// and integers travel as text (PostgreSQL infers their types from the
+// statement); bytes travel in binary, for bytea.
+class Params {
+ public:
+  Params& Text(absl::string_view value);
+  Params& TextOrNull(absl::string_view value);  // NULL for ""
+  Params& Int64(int64_t value);
+  Params& Bool(bool value);
+  Params& Bytes(absl::string_view value);
+  Params& BytesOrNull(absl::string_view value);  // NULL for ""
+  Params& Null();
+
+  int size() const { return static_cast<int>(values_.size()); }
+  const char* const* values() const { return pointers_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  void Add(std::string value, bool binary, bool null);
+
+  std::deque<std::string> values_;  // a deque: adding keeps earlier values in place
+  std::vector<const char*> pointers_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+// A statement's result, with columns in binary format. Not thread-safe.
+class Result {
+ public:
+  explicit Result(PGresult* result) : result_(result) {}
+  ~Result() { PQclear(result_); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+
+  int rows() const { return PQntuples(result_); }
+  bool IsNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+  // A text, varchar or bytea column's bytes.
+  std::string Bytes(int row, int column) const;
+  // A bigint column.
+  int64_t Int64(int row, int column) const;
+  // A boolean column.
+  bool Bool(int row, int column) const;
+
+  const PGresult* raw() const { return result_; }
+
+ private:
+  PGresult* result_;
+};
+
+// One connection to a PostgreSQL server. Not thread-safe: use each from one
+// thread at a time.
+class Connection {
+ public:
+  // Connects to `url` (libpq's syntax: postgresql://... or key=value; the
+  // PG* environment variables fill in what it leaves out). UNAVAILABLE if
+  // the server cannot be reached.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& url);
+  ~Connection() { PQfinish(conn_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs `sql` with `params` and returns its rows. `context` says what was
+  // being done, for the error.
+  absl::StatusOr<std::unique_ptr<Result>> Query(const char* sql, const Params& params,
+                                                absl::string_view context);
+  absl::StatusOr<std::unique_ptr<Result>> Query(const char* sql, absl::string_view context) {
+    return Query(sql, Params(), context);
+  }
+  // Runs `sql` (one or more statements without parameters) for its effect.
+  absl::Status Execute(const char* sql, absl::string_view context);
+  absl::Status Execute(const char* sql, const Params& params, absl::string_view context);
+
+  // Whether the connection still works; a broken one is not reused.
+  bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // Whether a transaction (or a failed one) is open.
+  bool InTransaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+
+  PGconn* handle() { return conn_; }
+
+ private:
+  explicit Connection(PGconn* conn) : conn_(conn) {}
+
+  PGconn* conn_;
+};
+
+// A transaction on one Connection that rolls back when it goes out of
+// scope unless Commit() succeeded. Not thread-safe.
+class Transaction {
+ public:
+  explicit Transaction(Connection& connection) : connection_(connection) {}
+  ~Transaction() { Rollback(); }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  absl::Status Begin();
+  // Commits; on failure, rolls back. REQUIRES: Begin succeeded.
+  absl::Status Commit();
+  void Rollback();
+
+ private:
+  Connection& connection_;
+  bool open_ = false;
+};
+
+// Logs the server's message and maps its SQLSTATE to a Status: a lost or
+// refused connection, a server shutting down, a full disk or too many
+// connections UNAVAILABLE (retry later); a unique key's conflict
+// ALREADY_EXISTS; a serialization failure or deadlock ABORTED; anything
+// else (a trigger refusing) INTERNAL.
+absl::Status PostgresError(const PGresult* result, PGconn* conn, absl::string_view context);
+
+}  // namespace mpower::postgres
+
+#endif  // MPOWER_SERVER_STORAGE_POSTGRES_CONNECTION_H_

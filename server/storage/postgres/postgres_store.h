@@ -1,0 +1,132 @@
+#ifndef MPOWER_SERVER_STORAGE_POSTGRES_POSTGRES_STORE_H_
+#define MPOWER_SERVER_STORAGE_POSTGRES_POSTGRES_STORE_H_
+
+// The backend for several replicas: a Store on one PostgreSQL database that
+// any number of mpowerd processes share.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "server/storage/group_commit.h"
+#include "server/storage/keyring.h"
+#include "server/storage/postgres/connection.h"
+#include "server/storage/store.h"
+
+namespace mpower {
+
+// A Store on a PostgreSQL database, true for several processes at once.
+//
+// Revisions: the row 'revision' of the counters table is the one point every
+// write transaction in the cluster passes through. A group locks it first
+// (SELECT ... FOR UPDATE), numbers its writes from it, and writes it back
+// just before COMMIT. So groups commit one at a time, in revision order,
+// and a rolled-back group leaves no hole: a reader that has seen revision R
+// has seen every revision up to R, whichever replica wrote it. (A sequence
+// would give neither: transactions commit out of sequence order, and a
+// rollback burns its numbers.) Within a replica, group commit shares one
+// transaction and one WAL flush among concurrent writes, as on SQLite.
+//
+// Other replicas' writes: a follower thread LISTENs for the notification
+// each commit sends, and polls the counters twice a second besides, so the
+// revision CurrentRevision reports, the commit listener (which wakes the
+// watch hub) and CredentialsGeneration follow every replica's writes
+// within half a second, without a query per watcher.
+//
+// Thread-safe.
+class PostgresStore : public Store {
+ public:
+  // Connects to `url`, applies the schema's migrations (one replica at a
+  // time) and checks that `keyring` opens data sealed with each key in use.
+  // REQUIRES: `keyring` outlives the store.
+  static absl::StatusOr<std::unique_ptr<PostgresStore>> Open(const std::string& url,
+                                                             const Keyring* keyring);
+  ~PostgresStore() override;
+
+  // Re-seals with the current key all protected data sealed with older
+  // keys, in one transaction. Returns how many resources it re-sealed.
+  absl::StatusOr<int64_t> ReencryptProtectedData() override;
+
+  using Store::Write;
+  absl::StatusOr<int64_t> Write(
+      Durability durability, const std::function<absl::Status(WriteTransaction&)>& body) override;
+  absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) override;
+  absl::StatusOr<ListResult> List(const ListQuery& query) override;
+  absl::StatusOr<int64_t> CurrentRevision() override;
+  uint64_t CredentialsGeneration() const override { return credentials_generation_.load(); }
+  absl::Status SetTermExtractor(std::string version, TermExtractor extractor) override
+      ABSL_LOCKS_EXCLUDED(writer_mutex_);
+  void SetCommitListener(std::function<void()> listener) override ABSL_LOCKS_EXCLUDED(listener_mutex_);
+  absl::StatusOr<std::optional<CredentialRecord>> GetCredential(absl::string_view id) override;
+  absl::StatusOr<std::optional<CredentialRecord>> FindCredentialBySecretHash(
+      absl::string_view secret_hash) override;
+  absl::StatusOr<std::optional<CredentialRecord>> FindCredentialBySubject(
+      absl::string_view subject) override;
+  absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(absl::string_view after_id,
+                                                                size_t limit) override;
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, size_t limit) override;
+  absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
+                                                        absl::string_view after_name,
+                                                        size_t limit) override;
+  absl::StatusOr<int64_t> CompactedRevision() override;
+  absl::Status Compact(int64_t revision) override;
+
+ private:
+  // A pooled connection borrowed for one scope; a broken one is dropped.
+  class Lease;
+
+  PostgresStore(std::string url, const Keyring* keyring,
+                std::unique_ptr<postgres::Connection> writer);
+
+  absl::StatusOr<Lease> Acquire() ABSL_LOCKS_EXCLUDED(pool_mutex_);
+  void Release(std::unique_ptr<postgres::Connection> connection) ABSL_LOCKS_EXCLUDED(pool_mutex_);
+
+  // Runs `group` in one transaction holding the revision lock.
+  void CommitGroup(const std::vector<GroupCommit::PendingWrite*>& group)
+      ABSL_LOCKS_EXCLUDED(writer_mutex_);
+  // Runs `body` in a transaction of its own holding the revision lock, for
+  // maintenance that is not a revision of the store.
+  absl::Status WithWriter(const std::function<absl::Status(postgres::Connection&)>& body)
+      ABSL_LOCKS_EXCLUDED(writer_mutex_);
+  // The writer connection, reconnected if it broke.
+  absl::StatusOr<postgres::Connection*> Writer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mutex_);
+
+  // The follower's loop: LISTEN, poll the counters, wake the watch hub.
+  void Follow();
+  // Reads the counters and publishes what advanced.
+  absl::Status Refresh(postgres::Connection& connection);
+  void NotifyCommit() ABSL_LOCKS_EXCLUDED(listener_mutex_);
+
+  const std::string url_;
+  const Keyring& keyring_;
+
+  absl::Mutex writer_mutex_;  // serializes write transactions on writer_
+  std::unique_ptr<postgres::Connection> writer_ ABSL_GUARDED_BY(writer_mutex_);
+  TermExtractor extractor_ ABSL_GUARDED_BY(writer_mutex_);
+  GroupCommit group_commit_;
+
+  std::atomic<int64_t> revision_{0};  // the highest revision known committed
+  std::atomic<uint64_t> credentials_generation_{0};
+  std::atomic<int64_t> stored_credentials_generation_{-1};  // as last read from the database
+  std::atomic<bool> terms_ready_{false};
+
+  absl::Mutex listener_mutex_;
+  std::function<void()> commit_listener_ ABSL_GUARDED_BY(listener_mutex_);
+
+  absl::Mutex pool_mutex_;
+  std::vector<std::unique_ptr<postgres::Connection>> idle_ ABSL_GUARDED_BY(pool_mutex_);
+
+  std::atomic<bool> stopping_{false};
+  std::thread follower_;  // started last
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_STORAGE_POSTGRES_POSTGRES_STORE_H_

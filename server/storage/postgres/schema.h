@@ -1,0 +1,25 @@
+#ifndef MPOWER_SERVER_STORAGE_POSTGRES_SCHEMA_H_
+#define MPOWER_SERVER_STORAGE_POSTGRES_SCHEMA_H_
+
+// The PostgreSQL store's tables, created and moved forward by numbered
+// migrations. Replicas starting together take turns: each applies what is
+// missing under one advisory lock, so exactly one of them does the work.
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "server/storage/postgres/connection.h"
+
+namespace mpower::postgres {
+
+// The newest schema version this binary knows.
+int64_t LatestSchemaVersion();
+
+// Applies the migrations `connection`'s database lacks, each in its own
+// transaction, under the migration lock. FAILED_PRECONDITION if the
+// database's schema is newer than this binary knows.
+absl::Status Migrate(Connection& connection);
+
+}  // namespace mpower::postgres
+
+#endif  // MPOWER_SERVER_STORAGE_POSTGRES_SCHEMA_H_

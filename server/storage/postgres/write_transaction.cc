@@ -1,0 +1,230 @@
+#include "server/storage/postgres/write_transaction.h"
+
+#include "server/base/status_macros.h"
+#include "server/storage/postgres/rows.h"
+
+namespace mpower::postgres {
+namespace {
+
+// The first row of `result` as a resource, if any.
+absl::StatusOr<std::optional<StoredResource>> FirstResource(const Result& result,
+                                                            const Keyring& keyring) {
+  if (result.rows() == 0) return std::nullopt;
+  MPOWER_ASSIGN_OR_RETURN(StoredResource resource, ReadResource(result, 0, keyring));
+  return resource;
+}
+
+}  // namespace
+
+absl::Status InsertTerms(Connection& connection, absl::string_view collection,
+                         absl::string_view name, const std::vector<std::string>& terms) {
+  for (const std::string& term : terms) {
+    MPOWER_RETURN_IF_ERROR(connection.Execute(
+        "INSERT INTO resource_terms(collection, term, name) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
+        Params().Text(collection).Text(term).Text(name), "indexing a resource"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<StoredResource>> GetResource(Connection& connection,
+                                                          const Keyring& keyring,
+                                                          absl::string_view name) {
+  MPOWER_ASSIGN_OR_RETURN(auto result, connection.Query(MPOWER_PG_SELECT_RESOURCES "WHERE name = $1",
+                                                        Params().Text(name), "reading a resource"));
+  return FirstResource(*result, keyring);
+}
+
+absl::StatusOr<std::optional<StoredResource>> PostgresWriteTransaction::Get(
+    absl::string_view name) {
+  return GetResource(connection_, keyring_, name);
+}
+
+absl::StatusOr<std::optional<StoredResource>> PostgresWriteTransaction::FindByExternalId(
+    absl::string_view collection, absl::string_view parent, absl::string_view external_id) {
+  MPOWER_ASSIGN_OR_RETURN(
+      auto result,
+      connection_.Query(MPOWER_PG_SELECT_RESOURCES
+                        "WHERE collection = $1 AND parent = $2 AND external_id = $3",
+                        Params().Text(collection).Text(parent).Text(external_id),
+                        "finding an external id"));
+  return FirstResource(*result, keyring_);
+}
+
+absl::StatusOr<bool> PostgresWriteTransaction::IsReferenced(absl::string_view name) {
+  MPOWER_ASSIGN_OR_RETURN(
+      auto result,
+      connection_.Query("SELECT EXISTS(SELECT 1 FROM resource_references WHERE to_name = $1) "
+                        "OR EXISTS(SELECT 1 FROM resources WHERE parent = $1)",
+                        Params().Text(name), "checking references"));
+  return result->Bool(0, 0);
+}
+
+absl::StatusOr<bool> PostgresWriteTransaction::HasChildren(absl::string_view parent,
+                                                           absl::string_view collection) {
+  MPOWER_ASSIGN_OR_RETURN(
+      auto result,
+      connection_.Query(
+          "SELECT EXISTS(SELECT 1 FROM resources WHERE parent = $1 AND collection = $2)",
+          Params().Text(parent).Text(collection), "checking children"));
+  return result->Bool(0, 0);
+}
+
+absl::Status PostgresWriteTransaction::Put(const StoredResource& resource) {
+  Params params;
+  params.Text(resource.name)
+      .Text(resource.collection)
+      .Text(resource.parent)
+      .TextOrNull(resource.external_id)
+      .Int64(resource.create_revision)
+      .Int64(resource.update_revision)
+      .Bool(resource.deleted)
+      .Bytes(resource.data);
+  AddSealed(params, keyring_, resource);
+  MPOWER_RETURN_IF_ERROR(connection_.Execute(
+      "INSERT INTO resources(name, collection, parent, external_id, create_revision, "
+      "update_revision, deleted, data, protected_data, protected_key_id) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO UPDATE SET "
+      "collection = excluded.collection, parent = excluded.parent, "
+      "external_id = excluded.external_id, create_revision = excluded.create_revision, "
+      "update_revision = excluded.update_revision, deleted = excluded.deleted, "
+      "data = excluded.data, protected_data = excluded.protected_data, "
+      "protected_key_id = excluded.protected_key_id",
+      params, "writing a resource"));
+  MPOWER_RETURN_IF_ERROR(ReplaceReferences(resource.name, resource.references));
+  MPOWER_RETURN_IF_ERROR(ReplaceTerms(resource));
+  return RecordChange(resource.create_revision == revision_ ? ChangeRecord::Kind::kCreated
+                                                            : ChangeRecord::Kind::kUpdated,
+                      resource);
+}
+
+absl::Status PostgresWriteTransaction::Remove(absl::string_view name) {
+  MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> last, Get(name));
+  if (!last.has_value()) return absl::OkStatus();
+  MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resources WHERE name = $1",
+                                             Params().Text(name), "removing a resource"));
+  MPOWER_RETURN_IF_ERROR(ReplaceReferences(name, {}));
+  MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resource_terms WHERE name = $1",
+                                             Params().Text(name), "removing index terms"));
+  return RecordChange(ChangeRecord::Kind::kRemoved, *last);
+}
+
+absl::StatusOr<std::optional<RequestRecord>> PostgresWriteTransaction::FindRequest(
+    absl::string_view key) {
+  MPOWER_ASSIGN_OR_RETURN(
+      auto result, connection_.Query("SELECT fingerprint, name FROM requests WHERE request_key = $1",
+                                     Params().Text(key), "finding a request id"));
+  if (result->rows() == 0) return std::nullopt;
+  return RequestRecord{result->Bytes(0, 0), result->Bytes(0, 1)};
+}
+
+absl::Status PostgresWriteTransaction::SaveRequest(absl::string_view key,
+                                                   const RequestRecord& record) {
+  return connection_.Execute(
+      "INSERT INTO requests(request_key, fingerprint, name, revision) VALUES ($1, $2, $3, $4)",
+      Params().Text(key).Text(record.fingerprint).Text(record.name).Int64(revision_),
+      "recording a request id");
+}
+
+absl::Status PostgresWriteTransaction::PutCredential(const CredentialRecord& credential,
+                                                     bool must_be_new) {
+  Params params;
+  params.Text(credential.id)
+      .Bytes(credential.data)
+      .TextOrNull(credential.secret_hash)
+      .TextOrNull(credential.certificate_subject);
+  MPOWER_RETURN_IF_ERROR(connection_.Execute(
+      must_be_new ? "INSERT INTO credentials(id, data, secret_hash, certificate_subject) "
+                    "VALUES ($1, $2, $3, $4)"
+                  : "INSERT INTO credentials(id, data, secret_hash, certificate_subject) "
+                    "VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
+                    "secret_hash = excluded.secret_hash, "
+                    "certificate_subject = excluded.certificate_subject",
+      params, "writing a credential"));
+  wrote_ = true;
+  changed_credentials_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status PostgresWriteTransaction::AppendAudit(
+    AuditRecord record, const std::function<std::string(const AuditRecord&)>& chain) {
+  // Every write transaction holds the revision counter's lock, so no other
+  // replica appends between this read and the insert.
+  MPOWER_ASSIGN_OR_RETURN(
+      auto last, connection_.Query("SELECT sequence, hash FROM audit_log "
+                                   "ORDER BY sequence DESC LIMIT 1",
+                                   "reading the audit log"));
+  record.sequence = last->rows() > 0 ? last->Int64(0, 0) + 1 : 1;
+  record.previous_hash = last->rows() > 0 ? last->Bytes(0, 1) : "";
+  record.hash = chain(record);
+  MPOWER_RETURN_IF_ERROR(connection_.Execute(
+      "INSERT INTO audit_log(sequence, unix_micros, principal, method, resource, request_id, "
+      "previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      Params()
+          .Int64(record.sequence)
+          .Int64(record.unix_micros)
+          .Text(record.principal)
+          .Text(record.method)
+          .Text(record.resource)
+          .Text(record.request_id)
+          .Text(record.previous_hash)
+          .Text(record.hash),
+      "appending to the audit log"));
+  wrote_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status PostgresWriteTransaction::ReplaceReferences(
+    absl::string_view from, const std::vector<std::string>& references) {
+  MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resource_references WHERE from_name = $1",
+                                             Params().Text(from), "replacing references"));
+  for (const std::string& to : references) {
+    MPOWER_RETURN_IF_ERROR(connection_.Execute(
+        "INSERT INTO resource_references(to_name, from_name) VALUES ($1, $2) "
+        "ON CONFLICT DO NOTHING",
+        Params().Text(to).Text(from), "recording a reference"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresWriteTransaction::ReplaceTerms(const StoredResource& resource) {
+  MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resource_terms WHERE name = $1",
+                                             Params().Text(resource.name),
+                                             "replacing index terms"));
+  if (extractor_ == nullptr || !*extractor_) {
+    // Without an extractor the index can no longer be trusted: the next one
+    // rebuilds it.
+    return connection_.Execute(
+        "INSERT INTO settings(key, value) VALUES ('terms_version', '') "
+        "ON CONFLICT (key) DO UPDATE SET value = ''",
+        "marking the index stale");
+  }
+  return InsertTerms(connection_, resource.collection, resource.name, (*extractor_)(resource));
+}
+
+absl::Status PostgresWriteTransaction::RecordChange(ChangeRecord::Kind kind,
+                                                    const StoredResource& resource) {
+  wrote_ = true;
+  changed_resources_ = true;
+  Params params;
+  params.Int64(revision_)
+      .Text(resource.name)
+      .Int64(static_cast<int64_t>(kind))
+      .Text(resource.collection)
+      .Text(resource.parent)
+      .Int64(resource.create_revision)
+      .Bool(resource.deleted)
+      .Bytes(resource.data);
+  AddSealed(params, keyring_, resource);
+  // A resource written twice in one transaction keeps its last state and
+  // the kind of its first write (created stays created).
+  return connection_.Execute(
+      "INSERT INTO changes(revision, name, kind, collection, parent, create_revision, deleted, "
+      "data, protected_data, protected_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+      "ON CONFLICT (revision, name) DO UPDATE SET kind = LEAST(changes.kind, excluded.kind), "
+      "deleted = excluded.deleted, data = excluded.data, "
+      "protected_data = excluded.protected_data, protected_key_id = excluded.protected_key_id",
+      params, "recording a change");
+}
+
+}  // namespace mpower::postgres

@@ -1,0 +1,74 @@
+#ifndef MPOWER_SERVER_STORAGE_POSTGRES_WRITE_TRANSACTION_H_
+#define MPOWER_SERVER_STORAGE_POSTGRES_WRITE_TRANSACTION_H_
+
+// The WriteTransaction of one Store::Write call on PostgreSQL: every
+// operation a write body may use, as statements inside the transaction
+// (and savepoint) the group commit opened.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/storage/keyring.h"
+#include "server/storage/postgres/connection.h"
+#include "server/storage/store.h"
+
+namespace mpower::postgres {
+
+// Not thread-safe: used by the group's leader alone.
+class PostgresWriteTransaction : public WriteTransaction {
+ public:
+  // Records changes at `revision`. `extractor` (may be null, or empty)
+  // gives the index terms of each resource put. REQUIRES: a transaction is
+  // open on `connection`, and every argument outlives this object.
+  PostgresWriteTransaction(Connection& connection, const Keyring& keyring, int64_t revision,
+                           const TermExtractor* extractor)
+      : connection_(connection), keyring_(keyring), revision_(revision), extractor_(extractor) {}
+
+  bool wrote() const { return wrote_; }
+  bool changed_resources() const { return changed_resources_; }
+  bool changed_credentials() const { return changed_credentials_; }
+
+  int64_t revision() const override { return revision_; }
+  absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) override;
+  absl::StatusOr<std::optional<StoredResource>> FindByExternalId(
+      absl::string_view collection, absl::string_view parent,
+      absl::string_view external_id) override;
+  absl::StatusOr<bool> IsReferenced(absl::string_view name) override;
+  absl::StatusOr<bool> HasChildren(absl::string_view parent,
+                                   absl::string_view collection) override;
+  absl::Status Put(const StoredResource& resource) override;
+  absl::Status Remove(absl::string_view name) override;
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(absl::string_view key) override;
+  absl::Status SaveRequest(absl::string_view key, const RequestRecord& record) override;
+  absl::Status PutCredential(const CredentialRecord& credential, bool must_be_new) override;
+  absl::Status AppendAudit(AuditRecord record,
+                           const std::function<std::string(const AuditRecord&)>& chain) override;
+
+ private:
+  absl::Status ReplaceReferences(absl::string_view from,
+                                 const std::vector<std::string>& references);
+  absl::Status ReplaceTerms(const StoredResource& resource);
+  absl::Status RecordChange(ChangeRecord::Kind kind, const StoredResource& resource);
+
+  Connection& connection_;
+  const Keyring& keyring_;
+  const int64_t revision_;
+  const TermExtractor* extractor_;
+  bool wrote_ = false;
+  bool changed_resources_ = false;
+  bool changed_credentials_ = false;
+};
+
+// Indexes `name` of `collection` under each of `terms`.
+absl::Status InsertTerms(Connection& connection, absl::string_view collection,
+                         absl::string_view name, const std::vector<std::string>& terms);
+
+// The resource named `name`; nullopt if there is none.
+absl::StatusOr<std::optional<StoredResource>> GetResource(Connection& connection,
+                                                          const Keyring& keyring,
+                                                          absl::string_view name);
+
+}  // namespace mpower::postgres
+
+#endif  // MPOWER_SERVER_STORAGE_POSTGRES_WRITE_TRANSACTION_H_
