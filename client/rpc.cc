@@ -18,14 +18,20 @@ std::shared_ptr<grpc::ChannelCredentials> CredentialsFor(const ChannelSettings& 
   return grpc::SslCredentials(ssl);
 }
 
+// A channel to `address`. Several replicas in one target (gRPC's
+// "ipv4:127.0.0.1:50051,127.0.0.1:50052") share the calls round-robin, so
+// one that dies takes only its calls in flight with it.
+std::shared_ptr<grpc::Channel> ChannelTo(const ChannelSettings& settings) {
+  grpc::ChannelArguments arguments;
+  arguments.SetLoadBalancingPolicyName("round_robin");
+  return grpc::CreateCustomChannel(settings.address, CredentialsFor(settings), arguments);
+}
+
 }  // namespace
 
 RpcClient::RpcClient(const ChannelSettings& channel, const std::string& token,
                      absl::Duration timeout)
-    : channel_(grpc::CreateChannel(channel.address, CredentialsFor(channel))),
-      stub_(channel_),
-      token_(token),
-      timeout_(timeout) {}
+    : channel_(ChannelTo(channel)), stub_(channel_), token_(token), timeout_(timeout) {}
 
 grpc::Status RpcClient::Call(const std::string& method, const google::protobuf::Message& request,
                              google::protobuf::Message* response, bool idempotent) {

@@ -16,10 +16,10 @@ namespace {
 using ::mpower::testing::StatusIs;
 using ::testing::HasSubstr;
 
-class AuditTest : public testing::StoreTest {
+class AuditTest : public testing::SqliteStoreTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    SqliteStoreTest::SetUp();
     ResourceManager<v1::Partner> partners(store_.get());
     for (const char* id : {"a", "b", "c", "d"}) {
       v1::Partner partner;

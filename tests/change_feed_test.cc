@@ -67,7 +67,7 @@ class ChangeFeedTest : public testing::StoreTest {
   }
 };
 
-TEST_F(ChangeFeedTest, EveryWriteOnceInRevisionOrderWithoutGaps) {
+TEST_P(ChangeFeedTest, EveryWriteOnceInRevisionOrderWithoutGaps) {
   ResourceManager<v1::Commitment> commitments(store_.get());
   auto created =
       commitments.Create(kAdmin, "partners/alpha", "c",
@@ -103,7 +103,7 @@ TEST_F(ChangeFeedTest, EveryWriteOnceInRevisionOrderWithoutGaps) {
     EXPECT_EQ(paged[i].DebugString(), changes[i].DebugString());
 }
 
-TEST_F(ChangeFeedTest, CompactedRevisionsAreAClearError) {
+TEST_P(ChangeFeedTest, CompactedRevisionsAreAClearError) {
   ASSERT_TRUE(store_->Compact(2).ok());
   ChangeFeed feed(store_.get());
   EXPECT_THAT(feed.List(kAdmin, 1, 0, "", {}),
@@ -116,7 +116,7 @@ TEST_F(ChangeFeedTest, CompactedRevisionsAreAClearError) {
   EXPECT_EQ(rest->current_revision, 3);
 }
 
-TEST_F(ChangeFeedTest, ChangesPassTheSameAuthorizationAndRedactionAsGet) {
+TEST_P(ChangeFeedTest, ChangesPassTheSameAuthorizationAndRedactionAsGet) {
   ASSERT_TRUE(FileAlert("restricted", R"(filing_partner: "partners/beta" country_code: "HN"
       scope: SCOPE_RESTRICTED recipient_partners: "partners/gamma"
       protected_details { people { full_name: "Hidden Person" } })")
@@ -146,7 +146,7 @@ TEST_F(ChangeFeedTest, ChangesPassTheSameAuthorizationAndRedactionAsGet) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
-TEST_F(ChangeFeedTest, FiltersByCollectionPartnerAndCountry) {
+TEST_P(ChangeFeedTest, FiltersByCollectionPartnerAndCountry) {
   ASSERT_TRUE(
       FileAlert("in-honduras", R"(filing_partner: "partners/beta" country_code: "HN")").ok());
   v1::ChangeFilter filter;
@@ -165,6 +165,8 @@ TEST_F(ChangeFeedTest, FiltersByCollectionPartnerAndCountry) {
   EXPECT_THAT(ChangeFeed(store_.get()).List(kAdmin, 0, 0, "", filter),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("filter.collections[0]")));
 }
+
+MPOWER_ON_EVERY_BACKEND(ChangeFeedTest);
 
 }  // namespace
 }  // namespace mpower

@@ -56,7 +56,7 @@ class CommitmentSyncTest : public testing::StoreTest {
   int64_t Revision() { return *store_->CurrentRevision(); }
 };
 
-TEST_F(CommitmentSyncTest, TheSameSetTwiceChangesNothingTheSecondTime) {
+TEST_P(CommitmentSyncTest, TheSameSetTwiceChangesNothingTheSecondTime) {
   SyncResult first = Sync({Item("A", 1), Item("B", 2)});
   EXPECT_EQ(first.summary.created(), 2);
   EXPECT_TRUE(first.summary.applied());
@@ -73,7 +73,7 @@ TEST_F(CommitmentSyncTest, TheSameSetTwiceChangesNothingTheSecondTime) {
   EXPECT_EQ(after[0].etag(), before[0].etag());
 }
 
-TEST_F(CommitmentSyncTest, ChangedItemsAreUpdatedAndFieldsOutsideTheMaskKept) {
+TEST_P(CommitmentSyncTest, ChangedItemsAreUpdatedAndFieldsOutsideTheMaskKept) {
   Sync({Item("A", 1)});
   v1::Commitment patch;
   patch.set_name(Live()[0].name());
@@ -93,7 +93,7 @@ TEST_F(CommitmentSyncTest, ChangedItemsAreUpdatedAndFieldsOutsideTheMaskKept) {
   EXPECT_EQ(updated.progress_size(), 1) << "the set did not provide progress";
 }
 
-TEST_F(CommitmentSyncTest, MirrorDeletesWhatTheSetNoLongerHas) {
+TEST_P(CommitmentSyncTest, MirrorDeletesWhatTheSetNoLongerHas) {
   Sync({Item("A", 1), Item("B", 2)});
   ASSERT_TRUE(ResourceManager<v1::Commitment>(store_.get())
                   .Create(kAdmin, "partners/us-gov", "manual", Item("", 9), "", "")
@@ -111,7 +111,7 @@ TEST_F(CommitmentSyncTest, MirrorDeletesWhatTheSetNoLongerHas) {
   EXPECT_EQ(Live().size(), 3u);
 }
 
-TEST_F(CommitmentSyncTest, ADryRunReportsTheSameOutcomesAndWritesNothing) {
+TEST_P(CommitmentSyncTest, ADryRunReportsTheSameOutcomesAndWritesNothing) {
   Sync({Item("A", 1), Item("B", 2)});
   const int64_t revision = Revision();
   const std::vector<v1::Commitment> items = {Item("A", 1), Item("B", 3), Item("C", 4)};
@@ -129,7 +129,7 @@ TEST_F(CommitmentSyncTest, ADryRunReportsTheSameOutcomesAndWritesNothing) {
   EXPECT_EQ(real.summary.unchanged(), 1);
 }
 
-TEST_F(CommitmentSyncTest, OneInvalidItemAppliesNothingAndNamesItsField) {
+TEST_P(CommitmentSyncTest, OneInvalidItemAppliesNothingAndNamesItsField) {
   const int64_t revision = Revision();
   v1::Commitment bad = Item("B", 2);
   bad.mutable_amount()->set_currency_code("DOLLARS");
@@ -147,7 +147,7 @@ TEST_F(CommitmentSyncTest, OneInvalidItemAppliesNothingAndNamesItsField) {
   EXPECT_EQ(result.outcomes[3].violations(0).field(), "commitment.external_id");
 }
 
-TEST_F(CommitmentSyncTest, OnlyThePartnersEditorsMaySync) {
+TEST_P(CommitmentSyncTest, OnlyThePartnersEditorsMaySync) {
   const Principal viewer{Principal::Role::kPartnerViewer, "v", "partners/us-gov"};
   const Principal other{Principal::Role::kPartnerEditor, "e", "partners/uk-gov"};
   for (const Principal& caller : {viewer, other}) {
@@ -159,6 +159,8 @@ TEST_F(CommitmentSyncTest, OnlyThePartnersEditorsMaySync) {
   EXPECT_THAT(CommitmentSync(store_.get()).Run(kAdmin, request),
               StatusIs(absl::StatusCode::kNotFound));
 }
+
+MPOWER_ON_EVERY_BACKEND(CommitmentSyncTest);
 
 }  // namespace
 }  // namespace mpower

@@ -27,7 +27,7 @@ class CredentialsTest : public testing::StoreTest {
   }
 };
 
-TEST_F(CredentialsTest, ARevocationByAnotherManagerIsSeenAtOnceDespiteTheCache) {
+TEST_P(CredentialsTest, ARevocationByAnotherManagerIsSeenAtOnceDespiteTheCache) {
   CredentialManager server(store_.get());  // what the server authenticates with
   const std::string token = Issue(server, "desk");
   for (int i = 0; i < 3; ++i) {  // the later ones come from the cache
@@ -41,7 +41,7 @@ TEST_F(CredentialsTest, ARevocationByAnotherManagerIsSeenAtOnceDespiteTheCache) 
   EXPECT_THAT(refused.status().message(), HasSubstr("was revoked"));
 }
 
-TEST_F(CredentialsTest, ACachedTokenIsRefusedOnceItExpires) {
+TEST_P(CredentialsTest, ACachedTokenIsRefusedOnceItExpires) {
   CredentialManager server(store_.get());
   const absl::Time expires = absl::Now() + absl::Seconds(2);
   const std::string token = Issue(server, "short", expires);
@@ -53,7 +53,7 @@ TEST_F(CredentialsTest, ACachedTokenIsRefusedOnceItExpires) {
   EXPECT_THAT(refused.status().message(), HasSubstr("has expired"));
 }
 
-TEST_F(CredentialsTest, AnUnknownTokenIsRefusedEveryTime) {
+TEST_P(CredentialsTest, AnUnknownTokenIsRefusedEveryTime) {
   CredentialManager server(store_.get());
   Issue(server, "desk");
   for (int i = 0; i < 2; ++i) {
@@ -61,6 +61,8 @@ TEST_F(CredentialsTest, AnUnknownTokenIsRefusedEveryTime) {
               absl::StatusCode::kUnauthenticated);
   }
 }
+
+MPOWER_ON_EVERY_BACKEND(CredentialsTest);
 
 }  // namespace
 }  // namespace mpower

@@ -26,8 +26,34 @@ using ::testing::Not;
 constexpr char kSecretName[] = "Zainab Quetzalcoatl-Oyelaran";
 constexpr char kSecretPlace[] = "Warehouse 7 behind Jalan Merdeka";
 
-class SecurityEndToEndTest : public ::testing::Test {
+// Runs on each backend: mpowerd on its SQLite default, and on a fresh
+// PostgreSQL database of the test server.
+class SecurityEndToEndTest : public ::testing::TestWithParam<testing::Backend> {
  protected:
+  void SetUp() override {
+    if (GetParam() == testing::Backend::kPostgres) {
+      postgres_ = std::make_unique<testing::PostgresTestDatabase>();
+      ASSERT_EQ(postgres_->error(), "");
+    }
+  }
+
+  // mpowerd's flags: `flags`, and the database for this backend.
+  std::vector<std::string> ServerFlags(std::vector<std::string> flags) const {
+    if (postgres_ != nullptr) flags.push_back("--database=" + postgres_->url());
+    return flags;
+  }
+
+  // Where the database's bytes lie on disk: the data directory, and for
+  // PostgreSQL the test server's directory too.
+  std::vector<std::string> DatabaseFiles() const {
+    std::vector<std::string> roots = {dir_.path()};
+    if (postgres_ != nullptr) {
+      const std::string url = postgres_->url();
+      roots.push_back(url.substr(url.find("host=") + 5));
+    }
+    return roots;
+  }
+
   // Runs mpower as the holder of `token` ("" for none; the bootstrapped
   // config is not used, so nothing is inherited).
   CommandResult As(const std::string& token, std::vector<std::string> args,
@@ -54,6 +80,7 @@ class SecurityEndToEndTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::unique_ptr<testing::PostgresTestDatabase> postgres_;
 };
 
 std::string ReadAll(const std::string& path) {
@@ -63,8 +90,8 @@ std::string ReadAll(const std::string& path) {
   return bytes.str();
 }
 
-TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath) {
-  ServerProcess server(dir_.path(), {"--demo-data", "--public-read"});
+TEST_P(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data", "--public-read"}));
   ASSERT_GT(server.port(), 0) << server.log();
   const std::string admin = server.admin_token();
 
@@ -154,14 +181,16 @@ TEST_F(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
   // Nothing in the server's log, and nothing in the clear on disk.
   EXPECT_EQ(server.Stop(SIGTERM), 0);
   EXPECT_THAT(server.log(), Not(HasSubstr("Quetzalcoatl")));
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
-    if (!entry.is_regular_file()) continue;
-    EXPECT_EQ(ReadAll(entry.path()).find("Quetzalcoatl"), std::string::npos) << entry.path();
+  for (const std::string& root : DatabaseFiles()) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (!entry.is_regular_file()) continue;
+      EXPECT_EQ(ReadAll(entry.path()).find("Quetzalcoatl"), std::string::npos) << entry.path();
+    }
   }
 }
 
-TEST_F(SecurityEndToEndTest, RevocationTakesEffectOnTheNextCall) {
-  ServerProcess server(dir_.path(), {"--demo-data"});
+TEST_P(SecurityEndToEndTest, RevocationTakesEffectOnTheNextCall) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
   const std::string token =
       Issue(server, "ilo-desk", {"--role", "partner_viewer", "--partner", "partners/ilo"});
@@ -174,8 +203,8 @@ TEST_F(SecurityEndToEndTest, RevocationTakesEffectOnTheNextCall) {
   EXPECT_THAT(refused.err, HasSubstr("credentials/ilo-desk was revoked"));
 }
 
-TEST_F(SecurityEndToEndTest, ExpiredTokensAreRefused) {
-  ServerProcess server(dir_.path(), {"--demo-data"});
+TEST_P(SecurityEndToEndTest, ExpiredTokensAreRefused) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
   // Long enough for the first call to land before it, even under sanitizers.
   const absl::Time expiry = absl::Now() + absl::Seconds(4);
@@ -191,8 +220,8 @@ TEST_F(SecurityEndToEndTest, ExpiredTokensAreRefused) {
   EXPECT_THAT(refused.err, HasSubstr("has expired"));
 }
 
-TEST_F(SecurityEndToEndTest, NoCredentialsNoAccessUnlessPublicRead) {
-  ServerProcess server(dir_.path(), {"--demo-data"});
+TEST_P(SecurityEndToEndTest, NoCredentialsNoAccessUnlessPublicRead) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
   CommandResult anonymous = As("", {"partners", "list"}, server);
   EXPECT_EQ(anonymous.exit_code, 64 + 16);
@@ -200,8 +229,8 @@ TEST_F(SecurityEndToEndTest, NoCredentialsNoAccessUnlessPublicRead) {
   EXPECT_EQ(As("mpw_forged", {"partners", "list"}, server).exit_code, 64 + 16);
 }
 
-TEST_F(SecurityEndToEndTest, TheBootstrappedConfigIsOwnerOnlyAndTheCliInsistsOnIt) {
-  ServerProcess server(dir_.path(), {"--demo-data"});
+TEST_P(SecurityEndToEndTest, TheBootstrappedConfigIsOwnerOnlyAndTheCliInsistsOnIt) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
   struct stat info;
   ASSERT_EQ(stat(server.client_config().c_str(), &info), 0);
@@ -214,6 +243,8 @@ TEST_F(SecurityEndToEndTest, TheBootstrappedConfigIsOwnerOnlyAndTheCliInsistsOnI
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("chmod 600"));
 }
+
+MPOWER_ON_EVERY_BACKEND(SecurityEndToEndTest);
 
 }  // namespace
 }  // namespace mpower

@@ -29,10 +29,10 @@ std::string ReadBytes(const std::string& path) {
   return bytes.str();
 }
 
-class EncryptionTest : public testing::StoreTest {
+class EncryptionTest : public testing::SqliteStoreTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    SqliteStoreTest::SetUp();
     v1::Partner partner;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
         R"pb(display_name: "Union" type: TYPE_TRADE_UNION country_code: "ID")pb", &partner));

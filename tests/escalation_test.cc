@@ -46,7 +46,7 @@ class EscalationTest : public testing::StoreTest {
   }
 };
 
-TEST_F(EscalationTest, UnansweredAlertsPastTheirUrgencysWindowAreEscalatedOnce) {
+TEST_P(EscalationTest, UnansweredAlertsPastTheirUrgencysWindowAreEscalatedOnce) {
   File("immediate-unanswered", "URGENCY_IMMEDIATE");
   File("immediate-answered", "URGENCY_IMMEDIATE");
   File("expected", "URGENCY_EXPECTED");
@@ -83,7 +83,7 @@ TEST_F(EscalationTest, UnansweredAlertsPastTheirUrgencysWindowAreEscalatedOnce) 
   EXPECT_EQ(*escalator.RunOnce(absl::Now() + absl::Hours(73)), 1) << "expected urgency, 72h";
 }
 
-TEST_F(EscalationTest, ClientsCannotSetOrClearEscalation) {
+TEST_P(EscalationTest, ClientsCannotSetOrClearEscalation) {
   File("a", "URGENCY_IMMEDIATE");
   v1::Alert patch;
   patch.set_name("alerts/a");
@@ -94,13 +94,15 @@ TEST_F(EscalationTest, ClientsCannotSetOrClearEscalation) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_F(EscalationTest, WindowsAreParsedStrictly) {
+TEST_P(EscalationTest, WindowsAreParsedStrictly) {
   EXPECT_FALSE(EscalationPolicy::Parse("immediate=24h, expected=3d").ok())
       << "Abseil durations have no days: write 72h";
   EXPECT_TRUE(EscalationPolicy::Parse("immediate=24h,expected=72h,future=168h").ok());
   EXPECT_THAT(EscalationPolicy::Parse("soon=1h"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(EscalationPolicy::Parse("immediate"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
+
+MPOWER_ON_EVERY_BACKEND(EscalationTest);
 
 }  // namespace
 }  // namespace mpower

@@ -14,7 +14,7 @@ namespace {
 
 class GroupCommitTest : public testing::StoreTest {};
 
-TEST_F(GroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomesAndRevisions) {
+TEST_P(GroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomesAndRevisions) {
   v1::Partner partner;
   partner.set_display_name("P");
   partner.set_type(v1::Partner::TYPE_TRADE_UNION);
@@ -69,7 +69,7 @@ TEST_F(GroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomesAndRevisions) {
 // A resource created and changed again within one write keeps only what it
 // last said: its old index terms and references must not linger (a stale
 // reference would forbid deleting what it no longer refers to).
-TEST_F(GroupCommitTest, AResourcePutTwiceInOneWriteKeepsOnlyItsLastTermsAndReferences) {
+TEST_P(GroupCommitTest, AResourcePutTwiceInOneWriteKeepsOnlyItsLastTermsAndReferences) {
   // The term is the resource's data, so each put chooses its own.
   ASSERT_TRUE(store_
                   ->SetTermExtractor("data-is-the-term",
@@ -130,6 +130,8 @@ TEST_F(GroupCommitTest, AResourcePutTwiceInOneWriteKeepsOnlyItsLastTermsAndRefer
   EXPECT_FALSE(*old_referenced);
   EXPECT_TRUE(*new_referenced);
 }
+
+MPOWER_ON_EVERY_BACKEND(GroupCommitTest);
 
 }  // namespace
 }  // namespace mpower

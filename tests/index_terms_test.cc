@@ -71,7 +71,7 @@ class IndexTermsTest : public testing::StoreTest {
   }
 };
 
-TEST_F(IndexTermsTest, ACountryListReturnsExactlyWhatMatchesThroughChanges) {
+TEST_P(IndexTermsTest, ACountryListReturnsExactlyWhatMatchesThroughChanges) {
   ASSERT_TRUE(InstallIndexTerms(*store_).ok());
   Populate();
   Store* store = store_.get();
@@ -100,7 +100,7 @@ TEST_F(IndexTermsTest, ACountryListReturnsExactlyWhatMatchesThroughChanges) {
   EXPECT_THAT(ListAll(store, "partners/-", R"(country_codes:"KE")"), ElementsAre("a1"));
 }
 
-TEST_F(IndexTermsTest, AStoreWrittenWithoutTheIndexIsIndexedWhenItIsInstalled) {
+TEST_P(IndexTermsTest, AStoreWrittenWithoutTheIndexIsIndexedWhenItIsInstalled) {
   Populate();  // no extractor yet: the index is not trusted
   EXPECT_THAT(ListAll(store_.get(), "partners/-", R"(country_codes:"ID")"),
               ElementsAre("a1", "a3", "a4", "b1", "b3"));
@@ -125,6 +125,8 @@ TEST(IndexTermTest, OnlyARequiredCountryIsUsed) {
   EXPECT_EQ(term(R"(NOT country_codes:"ID")"), "");
   EXPECT_EQ(term(""), "");
 }
+
+MPOWER_ON_EVERY_BACKEND(IndexTermsTest);
 
 }  // namespace
 }  // namespace mpower

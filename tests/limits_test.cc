@@ -111,7 +111,7 @@ class LimitsTest : public testing::StoreTest {
   std::map<std::string, std::string> tokens_;
 };
 
-TEST_F(LimitsTest, AFloodFromOneCallerIsThrottledWhileOthersAndHealthChecksAreServed) {
+TEST_P(LimitsTest, AFloodFromOneCallerIsThrottledWhileOthersAndHealthChecksAreServed) {
   Start({.rate_limit_per_second = 20});
   std::atomic<int> ok = 0, throttled = 0, other = 0;
   std::string hint;
@@ -145,7 +145,7 @@ TEST_F(LimitsTest, AFloodFromOneCallerIsThrottledWhileOthersAndHealthChecksAreSe
   EXPECT_TRUE(ListPartners("quiet").ok()) << "another caller is not held back";
 }
 
-TEST_F(LimitsTest, BadTokensAreThrottledToo) {
+TEST_P(LimitsTest, BadTokensAreThrottledToo) {
   Start({.rate_limit_per_second = 5});
   int throttled = 0;
   for (int i = 0; i < 40; ++i) {
@@ -162,7 +162,7 @@ TEST_F(LimitsTest, BadTokensAreThrottledToo) {
   EXPECT_GT(throttled, 20);
 }
 
-TEST_F(LimitsTest, OneCallerMayHoldOnlySoManyWatchStreams) {
+TEST_P(LimitsTest, OneCallerMayHoldOnlySoManyWatchStreams) {
   Start({.max_watch_streams_per_caller = 3});
   auto stub = v1::ChangeService::NewStub(channel_);
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
@@ -193,7 +193,7 @@ TEST_F(LimitsTest, OneCallerMayHoldOnlySoManyWatchStreams) {
   for (auto& context : contexts) context->TryCancel();
 }
 
-TEST_F(LimitsTest, OversizeRequestsAreRefusedBeforeAnyWork) {
+TEST_P(LimitsTest, OversizeRequestsAreRefusedBeforeAnyWork) {
   Start({.max_request_bytes = 64 * 1024});
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + tokens_["busy"]);
@@ -204,6 +204,8 @@ TEST_F(LimitsTest, OversizeRequestsAreRefusedBeforeAnyWork) {
       v1::PartnerService::NewStub(channel_)->ListPartners(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
 }
+
+MPOWER_ON_EVERY_BACKEND(LimitsTest);
 
 }  // namespace
 }  // namespace mpower

@@ -169,7 +169,7 @@ class MalformedInputTest : public testing::StoreTest {
   std::string token_;
 };
 
-TEST_F(MalformedInputTest, EveryRpcRejectsBadInputNamingTheFieldAndChangesNothing) {
+TEST_P(MalformedInputTest, EveryRpcRejectsBadInputNamingTheFieldAndChangesNothing) {
   const absl::StatusOr<int64_t> before = store_->CurrentRevision();
   ASSERT_TRUE(before.ok());
   for (const Row& row : Rows()) {
@@ -228,7 +228,7 @@ std::string SetFirstString(google::protobuf::Message* message, int depth = 0) {
 // refuses to parse it, and mpower (which parses requests itself) answers
 // INVALID_ARGUMENT naming the field, where gRPC alone would answer
 // UNIMPLEMENTED with no message. Nothing changes.
-TEST_F(MalformedInputTest, EveryRpcRefusesAStringThatIsNotUtf8NamingTheField) {
+TEST_P(MalformedInputTest, EveryRpcRefusesAStringThatIsNotUtf8NamingTheField) {
   const int64_t before = *store_->CurrentRevision();
   int methods_tried = 0;
   for (const std::string& method : testing::AllMpowerMethods(MPOWER_PROTO_DIR)) {
@@ -257,7 +257,7 @@ TEST_F(MalformedInputTest, EveryRpcRefusesAStringThatIsNotUtf8NamingTheField) {
 // with nothing applied: were it taken for the end of the stream, a mirror
 // sync would apply the first chunk alone and withdraw every commitment the
 // rest of the set still held.
-TEST_F(MalformedInputTest, ASyncChunkThatIsNotUtf8EndsTheSyncWithNothingApplied) {
+TEST_P(MalformedInputTest, ASyncChunkThatIsNotUtf8EndsTheSyncWithNothingApplied) {
   const int64_t before = *store_->CurrentRevision();
   v1::SyncCommitmentsRequest first;
   first.set_parent("partners/us-gov");
@@ -321,13 +321,15 @@ TEST_F(MalformedInputTest, ASyncChunkThatIsNotUtf8EndsTheSyncWithNothingApplied)
       << "a commitment the set did not list was withdrawn";
 }
 
-TEST_F(MalformedInputTest, TheTableCoversEveryRpc) {
+TEST_P(MalformedInputTest, TheTableCoversEveryRpc) {
   std::set<std::string> covered;
   for (const Row& row : Rows()) covered.insert(row.method);
   for (const std::string& method : testing::AllMpowerMethods(MPOWER_PROTO_DIR)) {
     EXPECT_TRUE(covered.count(method)) << method << " has no malformed-input row";
   }
 }
+
+MPOWER_ON_EVERY_BACKEND(MalformedInputTest);
 
 }  // namespace
 }  // namespace mpower

@@ -62,7 +62,7 @@ class ReportTest : public testing::StoreTest {
   }
 };
 
-TEST_F(ReportTest, TheSeedsContributionsComeOutOfTheDemoDataExactly) {
+TEST_P(ReportTest, TheSeedsContributionsComeOutOfTheDemoDataExactly) {
   // "Between 2018 and 2022 the United States contributed US$616.6 million
   // to the ILO: 424.6 assessed and 192.0 voluntary."
   v1::SummarizeCommitmentsRequest request;
@@ -84,7 +84,7 @@ TEST_F(ReportTest, TheSeedsContributionsComeOutOfTheDemoDataExactly) {
   EXPECT_EQ(Units(summary->rows(1).committed_amount()), "192000000 USD");
 }
 
-TEST_F(ReportTest, RecordsOfFundingReceivedAreNeverCountedTwice) {
+TEST_P(ReportTest, RecordsOfFundingReceivedAreNeverCountedTwice) {
   v1::SummarizeCommitmentsRequest request;
   request.set_filter("kind = FUNDING");
   absl::StatusOr<v1::SummarizeCommitmentsResponse> summary =
@@ -96,7 +96,7 @@ TEST_F(ReportTest, RecordsOfFundingReceivedAreNeverCountedTwice) {
   EXPECT_EQ(Units(summary->totals(0).committed_amount()), "782600000 USD");  // 122 + 616.6 + 44
 }
 
-TEST_F(ReportTest, DifferentCurrenciesAreNeverAddedTogether) {
+TEST_P(ReportTest, DifferentCurrenciesAreNeverAddedTogether) {
   AddCommitment("ilo", "eur-grant", R"(kind: KIND_FUNDING title: "EUR grant"
       amount { currency_code: "EUR" units: 1000 nanos: 500000000 }
       contribution_basis: CONTRIBUTION_BASIS_VOLUNTARY_CORE country_codes: ["ID", "MY"])");
@@ -128,7 +128,7 @@ TEST_F(ReportTest, DifferentCurrenciesAreNeverAddedTogether) {
   EXPECT_THAT(rows, ElementsAre("ID  1 0", "ID EUR 2 1001", "MY EUR 1 1000"));
 }
 
-TEST_F(ReportTest, SummariesRejectBadDimensionsAndFilters) {
+TEST_P(ReportTest, SummariesRejectBadDimensionsAndFilters) {
   v1::SummarizeCommitmentsRequest request;
   request.add_group_by(v1::COMMITMENT_DIMENSION_KIND);
   request.add_group_by(v1::COMMITMENT_DIMENSION_KIND);
@@ -195,7 +195,7 @@ TEST(AlertStatisticsTest, NearestRankPercentiles) {
   EXPECT_EQ(NearestRankPercentile(one, 90), 7);
 }
 
-TEST_F(ReportTest, AlertCountsIncludeAlertsTheReaderMayNotSeeButNeverTheirContent) {
+TEST_P(ReportTest, AlertCountsIncludeAlertsTheReaderMayNotSeeButNeverTheirContent) {
   v1::SummarizeAlertsRequest request;
   request.add_group_by(v1::ALERT_DIMENSION_COUNTRY);
   // us-dol may not read the restricted alert in ID, yet it is counted.
@@ -223,7 +223,7 @@ TEST_F(ReportTest, AlertCountsIncludeAlertsTheReaderMayNotSeeButNeverTheirConten
   EXPECT_FALSE(future->total().has_median_time_to_first_response());
 }
 
-TEST_F(ReportTest, TheCountryBriefIsRedactedForAReaderNotEntitled) {
+TEST_P(ReportTest, TheCountryBriefIsRedactedForAReaderNotEntitled) {
   // A PARTNERS-scope alert in ID with protected details, filed by the union.
   v1::Alert alert = Parse<v1::Alert>(R"(filing_partner: "partners/example-union"
       category: CATEGORY_THREAT_OF_VIOLENCE severity: SEVERITY_SEVERE urgency: URGENCY_IMMEDIATE
@@ -271,7 +271,7 @@ TEST_F(ReportTest, TheCountryBriefIsRedactedForAReaderNotEntitled) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("country_code")));
 }
 
-TEST_F(ReportTest, TheCountryBriefIncludesCommitmentsServingTheCountrysInitiatives) {
+TEST_P(ReportTest, TheCountryBriefIncludesCommitmentsServingTheCountrysInitiatives) {
   AddCommitment("us-dol", "jordan-policy", R"(kind: KIND_POLICY title: "Labour law dialogue"
       country_codes: "JO")");
   v1::GetCountryBriefRequest request;
@@ -288,7 +288,7 @@ TEST_F(ReportTest, TheCountryBriefIncludesCommitmentsServingTheCountrysInitiativ
   EXPECT_EQ(Units(brief->commitment_totals(1).committed_amount()), "44000000 USD");
 }
 
-TEST_F(ReportTest, ReconciliationPairsTheDemoRecordsAndShowsWhatIsMissing) {
+TEST_P(ReportTest, ReconciliationPairsTheDemoRecordsAndShowsWhatIsMissing) {
   absl::StatusOr<v1::ReconcileCommitmentsResponse> result =
       reports().ReconcileCommitments(Viewer("us-dol"), {});
   ASSERT_TRUE(result.ok()) << result.status();
@@ -300,7 +300,7 @@ TEST_F(ReportTest, ReconciliationPairsTheDemoRecordsAndShowsWhatIsMissing) {
   EXPECT_THAT(result->unmatched_recipient_records(), IsEmpty());
 }
 
-TEST_F(ReportTest, ReconciliationFindsAConstructedMismatch) {
+TEST_P(ReportTest, ReconciliationFindsAConstructedMismatch) {
   // us-dos funds the ILO 5.0 million for 2020-2021; the ILO records 4.5
   // million for 2020-2022; the ILO also records money from USAID that USAID
   // never recorded.
@@ -338,7 +338,7 @@ TEST_F(ReportTest, ReconciliationFindsAConstructedMismatch) {
   EXPECT_THAT(result->unmatched_recipient_records(), IsEmpty());
 }
 
-TEST_F(ReportTest, ARecordOfFundingReceivedMustBeFundingWithoutARecipient) {
+TEST_P(ReportTest, ARecordOfFundingReceivedMustBeFundingWithoutARecipient) {
   v1::Commitment bad = Parse<v1::Commitment>(R"(kind: KIND_POLICY title: "x"
       provider_partner: "partners/us-gov" recipient_partner: "partners/usaid")");
   EXPECT_THAT(ResourceManager<v1::Commitment>(store_.get())
@@ -348,7 +348,7 @@ TEST_F(ReportTest, ARecordOfFundingReceivedMustBeFundingWithoutARecipient) {
                                         HasSubstr("commitment.recipient_partner"))));
 }
 
-TEST_F(ReportTest, CommitmentsExportAsCsvThatTheSyncImporterReads) {
+TEST_P(ReportTest, CommitmentsExportAsCsvThatTheSyncImporterReads) {
   v1::ExportActivitiesRequest request;
   request.set_format(v1::EXPORT_FORMAT_COMMITMENTS_CSV);
   request.set_parent("partners/us-gov");
@@ -375,7 +375,7 @@ TEST_F(ReportTest, CommitmentsExportAsCsvThatTheSyncImporterReads) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("format")));
 }
 
-TEST_F(ReportTest, IatiExportUsesIatiCodes) {
+TEST_P(ReportTest, IatiExportUsesIatiCodes) {
   v1::ExportActivitiesRequest request;
   request.set_format(v1::EXPORT_FORMAT_IATI_XML);
   absl::StatusOr<ExportedDocument> xml =
@@ -401,6 +401,8 @@ TEST_F(ReportTest, IatiExportUsesIatiCodes) {
   EXPECT_THAT(doc, HasSubstr("<participating-org ref=\"XM-DAC-41302\" type=\"40\" role=\"4\">"));
   EXPECT_THAT(doc, HasSubstr("<actual value=\"1400\"/>"));
 }
+
+MPOWER_ON_EVERY_BACKEND(ReportTest);
 
 }  // namespace
 }  // namespace mpower

@@ -76,7 +76,7 @@ class ResourceManagerTest : public testing::StoreTest {
   std::unique_ptr<ResourceManager<Alert>> alerts_;
 };
 
-TEST_F(ResourceManagerTest, CreateSetsOutputFieldsAndIgnoresClientValues) {
+TEST_P(ResourceManagerTest, CreateSetsOutputFieldsAndIgnoresClientValues) {
   Partner input = Union();
   input.set_name("partners/someone-else");
   input.set_etag("forged");
@@ -97,7 +97,7 @@ TEST_F(ResourceManagerTest, CreateSetsOutputFieldsAndIgnoresClientValues) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST_F(ResourceManagerTest, EveryWriteGetsTheNextRevisionAndReadsDoNot) {
+TEST_P(ResourceManagerTest, EveryWriteGetsTheNextRevisionAndReadsDoNot) {
   const int64_t start = Revision();
   CreatePartner("a", Union());
   EXPECT_EQ(Revision(), start + 1);
@@ -111,7 +111,7 @@ TEST_F(ResourceManagerTest, EveryWriteGetsTheNextRevisionAndReadsDoNot) {
   EXPECT_EQ(Revision(), start + 2) << "a failed write must not use a revision";
 }
 
-TEST_F(ResourceManagerTest, InvalidCreateNamesEveryFieldAndWritesNothing) {
+TEST_P(ResourceManagerTest, InvalidCreateNamesEveryFieldAndWritesNothing) {
   Partner bad;
   bad.set_country_code("XX");
   bad.set_website_uri("javascript:alert(1)");
@@ -124,7 +124,7 @@ TEST_F(ResourceManagerTest, InvalidCreateNamesEveryFieldAndWritesNothing) {
   EXPECT_EQ(Revision(), 0);
 }
 
-TEST_F(ResourceManagerTest, ReferencesMustExist) {
+TEST_P(ResourceManagerTest, ReferencesMustExist) {
   Partner agency = Union("US");
   agency.set_parent_partner("partners/nobody");
   EXPECT_THAT(partners_->Create(kAdmin, "", "agency", agency, "", ""),
@@ -134,7 +134,7 @@ TEST_F(ResourceManagerTest, ReferencesMustExist) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("parent: partners/nobody")));
 }
 
-TEST_F(ResourceManagerTest, PagesSeeEveryItemOnceDespiteConcurrentInserts) {
+TEST_P(ResourceManagerTest, PagesSeeEveryItemOnceDespiteConcurrentInserts) {
   std::set<std::string> existing;
   for (int i = 0; i < 120; ++i) {
     const std::string id = "p" + std::to_string(1000 + i * 2);
@@ -167,7 +167,7 @@ TEST_F(ResourceManagerTest, PagesSeeEveryItemOnceDespiteConcurrentInserts) {
   for (const std::string& name : seen) EXPECT_EQ(seen.count(name), 1u) << "repeated " << name;
 }
 
-TEST_F(ResourceManagerTest, PageSizeIsCappedAndDefaulted) {
+TEST_P(ResourceManagerTest, PageSizeIsCappedAndDefaulted) {
   for (int i = 0; i < 60; ++i) CreatePartner("p" + std::to_string(i), Union());
   absl::StatusOr<Page<Partner>> page = partners_->List(kAdmin, ListParams{});
   ASSERT_TRUE(page.ok());
@@ -180,7 +180,7 @@ TEST_F(ResourceManagerTest, PageSizeIsCappedAndDefaulted) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
 }
 
-TEST_F(ResourceManagerTest, FilteredListsPageThroughMatchesOnly) {
+TEST_P(ResourceManagerTest, FilteredListsPageThroughMatchesOnly) {
   for (int i = 0; i < 30; ++i) {
     CreatePartner("p" + std::to_string(100 + i), Union(i % 3 == 0 ? "HN" : "ID"));
   }
@@ -199,7 +199,7 @@ TEST_F(ResourceManagerTest, FilteredListsPageThroughMatchesOnly) {
   EXPECT_EQ(names.size(), 10u);
 }
 
-TEST_F(ResourceManagerTest, PageTokensBelongToTheirQuery) {
+TEST_P(ResourceManagerTest, PageTokensBelongToTheirQuery) {
   for (int i = 0; i < 5; ++i) CreatePartner("p" + std::to_string(i), Union());
   absl::StatusOr<Page<Partner>> page = partners_->List(kAdmin, {.page_size = 2});
   ASSERT_TRUE(page.ok());
@@ -212,7 +212,7 @@ TEST_F(ResourceManagerTest, PageTokensBelongToTheirQuery) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
 }
 
-TEST_F(ResourceManagerTest, UpdateChangesOnlyMaskedFields) {
+TEST_P(ResourceManagerTest, UpdateChangesOnlyMaskedFields) {
   Partner created = CreatePartner("kspi", Union());
   Partner patch;
   patch.set_name("partners/kspi");
@@ -226,7 +226,7 @@ TEST_F(ResourceManagerTest, UpdateChangesOnlyMaskedFields) {
   EXPECT_EQ(updated->create_time().seconds(), created.create_time().seconds());
 }
 
-TEST_F(ResourceManagerTest, UpdateMaskMayNameOnlyUpdatableFields) {
+TEST_P(ResourceManagerTest, UpdateMaskMayNameOnlyUpdatableFields) {
   CreatePartner("kspi", Union());
   Partner patch;
   patch.set_name("partners/kspi");
@@ -237,7 +237,7 @@ TEST_F(ResourceManagerTest, UpdateMaskMayNameOnlyUpdatableFields) {
                                         ::testing::Not(HasSubstr("paths[0]")))));
 }
 
-TEST_F(ResourceManagerTest, UpdateThatBreaksValidationChangesNothing) {
+TEST_P(ResourceManagerTest, UpdateThatBreaksValidationChangesNothing) {
   const Partner created = CreatePartner("kspi", Union());
   Partner patch;
   patch.set_name("partners/kspi");
@@ -247,7 +247,7 @@ TEST_F(ResourceManagerTest, UpdateThatBreaksValidationChangesNothing) {
   EXPECT_EQ(partners_->Get(kAdmin, "partners/kspi")->etag(), created.etag());
 }
 
-TEST_F(ResourceManagerTest, StaleEtagIsAborted) {
+TEST_P(ResourceManagerTest, StaleEtagIsAborted) {
   const Partner created = CreatePartner("kspi", Union());
   Partner first;
   first.set_name("partners/kspi");
@@ -263,7 +263,7 @@ TEST_F(ResourceManagerTest, StaleEtagIsAborted) {
               StatusIs(absl::StatusCode::kAborted));
 }
 
-TEST_F(ResourceManagerTest, UpdateWithoutChangeKeepsEtagAndRevision) {
+TEST_P(ResourceManagerTest, UpdateWithoutChangeKeepsEtagAndRevision) {
   const Partner created = CreatePartner("kspi", Union());
   const int64_t revision = Revision();
   Partner same = created;
@@ -273,7 +273,7 @@ TEST_F(ResourceManagerTest, UpdateWithoutChangeKeepsEtagAndRevision) {
   EXPECT_EQ(Revision(), revision);
 }
 
-TEST_F(ResourceManagerTest, RetriedCreateWithRequestIdWritesOnce) {
+TEST_P(ResourceManagerTest, RetriedCreateWithRequestIdWritesOnce) {
   CreatePartner("ilo", Parse<Partner>(R"pb(display_name: "ILO" type: TYPE_MULTILATERAL)pb"));
   const Commitment commitment = Funding(5);
   absl::StatusOr<Commitment> first =
@@ -292,7 +292,7 @@ TEST_F(ResourceManagerTest, RetriedCreateWithRequestIdWritesOnce) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
 }
 
-TEST_F(ResourceManagerTest, SoftDeleteHidesKeepsAndUndeletes) {
+TEST_P(ResourceManagerTest, SoftDeleteHidesKeepsAndUndeletes) {
   CreatePartner("ilo", Parse<Partner>(R"pb(display_name: "ILO" type: TYPE_MULTILATERAL)pb"));
   absl::StatusOr<Commitment> created =
       commitments_->Create(kAdmin, "partners/ilo", "rb", Funding(5), "", "");
@@ -323,7 +323,7 @@ TEST_F(ResourceManagerTest, SoftDeleteHidesKeepsAndUndeletes) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not deleted")));
 }
 
-TEST_F(ResourceManagerTest, ReferencedPartnerCannotBeDeleted) {
+TEST_P(ResourceManagerTest, ReferencedPartnerCannotBeDeleted) {
   CreatePartner("ilo", Parse<Partner>(R"pb(display_name: "ILO" type: TYPE_MULTILATERAL)pb"));
   CreatePartner("us-gov", Union("US"));
   Commitment commitment = Funding(5);
@@ -338,7 +338,7 @@ TEST_F(ResourceManagerTest, ReferencedPartnerCannotBeDeleted) {
   EXPECT_THAT(partners_->Get(kAdmin, "partners/unused"), StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST_F(ResourceManagerTest, ExternalIdIsUniquePerPartner) {
+TEST_P(ResourceManagerTest, ExternalIdIsUniquePerPartner) {
   CreatePartner("us-gov", Union("US"));
   CreatePartner("uk-gov", Union("GB"));
   ASSERT_TRUE(commitments_->Create(kAdmin, "partners/us-gov", "", Funding(1, "X-1"), "", "").ok());
@@ -347,7 +347,7 @@ TEST_F(ResourceManagerTest, ExternalIdIsUniquePerPartner) {
   EXPECT_TRUE(commitments_->Create(kAdmin, "partners/uk-gov", "", Funding(3, "X-1"), "", "").ok());
 }
 
-TEST_F(ResourceManagerTest, FulfilledAmountFollowsProgress) {
+TEST_P(ResourceManagerTest, FulfilledAmountFollowsProgress) {
   CreatePartner("us-gov", Union("US"));
   Commitment commitment = Funding(122'000'000);
   for (int64_t units : {50'000'000, 22'500'000}) {
@@ -373,7 +373,7 @@ TEST_F(ResourceManagerTest, FulfilledAmountFollowsProgress) {
   EXPECT_EQ(commitments_->Get(kAdmin, created->name())->fulfilled_amount().units(), 0);
 }
 
-TEST_F(ResourceManagerTest, ProtectedDetailsAreStoredApartFromTheAlert) {
+TEST_P(ResourceManagerTest, ProtectedDetailsAreStoredApartFromTheAlert) {
   CreatePartner("union", Union());
   Alert alert = Parse<Alert>(R"pb(
     filing_partner: "partners/union"
@@ -397,6 +397,8 @@ TEST_F(ResourceManagerTest, ProtectedDetailsAreStoredApartFromTheAlert) {
   EXPECT_EQ(alerts_->Get(kAdmin, created->name())->protected_details().people(0).full_name(),
             "Siti Example");
 }
+
+MPOWER_ON_EVERY_BACKEND(ResourceManagerTest);
 
 }  // namespace
 }  // namespace mpower

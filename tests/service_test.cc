@@ -85,7 +85,7 @@ class ServiceTest : public testing::StoreTest {
   std::unique_ptr<ResponseService::Stub> responses_;
 };
 
-TEST_F(ServiceTest, HealthAnswersServing) {
+TEST_P(ServiceTest, HealthAnswersServing) {
   grpc::GenericStub stub(channel_);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -105,7 +105,7 @@ TEST_F(ServiceTest, HealthAnswersServing) {
   EXPECT_EQ(bytes, std::string("\x08\x01", 2)) << "HealthCheckResponse{status: SERVING}";
 }
 
-TEST_F(ServiceTest, PartnerMethods) {
+TEST_P(ServiceTest, PartnerMethods) {
   GetPartnerResponse got;
   ASSERT_TRUE(partners_
                   ->GetPartner(Context().get(),
@@ -176,7 +176,7 @@ TEST_F(ServiceTest, PartnerMethods) {
               GrpcIs(grpc::StatusCode::NOT_FOUND, "kspi"));
 }
 
-TEST_F(ServiceTest, InitiativeMethods) {
+TEST_P(ServiceTest, InitiativeMethods) {
   GetInitiativeResponse got;
   ASSERT_TRUE(initiatives_
                   ->GetInitiative(
@@ -235,7 +235,7 @@ TEST_F(ServiceTest, InitiativeMethods) {
                   .ok());
 }
 
-TEST_F(ServiceTest, CommitmentMethods) {
+TEST_P(ServiceTest, CommitmentMethods) {
   ListCommitmentsResponse list;
   ASSERT_TRUE(commitments_
                   ->ListCommitments(Context().get(), Parse<ListCommitmentsRequest>(R"pb(
@@ -302,7 +302,7 @@ TEST_F(ServiceTest, CommitmentMethods) {
 // The filer names people in a restricted alert's protected details; a
 // partner that is neither filer nor recipient must never receive them, on
 // any method, and never learns more from an error.
-TEST_F(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToOtherPartners) {
+TEST_P(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToOtherPartners) {
   const std::string filer =
       IssueToken("union-editor", v1::ROLE_PARTNER_EDITOR, "partners/example-union");
   const std::string other = IssueToken("dol-viewer", v1::ROLE_PARTNER_VIEWER, "partners/us-dol");
@@ -383,7 +383,7 @@ TEST_F(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToOtherPartners) {
 
 // The request_id fingerprint is stored in the clear, so it leaves out
 // protected details: a retry differing only there is the same request.
-TEST_F(ServiceTest, AlertRetriesAreRecognisedWithoutFingerprintingProtectedDetails) {
+TEST_P(ServiceTest, AlertRetriesAreRecognisedWithoutFingerprintingProtectedDetails) {
   CreateAlertRequest create = Parse<CreateAlertRequest>(R"pb(
     request_id: "retry-1"
     alert {
@@ -408,7 +408,7 @@ TEST_F(ServiceTest, AlertRetriesAreRecognisedWithoutFingerprintingProtectedDetai
               GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "request_id"));
 }
 
-TEST_F(ServiceTest, ResponseMethods) {
+TEST_P(ServiceTest, ResponseMethods) {
   const std::string alert = "alerts/example-dismissals-honduras";
   CreateResponseResponse created;
   ASSERT_TRUE(responses_
@@ -485,7 +485,7 @@ TEST_F(ServiceTest, ResponseMethods) {
       GrpcIs(grpc::StatusCode::FAILED_PRECONDITION, "is deleted"));
 }
 
-TEST_F(ServiceTest, RefusesPlaintextOnNonLoopbackAddresses) {
+TEST_P(ServiceTest, RefusesPlaintextOnNonLoopbackAddresses) {
   EXPECT_THAT(MpowerServer::Start(store_.get(), {.listen_address = "0.0.0.0:0"}),
               testing::StatusIs(absl::StatusCode::kFailedPrecondition,
                                 HasSubstr("--allow-insecure-non-loopback")));
@@ -511,6 +511,8 @@ TEST(TransportSecurityTest, PlaintextOnlyOnLoopbackUnlessToldOtherwise) {
   EXPECT_THAT(CheckTransportSecurity({.listen_address = "127.0.0.1:0", .client_ca_pem = "ca"}),
               testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("needs TLS")));
 }
+
+MPOWER_ON_EVERY_BACKEND(ServiceTest);
 
 }  // namespace
 }  // namespace mpower

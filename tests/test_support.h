@@ -5,14 +5,19 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/storage/postgres/postgres_store.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
 namespace mpower::testing {
@@ -58,8 +63,126 @@ class TempDir {
   std::string path_;
 };
 
-// A fresh SQLite store in a temporary directory.
-class StoreTest : public ::testing::Test {
+// The storage backends every contract test runs on.
+enum class Backend { kSqlite, kPostgres };
+
+inline void PrintTo(Backend backend, std::ostream* out) {
+  *out << (backend == Backend::kSqlite ? "SQLite" : "PostgreSQL");
+}
+
+inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+
+// Instantiates a TEST_P suite on every backend:
+//   MPOWER_ON_EVERY_BACKEND(ResourceManagerTest);
+#define MPOWER_ON_EVERY_BACKEND(suite)                                               \
+  INSTANTIATE_TEST_SUITE_P(Backends, suite,                                          \
+                           ::testing::Values(::mpower::testing::Backend::kSqlite,    \
+                                             ::mpower::testing::Backend::kPostgres), \
+                           ::mpower::testing::BackendName)
+
+// A fresh PostgreSQL database on the test server (CTest's `postgres`
+// fixture, or scripts/postgres.sh run), dropped when this object dies.
+class PostgresTestDatabase {
+ public:
+  PostgresTestDatabase() {
+    // CTest's `postgres` fixture serves the URL tests/CMakeLists.txt
+    // compiles in; the environment may name another server.
+    const char* server = std::getenv("MPOWER_TEST_POSTGRES_URL");
+    server_url_ = server != nullptr && *server != '\0' ? server : MPOWER_TEST_POSTGRES_URL;
+    static std::atomic<int> counter{0};
+    name_ = "mpower_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    error_ = Admin("CREATE DATABASE " + name_);
+    if (!error_.empty()) {
+      error_ = "cannot make a test database on " + server_url_ +
+               " (run the tests with ctest, "
+               "whose postgres fixture starts the server, or under scripts/postgres.sh run): " +
+               error_;
+      return;
+    }
+    const size_t slash = server_url_.find("/postgres");
+    url_ = server_url_.substr(0, slash) + "/" + name_ +
+           server_url_.substr(slash + std::string("/postgres").size());
+  }
+  ~PostgresTestDatabase() {
+    if (!name_.empty() && error_.empty()) Admin("DROP DATABASE " + name_ + " WITH (FORCE)");
+  }
+  PostgresTestDatabase(const PostgresTestDatabase&) = delete;
+  PostgresTestDatabase& operator=(const PostgresTestDatabase&) = delete;
+
+  // "" if the database is ready, else why not.
+  const std::string& error() const { return error_; }
+  // The database's URL, for PostgresStore::Open or mpowerd --database.
+  const std::string& url() const { return url_; }
+
+ private:
+  // Runs `sql` on the server's maintenance database; "" or the error.
+  std::string Admin(const std::string& sql) {
+    PGconn* conn = PQconnectdb(server_url_.c_str());
+    std::string error;
+    if (PQstatus(conn) != CONNECTION_OK) {
+      error = PQerrorMessage(conn);
+    } else {
+      PGresult* result = PQexec(conn, sql.c_str());
+      if (PQresultStatus(result) != PGRES_COMMAND_OK) error = PQresultErrorMessage(result);
+      PQclear(result);
+    }
+    PQfinish(conn);
+    return error;
+  }
+
+  std::string server_url_;
+  std::string name_;
+  std::string url_;
+  std::string error_;
+};
+
+// Opens a store of `backend`: SQLite at `sqlite_path`, or PostgreSQL at
+// `postgres->url()`.
+inline absl::StatusOr<std::unique_ptr<Store>> OpenStore(Backend backend,
+                                                        const std::string& sqlite_path,
+                                                        const PostgresTestDatabase* postgres,
+                                                        const Keyring* keyring) {
+  if (backend == Backend::kSqlite) {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(sqlite_path, keyring);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(*std::move(store));
+  }
+  if (!postgres->error().empty()) return absl::UnavailableError(postgres->error());
+  absl::StatusOr<std::unique_ptr<PostgresStore>> store =
+      PostgresStore::Open(postgres->url(), keyring);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(*std::move(store));
+}
+
+// A fresh store in a temporary directory (SQLite) or a fresh database
+// (PostgreSQL), for the storage contract's tests: every suite built on it
+// runs on every backend (MPOWER_ON_EVERY_BACKEND), and a new backend must
+// pass them all.
+class StoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto keyring = Keyring::LoadOrCreate(dir_.path() + "/keys");
+    ASSERT_TRUE(keyring.ok()) << keyring.status();
+    keyring_ = *std::move(keyring);
+    if (GetParam() == Backend::kPostgres) postgres_ = std::make_unique<PostgresTestDatabase>();
+    auto store = OpenStore(GetParam(), database_path(), postgres_.get(), keyring_.get());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+  void TearDown() override { store_.reset(); }
+  std::string database_path() const { return dir_.path() + "/mpower.db"; }
+
+  TempDir dir_;
+  std::unique_ptr<Keyring> keyring_;
+  std::unique_ptr<PostgresTestDatabase> postgres_;  // for kPostgres
+  std::unique_ptr<Store> store_;                    // declared last: closed first
+};
+
+// A fresh SQLite store, for tests of what only SQLite has: its files on
+// disk, and SQL run on them behind mpowerd's back.
+class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto keyring = Keyring::LoadOrCreate(dir_.path() + "/keys");

@@ -74,7 +74,7 @@ class WatchTest : public testing::StoreTest {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
-TEST_F(WatchTest, StreamsHistoryThenLiveChangesThenProgressMarks) {
+TEST_P(WatchTest, StreamsHistoryThenLiveChangesThenProgressMarks) {
   grpc::ClientContext context;
   Authorize(context, admin_);
   v1::WatchChangesRequest request;
@@ -105,7 +105,7 @@ TEST_F(WatchTest, StreamsHistoryThenLiveChangesThenProgressMarks) {
   context.TryCancel();
 }
 
-TEST_F(WatchTest, ACompactedRevisionEndsTheStreamClearly) {
+TEST_P(WatchTest, ACompactedRevisionEndsTheStreamClearly) {
   CreateCommitment("a");
   CreateCommitment("b");
   ASSERT_TRUE(store_->Compact(3).ok());
@@ -121,7 +121,7 @@ TEST_F(WatchTest, ACompactedRevisionEndsTheStreamClearly) {
   EXPECT_THAT(status.error_message(), HasSubstr("oldest revision you can continue after is 3"));
 }
 
-TEST_F(WatchTest, AWatcherGetsNoEventForWhatItMayNotReadAndNoProtectedDetails) {
+TEST_P(WatchTest, AWatcherGetsNoEventForWhatItMayNotReadAndNoProtectedDetails) {
   const std::string beta_viewer = Issue("beta-viewer", v1::ROLE_PARTNER_VIEWER, "partners/beta");
   grpc::ClientContext context;
   Authorize(context, beta_viewer);
@@ -155,7 +155,7 @@ TEST_F(WatchTest, AWatcherGetsNoEventForWhatItMayNotReadAndNoProtectedDetails) {
   context.TryCancel();
 }
 
-TEST_F(WatchTest, RevokingACredentialEndsItsOpenStreams) {
+TEST_P(WatchTest, RevokingACredentialEndsItsOpenStreams) {
   const std::string token = Issue("leaving", v1::ROLE_PARTNER_VIEWER, "partners/alpha");
   grpc::ClientContext context;
   Authorize(context, token);
@@ -176,7 +176,7 @@ TEST_F(WatchTest, RevokingACredentialEndsItsOpenStreams) {
   EXPECT_THAT(status.error_message(), HasSubstr("was revoked"));
 }
 
-TEST_F(WatchTest, AStalledWatcherDoesNotDelayAnother) {
+TEST_P(WatchTest, AStalledWatcherDoesNotDelayAnother) {
   // The stalled watcher opens a stream and never reads from it.
   grpc::ClientContext stalled_context;
   Authorize(stalled_context, admin_);
@@ -208,6 +208,8 @@ TEST_F(WatchTest, AStalledWatcherDoesNotDelayAnother) {
   context.TryCancel();
   stalled_context.TryCancel();
 }
+
+MPOWER_ON_EVERY_BACKEND(WatchTest);
 
 }  // namespace
 }  // namespace mpower

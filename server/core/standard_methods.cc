@@ -5,9 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/base/status_macros.h"
-#include "server/core/page_token.h"
 #include "server/core/names.h"
 #include "server/core/page.h"
+#include "server/core/page_token.h"
 #include "server/core/resource_codec.h"
 
 namespace mpower {
@@ -88,9 +88,9 @@ absl::Status CheckExternalIdFree(WriteTransaction& txn, absl::string_view collec
   MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> holder,
                           txn.FindByExternalId(collection, parent, external_id));
   if (holder.has_value() && holder->name != name) {
-    return absl::AlreadyExistsError(absl::StrCat(field, ".external_id: already used by ",
-                                                 holder->name,
-                                                 "; each external id may be used once per partner"));
+    return absl::AlreadyExistsError(
+        absl::StrCat(field, ".external_id: already used by ", holder->name,
+                     "; each external id may be used once per partner"));
   }
   return absl::OkStatus();
 }

@@ -40,13 +40,17 @@ absl::Status BootstrapLocalAdmin(Store* store, const std::string& address,
   admin.set_principal("local administrator");
   admin.set_role(v1::ROLE_ADMIN);
   admin.set_description("Issued by mpowerd on first start for the local user.");
-  MPOWER_ASSIGN_OR_RETURN(IssuedCredential issued,
-                          credentials.Create(Principal::System(), "local-admin", admin));
+  absl::StatusOr<IssuedCredential> issued =
+      credentials.Create(Principal::System(), "local-admin", admin);
+  // Replicas starting together on an empty database race to here; the one
+  // that loses finds the credential issued, and leaves it to the winner.
+  if (absl::IsAlreadyExists(issued.status())) return absl::OkStatus();
+  if (!issued.ok()) return issued.status();
   std::string config = client_config;
   if (config.empty()) config = ClientConfigPath();
   const std::string contents =
       absl::StrCat("# Written by mpowerd on first start: the local admin's credential.\n",
-                   "address = ", address, "\ntoken = ", issued.token, "\n");
+                   "address = ", address, "\ntoken = ", issued->token, "\n");
   if (!WriteOwnerOnlyFile(config, contents)) {
     config = absl::StrCat(data_dir, "/local-admin.config");
     if (!WriteOwnerOnlyFile(config, contents)) {

@@ -69,12 +69,12 @@ absl::StatusOr<OpenedStore> OpenStore(const DataPaths& paths) {
     if (store.ok()) opened.store = *std::move(store);
   }
   if (!status.ok()) {
-    return absl::Status(status.code(), absl::StrCat("cannot open ", paths.DatabaseForHumans(),
-                                                    ": ", status.message()));
+    return absl::Status(status.code(), absl::StrCat("cannot open ", paths.DatabaseForHumans(), ": ",
+                                                    status.message()));
   }
   if (absl::Status indexed = InstallIndexTerms(*opened.store); !indexed.ok()) {
-    return absl::Status(indexed.code(), absl::StrCat("indexing ", paths.DatabaseForHumans(),
-                                                     ": ", indexed.message()));
+    return absl::Status(indexed.code(), absl::StrCat("indexing ", paths.DatabaseForHumans(), ": ",
+                                                     indexed.message()));
   }
   return opened;
 }

@@ -35,6 +35,14 @@ void MaintenanceScheduler::Loop() {
 }
 
 void MaintenanceScheduler::RunOnce() {
+  // With several replicas on one database, one of them does this at a time.
+  absl::StatusOr<bool> leading = store_->HoldsMaintenanceLease();
+  if (!leading.ok()) {
+    Log(LogLevel::kWarning, "maintenance",
+        absl::StrCat("cannot tell whether to lead: ", leading.status().message()));
+    return;
+  }
+  if (!*leading) return;
   const int64_t keep = options_.history_revisions;
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
   if (keep > 0 && current.ok() && *current > keep) {

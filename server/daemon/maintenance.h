@@ -3,8 +3,10 @@
 
 // The work mpowerd does on a timer rather than for a call: compacting the
 // change feed's history and escalating unanswered alerts. With several
-// replicas on one database, this is where the replica that does it will be
-// chosen (a lease in the database), so that it runs once in the cluster.
+// replicas on one database, only the one holding the store's maintenance
+// lease (Store::HoldsMaintenanceLease) does it, so it runs once in the
+// cluster; when that replica dies, another takes the lease at its next
+// round.
 
 #include <cstdint>
 #include <thread>

@@ -134,7 +134,9 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
         absl::StrCat("cannot listen on ", options.listen_address,
                      "; is another server using the port? Choose another with --listen"));
   }
-  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->store_ = store;
+  server->server_->GetHealthCheckService()->SetServingStatus(store->CheckHealth().ok());
+  server->health_ = std::thread([raw = server.get()] { raw->WatchHealth(); });
   return server;
 }
 
@@ -142,8 +144,34 @@ MpowerServer::~MpowerServer() {
   if (server_ != nullptr) Shutdown(absl::ZeroDuration());
 }
 
+void MpowerServer::WatchHealth() {
+  bool serving = true;
+  while (true) {
+    {
+      absl::MutexLock lock(&health_mutex_);
+      const auto stopping = [this]()
+                                ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mutex_) { return stopping_; };
+      health_mutex_.AwaitWithTimeout(absl::Condition(&stopping), absl::Seconds(1));
+      if (stopping_) return;
+    }
+    const absl::Status health = store_->CheckHealth();
+    if (health.ok() != serving) {
+      serving = health.ok();
+      Log(serving ? LogLevel::kInfo : LogLevel::kWarning, "server",
+          serving ? "the database answers again: serving"
+                  : absl::StrCat("health NOT_SERVING: ", health.message()));
+      server_->GetHealthCheckService()->SetServingStatus(serving);
+    }
+  }
+}
+
 void MpowerServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
+  {
+    absl::MutexLock lock(&health_mutex_);
+    stopping_ = true;
+  }
+  if (health_.joinable()) health_.join();
   server_->GetHealthCheckService()->SetServingStatus(false);
   // Watch streams never end by themselves: end them first, telling each
   // watcher where to resume, so shutdown waits only for unary calls.

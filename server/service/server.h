@@ -5,8 +5,11 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/storage/store.h"
 
@@ -76,9 +79,17 @@ class MpowerServer {
   struct Services;
   MpowerServer() = default;
 
+  // Answers health checks with the database's health: NOT_SERVING while
+  // the store cannot reach it, SERVING again once it can. Once a second.
+  void WatchHealth() ABSL_LOCKS_EXCLUDED(health_mutex_);
+
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  Store* store_ = nullptr;
+  absl::Mutex health_mutex_;
+  bool stopping_ ABSL_GUARDED_BY(health_mutex_) = false;
+  std::thread health_;
 };
 
 }  // namespace mpower

@@ -223,6 +223,16 @@ class Store {
   // The audit trail from sequence `after` on, up to `limit` entries.
   virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, size_t limit) = 0;
 
+  // Whether this process should run the cluster's maintenance (compaction,
+  // escalation) now: true for exactly one process at a time among all that
+  // share the database, and, once it dies, for another within a moment. A
+  // store only one process opens always says true.
+  virtual absl::StatusOr<bool> HoldsMaintenanceLease() { return true; }
+
+  // OK if the database answers now; UNAVAILABLE, saying so, if not. For
+  // health checks: cheap, and never waits long.
+  virtual absl::Status CheckHealth() { return absl::OkStatus(); }
+
   // Re-seals with the keyring's current key all protected data (resources
   // and history) sealed with older keys, in one transaction. Returns how
   // many resources it re-sealed.

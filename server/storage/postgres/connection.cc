@@ -130,8 +130,7 @@ absl::StatusOr<std::unique_ptr<Result>> Connection::Query(const char* sql, const
   return result;
 }
 
-absl::Status Connection::Execute(const char* sql, const Params& params,
-                                 absl::string_view context) {
+absl::Status Connection::Execute(const char* sql, const Params& params, absl::string_view context) {
   absl::StatusOr<std::unique_ptr<Result>> result = Query(sql, params, context);
   return result.status();
 }

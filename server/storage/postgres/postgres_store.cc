@@ -162,8 +162,8 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
   int64_t last = 0;
   if (status.ok()) {
     // The cluster's one serialization point: held until COMMIT.
-    absl::StatusOr<int64_t> locked = ReadCounter(
-        connection, "SELECT value FROM counters WHERE key = 'revision' FOR UPDATE");
+    absl::StatusOr<int64_t> locked =
+        ReadCounter(connection, "SELECT value FROM counters WHERE key = 'revision' FOR UPDATE");
     status = locked.status();
     if (locked.ok()) last = *locked;
   }
@@ -200,18 +200,18 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
                                 Params().Int64(last), "recording the revision");
   }
   if (status.ok() && changed_credentials) {
-    absl::StatusOr<int64_t> generation = ReadCounter(
-        connection,
-        "UPDATE counters SET value = value + 1 WHERE key = 'credentials_generation' "
-        "RETURNING value");
+    absl::StatusOr<int64_t> generation =
+        ReadCounter(connection,
+                    "UPDATE counters SET value = value + 1 WHERE key = 'credentials_generation' "
+                    "RETURNING value");
     status = generation.status();
     if (generation.ok()) stored_generation = *generation;
   }
   if (status.ok() && (changed || changed_credentials)) {
     // Delivered to every replica's follower at COMMIT.
-    status = connection.Execute("SELECT pg_notify($1, $2)",
-                                Params().Text(kChannel).Text(absl::StrCat(last)),
-                                "notifying replicas");
+    status =
+        connection.Execute("SELECT pg_notify($1, $2)",
+                           Params().Text(kChannel).Text(absl::StrCat(last)), "notifying replicas");
   }
   if (status.ok()) status = transaction.Commit();
   if (!status.ok()) {
@@ -235,9 +235,8 @@ absl::Status PostgresStore::WithWriter(const std::function<absl::Status(Connecti
   MPOWER_ASSIGN_OR_RETURN(Connection * connection, Writer());
   postgres::Transaction transaction(*connection);
   MPOWER_RETURN_IF_ERROR(transaction.Begin());
-  MPOWER_RETURN_IF_ERROR(
-      connection->Execute("SELECT value FROM counters WHERE key = 'revision' FOR UPDATE",
-                          "locking the store"));
+  MPOWER_RETURN_IF_ERROR(connection->Execute(
+      "SELECT value FROM counters WHERE key = 'revision' FOR UPDATE", "locking the store"));
   MPOWER_RETURN_IF_ERROR(body(*connection));
   return transaction.Commit();
 }
@@ -252,8 +251,8 @@ absl::StatusOr<ListResult> PostgresStore::List(const ListQuery& query) {
   // One snapshot for every batch of the page.
   postgres::Transaction snapshot(*lease);
   MPOWER_RETURN_IF_ERROR(snapshot.Begin());
-  MPOWER_RETURN_IF_ERROR(lease->Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-                                        "starting a snapshot"));
+  MPOWER_RETURN_IF_ERROR(lease->Execute(
+      "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "starting a snapshot"));
   constexpr int64_t kBatch = 256;
   const bool use_terms = !query.term.empty() && terms_ready_.load();
   ListResult result;
@@ -261,8 +260,11 @@ absl::StatusOr<ListResult> PostgresStore::List(const ListQuery& query) {
   size_t scanned = 0;
   while (true) {
     Params params;
-    params.Text(query.collection).Text(query.parent).Text(after).Bool(query.show_deleted).Int64(
-        kBatch);
+    params.Text(query.collection)
+        .Text(query.parent)
+        .Text(after)
+        .Bool(query.show_deleted)
+        .Int64(kBatch);
     if (use_terms) params.Text(query.term);
     // The filter's work is done in SQL where an index can do it: the
     // collection, the parent, deletion and the term; the predicate decides
@@ -277,15 +279,14 @@ absl::StatusOr<ListResult> PostgresStore::List(const ListQuery& query) {
                                  "AND ($2 = '' OR r.parent = $2) AND (NOT r.deleted OR $4) "
                                  "ORDER BY t.name LIMIT $5",
                                  params, "listing")
-        : query.parent.empty()
-            ? lease->Query(MPOWER_PG_SELECT_RESOURCES
-                           "WHERE collection = $1 AND $2 = '' AND name > $3 "
-                           "AND (NOT deleted OR $4) ORDER BY name LIMIT $5",
-                           params, "listing")
-            : lease->Query(MPOWER_PG_SELECT_RESOURCES
-                           "WHERE parent = $2 AND collection = $1 AND name > $3 "
-                           "AND (NOT deleted OR $4) ORDER BY name LIMIT $5",
-                           params, "listing"));
+        : query.parent.empty() ? lease->Query(MPOWER_PG_SELECT_RESOURCES
+                                              "WHERE collection = $1 AND $2 = '' AND name > $3 "
+                                              "AND (NOT deleted OR $4) ORDER BY name LIMIT $5",
+                                              params, "listing")
+                               : lease->Query(MPOWER_PG_SELECT_RESOURCES
+                                              "WHERE parent = $2 AND collection = $1 AND name > $3 "
+                                              "AND (NOT deleted OR $4) ORDER BY name LIMIT $5",
+                                              params, "listing"));
     for (int row = 0; row < rows->rows(); ++row) {
       ++scanned;
       MPOWER_ASSIGN_OR_RETURN(StoredResource resource,
@@ -303,8 +304,7 @@ absl::StatusOr<ListResult> PostgresStore::List(const ListQuery& query) {
   }
 }
 
-absl::StatusOr<std::optional<CredentialRecord>> PostgresStore::GetCredential(
-    absl::string_view id) {
+absl::StatusOr<std::optional<CredentialRecord>> PostgresStore::GetCredential(absl::string_view id) {
   MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
   MPOWER_ASSIGN_OR_RETURN(auto rows, lease->Query(MPOWER_PG_SELECT_CREDENTIALS "WHERE id = $1",
                                                   Params().Text(id), "reading a credential"));
@@ -339,10 +339,9 @@ absl::StatusOr<std::vector<CredentialRecord>> PostgresStore::ListCredentials(
     absl::string_view after_id, size_t limit) {
   MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
   MPOWER_ASSIGN_OR_RETURN(
-      auto rows,
-      lease->Query(MPOWER_PG_SELECT_CREDENTIALS "WHERE id > $1 ORDER BY id LIMIT $2",
-                   Params().Text(after_id).Int64(static_cast<int64_t>(limit)),
-                   "listing credentials"));
+      auto rows, lease->Query(MPOWER_PG_SELECT_CREDENTIALS "WHERE id > $1 ORDER BY id LIMIT $2",
+                              Params().Text(after_id).Int64(static_cast<int64_t>(limit)),
+                              "listing credentials"));
   return postgres::ReadCredentials(*rows);
 }
 
@@ -368,8 +367,8 @@ absl::StatusOr<std::vector<ChangeRecord>> PostgresStore::ListChanges(int64_t aft
   // One snapshot: the compaction mark and the rows agree.
   postgres::Transaction snapshot(*lease);
   MPOWER_RETURN_IF_ERROR(snapshot.Begin());
-  MPOWER_RETURN_IF_ERROR(lease->Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-                                        "starting a snapshot"));
+  MPOWER_RETURN_IF_ERROR(lease->Execute(
+      "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "starting a snapshot"));
   MPOWER_ASSIGN_OR_RETURN(
       int64_t compacted,
       ReadCounter(*lease, "SELECT value FROM counters WHERE key = 'compacted_revision'"));
@@ -381,12 +380,12 @@ absl::StatusOr<std::vector<ChangeRecord>> PostgresStore::ListChanges(int64_t aft
   }
   MPOWER_ASSIGN_OR_RETURN(
       auto rows,
-      lease->Query(MPOWER_PG_SELECT_CHANGES
-                   "WHERE revision > $1 OR (revision = $1 AND $2 <> '' AND name > $2) "
-                   "ORDER BY revision, name LIMIT $3",
-                   Params().Int64(after_revision).Text(after_name).Int64(
-                       static_cast<int64_t>(limit)),
-                   "reading the history"));
+      lease->Query(
+          MPOWER_PG_SELECT_CHANGES
+          "WHERE revision > $1 OR (revision = $1 AND $2 <> '' AND name > $2) "
+          "ORDER BY revision, name LIMIT $3",
+          Params().Int64(after_revision).Text(after_name).Int64(static_cast<int64_t>(limit)),
+          "reading the history"));
   return postgres::ReadChanges(*rows, keyring_);
 }
 
@@ -453,8 +452,8 @@ absl::StatusOr<int64_t> PostgresStore::ReencryptProtectedData() {
       postgres::AddSealed(params, keyring_, resource);
       params.Text(resource.name);
       MPOWER_RETURN_IF_ERROR(connection.Execute(
-          "UPDATE resources SET protected_data = $1, protected_key_id = $2 WHERE name = $3",
-          params, "re-encrypting"));
+          "UPDATE resources SET protected_data = $1, protected_key_id = $2 WHERE name = $3", params,
+          "re-encrypting"));
       ++count;
     }
     MPOWER_ASSIGN_OR_RETURN(
@@ -478,12 +477,33 @@ absl::StatusOr<int64_t> PostgresStore::ReencryptProtectedData() {
   return count;
 }
 
+absl::StatusOr<bool> PostgresStore::HoldsMaintenanceLease() {
+  absl::MutexLock lock(&lease_mutex_);
+  if (lease_ != nullptr && !lease_->healthy()) {
+    lease_.reset();  // the session, and the lock with it, is gone
+    lease_held_ = false;
+  }
+  if (lease_held_) return true;
+  if (lease_ == nullptr) {
+    MPOWER_ASSIGN_OR_RETURN(lease_, Connection::Open(url_));
+  }
+  MPOWER_ASSIGN_OR_RETURN(auto taken, lease_->Query("SELECT pg_try_advisory_lock($1)",
+                                                    Params().Int64(postgres::kMaintenanceLock),
+                                                    "taking the maintenance lease"));
+  lease_held_ = taken->Bool(0, 0);
+  return lease_held_;
+}
+
+absl::Status PostgresStore::CheckHealth() {
+  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return lease->Execute("SELECT 1", "checking the database");
+}
+
 absl::Status PostgresStore::Refresh(Connection& connection) {
-  MPOWER_ASSIGN_OR_RETURN(
-      auto rows,
-      connection.Query("SELECT key, value FROM counters "
-                       "WHERE key IN ('revision', 'credentials_generation')",
-                       "following other replicas"));
+  MPOWER_ASSIGN_OR_RETURN(auto rows,
+                          connection.Query("SELECT key, value FROM counters "
+                                           "WHERE key IN ('revision', 'credentials_generation')",
+                                           "following other replicas"));
   bool advanced = false;
   for (int row = 0; row < rows->rows(); ++row) {
     const std::string key = rows->Bytes(row, 0);

@@ -63,7 +63,8 @@ class PostgresStore : public Store {
   uint64_t CredentialsGeneration() const override { return credentials_generation_.load(); }
   absl::Status SetTermExtractor(std::string version, TermExtractor extractor) override
       ABSL_LOCKS_EXCLUDED(writer_mutex_);
-  void SetCommitListener(std::function<void()> listener) override ABSL_LOCKS_EXCLUDED(listener_mutex_);
+  void SetCommitListener(std::function<void()> listener) override
+      ABSL_LOCKS_EXCLUDED(listener_mutex_);
   absl::StatusOr<std::optional<CredentialRecord>> GetCredential(absl::string_view id) override;
   absl::StatusOr<std::optional<CredentialRecord>> FindCredentialBySecretHash(
       absl::string_view secret_hash) override;
@@ -77,6 +78,10 @@ class PostgresStore : public Store {
                                                         size_t limit) override;
   absl::StatusOr<int64_t> CompactedRevision() override;
   absl::Status Compact(int64_t revision) override;
+  // Held as a session advisory lock on a connection of its own: released
+  // by PostgreSQL the moment this process's session ends.
+  absl::StatusOr<bool> HoldsMaintenanceLease() override ABSL_LOCKS_EXCLUDED(lease_mutex_);
+  absl::Status CheckHealth() override;
 
  private:
   // A pooled connection borrowed for one scope; a broken one is dropped.
@@ -119,6 +124,10 @@ class PostgresStore : public Store {
 
   absl::Mutex listener_mutex_;
   std::function<void()> commit_listener_ ABSL_GUARDED_BY(listener_mutex_);
+
+  absl::Mutex lease_mutex_;
+  std::unique_ptr<postgres::Connection> lease_ ABSL_GUARDED_BY(lease_mutex_);
+  bool lease_held_ ABSL_GUARDED_BY(lease_mutex_) = false;
 
   absl::Mutex pool_mutex_;
   std::vector<std::unique_ptr<postgres::Connection>> idle_ ABSL_GUARDED_BY(pool_mutex_);

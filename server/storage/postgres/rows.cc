@@ -4,8 +4,7 @@
 
 namespace mpower::postgres {
 
-absl::StatusOr<StoredResource> ReadResource(const Result& result, int row,
-                                            const Keyring& keyring) {
+absl::StatusOr<StoredResource> ReadResource(const Result& result, int row, const Keyring& keyring) {
   StoredResource resource;
   resource.name = result.Bytes(row, 0);
   resource.collection = result.Bytes(row, 1);
@@ -51,10 +50,9 @@ absl::StatusOr<std::vector<ChangeRecord>> ReadChanges(const Result& result,
 std::vector<CredentialRecord> ReadCredentials(const Result& result) {
   std::vector<CredentialRecord> credentials;
   for (int row = 0; row < result.rows(); ++row) {
-    credentials.push_back(CredentialRecord{
-        result.Bytes(row, 0), result.Bytes(row, 1),
-        result.IsNull(row, 2) ? "" : result.Bytes(row, 2),
-        result.IsNull(row, 3) ? "" : result.Bytes(row, 3)});
+    credentials.push_back(CredentialRecord{result.Bytes(row, 0), result.Bytes(row, 1),
+                                           result.IsNull(row, 2) ? "" : result.Bytes(row, 2),
+                                           result.IsNull(row, 3) ? "" : result.Bytes(row, 3)});
   }
   return credentials;
 }

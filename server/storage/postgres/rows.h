@@ -14,14 +14,14 @@
 
 namespace mpower::postgres {
 
-#define MPOWER_PG_RESOURCE_COLUMNS                                                 \
-  "name, collection, parent, external_id, create_revision, update_revision, "      \
+#define MPOWER_PG_RESOURCE_COLUMNS                                            \
+  "name, collection, parent, external_id, create_revision, update_revision, " \
   "deleted, data, protected_data, protected_key_id "
 
 #define MPOWER_PG_SELECT_RESOURCES "SELECT " MPOWER_PG_RESOURCE_COLUMNS "FROM resources "
 
 // ReadResource's columns, then kind.
-#define MPOWER_PG_SELECT_CHANGES                                                      \
+#define MPOWER_PG_SELECT_CHANGES                                                    \
   "SELECT name, collection, parent, '', create_revision, revision, deleted, data, " \
   "protected_data, protected_key_id, kind FROM changes "
 
@@ -32,12 +32,10 @@ namespace mpower::postgres {
   "SELECT sequence, unix_micros, principal, method, resource, request_id, previous_hash, " \
   "hash FROM audit_log "
 
-absl::StatusOr<StoredResource> ReadResource(const Result& result, int row,
-                                            const Keyring& keyring);
+absl::StatusOr<StoredResource> ReadResource(const Result& result, int row, const Keyring& keyring);
 absl::StatusOr<std::vector<StoredResource>> ReadResources(const Result& result,
                                                           const Keyring& keyring);
-absl::StatusOr<std::vector<ChangeRecord>> ReadChanges(const Result& result,
-                                                      const Keyring& keyring);
+absl::StatusOr<std::vector<ChangeRecord>> ReadChanges(const Result& result, const Keyring& keyring);
 std::vector<CredentialRecord> ReadCredentials(const Result& result);
 std::vector<AuditRecord> ReadAudit(const Result& result);
 

@@ -6,10 +6,6 @@
 namespace mpower::postgres {
 namespace {
 
-// pg_advisory_lock keys: one for migrations, one for the maintenance lease
-// (postgres_store.cc). Arbitrary, but fixed forever.
-constexpr int64_t kMigrationLock = 0x6d706f7765720001;  // "mpower" 1
-
 // Version 1. Each resource is one row holding its serialized proto; the
 // columns beside it are the ones storage itself must index. Names sort
 // bytewise (COLLATE "C"), as in SQLite, so pages and page tokens are the
@@ -114,8 +110,8 @@ constexpr const char* kMigrations[] = {kVersion1};
 int64_t LatestSchemaVersion() { return static_cast<int64_t>(std::size(kMigrations)); }
 
 absl::Status Migrate(Connection& connection) {
-  MPOWER_RETURN_IF_ERROR(connection.Execute(
-      "SELECT pg_advisory_lock($1)", Params().Int64(kMigrationLock), "waiting to migrate"));
+  MPOWER_RETURN_IF_ERROR(connection.Execute("SELECT pg_advisory_lock($1)",
+                                            Params().Int64(kMigrationLock), "waiting to migrate"));
   absl::Status status = [&]() -> absl::Status {
     MPOWER_RETURN_IF_ERROR(connection.Execute(
         "CREATE TABLE IF NOT EXISTS mpower_schema(version BIGINT NOT NULL)", "migrating"));
@@ -125,8 +121,8 @@ absl::Status Migrate(Connection& connection) {
     const int64_t version = rows->IsNull(0, 0) ? 0 : rows->Int64(0, 0);
     if (version > LatestSchemaVersion()) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "the database has schema version ", version, ", newer than the ",
-          LatestSchemaVersion(), " this mpowerd knows; run the mpowerd that wrote it, or newer"));
+          "the database has schema version ", version, ", newer than the ", LatestSchemaVersion(),
+          " this mpowerd knows; run the mpowerd that wrote it, or newer"));
     }
     for (int64_t next = version + 1; next <= LatestSchemaVersion(); ++next) {
       Transaction transaction(connection);

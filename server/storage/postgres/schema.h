@@ -12,6 +12,10 @@
 
 namespace mpower::postgres {
 
+// pg_advisory_lock keys. Arbitrary, but fixed forever.
+inline constexpr int64_t kMigrationLock = 0x6d706f7765720001;    // "mpower" 1
+inline constexpr int64_t kMaintenanceLock = 0x6d706f7765720002;  // "mpower" 2
+
 // The newest schema version this binary knows.
 int64_t LatestSchemaVersion();
 

@@ -19,10 +19,10 @@ absl::StatusOr<std::optional<StoredResource>> FirstResource(const Result& result
 absl::Status InsertTerms(Connection& connection, absl::string_view collection,
                          absl::string_view name, const std::vector<std::string>& terms) {
   for (const std::string& term : terms) {
-    MPOWER_RETURN_IF_ERROR(connection.Execute(
-        "INSERT INTO resource_terms(collection, term, name) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING",
-        Params().Text(collection).Text(term).Text(name), "indexing a resource"));
+    MPOWER_RETURN_IF_ERROR(
+        connection.Execute("INSERT INTO resource_terms(collection, term, name) VALUES ($1, $2, $3) "
+                           "ON CONFLICT DO NOTHING",
+                           Params().Text(collection).Text(term).Text(name), "indexing a resource"));
   }
   return absl::OkStatus();
 }
@@ -30,8 +30,9 @@ absl::Status InsertTerms(Connection& connection, absl::string_view collection,
 absl::StatusOr<std::optional<StoredResource>> GetResource(Connection& connection,
                                                           const Keyring& keyring,
                                                           absl::string_view name) {
-  MPOWER_ASSIGN_OR_RETURN(auto result, connection.Query(MPOWER_PG_SELECT_RESOURCES "WHERE name = $1",
-                                                        Params().Text(name), "reading a resource"));
+  MPOWER_ASSIGN_OR_RETURN(auto result,
+                          connection.Query(MPOWER_PG_SELECT_RESOURCES "WHERE name = $1",
+                                           Params().Text(name), "reading a resource"));
   return FirstResource(*result, keyring);
 }
 
@@ -43,11 +44,10 @@ absl::StatusOr<std::optional<StoredResource>> PostgresWriteTransaction::Get(
 absl::StatusOr<std::optional<StoredResource>> PostgresWriteTransaction::FindByExternalId(
     absl::string_view collection, absl::string_view parent, absl::string_view external_id) {
   MPOWER_ASSIGN_OR_RETURN(
-      auto result,
-      connection_.Query(MPOWER_PG_SELECT_RESOURCES
-                        "WHERE collection = $1 AND parent = $2 AND external_id = $3",
-                        Params().Text(collection).Text(parent).Text(external_id),
-                        "finding an external id"));
+      auto result, connection_.Query(MPOWER_PG_SELECT_RESOURCES
+                                     "WHERE collection = $1 AND parent = $2 AND external_id = $3",
+                                     Params().Text(collection).Text(parent).Text(external_id),
+                                     "finding an external id"));
   return FirstResource(*result, keyring_);
 }
 
@@ -112,8 +112,9 @@ absl::Status PostgresWriteTransaction::Remove(absl::string_view name) {
 absl::StatusOr<std::optional<RequestRecord>> PostgresWriteTransaction::FindRequest(
     absl::string_view key) {
   MPOWER_ASSIGN_OR_RETURN(
-      auto result, connection_.Query("SELECT fingerprint, name FROM requests WHERE request_key = $1",
-                                     Params().Text(key), "finding a request id"));
+      auto result,
+      connection_.Query("SELECT fingerprint, name FROM requests WHERE request_key = $1",
+                        Params().Text(key), "finding a request id"));
   if (result->rows() == 0) return std::nullopt;
   return RequestRecord{result->Bytes(0, 0), result->Bytes(0, 1)};
 }
@@ -150,10 +151,9 @@ absl::Status PostgresWriteTransaction::AppendAudit(
     AuditRecord record, const std::function<std::string(const AuditRecord&)>& chain) {
   // Every write transaction holds the revision counter's lock, so no other
   // replica appends between this read and the insert.
-  MPOWER_ASSIGN_OR_RETURN(
-      auto last, connection_.Query("SELECT sequence, hash FROM audit_log "
-                                   "ORDER BY sequence DESC LIMIT 1",
-                                   "reading the audit log"));
+  MPOWER_ASSIGN_OR_RETURN(auto last, connection_.Query("SELECT sequence, hash FROM audit_log "
+                                                       "ORDER BY sequence DESC LIMIT 1",
+                                                       "reading the audit log"));
   record.sequence = last->rows() > 0 ? last->Int64(0, 0) + 1 : 1;
   record.previous_hash = last->rows() > 0 ? last->Bytes(0, 1) : "";
   record.hash = chain(record);
@@ -179,10 +179,10 @@ absl::Status PostgresWriteTransaction::ReplaceReferences(
   MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resource_references WHERE from_name = $1",
                                              Params().Text(from), "replacing references"));
   for (const std::string& to : references) {
-    MPOWER_RETURN_IF_ERROR(connection_.Execute(
-        "INSERT INTO resource_references(to_name, from_name) VALUES ($1, $2) "
-        "ON CONFLICT DO NOTHING",
-        Params().Text(to).Text(from), "recording a reference"));
+    MPOWER_RETURN_IF_ERROR(
+        connection_.Execute("INSERT INTO resource_references(to_name, from_name) VALUES ($1, $2) "
+                            "ON CONFLICT DO NOTHING",
+                            Params().Text(to).Text(from), "recording a reference"));
   }
   return absl::OkStatus();
 }

@@ -35,8 +35,7 @@ class PostgresWriteTransaction : public WriteTransaction {
       absl::string_view collection, absl::string_view parent,
       absl::string_view external_id) override;
   absl::StatusOr<bool> IsReferenced(absl::string_view name) override;
-  absl::StatusOr<bool> HasChildren(absl::string_view parent,
-                                   absl::string_view collection) override;
+  absl::StatusOr<bool> HasChildren(absl::string_view parent, absl::string_view collection) override;
   absl::Status Put(const StoredResource& resource) override;
   absl::Status Remove(absl::string_view name) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(absl::string_view key) override;
