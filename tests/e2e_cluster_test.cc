@@ -97,8 +97,8 @@ TEST_F(ClusterTest, ThreeReplicasKeepEveryPromiseTogether) {
   for (const auto& replica : replicas_) ASSERT_GT(replica->port(), 0) << replica->log();
   const std::string admin = AdminToken();
   ASSERT_FALSE(admin.empty()) << "one replica issued the admin credential";
-  const std::string all = "ipv4:" + replicas_[0]->address() + "," + replicas_[1]->address() +
-                          "," + replicas_[2]->address();
+  const std::string all = "ipv4:" + replicas_[0]->address() + "," + replicas_[1]->address() + "," +
+                          replicas_[2]->address();
 
   // A watcher on each replica, from the start of history.
   std::vector<std::unique_ptr<BackgroundCommand>> watchers;
@@ -115,18 +115,26 @@ TEST_F(ClusterTest, ThreeReplicasKeepEveryPromiseTogether) {
     CommandResult filed =
         Cli(all, admin,
             {"alerts", "create", "--filing-partner", "partners/example-union", "--category",
-             "threat_of_violence", "--severity", "severe", "--urgency", "immediate",
-             "--certainty", "observed", "--country", "ID", "--headline",
-             "cluster alert " + std::to_string(i)});
+             "threat_of_violence", "--severity", "severe", "--urgency", "immediate", "--certainty",
+             "observed", "--country", "ID", "--headline", "cluster alert " + std::to_string(i)});
     ASSERT_EQ(filed.exit_code, 0) << filed.err;
   }
 
   // A retried create with the same request_id, sent to another replica,
   // returns the first result and writes nothing.
-  const std::vector<std::string> create = {
-      "partners", "create", "kspi", "--display-name", "Konfederasi Serikat Pekerja Indonesia",
-      "--type",   "union_federation", "--country", "ID", "--request-id", "kspi-once", "-o",
-      "json"};
+  const std::vector<std::string> create = {"partners",
+                                           "create",
+                                           "kspi",
+                                           "--display-name",
+                                           "Konfederasi Serikat Pekerja Indonesia",
+                                           "--type",
+                                           "union_federation",
+                                           "--country",
+                                           "ID",
+                                           "--request-id",
+                                           "kspi-once",
+                                           "-o",
+                                           "json"};
   CommandResult created = Cli(replicas_[0]->address(), admin, create);
   ASSERT_EQ(created.exit_code, 0) << created.err;
   CommandResult before_retry =
@@ -140,8 +148,8 @@ TEST_F(ClusterTest, ThreeReplicasKeepEveryPromiseTogether) {
 
   // Every watcher saw exactly the store's history of alerts: each change
   // once, in revision order, whichever replica wrote it.
-  CommandResult history = Cli(replicas_[1]->address(), admin,
-                              {"changes", "list", "--all", "--collections", "alerts"});
+  CommandResult history =
+      Cli(replicas_[1]->address(), admin, {"changes", "list", "--all", "--collections", "alerts"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
   const auto truth = Rows(history.out);
   ASSERT_GE(truth.size(), 12u);
@@ -161,8 +169,7 @@ TEST_F(ClusterTest, ThreeReplicasKeepEveryPromiseTogether) {
   const size_t at = issued.out.find("\"token\": \"") + 10;
   const std::string viewer = issued.out.substr(at, issued.out.find('"', at) - at);
   ASSERT_EQ(Cli(replicas_[1]->address(), viewer, {"partners", "list"}).exit_code, 0);
-  ASSERT_EQ(Cli(replicas_[2]->address(), admin,
-                {"credentials", "revoke", "credentials/ilo-viewer"})
+  ASSERT_EQ(Cli(replicas_[2]->address(), admin, {"credentials", "revoke", "credentials/ilo-viewer"})
                 .exit_code,
             0);
   const auto revoked_at = std::chrono::steady_clock::now();

@@ -1,8 +1,8 @@
 // Crash safety: writers run against the real mpowerd while it is killed
-// with SIGKILL at random moments, round after round. After every kill the
-// database passes SQLite's integrity check, and after every restart each
-// write a client saw acknowledged is there, unchanged, and the revisions
-// have no gaps or duplicates.
+// with SIGKILL at random moments, round after round, on each backend. After
+// every kill a SQLite database passes SQLite's integrity check, and after
+// every restart each write a client saw acknowledged is there, unchanged,
+// and the revisions have no gaps or duplicates.
 //
 // CI runs a few rounds; MPOWER_CRASH_ROUNDS=300 runs the long version
 // (BUILD.md). MPOWER_CRASH_SEED replays a run.
@@ -32,7 +32,18 @@ int EnvInt(const char* name, int otherwise) {
   return value != nullptr && *value != '\0' ? std::atoi(value) : otherwise;
 }
 
-TEST(CrashTest, SigkillAtRandomMomentsLosesNoAcknowledgedWrite) {
+class CrashTest : public ::testing::TestWithParam<testing::Backend> {};
+
+TEST_P(CrashTest, SigkillAtRandomMomentsLosesNoAcknowledgedWrite) {
+  std::unique_ptr<testing::PostgresTestDatabase> postgres;
+  std::vector<std::string> flags = {"--rate-limit=0"};
+  if (GetParam() == testing::Backend::kPostgres) {
+    postgres = std::make_unique<testing::PostgresTestDatabase>();
+    ASSERT_EQ(postgres->error(), "");
+    flags.push_back("--database=" + postgres->url());
+  }
+  std::vector<std::string> first_flags = flags;
+  first_flags.push_back("--demo-data");
   const int rounds = EnvInt("MPOWER_CRASH_ROUNDS", 4);
   const unsigned seed = static_cast<unsigned>(EnvInt("MPOWER_CRASH_SEED", std::random_device()()));
   std::mt19937 random(seed);
@@ -43,7 +54,7 @@ TEST(CrashTest, SigkillAtRandomMomentsLosesNoAcknowledgedWrite) {
   size_t writes_before = 0;
   for (int round = 0; round < rounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round) + " of seed " + std::to_string(seed));
-    ServerProcess server(dir.path(), {"--demo-data", "--rate-limit=0"});
+    ServerProcess server(dir.path(), first_flags);
     ASSERT_GT(server.port(), 0) << server.log();
     auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
     const std::string token = server.admin_token();
@@ -74,21 +85,25 @@ TEST(CrashTest, SigkillAtRandomMomentsLosesNoAcknowledgedWrite) {
     server.Stop(SIGKILL);
     stop = true;
     for (auto& writer : writers) writer.join();
-    EXPECT_EQ(IntegrityCheck(dir.path() + "/mpower.db"), "ok");
+    if (GetParam() == testing::Backend::kSqlite) {
+      EXPECT_EQ(IntegrityCheck(dir.path() + "/mpower.db"), "ok");
+    }
     acknowledged.insert(acknowledged_last_round.begin(), acknowledged_last_round.end());
     writes_before = acknowledged.size();
   }
   // One last restart checks every acknowledged write of every round.
-  ServerProcess server(dir.path(), {"--rate-limit=0"});
+  ServerProcess server(dir.path(), flags);
   ASSERT_GT(server.port(), 0) << server.log();
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   for (const auto& [name, etag] : acknowledged) {
     EXPECT_EQ(CurrentEtag(channel, server.admin_token(), name), etag) << name;
   }
   ExpectRevisionsWithoutGaps(channel, server.admin_token());
-  std::printf("crash test: %d rounds, %zu acknowledged writes, none lost (seed %u)\n", rounds,
-              writes_before, seed);
+  std::printf("crash test on %s: %d rounds, %zu acknowledged writes, none lost (seed %u)\n",
+              testing::BackendName({GetParam(), 0}).c_str(), rounds, writes_before, seed);
 }
+
+MPOWER_ON_EVERY_BACKEND(CrashTest);
 
 }  // namespace
 }  // namespace mpower
