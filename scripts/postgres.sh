@@ -5,6 +5,7 @@
 #
 #   scripts/postgres.sh start DIR    initdb and start (DIR must not exist)
 #   scripts/postgres.sh stop DIR     stop it and remove DIR
+#   scripts/postgres.sh restart DIR  restart it (fast: open sessions are cut)
 #   scripts/postgres.sh run CMD...   start one in a fresh directory, run CMD
 #                                    with MPOWER_TEST_POSTGRES_URL set, stop
 #
@@ -43,6 +44,7 @@ stop() {
 
 case "${1:-}" in
   start) start "$2" ;;
+  restart) as_owner "$bin/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 -m fast restart >/dev/null ;;
   stop) stop "$2" || true ;;
   run)
     shift
@@ -52,5 +54,5 @@ case "${1:-}" in
     export MPOWER_TEST_POSTGRES_URL
     "$@"
     ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

@@ -12,8 +12,10 @@
 #include <sstream>
 #include <thread>
 
+#include "mpower/v1/commitment.grpc.pb.h"
 #include "tests/process.h"
 #include "tests/test_support.h"
+#include "tests/write_load.h"
 
 namespace mpower {
 namespace {
@@ -23,6 +25,7 @@ using ::mpower::testing::CommandResult;
 using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // (revision, name) rows of the CLI's change and watch tables, in order.
 std::vector<std::pair<int64_t, std::string>> Rows(const std::string& table) {
@@ -65,7 +68,9 @@ class ClusterTest : public ::testing::Test {
   // The local admin's token: in the config of whichever replica issued it.
   std::string AdminToken() const {
     for (const auto& replica : replicas_) {
-      if (std::filesystem::exists(replica->client_config())) return replica->admin_token();
+      if (replica != nullptr && std::filesystem::exists(replica->client_config())) {
+        return replica->admin_token();
+      }
     }
     return "";
   }
@@ -186,6 +191,163 @@ TEST_F(ClusterTest, ThreeReplicasKeepEveryPromiseTogether) {
                    std::chrono::steady_clock::now() - revoked_at)
                    .count()
             << " ms\n";
+}
+
+// A PostgreSQL server of the test's own (scripts/postgres.sh), which it may
+// restart without disturbing the other tests' shared one.
+class OwnPostgres {
+ public:
+  OwnPostgres() {
+    CommandResult started = RunCommand({MPOWER_POSTGRES_SCRIPT, "start", dir_});
+    if (started.exit_code == 0) url_ = started.out.substr(0, started.out.find('\n'));
+  }
+  ~OwnPostgres() { RunCommand({MPOWER_POSTGRES_SCRIPT, "stop", dir_}); }
+  const std::string& url() const { return url_; }  // "" if it did not start
+  bool Restart() { return RunCommand({MPOWER_POSTGRES_SCRIPT, "restart", dir_}).exit_code == 0; }
+
+ private:
+  const std::string dir_ = "/tmp/mpower-own-pg-" + std::to_string(getpid());
+  std::string url_;
+};
+
+// Creates commitments one after another, each retried with the same
+// request_id until the server acknowledges it, and remembers what was
+// acknowledged and how many attempts failed on the way.
+class PersistentWriter {
+ public:
+  PersistentWriter(std::shared_ptr<grpc::Channel> channel, std::string token)
+      : channel_(std::move(channel)), token_(std::move(token)), thread_([this] { Run(); }) {}
+  ~PersistentWriter() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  size_t acknowledged_count() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return acknowledged_.size();
+  }
+  testing::Acknowledged acknowledged() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return acknowledged_;
+  }
+  int failed_attempts() const { return failed_attempts_; }
+  std::string last_failure() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_failure_;
+  }
+
+ private:
+  void Run() {
+    auto stub = v1::CommitmentService::NewStub(channel_);
+    for (int i = 0; !stop_; ++i) {
+      v1::CreateCommitmentRequest request;
+      request.set_parent("partners/us-gov");
+      request.set_commitment_id("fault-" + std::to_string(i));
+      request.set_request_id("fault-request-" + std::to_string(i));
+      request.mutable_commitment()->set_kind(v1::Commitment::KIND_POLICY);
+      request.mutable_commitment()->set_title("written through a database restart");
+      for (int attempt = 0; attempt < 400 && !stop_; ++attempt) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        context.AddMetadata("authorization", "Bearer " + token_);
+        v1::CreateCommitmentResponse response;
+        const grpc::Status status = stub->CreateCommitment(&context, request, &response);
+        if (status.ok()) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          acknowledged_[response.commitment().name()] = response.commitment().etag();
+          break;
+        }
+        ++failed_attempts_;
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          last_failure_ = std::to_string(status.error_code()) + " " + status.error_message();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  }
+
+  std::shared_ptr<grpc::Channel> channel_;
+  const std::string token_;
+  std::atomic<bool> stop_ = false;
+  std::atomic<int> failed_attempts_ = 0;
+  std::mutex mutex_;
+  testing::Acknowledged acknowledged_;
+  std::string last_failure_;
+  std::thread thread_;  // started last
+};
+
+// Waits up to `limit` for `done`.
+bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+TEST(PostgresFaultTest, ARestartUnderLoadLosesNothingAndTheReplicaRecoversByItself) {
+  OwnPostgres postgres;
+  ASSERT_FALSE(postgres.url().empty());
+  testing::TempDir dir;
+  ServerProcess server(dir.path(),
+                       {"--database=" + postgres.url(), "--demo-data", "--rate-limit=0"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  PersistentWriter writer(channel, server.admin_token());
+  ASSERT_TRUE(WaitFor([&] { return writer.acknowledged_count() >= 20; }, std::chrono::seconds(30)));
+
+  ASSERT_TRUE(postgres.Restart());
+  const size_t at_restart = writer.acknowledged_count();
+  // Writes go on by themselves once the database is back: no restart of
+  // mpowerd, and every failed attempt succeeded when retried.
+  EXPECT_TRUE(WaitFor([&] { return writer.acknowledged_count() >= at_restart + 20; },
+                      std::chrono::seconds(30)))
+      << "writes did not resume; last failure: " << writer.last_failure();
+  writer.Stop();
+  std::cout << "attempts that failed across the restart, then succeeded on retry: "
+            << writer.failed_attempts() << "\n";
+
+  for (const auto& [name, etag] : writer.acknowledged()) {
+    EXPECT_EQ(testing::CurrentEtag(channel, server.admin_token(), name), etag) << name;
+  }
+  testing::ExpectRevisionsWithoutGaps(channel, server.admin_token());
+  EXPECT_THAT(server.log(), Not(HasSubstr("Quetzalcoatl")));
+}
+
+TEST_F(ClusterTest, AnotherReplicaTakesOverMaintenanceWhenItsLeaderDies) {
+  const std::vector<std::string> maintenance = {"--history-revisions=3",
+                                                "--maintenance-interval=100ms"};
+  std::vector<std::string> first_flags = maintenance;
+  first_flags.push_back("--demo-data");
+  auto leader = StartReplica(1, first_flags);
+  ASSERT_GT(leader->port(), 0) << leader->log();
+  replicas_.push_back(nullptr);  // keeps AdminToken's search simple
+  const std::string admin = leader->admin_token();
+  // Alone, the first replica leads: it compacts.
+  const auto compacted_after = [&](const std::string& address) {
+    CommandResult result = Cli(address, admin, {"changes", "list", "--after", "0"});
+    const size_t at = result.err.find("continue after is ");
+    return at == std::string::npos ? int64_t{0} : std::stoll(result.err.substr(at + 18));
+  };
+  ASSERT_TRUE(
+      WaitFor([&] { return compacted_after(leader->address()) > 0; }, std::chrono::seconds(20)));
+  auto follower = StartReplica(2, maintenance);
+  ASSERT_GT(follower->port(), 0) << follower->log();
+  leader->Stop(SIGKILL);
+  const int64_t before = compacted_after(follower->address());
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(Cli(follower->address(), admin,
+                  {"partners", "create", "p" + std::to_string(i), "--display-name", "P", "--type",
+                   "trade_union", "--country", "ID"})
+                  .exit_code,
+              0);
+  }
+  // The survivor takes the lease and compacts the history written since.
+  EXPECT_TRUE(WaitFor([&] { return compacted_after(follower->address()) > before; },
+                      std::chrono::seconds(20)))
+      << follower->log();
 }
 
 }  // namespace
