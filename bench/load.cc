@@ -41,6 +41,9 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string target;
+  // fanout: where the watchers connect, when not to `target` (the writer's
+  // replica): other replicas of the same database.
+  std::string watch_target;
   std::string scenario;
   std::string token;
   int in_flight = 64;
@@ -69,6 +72,8 @@ std::vector<std::shared_ptr<grpc::Channel>> Channels(const Options& options) {
     // Separate connections, not one shared subchannel.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetInt("mpower.bench.connection", i);
+    // A target of several replicas ("ipv4:A,B,C") spreads over them all.
+    args.SetLoadBalancingPolicyName("round_robin");
     channels.push_back(
         grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args));
   }
@@ -309,8 +314,12 @@ class Watcher : public grpc::ClientReadReactor<mpower::v1::WatchChangesResponse>
 
 int RunFanout(const Options& options) {
   std::vector<std::shared_ptr<grpc::Channel>> channels = Channels(options);
+  Options watching = options;
+  if (!options.watch_target.empty()) watching.target = options.watch_target;
   std::vector<std::unique_ptr<mpower::v1::ChangeService::Stub>> stubs;
-  for (auto& channel : channels) stubs.push_back(mpower::v1::ChangeService::NewStub(channel));
+  for (auto& channel : Channels(watching)) {
+    stubs.push_back(mpower::v1::ChangeService::NewStub(channel));
+  }
   std::map<std::string, Clock::time_point> acked;
   std::mutex mutex;
   std::vector<double> delays_ms;
@@ -375,6 +384,7 @@ int RunFanout(const Options& options) {
 int main(int argc, char** argv) {
   Options options;
   options.target = Flag(argc, argv, "target", "127.0.0.1:50051");
+  options.watch_target = Flag(argc, argv, "watch-target", "");
   options.scenario = Flag(argc, argv, "scenario", "echo");
   options.token = Flag(argc, argv, "token", "");
   options.in_flight = std::atoi(Flag(argc, argv, "in-flight", "64").c_str());

@@ -6,7 +6,9 @@
 # explains the scenarios, the targets and how to read the table.
 #
 # Environment: BENCH_DURATION (default 10s per scenario), BENCH_COMMITMENTS
-# (default 1000000 in the store), BENCH_IN_FLIGHT (64), BENCH_CONNECTIONS (4).
+# (default 1000000 in the store), BENCH_IN_FLIGHT (64), BENCH_CONNECTIONS (4),
+# BENCH_PG_COMMITMENTS (default 100000 in the PostgreSQL store; 0 skips the
+# PostgreSQL rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -14,6 +16,7 @@ duration="${BENCH_DURATION:-10s}"
 commitments="${BENCH_COMMITMENTS:-1000000}"
 in_flight="${BENCH_IN_FLIGHT:-64}"
 connections="${BENCH_CONNECTIONS:-4}"
+pg_commitments="${BENCH_PG_COMMITMENTS:-100000}"
 partners=10
 per_partner=$((commitments / partners))
 
@@ -38,6 +41,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -172,6 +176,47 @@ pids+=("$!")
 for _ in $(seq 1 100); do grep -q "ready to serve client requests" "$work/etcd.log" && break; sleep 0.1; done
 run_load etcd-put 127.0.0.1:23790
 run_load etcd-get 127.0.0.1:23790
+
+if ((pg_commitments > 0)); then
+  echo "== PostgreSQL: one replica, then three, on one database"
+  pg_url="$(scripts/postgres.sh start "$work/pg")"
+  "$build/bench/mpower-bench-seed" --data-dir="$work/pg-seed" --database="$pg_url" \
+    --partners="$partners" --per-partner=$((pg_commitments / partners)) \
+    --names-file="$work/pg-names" >/dev/null
+  replicas=()
+  for i in 1 2 3; do
+    serve "$mpowerd" --database="$pg_url" --key-dir="$work/pg-seed/keys" \
+      --data-dir="$work/pg-r$i" --listen=127.0.0.1:0 --client-config="$work/pg-r$i.config" \
+      --rate-limit=0 --max-watch-streams=4096
+    replicas+=("127.0.0.1:$port")
+  done
+  pg_token=$(sed -n 's/^token = //p' "$work"/pg-r*.config | head -1)
+  pg_load() {  # label scenario target [extra flags]
+    local label=$1 scenario=$2 target=$3; shift 3
+    "$load" --scenario="$scenario" --target="$target" --in-flight="$in_flight" \
+      --connections="$connections" --duration="$duration" --token="$pg_token" "$@" |
+      sed "s/^scenario=$scenario /scenario=$label /" | tee -a "$results"
+  }
+  all="ipv4:${replicas[0]},${replicas[1]},${replicas[2]}"
+  pg_load pg1-get get "${replicas[0]}" --names-file="$work/pg-names"
+  pg_load pg1-list list "${replicas[0]}"
+  pg_load pg1-create-alert create-alert "${replicas[0]}"
+  pg_load pg3-get get "$all" --names-file="$work/pg-names"
+  pg_load pg3-list list "$all"
+  pg_load pg3-create-alert create-alert "$all"
+  echo "== PostgreSQL fan-out: a writer on one replica, 1000 watchers on the other two"
+  "$load" --scenario=fanout --target="${replicas[0]}" \
+    --watch-target="ipv4:${replicas[1]},${replicas[2]}" --token="$pg_token" --watchers=1000 \
+    --connections="$connections" --writes=20 | sed 's/^scenario=fanout /scenario=pg3-fanout /' |
+    tee -a "$results"
+  echo "== pgbench: single-row durable inserts at the same concurrency, the ceiling"
+  psql -q "$pg_url" -c "CREATE TABLE bench_insert(id bigserial PRIMARY KEY, payload bytea)"
+  echo "INSERT INTO bench_insert(payload) VALUES (convert_to(repeat('x', 256), 'UTF8'));" \
+    >"$work/insert.sql"
+  pgbench -n -c "$in_flight" -j 2 -T "${duration%s}" -f "$work/insert.sql" "$pg_url" \
+    >"$work/pgbench.out" 2>&1 || cat "$work/pgbench.out" >&2
+  record "scenario=pgbench-insert qps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out" | tail -1)"
+fi
 
 echo
 /usr/bin/python3 bench/table.py "$results"

@@ -17,6 +17,7 @@
 #include "server/core/index_terms.h"
 #include "server/core/partner_rules.h"
 #include "server/storage/keyring.h"
+#include "server/storage/postgres/postgres_store.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
 namespace {
@@ -40,6 +41,9 @@ int main(int argc, char** argv) {
   const int partners = std::stoi(Flag(argc, argv, "partners", "10"));
   const int per_partner = std::stoi(Flag(argc, argv, "per-partner", "100000"));
   std::ofstream names(Flag(argc, argv, "names-file", "/dev/null"));
+  // A PostgreSQL URL seeds that database instead of DATA_DIR/mpower.db
+  // (the keys stay in DATA_DIR/keys).
+  const std::string database = Flag(argc, argv, "database", "");
   if (data_dir.empty()) {
     std::fprintf(stderr, "mpower-bench-seed: --data-dir is required\n");
     return 2;
@@ -51,7 +55,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(keyring.status().message()).c_str());
     return 1;
   }
-  auto store = mpower::SqliteStore::Open(data_dir + "/mpower.db", keyring->get());
+  absl::StatusOr<std::unique_ptr<mpower::Store>> store;
+  if (database.empty()) {
+    auto sqlite = mpower::SqliteStore::Open(data_dir + "/mpower.db", keyring->get());
+    if (sqlite.ok()) store = std::unique_ptr<mpower::Store>(*std::move(sqlite));
+    else store = sqlite.status();
+  } else {
+    auto postgres = mpower::PostgresStore::Open(database, keyring->get());
+    if (postgres.ok()) store = std::unique_ptr<mpower::Store>(*std::move(postgres));
+    else store = postgres.status();
+  }
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
     return 1;

@@ -55,6 +55,20 @@ def main():
            f"{num(r, 'ghz-get', 'qps') / num(r, 'ghz-echo', 'qps'):.0%} of ghz echo")
     closed("ghz: durable CreateAlert", "ghz-create-alert",
            f"{num(r, 'ghz-create-alert', 'qps') / num(r, 'ghz-echo', 'qps'):.0%} of ghz echo")
+    if "pg1-get" in r:
+        pgbench = num(r, "pgbench-insert", "qps")
+        closed("PostgreSQL, 1 replica: Get", "pg1-get",
+               f"{num(r, 'pg1-get', 'qps') / num(r, 'get', 'qps'):.0%} of SQLite's Get")
+        closed("  List 100 by country", "pg1-list", "")
+        closed("  durable CreateAlert", "pg1-create-alert",
+               f"{num(r, 'pg1-create-alert', 'qps') / pgbench:.0%} of pgbench's insert "
+               "(target >= 50%)")
+        closed("PostgreSQL, 3 replicas: Get", "pg3-get", "round-robin over the three")
+        closed("  List 100 by country", "pg3-list", "")
+        closed("  durable CreateAlert", "pg3-create-alert",
+               f"{num(r, 'pg3-create-alert', 'qps') / pgbench:.0%} of pgbench's insert")
+        rows.append(("pgbench single-row insert", f"{pgbench:,.0f}", "-", "-", "-",
+                     "the ceiling, same server and concurrency", "-"))
     header = ("scenario", "QPS", "p50 ms", "p99 ms", "p999 ms", "compared", "errors")
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
@@ -72,6 +86,12 @@ def main():
           f"{num(r, 'rss-1m', 'rss_mb'):.0f} MB after start, "
           f"{num(r, 'rss-after-load', 'rss_mb'):.0f} MB after the load (target < 120)")
     print(f"start-up on the 1M store: {num(r, 'startup', 'ms'):.0f} ms to serving (target < 300)")
+    if "pg3-fanout" in r:
+        fan = r["pg3-fanout"]
+        print(f"PostgreSQL fan-out across replicas: one alert written on one replica to "
+              f"{fan.get('watchers', '?')} watchers on the other two, {fan.get('writes', '?')} "
+              f"alerts: p50 {fan.get('p50_ms', '?')} ms, p99 {fan.get('p99_ms', '?')} ms after "
+              f"the writer's ack (target p99 < 100 ms), missing {fan.get('missing', '?')}")
 
 
 if __name__ == "__main__":
