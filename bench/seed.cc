@@ -58,12 +58,16 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<mpower::Store>> store;
   if (database.empty()) {
     auto sqlite = mpower::SqliteStore::Open(data_dir + "/mpower.db", keyring->get());
-    if (sqlite.ok()) store = std::unique_ptr<mpower::Store>(*std::move(sqlite));
-    else store = sqlite.status();
+    if (sqlite.ok())
+      store = std::unique_ptr<mpower::Store>(*std::move(sqlite));
+    else
+      store = sqlite.status();
   } else {
     auto postgres = mpower::PostgresStore::Open(database, keyring->get());
-    if (postgres.ok()) store = std::unique_ptr<mpower::Store>(*std::move(postgres));
-    else store = postgres.status();
+    if (postgres.ok())
+      store = std::unique_ptr<mpower::Store>(*std::move(postgres));
+    else
+      store = postgres.status();
   }
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());

@@ -429,10 +429,105 @@ std::string ResourceHelp(const ResourceSpec& spec) {
   return help;
 }
 
+// The commands that are not a resource's standard verbs, in the order they
+// are matched: their words, their flags beyond the common ones, their help,
+// and what runs them. Everything else is `mpower <resource> <verb>`.
+struct SpecialCommand {
+  // The leading words that select the command.
+  std::vector<std::string> words;
+  std::set<std::string> flags;
+  std::string (*help)();
+  // Null for words that only have help (a bare `mpower changes`).
+  absl::Status (*run)(RpcClient& rpc, const Args& args, const std::string& output,
+                      absl::Duration timeout);
+  // Selected by its first word alone, and needing a second to run (report
+  // and country take their subcommand themselves).
+  bool takes_any_second_word = false;
+};
+
+std::string SyncHelp() {
+  return "mpower commitments sync --parent partners/P -f FILE [--dry-run] [--mirror]\n\n"
+         "Applies a partner's commitments from CSV or JSON, keyed by external_id, all "
+         "or nothing: creates the new, updates the changed, leaves the rest; --mirror "
+         "also deletes the partner's synced commitments missing from the file; "
+         "--dry-run shows what would change. Bad rows are reported by line and column "
+         "and nothing is sent. The README lists the CSV columns.\n\nExample:\n"
+         "  mpower commitments sync --parent partners/us-gov -f "
+         "examples/us-gov-commitments.csv --dry-run\n";
+}
+
+std::string ChangesHelp() {
+  return "mpower changes list [--after REVISION] [--collections alerts,commitments] "
+         "[--partner partners/P] [--country CC] [--page-size N] [--page-token T] [--all]\n\n"
+         "Every write, in revision order, as you may see it.\n\nExample:\n"
+         "  mpower changes list --after 100 --collections commitments\n";
+}
+
+std::string WatchHelp() {
+  return "mpower alerts watch [--countries ID,HN] [--categories "
+         "ARBITRARY_ARREST_OR_DETENTION,...] "
+         "[--min-severity SEVERE] [--after REVISION] [--for DURATION]\n\n"
+         "Prints alerts as they are filed or change, from now on (or after REVISION), "
+         "until interrupted or DURATION has passed; reconnects by itself and resumes "
+         "after the last revision it saw.\n\nExample:\n"
+         "  mpower alerts watch --countries ID,MY --min-severity SEVERE\n";
+}
+
+std::set<std::string> ReportFlags() {
+  std::set<std::string> flags;
+  for (const char* const* flag = kReportFlags; *flag != nullptr; ++flag) flags.insert(*flag);
+  return flags;
+}
+
+absl::Status RunSync(RpcClient& rpc, const Args& args, const std::string& output,
+                     absl::Duration timeout) {
+  return SyncCommitmentsCommand(rpc, args, output, timeout);
+}
+absl::Status RunChanges(RpcClient& rpc, const Args& args, const std::string& output,
+                        absl::Duration) {
+  return ListChangesCommand(rpc, args, output);
+}
+absl::Status RunWatch(RpcClient& rpc, const Args& args, const std::string& output, absl::Duration) {
+  return WatchAlertsCommand(rpc, args, output);
+}
+absl::Status RunReport(RpcClient& rpc, const Args& args, const std::string& output,
+                       absl::Duration) {
+  return ReportCommand(rpc, args, output);
+}
+
+const std::vector<SpecialCommand>& SpecialCommands() {
+  static const auto* const kCommands = new std::vector<SpecialCommand>{
+      {{"commitments", "sync"}, kFeedFlags, &SyncHelp, &RunSync},
+      {{"changes", "list"}, kFeedFlags, &ChangesHelp, &RunChanges},
+      {{"changes"}, kFeedFlags, &ChangesHelp, nullptr},
+      {{"alerts", "watch"}, kFeedFlags, &WatchHelp, &RunWatch},
+      {{"report"}, ReportFlags(), &ReportHelp, &RunReport, true},
+      {{"country"}, ReportFlags(), &ReportHelp, &RunReport, true},
+  };
+  return *kCommands;
+}
+
+// The special command `positional` selects, if any.
+const SpecialCommand* FindSpecialCommand(const std::vector<std::string>& positional) {
+  for (const SpecialCommand& command : SpecialCommands()) {
+    if (positional.size() >= command.words.size() &&
+        std::equal(command.words.begin(), command.words.end(), positional.begin())) {
+      return &command;
+    }
+  }
+  return nullptr;
+}
+
 // Prints a failed command's message and returns its exit code.
 int Finish(const absl::Status& status) {
   if (!status.ok()) std::cerr << "mpower: " << status.message() << "\n";
   return ExitCode(status);
+}
+
+// Prints `help` on stdout when asked for, else on stderr as a usage error.
+int PrintHelp(const Args& args, const std::string& help) {
+  (args.Has("help") ? std::cout : std::cerr) << help;
+  return args.Has("help") ? kExitOk : kExitUsage;
 }
 
 int Run(int argc, char** argv) {
@@ -440,69 +535,45 @@ int Run(int argc, char** argv) {
   for (const ResourceSpec& spec : Resources()) {
     for (const FieldFlag& flag : spec.flags) any_known.insert(flag.flag);
   }
-  any_known.insert(kFeedFlags.begin(), kFeedFlags.end());
-  for (const char* const* flag = kReportFlags; *flag != nullptr; ++flag) any_known.insert(*flag);
+  for (const SpecialCommand& command : SpecialCommands()) {
+    any_known.insert(command.flags.begin(), command.flags.end());
+  }
   absl::StatusOr<Args> parsed = ParseArgs(argc, argv, any_known, kBooleanFlags);
   if (!parsed.ok()) {
     std::cerr << "mpower: " << parsed.status().message() << "; run mpower --help\n";
     return kExitUsage;
   }
   const Args& args = *parsed;
-  if (args.positional.empty()) {
-    (args.Has("help") ? std::cout : std::cerr) << MainHelp();
-    return args.Has("help") ? kExitOk : kExitUsage;
+  if (args.positional.empty()) return PrintHelp(args, MainHelp());
+
+  // Which command, and which flags it takes.
+  const SpecialCommand* special = FindSpecialCommand(args.positional);
+  const ResourceSpec* spec = nullptr;
+  std::set<std::string> known = kCommonFlags;
+  if (special != nullptr) {
+    if (args.Has("help") || special->run == nullptr ||
+        (special->takes_any_second_word && args.positional.size() < 2)) {
+      return PrintHelp(args, special->help());
+    }
+    known.insert(special->flags.begin(), special->flags.end());
+  } else {
+    spec = FindResource(args.positional[0]);
+    if (spec == nullptr) {
+      std::cerr << "mpower: unknown resource '" << args.positional[0] << "'; run mpower --help\n";
+      return kExitUsage;
+    }
+    if (args.Has("help") || args.positional.size() < 2) return PrintHelp(args, ResourceHelp(*spec));
+    for (const FieldFlag& flag : spec->flags) known.insert(flag.flag);
   }
-  const bool sync_command = args.positional[0] == "commitments" && args.positional.size() >= 2 &&
-                            args.positional[1] == "sync";
-  const bool feed_command = sync_command ||
-                            (args.positional[0] == "changes" && args.positional.size() >= 2 &&
-                             args.positional[1] == "list") ||
-                            (args.positional[0] == "alerts" && args.positional.size() >= 2 &&
-                             args.positional[1] == "watch");
-  const bool report_command = args.positional[0] == "report" || args.positional[0] == "country";
-  if (report_command && (args.Has("help") || args.positional.size() < 2)) {
-    (args.Has("help") ? std::cout : std::cerr) << ReportHelp();
-    return args.Has("help") ? kExitOk : kExitUsage;
+  for (const auto& [flag, value] : args.flags) {
+    if (known.count(flag) == 0) {
+      std::cerr << "mpower: unknown flag --" << flag << " for " << args.positional[0]
+                << "; run mpower " << args.positional[0] << " --help\n";
+      return kExitUsage;
+    }
   }
-  if (args.positional[0] == "changes" && (args.Has("help") || !feed_command)) {
-    (args.Has("help") ? std::cout : std::cerr)
-        << "mpower changes list [--after REVISION] [--collections alerts,commitments] "
-           "[--partner partners/P] [--country CC] [--page-size N] [--page-token T] [--all]\n\n"
-           "Every write, in revision order, as you may see it.\n\nExample:\n"
-           "  mpower changes list --after 100 --collections commitments\n";
-    return args.Has("help") ? kExitOk : kExitUsage;
-  }
-  if (sync_command && args.Has("help")) {
-    std::cout << "mpower commitments sync --parent partners/P -f FILE [--dry-run] [--mirror]\n\n"
-                 "Applies a partner's commitments from CSV or JSON, keyed by external_id, all "
-                 "or nothing: creates the new, updates the changed, leaves the rest; --mirror "
-                 "also deletes the partner's synced commitments missing from the file; "
-                 "--dry-run shows what would change. Bad rows are reported by line and column "
-                 "and nothing is sent. The README lists the CSV columns.\n\nExample:\n"
-                 "  mpower commitments sync --parent partners/us-gov -f "
-                 "examples/us-gov-commitments.csv --dry-run\n";
-    return kExitOk;
-  }
-  if (feed_command && args.Has("help")) {
-    std::cout << "mpower alerts watch [--countries ID,HN] [--categories "
-                 "ARBITRARY_ARREST_OR_DETENTION,...] "
-                 "[--min-severity SEVERE] [--after REVISION] [--for DURATION]\n\n"
-                 "Prints alerts as they are filed or change, from now on (or after REVISION), "
-                 "until interrupted or DURATION has passed; reconnects by itself and resumes "
-                 "after the last revision it saw.\n\nExample:\n"
-                 "  mpower alerts watch --countries ID,MY --min-severity SEVERE\n";
-    return kExitOk;
-  }
-  const bool special_command = feed_command || report_command;
-  const ResourceSpec* spec = special_command ? nullptr : FindResource(args.positional[0]);
-  if (spec == nullptr && !special_command) {
-    std::cerr << "mpower: unknown resource '" << args.positional[0] << "'; run mpower --help\n";
-    return kExitUsage;
-  }
-  if (!special_command && (args.Has("help") || args.positional.size() < 2)) {
-    (args.Has("help") ? std::cout : std::cerr) << ResourceHelp(*spec);
-    return args.Has("help") ? kExitOk : kExitUsage;
-  }
+
+  // Where to call, and how.
   absl::StatusOr<std::map<std::string, std::string>> config = ReadConfig(ClientConfigPath());
   if (!config.ok()) {
     std::cerr << "mpower: " << config.status().message() << "\n";
@@ -518,21 +589,6 @@ int Run(int argc, char** argv) {
       timeout <= absl::ZeroDuration()) {
     std::cerr << "mpower: --timeout must be a positive duration such as 10s or 500ms\n";
     return kExitUsage;
-  }
-  std::set<std::string> known = kCommonFlags;
-  if (feed_command) {
-    known.insert(kFeedFlags.begin(), kFeedFlags.end());
-  } else if (report_command) {
-    for (const char* const* flag = kReportFlags; *flag != nullptr; ++flag) known.insert(*flag);
-  } else {
-    for (const FieldFlag& flag : spec->flags) known.insert(flag.flag);
-  }
-  for (const auto& [flag, value] : args.flags) {
-    if (known.count(flag) == 0) {
-      std::cerr << "mpower: unknown flag --" << flag << " for " << args.positional[0]
-                << "; run mpower " << args.positional[0] << " --help\n";
-      return kExitUsage;
-    }
   }
   ChannelSettings channel;
   channel.address = Setting(args, "address", "MPOWER_ADDRESS", *config, kDefaultAddress);
@@ -553,12 +609,7 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   RpcClient rpc(channel, Setting(args, "token", "MPOWER_TOKEN", *config, ""), timeout);
-  if (report_command) return Finish(ReportCommand(rpc, args, output));
-  if (sync_command) return Finish(SyncCommitmentsCommand(rpc, args, output, timeout));
-  if (feed_command) {
-    return Finish(args.positional[0] == "changes" ? ListChangesCommand(rpc, args, output)
-                                                  : WatchAlertsCommand(rpc, args, output));
-  }
+  if (special != nullptr) return Finish(special->run(rpc, args, output, timeout));
   return Finish(Command(*spec, args, rpc, output).Run(args.positional[1]));
 }
 
