@@ -1,6 +1,7 @@
 #include "server/storage/postgres/connection.h"
 
 #include <endian.h>
+#include <poll.h>
 
 #include <cstring>
 
@@ -118,6 +119,15 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
     return status;
   }
   return connection;
+}
+
+bool Connection::StillOpen() {
+  if (!healthy()) return false;
+  pollfd socket{PQsocket(conn_), POLLIN, 0};
+  if (poll(&socket, 1, 0) <= 0) return true;  // nothing arrived: still open
+  // An idle session hears from the server only to be told it is over: after
+  // reading what came, a live one is healthy with nothing more waiting.
+  return PQconsumeInput(conn_) == 1 && healthy() && poll(&socket, 1, 0) <= 0;
 }
 
 absl::StatusOr<std::unique_ptr<Result>> Connection::Query(const char* sql, const Params& params,

@@ -95,6 +95,10 @@ class Connection {
 
   // Whether the connection still works; a broken one is not reused.
   bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // For an idle connection: false if the server has ended the session
+  // meanwhile (a restart sends each session a farewell and closes it, which
+  // libpq only notices on the next use). One non-blocking poll.
+  bool StillOpen();
   // Whether a transaction (or a failed one) is open.
   bool InTransaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
 

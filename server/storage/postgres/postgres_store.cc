@@ -1,7 +1,5 @@
 #include "server/storage/postgres/postgres_store.h"
 
-#include <poll.h>
-
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,14 +14,11 @@ namespace mpower {
 
 using postgres::Connection;
 using postgres::Params;
+using postgres::ReadCounter;
 
 namespace {
 
 constexpr size_t kMaxGroupSize = 256;
-// How often the follower reads the counters even without a notification:
-// bounds how stale another replica's revocation can be.
-constexpr int kFollowPollMs = 500;
-constexpr char kChannel[] = "mpower_changes";
 
 // Opens one sealed row per key in use, so a missing or wrong key is found
 // at start-up with a clear message, not on some later read.
@@ -43,30 +38,7 @@ absl::Status CheckKeys(Connection& connection, const Keyring& keyring) {
   return postgres::ReadChanges(*history, keyring).status();
 }
 
-absl::StatusOr<int64_t> ReadCounter(Connection& connection, const char* sql) {
-  MPOWER_ASSIGN_OR_RETURN(auto result, connection.Query(sql, "reading a counter"));
-  if (result->rows() != 1) return absl::DataLossError("the database has lost a counter");
-  return result->Int64(0, 0);
-}
-
 }  // namespace
-
-class PostgresStore::Lease {
- public:
-  Lease(PostgresStore* store, std::unique_ptr<Connection> connection)
-      : store_(store), connection_(std::move(connection)) {}
-  Lease(Lease&&) = default;
-  Lease& operator=(Lease&&) = delete;
-  ~Lease() {
-    if (connection_ != nullptr) store_->Release(std::move(connection_));
-  }
-  Connection* operator->() { return connection_.get(); }
-  Connection& operator*() { return *connection_; }
-
- private:
-  PostgresStore* store_;
-  std::unique_ptr<Connection> connection_;
-};
 
 absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url,
                                                                    const Keyring* keyring) {
@@ -100,7 +72,10 @@ absl::StatusOr<PostgresStore::Lease> PostgresStore::Acquire() {
     while (!idle_.empty()) {
       std::unique_ptr<Connection> connection = std::move(idle_.back());
       idle_.pop_back();
-      if (connection->healthy()) return Lease(this, std::move(connection));
+      if (connection->StillOpen()) return Lease(this, std::move(connection));
+      // The server ended this session, so it ended the other idle ones too
+      // (a restart): open fresh ones from here on.
+      idle_.clear();
     }
   }
   MPOWER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Connection::Open(url_));
@@ -115,7 +90,7 @@ void PostgresStore::Release(std::unique_ptr<Connection> connection) {
 }
 
 absl::StatusOr<Connection*> PostgresStore::Writer() {
-  if (writer_ == nullptr || !writer_->healthy()) {
+  if (writer_ == nullptr || !writer_->StillOpen()) {
     writer_.reset();
     MPOWER_ASSIGN_OR_RETURN(writer_, Connection::Open(url_));
   }
@@ -209,9 +184,9 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
   }
   if (status.ok() && (changed || changed_credentials)) {
     // Delivered to every replica's follower at COMMIT.
-    status =
-        connection.Execute("SELECT pg_notify($1, $2)",
-                           Params().Text(kChannel).Text(absl::StrCat(last)), "notifying replicas");
+    status = connection.Execute("SELECT pg_notify($1, $2)",
+                                Params().Text(postgres::kChangesChannel).Text(absl::StrCat(last)),
+                                "notifying replicas");
   }
   if (status.ok()) status = transaction.Commit();
   if (!status.ok()) {
@@ -246,237 +221,6 @@ absl::StatusOr<std::optional<StoredResource>> PostgresStore::Get(absl::string_vi
   return postgres::GetResource(*lease, keyring_, name);
 }
 
-absl::StatusOr<ListResult> PostgresStore::List(const ListQuery& query) {
-  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  // One snapshot for every batch of the page.
-  postgres::Transaction snapshot(*lease);
-  MPOWER_RETURN_IF_ERROR(snapshot.Begin());
-  MPOWER_RETURN_IF_ERROR(lease->Execute(
-      "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "starting a snapshot"));
-  constexpr int64_t kBatch = 256;
-  const bool use_terms = !query.term.empty() && terms_ready_.load();
-  ListResult result;
-  std::string after = query.after_name;
-  size_t scanned = 0;
-  while (true) {
-    Params params;
-    params.Text(query.collection)
-        .Text(query.parent)
-        .Text(after)
-        .Bool(query.show_deleted)
-        .Int64(kBatch);
-    if (use_terms) params.Text(query.term);
-    // The filter's work is done in SQL where an index can do it: the
-    // collection, the parent, deletion and the term; the predicate decides
-    // the rest, as on SQLite.
-    MPOWER_ASSIGN_OR_RETURN(
-        auto rows,
-        use_terms ? lease->Query("SELECT r.name, r.collection, r.parent, r.external_id, "
-                                 "r.create_revision, r.update_revision, r.deleted, r.data, "
-                                 "r.protected_data, r.protected_key_id "
-                                 "FROM resource_terms t JOIN resources r ON r.name = t.name "
-                                 "WHERE t.collection = $1 AND t.term = $6 AND t.name > $3 "
-                                 "AND ($2 = '' OR r.parent = $2) AND (NOT r.deleted OR $4) "
-                                 "ORDER BY t.name LIMIT $5",
-                                 params, "listing")
-        : query.parent.empty() ? lease->Query(MPOWER_PG_SELECT_RESOURCES
-                                              "WHERE collection = $1 AND $2 = '' AND name > $3 "
-                                              "AND (NOT deleted OR $4) ORDER BY name LIMIT $5",
-                                              params, "listing")
-                               : lease->Query(MPOWER_PG_SELECT_RESOURCES
-                                              "WHERE parent = $2 AND collection = $1 AND name > $3 "
-                                              "AND (NOT deleted OR $4) ORDER BY name LIMIT $5",
-                                              params, "listing"));
-    for (int row = 0; row < rows->rows(); ++row) {
-      ++scanned;
-      MPOWER_ASSIGN_OR_RETURN(StoredResource resource,
-                              postgres::ReadResource(*rows, row, keyring_));
-      after = resource.name;
-      if (!query.predicate || query.predicate(resource)) {
-        result.items.push_back(std::move(resource));
-      }
-      if (result.items.size() >= query.limit || scanned >= query.max_scanned) {
-        result.resume_after = after;
-        return result;
-      }
-    }
-    if (rows->rows() < kBatch) return result;
-  }
-}
-
-absl::StatusOr<std::optional<CredentialRecord>> PostgresStore::GetCredential(absl::string_view id) {
-  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  MPOWER_ASSIGN_OR_RETURN(auto rows, lease->Query(MPOWER_PG_SELECT_CREDENTIALS "WHERE id = $1",
-                                                  Params().Text(id), "reading a credential"));
-  std::vector<CredentialRecord> found = postgres::ReadCredentials(*rows);
-  if (found.empty()) return std::nullopt;
-  return found.front();
-}
-
-absl::StatusOr<std::optional<CredentialRecord>> PostgresStore::FindCredentialBySecretHash(
-    absl::string_view secret_hash) {
-  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  MPOWER_ASSIGN_OR_RETURN(auto rows,
-                          lease->Query(MPOWER_PG_SELECT_CREDENTIALS "WHERE secret_hash = $1",
-                                       Params().Text(secret_hash), "reading a credential"));
-  std::vector<CredentialRecord> found = postgres::ReadCredentials(*rows);
-  if (found.empty()) return std::nullopt;
-  return found.front();
-}
-
-absl::StatusOr<std::optional<CredentialRecord>> PostgresStore::FindCredentialBySubject(
-    absl::string_view subject) {
-  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  MPOWER_ASSIGN_OR_RETURN(
-      auto rows, lease->Query(MPOWER_PG_SELECT_CREDENTIALS "WHERE certificate_subject = $1",
-                              Params().Text(subject), "reading a credential"));
-  std::vector<CredentialRecord> found = postgres::ReadCredentials(*rows);
-  if (found.empty()) return std::nullopt;
-  return found.front();
-}
-
-absl::StatusOr<std::vector<CredentialRecord>> PostgresStore::ListCredentials(
-    absl::string_view after_id, size_t limit) {
-  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  MPOWER_ASSIGN_OR_RETURN(
-      auto rows, lease->Query(MPOWER_PG_SELECT_CREDENTIALS "WHERE id > $1 ORDER BY id LIMIT $2",
-                              Params().Text(after_id).Int64(static_cast<int64_t>(limit)),
-                              "listing credentials"));
-  return postgres::ReadCredentials(*rows);
-}
-
-absl::StatusOr<std::vector<AuditRecord>> PostgresStore::ListAudit(int64_t after, size_t limit) {
-  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  MPOWER_ASSIGN_OR_RETURN(
-      auto rows,
-      lease->Query(MPOWER_PG_SELECT_AUDIT "WHERE sequence > $1 ORDER BY sequence LIMIT $2",
-                   Params().Int64(after).Int64(static_cast<int64_t>(limit)),
-                   "reading the audit log"));
-  return postgres::ReadAudit(*rows);
-}
-
-absl::StatusOr<int64_t> PostgresStore::CompactedRevision() {
-  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  return ReadCounter(*lease, "SELECT value FROM counters WHERE key = 'compacted_revision'");
-}
-
-absl::StatusOr<std::vector<ChangeRecord>> PostgresStore::ListChanges(int64_t after_revision,
-                                                                     absl::string_view after_name,
-                                                                     size_t limit) {
-  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  // One snapshot: the compaction mark and the rows agree.
-  postgres::Transaction snapshot(*lease);
-  MPOWER_RETURN_IF_ERROR(snapshot.Begin());
-  MPOWER_RETURN_IF_ERROR(lease->Execute(
-      "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "starting a snapshot"));
-  MPOWER_ASSIGN_OR_RETURN(
-      int64_t compacted,
-      ReadCounter(*lease, "SELECT value FROM counters WHERE key = 'compacted_revision'"));
-  if (after_revision < compacted) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "revision ", after_revision, " is no longer held: history up to revision ", compacted,
-        " has been compacted, and the oldest revision you can continue after is ", compacted,
-        ". List the resources again and watch from the revision the list returns"));
-  }
-  MPOWER_ASSIGN_OR_RETURN(
-      auto rows,
-      lease->Query(
-          MPOWER_PG_SELECT_CHANGES
-          "WHERE revision > $1 OR (revision = $1 AND $2 <> '' AND name > $2) "
-          "ORDER BY revision, name LIMIT $3",
-          Params().Int64(after_revision).Text(after_name).Int64(static_cast<int64_t>(limit)),
-          "reading the history"));
-  return postgres::ReadChanges(*rows, keyring_);
-}
-
-absl::Status PostgresStore::Compact(int64_t revision) {
-  return WithWriter([&](Connection& connection) -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(
-        int64_t current,
-        ReadCounter(connection, "SELECT value FROM counters WHERE key = 'revision'"));
-    MPOWER_ASSIGN_OR_RETURN(
-        int64_t compacted,
-        ReadCounter(connection, "SELECT value FROM counters WHERE key = 'compacted_revision'"));
-    revision = std::min(revision, current);
-    if (revision <= compacted) return absl::OkStatus();
-    MPOWER_RETURN_IF_ERROR(connection.Execute("DELETE FROM changes WHERE revision <= $1",
-                                              Params().Int64(revision), "compacting"));
-    return connection.Execute("UPDATE counters SET value = $1 WHERE key = 'compacted_revision'",
-                              Params().Int64(revision), "compacting");
-  });
-}
-
-absl::Status PostgresStore::SetTermExtractor(std::string version, TermExtractor extractor) {
-  MPOWER_RETURN_IF_ERROR(WithWriter([&](Connection& connection) -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(
-        auto indexed, connection.Query("SELECT value FROM settings WHERE key = 'terms_version'",
-                                       "reading the index version"));
-    if (indexed->rows() == 1 && indexed->Bytes(0, 0) == version) return absl::OkStatus();
-    // Another replica may be indexing too: the revision lock makes it wait,
-    // and then find the work done.
-    MPOWER_RETURN_IF_ERROR(connection.Execute("DELETE FROM resource_terms", "re-indexing"));
-    MPOWER_ASSIGN_OR_RETURN(auto rows, connection.Query("SELECT name, collection, data FROM "
-                                                        "resources",
-                                                        "re-indexing"));
-    for (int row = 0; row < rows->rows(); ++row) {
-      StoredResource resource;
-      resource.name = rows->Bytes(row, 0);
-      resource.collection = rows->Bytes(row, 1);
-      resource.data = rows->Bytes(row, 2);
-      MPOWER_RETURN_IF_ERROR(postgres::InsertTerms(connection, resource.collection, resource.name,
-                                                   extractor(resource)));
-    }
-    return connection.Execute(
-        "INSERT INTO settings(key, value) VALUES ('terms_version', $1) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        Params().Text(version), "re-indexing");
-  }));
-  absl::MutexLock lock(&writer_mutex_);
-  extractor_ = std::move(extractor);
-  terms_ready_.store(true);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<int64_t> PostgresStore::ReencryptProtectedData() {
-  int64_t count = 0;
-  MPOWER_RETURN_IF_ERROR(WithWriter([&](Connection& connection) -> absl::Status {
-    MPOWER_ASSIGN_OR_RETURN(
-        auto stale_rows,
-        connection.Query(MPOWER_PG_SELECT_RESOURCES "WHERE protected_key_id IS NOT NULL "
-                                                    "AND protected_key_id <> $1",
-                         Params().Text(keyring_.current_key_id()), "re-encrypting"));
-    MPOWER_ASSIGN_OR_RETURN(std::vector<StoredResource> stale,
-                            postgres::ReadResources(*stale_rows, keyring_));
-    for (const StoredResource& resource : stale) {
-      Params params;
-      postgres::AddSealed(params, keyring_, resource);
-      params.Text(resource.name);
-      MPOWER_RETURN_IF_ERROR(connection.Execute(
-          "UPDATE resources SET protected_data = $1, protected_key_id = $2 WHERE name = $3", params,
-          "re-encrypting"));
-      ++count;
-    }
-    MPOWER_ASSIGN_OR_RETURN(
-        auto history_rows,
-        connection.Query(MPOWER_PG_SELECT_CHANGES "WHERE protected_key_id IS NOT NULL "
-                                                  "AND protected_key_id <> $1",
-                         Params().Text(keyring_.current_key_id()), "re-encrypting"));
-    MPOWER_ASSIGN_OR_RETURN(std::vector<ChangeRecord> history,
-                            postgres::ReadChanges(*history_rows, keyring_));
-    for (const ChangeRecord& change : history) {
-      Params params;
-      postgres::AddSealed(params, keyring_, change.resource);
-      params.Int64(change.revision).Text(change.resource.name);
-      MPOWER_RETURN_IF_ERROR(
-          connection.Execute("UPDATE changes SET protected_data = $1, protected_key_id = $2 "
-                             "WHERE revision = $3 AND name = $4",
-                             params, "re-encrypting"));
-    }
-    return absl::OkStatus();
-  }));
-  return count;
-}
-
 absl::StatusOr<bool> PostgresStore::HoldsMaintenanceLease() {
   absl::MutexLock lock(&lease_mutex_);
   if (lease_ != nullptr && !lease_->healthy()) {
@@ -497,55 +241,6 @@ absl::StatusOr<bool> PostgresStore::HoldsMaintenanceLease() {
 absl::Status PostgresStore::CheckHealth() {
   MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
   return lease->Execute("SELECT 1", "checking the database");
-}
-
-absl::Status PostgresStore::Refresh(Connection& connection) {
-  MPOWER_ASSIGN_OR_RETURN(auto rows,
-                          connection.Query("SELECT key, value FROM counters "
-                                           "WHERE key IN ('revision', 'credentials_generation')",
-                                           "following other replicas"));
-  bool advanced = false;
-  for (int row = 0; row < rows->rows(); ++row) {
-    const std::string key = rows->Bytes(row, 0);
-    const int64_t value = rows->Int64(row, 1);
-    if (key == "revision") {
-      int64_t known = revision_.load();
-      while (value > known && !revision_.compare_exchange_weak(known, value)) {
-      }
-      advanced = value > known;
-    } else if (stored_credentials_generation_.exchange(value) != value) {
-      credentials_generation_.fetch_add(1);
-    }
-  }
-  if (advanced) NotifyCommit();
-  return absl::OkStatus();
-}
-
-void PostgresStore::Follow() {
-  std::unique_ptr<Connection> connection;
-  while (!stopping_.load()) {
-    if (connection == nullptr || !connection->healthy()) {
-      connection.reset();
-      absl::StatusOr<std::unique_ptr<Connection>> opened = Connection::Open(url_);
-      if (opened.ok() &&
-          (*opened)->Execute("LISTEN mpower_changes", "listening for changes").ok()) {
-        connection = *std::move(opened);
-      } else {
-        absl::SleepFor(absl::Milliseconds(kFollowPollMs));
-        continue;
-      }
-    }
-    if (!Refresh(*connection).ok()) {
-      connection.reset();
-      continue;
-    }
-    // Wait for a notification, or the poll interval.
-    pollfd socket{PQsocket(connection->handle()), POLLIN, 0};
-    if (poll(&socket, 1, kFollowPollMs) > 0) {
-      PQconsumeInput(connection->handle());
-      while (PGnotify* notify = PQnotifies(connection->handle())) PQfreemem(notify);
-    }
-  }
 }
 
 }  // namespace mpower

@@ -85,7 +85,22 @@ class PostgresStore : public Store {
 
  private:
   // A pooled connection borrowed for one scope; a broken one is dropped.
-  class Lease;
+  class Lease {
+   public:
+    Lease(PostgresStore* store, std::unique_ptr<postgres::Connection> connection)
+        : store_(store), connection_(std::move(connection)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (connection_ != nullptr) store_->Release(std::move(connection_));
+    }
+    postgres::Connection* operator->() { return connection_.get(); }
+    postgres::Connection& operator*() { return *connection_; }
+
+   private:
+    PostgresStore* store_;
+    std::unique_ptr<postgres::Connection> connection_;
+  };
 
   PostgresStore(std::string url, const Keyring* keyring,
                 std::unique_ptr<postgres::Connection> writer);

@@ -74,6 +74,12 @@ std::vector<AuditRecord> ReadAudit(const Result& result) {
   return records;
 }
 
+absl::StatusOr<int64_t> ReadCounter(Connection& connection, const char* sql) {
+  MPOWER_ASSIGN_OR_RETURN(auto result, connection.Query(sql, "reading a counter"));
+  if (result->rows() != 1) return absl::DataLossError("the database has lost a counter");
+  return result->Int64(0, 0);
+}
+
 void AddSealed(Params& params, const Keyring& keyring, const StoredResource& resource) {
   if (resource.protected_data.empty()) {
     params.Null().Null();

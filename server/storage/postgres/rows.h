@@ -39,6 +39,9 @@ absl::StatusOr<std::vector<ChangeRecord>> ReadChanges(const Result& result, cons
 std::vector<CredentialRecord> ReadCredentials(const Result& result);
 std::vector<AuditRecord> ReadAudit(const Result& result);
 
+// The one bigint a one-row query of `sql` returns; DATA_LOSS if no row.
+absl::StatusOr<int64_t> ReadCounter(Connection& connection, const char* sql);
+
 // Adds `resource`'s protected part, sealed, and its key id as two
 // parameters; NULLs when it has none.
 void AddSealed(Params& params, const Keyring& keyring, const StoredResource& resource);

@@ -16,6 +16,11 @@ namespace mpower::postgres {
 inline constexpr int64_t kMigrationLock = 0x6d706f7765720001;    // "mpower" 1
 inline constexpr int64_t kMaintenanceLock = 0x6d706f7765720002;  // "mpower" 2
 
+// The channel every commit notifies (pg_notify) and every replica's
+// follower LISTENs on.
+#define MPOWER_PG_CHANGES_CHANNEL "mpower_changes"
+inline constexpr char kChangesChannel[] = MPOWER_PG_CHANGES_CHANNEL;
+
 // The newest schema version this binary knows.
 int64_t LatestSchemaVersion();
 

@@ -1,0 +1,106 @@
+// PostgresStore's maintenance: compaction, re-indexing for a new term
+// extractor and re-sealing under a new key, each in one transaction holding
+// the revision lock, so replicas doing it at once take turns.
+
+#include "server/storage/postgres/postgres_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/base/status_macros.h"
+#include "server/storage/postgres/rows.h"
+#include "server/storage/postgres/write_transaction.h"
+
+namespace mpower {
+
+using postgres::Connection;
+using postgres::Params;
+using postgres::ReadCounter;
+
+absl::Status PostgresStore::Compact(int64_t revision) {
+  return WithWriter([&](Connection& connection) -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(
+        int64_t current,
+        ReadCounter(connection, "SELECT value FROM counters WHERE key = 'revision'"));
+    MPOWER_ASSIGN_OR_RETURN(
+        int64_t compacted,
+        ReadCounter(connection, "SELECT value FROM counters WHERE key = 'compacted_revision'"));
+    revision = std::min(revision, current);
+    if (revision <= compacted) return absl::OkStatus();
+    MPOWER_RETURN_IF_ERROR(connection.Execute("DELETE FROM changes WHERE revision <= $1",
+                                              Params().Int64(revision), "compacting"));
+    return connection.Execute("UPDATE counters SET value = $1 WHERE key = 'compacted_revision'",
+                              Params().Int64(revision), "compacting");
+  });
+}
+
+absl::Status PostgresStore::SetTermExtractor(std::string version, TermExtractor extractor) {
+  MPOWER_RETURN_IF_ERROR(WithWriter([&](Connection& connection) -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(
+        auto indexed, connection.Query("SELECT value FROM settings WHERE key = 'terms_version'",
+                                       "reading the index version"));
+    if (indexed->rows() == 1 && indexed->Bytes(0, 0) == version) return absl::OkStatus();
+    // Another replica may be indexing too: the revision lock makes it wait,
+    // and then find the work done.
+    MPOWER_RETURN_IF_ERROR(connection.Execute("DELETE FROM resource_terms", "re-indexing"));
+    MPOWER_ASSIGN_OR_RETURN(auto rows, connection.Query("SELECT name, collection, data FROM "
+                                                        "resources",
+                                                        "re-indexing"));
+    for (int row = 0; row < rows->rows(); ++row) {
+      StoredResource resource;
+      resource.name = rows->Bytes(row, 0);
+      resource.collection = rows->Bytes(row, 1);
+      resource.data = rows->Bytes(row, 2);
+      MPOWER_RETURN_IF_ERROR(postgres::InsertTerms(connection, resource.collection, resource.name,
+                                                   extractor(resource)));
+    }
+    return connection.Execute(
+        "INSERT INTO settings(key, value) VALUES ('terms_version', $1) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        Params().Text(version), "re-indexing");
+  }));
+  absl::MutexLock lock(&writer_mutex_);
+  extractor_ = std::move(extractor);
+  terms_ready_.store(true);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> PostgresStore::ReencryptProtectedData() {
+  int64_t count = 0;
+  MPOWER_RETURN_IF_ERROR(WithWriter([&](Connection& connection) -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(
+        auto stale_rows,
+        connection.Query(MPOWER_PG_SELECT_RESOURCES "WHERE protected_key_id IS NOT NULL "
+                                                    "AND protected_key_id <> $1",
+                         Params().Text(keyring_.current_key_id()), "re-encrypting"));
+    MPOWER_ASSIGN_OR_RETURN(std::vector<StoredResource> stale,
+                            postgres::ReadResources(*stale_rows, keyring_));
+    for (const StoredResource& resource : stale) {
+      Params params;
+      postgres::AddSealed(params, keyring_, resource);
+      params.Text(resource.name);
+      MPOWER_RETURN_IF_ERROR(connection.Execute(
+          "UPDATE resources SET protected_data = $1, protected_key_id = $2 WHERE name = $3", params,
+          "re-encrypting"));
+      ++count;
+    }
+    MPOWER_ASSIGN_OR_RETURN(
+        auto history_rows,
+        connection.Query(MPOWER_PG_SELECT_CHANGES "WHERE protected_key_id IS NOT NULL "
+                                                  "AND protected_key_id <> $1",
+                         Params().Text(keyring_.current_key_id()), "re-encrypting"));
+    MPOWER_ASSIGN_OR_RETURN(std::vector<ChangeRecord> history,
+                            postgres::ReadChanges(*history_rows, keyring_));
+    for (const ChangeRecord& change : history) {
+      Params params;
+      postgres::AddSealed(params, keyring_, change.resource);
+      params.Int64(change.revision).Text(change.resource.name);
+      MPOWER_RETURN_IF_ERROR(
+          connection.Execute("UPDATE changes SET protected_data = $1, protected_key_id = $2 "
+                             "WHERE revision = $3 AND name = $4",
+                             params, "re-encrypting"));
+    }
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
+}  // namespace mpower
