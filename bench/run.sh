@@ -41,7 +41,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
+  [[ -n "${pg_dir:-}" ]] && scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -179,7 +179,10 @@ run_load etcd-get 127.0.0.1:23790
 
 if ((pg_commitments > 0)); then
   echo "== PostgreSQL: one replica, then three, on one database"
-  pg_url="$(scripts/postgres.sh start "$work/pg")"
+  # Its own directory under /tmp: the server runs as the postgres user,
+  # which may not enter $work.
+  pg_dir="$(mktemp -d /tmp/mpower-bench-pg.XXXXXX)"
+  pg_url="$(scripts/postgres.sh start "$pg_dir")"
   "$build/bench/mpower-bench-seed" --data-dir="$work/pg-seed" --database="$pg_url" \
     --partners="$partners" --per-partner=$((pg_commitments / partners)) \
     --names-file="$work/pg-names" >/dev/null

@@ -1,11 +1,10 @@
 // How a replica follows the others: one thread LISTENs for the notification
 // every commit sends and reads the counters twice a second besides.
 
-#include "server/storage/postgres/postgres_store.h"
-
 #include <poll.h>
 
 #include "server/base/status_macros.h"
+#include "server/storage/postgres/postgres_store.h"
 #include "server/storage/postgres/rows.h"
 #include "server/storage/postgres/schema.h"
 

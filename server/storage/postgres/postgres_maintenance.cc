@@ -2,10 +2,9 @@
 // extractor and re-sealing under a new key, each in one transaction holding
 // the revision lock, so replicas doing it at once take turns.
 
-#include "server/storage/postgres/postgres_store.h"
-
 #include "absl/strings/str_cat.h"
 #include "server/base/status_macros.h"
+#include "server/storage/postgres/postgres_store.h"
 #include "server/storage/postgres/rows.h"
 #include "server/storage/postgres/write_transaction.h"
 

@@ -1,10 +1,9 @@
 // PostgresStore's reads: List, credentials, the change history and the
 // audit trail, each on a pooled connection.
 
-#include "server/storage/postgres/postgres_store.h"
-
 #include "absl/strings/str_cat.h"
 #include "server/base/status_macros.h"
+#include "server/storage/postgres/postgres_store.h"
 #include "server/storage/postgres/rows.h"
 
 namespace mpower {

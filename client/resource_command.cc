@@ -1,0 +1,315 @@
+#include "client/resource_command.h"
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "client/command_status.h"
+#include "client/field_text.h"
+#include "client/render.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "server/base/status_macros.h"
+
+namespace mpower::cli {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+std::unique_ptr<Message> NewMessage(const Descriptor* type) {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+}
+
+// Sets `field` of `message`; a request without that field takes no value
+// for it, which is a usage error unless `value` is empty.
+absl::Status SetString(Message& message, const std::string& field, const std::string& value) {
+  const FieldDescriptor* descriptor = message.GetDescriptor()->FindFieldByName(field);
+  if (descriptor == nullptr) {
+    if (value.empty()) return absl::OkStatus();
+    return UsageError(absl::StrCat("this command takes no ", field, "; run it with --help"));
+  }
+  message.GetReflection()->SetString(&message, descriptor, value);
+  return absl::OkStatus();
+}
+
+std::string GetString(const Message& message, const std::string& field) {
+  return message.GetReflection()->GetString(message,
+                                            message.GetDescriptor()->FindFieldByName(field));
+}
+
+const Message& GetMessage(const Message& message, const std::string& field) {
+  return message.GetReflection()->GetMessage(message,
+                                             message.GetDescriptor()->FindFieldByName(field));
+}
+
+// A random request_id, so a create the CLI retries is applied once.
+std::string NewRequestId() {
+  absl::BitGen gen;
+  return absl::StrCat("cli-", absl::Hex(absl::Uniform<uint64_t>(gen)),
+                      absl::Hex(absl::Uniform<uint64_t>(gen)));
+}
+
+class Command {
+ public:
+  Command(const ResourceSpec& spec, const Args& args, RpcClient& rpc, std::string output)
+      : spec_(spec), args_(args), rpc_(rpc), output_(std::move(output)) {}
+
+  absl::Status Run(const std::string& verb) {
+    if (verb == "get") return Get();
+    if (verb == "list") return List();
+    if (verb == "create") return Create();
+    if (verb == "update") return Update();
+    if (verb == "delete" || verb == "undelete" || verb == "revoke") return DeleteOrUndelete(verb);
+    return UsageError(absl::StrCat("unknown verb '", verb, "' for ", spec_.plural, "; run mpower ",
+                                   spec_.plural, " --help"));
+  }
+
+ private:
+  absl::StatusOr<const google::protobuf::MethodDescriptor*> Method(
+      const std::string& prefix, const std::string& suffix) const {
+    const auto* method = spec_.service()->FindMethodByName(prefix + suffix);
+    if (method == nullptr) {
+      return UsageError(absl::StrCat("mpower ", spec_.plural, " has no ",
+                                     absl::AsciiStrToLower(prefix), " verb; run mpower ",
+                                     spec_.plural, " --help"));
+    }
+    return method;
+  }
+
+  // Calls `method`; its response, or the call's failure (RpcError).
+  absl::StatusOr<std::unique_ptr<Message>> Call(const google::protobuf::MethodDescriptor* method,
+                                                const Message& request, bool idempotent) {
+    std::unique_ptr<Message> response = NewMessage(method->output_type());
+    const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
+    grpc::Status status = rpc_.Call(path, request, response.get(), idempotent);
+    if (!status.ok()) return RpcError(status);
+    return response;
+  }
+
+  absl::StatusOr<std::string> RequiredName() const {
+    if (args_.positional.size() < 3) {
+      return UsageError(
+          absl::StrCat("give the ", spec_.field, "'s name, e.g. ", spec_.example_name));
+    }
+    return args_.positional[2];
+  }
+
+  void PrintResource(const Message& resource) {
+    if (output_ == "json") {
+      std::cout << ToJson(resource);
+    } else {
+      PrintTable(spec_, {&resource}, std::cout);
+    }
+  }
+
+  absl::Status Get() {
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Get", spec_.type));
+    auto request = NewMessage(method->input_type());
+    MPOWER_ASSIGN_OR_RETURN(std::string name, RequiredName());
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "name", name));
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/true));
+    PrintResource(GetMessage(*response, spec_.field));
+    return absl::OkStatus();
+  }
+
+  absl::Status List() {
+    MPOWER_ASSIGN_OR_RETURN(
+        const auto* method,
+        spec_.list_method != nullptr
+            ? Method(spec_.list_method, "")
+            : Method("List", absl::StrCat(std::string(1, spec_.plural[0] - 32), spec_.plural + 1)));
+    auto request = NewMessage(method->input_type());
+    if (spec_.nested()) {
+      MPOWER_RETURN_IF_ERROR(SetString(*request, "parent",
+                                       args_.Get("parent", absl::StrCat(spec_.parent_word, "/-"))));
+    }
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "filter", args_.Get("filter")));
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "page_token", args_.Get("page-token")));
+    int page_size = 0;
+    if (args_.Has("page-size") && !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) {
+      return UsageError("--page-size: expected a whole number");
+    }
+    request->GetReflection()->SetInt32(
+        request.get(), request->GetDescriptor()->FindFieldByName("page_size"), page_size);
+    if (args_.Has("show-deleted")) {
+      const FieldDescriptor* field = request->GetDescriptor()->FindFieldByName("show_deleted");
+      if (field == nullptr) return UsageError("--show-deleted: these are never soft-deleted");
+      request->GetReflection()->SetBool(request.get(), field, true);
+    }
+    const FieldDescriptor* items_field = method->output_type()->FindFieldByName(
+        spec_.items_field != nullptr ? spec_.items_field : spec_.plural);
+    std::vector<std::unique_ptr<Message>> pages;
+    std::vector<const Message*> items;
+    std::string next;
+    do {
+      MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/true));
+      const int count = response->GetReflection()->FieldSize(*response, items_field);
+      for (int i = 0; i < count; ++i) {
+        items.push_back(&response->GetReflection()->GetRepeatedMessage(*response, items_field, i));
+      }
+      next = GetString(*response, "next_page_token");
+      MPOWER_RETURN_IF_ERROR(SetString(*request, "page_token", next));
+      pages.push_back(std::move(response));
+    } while (args_.Has("all") && !next.empty());
+    if (output_ == "json") {
+      auto combined = NewMessage(method->output_type());
+      for (const Message* item : items) {
+        combined->GetReflection()->AddMessage(combined.get(), items_field)->CopyFrom(*item);
+      }
+      MPOWER_RETURN_IF_ERROR(SetString(*combined, "next_page_token", next));
+      std::cout << ToJson(*combined);
+      return absl::OkStatus();
+    }
+    PrintTable(spec_, items, std::cout);
+    if (!next.empty()) std::cout << "\nMore: add --page-token=" << next << " (or --all)\n";
+    return absl::OkStatus();
+  }
+
+  // The resource from -f FILE (JSON; "-" for stdin) overlaid with field
+  // flags, and the field paths the user set.
+  absl::StatusOr<std::unique_ptr<Message>> ResourceFromInput(std::vector<std::string>& paths) {
+    auto resource = NewMessage(spec_.message());
+    if (args_.Has("file")) {
+      std::string json;
+      if (args_.Get("file") == "-") {
+        json.assign(std::istreambuf_iterator<char>(std::cin), {});
+      } else {
+        std::ifstream in(args_.Get("file"));
+        if (!in) return LocalError(absl::StrCat("cannot read ", args_.Get("file")));
+        json.assign(std::istreambuf_iterator<char>(in), {});
+      }
+      auto status = google::protobuf::util::JsonStringToMessage(json, resource.get());
+      if (!status.ok()) {
+        return LocalError(absl::StrCat(args_.Get("file"), ": not a ", spec_.type,
+                                       " in JSON: ", status.message().as_string()));
+      }
+      std::vector<const FieldDescriptor*> set;
+      resource->GetReflection()->ListFields(*resource, &set);
+      for (const FieldDescriptor* field : set) paths.push_back(field->name());
+    }
+    for (const std::string& flag : args_.flag_order) {
+      for (const FieldFlag& field_flag : spec_.flags) {
+        if (flag != field_flag.flag) continue;
+        absl::Status status = SetFieldFromText(*resource, field_flag.path, args_.Get(flag));
+        if (!status.ok()) return UsageError(status.message());
+        paths.push_back(field_flag.path);
+      }
+    }
+    return resource;
+  }
+
+  absl::Status Create() {
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Create", spec_.type));
+    auto request = NewMessage(method->input_type());
+    std::vector<std::string> paths;
+    MPOWER_ASSIGN_OR_RETURN(auto resource, ResourceFromInput(paths));
+    const Descriptor* type = request->GetDescriptor();
+    request->GetReflection()
+        ->MutableMessage(request.get(), type->FindFieldByName(spec_.field))
+        ->CopyFrom(*resource);
+    if (args_.positional.size() >= 3) {
+      MPOWER_RETURN_IF_ERROR(
+          SetString(*request, absl::StrCat(spec_.field, "_id"), args_.positional[2]));
+    }
+    if (spec_.nested()) {
+      if (!args_.Has("parent")) {
+        return UsageError(
+            absl::StrCat("--parent is required: the ",
+                         std::string(spec_.parent_word, strlen(spec_.parent_word) - 1),
+                         " it belongs to, e.g. --parent=", spec_.parent_word, "/..."));
+      }
+      MPOWER_RETURN_IF_ERROR(SetString(*request, "parent", args_.Get("parent")));
+    }
+    const bool idempotent = type->FindFieldByName("request_id") != nullptr;
+    if (idempotent) {
+      MPOWER_RETURN_IF_ERROR(
+          SetString(*request, "request_id", args_.Get("request-id", NewRequestId())));
+    }
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, idempotent));
+    const FieldDescriptor* token = response->GetDescriptor()->FindFieldByName("token");
+    if (token != nullptr && output_ == "json") {
+      std::cout << ToJson(*response);
+      return absl::OkStatus();
+    }
+    PrintResource(GetMessage(*response, spec_.field));
+    if (token != nullptr && !GetString(*response, "token").empty()) {
+      std::cout << "\ntoken (shown only now; keep it secret): " << GetString(*response, "token")
+                << "\n";
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Update() {
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Update", spec_.type));
+    auto request = NewMessage(method->input_type());
+    std::vector<std::string> paths;
+    MPOWER_ASSIGN_OR_RETURN(auto resource, ResourceFromInput(paths));
+    MPOWER_ASSIGN_OR_RETURN(std::string name, RequiredName());
+    MPOWER_RETURN_IF_ERROR(SetString(*resource, "name", name));
+    if (args_.Has("etag")) MPOWER_RETURN_IF_ERROR(SetString(*resource, "etag", args_.Get("etag")));
+    google::protobuf::FieldMask mask;
+    if (args_.Has("update-mask")) {
+      for (absl::string_view path : absl::StrSplit(args_.Get("update-mask"), ',')) {
+        mask.add_paths(std::string(path));
+      }
+    } else if (paths.empty()) {
+      return UsageError("nothing to update: give field flags, -f FILE or --update-mask");
+    } else {
+      for (const std::string& path : paths) mask.add_paths(path);
+    }
+    const Descriptor* type = request->GetDescriptor();
+    request->GetReflection()
+        ->MutableMessage(request.get(), type->FindFieldByName(spec_.field))
+        ->CopyFrom(*resource);
+    request->GetReflection()
+        ->MutableMessage(request.get(), type->FindFieldByName("update_mask"))
+        ->CopyFrom(mask);
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
+    PrintResource(GetMessage(*response, spec_.field));
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteOrUndelete(const std::string& verb) {
+    const std::string capitalized = std::string(1, verb[0] - 32) + verb.substr(1);
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method(capitalized, spec_.type));
+    auto request = NewMessage(method->input_type());
+    MPOWER_ASSIGN_OR_RETURN(const std::string name, RequiredName());
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "name", name));
+    if (request->GetDescriptor()->FindFieldByName("etag") != nullptr) {
+      MPOWER_RETURN_IF_ERROR(SetString(*request, "etag", args_.Get("etag")));
+    }
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
+    const FieldDescriptor* field = response->GetDescriptor()->FindFieldByName(spec_.field);
+    if (field != nullptr && output_ == "json") {
+      std::cout << ToJson(GetMessage(*response, spec_.field));
+    } else {
+      std::cout << name << " " << verb << (verb.back() == 'e' ? "d\n" : "ed\n");
+    }
+    return absl::OkStatus();
+  }
+
+  const ResourceSpec& spec_;
+  const Args& args_;
+  RpcClient& rpc_;
+  const std::string output_;
+};
+
+}  // namespace
+
+absl::Status RunResourceCommand(const ResourceSpec& spec, const Args& args, RpcClient& rpc,
+                                const std::string& output, const std::string& verb) {
+  return Command(spec, args, rpc, output).Run(verb);
+}
+
+}  // namespace mpower::cli
