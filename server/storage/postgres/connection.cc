@@ -8,13 +8,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/base/log.h"
+#include "server/storage/postgres/libpq.h"
 
 namespace mpower::postgres {
 namespace {
 
 // libpq result codes that carry rows or nothing, but no error.
 bool Succeeded(const PGresult* result) {
-  const ExecStatusType status = PQresultStatus(result);
+  const ExecStatusType status = libpq::PQresultStatus(result);
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
@@ -57,30 +58,34 @@ Params& Params::Null() {
 }
 
 std::string Result::Bytes(int row, int column) const {
-  return std::string(PQgetvalue(result_, row, column), PQgetlength(result_, row, column));
+  return std::string(libpq::PQgetvalue(result_, row, column),
+                     libpq::PQgetlength(result_, row, column));
 }
 
 int64_t Result::Int64(int row, int column) const {
   // Binary bigint: eight bytes, big-endian.
   uint64_t value = 0;
-  if (PQgetlength(result_, row, column) != 8) return 0;
-  std::memcpy(&value, PQgetvalue(result_, row, column), 8);
+  if (libpq::PQgetlength(result_, row, column) != 8) return 0;
+  std::memcpy(&value, libpq::PQgetvalue(result_, row, column), 8);
   return static_cast<int64_t>(be64toh(value));
 }
 
 bool Result::Bool(int row, int column) const {
-  return PQgetlength(result_, row, column) == 1 && PQgetvalue(result_, row, column)[0] != 0;
+  return libpq::PQgetlength(result_, row, column) == 1 &&
+         libpq::PQgetvalue(result_, row, column)[0] != 0;
 }
 
 absl::Status PostgresError(const PGresult* result, PGconn* conn, absl::string_view context) {
-  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* state =
+      result != nullptr ? libpq::PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state != nullptr ? state : "";
   // The server's message may name tables and columns: it goes to the log,
   // and the caller gets a message that says what to do.
   Log(LogLevel::kError, "storage",
-      absl::StrCat("postgresql error while ", context, ": sqlstate=", sqlstate, " ",
-                   result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn)));
-  const bool connection_lost = conn == nullptr || PQstatus(conn) != CONNECTION_OK;
+      absl::StrCat(
+          "postgresql error while ", context, ": sqlstate=", sqlstate, " ",
+          result != nullptr ? libpq::PQresultErrorMessage(result) : libpq::PQerrorMessage(conn)));
+  const bool connection_lost = conn == nullptr || libpq::PQstatus(conn) != CONNECTION_OK;
   if (connection_lost || absl::StartsWith(sqlstate, "08") || absl::StartsWith(sqlstate, "57P") ||
       absl::StartsWith(sqlstate, "53") || sqlstate == "25006" || sqlstate.empty()) {
     return absl::UnavailableError(absl::StrCat(
@@ -101,12 +106,13 @@ absl::Status PostgresError(const PGresult* result, PGconn* conn, absl::string_vi
 }
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+  if (absl::Status loaded = libpq::Load(); !loaded.ok()) return loaded;
+  PGconn* conn = libpq::PQconnectdb(url.c_str());
+  if (conn == nullptr || libpq::PQstatus(conn) != CONNECTION_OK) {
     Log(LogLevel::kError, "storage",
         absl::StrCat("cannot connect to postgresql: ",
-                     conn != nullptr ? PQerrorMessage(conn) : "out of memory"));
-    PQfinish(conn);
+                     conn != nullptr ? libpq::PQerrorMessage(conn) : "out of memory"));
+    libpq::PQfinish(conn);
     return absl::UnavailableError(
         "cannot connect to the PostgreSQL database; check --database and that the server is up "
         "(the server log has details)");
@@ -123,18 +129,18 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
 
 bool Connection::StillOpen() {
   if (!healthy()) return false;
-  pollfd socket{PQsocket(conn_), POLLIN, 0};
+  pollfd socket{libpq::PQsocket(conn_), POLLIN, 0};
   if (poll(&socket, 1, 0) <= 0) return true;  // nothing arrived: still open
   // An idle session hears from the server only to be told it is over: after
   // reading what came, a live one is healthy with nothing more waiting.
-  return PQconsumeInput(conn_) == 1 && healthy() && poll(&socket, 1, 0) <= 0;
+  return libpq::PQconsumeInput(conn_) == 1 && healthy() && poll(&socket, 1, 0) <= 0;
 }
 
 absl::StatusOr<std::unique_ptr<Result>> Connection::Query(const char* sql, const Params& params,
                                                           absl::string_view context) {
-  auto result = std::make_unique<Result>(PQexecParams(conn_, sql, params.size(), nullptr,
-                                                      params.values(), params.lengths(),
-                                                      params.formats(), /*resultFormat=*/1));
+  auto result = std::make_unique<Result>(libpq::PQexecParams(conn_, sql, params.size(), nullptr,
+                                                             params.values(), params.lengths(),
+                                                             params.formats(), /*resultFormat=*/1));
   const PGresult* raw = result->raw();
   if (raw == nullptr || !Succeeded(raw)) return PostgresError(raw, conn_, context);
   return result;
@@ -147,11 +153,11 @@ absl::Status Connection::Execute(const char* sql, const Params& params, absl::st
 
 absl::Status Connection::Execute(const char* sql, absl::string_view context) {
   // PQexec runs several statements, which PQexecParams refuses.
-  PGresult* result = PQexec(conn_, sql);
+  PGresult* result = libpq::PQexec(conn_, sql);
   absl::Status status = result != nullptr && Succeeded(result)
                             ? absl::OkStatus()
                             : PostgresError(result, conn_, context);
-  PQclear(result);
+  libpq::PQclear(result);
   return status;
 }
 

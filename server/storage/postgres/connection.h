@@ -6,8 +6,6 @@
 // results read in binary, every error an absl::Status that never carries
 // SQL or the server's message (those go to the log).
 
-#include <libpq-fe.h>
-
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -17,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/storage/postgres/libpq.h"
 
 namespace mpower::postgres {
 
@@ -51,12 +50,12 @@ class Params {
 class Result {
  public:
   explicit Result(PGresult* result) : result_(result) {}
-  ~Result() { PQclear(result_); }
+  ~Result() { libpq::PQclear(result_); }
   Result(const Result&) = delete;
   Result& operator=(const Result&) = delete;
 
-  int rows() const { return PQntuples(result_); }
-  bool IsNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+  int rows() const { return libpq::PQntuples(result_); }
+  bool IsNull(int row, int column) const { return libpq::PQgetisnull(result_, row, column) != 0; }
   // A text, varchar or bytea column's bytes.
   std::string Bytes(int row, int column) const;
   // A bigint column.
@@ -78,7 +77,7 @@ class Connection {
   // PG* environment variables fill in what it leaves out). UNAVAILABLE if
   // the server cannot be reached.
   static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& url);
-  ~Connection() { PQfinish(conn_); }
+  ~Connection() { libpq::PQfinish(conn_); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -94,13 +93,13 @@ class Connection {
   absl::Status Execute(const char* sql, const Params& params, absl::string_view context);
 
   // Whether the connection still works; a broken one is not reused.
-  bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+  bool healthy() const { return libpq::PQstatus(conn_) == CONNECTION_OK; }
   // For an idle connection: false if the server has ended the session
   // meanwhile (a restart sends each session a farewell and closes it, which
   // libpq only notices on the next use). One non-blocking poll.
   bool StillOpen();
   // Whether a transaction (or a failed one) is open.
-  bool InTransaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+  bool InTransaction() const { return libpq::PQtransactionStatus(conn_) != PQTRANS_IDLE; }
 
   PGconn* handle() { return conn_; }
 

@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include "server/base/status_macros.h"
+#include "server/storage/postgres/libpq.h"
 #include "server/storage/postgres/postgres_store.h"
 #include "server/storage/postgres/rows.h"
 #include "server/storage/postgres/schema.h"
@@ -63,10 +64,11 @@ void PostgresStore::Follow() {
       continue;
     }
     // Wait for a notification, or the poll interval.
-    pollfd socket{PQsocket(connection->handle()), POLLIN, 0};
+    pollfd socket{postgres::libpq::PQsocket(connection->handle()), POLLIN, 0};
     if (poll(&socket, 1, kFollowPollMs) > 0) {
-      PQconsumeInput(connection->handle());
-      while (PGnotify* notify = PQnotifies(connection->handle())) PQfreemem(notify);
+      postgres::libpq::PQconsumeInput(connection->handle());
+      while (PGnotify* notify = postgres::libpq::PQnotifies(connection->handle()))
+        postgres::libpq::PQfreemem(notify);
     }
   }
 }

@@ -1,0 +1,35 @@
+#ifndef MPOWER_SERVER_STORAGE_POSTGRES_LIBPQ_H_
+#define MPOWER_SERVER_STORAGE_POSTGRES_LIBPQ_H_
+
+// libpq, loaded only when the PostgreSQL backend is first used. Linking it
+// would cost every mpowerd, SQLite ones included, about 4 MB of memory:
+// Debian's libpq brings libldap, GnuTLS and p11-kit, which initialise when
+// the process starts. So mpowerd takes libpq's types from its header and
+// its functions through these pointers, resolved by Load().
+
+#include <libpq-fe.h>
+
+#include "absl/status/status.h"
+
+namespace mpower::postgres::libpq {
+
+// Loads libpq.so.5 and resolves every function below, once; later calls
+// return the first result. FAILED_PRECONDITION, saying which package to
+// install, if it cannot. Thread-safe.
+absl::Status Load();
+
+// The functions mpower uses, named as in libpq-fe.h. REQUIRES: Load()
+// succeeded.
+#define MPOWER_LIBPQ_FUNCTIONS(X)                                                            \
+  X(PQclear) X(PQconnectdb) X(PQconsumeInput) X(PQerrorMessage) X(PQexec) X(PQexecParams) \
+  X(PQfinish) X(PQfreemem) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnotifies)      \
+  X(PQntuples) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus)            \
+  X(PQsocket) X(PQstatus) X(PQtransactionStatus)
+
+#define MPOWER_LIBPQ_DECLARE(name) extern decltype(&::name) name;
+MPOWER_LIBPQ_FUNCTIONS(MPOWER_LIBPQ_DECLARE)
+#undef MPOWER_LIBPQ_DECLARE
+
+}  // namespace mpower::postgres::libpq
+
+#endif  // MPOWER_SERVER_STORAGE_POSTGRES_LIBPQ_H_
