@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clang_format=clang-format-14
-mapfile -t files < <(git ls-files '*.cc' '*.h')
+# Tracked files and new ones not yet added (but not ignored), so a file is
+# checked before its first commit.
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 if [[ "${1:-}" == "--fix" ]]; then
   "$clang_format" -i "${files[@]}"
   exit 0

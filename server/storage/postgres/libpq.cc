@@ -24,7 +24,7 @@ absl::Status Load() {
       return;
     }
     std::string missing;
-#define MPOWER_LIBPQ_RESOLVE(name)                                    \
+#define MPOWER_LIBPQ_RESOLVE(name)                                   \
   name = reinterpret_cast<decltype(&::name)>(dlsym(library, #name)); \
   if (name == nullptr) missing = #name;
     MPOWER_LIBPQ_FUNCTIONS(MPOWER_LIBPQ_RESOLVE)

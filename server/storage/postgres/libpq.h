@@ -20,11 +20,28 @@ absl::Status Load();
 
 // The functions mpower uses, named as in libpq-fe.h. REQUIRES: Load()
 // succeeded.
-#define MPOWER_LIBPQ_FUNCTIONS(X)                                                            \
-  X(PQclear) X(PQconnectdb) X(PQconsumeInput) X(PQerrorMessage) X(PQexec) X(PQexecParams) \
-  X(PQfinish) X(PQfreemem) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnotifies)      \
-  X(PQntuples) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus)            \
-  X(PQsocket) X(PQstatus) X(PQtransactionStatus)
+// clang-format off
+#define MPOWER_LIBPQ_FUNCTIONS(X) \
+  X(PQclear) \
+  X(PQconnectdb) \
+  X(PQconsumeInput) \
+  X(PQerrorMessage) \
+  X(PQexec) \
+  X(PQexecParams) \
+  X(PQfinish) \
+  X(PQfreemem) \
+  X(PQgetisnull) \
+  X(PQgetlength) \
+  X(PQgetvalue) \
+  X(PQnotifies) \
+  X(PQntuples) \
+  X(PQresultErrorField) \
+  X(PQresultErrorMessage) \
+  X(PQresultStatus) \
+  X(PQsocket) \
+  X(PQstatus) \
+  X(PQtransactionStatus)
+// clang-format on
 
 #define MPOWER_LIBPQ_DECLARE(name) extern decltype(&::name) name;
 MPOWER_LIBPQ_FUNCTIONS(MPOWER_LIBPQ_DECLARE)
