@@ -108,8 +108,9 @@ enum class Durability {
   kSynced,
   // Committed, visible to every reader, and survives a crash of mpowerd;
   // but, until a later synced write reaches the disk, a power loss of the
-  // database's machine may lose it. For what a read must leave behind (the
-  // audit record of a disclosure) without making the read wait for a disk.
+  // database's machine (or, on PostgreSQL, a crash of its server) may lose
+  // it. For what a read must leave behind (the audit record of a
+  // disclosure) without making the read wait for a disk.
   kProcessCrashSafe,
 };
 
@@ -156,8 +157,8 @@ class WriteTransaction {
 // A durable store of resources with a store-wide revision: every committed
 // write transaction that changed a resource gets the next revision,
 // strictly increasing, without gaps. Backends live in folders of their own
-// (sqlite/); what is not specific to one (group commit, the keyring that
-// seals protected data) lives beside them here. Thread-safe.
+// (sqlite/, postgres/); what is not specific to one (group commit, the
+// keyring that seals protected data) lives beside them here. Thread-safe.
 class Store {
  public:
   virtual ~Store() = default;
