@@ -223,11 +223,16 @@ absl::StatusOr<std::optional<StoredResource>> PostgresStore::Get(absl::string_vi
 
 absl::StatusOr<bool> PostgresStore::HoldsMaintenanceLease() {
   absl::MutexLock lock(&lease_mutex_);
-  if (lease_ != nullptr && !lease_->healthy()) {
-    lease_.reset();  // the session, and the lock with it, is gone
-    lease_held_ = false;
+  // A session-level advisory lock lasts exactly as long as its session, so
+  // a round trip on that session proves the lease is still ours. A flag
+  // alone would not: after a restart of PostgreSQL, libpq reports the dead
+  // session as fine until it is used, while another replica takes the
+  // lock, and both would run maintenance.
+  if (lease_held_ && lease_->Execute("SELECT 1", "checking the maintenance lease").ok()) {
+    return true;
   }
-  if (lease_held_) return true;
+  if (lease_ != nullptr && (lease_held_ || !lease_->StillOpen())) lease_.reset();
+  lease_held_ = false;
   if (lease_ == nullptr) {
     MPOWER_ASSIGN_OR_RETURN(lease_, Connection::Open(url_));
   }
