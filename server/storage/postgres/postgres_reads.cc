@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/base/status_macros.h"
+#include "server/storage/history.h"
 #include "server/storage/postgres/postgres_store.h"
 #include "server/storage/postgres/rows.h"
 
@@ -139,10 +140,7 @@ absl::StatusOr<std::vector<ChangeRecord>> PostgresStore::ListChanges(int64_t aft
       int64_t compacted,
       ReadCounter(*lease, "SELECT value FROM counters WHERE key = 'compacted_revision'"));
   if (after_revision < compacted) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "revision ", after_revision, " is no longer held: history up to revision ", compacted,
-        " has been compacted, and the oldest revision you can continue after is ", compacted,
-        ". List the resources again and watch from the revision the list returns"));
+    return CompactedHistoryError(after_revision, compacted);
   }
   MPOWER_ASSIGN_OR_RETURN(
       auto rows,

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/base/status_macros.h"
+#include "server/storage/history.h"
 #include "server/storage/sqlite/rows.h"
 #include "server/storage/sqlite/schema.h"
 #include "server/storage/sqlite/sqlite_store.h"
@@ -63,10 +64,7 @@ absl::StatusOr<std::vector<ChangeRecord>> SqliteStore::ListChanges(int64_t after
   MPOWER_RETURN_IF_ERROR(snapshot.Begin(sqlite::Transaction::kRead));
   MPOWER_ASSIGN_OR_RETURN(int64_t compacted, sqlite::ReadMetadata(*reader, "compacted_revision"));
   if (after_revision < compacted) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "revision ", after_revision, " is no longer held: history up to revision ", compacted,
-        " has been compacted, and the oldest revision you can continue after is ", compacted,
-        ". List the resources again and watch from the revision the list returns"));
+    return CompactedHistoryError(after_revision, compacted);
   }
   MPOWER_ASSIGN_OR_RETURN(
       auto statement,
