@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <future>
+#include <optional>
 #include <set>
 
 #include "google/protobuf/dynamic_message.h"
@@ -281,16 +282,24 @@ absl::Status Create(Store* store, absl::string_view parent, absl::string_view id
       .status();
 }
 
-class AuthorizationTest : public ::testing::Test {
+class AuthorizationTest : public ::testing::TestWithParam<testing::Backend> {
  protected:
-  // Builds the world once; each case runs on its own copy.
-  static void SetUpTestSuite() {
+  // Builds the world once per backend; each case runs on its own copy.
+  static void SetUpWorld(testing::Backend backend) {
+    if (world_backend_ == backend) return;
+    TearDownTestSuite();
+    world_backend_ = backend;
     base_ = new testing::TempDir();
     tokens_ = new std::map<Caller, std::string>();
+    if (backend == testing::Backend::kPostgres) {
+      base_database_ = new testing::PostgresTestDatabase();
+      ASSERT_EQ(base_database_->error(), "");
+    }
     auto keyring = Keyring::LoadOrCreate(base_->path() + "/keys");
     ASSERT_TRUE(keyring.ok());
-    auto opened = SqliteStore::Open(base_->path() + "/mpower.db", keyring->get());
-    ASSERT_TRUE(opened.ok());
+    auto opened =
+        testing::OpenStore(backend, base_->path() + "/mpower.db", base_database_, keyring->get());
+    ASSERT_TRUE(opened.ok()) << opened.status();
     Store* store = opened->get();
     const char* kUnion = R"(display_name: "U" type: TYPE_TRADE_UNION country_code: "ID")";
     for (const char* id : {"alpha", "beta", "gamma", "delta"}) {
@@ -369,17 +378,31 @@ class AuthorizationTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     delete tokens_;
+    delete base_database_;
     delete base_;
+    tokens_ = nullptr;
+    base_database_ = nullptr;
+    base_ = nullptr;
+    world_backend_.reset();
   }
+
+  void SetUp() override { SetUpWorld(GetParam()); }
 
   // Runs one case as `caller` on a fresh copy of the world; returns the code.
   StatusCode Run(const Case& c, Caller caller) {
     testing::TempDir copy;
     fs::copy(base_->path(), copy.path(),
              fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    std::unique_ptr<testing::PostgresTestDatabase> database;
+    if (base_database_ != nullptr) {
+      database = std::make_unique<testing::PostgresTestDatabase>(base_database_);
+      EXPECT_EQ(database->error(), "");
+    }
     auto keyring = Keyring::LoadOrCreate(copy.path() + "/keys");
-    auto store = SqliteStore::Open(copy.path() + "/mpower.db", keyring->get());
+    auto store =
+        testing::OpenStore(GetParam(), copy.path() + "/mpower.db", database.get(), keyring->get());
     EXPECT_TRUE(store.ok()) << store.status();
+    if (!store.ok()) return grpc::StatusCode::UNKNOWN;
     ServerOptions options{.listen_address = "127.0.0.1:0", .public_read = caller == kPublic};
     auto server = MpowerServer::Start(store->get(), options);
     EXPECT_TRUE(server.ok()) << server.status();
@@ -392,14 +415,18 @@ class AuthorizationTest : public ::testing::Test {
     return status.error_code();
   }
 
+  static std::optional<testing::Backend> world_backend_;
   static testing::TempDir* base_;
+  static testing::PostgresTestDatabase* base_database_;  // for kPostgres
   static std::map<Caller, std::string>* tokens_;
 };
 
+std::optional<testing::Backend> AuthorizationTest::world_backend_;
 testing::TempDir* AuthorizationTest::base_ = nullptr;
+testing::PostgresTestDatabase* AuthorizationTest::base_database_ = nullptr;
 std::map<Caller, std::string>* AuthorizationTest::tokens_ = nullptr;
 
-TEST_F(AuthorizationTest, EveryRpcEveryRoleOwnAndOther) {
+TEST_P(AuthorizationTest, EveryRpcEveryRoleOwnAndOther) {
   for (const Case& c : kCases) {
     for (int caller = 0; caller < kCallerCount; ++caller) {
       EXPECT_EQ(Run(c, static_cast<Caller>(caller)), c.expected[caller])
@@ -408,7 +435,8 @@ TEST_F(AuthorizationTest, EveryRpcEveryRoleOwnAndOther) {
   }
 }
 
-TEST_F(AuthorizationTest, TheTableCoversEveryRpc) {
+// Not a property of any backend.
+TEST(AuthorizationTableTest, TheTableCoversEveryRpc) {
   std::set<std::string> covered;
   for (const Case& c : kCases) covered.insert(c.method);
   const std::vector<std::string> methods = testing::AllMpowerMethods(MPOWER_PROTO_DIR);
@@ -417,6 +445,8 @@ TEST_F(AuthorizationTest, TheTableCoversEveryRpc) {
     EXPECT_TRUE(covered.count(method)) << method << " has no row in the authorization table";
   }
 }
+
+MPOWER_ON_EVERY_BACKEND(AuthorizationTest);
 
 }  // namespace
 }  // namespace mpower

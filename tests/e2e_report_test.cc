@@ -13,10 +13,12 @@ using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ReportEndToEndTest : public ::testing::Test {
+class ReportEndToEndTest : public testing::ServerBackendTest {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<ServerProcess>(dir_.path(), std::vector<std::string>{"--demo-data"});
+    ServerBackendTest::SetUp();
+    if (HasFatalFailure()) return;
+    server_ = std::make_unique<ServerProcess>(dir_.path(), ServerFlags({"--demo-data"}));
     ASSERT_GT(server_->port(), 0) << server_->log();
   }
 
@@ -31,7 +33,7 @@ class ReportEndToEndTest : public ::testing::Test {
   std::unique_ptr<ServerProcess> server_;
 };
 
-TEST_F(ReportEndToEndTest, TheSeedsFiguresAsATable) {
+TEST_P(ReportEndToEndTest, TheSeedsFiguresAsATable) {
   CommandResult report = Cli(
       {"report", "commitments", "--parent", "partners/us-gov", "--group-by", "contribution_basis",
        "--filter",
@@ -51,14 +53,14 @@ TEST_F(ReportEndToEndTest, TheSeedsFiguresAsATable) {
   EXPECT_EQ(bad_filter.exit_code, 64 + 3) << bad_filter.err;  // INVALID_ARGUMENT
 }
 
-TEST_F(ReportEndToEndTest, AlertStatisticsAsJson) {
+TEST_P(ReportEndToEndTest, AlertStatisticsAsJson) {
   CommandResult report = Cli({"report", "alerts", "--group-by", "country", "-o", "json"});
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_THAT(report.out, HasSubstr("\"keys\": [\n    \"HN\"\n   ]"));
   EXPECT_THAT(report.out, HasSubstr("\"alert_count\": \"2\""));
 }
 
-TEST_F(ReportEndToEndTest, TheCountryBriefShowsAnOutsiderNoRestrictedAlert) {
+TEST_P(ReportEndToEndTest, TheCountryBriefShowsAnOutsiderNoRestrictedAlert) {
   CommandResult issued =
       Cli({"credentials", "create", "dol-viewer", "--principal", "DOL desk", "--role",
            "partner_viewer", "--partner", "partners/us-dol", "-o", "json"});
@@ -81,7 +83,7 @@ TEST_F(ReportEndToEndTest, TheCountryBriefShowsAnOutsiderNoRestrictedAlert) {
   EXPECT_THAT(admin.out, HasSubstr("partners/ilo  ACKNOWLEDGED"));
 }
 
-TEST_F(ReportEndToEndTest, TheIatiExportOfTheDemoDataValidatesAgainstTheSchema) {
+TEST_P(ReportEndToEndTest, TheIatiExportOfTheDemoDataValidatesAgainstTheSchema) {
   const std::string file = dir_.path() + "/activities.xml";
   CommandResult exported = Cli({"report", "export", "--format", "iati", "--out", file});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
@@ -93,7 +95,7 @@ TEST_F(ReportEndToEndTest, TheIatiExportOfTheDemoDataValidatesAgainstTheSchema) 
   EXPECT_THAT(csv.out, HasSubstr("initiatives/better-work,Better Work,"));
 }
 
-TEST_F(ReportEndToEndTest, AnExportedPartnersCommitmentsSyncBackUnchanged) {
+TEST_P(ReportEndToEndTest, AnExportedPartnersCommitmentsSyncBackUnchanged) {
   const std::string file = dir_.path() + "/ilo.csv";
   CommandResult exported = Cli({"report", "export", "--format", "commitments-csv", "--parent",
                                 "partners/ilo", "--out", file});
@@ -103,6 +105,8 @@ TEST_F(ReportEndToEndTest, AnExportedPartnersCommitmentsSyncBackUnchanged) {
   EXPECT_EQ(synced.exit_code, 0) << synced.err;
   EXPECT_THAT(synced.out, HasSubstr("0 created, 0 updated, 2 unchanged, 0 deleted, 0 invalid"));
 }
+
+MPOWER_ON_EVERY_BACKEND(ReportEndToEndTest);
 
 }  // namespace
 }  // namespace mpower

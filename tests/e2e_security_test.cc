@@ -28,21 +28,8 @@ constexpr char kSecretPlace[] = "Warehouse 7 behind Jalan Merdeka";
 
 // Runs on each backend: mpowerd on its SQLite default, and on a fresh
 // PostgreSQL database of the test server.
-class SecurityEndToEndTest : public ::testing::TestWithParam<testing::Backend> {
+class SecurityEndToEndTest : public testing::ServerBackendTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == testing::Backend::kPostgres) {
-      postgres_ = std::make_unique<testing::PostgresTestDatabase>();
-      ASSERT_EQ(postgres_->error(), "");
-    }
-  }
-
-  // mpowerd's flags: `flags`, and the database for this backend.
-  std::vector<std::string> ServerFlags(std::vector<std::string> flags) const {
-    if (postgres_ != nullptr) flags.push_back("--database=" + postgres_->url());
-    return flags;
-  }
-
   // Where the database's bytes lie on disk: the data directory, and for
   // PostgreSQL the test server's directory too.
   std::vector<std::string> DatabaseFiles() const {
@@ -80,7 +67,6 @@ class SecurityEndToEndTest : public ::testing::TestWithParam<testing::Backend> {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<testing::PostgresTestDatabase> postgres_;
 };
 
 std::string ReadAll(const std::string& path) {

@@ -23,21 +23,37 @@ using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class EndToEndTest : public ::testing::Test {
+// Runs mpower against `address` as the local admin the server
+// bootstrapped into `data_dir`'s client config.
+CommandResult CliAsAdmin(const std::string& data_dir, std::vector<std::string> args,
+                         const std::string& address) {
+  args.insert(args.begin(), MPOWER_PATH);
+  return RunCommand(args,
+                    {{"MPOWER_ADDRESS", address}, {"MPOWER_CONFIG", data_dir + "/client.config"}});
+}
+
+// What mpower and mpowerd do whatever the storage: the SQLite default only.
+class CliTest : public ::testing::Test {
  protected:
-  // Runs mpower against `address` as the local admin the server
-  // bootstrapped into dir_'s client config.
   CommandResult Cli(std::vector<std::string> args, const std::string& address) {
-    args.insert(args.begin(), MPOWER_PATH);
-    return RunCommand(
-        args, {{"MPOWER_ADDRESS", address}, {"MPOWER_CONFIG", dir_.path() + "/client.config"}});
+    return CliAsAdmin(dir_.path(), std::move(args), address);
   }
 
   testing::TempDir dir_;
 };
 
-TEST_F(EndToEndTest, TheReadmeTourWorksOnTheDemoData) {
-  ServerProcess server(dir_.path(), {"--demo-data"});
+// What depends on the storage: on every backend.
+class EndToEndTest : public testing::ServerBackendTest {
+ protected:
+  CommandResult Cli(std::vector<std::string> args, const std::string& address) {
+    return CliAsAdmin(dir_.path(), std::move(args), address);
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_P(EndToEndTest, TheReadmeTourWorksOnTheDemoData) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
 
   CommandResult partners = Cli({"partners", "list"}, server.address());
@@ -82,8 +98,8 @@ TEST_F(EndToEndTest, TheReadmeTourWorksOnTheDemoData) {
   EXPECT_THAT(in_indonesia.out, Not(HasSubstr("initiatives/better-work")));
 }
 
-TEST_F(EndToEndTest, CreateUpdateDeleteUndeleteThroughTheCli) {
-  ServerProcess server(dir_.path(), {"--demo-data"});
+TEST_P(EndToEndTest, CreateUpdateDeleteUndeleteThroughTheCli) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
   CommandResult created =
       Cli({"partners", "create", "kspi", "--display-name", "Konfederasi Serikat Pekerja Indonesia",
@@ -121,7 +137,7 @@ TEST_F(EndToEndTest, CreateUpdateDeleteUndeleteThroughTheCli) {
               HasSubstr(name));
 }
 
-TEST_F(EndToEndTest, ExitCodesFollowTheConvention) {
+TEST_F(CliTest, ExitCodesFollowTheConvention) {
   ServerProcess server(dir_.path(), {"--demo-data"});
   ASSERT_GT(server.port(), 0) << server.log();
   CommandResult missing = Cli({"partners", "get", "partners/nobody"}, server.address());
@@ -143,13 +159,13 @@ TEST_F(EndToEndTest, ExitCodesFollowTheConvention) {
   EXPECT_EQ(Cli({"partners", "list", "--timeout", "soon"}, server.address()).exit_code, 2);
 }
 
-TEST_F(EndToEndTest, UnreachableServerIsUnavailable) {
+TEST_F(CliTest, UnreachableServerIsUnavailable) {
   CommandResult result = Cli({"partners", "list", "--timeout", "300ms"}, "127.0.0.1:1");
   EXPECT_EQ(result.exit_code, 64 + 14) << result.err;
   EXPECT_THAT(result.err, HasSubstr("UNAVAILABLE"));
 }
 
-TEST_F(EndToEndTest, EveryCommandHasHelpWithAnExample) {
+TEST_F(CliTest, EveryCommandHasHelpWithAnExample) {
   for (std::vector<std::string> args : {std::vector<std::string>{"--help"},
                                         {"partners", "--help"},
                                         {"initiatives", "--help"},
@@ -167,10 +183,10 @@ TEST_F(EndToEndTest, EveryCommandHasHelpWithAnExample) {
   EXPECT_THAT(server_help.out + server_help.err, HasSubstr("Example: mpowerd --demo-data"));
 }
 
-TEST_F(EndToEndTest, DemoDataLoadsOnceAndDataSurvivesRestarts) {
+TEST_P(EndToEndTest, DemoDataLoadsOnceAndDataSurvivesRestarts) {
   std::string first_listing;
   {
-    ServerProcess server(dir_.path(), {"--demo-data"});
+    ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
     ASSERT_GT(server.port(), 0) << server.log();
     ASSERT_EQ(Cli({"partners", "create", "kspi", "--display-name", "KSPI", "--type",
                    "union_federation", "--country", "ID"},
@@ -180,21 +196,21 @@ TEST_F(EndToEndTest, DemoDataLoadsOnceAndDataSurvivesRestarts) {
     first_listing = Cli({"commitments", "list", "-o", "json"}, server.address()).out;
     EXPECT_EQ(server.Stop(SIGTERM), 0);
   }
-  ServerProcess again(dir_.path(), {"--demo-data"});
+  ServerProcess again(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(again.port(), 0) << again.log();
   EXPECT_EQ(Cli({"commitments", "list", "-o", "json"}, again.address()).out, first_listing)
       << "loading the demo data again must change nothing, etags included";
   EXPECT_THAT(Cli({"partners", "get", "partners/kspi"}, again.address()).out, HasSubstr("KSPI"));
 }
 
-TEST_F(EndToEndTest, RefusesPlaintextOnANonLoopbackAddress) {
+TEST_F(CliTest, RefusesPlaintextOnANonLoopbackAddress) {
   CommandResult refused =
       RunCommand({MPOWERD_PATH, "--listen=0.0.0.0:0", "--data-dir=" + dir_.path()});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("refusing to serve plaintext"));
 }
 
-TEST_F(EndToEndTest, ReflectionListsEveryService) {
+TEST_F(CliTest, ReflectionListsEveryService) {
   ServerProcess server(dir_.path(), {"--demo-data"});
   ASSERT_GT(server.port(), 0) << server.log();
   CommandResult listed = RunCommand({GRPCURL_PATH, "-plaintext", server.address(), "list"});
@@ -214,11 +230,12 @@ TEST_F(EndToEndTest, ReflectionListsEveryService) {
 
 // Writers keep creating commitments while the server gets SIGTERM: every
 // create the server acknowledged must be there after a restart.
-TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
+TEST_P(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
   std::vector<std::string> acknowledged;
   std::mutex mutex;
   {
-    ServerProcess server(dir_.path(), {"--demo-data", "--shutdown-grace=5s", "--rate-limit=0"});
+    ServerProcess server(dir_.path(),
+                         ServerFlags({"--demo-data", "--shutdown-grace=5s", "--rate-limit=0"}));
     ASSERT_GT(server.port(), 0) << server.log();
     auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
     const std::string token = server.admin_token();
@@ -252,7 +269,7 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
   }
   ASSERT_GT(acknowledged.size(), 10u)
       << "the writers should have been acknowledged before the stop";
-  ServerProcess restarted(dir_.path(), {"--rate-limit=0"});
+  ServerProcess restarted(dir_.path(), ServerFlags({"--rate-limit=0"}));
   ASSERT_GT(restarted.port(), 0) << restarted.log();
   const std::string token = restarted.admin_token();
   auto stub = v1::CommitmentService::NewStub(
@@ -274,8 +291,8 @@ TEST_F(EndToEndTest, SigtermDuringWritesLosesNoAcknowledgedWrite) {
 
 // A ministry's whole set, 100,000 commitments, through the CLI: streamed in
 // chunks and applied in one transaction; the second run changes nothing.
-TEST_F(EndToEndTest, SyncsOneHundredThousandCommitmentsThroughTheCli) {
-  ServerProcess server(dir_.path(), {"--demo-data"});
+TEST_P(EndToEndTest, SyncsOneHundredThousandCommitmentsThroughTheCli) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
   const std::string file = dir_.path() + "/commitments.csv";
   {
@@ -303,8 +320,8 @@ TEST_F(EndToEndTest, SyncsOneHundredThousandCommitmentsThroughTheCli) {
   EXPECT_THAT(one.out, HasSubstr("\"nanos\": 250000000"));
 }
 
-TEST_F(EndToEndTest, SyncReportsBadRowsByLineAndColumnAndSendsNothing) {
-  ServerProcess server(dir_.path(), {"--demo-data"});
+TEST_P(EndToEndTest, SyncReportsBadRowsByLineAndColumnAndSendsNothing) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
   const std::string file = dir_.path() + "/bad.csv";
   std::ofstream(file) << "external_id,kind,title,amount,currency\n"
@@ -323,6 +340,8 @@ TEST_F(EndToEndTest, SyncReportsBadRowsByLineAndColumnAndSendsNothing) {
       Not(HasSubstr("CREATED")))
       << "nothing was sent";
 }
+
+MPOWER_ON_EVERY_BACKEND(EndToEndTest);
 
 }  // namespace
 }  // namespace mpower

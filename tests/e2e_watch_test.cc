@@ -48,10 +48,15 @@ struct Seen {
   }
 };
 
-TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
+// The watch suites run on every backend.
+class WatchResumeTest : public testing::ServerBackendTest {};
+class RetentionTest : public testing::ServerBackendTest {};
+class AlertsWatchTest : public testing::ServerBackendTest {};
+
+TEST_P(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
   testing::TempDir dir;
-  auto server = std::make_unique<ServerProcess>(
-      dir.path(), std::vector<std::string>{"--demo-data", "--rate-limit=0"});
+  auto server =
+      std::make_unique<ServerProcess>(dir.path(), ServerFlags({"--demo-data", "--rate-limit=0"}));
   ASSERT_GT(server->port(), 0) << server->log();
   Endpoint endpoint;
   endpoint.Set(server->address(), server->admin_token());
@@ -152,7 +157,7 @@ TEST(WatchResumeTest, EveryWriteOnceAndInOrderAcrossARestart) {
     std::lock_guard<std::mutex> lock(acknowledged_mutex);
     before_restart = acknowledged.size();
   }
-  server = std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--rate-limit=0"});
+  server = std::make_unique<ServerProcess>(dir.path(), ServerFlags({"--rate-limit=0"}));
   ASSERT_GT(server->port(), 0) << server->log();
   endpoint.Set(server->address(), server->admin_token());
   wait_until_acknowledged(before_restart + 15);
@@ -219,10 +224,10 @@ CommandResult FileAlert(const ServerProcess& server, const std::string& country,
        {"MPOWER_CONFIG", "/nonexistent"}});
 }
 
-TEST(RetentionTest, HistoryBeyondTheRetainedRevisionsIsCompacted) {
+TEST_P(RetentionTest, HistoryBeyondTheRetainedRevisionsIsCompacted) {
   testing::TempDir dir;
-  ServerProcess server(dir.path(),
-                       {"--demo-data", "--history-revisions=5", "--maintenance-interval=100ms"});
+  ServerProcess server(dir.path(), ServerFlags({"--demo-data", "--history-revisions=5",
+                                                "--maintenance-interval=100ms"}));
   ASSERT_GT(server.port(), 0) << server.log();
   const std::map<std::string, std::string> env = {{"MPOWER_ADDRESS", server.address()},
                                                   {"MPOWER_TOKEN", server.admin_token()},
@@ -240,10 +245,9 @@ TEST(RetentionTest, HistoryBeyondTheRetainedRevisionsIsCompacted) {
   EXPECT_THAT(recent.out, HasSubstr("Up to date through revision 23"));
 }
 
-TEST(AlertsWatchTest, TheCliReconnectsByItselfAndMissesNothing) {
+TEST_P(AlertsWatchTest, TheCliReconnectsByItselfAndMissesNothing) {
   testing::TempDir dir;
-  auto server =
-      std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--demo-data"});
+  auto server = std::make_unique<ServerProcess>(dir.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server->port(), 0) << server->log();
   const std::string address = server->address();
   BackgroundCommand watch(
@@ -256,8 +260,7 @@ TEST(AlertsWatchTest, TheCliReconnectsByItselfAndMissesNothing) {
   ASSERT_EQ(FileAlert(*server, "ID", "minor", "Too minor to show").exit_code, 0);
   ASSERT_EQ(server->Stop(SIGTERM), 0);
   // The same port again, as an operator's restart would keep it.
-  server =
-      std::make_unique<ServerProcess>(dir.path(), std::vector<std::string>{"--listen=" + address});
+  server = std::make_unique<ServerProcess>(dir.path(), ServerFlags({"--listen=" + address}));
   ASSERT_GT(server->port(), 0) << server->log();
   ASSERT_EQ(FileAlert(*server, "MY", "extreme", "Another country").exit_code, 0);
   ASSERT_EQ(FileAlert(*server, "HN", "extreme", "After the restart").exit_code, 0);
@@ -276,6 +279,10 @@ TEST(AlertsWatchTest, TheCliReconnectsByItselfAndMissesNothing) {
   EXPECT_EQ(out.find("Another country"), std::string::npos);
   EXPECT_EQ(out.find("example-detention"), std::string::npos) << "starts from now, not history";
 }
+
+MPOWER_ON_EVERY_BACKEND(WatchResumeTest);
+MPOWER_ON_EVERY_BACKEND(RetentionTest);
+MPOWER_ON_EVERY_BACKEND(AlertsWatchTest);
 
 }  // namespace
 }  // namespace mpower

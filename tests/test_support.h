@@ -86,14 +86,16 @@ inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
 // fixture, or scripts/postgres.sh run), dropped when this object dies.
 class PostgresTestDatabase {
  public:
-  PostgresTestDatabase() {
+  // Empty, or a copy of `original` (which no one may be connected to).
+  explicit PostgresTestDatabase(const PostgresTestDatabase* original = nullptr) {
     // CTest's `postgres` fixture serves the URL tests/CMakeLists.txt
     // compiles in; the environment may name another server.
     const char* server = std::getenv("MPOWER_TEST_POSTGRES_URL");
     server_url_ = server != nullptr && *server != '\0' ? server : MPOWER_TEST_POSTGRES_URL;
     static std::atomic<int> counter{0};
     name_ = "mpower_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-    error_ = Admin("CREATE DATABASE " + name_);
+    error_ = Admin("CREATE DATABASE " + name_ +
+                   (original != nullptr ? " TEMPLATE " + original->name_ : ""));
     if (!error_.empty()) {
       error_ = "cannot make a test database on " + server_url_ +
                " (run the tests with ctest, "
@@ -178,6 +180,27 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<Keyring> keyring_;
   std::unique_ptr<PostgresTestDatabase> postgres_;  // for kPostgres
   std::unique_ptr<Store> store_;                    // declared last: closed first
+};
+
+// For end-to-end suites that run mpowerd on each backend
+// (MPOWER_ON_EVERY_BACKEND): its SQLite default, or a fresh database on the
+// test's PostgreSQL server.
+class ServerBackendTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kPostgres) {
+      postgres_ = std::make_unique<PostgresTestDatabase>();
+      ASSERT_EQ(postgres_->error(), "");
+    }
+  }
+
+  // mpowerd's flags: `flags`, and the database for this backend.
+  std::vector<std::string> ServerFlags(std::vector<std::string> flags = {}) const {
+    if (postgres_ != nullptr) flags.push_back("--database=" + postgres_->url());
+    return flags;
+  }
+
+  std::unique_ptr<PostgresTestDatabase> postgres_;  // for kPostgres
 };
 
 // A fresh SQLite store, for tests of what only SQLite has: its files on

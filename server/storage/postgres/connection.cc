@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/base/log.h"
+#include "server/base/status_macros.h"
 #include "server/storage/postgres/libpq.h"
 
 namespace mpower::postgres {
@@ -54,6 +55,22 @@ Params& Params::BytesOrNull(absl::string_view value) {
 }
 Params& Params::Null() {
   Add("", false, true);
+  return *this;
+}
+
+Params& Params::TextArray(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal += ',';
+    literal += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  literal += '}';
+  Add(std::move(literal), false, false);
   return *this;
 }
 
@@ -138,20 +155,32 @@ bool Connection::StillOpen() {
 
 absl::StatusOr<std::unique_ptr<Result>> Connection::Query(const char* sql, const Params& params,
                                                           absl::string_view context) {
-  auto result = std::make_unique<Result>(libpq::PQexecParams(conn_, sql, params.size(), nullptr,
-                                                             params.values(), params.lengths(),
-                                                             params.formats(), /*resultFormat=*/1));
+  if (pipelined_) {
+    MPOWER_RETURN_IF_ERROR(Send(sql, params, context));
+    std::unique_ptr<Result> result;
+    MPOWER_RETURN_IF_ERROR(Synchronize(&result));
+    return result;
+  }
+  MPOWER_ASSIGN_OR_RETURN(std::string name, Prepared(sql, params.size(), context));
+  auto result = std::make_unique<Result>(
+      name.empty() ? libpq::PQexecParams(conn_, sql, params.size(), nullptr, params.values(),
+                                         params.lengths(), params.formats(), /*resultFormat=*/1)
+                   : libpq::PQexecPrepared(conn_, name.c_str(), params.size(), params.values(),
+                                           params.lengths(), params.formats(),
+                                           /*resultFormat=*/1));
   const PGresult* raw = result->raw();
   if (raw == nullptr || !Succeeded(raw)) return PostgresError(raw, conn_, context);
   return result;
 }
 
 absl::Status Connection::Execute(const char* sql, const Params& params, absl::string_view context) {
+  if (pipelined_) return Send(sql, params, context);
   absl::StatusOr<std::unique_ptr<Result>> result = Query(sql, params, context);
   return result.status();
 }
 
 absl::Status Connection::Execute(const char* sql, absl::string_view context) {
+  if (pipelined_) return Send(sql, Params(), context);
   // PQexec runs several statements, which PQexecParams refuses.
   PGresult* result = libpq::PQexec(conn_, sql);
   absl::Status status = result != nullptr && Succeeded(result)
@@ -159,6 +188,114 @@ absl::Status Connection::Execute(const char* sql, absl::string_view context) {
                             : PostgresError(result, conn_, context);
   libpq::PQclear(result);
   return status;
+}
+
+absl::Status Connection::EnterPipelineMode() {
+  if (libpq::PQenterPipelineMode(conn_) != 1) {
+    return PostgresError(nullptr, conn_, "entering pipeline mode");
+  }
+  pipelined_ = true;
+  return absl::OkStatus();
+}
+
+void Connection::ExitPipelineMode() {
+  if (!pipelined_) return;
+  if (!sent_.empty()) Settle().IgnoreError();
+  libpq::PQexitPipelineMode(conn_);
+  pipelined_ = false;
+}
+
+absl::Status Connection::Settle() {
+  if (!pipelined_ || sent_.empty()) return absl::OkStatus();
+  return Synchronize(nullptr);
+}
+
+absl::StatusOr<std::string> Connection::Prepared(const char* sql, int parameters,
+                                                 absl::string_view context) {
+  if (auto found = prepared_.find(sql); found != prepared_.end()) return found->second;
+  if (prepared_count_ >= kMaxPrepared) return "";
+  std::string name = absl::StrCat("mpower_", ++prepared_count_);
+  if (pipelined_) {
+    if (libpq::PQsendPrepare(conn_, name.c_str(), sql, parameters, nullptr) != 1) {
+      sent_.clear();
+      return PostgresError(nullptr, conn_, context);
+    }
+    sent_.emplace_back(context);
+    prepared_in_batch_.push_back(sql);
+  } else {
+    Result prepared(libpq::PQprepare(conn_, name.c_str(), sql, parameters, nullptr));
+    if (prepared.raw() == nullptr || !Succeeded(prepared.raw())) {
+      return PostgresError(prepared.raw(), conn_, context);
+    }
+  }
+  prepared_.emplace(sql, name);
+  return name;
+}
+
+absl::Status Connection::Send(const char* sql, const Params& params, absl::string_view context) {
+  MPOWER_ASSIGN_OR_RETURN(std::string name, Prepared(sql, params.size(), context));
+  const int sent =
+      name.empty()
+          ? libpq::PQsendQueryParams(conn_, sql, params.size(), nullptr, params.values(),
+                                     params.lengths(), params.formats(), /*resultFormat=*/1)
+          : libpq::PQsendQueryPrepared(conn_, name.c_str(), params.size(), params.values(),
+                                       params.lengths(), params.formats(), /*resultFormat=*/1);
+  if (sent != 1) {
+    // Nothing more can be sent on this connection; what was sent is lost
+    // with it.
+    sent_.clear();
+    return PostgresError(nullptr, conn_, context);
+  }
+  sent_.emplace_back(context);
+  return absl::OkStatus();
+}
+
+absl::Status Connection::Synchronize(std::unique_ptr<Result>* last) {
+  std::vector<std::string> sent;
+  sent.swap(sent_);
+  std::vector<std::string> prepared;
+  prepared.swap(prepared_in_batch_);
+  if (libpq::PQpipelineSync(conn_) != 1) {
+    return PostgresError(nullptr, conn_, sent.empty() ? "synchronizing" : sent.back());
+  }
+  // Each statement's results end with a null; the synchronization point's
+  // own result ends the batch. After a failed statement, the rest of the
+  // batch reports PGRES_PIPELINE_ABORTED.
+  absl::Status first_error;
+  size_t index = 0;
+  while (true) {
+    PGresult* raw = libpq::PQgetResult(conn_);
+    if (raw == nullptr) {
+      if (!healthy() || index >= sent.size()) {
+        for (const std::string& sql : prepared) prepared_.erase(sql);
+        return first_error.ok() ? PostgresError(nullptr, conn_, "reading results") : first_error;
+      }
+      ++index;
+      continue;
+    }
+    Result result(raw);
+    const ExecStatusType status = libpq::PQresultStatus(raw);
+    if (status == PGRES_PIPELINE_SYNC) {
+      // A statement prepared in a failed batch may not have been: prepare
+      // it afresh (under a new name) next time.
+      if (!first_error.ok()) {
+        for (const std::string& sql : prepared) prepared_.erase(sql);
+      }
+      break;
+    }
+    if (status == PGRES_PIPELINE_ABORTED) continue;
+    const std::string& context = index < sent.size() ? sent[index] : sent.back();
+    if (!Succeeded(raw)) {
+      absl::Status error = PostgresError(raw, conn_, context);
+      if (first_error.ok()) first_error = error;
+      continue;
+    }
+    if (last != nullptr && index + 1 == sent.size()) {
+      *last = std::make_unique<Result>(raw);
+      result.Release();
+    }
+  }
+  return first_error;
 }
 
 absl::Status Transaction::Begin() {
@@ -169,6 +306,7 @@ absl::Status Transaction::Begin() {
 
 absl::Status Transaction::Commit() {
   absl::Status status = connection_.Execute("COMMIT", "committing");
+  if (status.ok()) status = connection_.Settle();
   if (status.ok()) {
     open_ = false;
   } else {
@@ -180,8 +318,11 @@ absl::Status Transaction::Commit() {
 void Transaction::Rollback() {
   if (!open_) return;
   open_ = false;
+  // In pipeline mode, what is queued runs (or fails) first.
+  connection_.Settle().IgnoreError();
   if (connection_.healthy() && connection_.InTransaction()) {
     connection_.Execute("ROLLBACK", "rolling back").IgnoreError();
+    connection_.Settle().IgnoreError();
   }
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -31,6 +32,9 @@ class Params {
   Params& Bytes(absl::string_view value);
   Params& BytesOrNull(absl::string_view value);  // NULL for ""
   Params& Null();
+  // A text[] in PostgreSQL's array syntax, for `unnest($n::text[])`: one
+  // statement for a whole list instead of one per item.
+  Params& TextArray(const std::vector<std::string>& values);
 
   int size() const { return static_cast<int>(values_.size()); }
   const char* const* values() const { return pointers_.data(); }
@@ -64,6 +68,12 @@ class Result {
   bool Bool(int row, int column) const;
 
   const PGresult* raw() const { return result_; }
+  // Gives up ownership: the caller clears the result.
+  PGresult* Release() {
+    PGresult* result = result_;
+    result_ = nullptr;
+    return result;
+  }
 
  private:
   PGresult* result_;
@@ -88,9 +98,23 @@ class Connection {
   absl::StatusOr<std::unique_ptr<Result>> Query(const char* sql, absl::string_view context) {
     return Query(sql, Params(), context);
   }
-  // Runs `sql` (one or more statements without parameters) for its effect.
+  // Runs `sql` (one or more statements without parameters; in pipeline
+  // mode, one) for its effect.
   absl::Status Execute(const char* sql, absl::string_view context);
   absl::Status Execute(const char* sql, const Params& params, absl::string_view context);
+
+  // Pipeline mode (libpq's): Execute queues its statement and returns OK at
+  // once; Query and Settle send everything queued with a synchronization
+  // point and wait for all of it. The first error among the queued
+  // statements is what that Query or Settle returns, and the statements
+  // after it in the same batch do nothing. An open transaction stays open
+  // across batches (a failed statement leaves it failed, as always). So
+  // writes cost a round trip per read, not per statement.
+  absl::Status EnterPipelineMode();
+  // REQUIRES: settled (nothing queued).
+  void ExitPipelineMode();
+  absl::Status Settle();
+  bool pipelined() const { return pipelined_; }
 
   // Whether the connection still works; a broken one is not reused.
   bool healthy() const { return libpq::PQstatus(conn_) == CONNECTION_OK; }
@@ -106,7 +130,31 @@ class Connection {
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
 
+  // The name `sql` is prepared under on this connection, preparing it
+  // first (in pipeline mode, queued) if it is new; "" once kMaxPrepared
+  // statements are, so that statements built at run time cannot grow the
+  // server's memory without bound (those are parsed each time).
+  absl::StatusOr<std::string> Prepared(const char* sql, int parameters, absl::string_view context);
+
+  // Pipeline mode: sends `sql` without waiting, remembering `context` for
+  // its error.
+  absl::Status Send(const char* sql, const Params& params, absl::string_view context);
+  // Pipeline mode: sends a synchronization point and reads the results of
+  // everything sent, keeping the last statement's rows in `*last` if
+  // `last` is set. Returns the first error.
+  absl::Status Synchronize(std::unique_ptr<Result>* last);
+
+  static constexpr int kMaxPrepared = 200;
+
   PGconn* conn_;
+  // Statements prepared (or queued to be) on this session, by their SQL:
+  // parsing and planning each statement once per session, not per call,
+  // halves the database's work for a write.
+  absl::flat_hash_map<std::string, std::string> prepared_;
+  int prepared_count_ = 0;                      // names are never reused
+  std::vector<std::string> prepared_in_batch_;  // pipeline mode: not yet confirmed
+  bool pipelined_ = false;
+  std::vector<std::string> sent_;  // pipeline mode: each unanswered statement's context
 };
 
 // A transaction on one Connection that rolls back when it goes out of

@@ -25,19 +25,28 @@ absl::Status Load();
   X(PQclear) \
   X(PQconnectdb) \
   X(PQconsumeInput) \
+  X(PQenterPipelineMode) \
   X(PQerrorMessage) \
   X(PQexec) \
   X(PQexecParams) \
+  X(PQexecPrepared) \
+  X(PQexitPipelineMode) \
   X(PQfinish) \
   X(PQfreemem) \
+  X(PQgetResult) \
   X(PQgetisnull) \
   X(PQgetlength) \
   X(PQgetvalue) \
   X(PQnotifies) \
   X(PQntuples) \
+  X(PQpipelineSync) \
+  X(PQprepare) \
   X(PQresultErrorField) \
   X(PQresultErrorMessage) \
   X(PQresultStatus) \
+  X(PQsendPrepare) \
+  X(PQsendQueryParams) \
+  X(PQsendQueryPrepared) \
   X(PQsocket) \
   X(PQstatus) \
   X(PQtransactionStatus)

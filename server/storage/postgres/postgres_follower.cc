@@ -55,7 +55,8 @@ void PostgresStore::Follow() {
           (*opened)->Execute("LISTEN " MPOWER_PG_CHANGES_CHANNEL, "listening for changes").ok()) {
         connection = *std::move(opened);
       } else {
-        absl::SleepFor(absl::Milliseconds(kFollowPollMs));
+        pollfd stop{stop_event_, POLLIN, 0};
+        poll(&stop, 1, kFollowPollMs);
         continue;
       }
     }
@@ -63,9 +64,10 @@ void PostgresStore::Follow() {
       connection.reset();
       continue;
     }
-    // Wait for a notification, or the poll interval.
-    pollfd socket{postgres::libpq::PQsocket(connection->handle()), POLLIN, 0};
-    if (poll(&socket, 1, kFollowPollMs) > 0) {
+    // Wait for a notification, the poll interval, or the store's end.
+    pollfd events[2] = {{postgres::libpq::PQsocket(connection->handle()), POLLIN, 0},
+                        {stop_event_, POLLIN, 0}};
+    if (poll(events, 2, kFollowPollMs) > 0 && (events[0].revents & POLLIN) != 0) {
       postgres::libpq::PQconsumeInput(connection->handle());
       while (PGnotify* notify = postgres::libpq::PQnotifies(connection->handle()))
         postgres::libpq::PQfreemem(notify);

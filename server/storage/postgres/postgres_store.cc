@@ -1,7 +1,11 @@
 #include "server/storage/postgres/postgres_store.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/base/log.h"
@@ -50,6 +54,8 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::st
     MPOWER_ASSIGN_OR_RETURN(Lease lease, store->Acquire());
     MPOWER_RETURN_IF_ERROR(store->Refresh(*lease));
   }
+  store->stop_event_ = eventfd(0, EFD_CLOEXEC);
+  if (store->stop_event_ < 0) return absl::InternalError("cannot make an eventfd");
   store->follower_ = std::thread([raw = store.get()] { raw->Follow(); });
   return store;
 }
@@ -63,7 +69,12 @@ PostgresStore::PostgresStore(std::string url, const Keyring* keyring,
 
 PostgresStore::~PostgresStore() {
   stopping_.store(true);
+  if (stop_event_ >= 0) {
+    const uint64_t one = 1;
+    (void)!write(stop_event_, &one, sizeof(one));
+  }
   if (follower_.joinable()) follower_.join();
+  if (stop_event_ >= 0) close(stop_event_);
 }
 
 absl::StatusOr<PostgresStore::Lease> PostgresStore::Acquire() {
@@ -126,8 +137,13 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
     return;
   }
   Connection& connection = **writer;
+  // Pipelined, a statement whose answer the group does not need travels
+  // with the next one whose answer it does: a write costs a round trip per
+  // read it makes, and one to learn that its statements all succeeded.
+  absl::Status status = connection.EnterPipelineMode();
+  absl::Cleanup leave_pipeline = [&connection] { connection.ExitPipelineMode(); };
   postgres::Transaction transaction(connection);
-  absl::Status status = transaction.Begin();
+  if (status.ok()) status = transaction.Begin();
   // A group that needs no fsync commits without waiting for the WAL flush:
   // PostgreSQL's asynchronous commit, which a crash of the database server
   // (not of mpowerd) may lose.
@@ -142,6 +158,7 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
     status = locked.status();
     if (locked.ok()) last = *locked;
   }
+  postgres::GroupMemory memory;
   bool changed = false;
   bool changed_credentials = false;
   size_t ran = 0;
@@ -149,8 +166,12 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
     GroupCommit::PendingWrite* write = group[ran];
     status = connection.Execute("SAVEPOINT write", "starting a write");
     if (!status.ok()) break;
-    postgres::PostgresWriteTransaction body(connection, keyring_, last + 1, &extractor_);
-    const absl::Status outcome = (*write->body)(body);
+    const int64_t audit_sequence_before = memory.audit_sequence;
+    const std::string audit_hash_before = memory.audit_hash;
+    postgres::PostgresWriteTransaction body(connection, keyring_, last + 1, &extractor_, &memory);
+    absl::Status outcome = (*write->body)(body);
+    // What the body queued has run (or failed) once this returns.
+    if (outcome.ok()) outcome = connection.Settle();
     if (outcome.ok() && body.wrote()) {
       if (body.changed_resources()) {
         ++last;
@@ -162,10 +183,17 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
       continue;
     }
     write->result = outcome.ok() ? absl::StatusOr<int64_t>(last) : outcome;
+    // Forget what the undone write may have changed.
+    memory.audit_sequence = audit_sequence_before;
+    memory.audit_hash = audit_hash_before;
+    memory.resources.clear();
     if (!connection.healthy()) {
       status = absl::UnavailableError("the database connection was lost; retry");
       break;
     }
+    // A failed statement's batch has ended at its synchronization point,
+    // so undoing runs.
+    connection.Settle().IgnoreError();
     status = connection.Execute("ROLLBACK TO SAVEPOINT write", "undoing a failed write");
     if (status.ok()) status = connection.Execute("RELEASE SAVEPOINT write", "undoing a write");
   }

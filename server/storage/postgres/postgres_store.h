@@ -148,6 +148,9 @@ class PostgresStore : public Store {
   std::vector<std::unique_ptr<postgres::Connection>> idle_ ABSL_GUARDED_BY(pool_mutex_);
 
   std::atomic<bool> stopping_{false};
+  // Readable once stopping_ is set, so the follower wakes at once, not at
+  // its next poll.
+  int stop_event_ = -1;
   std::thread follower_;  // started last
 };
 

@@ -18,13 +18,11 @@ absl::StatusOr<std::optional<StoredResource>> FirstResource(const Result& result
 
 absl::Status InsertTerms(Connection& connection, absl::string_view collection,
                          absl::string_view name, const std::vector<std::string>& terms) {
-  for (const std::string& term : terms) {
-    MPOWER_RETURN_IF_ERROR(
-        connection.Execute("INSERT INTO resource_terms(collection, term, name) VALUES ($1, $2, $3) "
-                           "ON CONFLICT DO NOTHING",
-                           Params().Text(collection).Text(term).Text(name), "indexing a resource"));
-  }
-  return absl::OkStatus();
+  if (terms.empty()) return absl::OkStatus();
+  return connection.Execute(
+      "INSERT INTO resource_terms(collection, term, name) "
+      "SELECT $1, term, $3 FROM unnest($2::text[]) AS term ON CONFLICT DO NOTHING",
+      Params().Text(collection).TextArray(terms).Text(name), "indexing a resource");
 }
 
 absl::StatusOr<std::optional<StoredResource>> GetResource(Connection& connection,
@@ -38,7 +36,13 @@ absl::StatusOr<std::optional<StoredResource>> GetResource(Connection& connection
 
 absl::StatusOr<std::optional<StoredResource>> PostgresWriteTransaction::Get(
     absl::string_view name) {
-  return GetResource(connection_, keyring_, name);
+  if (auto known = memory_.resources.find(name); known != memory_.resources.end()) {
+    return known->second;
+  }
+  MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> resource,
+                          GetResource(connection_, keyring_, name));
+  memory_.resources.emplace(name, resource);
+  return resource;
 }
 
 absl::StatusOr<std::optional<StoredResource>> PostgresWriteTransaction::FindByExternalId(
@@ -71,6 +75,13 @@ absl::StatusOr<bool> PostgresWriteTransaction::HasChildren(absl::string_view par
 }
 
 absl::Status PostgresWriteTransaction::Put(const StoredResource& resource) {
+  wrote_ = true;
+  changed_resources_ = true;
+  memory_.resources.erase(resource.name);
+  const bool indexed = extractor_ != nullptr && *extractor_;
+  const ChangeRecord::Kind kind = resource.create_revision == revision_
+                                      ? ChangeRecord::Kind::kCreated
+                                      : ChangeRecord::Kind::kUpdated;
   Params params;
   params.Text(resource.name)
       .Text(resource.collection)
@@ -81,29 +92,55 @@ absl::Status PostgresWriteTransaction::Put(const StoredResource& resource) {
       .Bool(resource.deleted)
       .Bytes(resource.data);
   AddSealed(params, keyring_, resource);
+  params.TextArray(resource.references)
+      .TextArray(indexed ? (*extractor_)(resource) : std::vector<std::string>())
+      .Int64(revision_)
+      .Int64(static_cast<int64_t>(kind));
+  // One statement: the row, its references and index terms (only those
+  // that changed are touched; the old and new sets never overlap, so the
+  // parts cannot collide within one snapshot), and its change record. A
+  // resource written twice in one transaction keeps its last state and the
+  // kind of its first write (created stays created).
   MPOWER_RETURN_IF_ERROR(connection_.Execute(
-      "INSERT INTO resources(name, collection, parent, external_id, create_revision, "
-      "update_revision, deleted, data, protected_data, protected_key_id) "
+      "WITH upsert AS (INSERT INTO resources(name, collection, parent, external_id, "
+      "create_revision, update_revision, deleted, data, protected_data, protected_key_id) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO UPDATE SET "
       "collection = excluded.collection, parent = excluded.parent, "
       "external_id = excluded.external_id, create_revision = excluded.create_revision, "
       "update_revision = excluded.update_revision, deleted = excluded.deleted, "
       "data = excluded.data, protected_data = excluded.protected_data, "
-      "protected_key_id = excluded.protected_key_id",
+      "protected_key_id = excluded.protected_key_id), "
+      "stale_references AS (DELETE FROM resource_references "
+      "WHERE from_name = $1 AND NOT (to_name = ANY($11::text[]))), "
+      "new_references AS (INSERT INTO resource_references(to_name, from_name) "
+      "SELECT to_name, $1 FROM unnest($11::text[]) AS to_name ON CONFLICT DO NOTHING), "
+      "stale_terms AS (DELETE FROM resource_terms WHERE name = $1 AND NOT (term = "
+      "ANY($12::text[]))), "
+      "new_terms AS (INSERT INTO resource_terms(collection, term, name) "
+      "SELECT $2, term, $1 FROM unnest($12::text[]) AS term ON CONFLICT DO NOTHING) "
+      "INSERT INTO changes(revision, name, kind, collection, parent, create_revision, deleted, "
+      "data, protected_data, protected_key_id) VALUES ($13, $1, $14, $2, $3, $5, $7, $8, $9, $10) "
+      "ON CONFLICT (revision, name) DO UPDATE SET kind = LEAST(changes.kind, excluded.kind), "
+      "deleted = excluded.deleted, data = excluded.data, "
+      "protected_data = excluded.protected_data, protected_key_id = excluded.protected_key_id",
       params, "writing a resource"));
-  MPOWER_RETURN_IF_ERROR(ReplaceReferences(resource.name, resource.references));
-  MPOWER_RETURN_IF_ERROR(ReplaceTerms(resource));
-  return RecordChange(resource.create_revision == revision_ ? ChangeRecord::Kind::kCreated
-                                                            : ChangeRecord::Kind::kUpdated,
-                      resource);
+  if (indexed) return absl::OkStatus();
+  // Without an extractor the index can no longer be trusted: the next one
+  // rebuilds it.
+  return connection_.Execute(
+      "INSERT INTO settings(key, value) VALUES ('terms_version', '') "
+      "ON CONFLICT (key) DO UPDATE SET value = ''",
+      "marking the index stale");
 }
 
 absl::Status PostgresWriteTransaction::Remove(absl::string_view name) {
   MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> last, Get(name));
   if (!last.has_value()) return absl::OkStatus();
+  memory_.resources.erase(name);
   MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resources WHERE name = $1",
                                              Params().Text(name), "removing a resource"));
-  MPOWER_RETURN_IF_ERROR(ReplaceReferences(name, {}));
+  MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resource_references WHERE from_name = $1",
+                                             Params().Text(name), "removing references"));
   MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resource_terms WHERE name = $1",
                                              Params().Text(name), "removing index terms"));
   return RecordChange(ChangeRecord::Kind::kRemoved, *last);
@@ -149,13 +186,16 @@ absl::Status PostgresWriteTransaction::PutCredential(const CredentialRecord& cre
 
 absl::Status PostgresWriteTransaction::AppendAudit(
     AuditRecord record, const std::function<std::string(const AuditRecord&)>& chain) {
-  // Every write transaction holds the revision counter's lock, so no other
-  // replica appends between this read and the insert.
-  MPOWER_ASSIGN_OR_RETURN(auto last, connection_.Query("SELECT sequence, hash FROM audit_log "
-                                                       "ORDER BY sequence DESC LIMIT 1",
-                                                       "reading the audit log"));
-  record.sequence = last->rows() > 0 ? last->Int64(0, 0) + 1 : 1;
-  record.previous_hash = last->rows() > 0 ? last->Bytes(0, 1) : "";
+  if (!memory_.audit_tail_known) {
+    MPOWER_ASSIGN_OR_RETURN(auto last, connection_.Query("SELECT sequence, hash FROM audit_log "
+                                                         "ORDER BY sequence DESC LIMIT 1",
+                                                         "reading the audit log"));
+    memory_.audit_tail_known = true;
+    memory_.audit_sequence = last->rows() > 0 ? last->Int64(0, 0) : 0;
+    memory_.audit_hash = last->rows() > 0 ? last->Bytes(0, 1) : "";
+  }
+  record.sequence = memory_.audit_sequence + 1;
+  record.previous_hash = memory_.audit_hash;
   record.hash = chain(record);
   MPOWER_RETURN_IF_ERROR(connection_.Execute(
       "INSERT INTO audit_log(sequence, unix_micros, principal, method, resource, request_id, "
@@ -170,36 +210,10 @@ absl::Status PostgresWriteTransaction::AppendAudit(
           .Text(record.previous_hash)
           .Text(record.hash),
       "appending to the audit log"));
+  memory_.audit_sequence = record.sequence;
+  memory_.audit_hash = record.hash;
   wrote_ = true;
   return absl::OkStatus();
-}
-
-absl::Status PostgresWriteTransaction::ReplaceReferences(
-    absl::string_view from, const std::vector<std::string>& references) {
-  MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resource_references WHERE from_name = $1",
-                                             Params().Text(from), "replacing references"));
-  for (const std::string& to : references) {
-    MPOWER_RETURN_IF_ERROR(
-        connection_.Execute("INSERT INTO resource_references(to_name, from_name) VALUES ($1, $2) "
-                            "ON CONFLICT DO NOTHING",
-                            Params().Text(to).Text(from), "recording a reference"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status PostgresWriteTransaction::ReplaceTerms(const StoredResource& resource) {
-  MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resource_terms WHERE name = $1",
-                                             Params().Text(resource.name),
-                                             "replacing index terms"));
-  if (extractor_ == nullptr || !*extractor_) {
-    // Without an extractor the index can no longer be trusted: the next one
-    // rebuilds it.
-    return connection_.Execute(
-        "INSERT INTO settings(key, value) VALUES ('terms_version', '') "
-        "ON CONFLICT (key) DO UPDATE SET value = ''",
-        "marking the index stale");
-  }
-  return InsertTerms(connection_, resource.collection, resource.name, (*extractor_)(resource));
 }
 
 absl::Status PostgresWriteTransaction::RecordChange(ChangeRecord::Kind kind,

@@ -9,21 +9,40 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "server/storage/keyring.h"
 #include "server/storage/postgres/connection.h"
 #include "server/storage/store.h"
 
 namespace mpower::postgres {
 
+// What a group's transaction has learned that stays true while it holds
+// the revision lock (no other replica writes meanwhile), so that each
+// write in the group need not ask again: the audit log's last record, read
+// once per group, and the resources read and not written since. When a
+// write is undone, its audit records are forgotten with it and the
+// resources are forgotten altogether.
+struct GroupMemory {
+  bool audit_tail_known = false;
+  int64_t audit_sequence = 0;
+  std::string audit_hash;
+  absl::flat_hash_map<std::string, std::optional<StoredResource>> resources;
+};
+
 // Not thread-safe: used by the group's leader alone.
 class PostgresWriteTransaction : public WriteTransaction {
  public:
   // Records changes at `revision`. `extractor` (may be null, or empty)
-  // gives the index terms of each resource put. REQUIRES: a transaction is
-  // open on `connection`, and every argument outlives this object.
+  // gives the index terms of each resource put; `memory` is the group's.
+  // REQUIRES: a transaction is open on `connection`, and every argument
+  // outlives this object.
   PostgresWriteTransaction(Connection& connection, const Keyring& keyring, int64_t revision,
-                           const TermExtractor* extractor)
-      : connection_(connection), keyring_(keyring), revision_(revision), extractor_(extractor) {}
+                           const TermExtractor* extractor, GroupMemory* memory)
+      : connection_(connection),
+        keyring_(keyring),
+        revision_(revision),
+        extractor_(extractor),
+        memory_(*memory) {}
 
   bool wrote() const { return wrote_; }
   bool changed_resources() const { return changed_resources_; }
@@ -45,15 +64,13 @@ class PostgresWriteTransaction : public WriteTransaction {
                            const std::function<std::string(const AuditRecord&)>& chain) override;
 
  private:
-  absl::Status ReplaceReferences(absl::string_view from,
-                                 const std::vector<std::string>& references);
-  absl::Status ReplaceTerms(const StoredResource& resource);
   absl::Status RecordChange(ChangeRecord::Kind kind, const StoredResource& resource);
 
   Connection& connection_;
   const Keyring& keyring_;
   const int64_t revision_;
   const TermExtractor* extractor_;
+  GroupMemory& memory_;
   bool wrote_ = false;
   bool changed_resources_ = false;
   bool changed_credentials_ = false;
