@@ -6,6 +6,8 @@
 #   scripts/postgres.sh start DIR    initdb and start (DIR must not exist)
 #   scripts/postgres.sh stop DIR     stop it and remove DIR
 #   scripts/postgres.sh restart DIR  restart it (fast: open sessions are cut)
+#   scripts/postgres.sh pause DIR    stop it, keeping its data (an outage)
+#   scripts/postgres.sh resume DIR   start it again after pause
 #   scripts/postgres.sh run CMD...   start one in a fresh directory, run CMD
 #                                    with MPOWER_TEST_POSTGRES_URL set, stop
 #
@@ -30,10 +32,15 @@ start() {
     --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
   # fsync stays on: the durability tests depend on it. Enough connections
   # for several replicas and their pools.
+  resume "$dir"
+  echo "postgresql://mpower@/postgres?host=$dir"
+}
+
+resume() {
+  local dir="$1"
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
     -o "-c listen_addresses='' -k $dir -c max_connections=400 -c shared_buffers=64MB" \
     >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-  echo "postgresql://mpower@/postgres?host=$dir"
 }
 
 stop() {
@@ -45,6 +52,8 @@ stop() {
 case "${1:-}" in
   start) start "$2" ;;
   restart) as_owner "$bin/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 -m fast restart >/dev/null ;;
+  pause) as_owner "$bin/pg_ctl" -D "$2/data" -w -t 60 -m fast stop >/dev/null ;;
+  resume) resume "$2" ;;
   stop) stop "$2" || true ;;
   run)
     shift

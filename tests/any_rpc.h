@@ -126,6 +126,32 @@ inline grpc::Status CallAnyMethodWithBytes(const std::shared_ptr<grpc::Channel>&
   return done.get_future().get();
 }
 
+// What the standard health service says of the whole server: "SERVING",
+// "NOT_SERVING", or why it did not answer. (HealthCheckRequest{} is empty
+// on the wire; HealthCheckResponse{status} is field 1, a varint.)
+inline std::string HealthOf(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status status) { done.set_value(status); });
+  const grpc::Status status = done.get_future().get();
+  if (!status.ok()) return "no answer: " + status.error_message();
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (response.Dump(&slices).ok()) {
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  if (bytes == std::string("\x08\x01", 2)) return "SERVING";
+  if (bytes == std::string("\x08\x02", 2)) return "NOT_SERVING";
+  return "an unexpected answer of " + std::to_string(bytes.size()) + " bytes";
+}
+
 // As CallAnyMethodWithBytes, with the request written in text format.
 inline grpc::Status CallAnyMethod(const std::shared_ptr<grpc::Channel>& channel,
                                   const std::string& method, const std::string& request_text,

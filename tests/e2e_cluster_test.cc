@@ -2,17 +2,23 @@
 // real CLI: writes through all of them, a watcher on each seeing every
 // replica's writes once and in order, a request_id retry landing on
 // another replica writing once, a revocation on one replica refused by the
-// others, and two replicas starting at once on an empty database.
+// others, two replicas starting at once on an empty database, and the
+// Python example client balancing over all three. Then
+// faults: a replica killed under load, the maintenance leader killed, and
+// the database going away and coming back.
 
 #include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
 
+#include "mpower/v1/alert.grpc.pb.h"
 #include "mpower/v1/commitment.grpc.pb.h"
+#include "tests/any_rpc.h"
 #include "tests/process.h"
 #include "tests/test_support.h"
 #include "tests/write_load.h"
@@ -104,6 +110,17 @@ TEST_F(ClusterTest, ThreeReplicasKeepEveryPromiseTogether) {
   ASSERT_FALSE(admin.empty()) << "one replica issued the admin credential";
   const std::string all = "ipv4:" + replicas_[0]->address() + "," + replicas_[1]->address() + "," +
                           replicas_[2]->address();
+
+  // The Python example client, balancing over all three: its watch and its
+  // writes land on different replicas.
+  CommandResult python =
+      RunCommand({"/bin/bash", std::string(MPOWER_EXAMPLES_DIR) + "/python/run.sh"},
+                 {{"MPOWER_ADDRESS", all},
+                  {"MPOWER_TOKEN", admin},
+                  {"MPOWER_PYTHON_GEN", dir_.path() + "/python-gen"}});
+  EXPECT_EQ(python.exit_code, 0) << python.out << python.err;
+  EXPECT_THAT(python.out, HasSubstr("watch saw alerts/"));
+  EXPECT_THAT(python.out, HasSubstr("scenario passed"));
 
   // A watcher on each replica, from the start of history.
   std::vector<std::unique_ptr<BackgroundCommand>> watchers;
@@ -204,15 +221,17 @@ class OwnPostgres {
   ~OwnPostgres() { RunCommand({MPOWER_POSTGRES_SCRIPT, "stop", dir_}); }
   const std::string& url() const { return url_; }  // "" if it did not start
   bool Restart() { return RunCommand({MPOWER_POSTGRES_SCRIPT, "restart", dir_}).exit_code == 0; }
+  bool Pause() { return RunCommand({MPOWER_POSTGRES_SCRIPT, "pause", dir_}).exit_code == 0; }
+  bool Resume() { return RunCommand({MPOWER_POSTGRES_SCRIPT, "resume", dir_}).exit_code == 0; }
 
  private:
   const std::string dir_ = "/tmp/mpower-own-pg-" + std::to_string(getpid());
   std::string url_;
 };
 
-// Creates commitments one after another, each retried with the same
-// request_id until the server acknowledges it, and remembers what was
-// acknowledged and how many attempts failed on the way.
+// Files alerts (with protected details) one after another, each retried
+// with the same request_id until the server acknowledges it, and remembers
+// what was acknowledged and how the attempts that failed on the way ended.
 class PersistentWriter {
  public:
   PersistentWriter(std::shared_ptr<grpc::Channel> channel, std::string token)
@@ -231,6 +250,11 @@ class PersistentWriter {
     return acknowledged_;
   }
   int failed_attempts() const { return failed_attempts_; }
+  // How many failed attempts ended with `code`.
+  int failed_with(grpc::StatusCode code) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return failures_[code];
+  }
   std::string last_failure() {
     std::lock_guard<std::mutex> lock(mutex_);
     return last_failure_;
@@ -238,28 +262,36 @@ class PersistentWriter {
 
  private:
   void Run() {
-    auto stub = v1::CommitmentService::NewStub(channel_);
+    auto stub = v1::AlertService::NewStub(channel_);
     for (int i = 0; !stop_; ++i) {
-      v1::CreateCommitmentRequest request;
-      request.set_parent("partners/us-gov");
-      request.set_commitment_id("fault-" + std::to_string(i));
+      v1::CreateAlertRequest request;
+      request.set_alert_id("fault-" + std::to_string(i));
       request.set_request_id("fault-request-" + std::to_string(i));
-      request.mutable_commitment()->set_kind(v1::Commitment::KIND_POLICY);
-      request.mutable_commitment()->set_title("written through a database restart");
+      v1::Alert* alert = request.mutable_alert();
+      alert->set_filing_partner("partners/example-union");
+      alert->set_category(v1::Alert::CATEGORY_THREAT_OF_VIOLENCE);
+      alert->set_severity(v1::Alert::SEVERITY_SEVERE);
+      alert->set_urgency(v1::Alert::URGENCY_IMMEDIATE);
+      alert->set_certainty(v1::Alert::CERTAINTY_LIKELY);
+      alert->set_country_code("ID");
+      alert->set_headline("written through a fault");
+      alert->mutable_protected_details()->add_people()->set_full_name(
+          "Zainab Quetzalcoatl-Oyelaran " + std::to_string(i));
       for (int attempt = 0; attempt < 400 && !stop_; ++attempt) {
         grpc::ClientContext context;
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
         context.AddMetadata("authorization", "Bearer " + token_);
-        v1::CreateCommitmentResponse response;
-        const grpc::Status status = stub->CreateCommitment(&context, request, &response);
+        v1::CreateAlertResponse response;
+        const grpc::Status status = stub->CreateAlert(&context, request, &response);
         if (status.ok()) {
           std::lock_guard<std::mutex> lock(mutex_);
-          acknowledged_[response.commitment().name()] = response.commitment().etag();
+          acknowledged_[response.alert().name()] = response.alert().etag();
           break;
         }
         ++failed_attempts_;
         {
           std::lock_guard<std::mutex> lock(mutex_);
+          ++failures_[status.error_code()];
           last_failure_ = std::to_string(status.error_code()) + " " + status.error_message();
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -273,6 +305,7 @@ class PersistentWriter {
   std::atomic<int> failed_attempts_ = 0;
   std::mutex mutex_;
   testing::Acknowledged acknowledged_;
+  std::map<grpc::StatusCode, int> failures_;
   std::string last_failure_;
   std::thread thread_;  // started last
 };
@@ -287,7 +320,7 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
   return true;
 }
 
-TEST(PostgresFaultTest, ARestartUnderLoadLosesNothingAndTheReplicaRecoversByItself) {
+TEST(PostgresFaultTest, AnOutageUnderLoadLosesNothingAndTheReplicaRecoversByItself) {
   OwnPostgres postgres;
   ASSERT_FALSE(postgres.url().empty());
   testing::TempDir dir;
@@ -295,25 +328,121 @@ TEST(PostgresFaultTest, ARestartUnderLoadLosesNothingAndTheReplicaRecoversByItse
                        {"--database=" + postgres.url(), "--demo-data", "--rate-limit=0"});
   ASSERT_GT(server.port(), 0) << server.log();
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  EXPECT_EQ(testing::HealthOf(channel), "SERVING");
   PersistentWriter writer(channel, server.admin_token());
   ASSERT_TRUE(WaitFor([&] { return writer.acknowledged_count() >= 20; }, std::chrono::seconds(30)));
 
+  // The database goes away: health says so, and writes fail UNAVAILABLE.
+  ASSERT_TRUE(postgres.Pause());
+  EXPECT_TRUE(WaitFor([&] { return testing::HealthOf(channel) == "NOT_SERVING"; },
+                      std::chrono::seconds(10)))
+      << testing::HealthOf(channel);
+  const int failed_before = writer.failed_with(grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(
+      WaitFor([&] { return writer.failed_with(grpc::StatusCode::UNAVAILABLE) > failed_before; },
+              std::chrono::seconds(10)))
+      << "last failure: " << writer.last_failure();
+  const size_t at_outage = writer.acknowledged_count();
+
+  // It comes back: health and writes recover by themselves, with no restart
+  // of mpowerd, and every failed attempt succeeded when retried.
+  ASSERT_TRUE(postgres.Resume());
+  EXPECT_TRUE(
+      WaitFor([&] { return testing::HealthOf(channel) == "SERVING"; }, std::chrono::seconds(10)));
+  EXPECT_TRUE(WaitFor([&] { return writer.acknowledged_count() >= at_outage + 20; },
+                      std::chrono::seconds(30)))
+      << "writes did not resume; last failure: " << writer.last_failure();
+  // A fast restart, cutting the sessions in use, is survived the same way.
   ASSERT_TRUE(postgres.Restart());
   const size_t at_restart = writer.acknowledged_count();
-  // Writes go on by themselves once the database is back: no restart of
-  // mpowerd, and every failed attempt succeeded when retried.
   EXPECT_TRUE(WaitFor([&] { return writer.acknowledged_count() >= at_restart + 20; },
                       std::chrono::seconds(30)))
       << "writes did not resume; last failure: " << writer.last_failure();
   writer.Stop();
-  std::cout << "attempts that failed across the restart, then succeeded on retry: "
-            << writer.failed_attempts() << "\n";
+  std::cout << "attempts that failed across the outage and the restart, then succeeded on retry: "
+            << writer.failed_attempts() << " (" << writer.failed_with(grpc::StatusCode::UNAVAILABLE)
+            << " UNAVAILABLE)\n";
+  EXPECT_EQ(writer.failed_attempts(), writer.failed_with(grpc::StatusCode::UNAVAILABLE) +
+                                          writer.failed_with(grpc::StatusCode::DEADLINE_EXCEEDED))
+      << "a write failed otherwise than UNAVAILABLE: " << writer.last_failure();
 
+  // Nothing half-applied: each acknowledged alert is there as acknowledged,
+  // the history has no gap, and the audit chain verifies.
   for (const auto& [name, etag] : writer.acknowledged()) {
     EXPECT_EQ(testing::CurrentEtag(channel, server.admin_token(), name), etag) << name;
   }
   testing::ExpectRevisionsWithoutGaps(channel, server.admin_token());
+  CommandResult verified = RunCommand({MPOWERD_PATH, "--data-dir=" + dir.path(),
+                                       "--database=" + postgres.url(), "audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_THAT(server.log(), Not(HasSubstr("Quetzalcoatl")));
+}
+
+TEST_F(ClusterTest, AKilledReplicaLosesNoAcknowledgedWriteAndTheSurvivorsWatchersMissNothing) {
+  replicas_.push_back(StartReplica(1, {"--demo-data"}));
+  ASSERT_GT(replicas_[0]->port(), 0) << replicas_[0]->log();
+  replicas_.push_back(StartReplica(2));
+  replicas_.push_back(StartReplica(3));
+  for (const auto& replica : replicas_) ASSERT_GT(replica->port(), 0) << replica->log();
+  const std::string admin = AdminToken();
+
+  // Watchers on the two replicas that will survive.
+  std::vector<std::unique_ptr<BackgroundCommand>> watchers;
+  for (int i : {1, 2}) {
+    watchers.push_back(std::make_unique<BackgroundCommand>(
+        std::vector<std::string>{MPOWER_PATH, "alerts", "watch", "--after", "0", "--for", "10s"},
+        std::map<std::string, std::string>{{"MPOWER_ADDRESS", replicas_[i]->address()},
+                                           {"MPOWER_TOKEN", admin},
+                                           {"MPOWER_CONFIG", dir_.path() + "/no-config"}}));
+  }
+  // One writer balancing over all three, as a client behind a load
+  // balancer would; a request lost with the killed replica is retried on
+  // another with the same request_id.
+  grpc::ChannelArguments balanced;
+  balanced.SetLoadBalancingPolicyName("round_robin");
+  auto all = grpc::CreateCustomChannel("ipv4:" + replicas_[0]->address() + "," +
+                                           replicas_[1]->address() + "," + replicas_[2]->address(),
+                                       grpc::InsecureChannelCredentials(), balanced);
+  PersistentWriter writer(all, admin);
+  ASSERT_TRUE(WaitFor([&] { return writer.acknowledged_count() >= 30; }, std::chrono::seconds(30)));
+  replicas_[0]->Stop(SIGKILL);
+  const size_t at_kill = writer.acknowledged_count();
+  EXPECT_TRUE(WaitFor([&] { return writer.acknowledged_count() >= at_kill + 30; },
+                      std::chrono::seconds(30)))
+      << "last failure: " << writer.last_failure();
+  writer.Stop();
+  std::cout << "acknowledged " << writer.acknowledged_count() << " alerts, " << at_kill
+            << " before the kill; " << writer.failed_attempts()
+            << " attempts failed and were retried\n";
+
+  // Every acknowledged write is there, as acknowledged, exactly once.
+  auto survivor = grpc::CreateChannel(replicas_[1]->address(), grpc::InsecureChannelCredentials());
+  const testing::Acknowledged acknowledged = writer.acknowledged();
+  for (const auto& [name, etag] : acknowledged) {
+    EXPECT_EQ(testing::CurrentEtag(survivor, admin, name), etag) << name;
+  }
+  testing::ExpectRevisionsWithoutGaps(survivor, admin);
+  CommandResult history =
+      Cli(replicas_[1]->address(), admin, {"changes", "list", "--all", "--collections", "alerts"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  const auto truth = Rows(history.out);
+  std::map<std::string, int> created;  // the writer's alerts, not the demo data's
+  for (const auto& [revision, name] : truth) {
+    if (name.rfind("alerts/fault-", 0) == 0) ++created[name];
+  }
+  for (const auto& [name, etag] : acknowledged) {
+    EXPECT_EQ(created[name], 1) << name << " should be in the history exactly once";
+  }
+  // The writer stops between writes; at most the one in flight then is
+  // written without an acknowledgement.
+  EXPECT_LE(created.size(), acknowledged.size() + 1);
+
+  // The survivors' watchers saw that history: each change once, in order.
+  for (size_t k = 0; k < watchers.size(); ++k) {
+    CommandResult watched = watchers[k]->Wait();
+    EXPECT_EQ(Rows(watched.out), truth) << "the watcher on replica " << k + 2 << ":\n"
+                                        << watched.err;
+  }
 }
 
 TEST_F(ClusterTest, AnotherReplicaTakesOverMaintenanceWhenItsLeaderDies) {

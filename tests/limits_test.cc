@@ -18,6 +18,7 @@
 #include "server/core/rate_limiter.h"
 #include "server/demo/demo_data.h"
 #include "server/service/server.h"
+#include "tests/any_rpc.h"
 #include "tests/test_support.h"
 
 namespace mpower {
@@ -90,21 +91,7 @@ class LimitsTest : public testing::StoreTest {
   }
 
   // True if the health service answers SERVING.
-  bool Serving() {
-    grpc::GenericStub stub(channel_);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    grpc::Slice empty("");
-    grpc::ByteBuffer request(&empty, 1), response;
-    std::promise<grpc::Status> done;
-    stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                   &response, [&](grpc::Status status) { done.set_value(status); });
-    if (!done.get_future().get().ok()) return false;
-    std::vector<grpc::Slice> slices;
-    if (!response.Dump(&slices).ok() || slices.empty()) return false;
-    return std::string(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size()) ==
-           std::string("\x08\x01", 2);
-  }
+  bool Serving() { return testing::HealthOf(channel_) == "SERVING"; }
 
   std::unique_ptr<MpowerServer> server_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -8,9 +8,13 @@
 # /usr/bin/python3, so that is the interpreter used.
 set -euo pipefail
 cd "$(dirname "$0")"
-rm -rf gen && mkdir -p gen
+# MPOWER_PYTHON_GEN puts the generated code elsewhere (tests running at
+# once each use their own).
+gen="${MPOWER_PYTHON_GEN:-gen}"
+export MPOWER_PYTHON_GEN="$gen"
+rm -rf "$gen" && mkdir -p "$gen"
 protoc -I ../../proto \
-  --python_out=gen --grpc_python_out=gen \
+  --python_out="$gen" --grpc_python_out="$gen" \
   --plugin=protoc-gen-grpc_python="$(command -v grpc_python_plugin)" \
   ../../proto/mpower/v1/*.proto
 exec /usr/bin/python3 scenario.py

@@ -9,7 +9,8 @@ import os
 import sys
 import threading
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "gen"))
+sys.path.insert(0, os.environ.get("MPOWER_PYTHON_GEN",
+                                  os.path.join(os.path.dirname(__file__), "gen")))
 
 import grpc  # noqa: E402
 from mpower.v1 import alert_pb2, change_pb2, change_pb2_grpc  # noqa: E402
@@ -27,7 +28,9 @@ def fail(message):
 def main():
     address = os.environ["MPOWER_ADDRESS"]
     token = os.environ["MPOWER_TOKEN"]
-    channel = grpc.insecure_channel(address)
+    # Several replicas ("ipv4:host:port,host:port,..."): balance over all.
+    options = [("grpc.lb_policy_name", "round_robin")] if "," in address else []
+    channel = grpc.insecure_channel(address, options=options)
     auth = [("authorization", f"Bearer {token}")]
     partners = partner_pb2_grpc.PartnerServiceStub(channel)
 
