@@ -171,8 +171,9 @@ int Serve(const DataPaths& paths) {
   std::fflush(stdout);
 
   MaintenanceScheduler maintenance(
-      store, MaintenanceOptions{absl::GetFlag(FLAGS_maintenance_interval),
-                                absl::GetFlag(FLAGS_history_revisions), *std::move(escalation)});
+      store, opened->keyring.get(),
+      MaintenanceOptions{absl::GetFlag(FLAGS_maintenance_interval),
+                         absl::GetFlag(FLAGS_history_revisions), *std::move(escalation)});
   const int signal_number = WaitForStopSignal();
   Log(LogLevel::kInfo, "main",
       absl::StrCat("received ", strsignal(signal_number),

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -477,6 +479,95 @@ TEST_F(ClusterTest, AnotherReplicaTakesOverMaintenanceWhenItsLeaderDies) {
   EXPECT_TRUE(WaitFor([&] { return compacted_after(follower->address()) > before; },
                       std::chrono::seconds(20)))
       << follower->log();
+}
+
+// Files an alert naming `person` in its protected details; returns its
+// name, or "" and the reason in the test's failures.
+std::string FileProtectedAlert(const std::string& address, const std::string& token,
+                               const std::string& person) {
+  auto stub =
+      v1::AlertService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  v1::CreateAlertRequest request;
+  v1::Alert* alert = request.mutable_alert();
+  alert->set_filing_partner("partners/example-union");
+  alert->set_category(v1::Alert::CATEGORY_THREAT_OF_VIOLENCE);
+  alert->set_severity(v1::Alert::SEVERITY_SEVERE);
+  alert->set_urgency(v1::Alert::URGENCY_IMMEDIATE);
+  alert->set_certainty(v1::Alert::CERTAINTY_LIKELY);
+  alert->set_country_code("ID");
+  alert->set_headline("filed around a key rotation");
+  alert->mutable_protected_details()->add_people()->set_full_name(person);
+  v1::CreateAlertResponse response;
+  const grpc::Status status = stub->CreateAlert(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response.alert().name();
+}
+
+// The first person named in `name`'s protected details, as `address` shows
+// them to `token`, or the error.
+std::string ProtectedPerson(const std::string& address, const std::string& token,
+                            const std::string& name) {
+  auto stub =
+      v1::AlertService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  v1::GetAlertRequest request;
+  request.set_name(name);
+  v1::GetAlertResponse response;
+  const grpc::Status status = stub->GetAlert(&context, request, &response);
+  if (!status.ok()) return "error: " + status.error_message();
+  const v1::Alert& alert = response.alert();
+  if (alert.protected_details().people_size() == 0) return "(none)";
+  return alert.protected_details().people(0).full_name();
+}
+
+TEST_F(ClusterTest, KeysRotateWhileReplicasServe) {
+  const std::vector<std::string> quick = {"--maintenance-interval=200ms"};
+  std::vector<std::string> first_flags = quick;
+  first_flags.push_back("--demo-data");
+  replicas_.push_back(StartReplica(1, first_flags));
+  ASSERT_GT(replicas_[0]->port(), 0) << replicas_[0]->log();
+  replicas_.push_back(StartReplica(2, quick));
+  ASSERT_GT(replicas_[1]->port(), 0) << replicas_[1]->log();
+  const std::string admin = AdminToken();
+  const std::string before =
+      FileProtectedAlert(replicas_[0]->address(), admin, "Amaru Quetzalcoatl");
+  std::ifstream current(keys() + "/current");
+  std::string old_key;
+  current >> old_key;
+  ASSERT_FALSE(old_key.empty());
+
+  // The operator rotates with both replicas serving.
+  CommandResult rotated =
+      RunCommand({MPOWERD_PATH, "--data-dir=" + dir_.path() + "/rotation", "--key-dir=" + keys(),
+                  "--database=" + database_.url(), "keys", "rotate"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.out << rotated.err;
+
+  // Both go on reading what was re-sealed with a key they had not loaded,
+  // and writing; what a replica seals with the old key meanwhile is
+  // re-sealed by the maintenance leader.
+  EXPECT_EQ(ProtectedPerson(replicas_[1]->address(), admin, before), "Amaru Quetzalcoatl");
+  EXPECT_EQ(ProtectedPerson(replicas_[0]->address(), admin, before), "Amaru Quetzalcoatl");
+  const std::string during =
+      FileProtectedAlert(replicas_[1]->address(), admin, "Nayra Quetzalcoatl");
+  const std::string still_old =
+      "SELECT (SELECT count(*) FROM resources WHERE protected_key_id = '" + old_key +
+      "') + (SELECT count(*) FROM changes WHERE "
+      "protected_key_id = '" +
+      old_key + "')";
+  EXPECT_TRUE(
+      WaitFor([&] { return database_.QueryValue(still_old) == "0"; }, std::chrono::seconds(20)))
+      << database_.QueryValue(still_old) << " rows still sealed with the old key";
+
+  // Without the old key at all, a new replica starts (it opens a row of
+  // every key in use) and reads everything.
+  ASSERT_EQ(std::remove((keys() + "/" + old_key + ".key").c_str()), 0);
+  replicas_.push_back(StartReplica(3, quick));
+  ASSERT_GT(replicas_[2]->port(), 0) << replicas_[2]->log();
+  EXPECT_EQ(ProtectedPerson(replicas_[2]->address(), admin, before), "Amaru Quetzalcoatl");
+  EXPECT_EQ(ProtectedPerson(replicas_[2]->address(), admin, during), "Nayra Quetzalcoatl");
 }
 
 }  // namespace

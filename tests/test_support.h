@@ -118,6 +118,26 @@ class PostgresTestDatabase {
   // The database's URL, for PostgresStore::Open or mpowerd --database.
   const std::string& url() const { return url_; }
 
+  // Runs `sql` on this database, behind mpowerd's back; returns the first
+  // row's first value as text, "" if there is none, or "error: ...".
+  std::string QueryValue(const std::string& sql) const {
+    PGconn* conn = PQconnectdb(url_.c_str());
+    std::string value;
+    if (PQstatus(conn) != CONNECTION_OK) {
+      value = std::string("error: ") + PQerrorMessage(conn);
+    } else {
+      PGresult* result = PQexec(conn, sql.c_str());
+      if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+        value = std::string("error: ") + PQresultErrorMessage(result);
+      } else if (PQntuples(result) > 0) {
+        value = PQgetvalue(result, 0, 0);
+      }
+      PQclear(result);
+    }
+    PQfinish(conn);
+    return value;
+  }
+
  private:
   // Runs `sql` on the server's maintenance database; "" or the error.
   std::string Admin(const std::string& sql) {

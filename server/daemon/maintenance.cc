@@ -6,8 +6,10 @@
 
 namespace mpower {
 
-MaintenanceScheduler::MaintenanceScheduler(Store* store, MaintenanceOptions options)
+MaintenanceScheduler::MaintenanceScheduler(Store* store, const Keyring* keyring,
+                                           MaintenanceOptions options)
     : store_(store),
+      keyring_(keyring),
       options_(std::move(options)),
       escalator_(store, options_.escalation),
       thread_([this] { Loop(); }) {}
@@ -38,10 +40,12 @@ void MaintenanceScheduler::RunOnce() {
   // With several replicas on one database, one of them does this at a time.
   absl::StatusOr<bool> leading = store_->HoldsMaintenanceLease();
   if (!leading.ok()) {
+    FollowKeys(false);
     Log(LogLevel::kWarning, "maintenance",
         absl::StrCat("cannot tell whether to lead: ", leading.status().message()));
     return;
   }
+  FollowKeys(*leading);
   if (!*leading) return;
   const int64_t keep = options_.history_revisions;
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
@@ -57,6 +61,32 @@ void MaintenanceScheduler::RunOnce() {
   } else if (*escalated > 0) {
     Log(LogLevel::kInfo, "maintenance",
         absl::StrCat("escalated ", *escalated, " unanswered alerts"));
+  }
+}
+
+void MaintenanceScheduler::FollowKeys(bool leading) {
+  absl::StatusOr<bool> moved = keyring_->Reload();
+  if (!moved.ok()) {
+    Log(LogLevel::kWarning, "maintenance",
+        absl::StrCat("cannot read the key directory: ", moved.status().message()));
+  } else if (*moved) {
+    Log(LogLevel::kInfo, "maintenance",
+        absl::StrCat("sealing with key ", keyring_->current_key_id(), " from now on"));
+    reseal_rounds_left_ = kResealRounds;
+  }
+  if (!leading || reseal_rounds_left_ == 0) return;
+  absl::StatusOr<int64_t> resealed = store_->ReencryptProtectedData();
+  if (!resealed.ok()) {
+    Log(LogLevel::kWarning, "maintenance",
+        absl::StrCat("re-sealing with the current key: ", resealed.status().message()));
+    return;
+  }
+  if (*resealed > 0) {
+    Log(LogLevel::kInfo, "maintenance",
+        absl::StrCat("re-sealed ", *resealed, " resources with the current key"));
+    reseal_rounds_left_ = kResealRounds;
+  } else {
+    --reseal_rounds_left_;
   }
 }
 

@@ -2,11 +2,12 @@
 #define MPOWER_SERVER_DAEMON_MAINTENANCE_H_
 
 // The work mpowerd does on a timer rather than for a call: compacting the
-// change feed's history and escalating unanswered alerts. With several
+// change feed's history, escalating unanswered alerts, and following the
+// key directory (re-sealing what older keys sealed). With several
 // replicas on one database, only the one holding the store's maintenance
 // lease (Store::HoldsMaintenanceLease) does it, so it runs once in the
 // cluster; when that replica dies, another takes the lease at its next
-// round.
+// round. Every replica follows the key directory itself, whoever leads.
 
 #include <cstdint>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/core/escalation.h"
+#include "server/storage/keyring.h"
 #include "server/storage/store.h"
 
 namespace mpower {
@@ -31,8 +33,8 @@ struct MaintenanceOptions {
 // again next time. Thread-safe.
 class MaintenanceScheduler {
  public:
-  // REQUIRES: `store` outlives the scheduler.
-  MaintenanceScheduler(Store* store, MaintenanceOptions options);
+  // REQUIRES: `store` and `keyring` (the store's) outlive the scheduler.
+  MaintenanceScheduler(Store* store, const Keyring* keyring, MaintenanceOptions options);
   ~MaintenanceScheduler();
   MaintenanceScheduler(const MaintenanceScheduler&) = delete;
   MaintenanceScheduler& operator=(const MaintenanceScheduler&) = delete;
@@ -45,8 +47,18 @@ class MaintenanceScheduler {
 
  private:
   void Loop() ABSL_LOCKS_EXCLUDED(mutex_);
+  void FollowKeys(bool leading);
+
+  // Rounds of re-sealing left after the current key last moved: every
+  // replica reloads the keys within a round, so after a few quiet rounds
+  // nothing is sealed with an old key any more. Re-sealing starts on the
+  // first round too, for data another replica sealed before this one knew
+  // the new key.
+  static constexpr int kResealRounds = 3;
 
   Store* const store_;
+  const Keyring* const keyring_;
+  int reseal_rounds_left_ = kResealRounds;  // used by the round's thread only
   const MaintenanceOptions options_;
   Escalator escalator_;
   absl::Mutex mutex_;

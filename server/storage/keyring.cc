@@ -106,6 +106,34 @@ bool RunGcm(bool encrypt, const std::string& key, absl::string_view nonce,
 
 }  // namespace
 
+absl::StatusOr<Keyring::Contents> Keyring::Read(const std::string& directory) {
+  Contents contents;
+  DIR* dir = opendir(directory.c_str());
+  if (dir == nullptr) return absl::UnavailableError(absl::StrCat("cannot read ", directory));
+  while (dirent* entry = readdir(dir)) {
+    const std::string file = entry->d_name;
+    if (!absl::EndsWith(file, ".key")) continue;
+    const std::string path = absl::StrCat(directory, "/", file);
+    absl::StatusOr<std::string> hex = ReadSmallFile(path);
+    if (!hex.ok() || hex->size() != 2 * kKeyBytes ||
+        !std::all_of(hex->begin(), hex->end(), absl::ascii_isxdigit)) {
+      closedir(dir);
+      return absl::FailedPreconditionError(
+          absl::StrCat("key file ", path, " is not 64 hex digits; restore it from your backup"));
+    }
+    contents.keys[file.substr(0, file.size() - 4)] = absl::HexStringToBytes(*hex);
+  }
+  closedir(dir);
+  absl::StatusOr<std::string> current = ReadSmallFile(directory + "/current");
+  if (!current.ok() || contents.keys.count(*current) == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(directory, "/current names a key that is not in ", directory,
+                     "; restore the key file from your backup"));
+  }
+  contents.current = *current;
+  return contents;
+}
+
 absl::StatusOr<std::unique_ptr<Keyring>> Keyring::LoadOrCreate(const std::string& directory) {
   if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::UnavailableError(absl::StrCat("cannot create key directory ", directory));
@@ -115,33 +143,47 @@ absl::StatusOr<std::unique_ptr<Keyring>> Keyring::LoadOrCreate(const std::string
     absl::StatusOr<std::string> created = AddKey(directory);
     if (!created.ok()) return created.status();
   }
-  std::unique_ptr<Keyring> keyring(new Keyring());
-  keyring->directory_ = directory;
-  DIR* dir = opendir(directory.c_str());
-  if (dir == nullptr) return absl::UnavailableError(absl::StrCat("cannot read ", directory));
-  while (dirent* entry = readdir(dir)) {
-    const std::string file = entry->d_name;
-    if (!absl::EndsWith(file, ".key")) continue;
-    const std::string path = absl::StrCat(directory, "/", file);
-    absl::StatusOr<std::string> hex = ReadSmallFile(path);
-    std::string key;
-    if (!hex.ok() || hex->size() != 2 * kKeyBytes ||
-        !std::all_of(hex->begin(), hex->end(), absl::ascii_isxdigit)) {
-      closedir(dir);
-      return absl::FailedPreconditionError(
-          absl::StrCat("key file ", path, " is not 64 hex digits; restore it from your backup"));
-    }
-    keyring->keys_[file.substr(0, file.size() - 4)] = absl::HexStringToBytes(*hex);
-  }
-  closedir(dir);
-  absl::StatusOr<std::string> current = ReadSmallFile(directory + "/current");
-  if (!current.ok() || !keyring->HasKey(*current)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(directory, "/current names a key that is not in ", directory,
-                     "; restore the key file from your backup"));
-  }
-  keyring->current_ = *current;
+  absl::StatusOr<Contents> contents = Read(directory);
+  if (!contents.ok()) return contents.status();
+  std::unique_ptr<Keyring> keyring(new Keyring(directory));
+  absl::MutexLock lock(&keyring->mutex_);
+  keyring->contents_ = *std::move(contents);
   return keyring;
+}
+
+absl::StatusOr<bool> Keyring::Reload() const {
+  absl::StatusOr<Contents> read = Read(directory_);
+  if (!read.ok()) return read.status();
+  absl::MutexLock lock(&mutex_);
+  // Keys only ever arrive: one removed from the directory stays loaded.
+  read->keys.insert(contents_.keys.begin(), contents_.keys.end());
+  const bool moved = read->current != contents_.current;
+  contents_ = *std::move(read);
+  return moved;
+}
+
+bool Keyring::HasKey(absl::string_view key_id) const {
+  absl::ReaderMutexLock lock(&mutex_);
+  return contents_.keys.count(std::string(key_id)) > 0;
+}
+
+std::string Keyring::current_key_id() const {
+  absl::ReaderMutexLock lock(&mutex_);
+  return contents_.current;
+}
+
+std::optional<std::string> Keyring::FindKey(const std::string& key_id) const {
+  {
+    absl::ReaderMutexLock lock(&mutex_);
+    auto key = contents_.keys.find(key_id);
+    if (key != contents_.keys.end()) return key->second;
+  }
+  // Another replica may have sealed with a key added since this one loaded.
+  if (!Reload().ok()) return std::nullopt;
+  absl::ReaderMutexLock lock(&mutex_);
+  auto key = contents_.keys.find(key_id);
+  if (key == contents_.keys.end()) return std::nullopt;
+  return key->second;
 }
 
 absl::StatusOr<std::string> Keyring::AddKey(const std::string& directory) {
@@ -154,20 +196,28 @@ absl::StatusOr<std::string> Keyring::AddKey(const std::string& directory) {
 }
 
 SealedData Keyring::Seal(absl::string_view plaintext, absl::string_view associated_data) const {
+  std::string key_id, key;
+  {
+    absl::ReaderMutexLock lock(&mutex_);
+    key_id = contents_.current;
+    key = contents_.keys.at(key_id);
+  }
   const std::string nonce = RandomBytes(kNonceBytes);
   std::string ciphertext;
   std::string tag;
-  RunGcm(/*encrypt=*/true, keys_.at(current_), nonce, associated_data, plaintext, ciphertext, tag);
-  return SealedData{current_, absl::StrCat(nonce, ciphertext, tag)};
+  RunGcm(/*encrypt=*/true, key, nonce, associated_data, plaintext, ciphertext, tag);
+  return SealedData{key_id, absl::StrCat(nonce, ciphertext, tag)};
 }
 
 absl::StatusOr<std::string> Keyring::Open(const SealedData& sealed,
                                           absl::string_view associated_data) const {
-  auto key = keys_.find(sealed.key_id);
-  if (key == keys_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "protected details are encrypted with key ", sealed.key_id, ", which is not in ",
-        directory_, "; restore ", sealed.key_id, ".key from your backup"));
+  const std::optional<std::string> key = FindKey(sealed.key_id);
+  if (!key.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("protected details are encrypted with key ", sealed.key_id,
+                     ", which is not in ", directory_, "; restore ", sealed.key_id,
+                     ".key from your backup (with several replicas, "
+                     "every one needs every key)"));
   }
   if (sealed.blob.size() < kNonceBytes + kTagBytes) {
     return absl::DataLossError(
@@ -176,7 +226,7 @@ absl::StatusOr<std::string> Keyring::Open(const SealedData& sealed,
   const absl::string_view blob = sealed.blob;
   std::string tag(blob.substr(blob.size() - kTagBytes));
   std::string plaintext;
-  if (!RunGcm(/*encrypt=*/false, key->second, blob.substr(0, kNonceBytes), associated_data,
+  if (!RunGcm(/*encrypt=*/false, *key, blob.substr(0, kNonceBytes), associated_data,
               blob.substr(kNonceBytes, blob.size() - kNonceBytes - kTagBytes), plaintext, tag)) {
     return absl::DataLossError(absl::StrCat(
         "cannot decrypt the protected details of ", associated_data, " with key ", sealed.key_id,

@@ -5,14 +5,18 @@
 // Keys live in a directory, one file per key (`{key_id}.key`, 64 hex
 // digits, owner-only) and a file `current` naming the key new data is
 // sealed with. Old keys stay until the operator removes them after
-// `mpowerd keys rotate` has re-encrypted everything.
+// `mpowerd keys rotate` has re-encrypted everything (and the backups that
+// need them are gone).
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace mpower {
 
@@ -22,7 +26,11 @@ struct SealedData {
   std::string blob;  // 12-byte nonce, ciphertext, 16-byte tag
 };
 
-// The keys of one data directory. Immutable after loading; thread-safe.
+// The keys of one data directory. Thread-safe. The keyring follows its
+// directory: Reload() (and a read that meets a key it has not loaded) picks
+// up keys added since, and the key `current` names, so replicas sharing a
+// key directory go on serving through `mpowerd keys rotate`. Keys are only
+// ever added to a loaded keyring.
 class Keyring {
  public:
   // Loads the keys in `directory`, creating the directory and a first key
@@ -34,26 +42,44 @@ class Keyring {
   // Creates a new key in `directory` and makes it current. Returns its id.
   static absl::StatusOr<std::string> AddKey(const std::string& directory);
 
+  // Reads the directory again. Returns whether the current key changed;
+  // the keyring is unchanged if the directory cannot be read.
+  absl::StatusOr<bool> Reload() const ABSL_LOCKS_EXCLUDED(mutex_);
+
   // Encrypts `plaintext` with the current key, binding it to
   // `associated_data` (the resource's name).
-  SealedData Seal(absl::string_view plaintext, absl::string_view associated_data) const;
+  SealedData Seal(absl::string_view plaintext, absl::string_view associated_data) const
+      ABSL_LOCKS_EXCLUDED(mutex_);
 
-  // Decrypts. FAILED_PRECONDITION if the key is not in the keyring;
-  // DATA_LOSS if the key is wrong or the data or its name was altered.
-  // Messages never include the data.
+  // Decrypts. FAILED_PRECONDITION if the key is not in the keyring, even
+  // after reading the directory again; DATA_LOSS if the key is wrong or the
+  // data or its name was altered. Messages never include the data.
   absl::StatusOr<std::string> Open(const SealedData& sealed,
-                                   absl::string_view associated_data) const;
+                                   absl::string_view associated_data) const
+      ABSL_LOCKS_EXCLUDED(mutex_);
 
-  bool HasKey(absl::string_view key_id) const { return keys_.count(std::string(key_id)) > 0; }
-  const std::string& current_key_id() const { return current_; }
+  bool HasKey(absl::string_view key_id) const ABSL_LOCKS_EXCLUDED(mutex_);
+  std::string current_key_id() const ABSL_LOCKS_EXCLUDED(mutex_);
   const std::string& directory() const { return directory_; }
 
  private:
-  Keyring() = default;
+  // What a key directory holds.
+  struct Contents {
+    std::map<std::string, std::string> keys;  // id -> 32 raw bytes
+    std::string current;
+  };
+  static absl::StatusOr<Contents> Read(const std::string& directory);
 
-  std::string directory_;
-  std::map<std::string, std::string> keys_;  // id -> 32 raw bytes
-  std::string current_;
+  explicit Keyring(std::string directory) : directory_(std::move(directory)) {}
+
+  // The key `key_id`, reading the directory again if it is not loaded;
+  // nullopt if it is not there either.
+  std::optional<std::string> FindKey(const std::string& key_id) const ABSL_LOCKS_EXCLUDED(mutex_);
+
+  const std::string directory_;
+  mutable absl::Mutex mutex_;
+  // A cache of the directory, refreshed by const methods.
+  mutable Contents contents_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace mpower
