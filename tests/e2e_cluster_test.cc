@@ -570,5 +570,40 @@ TEST_F(ClusterTest, KeysRotateWhileReplicasServe) {
   EXPECT_EQ(ProtectedPerson(replicas_[2]->address(), admin, during), "Nayra Quetzalcoatl");
 }
 
+TEST_F(ClusterTest, APgDumpTakenWhileServingRestoresWithItsAuditChainIntact) {
+  replicas_.push_back(StartReplica(1, {"--demo-data"}));
+  ASSERT_GT(replicas_[0]->port(), 0) << replicas_[0]->log();
+  const std::string admin = AdminToken();
+  const std::string before =
+      FileProtectedAlert(replicas_[0]->address(), admin, "Amaru Quetzalcoatl");
+
+  // The backup README describes, taken while the replica serves.
+  const std::string dump = dir_.path() + "/mpower.dump";
+  CommandResult dumped = RunCommand({"/usr/bin/pg_dump", "-Fc", "-f", dump, database_.url()});
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.err;
+  const std::string after =
+      FileProtectedAlert(replicas_[0]->address(), admin, "Nayra Quetzalcoatl");
+
+  testing::PostgresTestDatabase restored;
+  ASSERT_EQ(restored.error(), "");
+  CommandResult loaded = RunCommand(
+      {"/usr/bin/pg_restore", "--no-owner", "--exit-on-error", "-d", restored.url(), dump});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  CommandResult verified =
+      RunCommand({MPOWERD_PATH, "--data-dir=" + dir_.path() + "/verify", "--key-dir=" + keys(),
+                  "--database=" + restored.url(), "audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_THAT(verified.out, HasSubstr("audit trail intact"));
+
+  // A replica on the restored database serves what the backup held, with
+  // the same keys, and nothing written after it.
+  const std::string data = dir_.path() + "/restored-replica";
+  std::filesystem::create_directories(data);
+  ServerProcess on_restored(data, {"--database=" + restored.url(), "--key-dir=" + keys()});
+  ASSERT_GT(on_restored.port(), 0) << on_restored.log();
+  EXPECT_EQ(ProtectedPerson(on_restored.address(), admin, before), "Amaru Quetzalcoatl");
+  EXPECT_THAT(ProtectedPerson(on_restored.address(), admin, after), HasSubstr("error"));
+}
+
 }  // namespace
 }  // namespace mpower

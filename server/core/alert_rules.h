@@ -15,7 +15,9 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   static constexpr bool kServerAssignsIds = true;
   static constexpr absl::string_view kField = "alert";
   // Indexed by storage, so a List filtered by country reads only matches.
-  static constexpr absl::string_view kIndexedField = "country_code";
+  // Most selective first: a List uses the first one its filter requires.
+  static constexpr absl::string_view kIndexedFields[] = {"filing_partner", "country_code",
+                                                         "status"};
   static const std::vector<std::string>& MutableFields();
   static const std::vector<std::string>& CreateOnlyFields();
   // Never includes protected_details: a filter must not reveal matches.

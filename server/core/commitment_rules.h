@@ -15,7 +15,9 @@ struct ResourceTraits<v1::Commitment> : ResourceTraitsDefaults {
   static constexpr bool kServerAssignsIds = true;
   static constexpr absl::string_view kField = "commitment";
   // Indexed by storage, so a List filtered by country reads only matches.
-  static constexpr absl::string_view kIndexedField = "country_codes";
+  // Most selective first: a List uses the first one its filter requires.
+  // (The partner is the parent, which storage filters on anyway.)
+  static constexpr absl::string_view kIndexedFields[] = {"country_codes", "status"};
   static const std::vector<std::string>& MutableFields();
   static const std::vector<std::string>& FilterableFields();
   static void ApplyDefaults(v1::Commitment& commitment);

@@ -435,14 +435,20 @@ std::string Filter::RequiredValue(absl::string_view field) const {
     conjuncts.push_back(root_.get());
   }
   for (const Node* node : conjuncts) {
-    if (node->kind != Node::kCompare || node->path.size() != 1 || node->path[0]->name() != field ||
-        !std::holds_alternative<std::string>(node->value)) {
+    if (node->kind != Node::kCompare || node->path.size() != 1 || node->path[0]->name() != field) {
       continue;
     }
     const bool repeated = node->path[0]->is_repeated();
-    if ((repeated && node->comparator == Comparator::kHas) ||
-        (!repeated && node->comparator == Comparator::kEq)) {
+    if (!(repeated && node->comparator == Comparator::kHas) &&
+        !(!repeated && node->comparator == Comparator::kEq)) {
+      continue;
+    }
+    if (std::holds_alternative<std::string>(node->value)) {
       return std::get<std::string>(node->value);
+    }
+    if (node->path[0]->type() == FieldDescriptor::TYPE_ENUM &&
+        std::holds_alternative<int64_t>(node->value)) {
+      return std::to_string(std::get<int64_t>(node->value));
     }
   }
   return "";

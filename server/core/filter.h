@@ -51,10 +51,11 @@ class Filter {
 
   bool matches_everything() const { return root_ == nullptr; }
 
-  // A string value `field` must equal (or, for a repeated field, hold) for
-  // any message to match: from a comparison `field = "v"` or `field:"v"`
-  // that is the whole filter or one operand of its top-level AND. Empty if
-  // the filter requires no such value. Lets storage use an index.
+  // A value `field` must equal (or, for a repeated field, hold) for any
+  // message to match, as text: a string itself, an enum value its number.
+  // From a comparison `field = v` or `field:v` that is the whole filter or
+  // one operand of its top-level AND. Empty if the filter requires no such
+  // value. Lets storage use an index.
   std::string RequiredValue(absl::string_view field) const;
 
  private:

@@ -18,7 +18,7 @@ template <typename T>
 std::vector<std::string> TermsOfStored(const StoredResource& stored) {
   T resource;
   if (!resource.ParseFromString(stored.data)) return {};
-  return IndexTermsOf(resource, ResourceTraits<T>::kIndexedField);
+  return IndexTermsOf(resource, ResourceTraits<T>::kIndexedFields);
 }
 
 template <typename T>
@@ -29,22 +29,30 @@ std::pair<absl::string_view, TermExtractorFn> Entry() {
 }  // namespace
 
 std::vector<std::string> IndexTermsOf(const google::protobuf::Message& resource,
-                                      absl::string_view field_name) {
-  if (field_name.empty()) return {};
-  const google::protobuf::FieldDescriptor* field =
-      resource.GetDescriptor()->FindFieldByName(std::string(field_name));
-  if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
-    return {};
-  }
+                                      absl::Span<const absl::string_view> fields) {
+  using google::protobuf::FieldDescriptor;
   const google::protobuf::Reflection& reflection = *resource.GetReflection();
   std::vector<std::string> terms;
-  if (field->is_repeated()) {
-    for (int i = 0; i < reflection.FieldSize(resource, field); ++i) {
-      terms.push_back(
-          absl::StrCat(field_name, "=", reflection.GetRepeatedString(resource, field, i)));
+  for (absl::string_view field_name : fields) {
+    const FieldDescriptor* field =
+        resource.GetDescriptor()->FindFieldByName(std::string(field_name));
+    if (field == nullptr) continue;
+    const bool text = field->type() == FieldDescriptor::TYPE_STRING;
+    if (!text && field->type() != FieldDescriptor::TYPE_ENUM) continue;
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection.FieldSize(resource, field); ++i) {
+        terms.push_back(
+            absl::StrCat(field_name, "=",
+                         text ? reflection.GetRepeatedString(resource, field, i)
+                              : absl::StrCat(reflection.GetRepeatedEnumValue(resource, field, i))));
+      }
+    } else if (text) {
+      if (const std::string value = reflection.GetString(resource, field); !value.empty()) {
+        terms.push_back(absl::StrCat(field_name, "=", value));
+      }
+    } else {
+      terms.push_back(absl::StrCat(field_name, "=", reflection.GetEnumValue(resource, field)));
     }
-  } else if (const std::string value = reflection.GetString(resource, field); !value.empty()) {
-    terms.push_back(absl::StrCat(field_name, "=", value));
   }
   return terms;
 }
@@ -57,10 +65,12 @@ std::vector<std::string> IndexTerms(const StoredResource& resource) {
   return found == kCollections->end() ? std::vector<std::string>() : found->second(resource);
 }
 
-std::string IndexTermFor(absl::string_view field, const Filter& filter) {
-  if (field.empty()) return "";
-  const std::string value = filter.RequiredValue(field);
-  return value.empty() ? "" : absl::StrCat(field, "=", value);
+std::string IndexTermFor(absl::Span<const absl::string_view> fields, const Filter& filter) {
+  for (absl::string_view field : fields) {
+    const std::string value = filter.RequiredValue(field);
+    if (!value.empty()) return absl::StrCat(field, "=", value);
+  }
+  return "";
 }
 
 absl::Status InstallIndexTerms(Store& store) {

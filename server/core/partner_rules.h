@@ -15,7 +15,7 @@ struct ResourceTraits<v1::Partner> : ResourceTraitsDefaults {
   static constexpr bool kServerAssignsIds = false;
   static constexpr absl::string_view kField = "partner";
   // Indexed by storage, so a List filtered by country reads only matches.
-  static constexpr absl::string_view kIndexedField = "country_code";
+  static constexpr absl::string_view kIndexedFields[] = {"country_code", "type"};
   static const std::vector<std::string>& MutableFields();
   static const std::vector<std::string>& FilterableFields();
   static void ApplyDefaults(v1::Partner& partner);

@@ -114,7 +114,7 @@ class ResourceManager {
         ListFingerprint(Traits::kName.collection, parent, params.filter, params.show_deleted);
     ListQuery list;
     list.collection = std::string(Traits::kName.collection);
-    list.term = IndexTermFor(Traits::kIndexedField, filter);
+    list.term = IndexTermFor(Traits::kIndexedFields, filter);
     list.parent = parent;
     list.show_deleted = params.show_deleted;
     if (!params.page_token.empty()) {

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "server/core/access.h"
 #include "server/storage/store.h"
 
@@ -19,9 +20,9 @@ struct ResourceTraitsDefaults {
   static constexpr bool kReadsRestricted = false;
   // Any creator may choose the id.
   static constexpr bool kOnlyAdminsChooseIds = false;
-  // The string field (singular or repeated) storage indexes the resource
-  // by, for List's most common filter (index_terms.h); "" for none.
-  static constexpr absl::string_view kIndexedField = "";
+  // The string or enum fields (singular or repeated) storage indexes the
+  // resource by, for List's common filters (index_terms.h); none here.
+  static constexpr absl::Span<const absl::string_view> kIndexedFields = {};
   template <typename T>
   static absl::StatusOr<bool> CanRead(const Principal&, const T&, Store&) {
     return true;

@@ -14,6 +14,7 @@ struct ResourceTraits<v1::Response> : ResourceTraitsDefaults {
   static constexpr bool kSoftDelete = false;
   static constexpr bool kServerAssignsIds = true;
   static constexpr absl::string_view kField = "response";
+  static constexpr absl::string_view kIndexedFields[] = {"responding_partner", "action"};
   static const std::vector<std::string>& MutableFields();
   static const std::vector<std::string>& CreateOnlyFields();
   static const std::vector<std::string>& FilterableFields();

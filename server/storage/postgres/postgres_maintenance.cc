@@ -40,16 +40,25 @@ absl::Status PostgresStore::SetTermExtractor(std::string version, TermExtractor 
     // Another replica may be indexing too: the revision lock makes it wait,
     // and then find the work done.
     MPOWER_RETURN_IF_ERROR(connection.Execute("DELETE FROM resource_terms", "re-indexing"));
-    MPOWER_ASSIGN_OR_RETURN(auto rows, connection.Query("SELECT name, collection, data FROM "
-                                                        "resources",
-                                                        "re-indexing"));
-    for (int row = 0; row < rows->rows(); ++row) {
-      StoredResource resource;
-      resource.name = rows->Bytes(row, 0);
-      resource.collection = rows->Bytes(row, 1);
-      resource.data = rows->Bytes(row, 2);
-      MPOWER_RETURN_IF_ERROR(postgres::InsertTerms(connection, resource.collection, resource.name,
-                                                   extractor(resource)));
+    // A page at a time, so that re-indexing a large store does not hold it
+    // all in memory.
+    constexpr int kPage = 1000;
+    std::string last;
+    while (true) {
+      MPOWER_ASSIGN_OR_RETURN(auto rows,
+                              connection.Query("SELECT name, collection, data FROM resources "
+                                               "WHERE name > $1 ORDER BY name LIMIT $2",
+                                               Params().Text(last).Int64(kPage), "re-indexing"));
+      for (int row = 0; row < rows->rows(); ++row) {
+        StoredResource resource;
+        resource.name = rows->Bytes(row, 0);
+        resource.collection = rows->Bytes(row, 1);
+        resource.data = rows->Bytes(row, 2);
+        MPOWER_RETURN_IF_ERROR(postgres::InsertTerms(connection, resource.collection, resource.name,
+                                                     extractor(resource)));
+      }
+      if (rows->rows() < kPage) break;
+      last = rows->Bytes(rows->rows() - 1, 0);
     }
     return connection.Execute(
         "INSERT INTO settings(key, value) VALUES ('terms_version', $1) "
