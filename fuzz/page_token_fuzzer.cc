@@ -1,7 +1,8 @@
-// Page tokens come back from clients: any text decodes to the name it was
-// made for, or is refused with INVALID_ARGUMENT. A token made for a name the
-// server could resume after (non-empty, far below the token's 1,024-byte
-// bound) always round-trips.
+// Page tokens come back from clients: any text opens to the position it was
+// sealed for, or is refused with INVALID_ARGUMENT. A token sealed for a
+// position the server could resume at (non-empty, far below the token's
+// 2,048-byte bound) always round-trips, and with one byte changed never
+// opens.
 
 #include <cstddef>
 #include <cstdint>
@@ -10,15 +11,20 @@
 #include "server/core/page_token.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string secret(32, 's');
   const std::string text(reinterpret_cast<const char*>(data), size);
   const std::string query = mpower::Fingerprint("commitments\npartners/ilo\n\nlive");
-  absl::StatusOr<std::string> decoded = mpower::DecodePageToken(text, query);
-  if (!decoded.ok() && decoded.status().code() != absl::StatusCode::kInvalidArgument) {
+  absl::StatusOr<std::string> opened = mpower::OpenPageToken(secret, text, query);
+  if (!opened.ok() && opened.status().code() != absl::StatusCode::kInvalidArgument) {
     __builtin_trap();
   }
   if (text.empty() || text.size() > 256) return 0;
-  const std::string token = mpower::EncodePageToken(query, text);
-  absl::StatusOr<std::string> again = mpower::DecodePageToken(token, query);
+  std::string token = mpower::SealPageToken(secret, query, text);
+  absl::StatusOr<std::string> again = mpower::OpenPageToken(secret, token, query);
   if (!again.ok() || *again != text) __builtin_trap();
+  // One character of the token changed, to another of the base64 alphabet.
+  const size_t at = data[0] % token.size();
+  token[at] = token[at] == 'A' ? 'B' : 'A';
+  if (mpower::OpenPageToken(secret, token, query).ok()) __builtin_trap();
   return 0;
 }

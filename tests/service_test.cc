@@ -5,6 +5,8 @@
 
 #include <future>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "google/protobuf/text_format.h"
 #include "mpower/v1/alert.grpc.pb.h"
 #include "mpower/v1/commitment.grpc.pb.h"
@@ -285,6 +287,68 @@ TEST_P(ServiceTest, CommitmentMethods) {
 // The filer names people in a restricted alert's protected details; a
 // partner that is neither filer nor recipient must never receive them, on
 // any method, and never learns more from an error.
+TEST_P(ServiceTest, PageTokensCarryNothingTheReaderCannotSeeAndRefuseAnyEdit) {
+  const std::string outsider = IssueToken("dol-viewer", v1::ROLE_PARTNER_VIEWER, "partners/us-dol");
+  // Alerts the outsider may read, between restricted ones it may not know
+  // exist, all with names the secretariat chose.
+  for (const char* id :
+       {"a1-visible", "a2-restricted", "a3-visible", "a4-restricted", "a5-visible"}) {
+    const bool restricted = absl::StrContains(id, "restricted");
+    CreateAlertRequest create = Parse<CreateAlertRequest>(R"pb(
+      alert {
+        filing_partner: "partners/example-union"
+        category: CATEGORY_THREAT_OF_VIOLENCE
+        severity: SEVERITY_SEVERE
+        urgency: URGENCY_IMMEDIATE
+        certainty: CERTAINTY_LIKELY
+        country_code: "ID"
+        recipient_partners: "partners/ilo"
+      })pb");
+    create.set_alert_id(id);
+    create.mutable_alert()->set_headline(restricted ? "Quetzalcoatl" : "Visible");
+    create.mutable_alert()->set_scope(restricted ? v1::Alert::SCOPE_RESTRICTED
+                                                 : v1::Alert::SCOPE_PARTNERS);
+    CreateAlertResponse created;
+    ASSERT_TRUE(alerts_->CreateAlert(Context().get(), create, &created).ok()) << id;
+  }
+  // Every token the outsider receives paging through alerts, one at a time.
+  std::vector<std::string> tokens;
+  ListAlertsRequest request;
+  request.set_page_size(1);
+  do {
+    ListAlertsResponse page;
+    ASSERT_TRUE(alerts_->ListAlerts(Context(outsider).get(), request, &page).ok());
+    for (const auto& alert : page.alerts()) {
+      EXPECT_THAT(alert.name(), Not(HasSubstr("restricted")));
+    }
+    if (!page.next_page_token().empty()) tokens.push_back(page.next_page_token());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  ASSERT_FALSE(tokens.empty());
+  for (const std::string& token : tokens) {
+    // Decoded in every way a curious client might: nothing readable.
+    std::string decoded;
+    ASSERT_TRUE(absl::WebSafeBase64Unescape(token, &decoded));
+    for (const std::string& bytes : {token, decoded}) {
+      for (const char* hidden : {"restricted", "visible", "alerts/", "Quetzalcoatl"}) {
+        EXPECT_THAT(bytes, Not(HasSubstr(hidden))) << token;
+      }
+    }
+    // A token with any one character changed is refused.
+    for (size_t at = 0; at < token.size(); ++at) {
+      std::string edited = token;
+      edited[at] = edited[at] == 'A' ? 'B' : 'A';
+      ListAlertsRequest forged;
+      forged.set_page_size(1);
+      forged.set_page_token(edited);
+      ListAlertsResponse page;
+      EXPECT_THAT(alerts_->ListAlerts(Context(outsider).get(), forged, &page),
+                  GrpcIs(grpc::StatusCode::INVALID_ARGUMENT, "page_token"))
+          << "position " << at;
+    }
+  }
+}
+
 TEST_P(ServiceTest, AlertMethodsNeverReturnProtectedDetailsToOtherPartners) {
   const std::string filer =
       IssueToken("union-editor", v1::ROLE_PARTNER_EDITOR, "partners/example-union");

@@ -4,7 +4,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/base/status_macros.h"
-#include "server/core/crypto.h"
+#include "server/storage/crypto.h"
 
 namespace mpower {
 

@@ -137,7 +137,7 @@ absl::StatusOr<ChangePage> ChangeFeed::List(const Principal& caller, int64_t aft
   int64_t cursor_revision = after_revision;
   std::string cursor_name;
   if (!page_token.empty()) {
-    MPOWER_ASSIGN_OR_RETURN(std::string position, DecodePageToken(page_token, query));
+    MPOWER_ASSIGN_OR_RETURN(std::string position, DecodePageToken(*store_, page_token, query));
     std::vector<std::string> parts = absl::StrSplit(position, absl::MaxSplits('\n', 1));
     if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &cursor_revision)) {
       return absl::InvalidArgumentError("page_token: not a token this server issued");
@@ -169,7 +169,9 @@ absl::StatusOr<ChangePage> ChangeFeed::List(const Principal& caller, int64_t aft
     if (records.back().revision > page.current_revision) break;
   }
   if (more) {
-    page.next_page_token = EncodePageToken(query, absl::StrCat(cursor_revision, "\n", cursor_name));
+    MPOWER_ASSIGN_OR_RETURN(
+        page.next_page_token,
+        EncodePageToken(*store_, query, absl::StrCat(cursor_revision, "\n", cursor_name)));
   }
   return page;
 }

@@ -7,10 +7,10 @@
 #include "absl/time/time.h"
 #include "server/base/status_macros.h"
 #include "server/core/audit.h"
-#include "server/core/crypto.h"
 #include "server/core/page_token.h"
 #include "server/core/reference_checks.h"
 #include "server/core/value_checks.h"
+#include "server/storage/crypto.h"
 
 namespace mpower {
 namespace {
@@ -126,7 +126,7 @@ absl::StatusOr<Page<Credential>> CredentialManager::List(const Principal& caller
   const std::string query = Fingerprint("credentials");
   std::string after;
   if (!page_token.empty()) {
-    MPOWER_ASSIGN_OR_RETURN(after, DecodePageToken(page_token, query));
+    MPOWER_ASSIGN_OR_RETURN(after, DecodePageToken(*store_, page_token, query));
   }
   MPOWER_ASSIGN_OR_RETURN(std::vector<CredentialRecord> records,
                           store_->ListCredentials(after, size + 1));
@@ -135,7 +135,10 @@ absl::StatusOr<Page<Credential>> CredentialManager::List(const Principal& caller
     MPOWER_ASSIGN_OR_RETURN(Credential credential, Decode(records[i]));
     page.items.push_back(std::move(credential));
   }
-  if (records.size() > size) page.next_page_token = EncodePageToken(query, records[size - 1].id);
+  if (records.size() > size) {
+    MPOWER_ASSIGN_OR_RETURN(page.next_page_token,
+                            EncodePageToken(*store_, query, records[size - 1].id));
+  }
   return page;
 }
 

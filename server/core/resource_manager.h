@@ -118,7 +118,7 @@ class ResourceManager {
     list.parent = parent;
     list.show_deleted = params.show_deleted;
     if (!params.page_token.empty()) {
-      MPOWER_ASSIGN_OR_RETURN(list.after_name, DecodePageToken(params.page_token, query));
+      MPOWER_ASSIGN_OR_RETURN(list.after_name, DecodePageToken(*store_, params.page_token, query));
     }
     // One more than a page, to know whether another page follows.
     list.limit = static_cast<size_t>(page_size) + 1;
@@ -154,7 +154,9 @@ class ResourceManager {
     std::vector<T*> items;
     for (T& item : page.items) items.push_back(&item);
     MPOWER_RETURN_IF_ERROR(Deliver(caller, items));
-    if (!resume_after.empty()) page.next_page_token = EncodePageToken(query, resume_after);
+    if (!resume_after.empty()) {
+      MPOWER_ASSIGN_OR_RETURN(page.next_page_token, EncodePageToken(*store_, query, resume_after));
+    }
     return page;
   }
 

@@ -61,7 +61,8 @@ absl::Status AdminServiceImpl::ListAuditEntries(grpc::CallbackServerContext* con
   const std::string query = Fingerprint("audit");
   int64_t after = 0;
   if (!request->page_token().empty()) {
-    MPOWER_ASSIGN_OR_RETURN(std::string position, DecodePageToken(request->page_token(), query));
+    MPOWER_ASSIGN_OR_RETURN(std::string position,
+                            DecodePageToken(*store_, request->page_token(), query));
     if (!absl::SimpleAtoi(position, &after)) {
       return absl::InvalidArgumentError("page_token: not a token this server issued");
     }
@@ -82,7 +83,10 @@ absl::Status AdminServiceImpl::ListAuditEntries(grpc::CallbackServerContext* con
     entry->set_hash(record.hash);
   }
   if (records.size() > static_cast<size_t>(size)) {
-    response->set_next_page_token(EncodePageToken(query, absl::StrCat(records[size - 1].sequence)));
+    MPOWER_ASSIGN_OR_RETURN(
+        std::string token,
+        EncodePageToken(*store_, query, absl::StrCat(records[size - 1].sequence)));
+    response->set_next_page_token(token);
   }
   return absl::OkStatus();
 }

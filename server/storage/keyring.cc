@@ -2,8 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,13 +15,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "server/storage/crypto.h"
 
 namespace mpower {
 namespace {
 
-constexpr size_t kKeyBytes = 32;
-constexpr size_t kNonceBytes = 12;
-constexpr size_t kTagBytes = 16;
+constexpr size_t kKeyBytes = kAeadKeyBytes;
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   std::ifstream in(path);
@@ -45,63 +42,6 @@ absl::Status WriteOwnerOnly(const std::string& path, absl::string_view contents)
     return absl::UnavailableError(absl::StrCat("cannot write ", path));
   }
   return absl::OkStatus();
-}
-
-std::string RandomBytes(size_t count) {
-  std::string bytes(count, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count));
-  return bytes;
-}
-
-// AES-256-GCM, fetched from OpenSSL once rather than looked up by name on
-// every seal and open (OpenSSL 3's implicit fetch; crypto(7), "Performance").
-const EVP_CIPHER* AesGcmAlgorithm() {
-  static const EVP_CIPHER* const fetched = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
-  return fetched != nullptr ? fetched : EVP_aes_256_gcm();
-}
-
-// Runs AES-256-GCM one way or the other. Returns false if the tag does not
-// verify (decryption) or OpenSSL fails.
-bool RunGcm(bool encrypt, const std::string& key, absl::string_view nonce,
-            absl::string_view associated_data, absl::string_view input, std::string& output,
-            std::string& tag) {
-  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
-                                                                      EVP_CIPHER_CTX_free);
-  const auto* key_bytes = reinterpret_cast<const unsigned char*>(key.data());
-  const auto* nonce_bytes = reinterpret_cast<const unsigned char*>(nonce.data());
-  if (ctx == nullptr || EVP_CipherInit_ex(ctx.get(), AesGcmAlgorithm(), nullptr, key_bytes,
-                                          nonce_bytes, encrypt ? 1 : 0) != 1) {
-    return false;
-  }
-  int length = 0;
-  if (!associated_data.empty() &&
-      EVP_CipherUpdate(ctx.get(), nullptr, &length,
-                       reinterpret_cast<const unsigned char*>(associated_data.data()),
-                       static_cast<int>(associated_data.size())) != 1) {
-    return false;
-  }
-  output.resize(input.size());
-  if (EVP_CipherUpdate(ctx.get(), reinterpret_cast<unsigned char*>(output.data()), &length,
-                       reinterpret_cast<const unsigned char*>(input.data()),
-                       static_cast<int>(input.size())) != 1) {
-    return false;
-  }
-  if (!encrypt &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1) {
-    return false;
-  }
-  int final_length = 0;
-  if (EVP_CipherFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(output.data()) + length,
-                         &final_length) != 1) {
-    return false;
-  }
-  if (encrypt) {
-    tag.resize(kTagBytes);
-    if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) != 1) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -202,11 +142,8 @@ SealedData Keyring::Seal(absl::string_view plaintext, absl::string_view associat
     key_id = contents_.current;
     key = contents_.keys.at(key_id);
   }
-  const std::string nonce = RandomBytes(kNonceBytes);
-  std::string ciphertext;
-  std::string tag;
-  RunGcm(/*encrypt=*/true, key, nonce, associated_data, plaintext, ciphertext, tag);
-  return SealedData{key_id, absl::StrCat(nonce, ciphertext, tag)};
+  const std::string nonce = RandomBytes(kAeadNonceBytes);
+  return SealedData{key_id, nonce + AesGcmSeal(key, nonce, associated_data, plaintext)};
 }
 
 absl::StatusOr<std::string> Keyring::Open(const SealedData& sealed,
@@ -219,21 +156,20 @@ absl::StatusOr<std::string> Keyring::Open(const SealedData& sealed,
                      ".key from your backup (with several replicas, "
                      "every one needs every key)"));
   }
-  if (sealed.blob.size() < kNonceBytes + kTagBytes) {
+  if (sealed.blob.size() < kAeadNonceBytes + kAeadTagBytes) {
     return absl::DataLossError(
         absl::StrCat("encrypted data for ", associated_data, " is truncated"));
   }
   const absl::string_view blob = sealed.blob;
-  std::string tag(blob.substr(blob.size() - kTagBytes));
-  std::string plaintext;
-  if (!RunGcm(/*encrypt=*/false, *key, blob.substr(0, kNonceBytes), associated_data,
-              blob.substr(kNonceBytes, blob.size() - kNonceBytes - kTagBytes), plaintext, tag)) {
+  std::optional<std::string> plaintext = AesGcmOpen(*key, blob.substr(0, kAeadNonceBytes),
+                                                    associated_data, blob.substr(kAeadNonceBytes));
+  if (!plaintext.has_value()) {
     return absl::DataLossError(absl::StrCat(
         "cannot decrypt the protected details of ", associated_data, " with key ", sealed.key_id,
         ": the key file is not the one they were sealed with, or the data was "
         "altered"));
   }
-  return plaintext;
+  return *std::move(plaintext);
 }
 
 }  // namespace mpower

@@ -238,6 +238,13 @@ class Store {
   // and history) sealed with older keys, in one transaction. Returns how
   // many resources it re-sealed.
   virtual absl::StatusOr<int64_t> ReencryptProtectedData() = 0;
+
+  // A random 32-byte secret called `name`, made the first time any process
+  // asks and the same for every process on this database, so that what one
+  // replica seals with it (page tokens) another opens. Kept in the database
+  // in the clear: it keeps callers from reading what it seals, which the
+  // database holds anyway. Cached after the first call.
+  virtual absl::StatusOr<std::string> SharedSecret(absl::string_view name) = 0;
 };
 
 }  // namespace mpower

@@ -2,8 +2,10 @@
 // extractor and re-sealing under a new key, each in one transaction holding
 // the revision lock, so replicas doing it at once take turns.
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "server/base/status_macros.h"
+#include "server/storage/crypto.h"
 #include "server/storage/postgres/postgres_store.h"
 #include "server/storage/postgres/rows.h"
 #include "server/storage/postgres/write_transaction.h"
@@ -109,6 +111,26 @@ absl::StatusOr<int64_t> PostgresStore::ReencryptProtectedData() {
     return absl::OkStatus();
   }));
   return count;
+}
+
+absl::StatusOr<std::string> PostgresStore::SharedSecret(absl::string_view name) {
+  const std::string key = absl::StrCat("secret:", name);
+  {
+    absl::MutexLock lock(&secrets_mutex_);
+    if (auto known = secrets_.find(key); known != secrets_.end()) return known->second;
+  }
+  // Replicas asking at once: the first insert wins, and all read it.
+  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  MPOWER_RETURN_IF_ERROR(lease->Execute(
+      "INSERT INTO settings(key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+      Params().Text(key).Text(absl::BytesToHexString(RandomBytes(kAeadKeyBytes))),
+      "making a shared secret"));
+  MPOWER_ASSIGN_OR_RETURN(auto read, lease->Query("SELECT value FROM settings WHERE key = $1",
+                                                  Params().Text(key), "reading a shared secret"));
+  if (read->rows() != 1) return absl::InternalError("a shared secret vanished as it was made");
+  const std::string secret = absl::HexStringToBytes(read->Bytes(0, 0));
+  absl::MutexLock lock(&secrets_mutex_);
+  return secrets_.emplace(key, secret).first->second;
 }
 
 }  // namespace mpower

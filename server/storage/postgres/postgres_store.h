@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -53,6 +54,8 @@ class PostgresStore : public Store {
   // Re-seals with the current key all protected data sealed with older
   // keys, in one transaction. Returns how many resources it re-sealed.
   absl::StatusOr<int64_t> ReencryptProtectedData() override;
+  absl::StatusOr<std::string> SharedSecret(absl::string_view name) override
+      ABSL_LOCKS_EXCLUDED(secrets_mutex_);
 
   using Store::Write;
   absl::StatusOr<int64_t> Write(
@@ -137,6 +140,8 @@ class PostgresStore : public Store {
   std::atomic<int64_t> stored_credentials_generation_{-1};  // as last read from the database
   std::atomic<bool> terms_ready_{false};
 
+  absl::Mutex secrets_mutex_;
+  std::map<std::string, std::string> secrets_ ABSL_GUARDED_BY(secrets_mutex_);
   absl::Mutex listener_mutex_;
   std::function<void()> commit_listener_ ABSL_GUARDED_BY(listener_mutex_);
 

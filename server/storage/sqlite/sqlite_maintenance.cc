@@ -5,7 +5,9 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "server/base/status_macros.h"
+#include "server/storage/crypto.h"
 #include "server/storage/sqlite/rows.h"
 #include "server/storage/sqlite/schema.h"
 #include "server/storage/sqlite/sqlite_store.h"
@@ -117,6 +119,37 @@ absl::Status SqliteStore::Compact(int64_t revision) {
     MPOWER_RETURN_IF_ERROR(drop->Run());
     return sqlite::WriteMetadata(db, "compacted_revision", revision);
   });
+}
+
+absl::StatusOr<std::string> SqliteStore::SharedSecret(absl::string_view name) {
+  const std::string key = absl::StrCat("secret:", name);
+  {
+    absl::MutexLock lock(&secrets_mutex_);
+    if (auto known = secrets_.find(key); known != secrets_.end()) return known->second;
+  }
+  std::string secret;
+  {
+    absl::MutexLock lock(&write_mutex_);
+    sqlite::Transaction transaction(*writer_);
+    MPOWER_RETURN_IF_ERROR(transaction.Begin(sqlite::Transaction::kWrite));
+    MPOWER_ASSIGN_OR_RETURN(auto make,
+                            writer_->Prepare("INSERT OR IGNORE INTO metadata(key, value) "
+                                             "VALUES (?, ?)"));
+    make->BindText(1, key);
+    // A blob: metadata's INTEGER affinity leaves blobs as they are.
+    make->BindBlob(2, RandomBytes(kAeadKeyBytes));
+    MPOWER_RETURN_IF_ERROR(make->Run());
+    MPOWER_ASSIGN_OR_RETURN(auto read,
+                            writer_->Prepare("SELECT value FROM metadata WHERE key = ?"));
+    read->BindText(1, key);
+    MPOWER_ASSIGN_OR_RETURN(bool found, read->Step());
+    if (!found) return absl::InternalError("a shared secret vanished as it was made");
+    secret = read->ColumnBlob(0);
+    read.reset();
+    MPOWER_RETURN_IF_ERROR(transaction.Commit());
+  }
+  absl::MutexLock lock(&secrets_mutex_);
+  return secrets_.emplace(key, secret).first->second;
 }
 
 }  // namespace mpower

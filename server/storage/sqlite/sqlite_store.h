@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,8 @@ class SqliteStore : public Store {
   // Re-seals with the current key all protected data sealed with older
   // keys, in one transaction. Returns how many resources it re-sealed.
   absl::StatusOr<int64_t> ReencryptProtectedData() override ABSL_LOCKS_EXCLUDED(write_mutex_);
+  absl::StatusOr<std::string> SharedSecret(absl::string_view name) override
+      ABSL_LOCKS_EXCLUDED(write_mutex_, secrets_mutex_);
 
   using Store::Write;
   absl::StatusOr<int64_t> Write(
@@ -92,6 +95,8 @@ class SqliteStore : public Store {
   absl::Mutex write_mutex_;  // serializes write transactions on writer_
   const std::unique_ptr<sqlite::Database> writer_ ABSL_PT_GUARDED_BY(write_mutex_);
   TermExtractor extractor_ ABSL_GUARDED_BY(write_mutex_);
+  absl::Mutex secrets_mutex_;  // apart from write_mutex_: a List must not wait for a commit
+  std::map<std::string, std::string> secrets_ ABSL_GUARDED_BY(secrets_mutex_);
   GroupCommit group_commit_;
 
   std::atomic<uint64_t> credentials_generation_{0};  // see CredentialsGeneration
