@@ -230,6 +230,60 @@ TEST_P(SecurityEndToEndTest, TheBootstrappedConfigIsOwnerOnlyAndTheCliInsistsOnI
   EXPECT_THAT(refused.err, HasSubstr("chmod 600"));
 }
 
+TEST_P(SecurityEndToEndTest, TheFilesHoldInTheClearOnlyWhatAnyPartnerMayRead) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
+  ASSERT_GT(server.port(), 0) << server.log();
+  const std::string admin = server.admin_token();
+  const auto file = [&](const std::string& scope, const std::string& words) {
+    const std::string json =
+        R"({"filing_partner": "partners/example-union", "category": "CATEGORY_THREAT_OF_VIOLENCE",
+        "severity": "SEVERITY_SEVERE", "urgency": "URGENCY_IMMEDIATE",
+        "certainty": "CERTAINTY_OBSERVED", "country_code": "ID", "scope": ")" +
+        scope + R"(", "recipient_partners": ["partners/ilo"], "headline": "Headline )" + words +
+        R"(", "summary": "Summary )" + words + R"(", "area": "Area )" + words + R"("})";
+    CommandResult filed = As(admin, {"alerts", "create", "-f", "-", "-o", "json"}, server, json);
+    EXPECT_EQ(filed.exit_code, 0) << filed.err;
+    const size_t at = filed.out.find("\"name\": \"") + 9;
+    return filed.out.substr(at, filed.out.find('"', at) - at);
+  };
+  // A partners-only alert, changed once so the history holds two copies,
+  // with a response; and a public alert, whose words may lie in the clear.
+  const std::string hidden = file("SCOPE_PARTNERS", "Tlalocan-Ixchel");
+  ASSERT_EQ(As(admin, {"alerts", "update", hidden, "--severity", "extreme"}, server).exit_code, 0);
+  CommandResult responded =
+      As(admin,
+         {"responses", "create", "--parent", hidden, "--responding-partner", "partners/ilo",
+          "--action", "acknowledged", "--note", "Note Tlalocan-Ixchel"},
+         server);
+  EXPECT_EQ(responded.exit_code, 0) << responded.err;
+  file("SCOPE_PUBLIC", "Mictlan-Public");
+  // Readers see what they saw before: any partner reads the headline.
+  const std::string reader =
+      Issue(server, "dol-viewer", {"--role", "partner_viewer", "--partner", "partners/us-dol"});
+  EXPECT_THAT(As(reader, {"alerts", "get", hidden}, server).out,
+              HasSubstr("Headline Tlalocan-Ixchel"));
+
+  // A backup taken now, by the backend's own means.
+  const std::string backup = dir_.path() + "/backup";
+  CommandResult backed_up =
+      postgres_ != nullptr
+          ? RunCommand({"/usr/bin/pg_dump", "-Fc", "-f", backup, postgres_->url()})
+          : RunCommand({MPOWERD_PATH, "--data-dir=" + dir_.path(), "backup", backup});
+  ASSERT_EQ(backed_up.exit_code, 0) << backed_up.err;
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+
+  bool public_words_found = false;
+  for (const std::string& root : DatabaseFiles()) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (!entry.is_regular_file()) continue;
+      const std::string bytes = ReadAll(entry.path());
+      EXPECT_EQ(bytes.find("Tlalocan-Ixchel"), std::string::npos) << entry.path();
+      public_words_found |= bytes.find("Mictlan-Public") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(public_words_found) << "the search would have found words in the clear";
+}
+
 MPOWER_ON_EVERY_BACKEND(SecurityEndToEndTest);
 
 }  // namespace
@@ -253,7 +307,9 @@ TEST(OperatorCommandsTest, AuditVerifyAndKeyRotation) {
 
   CommandResult rotated = RunCommand({MPOWERD_PATH, data, "keys", "rotate"});
   EXPECT_EQ(rotated.exit_code, 0) << rotated.err;
-  EXPECT_THAT(rotated.out, HasSubstr("re-encrypted the protected details of 1 resources"));
+  // The demo's restricted alert (protected details, headline and summary)
+  // and the demo response's note.
+  EXPECT_THAT(rotated.out, HasSubstr("re-encrypted the protected details of 2 resources"));
   {
     ServerProcess again(dir.path());
     ASSERT_GT(again.port(), 0) << "the server starts on the rotated keys: " << again.log();

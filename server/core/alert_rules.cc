@@ -4,6 +4,7 @@
 #include "absl/strings/string_view.h"
 #include "server/base/status_macros.h"
 #include "server/core/reference_checks.h"
+#include "server/core/resource_codec.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -154,21 +155,30 @@ std::vector<std::string> ResourceTraits<Alert>::References(const Alert& alert) {
 }
 
 std::string ResourceTraits<Alert>::TakeProtected(Alert& alert) {
-  std::string data;
-  if (alert.has_protected_details() && alert.protected_details().ByteSizeLong() > 0) {
-    alert.protected_details().SerializeToString(&data);
-  }
+  Alert sealed;
+  const bool has_details =
+      alert.has_protected_details() && alert.protected_details().ByteSizeLong() > 0;
+  if (has_details) sealed.mutable_protected_details()->Swap(alert.mutable_protected_details());
   alert.clear_protected_details();
-  alert.set_protected_details_present(!data.empty());
-  return data;
+  alert.set_protected_details_present(has_details);
+  if (alert.scope() != Alert::SCOPE_PUBLIC) {
+    sealed.mutable_headline()->swap(*alert.mutable_headline());
+    sealed.mutable_summary()->swap(*alert.mutable_summary());
+    sealed.mutable_area()->swap(*alert.mutable_area());
+  }
+  return SealedPart(sealed);
 }
 
 absl::Status ResourceTraits<Alert>::RestoreProtected(Alert& alert, const std::string& data) {
   if (data.empty()) return absl::OkStatus();
-  if (!alert.mutable_protected_details()->ParseFromString(data)) {
+  Alert sealed;
+  if (!OpenSealedPart(data, sealed) &&
+      // Stored before headlines were sealed: the protected details alone.
+      !sealed.mutable_protected_details()->ParseFromString(data)) {
     return absl::DataLossError(
         absl::StrCat("stored protected details of ", alert.name(), " are unreadable"));
   }
+  alert.MergeFrom(sealed);
   return absl::OkStatus();
 }
 

@@ -40,9 +40,12 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   // the caller receives some.
   static bool Redact(const Principal& caller, v1::Alert& alert);
   static std::vector<std::string> References(const v1::Alert& alert);
-  // Moves protected_details out of `alert` into their own serialized blob,
-  // which storage keeps apart, sealed with the keyring (AES-256-GCM), and
-  // records whether there were any in protected_details_present.
+  // Moves what is sealed at rest out of `alert` into a blob storage keeps
+  // apart, sealed with the keyring (AES-256-GCM): the protected details,
+  // and for an alert that is not public its headline, summary and area too
+  // (they can point at a person as surely as a name). Records whether there
+  // were protected details in protected_details_present. Readers still get
+  // the headline wherever they may read the alert: only the files differ.
   static std::string TakeProtected(v1::Alert& alert);
   static absl::Status RestoreProtected(v1::Alert& alert, const std::string& data);
 };

@@ -5,6 +5,17 @@
 
 namespace mpower {
 
+std::string SealedPart(const google::protobuf::Message& sealed) {
+  if (sealed.ByteSizeLong() == 0) return "";
+  return std::string(1, '\0') + sealed.SerializeAsString();
+}
+
+bool OpenSealedPart(absl::string_view data, google::protobuf::Message& sealed) {
+  if (data.empty() || data[0] != '\0') return false;
+  data.remove_prefix(1);
+  return sealed.ParseFromArray(data.data(), static_cast<int>(data.size()));
+}
+
 std::string EtagOf(int64_t revision) { return absl::StrCat("r", revision); }
 
 google::protobuf::Timestamp TimestampNow() {

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/base/status_macros.h"
 #include "server/storage/store.h"
@@ -22,6 +23,14 @@ namespace mpower {
 
 template <typename T>
 struct ResourceTraits;
+
+// The part of a resource sealed at rest, as storage keeps it: a zero byte
+// (which no serialized message starts with, so older formats stay
+// recognisable), then a message of the resource's own type holding only the
+// sealed fields. "" if there is nothing to seal.
+std::string SealedPart(const google::protobuf::Message& sealed);
+// Parses SealedPart's output into `sealed`; false if `data` is not one.
+bool OpenSealedPart(absl::string_view data, google::protobuf::Message& sealed);
 
 // The etag of a resource last changed at `revision`.
 std::string EtagOf(int64_t revision);

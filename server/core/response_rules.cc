@@ -5,6 +5,7 @@
 #include "absl/time/time.h"
 #include "server/base/status_macros.h"
 #include "server/core/reference_checks.h"
+#include "server/core/resource_codec.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -99,6 +100,24 @@ absl::StatusOr<bool> ResourceTraits<Response>::CanRead(const Principal& caller,
   absl::StatusOr<ParsedName> name = ParseName(response.name(), kResponseName, "name");
   if (!name.ok()) return name.status();
   return CanReadAlertNamed(caller, name->parent, store);
+}
+
+std::string ResourceTraits<Response>::TakeProtected(Response& response) {
+  Response sealed;
+  sealed.mutable_note()->swap(*response.mutable_note());
+  return SealedPart(sealed);
+}
+
+absl::Status ResourceTraits<Response>::RestoreProtected(Response& response,
+                                                        const std::string& data) {
+  if (data.empty()) return absl::OkStatus();
+  Response sealed;
+  if (!OpenSealedPart(data, sealed)) {
+    return absl::DataLossError(
+        absl::StrCat("the stored note of ", response.name(), " is unreadable"));
+  }
+  response.MergeFrom(sealed);
+  return absl::OkStatus();
 }
 
 }  // namespace mpower

@@ -31,6 +31,10 @@ struct ResourceTraits<v1::Response> : ResourceTraitsDefaults {
   static absl::StatusOr<bool> CanRead(const Principal& caller, const v1::Response& response,
                                       Store& store);
   static std::vector<std::string> References(const v1::Response& response);
+  // A response's note is sealed at rest (it tells what was done for whom);
+  // whoever may read the response reads it as before.
+  static std::string TakeProtected(v1::Response& response);
+  static absl::Status RestoreProtected(v1::Response& response, const std::string& data);
 };
 
 }  // namespace mpower
