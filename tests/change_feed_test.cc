@@ -14,6 +14,7 @@ namespace {
 
 using ::mpower::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const Principal kAdmin = Principal::System();
 
@@ -144,6 +145,52 @@ TEST_P(ChangeFeedTest, ChangesPassTheSameAuthorizationAndRedactionAsGet) {
 
   EXPECT_THAT(ChangeFeed(store_.get()).List(Principal::Anonymous(), 0, 0, "", {}),
               StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_P(ChangeFeedTest, TheHistoryFollowsWhoMayReadTheAlertNowNotThen) {
+  ASSERT_TRUE(FileAlert("moving", R"(filing_partner: "partners/beta" country_code: "HN"
+      scope: SCOPE_RESTRICTED recipient_partners: "partners/alpha"
+      protected_details { people { full_name: "Tlalocan Person" } })")
+                  .ok());
+  ASSERT_TRUE(FileAlert("shared", R"(filing_partner: "partners/beta" country_code: "HN"
+      scope: SCOPE_PARTNERS recipient_partners: "partners/alpha"
+      protected_details { people { full_name: "Tlalocan Person" } })")
+                  .ok());
+  const Principal alpha{Principal::Role::kPartnerViewer, "alpha viewer", "partners/alpha"};
+  const Principal gamma{Principal::Role::kPartnerViewer, "gamma viewer", "partners/gamma"};
+  v1::ChangeFilter alerts;
+  alerts.add_collections("alerts");
+  const auto text = [](const std::vector<v1::Change>& changes) {
+    std::string all;
+    for (const v1::Change& change : changes) all += change.DebugString();
+    return all;
+  };
+  EXPECT_THAT(text(All(alpha, 0, alerts)), HasSubstr("Tlalocan Person"));
+  EXPECT_THAT(text(All(gamma, 0, alerts)), Not(HasSubstr("Tlalocan Person")));
+
+  // The filer takes alpha off both alerts and puts gamma on.
+  ResourceManager<v1::Alert> manager(store_.get());
+  google::protobuf::FieldMask recipients;
+  recipients.add_paths("recipient_partners");
+  for (const char* name : {"alerts/moving", "alerts/shared"}) {
+    v1::Alert changed;
+    changed.set_name(name);
+    changed.add_recipient_partners("partners/gamma");
+    ASSERT_TRUE(manager.Update(kAdmin, changed, recipients).ok());
+  }
+
+  // From revision 0, alpha sees nothing of the restricted alert, and the
+  // other without its details, in every version; gamma sees them all.
+  const std::vector<v1::Change> alpha_now = All(alpha, 0, alerts);
+  EXPECT_THAT(text(alpha_now), Not(HasSubstr("Tlalocan Person")));
+  for (const v1::Change& change : alpha_now) EXPECT_EQ(change.name(), "alerts/shared");
+  EXPECT_EQ(alpha_now.size(), 2u) << "the shared alert's two versions, redacted";
+  const std::vector<v1::Change> gamma_now = All(gamma, 0, alerts);
+  EXPECT_EQ(gamma_now.size(), 4u);
+  for (const v1::Change& change : gamma_now) {
+    EXPECT_EQ(change.alert().protected_details().people(0).full_name(), "Tlalocan Person")
+        << change.name() << " at " << change.revision();
+  }
 }
 
 TEST_P(ChangeFeedTest, FiltersByCollectionPartnerAndCountry) {

@@ -71,6 +71,40 @@ absl::StatusOr<std::optional<v1::Change>> RenderAs(Store& store, const Principal
   return change;
 }
 
+// An alert's history is shown as the caller may see the alert now: who may
+// read a recorded version, and who gets its protected details, follow the
+// alert's current scope, filer and recipients, not those of the version. So
+// a partner taken off an alert loses its history too, and one added gains
+// it. (A response is already judged by its alert as it is now.)
+absl::StatusOr<std::optional<v1::Change>> RenderAlert(Store& store, const Principal& caller,
+                                                      const ChangeRecord& record,
+                                                      const ChangeSelection& selection) {
+  MPOWER_ASSIGN_OR_RETURN(v1::Alert version, ResourceCodec<v1::Alert>::Decode(record.resource));
+  MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> current, store.Get(record.resource.name));
+  v1::Alert now = version;  // a removed alert is judged as its last version
+  if (current.has_value()) {
+    MPOWER_ASSIGN_OR_RETURN(now, ResourceCodec<v1::Alert>::Decode(*current));
+  }
+  // The version, with today's circle in place of the one it was written
+  // with; once judged and redacted, it shows its own again.
+  v1::Alert judged = version;
+  judged.set_scope(now.scope());
+  judged.set_filing_partner(now.filing_partner());
+  *judged.mutable_recipient_partners() = now.recipient_partners();
+  MPOWER_ASSIGN_OR_RETURN(bool readable, ResourceTraits<v1::Alert>::CanRead(caller, judged, store));
+  if (!readable || !Selected(selection, version, store)) return std::nullopt;
+  MPOWER_RETURN_IF_ERROR(ResourceManager<v1::Alert>(&store).Deliver(caller, {&judged}));
+  judged.set_scope(version.scope());
+  judged.set_filing_partner(version.filing_partner());
+  *judged.mutable_recipient_partners() = version.recipient_partners();
+  v1::Change change;
+  change.set_revision(record.revision);
+  change.set_type(static_cast<v1::ChangeType>(record.kind));
+  change.set_name(record.resource.name);
+  *change.mutable_alert() = std::move(judged);
+  return change;
+}
+
 }  // namespace
 
 absl::StatusOr<ChangeSelection> ChangeSelection::FromProto(const v1::ChangeFilter& filter) {
@@ -115,7 +149,7 @@ absl::StatusOr<std::optional<v1::Change>> ChangeFeed::Render(
                                     &v1::Change::mutable_commitment);
   }
   if (collection == "alerts") {
-    return RenderAs<v1::Alert>(*store_, caller, record, selection, &v1::Change::mutable_alert);
+    return RenderAlert(*store_, caller, record, selection);
   }
   if (collection == "responses") {
     return RenderAs<v1::Response>(*store_, caller, record, selection,
