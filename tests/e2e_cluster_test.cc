@@ -266,19 +266,10 @@ class PersistentWriter {
   void Run() {
     auto stub = v1::AlertService::NewStub(channel_);
     for (int i = 0; !stop_; ++i) {
-      v1::CreateAlertRequest request;
+      v1::CreateAlertRequest request = testing::ProtectedAlertRequest(
+          "written through a fault", "Zainab Quetzalcoatl-Oyelaran " + std::to_string(i));
       request.set_alert_id("fault-" + std::to_string(i));
       request.set_request_id("fault-request-" + std::to_string(i));
-      v1::Alert* alert = request.mutable_alert();
-      alert->set_filing_partner("partners/example-union");
-      alert->set_category(v1::Alert::CATEGORY_THREAT_OF_VIOLENCE);
-      alert->set_severity(v1::Alert::SEVERITY_SEVERE);
-      alert->set_urgency(v1::Alert::URGENCY_IMMEDIATE);
-      alert->set_certainty(v1::Alert::CERTAINTY_LIKELY);
-      alert->set_country_code("ID");
-      alert->set_headline("written through a fault");
-      alert->mutable_protected_details()->add_people()->set_full_name(
-          "Zainab Quetzalcoatl-Oyelaran " + std::to_string(i));
       for (int attempt = 0; attempt < 400 && !stop_; ++attempt) {
         grpc::ClientContext context;
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -489,16 +480,8 @@ std::string FileProtectedAlert(const std::string& address, const std::string& to
       v1::AlertService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + token);
-  v1::CreateAlertRequest request;
-  v1::Alert* alert = request.mutable_alert();
-  alert->set_filing_partner("partners/example-union");
-  alert->set_category(v1::Alert::CATEGORY_THREAT_OF_VIOLENCE);
-  alert->set_severity(v1::Alert::SEVERITY_SEVERE);
-  alert->set_urgency(v1::Alert::URGENCY_IMMEDIATE);
-  alert->set_certainty(v1::Alert::CERTAINTY_LIKELY);
-  alert->set_country_code("ID");
-  alert->set_headline("filed around a key rotation");
-  alert->mutable_protected_details()->add_people()->set_full_name(person);
+  const v1::CreateAlertRequest request =
+      testing::ProtectedAlertRequest("filed around a key rotation", person);
   v1::CreateAlertResponse response;
   const grpc::Status status = stub->CreateAlert(&context, request, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();

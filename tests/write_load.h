@@ -22,6 +22,23 @@
 
 namespace mpower::testing {
 
+// A request filing a severe threat in Indonesia for the demo union, headed
+// `headline`, naming `person` in its protected details (the sealed path).
+inline v1::CreateAlertRequest ProtectedAlertRequest(const std::string& headline,
+                                                    const std::string& person) {
+  v1::CreateAlertRequest request;
+  v1::Alert* alert = request.mutable_alert();
+  alert->set_filing_partner("partners/example-union");
+  alert->set_category(v1::Alert::CATEGORY_THREAT_OF_VIOLENCE);
+  alert->set_severity(v1::Alert::SEVERITY_SEVERE);
+  alert->set_urgency(v1::Alert::URGENCY_IMMEDIATE);
+  alert->set_certainty(v1::Alert::CERTAINTY_LIKELY);
+  alert->set_country_code("ID");
+  alert->set_headline(headline);
+  alert->mutable_protected_details()->add_people()->set_full_name(person);
+  return request;
+}
+
 // What the server acknowledged: resource name to etag. (Servers under this
 // load run with --rate-limit=0: the checks read every write back at once.)
 using Acknowledged = std::map<std::string, std::string>;
@@ -41,17 +58,8 @@ inline void Write(const std::shared_ptr<grpc::Channel>& channel, const std::stri
     std::string name, etag;
     grpc::Status status;
     if (i % 4 == 3) {
-      v1::CreateAlertRequest request;
+      v1::CreateAlertRequest request = ProtectedAlertRequest("Crash test " + id, "Person " + id);
       request.set_alert_id(id);
-      v1::Alert* alert = request.mutable_alert();
-      alert->set_filing_partner("partners/example-union");
-      alert->set_category(v1::Alert::CATEGORY_THREAT_OF_VIOLENCE);
-      alert->set_severity(v1::Alert::SEVERITY_SEVERE);
-      alert->set_urgency(v1::Alert::URGENCY_IMMEDIATE);
-      alert->set_certainty(v1::Alert::CERTAINTY_LIKELY);
-      alert->set_country_code("ID");
-      alert->set_headline("Crash test " + id);
-      alert->mutable_protected_details()->add_people()->set_full_name("Person " + id);
       v1::CreateAlertResponse response;
       status = alerts->CreateAlert(&context, request, &response);
       name = response.alert().name();
