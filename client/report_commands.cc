@@ -199,6 +199,14 @@ absl::Status Alerts(RpcClient& rpc, const Args& args, const std::string& output)
   for (const auto& row : response.rows()) add(row, false);
   add(response.total(), !dimensions.empty());
   PrintAligned(table, std::cout);
+  const v1::UnreadableAlerts& left_out = response.unreadable_alerts();
+  if (left_out.fewer_than() > 0) {
+    std::cout << "\nand fewer than " << left_out.fewer_than()
+              << " alerts you may not read, not counted above\n";
+  } else if (left_out.at_least() > 0) {
+    std::cout << "\nand at least " << left_out.at_least()
+              << " alerts you may not read, not counted above\n";
+  }
   return absl::OkStatus();
 }
 

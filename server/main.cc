@@ -65,6 +65,10 @@ ABSL_FLAG(double, rate_limit, 1000,
           "how long to wait. 0 turns the limit off.");
 ABSL_FLAG(int32_t, max_watch_streams, 64,
           "The most WatchChanges streams one caller may hold open at once.");
+ABSL_FLAG(int64_t, min_reported_count, 3,
+          "Alerts a report leaves out because the caller may not read them are reported as "
+          "\"fewer than N\" below this N, and rounded down to a multiple of it above, so that "
+          "no figure can point at a restricted alert.");
 ABSL_FLAG(int32_t, max_request_bytes, 4 * 1024 * 1024,
           "The largest request message accepted, in bytes.");
 ABSL_FLAG(bool, public_read, false,
@@ -109,11 +113,12 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit);
   options.max_watch_streams_per_caller = absl::GetFlag(FLAGS_max_watch_streams);
   options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  options.min_reported_count = absl::GetFlag(FLAGS_min_reported_count);
   if (options.rate_limit_per_second < 0 || options.max_watch_streams_per_caller < 1 ||
-      options.max_request_bytes < 1024) {
+      options.max_request_bytes < 1024 || options.min_reported_count < 1) {
     return absl::InvalidArgumentError(
         "--rate-limit must be 0 or more, --max-watch-streams 1 or more, --max-request-bytes "
-        "1024 or more");
+        "1024 or more, --min-reported-count 1 or more");
   }
   for (auto [target, path, flag] :
        {std::tuple{&options.tls_cert_pem, absl::GetFlag(FLAGS_tls_cert), "tls-cert"},

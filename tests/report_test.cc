@@ -195,24 +195,35 @@ TEST(AlertStatisticsTest, NearestRankPercentiles) {
   EXPECT_EQ(NearestRankPercentile(one, 90), 7);
 }
 
-TEST_P(ReportTest, AlertCountsIncludeAlertsTheReaderMayNotSeeButNeverTheirContent) {
+TEST_P(ReportTest, AlertCountsShowOnlyACoarseFigureForAlertsTheReaderMayNotRead) {
   v1::SummarizeAlertsRequest request;
   request.add_group_by(v1::ALERT_DIMENSION_COUNTRY);
-  // us-dol may not read the restricted alert in ID, yet it is counted.
+  // us-dol may not read the demo's restricted alert in ID: the table leaves
+  // it out, and says only that fewer than 3 were left out.
   absl::StatusOr<v1::SummarizeAlertsResponse> partner =
       reports().SummarizeAlerts(Viewer("us-dol"), request);
   ASSERT_TRUE(partner.ok()) << partner.status();
-  EXPECT_EQ(partner->total().alert_count(), 2);
-  EXPECT_EQ(partner->total().responded_count(), 1);  // the ILO acknowledged the detention
-  EXPECT_EQ(partner->total().unanswered_count(), 1);
+  EXPECT_EQ(partner->total().alert_count(), 1);
+  EXPECT_EQ(partner->total().responded_count(), 0);
+  ASSERT_EQ(partner->rows_size(), 1);
+  EXPECT_THAT(partner->rows(0).keys(), ElementsAre("HN"));
+  EXPECT_EQ(partner->unreadable_alerts().fewer_than(), 3);
+  EXPECT_EQ(partner->unreadable_alerts().at_least(), 0);
   EXPECT_THAT(partner->DebugString(), Not(HasSubstr("Fictional Person")));
-  // A public reader counts public alerts only.
+  // The secretariat may read every alert: exact figures, nothing left out.
+  absl::StatusOr<v1::SummarizeAlertsResponse> admin = reports().SummarizeAlerts(kAdmin, request);
+  ASSERT_TRUE(admin.ok());
+  EXPECT_EQ(admin->total().alert_count(), 2);
+  EXPECT_EQ(admin->total().responded_count(), 1);  // the ILO acknowledged the detention
+  EXPECT_EQ(admin->total().unanswered_count(), 1);
+  EXPECT_EQ(admin->unreadable_alerts().fewer_than(), 0);
+  EXPECT_EQ(admin->unreadable_alerts().at_least(), 0);
+  // A public reader counts public alerts only, and learns nothing of others.
   absl::StatusOr<v1::SummarizeAlertsResponse> public_reader =
       reports().SummarizeAlerts(Principal::PublicReader(), request);
   ASSERT_TRUE(public_reader.ok());
   EXPECT_EQ(public_reader->total().alert_count(), 1);
-  ASSERT_EQ(public_reader->rows_size(), 1);
-  EXPECT_THAT(public_reader->rows(0).keys(), ElementsAre("HN"));
+  EXPECT_FALSE(public_reader->has_unreadable_alerts());
   // The period selects by filing time.
   *request.mutable_start_time() = TimeUtil::GetCurrentTime();
   request.mutable_start_time()->set_seconds(request.start_time().seconds() + 3600);
@@ -221,6 +232,68 @@ TEST_P(ReportTest, AlertCountsIncludeAlertsTheReaderMayNotSeeButNeverTheirConten
   ASSERT_TRUE(future.ok());
   EXPECT_EQ(future->total().alert_count(), 0);
   EXPECT_FALSE(future->total().has_median_time_to_first_response());
+  EXPECT_EQ(future->unreadable_alerts().fewer_than(), 0);
+}
+
+TEST_P(ReportTest, NoRowsTotalsOrGroupingRecoverACellOfHiddenAlerts) {
+  // Restricted alerts us-dol may not read, in a country of their own, one
+  // at a time; grouped every way, us-dol's figures never change until the
+  // number left out crosses the threshold, and then only by its multiple.
+  const auto file_restricted = [&](int i) {
+    v1::Alert alert;
+    alert.set_filing_partner("partners/example-union");
+    alert.set_category(v1::Alert::CATEGORY_SURVEILLANCE);
+    alert.set_severity(v1::Alert::SEVERITY_MINOR);
+    alert.set_urgency(v1::Alert::URGENCY_FUTURE);
+    alert.set_certainty(v1::Alert::CERTAINTY_POSSIBLE);
+    alert.set_country_code("KE");
+    alert.set_headline("h");
+    alert.set_scope(v1::Alert::SCOPE_RESTRICTED);
+    alert.add_recipient_partners("partners/ilo");
+    ASSERT_TRUE(ResourceManager<v1::Alert>(store_.get())
+                    .Create(kAdmin, "", absl::StrCat("hidden-", i), alert, "", "")
+                    .ok());
+  };
+  const auto figures = [&](std::vector<v1::AlertDimension> group_by) {
+    v1::SummarizeAlertsRequest request;
+    for (v1::AlertDimension dimension : group_by) request.add_group_by(dimension);
+    absl::StatusOr<v1::SummarizeAlertsResponse> response =
+        reports().SummarizeAlerts(Viewer("us-dol"), request);
+    EXPECT_TRUE(response.ok()) << response.status();
+    v1::SummarizeAlertsResponse copy = response.ok() ? *response : v1::SummarizeAlertsResponse();
+    return copy;
+  };
+  const std::vector<std::vector<v1::AlertDimension>> groupings = {
+      {},
+      {v1::ALERT_DIMENSION_COUNTRY},
+      {v1::ALERT_DIMENSION_CATEGORY, v1::ALERT_DIMENSION_STATUS}};
+  std::vector<std::string> before;
+  for (const auto& grouping : groupings) before.push_back(figures(grouping).DebugString());
+  for (int i = 1; i <= 4; ++i) {
+    file_restricted(i);
+    for (size_t g = 0; g < groupings.size(); ++g) {
+      const v1::SummarizeAlertsResponse now = figures(groupings[g]);
+      EXPECT_THAT(now.DebugString(), Not(HasSubstr("KE"))) << "no cell for the hidden ones";
+      v1::SummarizeAlertsResponse table = now;
+      table.clear_unreadable_alerts();
+      v1::SummarizeAlertsResponse earlier;
+      ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(before[g], &earlier));
+      earlier.clear_unreadable_alerts();
+      EXPECT_EQ(table.DebugString(), earlier.DebugString()) << "rows and totals never move";
+      // The demo's restricted alert and these: 1 + i left out.
+      if (1 + i < 3) {
+        EXPECT_EQ(now.unreadable_alerts().fewer_than(), 3);
+      } else {
+        EXPECT_EQ(now.unreadable_alerts().at_least(), 3) << 1 + i << " left out";
+      }
+    }
+  }
+  // A threshold of the operator's choosing.
+  Reports strict(store_.get(), 10);
+  absl::StatusOr<v1::SummarizeAlertsResponse> response =
+      strict.SummarizeAlerts(Viewer("us-dol"), v1::SummarizeAlertsRequest());
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->unreadable_alerts().fewer_than(), 10);
 }
 
 TEST_P(ReportTest, TheCountryBriefIsRedactedForAReaderNotEntitled) {

@@ -122,21 +122,42 @@ absl::StatusOr<v1::SummarizeAlertsResponse> Reports::SummarizeAlerts(
         auto [it, inserted] = first_response.emplace(name->parent, response.create_time());
         if (!inserted && response.create_time() < it->second) it->second = response.create_time();
       }));
-  const bool public_only = caller.role == Principal::Role::kPublicReader;
+  // The table counts what the caller may read; the rest is one coarse
+  // figure (UnreadableAlerts), never per group.
   AlertStatistics statistics(std::move(group_by));
+  int64_t unreadable = 0;
+  absl::Status failed;
   MPOWER_RETURN_IF_ERROR(
       ForEachStored<Alert>(store_, kAlertName.collection, [&](const Alert& alert) {
-        if (public_only && alert.scope() != Alert::SCOPE_PUBLIC) return;
         if (request.has_start_time() && alert.create_time() < request.start_time()) return;
         if (request.has_end_time() && !(alert.create_time() < request.end_time())) return;
+        absl::StatusOr<bool> readable = ResourceTraits<Alert>::CanRead(caller, alert, *store_);
+        if (!readable.ok()) {
+          failed.Update(readable.status());
+          return;
+        }
+        if (!*readable) {
+          ++unreadable;
+          return;
+        }
         std::optional<google::protobuf::Timestamp> first;
         if (auto found = first_response.find(alert.name()); found != first_response.end()) {
           first = found->second;
         }
         statistics.Add(alert, first);
       }));
+  MPOWER_RETURN_IF_ERROR(failed);
   v1::SummarizeAlertsResponse response;
   statistics.Fill(response);
+  // The public learns nothing of alerts that are not public, not even how
+  // many.
+  if (caller.role == Principal::Role::kPublicReader) return response;
+  v1::UnreadableAlerts& left_out = *response.mutable_unreadable_alerts();
+  if (unreadable > 0 && unreadable < min_reported_count_) {
+    left_out.set_fewer_than(min_reported_count_);
+  } else {
+    left_out.set_at_least(unreadable / min_reported_count_ * min_reported_count_);
+  }
   return response;
 }
 

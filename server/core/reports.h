@@ -26,8 +26,10 @@ struct ExportedDocument {
 
 class Reports {
  public:
-  // REQUIRES: `store` outlives this object.
-  explicit Reports(Store* store) : store_(store) {}
+  // REQUIRES: `store` outlives this object; `min_reported_count` >= 1 (see
+  // UnreadableAlerts in report.proto).
+  explicit Reports(Store* store, int64_t min_reported_count = 3)
+      : store_(store), min_reported_count_(min_reported_count) {}
 
   absl::StatusOr<v1::SummarizeCommitmentsResponse> SummarizeCommitments(
       const Principal& caller, const v1::SummarizeCommitmentsRequest& request) const;
@@ -44,6 +46,7 @@ class Reports {
 
  private:
   Store* store_;
+  int64_t min_reported_count_;
 };
 
 }  // namespace mpower

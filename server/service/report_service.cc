@@ -63,8 +63,9 @@ class DocumentWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 }  // namespace
 
-ReportServiceImpl::ReportServiceImpl(Store* store, const Authenticator* auth)
-    : reports_(store), auth_(*auth) {
+ReportServiceImpl::ReportServiceImpl(Store* store, const Authenticator* auth,
+                                     int64_t min_reported_count)
+    : reports_(store, min_reported_count), auth_(*auth) {
   Serve(this, "SummarizeCommitments", &ReportServiceImpl::SummarizeCommitments,
         RunsOn::kWorkerPool);
   Serve(this, "SummarizeAlerts", &ReportServiceImpl::SummarizeAlerts, RunsOn::kWorkerPool);

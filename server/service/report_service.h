@@ -12,7 +12,7 @@ namespace mpower {
 class ReportServiceImpl final : public ParsingService<v1::ReportService> {
  public:
   // REQUIRES: every argument outlives this object.
-  ReportServiceImpl(Store* store, const Authenticator* auth);
+  ReportServiceImpl(Store* store, const Authenticator* auth, int64_t min_reported_count);
 
   absl::Status SummarizeCommitments(grpc::CallbackServerContext* context,
                                     const v1::SummarizeCommitmentsRequest* request,

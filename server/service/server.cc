@@ -35,7 +35,7 @@ struct MpowerServer::Services {
         alerts(store, &authenticator),
         responses(store, &authenticator),
         changes(store, &authenticator, &hub),
-        reports(store, &authenticator) {
+        reports(store, &authenticator, options.min_reported_count) {
     store->SetCommitListener([this] { hub.Notify(); });
     admin.set_worker_pool(pool.get());
     partners.set_worker_pool(pool.get());

@@ -44,6 +44,10 @@ struct ServerOptions {
   // Threads for writes and reports (worker_pool.h): enough writers in
   // flight to fill a group commit.
   int worker_threads = 64;
+  // Below this many, the alerts a report leaves out because the caller may
+  // not read them are reported only as "fewer than"; above, rounded down
+  // to a multiple of it (report.proto, UnreadableAlerts).
+  int64_t min_reported_count = 3;
 };
 
 // OK if `options` may serve as configured: TLS anywhere, plaintext on
