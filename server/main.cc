@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
       "  mpowerd [--listen=127.0.0.1:50051] [--data-dir=DIR] [--demo-data] [--public-read]\n"
       "  mpowerd credentials create --id=ID --principal=WHO --role=ROLE [--partner=partners/P]\n"
       "  mpowerd audit verify\n"
-      "  mpowerd keys rotate     (with mpowerd stopped)\n"
+      "  mpowerd keys rotate     (SQLite: with mpowerd stopped; PostgreSQL: while it serves)\n"
       "  mpowerd backup FILE     (while mpowerd serves; a consistent snapshot)\n"
       "  mpowerd restore FILE    (with mpowerd stopped, into a data directory without a "
       "database)\n\n"

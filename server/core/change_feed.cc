@@ -78,12 +78,17 @@ absl::StatusOr<std::optional<v1::Change>> RenderAs(Store& store, const Principal
 // it. (A response is already judged by its alert as it is now.)
 absl::StatusOr<std::optional<v1::Change>> RenderAlert(Store& store, const Principal& caller,
                                                       const ChangeRecord& record,
-                                                      const ChangeSelection& selection) {
+                                                      const ChangeSelection& selection,
+                                                      CurrentResources& current) {
   MPOWER_ASSIGN_OR_RETURN(v1::Alert version, ResourceCodec<v1::Alert>::Decode(record.resource));
-  MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> current, store.Get(record.resource.name));
+  auto found = current.find(record.resource.name);
+  if (found == current.end()) {
+    MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> stored, store.Get(record.resource.name));
+    found = current.emplace(record.resource.name, std::move(stored)).first;
+  }
   v1::Alert now = version;  // a removed alert is judged as its last version
-  if (current.has_value()) {
-    MPOWER_ASSIGN_OR_RETURN(now, ResourceCodec<v1::Alert>::Decode(*current));
+  if (found->second.has_value()) {
+    MPOWER_ASSIGN_OR_RETURN(now, ResourceCodec<v1::Alert>::Decode(*found->second));
   }
   // The version, with today's circle in place of the one it was written
   // with; once judged and redacted, it shows its own again.
@@ -131,8 +136,10 @@ absl::StatusOr<ChangeSelection> ChangeSelection::FromProto(const v1::ChangeFilte
   return selection;
 }
 
-absl::StatusOr<std::optional<v1::Change>> ChangeFeed::Render(
-    const Principal& caller, const ChangeRecord& record, const ChangeSelection& selection) const {
+absl::StatusOr<std::optional<v1::Change>> ChangeFeed::Render(const Principal& caller,
+                                                             const ChangeRecord& record,
+                                                             const ChangeSelection& selection,
+                                                             CurrentResources* current) const {
   const std::string& collection = record.resource.collection;
   if (!selection.collections.empty() && selection.collections.count(collection) == 0) {
     return std::nullopt;
@@ -149,7 +156,9 @@ absl::StatusOr<std::optional<v1::Change>> ChangeFeed::Render(
                                     &v1::Change::mutable_commitment);
   }
   if (collection == "alerts") {
-    return RenderAlert(*store_, caller, record, selection);
+    CurrentResources just_this_once;
+    return RenderAlert(*store_, caller, record, selection,
+                       current != nullptr ? *current : just_this_once);
   }
   if (collection == "responses") {
     return RenderAs<v1::Response>(*store_, caller, record, selection,
@@ -184,6 +193,8 @@ absl::StatusOr<ChangePage> ChangeFeed::List(const Principal& caller, int64_t aft
   MPOWER_ASSIGN_OR_RETURN(page.current_revision, store_->CurrentRevision());
   size_t scanned = 0;
   bool more = false;
+  CurrentResources current;  // this page's "now"
+
   while (!more) {
     MPOWER_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
                             store_->ListChanges(cursor_revision, cursor_name, 256));
@@ -197,7 +208,8 @@ absl::StatusOr<ChangePage> ChangeFeed::List(const Principal& caller, int64_t aft
       cursor_revision = record.revision;
       cursor_name = record.resource.name;
       ++scanned;
-      MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Change> change, Render(caller, record, selection));
+      MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Change> change,
+                              Render(caller, record, selection, &current));
       if (change.has_value()) page.changes.push_back(*std::move(change));
     }
     if (records.back().revision > page.current_revision) break;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "mpower/v1/change.pb.h"
 #include "server/core/access.h"
@@ -32,6 +33,12 @@ struct ChangePage {
   int64_t current_revision = 0;
 };
 
+// The current form of resources, looked up once for many renderings (the
+// watch hub renders each change for every stream; a page of history holds
+// many versions of one resource). Use one for a moment's work only: it is
+// what "now" means for those renderings.
+using CurrentResources = absl::flat_hash_map<std::string, std::optional<StoredResource>>;
+
 // Renders history for callers. Thread-safe.
 class ChangeFeed {
  public:
@@ -41,10 +48,13 @@ class ChangeFeed {
   // The change `record` as `caller` may see it: nullopt if the caller may
   // not read the resource (it must not learn the change happened) or it is
   // not selected; otherwise redacted as Get redacts, with disclosures of
-  // protected details recorded in the audit trail.
+  // protected details recorded in the audit trail. Whether the caller may
+  // read a version is judged by the resource as it is now, looked up in
+  // `current` (and added to it) when given.
   absl::StatusOr<std::optional<v1::Change>> Render(const Principal& caller,
                                                    const ChangeRecord& record,
-                                                   const ChangeSelection& selection) const;
+                                                   const ChangeSelection& selection,
+                                                   CurrentResources* current = nullptr) const;
 
   // Changes after `after_revision` (continuing from `page_token`), up to
   // `page_size`. OUT_OF_RANGE if `after_revision` has been compacted.

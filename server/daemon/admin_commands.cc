@@ -58,7 +58,9 @@ int VerifyAudit(const DataPaths& paths) {
 }
 
 // `mpowerd keys rotate`: makes a new key current, then re-seals everything
-// sealed with older keys, with mpowerd stopped.
+// sealed with older keys. On SQLite with mpowerd stopped (the data
+// directory's lock says so); on PostgreSQL while replicas serve, since they
+// follow the key directory (keyring.h).
 int RotateKeys(const DataPaths& paths) {
   if (!paths.postgres() && !LockDataDir(paths.data_dir)) return 1;
   absl::StatusOr<std::string> key = Keyring::AddKey(paths.key_dir);

@@ -215,18 +215,18 @@ void WatchHub::Serve(Stream& stream, Reads& reads) {
   stream.message_.Clear();
   if (behind) {
     const auto key = std::make_pair(stream.cursor_revision_, stream.cursor_name_);
-    auto read = reads.find(key);
-    if (read == reads.end()) {
+    auto read = reads.at.find(key);
+    if (read == reads.at.end()) {
       Read fresh;
       fresh.current = *current;
       fresh.records = store_->ListChanges(key.first, key.second, kBatch);
-      read = reads.emplace(key, std::move(fresh)).first;
+      read = reads.at.emplace(key, std::move(fresh)).first;
     }
     if (!read->second.records.ok()) return finish(read->second.records.status());
     const std::vector<ChangeRecord>& records = *read->second.records;
     for (const ChangeRecord& record : records) {
       absl::StatusOr<std::optional<v1::Change>> change =
-          feed_.Render(stream.caller_, record, stream.selection_);
+          feed_.Render(stream.caller_, record, stream.selection_, &reads.current);
       if (!change.ok()) return finish(change.status());
       if (change->has_value()) *stream.message_.add_changes() = **std::move(change);
       stream.cursor_revision_ = record.revision;

@@ -60,7 +60,12 @@ class WatchHub {
     int64_t current = 0;
     absl::StatusOr<std::vector<ChangeRecord>> records;
   };
-  using Reads = std::map<std::pair<int64_t, std::string>, Read>;
+  // What one round of serving streams reads: the history at each point,
+  // and the resources as they are now, which judge who may see it.
+  struct Reads {
+    std::map<std::pair<int64_t, std::string>, Read> at;
+    CurrentResources current;
+  };
 
   void Run() ABSL_LOCKS_EXCLUDED(mutex_);
   // Moves `stream` along: sends what is new, a progress mark, or ends it.
