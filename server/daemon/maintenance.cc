@@ -75,6 +75,12 @@ void MaintenanceScheduler::FollowKeys(bool leading) {
     reseal_rounds_left_ = kResealRounds;
   }
   if (!leading || reseal_rounds_left_ == 0) return;
+  // With one key, nothing can be sealed with another (the store checked
+  // every key in use when it opened): no sweep, and no write lock taken.
+  if (keyring_->KeyCount() <= 1) {
+    reseal_rounds_left_ = 0;
+    return;
+  }
   absl::StatusOr<int64_t> resealed = store_->ReencryptProtectedData();
   if (!resealed.ok()) {
     Log(LogLevel::kWarning, "maintenance",

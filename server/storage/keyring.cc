@@ -107,6 +107,11 @@ bool Keyring::HasKey(absl::string_view key_id) const {
   return contents_.keys.count(std::string(key_id)) > 0;
 }
 
+size_t Keyring::KeyCount() const {
+  absl::ReaderMutexLock lock(&mutex_);
+  return contents_.keys.size();
+}
+
 std::string Keyring::current_key_id() const {
   absl::ReaderMutexLock lock(&mutex_);
   return contents_.current;

@@ -59,6 +59,7 @@ class Keyring {
       ABSL_LOCKS_EXCLUDED(mutex_);
 
   bool HasKey(absl::string_view key_id) const ABSL_LOCKS_EXCLUDED(mutex_);
+  size_t KeyCount() const ABSL_LOCKS_EXCLUDED(mutex_);
   std::string current_key_id() const ABSL_LOCKS_EXCLUDED(mutex_);
   const std::string& directory() const { return directory_; }
 
