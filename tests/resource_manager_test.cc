@@ -9,6 +9,7 @@
 #include "google/protobuf/text_format.h"
 #include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
+#include "server/core/credentials.h"
 #include "server/core/partner_rules.h"
 #include "tests/test_support.h"
 
@@ -122,6 +123,23 @@ TEST_P(ResourceManagerTest, InvalidCreateNamesEveryFieldAndWritesNothing) {
                                 HasSubstr("partner.type:"), HasSubstr("partner.country_code:"),
                                 HasSubstr("partner.website_uri:"))));
   EXPECT_EQ(Revision(), 0);
+}
+
+TEST_P(ResourceManagerTest, APartnerWithWorkingCredentialsStaysUntilTheyAreRevoked) {
+  CreatePartner("leaving", Union("ID"));
+  v1::Credential credential;
+  credential.set_principal("leaving desk");
+  credential.set_role(v1::ROLE_PARTNER_VIEWER);
+  credential.set_partner("partners/leaving");
+  CredentialManager credentials(store_.get());
+  ASSERT_TRUE(credentials.Create(kAdmin, "leaving-desk", credential).ok());
+  const int64_t before = Revision();
+  EXPECT_THAT(partners_->Delete(kAdmin, "partners/leaving", ""),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("revoke credentials/leaving-desk")));
+  EXPECT_EQ(Revision(), before) << "a refused delete writes nothing";
+  ASSERT_TRUE(credentials.Revoke(kAdmin, "credentials/leaving-desk").ok());
+  EXPECT_TRUE(partners_->Delete(kAdmin, "partners/leaving", "").ok());
 }
 
 TEST_P(ResourceManagerTest, ReferencesMustExist) {

@@ -1,6 +1,8 @@
 #include "server/core/partner_rules.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "mpower/v1/admin.pb.h"
 #include "server/base/status_macros.h"
 #include "server/core/reference_checks.h"
 #include "server/core/value_checks.h"
@@ -77,6 +79,32 @@ absl::Status ResourceTraits<Partner>::CheckWrite(const Principal& caller, const 
     return RequireEditorOf(caller, existing.name(), existing.name() + "'s profile");
   }
   return RequireAdmin(caller, "the list of partners");
+}
+
+absl::Status ResourceTraits<Partner>::CheckRemovable(absl::string_view name, Store& store) {
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  std::string after;
+  while (true) {
+    MPOWER_ASSIGN_OR_RETURN(std::vector<CredentialRecord> records,
+                            store.ListCredentials(after, 1000));
+    for (const CredentialRecord& record : records) {
+      v1::Credential credential;
+      if (!credential.ParseFromString(record.data)) {
+        return absl::DataLossError(absl::StrCat("stored credential ", record.id, " is unreadable"));
+      }
+      const bool works =
+          !credential.has_revoke_time() &&
+          !(credential.has_expire_time() && credential.expire_time().seconds() <= now);
+      if (works && credential.partner() == name) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(name, " still has a working credential, credentials/", record.id,
+                         "; revoke its credentials first (mpower credentials revoke credentials/",
+                         record.id, ")"));
+      }
+    }
+    if (records.size() < 1000) return absl::OkStatus();
+    after = records.back().id;
+  }
 }
 
 }  // namespace mpower

@@ -26,6 +26,10 @@ struct ResourceTraits<v1::Partner> : ResourceTraitsDefaults {
   static absl::Status CheckWrite(const Principal& caller, const v1::Partner& existing,
                                  WriteKind kind);
   static std::vector<std::string> References(const v1::Partner& partner);
+  // A partner's credentials would go on working after it is gone (reading
+  // what any partner may), so a partner with working credentials stays
+  // until they are revoked.
+  static absl::Status CheckRemovable(absl::string_view name, Store& store);
 };
 
 }  // namespace mpower

@@ -320,6 +320,7 @@ class ResourceManager {
                 }
                 return SetDeleted(txn, caller, stored, true, result);
               } else {
+                MPOWER_RETURN_IF_ERROR(Traits::CheckRemovable(name, *store_));
                 MPOWER_ASSIGN_OR_RETURN(bool referenced, txn.IsReferenced(name));
                 if (referenced) {
                   return absl::FailedPreconditionError(absl::StrCat(

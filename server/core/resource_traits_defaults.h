@@ -45,6 +45,9 @@ struct ResourceTraitsDefaults {
   static absl::Status Derive(T&) {
     return absl::OkStatus();
   }
+  // Whether `name` may be removed for good, beyond what refers to it in
+  // storage (which the standard Delete checks itself).
+  static absl::Status CheckRemovable(absl::string_view, Store&) { return absl::OkStatus(); }
   // Resources without a protected part store none.
   template <typename T>
   static std::string TakeProtected(T&) {
