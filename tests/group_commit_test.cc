@@ -2,9 +2,11 @@
 // keeps its own outcome and revision, and a failing write takes nothing of
 // the others with it.
 
+#include <atomic>
 #include <set>
 #include <thread>
 
+#include "server/core/audit.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/partner_rules.h"
 #include "tests/test_support.h"
@@ -64,6 +66,35 @@ TEST_P(GroupCommitTest, ConcurrentWritesKeepTheirOwnOutcomesAndRevisions) {
   absl::StatusOr<std::vector<ChangeRecord>> changes = store_->ListChanges(before, "", 100000);
   ASSERT_TRUE(changes.ok());
   EXPECT_EQ(static_cast<int>(changes->size()), created);
+}
+
+// A write that appends to the audit trail and then fails takes its record
+// with it, and the writes grouped after it chain on from the record before.
+TEST_P(GroupCommitTest, AFailedWriteLeavesTheAuditChainWhole) {
+  constexpr int kThreads = 8, kWrites = 30;
+  std::atomic<int> kept = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        const bool fails = (t + i) % 2 == 0;
+        absl::StatusOr<int64_t> written = store_->Write([&](WriteTransaction& txn) -> absl::Status {
+          MPOWER_RETURN_IF_ERROR(AppendAudit(
+              txn, MakeAuditRecord(Principal::System(), "Test", absl::StrCat("w", t, "-", i), "")));
+          if (fails)
+            return absl::FailedPreconditionError("this write fails after its audit record");
+          return absl::OkStatus();
+        });
+        EXPECT_EQ(written.ok(), !fails) << written.status();
+        if (written.ok()) ++kept;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_TRUE(VerifyAuditChain(*store_).ok()) << VerifyAuditChain(*store_);
+  absl::StatusOr<std::vector<AuditRecord>> records = store_->ListAudit(0, 100000);
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(static_cast<int>(records->size()), kept.load());
 }
 
 // A resource created and changed again within one write keeps only what it

@@ -166,6 +166,7 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
     GroupCommit::PendingWrite* write = group[ran];
     status = connection.Execute("SAVEPOINT write", "starting a write");
     if (!status.ok()) break;
+    const bool audit_tail_known_before = memory.audit_tail_known;
     const int64_t audit_sequence_before = memory.audit_sequence;
     const std::string audit_hash_before = memory.audit_hash;
     postgres::PostgresWriteTransaction body(connection, keyring_, last + 1, &extractor_, &memory);
@@ -183,7 +184,9 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
       continue;
     }
     write->result = outcome.ok() ? absl::StatusOr<int64_t>(last) : outcome;
-    // Forget what the undone write may have changed.
+    // Forget what the undone write may have changed: its audit records
+    // (and the tail it read, if it was the first to) are gone with it.
+    memory.audit_tail_known = audit_tail_known_before;
     memory.audit_sequence = audit_sequence_before;
     memory.audit_hash = audit_hash_before;
     memory.resources.clear();
