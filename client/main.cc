@@ -41,9 +41,9 @@ const std::set<std::string> kFeedFlags = {"dry-run",      "mirror",  "after",   
                                           "partner",      "country", "countries", "categories",
                                           "min-severity", "for"};
 const std::set<std::string> kCommonFlags = {
-    "address", "token",        "tls-ca", "tls-cert",   "tls-key",   "timeout",
-    "output",  "help",         "file",   "filter",     "page-size", "page-token",
-    "all",     "show-deleted", "parent", "request-id", "etag",      "update-mask"};
+    "address", "token",      "tls-ca", "tls-cert",    "tls-key",    "timeout", "output",
+    "help",    "file",       "filter", "page-size",   "page-token", "all",     "show-deleted",
+    "parent",  "request-id", "etag",   "update-mask", "reason"};
 const char kDefaultAddress[] = "127.0.0.1:50051";
 
 // A setting from its flag, else its MPOWER_* variable, else the config
@@ -71,7 +71,8 @@ std::string MainHelp() {
   absl::StrAppend(
       &help,
       "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts;\n"
-      "credentials take create, list and revoke; audit takes list; alerts also watch.\n\n"
+      "credentials take create, list and revoke; audit takes list; alerts also watch\n"
+      "and purge.\n\n"
       "Connection and output (flag, then environment, then the config file, then default):\n"
       "  --address HOST:PORT   MPOWER_ADDRESS   default ",
       kDefaultAddress, "\n",
@@ -117,6 +118,13 @@ std::string ResourceHelp(const ResourceSpec& spec) {
   if (has("Delete")) absl::StrAppend(&help, "  delete NAME [--etag E]\n");
   if (has("Undelete")) absl::StrAppend(&help, "  undelete NAME [--etag E]\n");
   if (has("Revoke")) absl::StrAppend(&help, "  revoke NAME\n");
+  if (has("Purge")) {
+    absl::StrAppend(&help,
+                    "  purge NAME --reason TEXT [--etag E]\n"
+                    "      erases the protected details for good, every version and backup\n"
+                    "      included; the reason is kept in the clear, so never put in it what\n"
+                    "      you are erasing\n");
+  }
   if (has("Sync")) {
     absl::StrAppend(&help,
                     "  sync --parent partners/P -f FILE.csv|FILE.json [--dry-run] [--mirror]\n");

@@ -70,7 +70,9 @@ class Command {
     if (verb == "list") return List();
     if (verb == "create") return Create();
     if (verb == "update") return Update();
-    if (verb == "delete" || verb == "undelete" || verb == "revoke") return DeleteOrUndelete(verb);
+    if (verb == "delete" || verb == "undelete" || verb == "revoke" || verb == "purge") {
+      return ActOnOne(verb);
+    }
     return UsageError(absl::StrCat("unknown verb '", verb, "' for ", spec_.plural, "; run mpower ",
                                    spec_.plural, " --help"));
   }
@@ -280,7 +282,9 @@ class Command {
     return absl::OkStatus();
   }
 
-  absl::Status DeleteOrUndelete(const std::string& verb) {
+  // A verb that takes a name and changes that one resource: delete,
+  // undelete, revoke, purge (which also takes --reason).
+  absl::Status ActOnOne(const std::string& verb) {
     const std::string capitalized = std::string(1, verb[0] - 32) + verb.substr(1);
     MPOWER_ASSIGN_OR_RETURN(const auto* method, Method(capitalized, spec_.type));
     auto request = NewMessage(method->input_type());
@@ -288,6 +292,9 @@ class Command {
     MPOWER_RETURN_IF_ERROR(SetString(*request, "name", name));
     if (request->GetDescriptor()->FindFieldByName("etag") != nullptr) {
       MPOWER_RETURN_IF_ERROR(SetString(*request, "etag", args_.Get("etag")));
+    }
+    if (request->GetDescriptor()->FindFieldByName("reason") != nullptr) {
+      MPOWER_RETURN_IF_ERROR(SetString(*request, "reason", args_.Get("reason")));
     }
     MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
     const FieldDescriptor* field = response->GetDescriptor()->FindFieldByName(spec_.field);

@@ -40,8 +40,9 @@ ABSL_FLAG(std::string, database, "",
           "replicas may share one; give them all the same --key-dir. Default: SQLite in "
           "--data-dir.");
 ABSL_FLAG(std::string, key_dir, "",
-          "Directory of the keys that encrypt protected alert details at rest. Default: "
-          "DATA_DIR/keys. Keep it owner-only, and back it up apart from the database.");
+          "Directory of the keys that encrypt protected alert details at rest, and of each "
+          "alert's own data key (in data-keys/; a purge destroys one). Default: DATA_DIR/keys. "
+          "Keep it owner-only, and back it up apart from the database.");
 ABSL_FLAG(int64_t, history_revisions, 0,
           "How many of the latest revisions the change feed keeps; older history is compacted "
           "away (watchers behind it must re-list). 0 keeps everything.");
@@ -50,6 +51,9 @@ ABSL_FLAG(absl::Duration, maintenance_interval, absl::Minutes(1),
 ABSL_FLAG(std::string, escalation_windows, "immediate=24h,expected=72h,future=168h",
           "How long an open alert of each urgency may go without any response before it is "
           "marked escalated; urgencies not named never escalate.");
+ABSL_FLAG(absl::Duration, purge_protected_after, absl::ZeroDuration(),
+          "Purge an alert's protected details (as `mpower alerts purge` does) once it has been "
+          "resolved or dismissed this long, e.g. 2160h for 90 days. 0 keeps them.");
 ABSL_FLAG(bool, demo_data, false,
           "Load the demo data drawn from the seeds (idempotent) before serving.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -138,6 +142,13 @@ int Serve(const DataPaths& paths) {
   absl::StatusOr<EscalationPolicy> escalation =
       EscalationPolicy::Parse(absl::GetFlag(FLAGS_escalation_windows));
   absl::StatusOr<ServerOptions> options = ServerOptionsFromFlags();
+  const absl::Duration purge_after = absl::GetFlag(FLAGS_purge_protected_after);
+  if (purge_after < absl::ZeroDuration()) {
+    Log(LogLevel::kError, "main",
+        "--purge-protected-after must be a positive duration, e.g. 2160h, or 0 to keep "
+        "protected details");
+    return 2;
+  }
   for (const absl::Status& status : {escalation.status(), options.status()}) {
     if (!status.ok()) {
       Log(LogLevel::kError, "main", status.message());
@@ -175,10 +186,10 @@ int Serve(const DataPaths& paths) {
               paths.DatabaseForHumans().c_str());
   std::fflush(stdout);
 
-  MaintenanceScheduler maintenance(
-      store, opened->keyring.get(),
-      MaintenanceOptions{absl::GetFlag(FLAGS_maintenance_interval),
-                         absl::GetFlag(FLAGS_history_revisions), *std::move(escalation)});
+  MaintenanceScheduler maintenance(store, opened->keyring.get(),
+                                   MaintenanceOptions{absl::GetFlag(FLAGS_maintenance_interval),
+                                                      absl::GetFlag(FLAGS_history_revisions),
+                                                      *std::move(escalation), purge_after});
   const int signal_number = WaitForStopSignal();
   Log(LogLevel::kInfo, "main",
       absl::StrCat("received ", strsignal(signal_number),

@@ -196,6 +196,14 @@ const Case kCases[] = {
     {"AlertService/DeleteAlert", "other", R"(name: "alerts/beta-partners")", {OK, PD, PD, UA, UA}},
     {"AlertService/UndeleteAlert", "own", R"(name: "alerts/alpha-gone")", {OK, OK, PD, UA, UA}},
     {"AlertService/UndeleteAlert", "other", R"(name: "alerts/beta-gone")", {OK, PD, PD, UA, UA}},
+    {"AlertService/PurgeAlert",
+     "own",
+     R"(name: "alerts/alpha-partners" reason: "asked to be forgotten")",
+     {OK, OK, PD, UA, UA}},
+    {"AlertService/PurgeAlert",
+     "other, readable",
+     R"(name: "alerts/beta-partners" reason: "asked to be forgotten")",
+     {OK, PD, PD, UA, UA}},
     // Responses: as visible as their alert; recorded in one's own name.
     {"ResponseService/GetResponse",
      "own",
@@ -440,7 +448,7 @@ TEST(AuthorizationTableTest, TheTableCoversEveryRpc) {
   std::set<std::string> covered;
   for (const Case& c : kCases) covered.insert(c.method);
   const std::vector<std::string> methods = testing::AllMpowerMethods(MPOWER_PROTO_DIR);
-  EXPECT_EQ(methods.size(), 39u) << "update this count when adding a method";
+  EXPECT_EQ(methods.size(), 40u) << "update this count when adding a method";
   for (const std::string& method : methods) {
     EXPECT_TRUE(covered.count(method)) << method << " has no row in the authorization table";
   }

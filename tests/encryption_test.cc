@@ -134,7 +134,7 @@ TEST_F(EncryptionTest, AMalformedKeyFileIsNamed) {
 }
 
 TEST_F(EncryptionTest, SealedDataMovedToAnotherAlertDoesNotOpen) {
-  const SealedData sealed = keyring_->Seal("details", "alerts/one");
+  const SealedData sealed = *keyring_->Seal("details", "alerts/one", /*erasable=*/false);
   EXPECT_TRUE(keyring_->Open(sealed, "alerts/one").ok());
   EXPECT_THAT(keyring_->Open(sealed, "alerts/two"), StatusIs(absl::StatusCode::kDataLoss));
   SealedData tampered = sealed;

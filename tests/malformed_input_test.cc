@@ -114,6 +114,8 @@ const std::vector<Row>& Rows() {
        R"(alert { name: "alert/x" headline: "y" } update_mask { paths: "headline" })", "name"},
       {"AlertService/DeleteAlert", "empty name", "", "name"},
       {"AlertService/UndeleteAlert", "upper case", R"(name: "alerts/ABC")", "name"},
+      {"AlertService/PurgeAlert", "no reason", R"(name: "alerts/example-dismissals-honduras")",
+       "reason"},
       {"ResponseService/GetResponse", "alert name", R"(name: "alerts/example-dismissals-honduras")",
        "name"},
       {"ResponseService/ListResponses", "no alert id", R"(parent: "alerts")", "parent"},
@@ -250,7 +252,7 @@ TEST_P(MalformedInputTest, EveryRpcRefusesAStringThatIsNotUtf8NamingTheField) {
     EXPECT_THAT(status.error_message(), HasSubstr(field + ": is not valid UTF-8")) << method;
     EXPECT_EQ(*store_->CurrentRevision(), before) << method << " changed the store";
   }
-  EXPECT_EQ(methods_tried, 38);
+  EXPECT_EQ(methods_tried, 39);
 }
 
 // A sync is a stream of chunks. One that does not parse must end the sync

@@ -135,6 +135,11 @@ void ResourceTraits<Alert>::Validate(const Alert& alert, FieldViolations& violat
                 kInitiativeName, 20);
   if (alert.has_protected_details()) {
     ValidateProtectedDetails(alert.protected_details(), violations);
+    if (alert.has_purge_time() && alert.protected_details().ByteSizeLong() > 0) {
+      violations.Add("alert.protected_details",
+                     "this alert's protected details were purged and it takes no new ones; "
+                     "file a new alert");
+    }
   }
 }
 
@@ -179,6 +184,31 @@ absl::Status ResourceTraits<Alert>::RestoreProtected(Alert& alert, const std::st
         absl::StrCat("stored protected details of ", alert.name(), " are unreadable"));
   }
   alert.MergeFrom(sealed);
+  return absl::OkStatus();
+}
+
+void ResourceTraits<Alert>::MarkErased(Alert& alert) {
+  // What was sealed is gone: the details, and (unless public) the headline,
+  // summary and area of this version.
+  alert.set_protected_details_present(false);
+}
+
+void ResourceTraits<Alert>::MarkPurged(Alert& alert, absl::string_view reason,
+                                       const google::protobuf::Timestamp& now) {
+  alert.clear_protected_details();
+  alert.set_protected_details_present(false);
+  *alert.mutable_purge_time() = now;
+  alert.set_purge_reason(std::string(reason));
+}
+
+absl::Status ResourceTraits<Alert>::Derive(Alert& alert) {
+  const bool closed =
+      alert.status() == Alert::STATUS_RESOLVED || alert.status() == Alert::STATUS_DISMISSED;
+  if (!closed) {
+    alert.clear_close_time();
+  } else if (!alert.has_close_time()) {
+    *alert.mutable_close_time() = TimestampNow();
+  }
   return absl::OkStatus();
 }
 

@@ -48,6 +48,17 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   // the headline wherever they may read the alert: only the files differ.
   static std::string TakeProtected(v1::Alert& alert);
   static absl::Status RestoreProtected(v1::Alert& alert, const std::string& data);
+  // Everything TakeProtected seals is sealed under the alert's own data key
+  // too: a purge erases the protected details of every version, and the
+  // headline, summary and area of every version before the purge.
+  static constexpr bool kErasable = true;
+  static void MarkErased(v1::Alert& alert);
+  static bool IsPurged(const v1::Alert& alert) { return alert.has_purge_time(); }
+  static void MarkPurged(v1::Alert& alert, absl::string_view reason,
+                         const google::protobuf::Timestamp& now);
+  // Sets close_time when the alert is resolved or dismissed, clears it
+  // when it is reopened.
+  static absl::Status Derive(v1::Alert& alert);
 };
 
 }  // namespace mpower

@@ -27,6 +27,11 @@ std::string ChainHash(const AuditRecord& record) {
                                    &record.resource, &record.request_id, &record.previous_hash}) {
     absl::StrAppend(&encoded, field->size(), ":", *field);
   }
+  // Only entries with a reason hash one, so the entries written before
+  // reasons existed keep their hashes.
+  if (!record.reason.empty()) {
+    absl::StrAppend(&encoded, "reason", record.reason.size(), ":", record.reason);
+  }
   return Sha256Hex(encoded);
 }
 

@@ -102,6 +102,11 @@ absl::StatusOr<std::optional<v1::Change>> RenderAlert(Store& store, const Princi
   judged.set_scope(version.scope());
   judged.set_filing_partner(version.filing_partner());
   *judged.mutable_recipient_partners() = version.recipient_partners();
+  if (record.resource.erased && now.has_purge_time()) {
+    // Says why this version has lost what was sealed.
+    *judged.mutable_purge_time() = now.purge_time();
+    judged.set_purge_reason(now.purge_reason());
+  }
   v1::Change change;
   change.set_revision(record.revision);
   change.set_type(static_cast<v1::ChangeType>(record.kind));

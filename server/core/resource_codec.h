@@ -57,7 +57,11 @@ struct ResourceCodec {
   // Adds to `resource`, parsed from `stored.data`, what the stored record
   // keeps beside it: the protected details and the etag.
   static absl::Status CompleteDecoding(const StoredResource& stored, T& resource) {
-    MPOWER_RETURN_IF_ERROR(Traits::RestoreProtected(resource, stored.protected_data));
+    if (stored.erased) {
+      Traits::MarkErased(resource);
+    } else {
+      MPOWER_RETURN_IF_ERROR(Traits::RestoreProtected(resource, stored.protected_data));
+    }
     resource.set_etag(EtagOf(stored.update_revision));
     return absl::OkStatus();
   }
@@ -78,6 +82,7 @@ struct ResourceCodec {
     stored.update_revision = revision;
     if constexpr (Traits::kSoftDelete) stored.deleted = resource.has_delete_time();
     stored.protected_data = Traits::TakeProtected(resource);
+    stored.erasable = Traits::kErasable;
     resource.clear_etag();
     if (!resource.SerializeToString(&stored.data)) {
       return absl::InternalError(absl::StrCat("could not serialize ", stored.name));

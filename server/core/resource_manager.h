@@ -32,6 +32,7 @@
 #include "server/core/resource_codec.h"
 #include "server/core/standard_methods.h"
 #include "server/core/value_checks.h"
+#include "server/storage/data_keys.h"
 #include "server/storage/store.h"
 
 namespace mpower {
@@ -54,6 +55,11 @@ namespace mpower {
 //   static absl::Status Derive(T&);            // compute output-only fields
 //   static std::string TakeProtected(T&);      // serialize, clear, "" if none
 //   static absl::Status RestoreProtected(T&, const std::string&);
+//   static constexpr bool kErasable;           // its protected part can be purged
+//   static void MarkErased(T&);                // a version whose part was purged
+// and, where kErasable, for Purge:
+//   static bool IsPurged(const T&);
+//   static void MarkPurged(T&, reason, const google::protobuf::Timestamp&);
 // and the access rules (see access.h):
 //   static constexpr bool kReadsRestricted;    // some readers may not see some
 //   static constexpr bool kOnlyAdminsChooseIds;  // others get random ids
@@ -65,9 +71,10 @@ template <typename T>
 struct ResourceTraits;
 
 // What a write does to an existing resource, for access rules.
-enum class WriteKind { kUpdate, kDelete, kUndelete };
+enum class WriteKind { kUpdate, kDelete, kUndelete, kPurge };
 
 inline constexpr size_t kMaxRequestIdLength = 64;
+inline constexpr size_t kMaxPurgeReasonLength = 500;
 
 // The standard methods for resources of type T over a Store, on behalf of
 // a caller: each method checks the caller's access, returns resources
@@ -185,6 +192,7 @@ class ResourceManager {
     MPOWER_RETURN_IF_ERROR(Traits::CheckCreate(caller, parent, resource, *store_));
 
     const std::string name = MakeName(parent, Traits::kName, resource_id);
+    MPOWER_RETURN_IF_ERROR(PrepareDataKey(name));
     // A request id is the caller's own: two callers may pick the same one.
     const std::string request_key = request_id.empty() ? ""
                                                        : absl::StrCat(Traits::kName.collection, ":",
@@ -357,6 +365,75 @@ class ResourceManager {
     return *std::move(result);
   }
 
+  // Erases the protected part of `name` for good, `reason` recorded: it
+  // destroys the data key that every stored copy of that part (the
+  // history's, and every backup's) was sealed under, then writes the
+  // resource as it was, marked purged (Traits::MarkPurged), under a fresh
+  // key. The key goes first, so that a failure or crash between the two
+  // leaves the part erased, never the purge recorded and the part readable;
+  // a retry records it (though a crash in that moment also loses what
+  // stays sealed, such as a restricted alert's headline). A caller who may
+  // not purge destroys nothing. Purging a purged resource changes nothing.
+  absl::StatusOr<T> Purge(const Principal& caller, absl::string_view name, absl::string_view reason,
+                          absl::string_view etag) {
+    static_assert(Traits::kErasable, "only erasable resources can be purged");
+    MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
+    MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
+    FieldViolations violations;
+    CheckText(violations, "reason", reason, kMaxPurgeReasonLength, Presence::kRequired);
+    MPOWER_RETURN_IF_ERROR(violations.ToStatus());
+    std::optional<T> result;
+    // Whether the caller may purge, and the resource while it can be read.
+    std::optional<T> before;
+    int64_t before_revision = 0;
+    MPOWER_RETURN_IF_ERROR(store_
+                               ->Write([&](WriteTransaction& txn) -> absl::Status {
+                                 MPOWER_ASSIGN_OR_RETURN(
+                                     StoredResource stored,
+                                     GetForWrite(caller, txn, name, etag, WriteKind::kPurge));
+                                 MPOWER_ASSIGN_OR_RETURN(before, Codec::Decode(stored));
+                                 before_revision = stored.update_revision;
+                                 if (Traits::IsPurged(*before)) {
+                                   MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, stored));
+                                 }
+                                 return absl::OkStatus();
+                               })
+                               .status());
+    if (result.has_value()) return *std::move(result);
+    MPOWER_RETURN_IF_ERROR(store_->data_keys().Destroy(name));
+    MPOWER_RETURN_IF_ERROR(store_->data_keys().Prepare(name));
+    MPOWER_RETURN_IF_ERROR(
+        store_
+            ->Write([&](WriteTransaction& txn) -> absl::Status {
+              MPOWER_ASSIGN_OR_RETURN(StoredResource stored,
+                                      GetForWrite(caller, txn, name, etag, WriteKind::kPurge));
+              if (stored.update_revision != before_revision) {
+                MPOWER_ASSIGN_OR_RETURN(T now, Codec::Decode(stored));
+                if (Traits::IsPurged(now)) {  // purged by another caller meanwhile
+                  MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, stored));
+                  return absl::OkStatus();
+                }
+                return absl::AbortedError(
+                    absl::StrCat(name, " changed while it was being purged; purge it again"));
+              }
+              T resource = *before;
+              const google::protobuf::Timestamp now = TimestampNow();
+              Traits::MarkPurged(resource, reason, now);
+              *resource.mutable_update_time() = now;
+              MPOWER_ASSIGN_OR_RETURN(
+                  StoredResource next,
+                  Codec::Encode(resource, stored.parent, stored.create_revision, txn.revision()));
+              MPOWER_RETURN_IF_ERROR(txn.Put(next));
+              AuditRecord audit = MakeAuditRecord(caller, Method("Purge"), name, "");
+              audit.reason = std::string(reason);
+              MPOWER_RETURN_IF_ERROR(AppendAudit(txn, std::move(audit)));
+              MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, next));
+              return absl::OkStatus();
+            })
+            .status());
+    return *std::move(result);
+  }
+
   // Redacts `items`, which a read returns to the caller, recording in the
   // audit trail each one whose protected details the caller receives. The
   // record survives a crash of mpowerd, but the read does not wait for it
@@ -381,6 +458,15 @@ class ResourceManager {
 
  private:
   using Codec = ResourceCodec<T>;
+
+  // Makes sure a new erasable resource's data key exists before the write
+  // that creates it, so that the write does not wait for the disk inside
+  // its group. (Later writes find the key there; only one after a purge
+  // makes a key inside its group.)
+  absl::Status PrepareDataKey(const std::string& name) const {
+    if constexpr (Traits::kErasable) return store_->data_keys().Prepare(name);
+    return absl::OkStatus();
+  }
 
   static absl::Status NotFound(absl::string_view name) {
     return ResourceNotFound(Traits::kName.singular, name);

@@ -48,6 +48,13 @@ struct ResourceTraitsDefaults {
   // Whether `name` may be removed for good, beyond what refers to it in
   // storage (which the standard Delete checks itself).
   static absl::Status CheckRemovable(absl::string_view, Store&) { return absl::OkStatus(); }
+  // Whether the protected part is sealed under the resource's own data
+  // key, so that ResourceManager::Purge can erase every copy of it.
+  static constexpr bool kErasable = false;
+  // What a version whose protected part was erased (its data key
+  // destroyed) shows instead.
+  template <typename T>
+  static void MarkErased(T&) {}
   // Resources without a protected part store none.
   template <typename T>
   static std::string TakeProtected(T&) {

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/base/log.h"
+#include "server/core/retention.h"
 
 namespace mpower {
 
@@ -61,6 +62,17 @@ void MaintenanceScheduler::RunOnce() {
   } else if (*escalated > 0) {
     Log(LogLevel::kInfo, "maintenance",
         absl::StrCat("escalated ", *escalated, " unanswered alerts"));
+  }
+  if (options_.purge_protected_after > absl::ZeroDuration()) {
+    absl::StatusOr<int> purged =
+        PurgeClosedAlerts(*store_, options_.purge_protected_after, absl::Now());
+    if (!purged.ok()) {
+      Log(LogLevel::kWarning, "maintenance",
+          absl::StrCat("retention: ", purged.status().message()));
+    } else if (*purged > 0) {
+      Log(LogLevel::kInfo, "maintenance",
+          absl::StrCat("purged the protected details of ", *purged, " closed alerts"));
+    }
   }
 }
 

@@ -2,7 +2,8 @@
 #define MPOWER_SERVER_DAEMON_MAINTENANCE_H_
 
 // The work mpowerd does on a timer rather than for a call: compacting the
-// change feed's history, escalating unanswered alerts, and following the
+// change feed's history, escalating unanswered alerts, purging the
+// protected details of alerts closed long enough ago, and following the
 // key directory (re-sealing what older keys sealed). With several
 // replicas on one database, only the one holding the store's maintenance
 // lease (Store::HoldsMaintenanceLease) does it, so it runs once in the
@@ -26,6 +27,8 @@ struct MaintenanceOptions {
   // How many of the latest revisions the history keeps; 0 keeps all.
   int64_t history_revisions = 0;
   EscalationPolicy escalation;
+  // Purge the protected details of alerts closed this long ago; zero never.
+  absl::Duration purge_protected_after = absl::ZeroDuration();
 };
 
 // Runs maintenance every interval on a thread of its own, from

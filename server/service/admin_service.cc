@@ -81,6 +81,7 @@ absl::Status AdminServiceImpl::ListAuditEntries(grpc::CallbackServerContext* con
     entry->set_request_id(record.request_id);
     entry->set_previous_hash(record.previous_hash);
     entry->set_hash(record.hash);
+    entry->set_reason(record.reason);
   }
   if (records.size() > static_cast<size_t>(size)) {
     MPOWER_ASSIGN_OR_RETURN(

@@ -24,6 +24,7 @@ AlertServiceImpl::AlertServiceImpl(Store* store, const Authenticator* auth)
   Serve(this, "UpdateAlert", &AlertServiceImpl::UpdateAlert, RunsOn::kWorkerPool);
   Serve(this, "DeleteAlert", &AlertServiceImpl::DeleteAlert, RunsOn::kWorkerPool);
   Serve(this, "UndeleteAlert", &AlertServiceImpl::UndeleteAlert, RunsOn::kWorkerPool);
+  Serve(this, "PurgeAlert", &AlertServiceImpl::PurgeAlert, RunsOn::kWorkerPool);
 }
 
 absl::Status AlertServiceImpl::GetAlert(grpc::CallbackServerContext* context,
@@ -88,6 +89,16 @@ absl::Status AlertServiceImpl::UndeleteAlert(grpc::CallbackServerContext* contex
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
                           alerts_.Undelete(caller, request->name(), request->etag()));
+  *response->mutable_alert() = std::move(alert);
+  return absl::OkStatus();
+}
+
+absl::Status AlertServiceImpl::PurgeAlert(grpc::CallbackServerContext* context,
+                                          const v1::PurgeAlertRequest* request,
+                                          v1::PurgeAlertResponse* response) {
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(
+      v1::Alert alert, alerts_.Purge(caller, request->name(), request->reason(), request->etag()));
   *response->mutable_alert() = std::move(alert);
   return absl::OkStatus();
 }

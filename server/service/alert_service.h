@@ -30,6 +30,8 @@ class AlertServiceImpl final : public ParsingService<v1::AlertService> {
   absl::Status UndeleteAlert(grpc::CallbackServerContext* context,
                              const v1::UndeleteAlertRequest* request,
                              v1::UndeleteAlertResponse* response);
+  absl::Status PurgeAlert(grpc::CallbackServerContext* context,
+                          const v1::PurgeAlertRequest* request, v1::PurgeAlertResponse* response);
 
  private:
   const Authenticator& auth_;

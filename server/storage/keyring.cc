@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "server/base/status_macros.h"
 #include "server/storage/crypto.h"
 
 namespace mpower {
@@ -78,6 +79,10 @@ absl::StatusOr<std::unique_ptr<Keyring>> Keyring::LoadOrCreate(const std::string
   if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::UnavailableError(absl::StrCat("cannot create key directory ", directory));
   }
+  const std::string data_keys = DataKeysDirectory(directory);
+  if (mkdir(data_keys.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::UnavailableError(absl::StrCat("cannot create data key directory ", data_keys));
+  }
   if (!ReadSmallFile(directory + "/current").ok()) {
     // A directory without a current key: a new data directory.
     absl::StatusOr<std::string> created = AddKey(directory);
@@ -140,7 +145,13 @@ absl::StatusOr<std::string> Keyring::AddKey(const std::string& directory) {
   return id;
 }
 
-SealedData Keyring::Seal(absl::string_view plaintext, absl::string_view associated_data) const {
+absl::StatusOr<SealedData> Keyring::Seal(absl::string_view plaintext, absl::string_view name,
+                                         bool erasable) const {
+  std::string inner;
+  if (erasable) {
+    MPOWER_ASSIGN_OR_RETURN(inner, data_keys_.Seal(name, plaintext));
+    plaintext = inner;
+  }
   std::string key_id, key;
   {
     absl::ReaderMutexLock lock(&mutex_);
@@ -148,11 +159,11 @@ SealedData Keyring::Seal(absl::string_view plaintext, absl::string_view associat
     key = contents_.keys.at(key_id);
   }
   const std::string nonce = RandomBytes(kAeadNonceBytes);
-  return SealedData{key_id, nonce + AesGcmSeal(key, nonce, associated_data, plaintext)};
+  return SealedData{key_id, nonce + AesGcmSeal(key, nonce, name, plaintext)};
 }
 
-absl::StatusOr<std::string> Keyring::Open(const SealedData& sealed,
-                                          absl::string_view associated_data) const {
+absl::StatusOr<OpenedData> Keyring::Open(const SealedData& sealed, absl::string_view name) const {
+  const absl::string_view associated_data = name;
   const std::optional<std::string> key = FindKey(sealed.key_id);
   if (!key.has_value()) {
     return absl::FailedPreconditionError(
@@ -174,7 +185,16 @@ absl::StatusOr<std::string> Keyring::Open(const SealedData& sealed,
         ": the key file is not the one they were sealed with, or the data was "
         "altered"));
   }
-  return *std::move(plaintext);
+  OpenedData opened;
+  if (!DataKeys::IsSealed(*plaintext)) {
+    opened.plaintext = *std::move(plaintext);
+    return opened;
+  }
+  opened.erasable = true;
+  MPOWER_ASSIGN_OR_RETURN(std::optional<std::string> inner, data_keys_.Open(name, *plaintext));
+  opened.erased = !inner.has_value();
+  if (inner.has_value()) opened.plaintext = *std::move(inner);
+  return opened;
 }
 
 }  // namespace mpower

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "server/storage/data_keys.h"
 
 namespace mpower {
 
@@ -24,6 +25,15 @@ namespace mpower {
 struct SealedData {
   std::string key_id;
   std::string blob;  // 12-byte nonce, ciphertext, 16-byte tag
+};
+
+// What Keyring::Open found.
+struct OpenedData {
+  std::string plaintext;
+  // Sealed under a data key too (Seal's `erasable`).
+  bool erasable = false;
+  // That data key has been destroyed: `plaintext` is empty, for good.
+  bool erased = false;
 };
 
 // The keys of one data directory. Thread-safe. The keyring follows its
@@ -46,17 +56,21 @@ class Keyring {
   // the keyring is unchanged if the directory cannot be read.
   absl::StatusOr<bool> Reload() const ABSL_LOCKS_EXCLUDED(mutex_);
 
-  // Encrypts `plaintext` with the current key, binding it to
-  // `associated_data` (the resource's name).
-  SealedData Seal(absl::string_view plaintext, absl::string_view associated_data) const
-      ABSL_LOCKS_EXCLUDED(mutex_);
+  // Encrypts `plaintext` with the current key, binding it to `name` (the
+  // resource's). If `erasable`, seals it under `name`'s data key first
+  // (data_keys()), so that destroying that key erases it; UNAVAILABLE if
+  // the data key cannot be read or made.
+  absl::StatusOr<SealedData> Seal(absl::string_view plaintext, absl::string_view name,
+                                  bool erasable) const ABSL_LOCKS_EXCLUDED(mutex_);
 
   // Decrypts. FAILED_PRECONDITION if the key is not in the keyring, even
   // after reading the directory again; DATA_LOSS if the key is wrong or the
   // data or its name was altered. Messages never include the data.
-  absl::StatusOr<std::string> Open(const SealedData& sealed,
-                                   absl::string_view associated_data) const
+  absl::StatusOr<OpenedData> Open(const SealedData& sealed, absl::string_view name) const
       ABSL_LOCKS_EXCLUDED(mutex_);
+
+  // The per-resource data keys, in the `data-keys` folder of the directory.
+  const DataKeys& data_keys() const { return data_keys_; }
 
   bool HasKey(absl::string_view key_id) const ABSL_LOCKS_EXCLUDED(mutex_);
   size_t KeyCount() const ABSL_LOCKS_EXCLUDED(mutex_);
@@ -71,13 +85,18 @@ class Keyring {
   };
   static absl::StatusOr<Contents> Read(const std::string& directory);
 
-  explicit Keyring(std::string directory) : directory_(std::move(directory)) {}
+  explicit Keyring(std::string directory)
+      : directory_(std::move(directory)), data_keys_(DataKeysDirectory(directory_)) {}
+  static std::string DataKeysDirectory(const std::string& directory) {
+    return directory + "/data-keys";
+  }
 
   // The key `key_id`, reading the directory again if it is not loaded;
   // nullopt if it is not there either.
   std::optional<std::string> FindKey(const std::string& key_id) const ABSL_LOCKS_EXCLUDED(mutex_);
 
   const std::string directory_;
+  const DataKeys data_keys_;
   mutable absl::Mutex mutex_;
   // A cache of the directory, refreshed by const methods.
   mutable Contents contents_ ABSL_GUARDED_BY(mutex_);

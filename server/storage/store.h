@@ -17,6 +17,8 @@
 
 namespace mpower {
 
+class DataKeys;
+
 // One stored resource.
 struct StoredResource {
   std::string name;        // e.g. "partners/ilo/commitments/rb-2022"
@@ -33,6 +35,13 @@ struct StoredResource {
   bool deleted = false;         // soft-deleted
   std::string data;             // the serialized resource, without protected details
   std::string protected_data;   // serialized protected details; "" for none
+  // Writes: seal protected_data under the resource's own data key too, so
+  // that a purge (Store::DestroyDataKey) erases every copy of it. Reads:
+  // whether it was.
+  bool erasable = false;
+  // Reads: protected_data was sealed under a data key since destroyed; it
+  // is empty, and no key will ever open it again.
+  bool erased = false;
 };
 
 // What to list: live (and, if asked, deleted) resources of one collection,
@@ -97,6 +106,7 @@ struct AuditRecord {
   std::string method;  // e.g. "CreateAlert", "ReadProtectedDetails"
   std::string resource;
   std::string request_id;
+  std::string reason;         // why, where the method asks for one (a purge)
   std::string previous_hash;  // hex; "" for the first entry
   std::string hash;           // hex
 };
@@ -238,6 +248,12 @@ class Store {
   // and history) sealed with older keys, in one transaction. Returns how
   // many resources it re-sealed.
   virtual absl::StatusOr<int64_t> ReencryptProtectedData() = 0;
+
+  // The per-resource data keys that seal erasable protected data
+  // (StoredResource::erasable), the keyring's. Prepare a resource's key
+  // before a write that seals for it, so the write does not wait for the
+  // disk inside its group; Destroy it to purge.
+  virtual const DataKeys& data_keys() const = 0;
 
   // A random 32-byte secret called `name`, made the first time any process
   // asks and the same for every process on this database, so that what one

@@ -85,7 +85,7 @@ absl::StatusOr<int64_t> PostgresStore::ReencryptProtectedData() {
                             postgres::ReadResources(*stale_rows, keyring_));
     for (const StoredResource& resource : stale) {
       Params params;
-      postgres::AddSealed(params, keyring_, resource);
+      MPOWER_RETURN_IF_ERROR(postgres::AddSealed(params, keyring_, resource));
       params.Text(resource.name);
       MPOWER_RETURN_IF_ERROR(connection.Execute(
           "UPDATE resources SET protected_data = $1, protected_key_id = $2 WHERE name = $3", params,
@@ -101,7 +101,7 @@ absl::StatusOr<int64_t> PostgresStore::ReencryptProtectedData() {
                             postgres::ReadChanges(*history_rows, keyring_));
     for (const ChangeRecord& change : history) {
       Params params;
-      postgres::AddSealed(params, keyring_, change.resource);
+      MPOWER_RETURN_IF_ERROR(postgres::AddSealed(params, keyring_, change.resource));
       params.Int64(change.revision).Text(change.resource.name);
       MPOWER_RETURN_IF_ERROR(
           connection.Execute("UPDATE changes SET protected_data = $1, protected_key_id = $2 "

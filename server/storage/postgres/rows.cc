@@ -16,8 +16,11 @@ absl::StatusOr<StoredResource> ReadResource(const Result& result, int row, const
   resource.data = result.Bytes(row, 7);
   if (!result.IsNull(row, 8)) {
     MPOWER_ASSIGN_OR_RETURN(
-        resource.protected_data,
+        OpenedData opened,
         keyring.Open(SealedData{result.Bytes(row, 9), result.Bytes(row, 8)}, resource.name));
+    resource.protected_data = std::move(opened.plaintext);
+    resource.erasable = opened.erasable;
+    resource.erased = opened.erased;
   }
   return resource;
 }
@@ -69,6 +72,7 @@ std::vector<AuditRecord> ReadAudit(const Result& result) {
     record.request_id = result.Bytes(row, 5);
     record.previous_hash = result.Bytes(row, 6);
     record.hash = result.Bytes(row, 7);
+    record.reason = result.Bytes(row, 8);
     records.push_back(std::move(record));
   }
   return records;
@@ -80,15 +84,17 @@ absl::StatusOr<int64_t> ReadCounter(Connection& connection, const char* sql) {
   return result->Int64(0, 0);
 }
 
-void AddSealed(Params& params, const Keyring& keyring, const StoredResource& resource) {
+absl::Status AddSealed(Params& params, const Keyring& keyring, const StoredResource& resource) {
   if (resource.protected_data.empty()) {
     params.Null().Null();
-    return;
+    return absl::OkStatus();
   }
   // The seal is bound to the name, so a blob moved to another row does not
   // open.
-  const SealedData sealed = keyring.Seal(resource.protected_data, resource.name);
+  MPOWER_ASSIGN_OR_RETURN(const SealedData sealed,
+                          keyring.Seal(resource.protected_data, resource.name, resource.erasable));
   params.Bytes(sealed.blob).Text(sealed.key_id);
+  return absl::OkStatus();
 }
 
 }  // namespace mpower::postgres

@@ -30,7 +30,7 @@ namespace mpower::postgres {
 
 #define MPOWER_PG_SELECT_AUDIT                                                             \
   "SELECT sequence, unix_micros, principal, method, resource, request_id, previous_hash, " \
-  "hash FROM audit_log "
+  "hash, reason FROM audit_log "
 
 absl::StatusOr<StoredResource> ReadResource(const Result& result, int row, const Keyring& keyring);
 absl::StatusOr<std::vector<StoredResource>> ReadResources(const Result& result,
@@ -44,7 +44,7 @@ absl::StatusOr<int64_t> ReadCounter(Connection& connection, const char* sql);
 
 // Adds `resource`'s protected part, sealed, and its key id as two
 // parameters; NULLs when it has none.
-void AddSealed(Params& params, const Keyring& keyring, const StoredResource& resource);
+absl::Status AddSealed(Params& params, const Keyring& keyring, const StoredResource& resource);
 
 }  // namespace mpower::postgres
 

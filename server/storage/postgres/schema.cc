@@ -102,8 +102,13 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
   FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 )sql";
 
+// Version 2: audit entries say why, where their method asks (a purge).
+constexpr const char kVersion2[] = R"sql(
+ALTER TABLE audit_log ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+)sql";
+
 // The migrations in order: migration i takes the schema to version i + 1.
-constexpr const char* kMigrations[] = {kVersion1};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2};
 
 }  // namespace
 

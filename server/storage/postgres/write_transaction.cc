@@ -91,7 +91,7 @@ absl::Status PostgresWriteTransaction::Put(const StoredResource& resource) {
       .Int64(resource.update_revision)
       .Bool(resource.deleted)
       .Bytes(resource.data);
-  AddSealed(params, keyring_, resource);
+  MPOWER_RETURN_IF_ERROR(AddSealed(params, keyring_, resource));
   params.TextArray(resource.references)
       .TextArray(indexed ? (*extractor_)(resource) : std::vector<std::string>())
       .Int64(revision_)
@@ -199,7 +199,7 @@ absl::Status PostgresWriteTransaction::AppendAudit(
   record.hash = chain(record);
   MPOWER_RETURN_IF_ERROR(connection_.Execute(
       "INSERT INTO audit_log(sequence, unix_micros, principal, method, resource, request_id, "
-      "previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      "previous_hash, hash, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       Params()
           .Int64(record.sequence)
           .Int64(record.unix_micros)
@@ -208,7 +208,8 @@ absl::Status PostgresWriteTransaction::AppendAudit(
           .Text(record.resource)
           .Text(record.request_id)
           .Text(record.previous_hash)
-          .Text(record.hash),
+          .Text(record.hash)
+          .Text(record.reason),
       "appending to the audit log"));
   memory_.audit_sequence = record.sequence;
   memory_.audit_hash = record.hash;
@@ -229,7 +230,7 @@ absl::Status PostgresWriteTransaction::RecordChange(ChangeRecord::Kind kind,
       .Int64(resource.create_revision)
       .Bool(resource.deleted)
       .Bytes(resource.data);
-  AddSealed(params, keyring_, resource);
+  MPOWER_RETURN_IF_ERROR(AddSealed(params, keyring_, resource));
   // A resource written twice in one transaction keeps its last state and
   // the kind of its first write (created stays created).
   return connection_.Execute(

@@ -16,8 +16,11 @@ absl::StatusOr<StoredResource> ReadResource(const Statement& row, const Keyring&
   resource.data = row.ColumnBlob(7);
   if (!row.ColumnIsNull(8)) {
     MPOWER_ASSIGN_OR_RETURN(
-        resource.protected_data,
+        OpenedData opened,
         keyring.Open(SealedData{row.ColumnText(9), row.ColumnBlob(8)}, resource.name));
+    resource.protected_data = std::move(opened.plaintext);
+    resource.erasable = opened.erasable;
+    resource.erased = opened.erased;
   }
   return resource;
 }
@@ -45,21 +48,24 @@ absl::StatusOr<AuditRecord> ReadAudit(const Statement& row) {
   record.request_id = row.ColumnText(5);
   record.previous_hash = row.ColumnText(6);
   record.hash = row.ColumnText(7);
+  record.reason = row.ColumnText(8);
   return record;
 }
 
-void BindSealed(Statement& statement, int index, const Keyring& keyring,
-                const StoredResource& resource) {
+absl::Status BindSealed(Statement& statement, int index, const Keyring& keyring,
+                        const StoredResource& resource) {
   if (resource.protected_data.empty()) {
     statement.BindNull(index);
     statement.BindNull(index + 1);
-    return;
+    return absl::OkStatus();
   }
   // The seal is bound to the name, so a blob moved to another row does not
   // open.
-  const SealedData sealed = keyring.Seal(resource.protected_data, resource.name);
+  MPOWER_ASSIGN_OR_RETURN(const SealedData sealed,
+                          keyring.Seal(resource.protected_data, resource.name, resource.erasable));
   statement.BindBlob(index, sealed.blob);
   statement.BindText(index + 1, sealed.key_id);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<StoredResource>> GetResource(Database& db, const Keyring& keyring,

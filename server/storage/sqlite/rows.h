@@ -34,7 +34,7 @@ namespace mpower::sqlite {
 
 #define MPOWER_SELECT_AUDIT                                                                \
   "SELECT sequence, unix_micros, principal, method, resource, request_id, previous_hash, " \
-  "hash FROM audit_log "
+  "hash, reason FROM audit_log "
 
 // Reads a row of MPOWER_SELECT_RESOURCES (or the first columns of
 // MPOWER_SELECT_CHANGES), opening its protected part.
@@ -46,8 +46,8 @@ absl::StatusOr<AuditRecord> ReadAudit(const Statement& row);
 
 // Binds `resource`'s protected part, sealed, at `index` and its key id at
 // `index + 1`; NULLs when it has none.
-void BindSealed(Statement& statement, int index, const Keyring& keyring,
-                const StoredResource& resource);
+absl::Status BindSealed(Statement& statement, int index, const Keyring& keyring,
+                        const StoredResource& resource);
 
 // The resource named `name` as `db` sees it; nullopt if there is none.
 absl::StatusOr<std::optional<StoredResource>> GetResource(Database& db, const Keyring& keyring,

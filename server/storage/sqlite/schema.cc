@@ -110,6 +110,15 @@ absl::Status CreateSchema(Database& db) {
         "the database has schema version ", version, ", newer than the ", kSchemaVersion,
         " this mpowerd knows; run the mpowerd that wrote it, or a newer one"));
   }
+  if (version < 2) {
+    // Version 2: audit entries say why, where their method asks (a purge).
+    // One transaction, so a crash leaves version 1 whole.
+    MPOWER_RETURN_IF_ERROR(
+        db.Execute("BEGIN IMMEDIATE; "
+                   "ALTER TABLE audit_log ADD COLUMN reason TEXT NOT NULL DEFAULT ''; "
+                   "UPDATE metadata SET value = 2 WHERE key = 'schema_version'; "
+                   "COMMIT;"));
+  }
   return absl::OkStatus();
 }
 

@@ -81,7 +81,7 @@ absl::StatusOr<int64_t> SqliteStore::ReencryptProtectedData() {
     for (const StoredResource& resource : stale) {
       MPOWER_ASSIGN_OR_RETURN(auto update, db.Prepare("UPDATE resources SET protected_data = ?, "
                                                       "protected_key_id = ? WHERE name = ?"));
-      sqlite::BindSealed(*update, 1, keyring_, resource);
+      MPOWER_RETURN_IF_ERROR(sqlite::BindSealed(*update, 1, keyring_, resource));
       update->BindText(3, resource.name);
       MPOWER_RETURN_IF_ERROR(update->Run());
       ++count;
@@ -99,7 +99,7 @@ absl::StatusOr<int64_t> SqliteStore::ReencryptProtectedData() {
       MPOWER_ASSIGN_OR_RETURN(auto update,
                               db.Prepare("UPDATE changes SET protected_data = ?, "
                                          "protected_key_id = ? WHERE revision = ? AND name = ?"));
-      sqlite::BindSealed(*update, 1, keyring_, resource);
+      MPOWER_RETURN_IF_ERROR(sqlite::BindSealed(*update, 1, keyring_, resource));
       update->BindInt64(3, resource.update_revision);  // the change's revision
       update->BindText(4, resource.name);
       MPOWER_RETURN_IF_ERROR(update->Run());

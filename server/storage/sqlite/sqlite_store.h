@@ -45,6 +45,7 @@ class SqliteStore : public Store {
   // Re-seals with the current key all protected data sealed with older
   // keys, in one transaction. Returns how many resources it re-sealed.
   absl::StatusOr<int64_t> ReencryptProtectedData() override ABSL_LOCKS_EXCLUDED(write_mutex_);
+  const DataKeys& data_keys() const override { return keyring_.data_keys(); }
   absl::StatusOr<std::string> SharedSecret(absl::string_view name) override
       ABSL_LOCKS_EXCLUDED(write_mutex_, secrets_mutex_);
 

@@ -75,7 +75,7 @@ absl::Status SqliteWriteTransaction::Put(const StoredResource& resource) {
     statement->BindInt64(6, resource.update_revision);
     statement->BindInt64(7, resource.deleted ? 1 : 0);
     statement->BindBlob(8, resource.data);
-    BindSealed(*statement, 9, keyring_, resource);
+    MPOWER_RETURN_IF_ERROR(BindSealed(*statement, 9, keyring_, resource));
     MPOWER_RETURN_IF_ERROR(statement->Run());
   }
   MPOWER_RETURN_IF_ERROR(ReplaceReferences(resource.name, resource.references));
@@ -151,7 +151,7 @@ absl::Status SqliteWriteTransaction::AppendAudit(
   MPOWER_ASSIGN_OR_RETURN(
       auto statement,
       db_.Prepare("INSERT INTO audit_log(sequence, unix_micros, principal, method, resource, "
-                  "request_id, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                  "request_id, previous_hash, hash, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   statement->BindInt64(1, record.sequence);
   statement->BindInt64(2, record.unix_micros);
   statement->BindText(3, record.principal);
@@ -160,6 +160,7 @@ absl::Status SqliteWriteTransaction::AppendAudit(
   statement->BindText(6, record.request_id);
   statement->BindText(7, record.previous_hash);
   statement->BindText(8, record.hash);
+  statement->BindText(9, record.reason);
   MPOWER_RETURN_IF_ERROR(statement->Run());
   wrote_ = true;
   return absl::OkStatus();
@@ -221,7 +222,7 @@ absl::Status SqliteWriteTransaction::RecordChange(ChangeRecord::Kind kind,
   statement->BindInt64(6, resource.create_revision);
   statement->BindInt64(7, resource.deleted ? 1 : 0);
   statement->BindBlob(8, resource.data);
-  BindSealed(*statement, 9, keyring_, resource);
+  MPOWER_RETURN_IF_ERROR(BindSealed(*statement, 9, keyring_, resource));
   return statement->Run();
 }
 
