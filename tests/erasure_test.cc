@@ -230,6 +230,28 @@ TEST_P(ErasureTest, RetentionPurgesAlertsClosedLongerAgoThanTheSettingAndNoOther
   EXPECT_EQ(*PurgeClosedAlerts(*store_, absl::Seconds(1), now), 0);
 }
 
+TEST_P(ErasureTest, AlertsStoredBeforeDataKeysExistedAreSealedUnderThemOnce) {
+  // An alert as an mpowerd before data keys stored it: sealed by the
+  // keyring alone, in the resources and the history.
+  File("legacy");
+  absl::StatusOr<std::optional<StoredResource>> stored = store_->Get("alerts/legacy");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  StoredResource legacy = **stored;
+  legacy.erasable = false;
+  ASSERT_TRUE(store_->Write([&](WriteTransaction& txn) { return txn.Put(legacy); }).ok());
+  ASSERT_TRUE(store_->data_keys().Destroy("alerts/legacy").ok());
+  ASSERT_EQ(EveryCopy("alerts/legacy").back().protected_details().people(0).full_name(), kPerson)
+      << "the keyring alone still opens the legacy copy";
+
+  ASSERT_TRUE(store_->SealUnderDataKeys("alerts").ok());
+  ASSERT_TRUE(store_->SealUnderDataKeys("alerts").ok()) << "the second time finds it done";
+  EXPECT_TRUE((*store_->Get("alerts/legacy"))->erasable);
+  ASSERT_TRUE(alerts().Purge(kSecretariat, "alerts/legacy", "asked", "").ok());
+  for (const v1::Alert& copy : EveryCopy("alerts/legacy")) {
+    EXPECT_FALSE(copy.has_protected_details()) << copy.DebugString();
+  }
+}
+
 MPOWER_ON_EVERY_BACKEND(ErasureTest);
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/base/log.h"
+#include "server/core/alert_rules.h"
 #include "server/core/index_terms.h"
 #include "server/storage/postgres/postgres_store.h"
 #include "server/storage/sqlite/sqlite_store.h"
@@ -75,6 +76,16 @@ absl::StatusOr<OpenedStore> OpenStore(const DataPaths& paths) {
   if (absl::Status indexed = InstallIndexTerms(*opened.store); !indexed.ok()) {
     return absl::Status(indexed.code(), absl::StrCat("indexing ", paths.DatabaseForHumans(), ": ",
                                                      indexed.message()));
+  }
+  // Alerts stored before alerts had data keys get theirs, so that a purge
+  // erases them too (ResourceTraits<Alert>::kErasable).
+  static_assert(ResourceTraits<v1::Alert>::kErasable);
+  if (absl::Status sealed =
+          opened.store->SealUnderDataKeys(ResourceTraits<v1::Alert>::kName.collection);
+      !sealed.ok()) {
+    return absl::Status(sealed.code(),
+                        absl::StrCat("sealing alerts under their data keys in ",
+                                     paths.DatabaseForHumans(), ": ", sealed.message()));
   }
   return opened;
 }

@@ -255,6 +255,12 @@ class Store {
   // disk inside its group; Destroy it to purge.
   virtual const DataKeys& data_keys() const = 0;
 
+  // Seals under data keys the protected data of `collection` stored
+  // before its writes asked for that (StoredResource::erasable), in the
+  // resources and the history, in one transaction; done once per database.
+  // Call once, at start, before writes begin.
+  virtual absl::Status SealUnderDataKeys(absl::string_view collection) = 0;
+
   // A random 32-byte secret called `name`, made the first time any process
   // asks and the same for every process on this database, so that what one
   // replica seals with it (page tokens) another opens. Kept in the database

@@ -73,44 +73,84 @@ absl::Status PostgresStore::SetTermExtractor(std::string version, TermExtractor 
   return absl::OkStatus();
 }
 
+namespace {
+
+// Re-seals the sealed rows of the resources and of the history that
+// `where` (with $1 bound to `value`) selects and `change` changes
+// (returning whether it did), in the caller's transaction. Returns how many
+// resources it re-sealed; their history rows are not counted.
+absl::StatusOr<int64_t> ResealRows(Connection& connection, const Keyring& keyring,
+                                   const std::string& where, absl::string_view value,
+                                   const std::function<bool(StoredResource&)>& change) {
+  struct Table {
+    const char* select;
+    const char* update;
+    bool is_history;
+  };
+  const Table tables[] = {
+      {MPOWER_PG_SELECT_RESOURCES,
+       "UPDATE resources SET protected_data = $1, protected_key_id = $2 WHERE name = $3", false},
+      {MPOWER_PG_SELECT_CHANGES,
+       "UPDATE changes SET protected_data = $1, protected_key_id = $2 "
+       "WHERE revision = $3 AND name = $4",
+       true}};
+  int64_t count = 0;
+  for (const Table& table : tables) {
+    MPOWER_ASSIGN_OR_RETURN(
+        auto rows,
+        connection.Query(
+            absl::StrCat(table.select, "WHERE protected_key_id IS NOT NULL AND ", where).c_str(),
+            Params().Text(value), "re-sealing"));
+    MPOWER_ASSIGN_OR_RETURN(std::vector<StoredResource> resources,
+                            postgres::ReadResources(*rows, keyring));
+    for (StoredResource& resource : resources) {
+      if (!change(resource)) continue;
+      Params params;
+      MPOWER_RETURN_IF_ERROR(postgres::AddSealed(params, keyring, resource));
+      if (table.is_history) {
+        params.Int64(resource.update_revision).Text(resource.name);  // the change's revision
+      } else {
+        params.Text(resource.name);
+        ++count;
+      }
+      MPOWER_RETURN_IF_ERROR(connection.Execute(table.update, params, "re-sealing"));
+    }
+  }
+  return count;
+}
+
+}  // namespace
+
 absl::StatusOr<int64_t> PostgresStore::ReencryptProtectedData() {
   int64_t count = 0;
   MPOWER_RETURN_IF_ERROR(WithWriter([&](Connection& connection) -> absl::Status {
     MPOWER_ASSIGN_OR_RETURN(
-        auto stale_rows,
-        connection.Query(MPOWER_PG_SELECT_RESOURCES "WHERE protected_key_id IS NOT NULL "
-                                                    "AND protected_key_id <> $1",
-                         Params().Text(keyring_.current_key_id()), "re-encrypting"));
-    MPOWER_ASSIGN_OR_RETURN(std::vector<StoredResource> stale,
-                            postgres::ReadResources(*stale_rows, keyring_));
-    for (const StoredResource& resource : stale) {
-      Params params;
-      MPOWER_RETURN_IF_ERROR(postgres::AddSealed(params, keyring_, resource));
-      params.Text(resource.name);
-      MPOWER_RETURN_IF_ERROR(connection.Execute(
-          "UPDATE resources SET protected_data = $1, protected_key_id = $2 WHERE name = $3", params,
-          "re-encrypting"));
-      ++count;
-    }
-    MPOWER_ASSIGN_OR_RETURN(
-        auto history_rows,
-        connection.Query(MPOWER_PG_SELECT_CHANGES "WHERE protected_key_id IS NOT NULL "
-                                                  "AND protected_key_id <> $1",
-                         Params().Text(keyring_.current_key_id()), "re-encrypting"));
-    MPOWER_ASSIGN_OR_RETURN(std::vector<ChangeRecord> history,
-                            postgres::ReadChanges(*history_rows, keyring_));
-    for (const ChangeRecord& change : history) {
-      Params params;
-      MPOWER_RETURN_IF_ERROR(postgres::AddSealed(params, keyring_, change.resource));
-      params.Int64(change.revision).Text(change.resource.name);
-      MPOWER_RETURN_IF_ERROR(
-          connection.Execute("UPDATE changes SET protected_data = $1, protected_key_id = $2 "
-                             "WHERE revision = $3 AND name = $4",
-                             params, "re-encrypting"));
-    }
+        count, ResealRows(connection, keyring_, "protected_key_id <> $1", keyring_.current_key_id(),
+                          [](StoredResource&) { return true; }));
     return absl::OkStatus();
   }));
   return count;
+}
+
+absl::Status PostgresStore::SealUnderDataKeys(absl::string_view collection) {
+  const std::string done = absl::StrCat("data_keys:", collection);
+  return WithWriter([&](Connection& connection) -> absl::Status {
+    // Replicas starting together take turns on the revision lock; the
+    // later ones find the work done.
+    MPOWER_ASSIGN_OR_RETURN(auto sealed,
+                            connection.Query("SELECT value FROM settings WHERE key = $1",
+                                             Params().Text(done), "reading a setting"));
+    if (sealed->rows() == 1) return absl::OkStatus();
+    MPOWER_RETURN_IF_ERROR(ResealRows(connection, keyring_, "collection = $1", collection,
+                                      [](StoredResource& resource) {
+                                        if (resource.erasable) return false;
+                                        resource.erasable = true;
+                                        return true;
+                                      })
+                               .status());
+    return connection.Execute("INSERT INTO settings(key, value) VALUES ($1, 'done')",
+                              Params().Text(done), "re-sealing");
+  });
 }
 
 absl::StatusOr<std::string> PostgresStore::SharedSecret(absl::string_view name) {

@@ -46,6 +46,56 @@ absl::Status Reindex(sqlite::Database& db, const TermExtractor& extractor,
   return save->Run();
 }
 
+// Re-seals the sealed rows of the resources and of the history that
+// `where` (binding `value`) selects and `change` changes (returning
+// whether it did), in the caller's transaction. Returns how many resources
+// it re-sealed; their history rows are not counted.
+absl::StatusOr<int64_t> ResealRows(sqlite::Database& db, const Keyring& keyring,
+                                   const std::string& where, absl::string_view value,
+                                   const std::function<bool(StoredResource&)>& change) {
+  struct Table {
+    const char* select;
+    const char* update;
+    bool is_history;
+  };
+  const Table tables[] = {
+      {MPOWER_SELECT_RESOURCES,
+       "UPDATE resources SET protected_data = ?, protected_key_id = ? WHERE name = ?", false},
+      {MPOWER_SELECT_CHANGES,
+       "UPDATE changes SET protected_data = ?, protected_key_id = ? "
+       "WHERE revision = ? AND name = ?",
+       true}};
+  int64_t count = 0;
+  for (const Table& table : tables) {
+    std::vector<StoredResource> rows;
+    {
+      MPOWER_ASSIGN_OR_RETURN(
+          auto statement,
+          db.Prepare(absl::StrCat(table.select, "WHERE protected_key_id IS NOT NULL AND ", where)
+                         .c_str()));
+      statement->BindText(1, value);
+      MPOWER_ASSIGN_OR_RETURN(
+          rows, sqlite::ReadRows<StoredResource>(*statement, [&](const sqlite::Statement& row) {
+            return sqlite::ReadResource(row, keyring);
+          }));
+    }
+    for (StoredResource& resource : rows) {
+      if (!change(resource)) continue;
+      MPOWER_ASSIGN_OR_RETURN(auto update, db.Prepare(table.update));
+      MPOWER_RETURN_IF_ERROR(sqlite::BindSealed(*update, 1, keyring, resource));
+      if (table.is_history) {
+        update->BindInt64(3, resource.update_revision);  // the change's revision
+        update->BindText(4, resource.name);
+      } else {
+        update->BindText(3, resource.name);
+        ++count;
+      }
+      MPOWER_RETURN_IF_ERROR(update->Run());
+    }
+  }
+  return count;
+}
+
 }  // namespace
 
 absl::Status SqliteStore::SetTermExtractor(std::string version, TermExtractor extractor) {
@@ -67,46 +117,33 @@ absl::Status SqliteStore::SetTermExtractor(std::string version, TermExtractor ex
 absl::StatusOr<int64_t> SqliteStore::ReencryptProtectedData() {
   int64_t count = 0;
   MPOWER_RETURN_IF_ERROR(WithWriter([&](sqlite::Database& db) -> absl::Status {
-    const auto open = [&](const sqlite::Statement& row) {
-      return sqlite::ReadResource(row, keyring_);
-    };
-    std::vector<StoredResource> stale;
-    {
-      MPOWER_ASSIGN_OR_RETURN(
-          auto statement, db.Prepare(MPOWER_SELECT_RESOURCES "WHERE protected_key_id IS NOT NULL "
-                                                             "AND protected_key_id != ?"));
-      statement->BindText(1, keyring_.current_key_id());
-      MPOWER_ASSIGN_OR_RETURN(stale, sqlite::ReadRows<StoredResource>(*statement, open));
-    }
-    for (const StoredResource& resource : stale) {
-      MPOWER_ASSIGN_OR_RETURN(auto update, db.Prepare("UPDATE resources SET protected_data = ?, "
-                                                      "protected_key_id = ? WHERE name = ?"));
-      MPOWER_RETURN_IF_ERROR(sqlite::BindSealed(*update, 1, keyring_, resource));
-      update->BindText(3, resource.name);
-      MPOWER_RETURN_IF_ERROR(update->Run());
-      ++count;
-    }
-    // The history holds sealed copies too.
-    std::vector<StoredResource> history;
-    {
-      MPOWER_ASSIGN_OR_RETURN(auto statement,
-                              db.Prepare(MPOWER_SELECT_CHANGES "WHERE protected_key_id IS NOT NULL "
-                                                               "AND protected_key_id != ?"));
-      statement->BindText(1, keyring_.current_key_id());
-      MPOWER_ASSIGN_OR_RETURN(history, sqlite::ReadRows<StoredResource>(*statement, open));
-    }
-    for (const StoredResource& resource : history) {
-      MPOWER_ASSIGN_OR_RETURN(auto update,
-                              db.Prepare("UPDATE changes SET protected_data = ?, "
-                                         "protected_key_id = ? WHERE revision = ? AND name = ?"));
-      MPOWER_RETURN_IF_ERROR(sqlite::BindSealed(*update, 1, keyring_, resource));
-      update->BindInt64(3, resource.update_revision);  // the change's revision
-      update->BindText(4, resource.name);
-      MPOWER_RETURN_IF_ERROR(update->Run());
-    }
+    MPOWER_ASSIGN_OR_RETURN(
+        count, ResealRows(db, keyring_, "protected_key_id != ?", keyring_.current_key_id(),
+                          [](StoredResource&) { return true; }));
     return absl::OkStatus();
   }));
   return count;
+}
+
+absl::Status SqliteStore::SealUnderDataKeys(absl::string_view collection) {
+  const std::string done = absl::StrCat("data_keys:", collection);
+  return WithWriter([&](sqlite::Database& db) -> absl::Status {
+    MPOWER_ASSIGN_OR_RETURN(auto sealed,
+                            db.Prepare("SELECT 1 FROM metadata WHERE key = ? AND value = 1"));
+    sealed->BindText(1, done);
+    MPOWER_ASSIGN_OR_RETURN(bool already, sealed->Step());
+    if (already) return absl::OkStatus();
+    MPOWER_RETURN_IF_ERROR(
+        ResealRows(db, keyring_, "collection = ?", collection, [](StoredResource& resource) {
+          if (resource.erasable) return false;
+          resource.erasable = true;
+          return true;
+        }).status());
+    MPOWER_ASSIGN_OR_RETURN(
+        auto save, db.Prepare("INSERT OR REPLACE INTO metadata(key, value) VALUES (?, 1)"));
+    save->BindText(1, done);
+    return save->Run();
+  });
 }
 
 absl::Status SqliteStore::Compact(int64_t revision) {
