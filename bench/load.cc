@@ -109,7 +109,7 @@ class RequestMaker {
           absl::StrCat("country_codes:\"", kCountries[Uniform(kCountryCount)], "\""));
       return {"/mpower.v1.CommitmentService/ListCommitments", request.SerializeAsString()};
     }
-    if (options_.scenario == "create-alert") {
+    if (options_.scenario == "create-alert" || options_.scenario == "create-protected-alert") {
       mpower::v1::CreateAlertRequest request;
       mpower::v1::Alert* alert = request.mutable_alert();
       alert->set_filing_partner("partners/bench-p0");
@@ -120,6 +120,10 @@ class RequestMaker {
       alert->set_country_code("ID");
       alert->set_headline("Benchmark alert");
       alert->set_summary(payload);
+      if (options_.scenario == "create-protected-alert") {
+        // Protected details: the alert gets a data key of its own.
+        alert->mutable_protected_details()->add_people()->set_full_name("Benchmark Person");
+      }
       return {"/mpower.v1.AlertService/CreateAlert", request.SerializeAsString()};
     }
     if (options_.scenario == "etcd-put") {

@@ -132,6 +132,7 @@ run_load list "$mpowerd_addr" --token="$token"
   --connections=1 --duration="$duration" | sed 's/^scenario=list /scenario=list-one /' |
   tee -a "$results"
 run_load create-alert "$mpowerd_addr" --token="$token"
+run_load create-protected-alert "$mpowerd_addr" --token="$token"
 record "scenario=rss-after-load rss_mb=$(( $(rss_kb "$mpowerd_pid") / 1024 ))"
 
 echo "== fan-out to 1000 watchers"

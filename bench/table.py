@@ -47,6 +47,9 @@ def main():
     closed("durable CreateAlert", "create-alert",
            f"{num(r, 'create-alert', 'qps') / echo:.0%} of echo (>= 65%), "
            f"{num(r, 'create-alert', 'qps') / etcd_put:.2f}x etcd put (>= 1.3x)")
+    closed("  with protected details", "create-protected-alert",
+           f"{num(r, 'create-protected-alert', 'qps') / num(r, 'create-alert', 'qps'):.0%} "
+           "of CreateAlert without (the data key's file and syncs)")
     closed("etcd 3.4 durable put", "etcd-put", "reference")
     closed("etcd 3.4 get", "etcd-get",
            f"mpower Get is {num(r, 'get', 'qps') / num(r, 'etcd-get', 'qps'):.2f}x")

@@ -230,6 +230,31 @@ TEST_P(ErasureTest, RetentionPurgesAlertsClosedLongerAgoThanTheSettingAndNoOther
   EXPECT_EQ(*PurgeClosedAlerts(*store_, absl::Seconds(1), now), 0);
 }
 
+TEST_P(ErasureTest, OnlyAlertsWithDetailsHaveKeysAndACreateThatFailsLeavesNone) {
+  const auto key_files = [&] {
+    const std::filesystem::path dir = store_->data_keys().directory();
+    return std::distance(std::filesystem::directory_iterator(dir),
+                         std::filesystem::directory_iterator());
+  };
+  File("with");
+  EXPECT_EQ(key_files(), 1);
+  v1::Alert plain = *alerts().Get(kSecretariat, "alerts/with");
+  plain.clear_protected_details();
+  ASSERT_TRUE(alerts().Create(kSecretariat, "", "without", plain, "", "").ok());
+  EXPECT_EQ(key_files(), 1) << "an alert without details needs no key";
+
+  v1::Alert detailed = *alerts().Get(kSecretariat, "alerts/with");
+  EXPECT_THAT(alerts().Create(kSecretariat, "", "with", detailed, "", ""),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  detailed.set_filing_partner("partners/nobody");
+  EXPECT_THAT(alerts().Create(kSecretariat, "", "orphan", detailed, "", ""),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(key_files(), 1) << "no key outlives a create that failed";
+  EXPECT_EQ(alerts().Get(kSecretariat, "alerts/with")->protected_details().people(0).full_name(),
+            kPerson)
+      << "the existing alert's key was left alone";
+}
+
 TEST_P(ErasureTest, AlertsStoredBeforeDataKeysExistedAreSealedUnderThemOnce) {
   // An alert as an mpowerd before data keys stored it: sealed by the
   // keyring alone, in the resources and the history.

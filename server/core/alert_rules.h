@@ -48,10 +48,15 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   // the headline wherever they may read the alert: only the files differ.
   static std::string TakeProtected(v1::Alert& alert);
   static absl::Status RestoreProtected(v1::Alert& alert, const std::string& data);
-  // Everything TakeProtected seals is sealed under the alert's own data key
-  // too: a purge erases the protected details of every version, and the
-  // headline, summary and area of every version before the purge.
+  // A version with protected details has everything TakeProtected seals
+  // sealed under the alert's own data key too: a purge erases the details
+  // of every version, and the headline, summary and area of each version
+  // that had details. (Versions without details need no key, so filing an
+  // alert without them waits for no key file.)
   static constexpr bool kErasable = true;
+  static bool HasErasableData(const v1::Alert& alert) {
+    return alert.has_protected_details() && alert.protected_details().ByteSizeLong() > 0;
+  }
   static void MarkErased(v1::Alert& alert);
   static bool IsPurged(const v1::Alert& alert) { return alert.has_purge_time(); }
   static void MarkPurged(v1::Alert& alert, absl::string_view reason,

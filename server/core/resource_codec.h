@@ -81,8 +81,8 @@ struct ResourceCodec {
     stored.create_revision = create_revision;
     stored.update_revision = revision;
     if constexpr (Traits::kSoftDelete) stored.deleted = resource.has_delete_time();
+    if constexpr (Traits::kErasable) stored.erasable = Traits::HasErasableData(resource);
     stored.protected_data = Traits::TakeProtected(resource);
-    stored.erasable = Traits::kErasable;
     resource.clear_etag();
     if (!resource.SerializeToString(&stored.data)) {
       return absl::InternalError(absl::StrCat("could not serialize ", stored.name));

@@ -57,7 +57,8 @@ namespace mpower {
 //   static absl::Status RestoreProtected(T&, const std::string&);
 //   static constexpr bool kErasable;           // its protected part can be purged
 //   static void MarkErased(T&);                // a version whose part was purged
-// and, where kErasable, for Purge:
+// and, where kErasable:
+//   static bool HasErasableData(const T&);     // this version needs a data key
 //   static bool IsPurged(const T&);
 //   static void MarkPurged(T&, reason, const google::protobuf::Timestamp&);
 // and the access rules (see access.h):
@@ -192,13 +193,13 @@ class ResourceManager {
     MPOWER_RETURN_IF_ERROR(Traits::CheckCreate(caller, parent, resource, *store_));
 
     const std::string name = MakeName(parent, Traits::kName, resource_id);
-    MPOWER_RETURN_IF_ERROR(PrepareDataKey(name));
+    MPOWER_ASSIGN_OR_RETURN(const bool made_key, PrepareDataKey(name, resource));
     // A request id is the caller's own: two callers may pick the same one.
     const std::string request_key = request_id.empty() ? ""
                                                        : absl::StrCat(Traits::kName.collection, ":",
                                                                       caller.id, ":", request_id);
     std::optional<T> result;
-    MPOWER_RETURN_IF_ERROR(
+    const absl::Status written =
         store_
             ->Write([&](WriteTransaction& txn) -> absl::Status {
               if (!request_key.empty()) {
@@ -251,7 +252,14 @@ class ResourceManager {
               MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, stored));
               return absl::OkStatus();
             })
-            .status());
+            .status();
+    // A key made for a create that did not happen (it failed, or a
+    // request_id retry returned the first create's resource) goes again.
+    // Only a key made here: an existing one may be another alert's.
+    if (made_key && (!written.ok() || result->name() != name)) {
+      (void)store_->data_keys().Destroy(name);
+    }
+    MPOWER_RETURN_IF_ERROR(written);
     return *std::move(result);
   }
 
@@ -368,7 +376,7 @@ class ResourceManager {
   // Erases the protected part of `name` for good, `reason` recorded: it
   // destroys the data key that every stored copy of that part (the
   // history's, and every backup's) was sealed under, then writes the
-  // resource as it was, marked purged (Traits::MarkPurged), under a fresh
+  // resource as it was, marked purged (Traits::MarkPurged), which needs no
   // key. The key goes first, so that a failure or crash between the two
   // leaves the part erased, never the purge recorded and the part readable;
   // a retry records it (though a crash in that moment also loses what
@@ -401,7 +409,6 @@ class ResourceManager {
                                .status());
     if (result.has_value()) return *std::move(result);
     MPOWER_RETURN_IF_ERROR(store_->data_keys().Destroy(name));
-    MPOWER_RETURN_IF_ERROR(store_->data_keys().Prepare(name));
     MPOWER_RETURN_IF_ERROR(
         store_
             ->Write([&](WriteTransaction& txn) -> absl::Status {
@@ -459,13 +466,16 @@ class ResourceManager {
  private:
   using Codec = ResourceCodec<T>;
 
-  // Makes sure a new erasable resource's data key exists before the write
-  // that creates it, so that the write does not wait for the disk inside
-  // its group. (Later writes find the key there; only one after a purge
-  // makes a key inside its group.)
-  absl::Status PrepareDataKey(const std::string& name) const {
-    if constexpr (Traits::kErasable) return store_->data_keys().Prepare(name);
-    return absl::OkStatus();
+  // Makes sure a new resource's data key exists, if it needs one, before
+  // the write that creates it, so that the write does not wait for the
+  // disk inside its group. (Later writes find the key there; only one that
+  // first adds erasable data makes a key inside its group.) Returns
+  // whether it made one.
+  absl::StatusOr<bool> PrepareDataKey(const std::string& name, const T& resource) const {
+    if constexpr (Traits::kErasable) {
+      if (Traits::HasErasableData(resource)) return store_->data_keys().Prepare(name);
+    }
+    return false;
   }
 
   static absl::Status NotFound(absl::string_view name) {

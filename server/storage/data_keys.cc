@@ -72,9 +72,10 @@ absl::StatusOr<std::optional<DataKeys::Key>> DataKeys::Find(absl::string_view na
   return Key{raw.substr(0, kKeyIdBytes), raw.substr(kKeyIdBytes)};
 }
 
-absl::StatusOr<DataKeys::Key> DataKeys::FindOrCreate(absl::string_view name) const {
+absl::StatusOr<std::pair<DataKeys::Key, bool>> DataKeys::FindOrCreate(
+    absl::string_view name) const {
   MPOWER_ASSIGN_OR_RETURN(std::optional<Key> found, Find(name));
-  if (found.has_value()) return *std::move(found);
+  if (found.has_value()) return std::make_pair(*std::move(found), false);
   // Written aside, synced, then linked into place: link() fails if another
   // thread or replica got there first, so a key, once seen, never changes.
   const std::string path = PathOf(name);
@@ -86,7 +87,8 @@ absl::StatusOr<DataKeys::Key> DataKeys::FindOrCreate(absl::string_view name) con
       absl::StrCat(absl::BytesToHexString(RandomBytes(kKeyIdBytes + kAeadKeyBytes)), "\n");
   const bool written = WriteAll(fd, contents) && fsync(fd) == 0;
   close(fd);
-  const bool linked = written && (link(temporary.c_str(), path.c_str()) == 0 || errno == EEXIST);
+  const bool created = written && link(temporary.c_str(), path.c_str()) == 0;
+  const bool linked = created || (written && errno == EEXIST);
   unlink(temporary.c_str());
   if (!linked) return absl::UnavailableError(absl::StrCat("cannot create data key ", path));
   // Whoever created it, it is on disk before anything is sealed with it.
@@ -95,10 +97,13 @@ absl::StatusOr<DataKeys::Key> DataKeys::FindOrCreate(absl::string_view name) con
   if (!found.has_value()) {
     return absl::UnavailableError(absl::StrCat("data key ", path, " vanished as it was made"));
   }
-  return *std::move(found);
+  return std::make_pair(*std::move(found), created);
 }
 
-absl::Status DataKeys::Prepare(absl::string_view name) const { return FindOrCreate(name).status(); }
+absl::StatusOr<bool> DataKeys::Prepare(absl::string_view name) const {
+  MPOWER_ASSIGN_OR_RETURN(auto key, FindOrCreate(name));
+  return key.second;
+}
 
 bool DataKeys::Has(absl::string_view name) const {
   absl::StatusOr<std::optional<Key>> found = Find(name);
@@ -107,7 +112,8 @@ bool DataKeys::Has(absl::string_view name) const {
 
 absl::StatusOr<std::string> DataKeys::Seal(absl::string_view name,
                                            absl::string_view plaintext) const {
-  MPOWER_ASSIGN_OR_RETURN(Key key, FindOrCreate(name));
+  MPOWER_ASSIGN_OR_RETURN(auto found, FindOrCreate(name));
+  const Key& key = found.first;
   const std::string nonce = RandomBytes(kAeadNonceBytes);
   return absl::StrCat(absl::string_view(&kSealedMark, 1), key.id, nonce,
                       AesGcmSeal(key.bytes, nonce, name, plaintext));

@@ -18,6 +18,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -34,9 +35,10 @@ class DataKeys {
   static bool IsSealed(absl::string_view data);
 
   // Makes sure `name` has a key, durably on disk, creating one if it has
-  // none. Creating waits for the disk (about half a millisecond): call it
-  // before a write transaction, so that Seal inside one does not.
-  absl::Status Prepare(absl::string_view name) const;
+  // none; returns whether it created it. Creating waits for the disk (two
+  // syncs): call it before a write transaction, so that Seal inside one
+  // does not.
+  absl::StatusOr<bool> Prepare(absl::string_view name) const;
 
   // Seals `plaintext` under `name`'s key, creating the key if needed.
   absl::StatusOr<std::string> Seal(absl::string_view name, absl::string_view plaintext) const;
@@ -66,7 +68,8 @@ class DataKeys {
   // The key of `name`; nullopt if it has none. UNAVAILABLE if the file
   // cannot be read, DATA_LOSS if it is malformed.
   absl::StatusOr<std::optional<Key>> Find(absl::string_view name) const;
-  absl::StatusOr<Key> FindOrCreate(absl::string_view name) const;
+  // The key of `name`, and whether this call created it.
+  absl::StatusOr<std::pair<Key, bool>> FindOrCreate(absl::string_view name) const;
 
   const std::string directory_;
 };
