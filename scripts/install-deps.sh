@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing mpower needs, and only what is missing:
 # Debian 12 packages for the C++ build (and xmllint, which checks the IATI
-# export against its schema, the Python example's gRPC runtime, and clang
-# with libFuzzer for the fuzzers, and clang-format), Go
+# export against its schema, the Python example's gRPC runtime, clang
+# with libFuzzer for the fuzzers, clang-format, and curl for the metrics
+# test), promtool, Go
 # tools (grpcurl, the Go example's protoc plugins, protoc-gen-doc for the
 # API reference), and buf (from npm) for proto lint.
 set -euo pipefail
@@ -12,7 +13,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
-  libpq-dev postgresql-15
+  libpq-dev postgresql-15 prometheus-cpp-dev curl
   libxml2-utils python3-grpcio python3-protobuf
   clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format-14
 )
@@ -31,6 +32,19 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+fi
+
+# promtool, which checks mpowerd's metrics in the tests: taken out of
+# Debian's prometheus package rather than installing it, which would start
+# a Prometheus server.
+if [[ ! -x tools/bin/promtool ]]; then
+  echo "Installing promtool from Debian's prometheus package into tools/bin"
+  download="$(mktemp -d)"
+  (cd "$download" && apt-get download -qq prometheus 2>/dev/null)
+  dpkg-deb -x "$download"/prometheus_*.deb "$download/root"
+  mkdir -p tools/bin
+  install -m 755 "$download/root/usr/bin/promtool" tools/bin/promtool
+  rm -rf "$download"
 fi
 
 # buf, pinned to an exact version in tools/package.json, for `buf lint` of proto/.

@@ -26,6 +26,7 @@
 #include "server/daemon/maintenance.h"
 #include "server/daemon/stop_signals.h"
 #include "server/demo/demo_data.h"
+#include "server/service/metrics.h"
 #include "server/service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -54,6 +55,14 @@ ABSL_FLAG(std::string, escalation_windows, "immediate=24h,expected=72h,future=16
 ABSL_FLAG(absl::Duration, purge_protected_after, absl::ZeroDuration(),
           "Purge an alert's protected details (as `mpower alerts purge` does) once it has been "
           "resolved or dismissed this long, e.g. 2160h for 90 days. 0 keeps them.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port to serve Prometheus metrics on, at /metrics (e.g. 127.0.0.1:9464; port 0 "
+          "lets the OS pick). Off by default; they say nothing of any alert's content, but "
+          "keep the port on loopback or behind your firewall.");
+ABSL_FLAG(bool, access_log, true,
+          "Log one line per call: method, code, duration, principal, peer.");
+ABSL_FLAG(std::string, log_format, "text", "text (key=value) or json: one line per event.");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error: the least logged.");
 ABSL_FLAG(bool, demo_data, false,
           "Load the demo data drawn from the seeds (idempotent) before serving.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -118,6 +127,7 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.max_watch_streams_per_caller = absl::GetFlag(FLAGS_max_watch_streams);
   options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
   options.min_reported_count = absl::GetFlag(FLAGS_min_reported_count);
+  options.access_log = absl::GetFlag(FLAGS_access_log);
   if (options.rate_limit_per_second < 0 || options.max_watch_streams_per_caller < 1 ||
       options.max_request_bytes < 1024 || options.min_reported_count < 1) {
     return absl::InvalidArgumentError(
@@ -168,6 +178,22 @@ int Serve(const DataPaths& paths) {
     }
     Log(LogLevel::kInfo, "main", "demo data loaded");
   }
+  // Metrics first, so that every call is counted.
+  std::unique_ptr<ServerMetrics> metrics;
+  if (const std::string address = absl::GetFlag(FLAGS_metrics_listen); !address.empty()) {
+    metrics = std::make_unique<ServerMetrics>();
+    absl::StatusOr<int> port = metrics->Serve(address);
+    if (!port.ok()) {
+      Log(LogLevel::kError, "main", port.status().message());
+      return 1;
+    }
+    if (absl::StatusOr<int64_t> bytes = store->DatabaseBytes(); bytes.ok()) {
+      metrics->SetDatabaseBytes(*bytes);
+    }
+    // Tests and scripts read this line to learn the port.
+    std::printf("mpowerd metrics on %s:%d\n", address.substr(0, address.rfind(':')).c_str(), *port);
+    options->metrics = metrics.get();
+  }
   absl::StatusOr<std::unique_ptr<MpowerServer>> server = MpowerServer::Start(store, *options);
   if (!server.ok()) {
     Log(LogLevel::kError, "main", server.status().message());
@@ -186,10 +212,11 @@ int Serve(const DataPaths& paths) {
               paths.DatabaseForHumans().c_str());
   std::fflush(stdout);
 
-  MaintenanceScheduler maintenance(store, opened->keyring.get(),
-                                   MaintenanceOptions{absl::GetFlag(FLAGS_maintenance_interval),
-                                                      absl::GetFlag(FLAGS_history_revisions),
-                                                      *std::move(escalation), purge_after});
+  MaintenanceScheduler maintenance(
+      store, opened->keyring.get(),
+      MaintenanceOptions{absl::GetFlag(FLAGS_maintenance_interval),
+                         absl::GetFlag(FLAGS_history_revisions), *std::move(escalation),
+                         purge_after, metrics.get()});
   const int signal_number = WaitForStopSignal();
   Log(LogLevel::kInfo, "main",
       absl::StrCat("received ", strsignal(signal_number),
@@ -202,6 +229,18 @@ int Serve(const DataPaths& paths) {
 }
 
 int Run(const std::vector<std::string>& command) {
+  LogFormat log_format;
+  LogLevel log_level;
+  for (const auto& [flag, status] :
+       {std::pair{"log-format", ParseLogFormat(absl::GetFlag(FLAGS_log_format), log_format)},
+        std::pair{"log-level", ParseLogLevel(absl::GetFlag(FLAGS_log_level), log_level)}}) {
+    if (!status.ok()) {
+      std::fprintf(stderr, "mpowerd: --%s: %s\n", flag, std::string(status.message()).c_str());
+      return 2;
+    }
+  }
+  SetLogFormat(log_format);
+  SetMinLogLevel(log_level);
   // Everything mpowerd creates (database, keys, configs) is owner-only.
   umask(077);
   DataPaths paths;

@@ -123,6 +123,11 @@ ServerProcess::ServerProcess(const std::string& data_dir,
     const size_t at = printed.find("serving on 127.0.0.1:");
     if (at != std::string::npos && printed.find('\n', at) != std::string::npos) {
       port_ = std::stoi(printed.substr(at + std::string("serving on 127.0.0.1:").size()));
+      // With --metrics-listen, printed before it.
+      if (const size_t metrics = printed.find("metrics on 127.0.0.1:"); metrics < at) {
+        metrics_port_ =
+            std::stoi(printed.substr(metrics + std::string("metrics on 127.0.0.1:").size()));
+      }
       break;
     }
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {

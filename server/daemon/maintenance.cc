@@ -47,6 +47,11 @@ void MaintenanceScheduler::RunOnce() {
     return;
   }
   FollowKeys(*leading);
+  if (options_.metrics != nullptr) {
+    if (absl::StatusOr<int64_t> bytes = store_->DatabaseBytes(); bytes.ok()) {
+      options_.metrics->SetDatabaseBytes(*bytes);
+    }
+  }
   if (!*leading) return;
   const int64_t keep = options_.history_revisions;
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
@@ -62,6 +67,7 @@ void MaintenanceScheduler::RunOnce() {
   } else if (*escalated > 0) {
     Log(LogLevel::kInfo, "maintenance",
         absl::StrCat("escalated ", *escalated, " unanswered alerts"));
+    if (options_.metrics != nullptr) options_.metrics->RecordEscalations(*escalated);
   }
   if (options_.purge_protected_after > absl::ZeroDuration()) {
     absl::StatusOr<int> purged =
@@ -72,6 +78,7 @@ void MaintenanceScheduler::RunOnce() {
     } else if (*purged > 0) {
       Log(LogLevel::kInfo, "maintenance",
           absl::StrCat("purged the protected details of ", *purged, " closed alerts"));
+      if (options_.metrics != nullptr) options_.metrics->RecordPurges(*purged);
     }
   }
 }

@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/core/escalation.h"
+#include "server/service/metrics.h"
 #include "server/storage/keyring.h"
 #include "server/storage/store.h"
 
@@ -29,6 +30,9 @@ struct MaintenanceOptions {
   EscalationPolicy escalation;
   // Purge the protected details of alerts closed this long ago; zero never.
   absl::Duration purge_protected_after = absl::ZeroDuration();
+  // Where escalations, purges and the database's size are counted; null
+  // for nowhere. REQUIRES: it outlives the scheduler.
+  ServerMetrics* metrics = nullptr;
 };
 
 // Runs maintenance every interval on a thread of its own, from

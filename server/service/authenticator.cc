@@ -6,12 +6,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "server/service/call_observer.h"
 
 namespace mpower {
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::CallbackServerContext& context) const {
   absl::StatusOr<Principal> principal = Identify(context);
+  if (observer_ != nullptr && principal.ok()) observer_->NotePrincipal(&context, principal->id);
   if (limiter_ == nullptr) return principal;
   const std::string key = CallerKey(principal.ok() ? *principal : Principal::Anonymous(), context);
   if (std::optional<absl::Duration> wait = limiter_->Admit(key, absl::Now())) {

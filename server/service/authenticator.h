@@ -12,6 +12,8 @@
 
 namespace mpower {
 
+class CallObserver;
+
 // Works out who is calling: a bearer token in the `authorization` metadata,
 // else a client certificate that mutual TLS verified, else nobody (a public
 // reader when the operator enabled public read), and holds each caller to
@@ -20,9 +22,13 @@ class Authenticator {
  public:
   // REQUIRES: `credentials` and `limiter` (null for no limit) outlive this
   // object.
+  // `observer`, if any, learns who each call is, for the access log.
   Authenticator(const CredentialManager* credentials, bool public_read,
-                RateLimiter* limiter = nullptr)
-      : credentials_(credentials), public_read_(public_read), limiter_(limiter) {}
+                RateLimiter* limiter = nullptr, CallObserver* observer = nullptr)
+      : credentials_(credentials),
+        public_read_(public_read),
+        limiter_(limiter),
+        observer_(observer) {}
 
   // UNAUTHENTICATED if credentials are presented and do not check out;
   // a call without credentials is anonymous (or a public reader), and
@@ -42,6 +48,7 @@ class Authenticator {
   const CredentialManager* credentials_;
   const bool public_read_;
   RateLimiter* limiter_;
+  CallObserver* observer_;
 };
 
 }  // namespace mpower

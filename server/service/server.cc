@@ -8,6 +8,7 @@
 #include "server/base/log.h"
 #include "server/service/admin_service.h"
 #include "server/service/alert_service.h"
+#include "server/service/call_observer.h"
 #include "server/service/change_service.h"
 #include "server/service/commitment_service.h"
 #include "server/service/initiative_service.h"
@@ -27,7 +28,8 @@ struct MpowerServer::Services {
                                                     2 * options.rate_limit_per_second)
                     : nullptr),
         hub(store, &credentials, options.max_watch_streams_per_caller),
-        authenticator(&credentials, options.public_read, limiter.get()),
+        observer(options.metrics, options.access_log),
+        authenticator(&credentials, options.public_read, limiter.get(), &observer),
         admin(store, &credentials, &authenticator),
         partners(store, &authenticator),
         initiatives(store, &authenticator),
@@ -58,6 +60,7 @@ struct MpowerServer::Services {
   CredentialManager credentials;
   std::unique_ptr<RateLimiter> limiter;
   WatchHub hub;
+  CallObserver observer;
   Authenticator authenticator;
   AdminServiceImpl admin;
   PartnerServiceImpl partners;
@@ -118,6 +121,9 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   server->services_ = std::make_unique<Services>(store, options);
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+  observers.push_back(server->services_->observer.NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(observers));
   builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   Services& services = *server->services_;
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{

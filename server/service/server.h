@@ -15,6 +15,8 @@
 
 namespace mpower {
 
+class ServerMetrics;
+
 struct ServerOptions {
   // host:port to listen on; port 0 lets the OS pick (see port()).
   std::string listen_address = "127.0.0.1:50051";
@@ -48,6 +50,11 @@ struct ServerOptions {
   // not read them are reported only as "fewer than"; above, rounded down
   // to a multiple of it (report.proto, UnreadableAlerts).
   int64_t min_reported_count = 3;
+  // Where calls are counted for Prometheus; null for nowhere. REQUIRES: it
+  // outlives the server.
+  ServerMetrics* metrics = nullptr;
+  // Write one access log line per call (call_observer.h).
+  bool access_log = false;
 };
 
 // OK if `options` may serve as configured: TLS anywhere, plaintext on

@@ -244,6 +244,9 @@ class Store {
   // health checks: cheap, and never waits long.
   virtual absl::Status CheckHealth() { return absl::OkStatus(); }
 
+  // The database's size on disk in bytes, for the operator's metrics.
+  virtual absl::StatusOr<int64_t> DatabaseBytes() = 0;
+
   // Re-seals with the keyring's current key all protected data (resources
   // and history) sealed with older keys, in one transaction. Returns how
   // many resources it re-sealed.

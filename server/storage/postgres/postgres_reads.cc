@@ -122,6 +122,11 @@ absl::StatusOr<std::vector<AuditRecord>> PostgresStore::ListAudit(int64_t after,
   return postgres::ReadAudit(*rows);
 }
 
+absl::StatusOr<int64_t> PostgresStore::DatabaseBytes() {
+  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return ReadCounter(*lease, "SELECT pg_database_size(current_database())::bigint");
+}
+
 absl::StatusOr<int64_t> PostgresStore::CompactedRevision() {
   MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
   return ReadCounter(*lease, "SELECT value FROM counters WHERE key = 'compacted_revision'");

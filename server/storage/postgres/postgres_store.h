@@ -55,6 +55,7 @@ class PostgresStore : public Store {
   // keys, in one transaction. Returns how many resources it re-sealed.
   absl::StatusOr<int64_t> ReencryptProtectedData() override;
   const DataKeys& data_keys() const override { return keyring_.data_keys(); }
+  absl::StatusOr<int64_t> DatabaseBytes() override;
   absl::Status SealUnderDataKeys(absl::string_view collection) override;
   absl::StatusOr<std::string> SharedSecret(absl::string_view name) override
       ABSL_LOCKS_EXCLUDED(secrets_mutex_);

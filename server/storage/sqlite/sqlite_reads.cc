@@ -88,4 +88,15 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after, s
   return ReadRows<AuditRecord>(*statement, sqlite::ReadAudit);
 }
 
+absl::StatusOr<int64_t> SqliteStore::DatabaseBytes() {
+  MPOWER_ASSIGN_OR_RETURN(sqlite::ReaderPool::Lease reader, readers_.Acquire());
+  MPOWER_ASSIGN_OR_RETURN(
+      auto statement,
+      reader->Prepare(
+          "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"));
+  MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
+  if (!found) return absl::InternalError("SQLite did not say how large the database is");
+  return statement->ColumnInt64(0);
+}
+
 }  // namespace mpower

@@ -1,0 +1,106 @@
+#include "server/service/call_observer.h"
+
+#include <grpcpp/server_context.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/base/log.h"
+
+namespace mpower {
+
+using grpc::experimental::InterceptionHookPoints;
+
+class CallObserver::Interceptor final : public grpc::experimental::Interceptor {
+ public:
+  Interceptor(CallObserver* observer, grpc::experimental::ServerRpcInfo* info)
+      : observer_(observer),
+        method_(info->method()),
+        call_(info->server_context()),
+        streaming_(info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY),
+        start_(absl::Now()) {
+    if (streaming_ && observer_->metrics_ != nullptr) observer_->metrics_->StreamOpened(method_, 1);
+  }
+
+  ~Interceptor() override {
+    if (streaming_ && observer_->metrics_ != nullptr) {
+      observer_->metrics_->StreamOpened(method_, -1);
+    }
+    if (!finished_) observer_->TakePrincipal(call_);  // ended without a status
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      const auto* metadata = methods->GetRecvInitialMetadata();
+      presented_credentials_ = metadata != nullptr && metadata->count("authorization") > 0;
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      Finish(methods->GetSendStatus().error_code());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void Finish(grpc::StatusCode code) {
+    finished_ = true;
+    const absl::Duration duration = absl::Now() - start_;
+    const std::string code_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+    const std::string principal = observer_->TakePrincipal(call_);
+    if (ServerMetrics* metrics = observer_->metrics_; metrics != nullptr) {
+      metrics->RecordCall(method_, code_name, duration);
+      if (code == grpc::StatusCode::RESOURCE_EXHAUSTED) metrics->RecordLimitRefusal();
+      if (code == grpc::StatusCode::UNAUTHENTICATED && presented_credentials_) {
+        metrics->RecordAuthenticationFailure();
+      }
+    }
+    if (observer_->access_log_) {
+      LogFields(LogLevel::kInfo, "access", "call",
+                {{"method", method_},
+                 {"code", code_name},
+                 {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(duration))},
+                 {"principal", principal.empty() ? "-" : principal},
+                 {"peer", call_ != nullptr ? call_->peer() : "-"}});
+    }
+  }
+
+  CallObserver* const observer_;
+  const std::string method_;
+  const grpc::ServerContextBase* const call_;
+  const bool streaming_;
+  const absl::Time start_;
+  bool presented_credentials_ = false;
+  bool finished_ = false;
+};
+
+class CallObserver::Factory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit Factory(CallObserver* observer) : observer_(observer) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new Interceptor(observer_, info);
+  }
+
+ private:
+  CallObserver* const observer_;
+};
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+CallObserver::NewInterceptorFactory() {
+  return std::make_unique<Factory>(this);
+}
+
+void CallObserver::NotePrincipal(const grpc::ServerContextBase* call, absl::string_view id) {
+  absl::MutexLock lock(&mutex_);
+  principals_[call] = std::string(id);
+}
+
+std::string CallObserver::TakePrincipal(const grpc::ServerContextBase* call) {
+  absl::MutexLock lock(&mutex_);
+  auto found = principals_.find(call);
+  if (found == principals_.end()) return "";
+  std::string id = std::move(found->second);
+  principals_.erase(found);
+  return id;
+}
+
+}  // namespace mpower

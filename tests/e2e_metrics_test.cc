@@ -1,0 +1,139 @@
+// What an operator watches, with the real mpowerd on each backend: the
+// Prometheus endpoint after a known workload (checked by promtool, counts
+// matching the calls made), the access log, and no protected detail in
+// either.
+
+#include <regex>
+#include <string>
+
+#include "tests/process.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using ::mpower::testing::CommandResult;
+using ::mpower::testing::RunCommand;
+using ::mpower::testing::ServerProcess;
+using ::testing::HasSubstr;
+
+constexpr char kPerson[] = "Itzpapalotl Nwachukwu-Ferreira";
+
+class MetricsEndToEndTest : public testing::ServerBackendTest {
+ protected:
+  CommandResult As(const std::string& token, std::vector<std::string> args,
+                   const ServerProcess& server, const std::string& input = "") {
+    args.insert(args.begin(), MPOWER_PATH);
+    return RunCommand(args,
+                      {{"MPOWER_ADDRESS", server.address()},
+                       {"MPOWER_TOKEN", token},
+                       {"MPOWER_CONFIG", dir_.path() + "/no-config"}},
+                      input);
+  }
+
+  // The value of the one sample `series` (name and labels, as exposed).
+  static double Sample(const std::string& metrics, const std::string& series) {
+    const size_t at = metrics.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(metrics.substr(at + series.size() + 2));
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_P(MetricsEndToEndTest, TheEndpointCountsTheCallsMadeAndTheLogsSayWhoWithoutWhat) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data", "--metrics-listen=127.0.0.1:0"}));
+  ASSERT_GT(server.port(), 0) << server.log();
+  ASSERT_GT(server.metrics_port(), 0) << server.log();
+  const std::string admin = server.admin_token();
+
+  // A known workload: three Gets that succeed, two of a missing partner,
+  // two with a forged token, and an alert naming a person.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(As(admin, {"partners", "get", "partners/ilo"}, server).exit_code, 0);
+  }
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(As(admin, {"partners", "get", "partners/nobody"}, server).exit_code, 64 + 5);
+  }
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(As("mpw_forged", {"partners", "get", "partners/ilo"}, server).exit_code, 64 + 16);
+  }
+  const std::string alert = std::string(R"({
+    "filing_partner": "partners/example-union", "category": "CATEGORY_THREAT_OF_VIOLENCE",
+    "severity": "SEVERITY_EXTREME", "urgency": "URGENCY_IMMEDIATE", "certainty": "CERTAINTY_OBSERVED",
+    "country_code": "ID", "headline": "Threat", "scope": "SCOPE_RESTRICTED",
+    "recipient_partners": ["partners/ilo"],
+    "protected_details": {"people": [{"full_name": ")") +
+                            kPerson + R"("}]}})";
+  CommandResult filed = As(admin, {"alerts", "create", "-f", "-"}, server, alert);
+  ASSERT_EQ(filed.exit_code, 0) << filed.err;
+
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.metrics_port()) + "/metrics";
+  CommandResult scraped = RunCommand({"/usr/bin/curl", "-sf", url});
+  ASSERT_EQ(scraped.exit_code, 0) << scraped.err;
+  const std::string metrics = "\n" + scraped.out;
+  EXPECT_EQ(
+      Sample(metrics,
+             R"(mpower_rpc_calls_total{code="OK",method="/mpower.v1.PartnerService/GetPartner"})"),
+      3);
+  EXPECT_EQ(
+      Sample(
+          metrics,
+          R"(mpower_rpc_calls_total{code="NOT_FOUND",method="/mpower.v1.PartnerService/GetPartner"})"),
+      2);
+  EXPECT_EQ(
+      Sample(
+          metrics,
+          R"(mpower_rpc_calls_total{code="UNAUTHENTICATED",method="/mpower.v1.PartnerService/GetPartner"})"),
+      2);
+  EXPECT_EQ(
+      Sample(metrics,
+             R"(mpower_rpc_calls_total{code="OK",method="/mpower.v1.AlertService/CreateAlert"})"),
+      1);
+  EXPECT_EQ(Sample(metrics, "mpower_authentication_failures_total"), 2);
+  EXPECT_EQ(
+      Sample(metrics,
+             R"(mpower_rpc_duration_seconds_count{method="/mpower.v1.PartnerService/GetPartner"})"),
+      7);
+  EXPECT_GT(Sample(metrics, "mpower_database_bytes"), 0);
+  EXPECT_EQ(metrics.find("Nwachukwu"), std::string::npos);
+
+  // promtool, Prometheus' own checker, accepts the exposition.
+  CommandResult checked = RunCommand({PROMTOOL_PATH, "check", "metrics"}, {}, scraped.out);
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+
+  // One access line per call, saying who; never what.
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  const std::string log = server.log();
+  EXPECT_EQ(log.find("Nwachukwu"), std::string::npos);
+  const std::regex get_line(
+      R"re(component=access msg="call" method="/mpower.v1.PartnerService/GetPartner" code="OK" )re"
+      R"re(duration_ms="[0-9.e-]+" principal="local administrator \(credentials/local-admin\)" )re"
+      R"re(peer="ipv4:127.0.0.1:[0-9]+")re");
+  int lines = 0;
+  for (std::sregex_iterator it(log.begin(), log.end(), get_line), end; it != end; ++it) ++lines;
+  EXPECT_EQ(lines, 3) << log;
+  EXPECT_THAT(log, HasSubstr(R"(method="/mpower.v1.AlertService/CreateAlert" code="OK")"));
+}
+
+TEST_P(MetricsEndToEndTest, JsonLogsAndBadLogFlagsStopTheServerWithCode2) {
+  ServerProcess server(dir_.path(), ServerFlags({"--log-format=json"}));
+  ASSERT_GT(server.port(), 0) << server.log();
+  ASSERT_EQ(As(server.admin_token(), {"partners", "list"}, server).exit_code, 0);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  EXPECT_THAT(
+      server.log(),
+      HasSubstr(
+          R"("component":"access","msg":"call","method":"/mpower.v1.PartnerService/ListPartners","code":"OK")"));
+
+  for (const char* bad : {"--log-format=xml", "--log-level=loud"}) {
+    CommandResult refused = RunCommand({MPOWERD_PATH, "--data-dir=" + dir_.path(), bad});
+    EXPECT_EQ(refused.exit_code, 2) << bad;
+    EXPECT_THAT(refused.err, HasSubstr(std::string(bad).substr(2, 9))) << bad;
+  }
+}
+
+MPOWER_ON_EVERY_BACKEND(MetricsEndToEndTest);
+
+}  // namespace
+}  // namespace mpower
