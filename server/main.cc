@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -22,13 +23,18 @@
 #include "server/core/escalation.h"
 #include "server/daemon/admin_commands.h"
 #include "server/daemon/bootstrap.h"
+#include "server/daemon/config_file.h"
 #include "server/daemon/data_dir.h"
 #include "server/daemon/maintenance.h"
 #include "server/daemon/stop_signals.h"
+#include "server/daemon/systemd_notify.h"
 #include "server/demo/demo_data.h"
 #include "server/service/metrics.h"
 #include "server/service/server.h"
 
+ABSL_FLAG(std::string, config, "",
+          "A configuration file: one `name = value` a line, names as these flags' (e.g. "
+          "/etc/mpower/mpowerd.conf). Flags given here win over it.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve on; port 0 picks a free port. Non-loopback addresses need TLS "
           "(--tls-cert and --tls-key) or --allow-insecure-non-loopback.");
@@ -107,7 +113,7 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_vi
   if (path.empty()) return std::string();
   FILE* file = std::fopen(path.c_str(), "r");
   if (file == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat("--", flag, ": cannot read ", path));
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": cannot read ", path));
   }
   std::string contents;
   char buffer[4096];
@@ -116,8 +122,8 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_vi
   return contents;
 }
 
-// The server's options from the flags; INVALID_ARGUMENT naming a bad one,
-// FAILED_PRECONDITION for a PEM file that cannot be read.
+// The server's options from the flags; INVALID_ARGUMENT naming a bad one
+// or a PEM file that cannot be read.
 absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   ServerOptions options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
@@ -217,7 +223,9 @@ int Serve(const DataPaths& paths) {
       MaintenanceOptions{absl::GetFlag(FLAGS_maintenance_interval),
                          absl::GetFlag(FLAGS_history_revisions), *std::move(escalation),
                          purge_after, metrics.get()});
+  std::optional<SystemdNotifier> systemd(std::in_place);  // READY, and the watchdog
   const int signal_number = WaitForStopSignal();
+  systemd.reset();  // STOPPING
   Log(LogLevel::kInfo, "main",
       absl::StrCat("received ", strsignal(signal_number),
                    "; finishing calls in flight and stopping"));
@@ -284,6 +292,12 @@ int main(int argc, char** argv) {
   // aid that costs a few percent of every call.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   HyphensToUnderscores(argc, argv);
+  if (const std::string config = mpower::ConfigFileArgument(argc, argv); !config.empty()) {
+    if (absl::Status applied = mpower::ApplyConfigFile(config); !applied.ok()) {
+      std::fprintf(stderr, "mpowerd: %s\n", std::string(applied.message()).c_str());
+      return 2;
+    }
+  }
   absl::SetProgramUsageMessage(
       "the mpower gRPC server.\n\n"
       "  mpowerd [--listen=127.0.0.1:50051] [--data-dir=DIR] [--demo-data] [--public-read]\n"

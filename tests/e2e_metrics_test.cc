@@ -3,6 +3,7 @@
 // matching the calls made), the access log, and no protected detail in
 // either.
 
+#include <fstream>
 #include <regex>
 #include <string>
 
@@ -16,6 +17,7 @@ using ::mpower::testing::CommandResult;
 using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kPerson[] = "Itzpapalotl Nwachukwu-Ferreira";
 
@@ -134,6 +136,44 @@ TEST_P(MetricsEndToEndTest, JsonLogsAndBadLogFlagsStopTheServerWithCode2) {
 }
 
 MPOWER_ON_EVERY_BACKEND(MetricsEndToEndTest);
+
+// mpowerd --config: the file's settings apply, the command line's win, and
+// a bad file stops start-up with exit code 2 naming the line.
+TEST(ConfigFileTest, SettingsApplyFlagsWinAndMistakesAreNamedByLine) {
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/mpowerd.conf";
+  const auto write = [&](const std::string& text) { std::ofstream(config) << text; };
+  write("# an operator's file\nmetrics-listen = 127.0.0.1:0\nlog_format = json  # json lines\n");
+  {
+    ServerProcess server(dir.path() + "/data", {"--config=" + config, "--log-level=warning"});
+    ASSERT_GT(server.port(), 0) << server.log();
+    EXPECT_GT(server.metrics_port(), 0) << "metrics-listen came from the file";
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+    // log-level=warning from the command line: no info lines at all.
+    EXPECT_THAT(server.log(), Not(HasSubstr(R"("level":"info")")));
+  }
+  {
+    ServerProcess server(dir.path() + "/data", {"--config=" + config, "--log-format=text"});
+    ASSERT_GT(server.port(), 0) << server.log();
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+    EXPECT_THAT(server.log(), HasSubstr("level=info component=main")) << "the flag wins";
+  }
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"listen = 127.0.0.1:0\nlisten_adress = 127.0.0.1:1\n",
+            ":2: unknown setting \"listen_adress\""},
+           {"maintenance-interval = soon\n", ":1: "},
+           {"just words\n", ":1: expected `name = value`"},
+           {"tls-cert = /nonexistent/cert.pem\ntls-key = /nonexistent/key.pem\n",
+            "cannot read /nonexistent/"},
+       }) {
+    write(text);
+    CommandResult refused =
+        RunCommand({MPOWERD_PATH, "--config=" + config, "--data-dir=" + dir.path() + "/data",
+                    "--listen=127.0.0.1:0"});
+    EXPECT_EQ(refused.exit_code, 2) << text << refused.err;
+    EXPECT_THAT(refused.err, HasSubstr(expected)) << text;
+  }
+}
 
 }  // namespace
 }  // namespace mpower
