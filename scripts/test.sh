@@ -12,7 +12,7 @@ scripts/install-deps.sh
 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMPOWER_FUZZ=ON -DMPOWER_BUILD_TESTS=OFF >/dev/null
 cmake --build build/fuzz --target fuzzers mpowerd
-cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMPOWER_SANITIZE=ON \
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMPOWER_SANITIZE=ON -DCMAKE_INSTALL_PREFIX=/usr \
   -DMPOWER_FUZZERS_DIR="$PWD/build/fuzz/fuzz" >/dev/null
 cmake --build build/test
 ctest --test-dir build/test --output-on-failure --parallel 2
