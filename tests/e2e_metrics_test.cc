@@ -3,9 +3,11 @@
 // matching the calls made), the access log, and no protected detail in
 // either.
 
+#include <chrono>
 #include <fstream>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "tests/process.h"
 #include "tests/test_support.h"
@@ -71,6 +73,20 @@ TEST_P(MetricsEndToEndTest, TheEndpointCountsTheCallsMadeAndTheLogsSayWhoWithout
   ASSERT_EQ(filed.exit_code, 0) << filed.err;
 
   const std::string url = "http://127.0.0.1:" + std::to_string(server.metrics_port()) + "/metrics";
+  // Scraped while a watch stream is open.
+  std::thread watcher([&] { As(admin, {"alerts", "watch", "--for", "4s"}, server); });
+  std::string open_streams;
+  for (int attempt = 0; attempt < 50 && open_streams.empty(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const std::string page = "\n" + RunCommand({"/usr/bin/curl", "-sf", url}).out;
+    if (Sample(page, R"(mpower_streams_open{method="/mpower.v1.ChangeService/WatchChanges"})") ==
+        1) {
+      open_streams = page;
+    }
+  }
+  EXPECT_FALSE(open_streams.empty()) << "the open watch stream never showed";
+  EXPECT_EQ(Sample(open_streams, "mpower_watch_lag_revisions"), 0) << "a caught-up watcher";
+  watcher.join();
   CommandResult scraped = RunCommand({"/usr/bin/curl", "-sf", url});
   ASSERT_EQ(scraped.exit_code, 0) << scraped.err;
   const std::string metrics = "\n" + scraped.out;
@@ -98,6 +114,11 @@ TEST_P(MetricsEndToEndTest, TheEndpointCountsTheCallsMadeAndTheLogsSayWhoWithout
              R"(mpower_rpc_duration_seconds_count{method="/mpower.v1.PartnerService/GetPartner"})"),
       7);
   EXPECT_GT(Sample(metrics, "mpower_database_bytes"), 0);
+  EXPECT_GE(Sample(metrics, "mpower_group_commit_writes_count"), 1) << "the CreateAlert's group";
+  EXPECT_GT(Sample(metrics, "mpower_group_commit_seconds_sum"), 0);
+  EXPECT_EQ(
+      Sample(metrics, R"(mpower_streams_open{method="/mpower.v1.ChangeService/WatchChanges"})"), 0)
+      << "the stream closed";
   EXPECT_EQ(metrics.find("Nwachukwu"), std::string::npos);
 
   // promtool, Prometheus' own checker, accepts the exposition.

@@ -56,7 +56,29 @@ ServerMetrics::ServerMetrics()
                           .Name("mpower_database_bytes")
                           .Help("The database's size on disk, as of the last maintenance round.")
                           .Register(*registry_)
-                          .Add({})) {}
+                          .Add({})),
+      group_writes_(
+          prometheus::BuildHistogram()
+              .Name("mpower_group_commit_writes")
+              .Help("Writes per group commit: how many share one transaction and flush.")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256})),
+      group_seconds_(prometheus::BuildHistogram()
+                         .Name("mpower_group_commit_seconds")
+                         .Help("Time to commit one group: its transaction and its flush to disk.")
+                         .Register(*registry_)
+                         .Add({}, kLatencyBuckets)),
+      watch_lag_(prometheus::BuildGauge()
+                     .Name("mpower_watch_lag_revisions")
+                     .Help("Revisions between the head and the open watch stream furthest "
+                           "behind, as of the watch hub's last round.")
+                     .Register(*registry_)
+                     .Add({})) {}
+
+void ServerMetrics::RecordGroupCommit(size_t writes, absl::Duration took) {
+  group_writes_.Observe(static_cast<double>(writes));
+  group_seconds_.Observe(absl::ToDoubleSeconds(took));
+}
 
 absl::StatusOr<int> ServerMetrics::Serve(const std::string& address) {
   try {

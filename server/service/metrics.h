@@ -42,6 +42,10 @@ class ServerMetrics {
   void RecordEscalations(int count) { escalations_.Increment(count); }
   void RecordPurges(int count) { purges_.Increment(count); }
   void SetDatabaseBytes(int64_t bytes) { database_bytes_.Set(static_cast<double>(bytes)); }
+  // A group commit of `writes` writes that took `took`.
+  void RecordGroupCommit(size_t writes, absl::Duration took);
+  // How far the watch stream furthest behind is from the head revision.
+  void SetWatchLag(int64_t revisions) { watch_lag_.Set(static_cast<double>(revisions)); }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -53,6 +57,9 @@ class ServerMetrics {
   prometheus::Counter& escalations_;
   prometheus::Counter& purges_;
   prometheus::Gauge& database_bytes_;
+  prometheus::Histogram& group_writes_;
+  prometheus::Histogram& group_seconds_;
+  prometheus::Gauge& watch_lag_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

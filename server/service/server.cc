@@ -12,6 +12,7 @@
 #include "server/service/change_service.h"
 #include "server/service/commitment_service.h"
 #include "server/service/initiative_service.h"
+#include "server/service/metrics.h"
 #include "server/service/partner_service.h"
 #include "server/service/report_service.h"
 #include "server/service/response_service.h"
@@ -27,7 +28,11 @@ struct MpowerServer::Services {
                     ? std::make_unique<RateLimiter>(options.rate_limit_per_second,
                                                     2 * options.rate_limit_per_second)
                     : nullptr),
-        hub(store, &credentials, options.max_watch_streams_per_caller),
+        hub(
+            store, &credentials, options.max_watch_streams_per_caller,
+            options.metrics == nullptr
+                ? std::function<void(int64_t)>()
+                : [metrics = options.metrics](int64_t lag) { metrics->SetWatchLag(lag); }),
         observer(options.metrics, options.access_log),
         authenticator(&credentials, options.public_read, limiter.get(), &observer),
         admin(store, &credentials, &authenticator),
@@ -39,6 +44,12 @@ struct MpowerServer::Services {
         changes(store, &authenticator, &hub),
         reports(store, &authenticator, options.min_reported_count) {
     store->SetCommitListener([this] { hub.Notify(); });
+    if (options.metrics != nullptr) {
+      store->SetGroupCommitObserver(
+          [metrics = options.metrics](size_t writes, absl::Duration took) {
+            metrics->RecordGroupCommit(writes, took);
+          });
+    }
     admin.set_worker_pool(pool.get());
     partners.set_worker_pool(pool.get());
     initiatives.set_worker_pool(pool.get());
@@ -54,6 +65,7 @@ struct MpowerServer::Services {
     // The server has shut down, so no call is left to queue more.
     pool.reset();
     store->SetCommitListener(nullptr);  // the store outlives the server
+    store->SetGroupCommitObserver(nullptr);
   }
   std::unique_ptr<WorkerPool> pool;
   Store* const store;

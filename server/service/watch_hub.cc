@@ -79,10 +79,12 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   std::string caller_key_;  // set when counted against its caller's limit
 };
 
-WatchHub::WatchHub(Store* store, const CredentialManager* credentials, int max_streams_per_caller)
+WatchHub::WatchHub(Store* store, const CredentialManager* credentials, int max_streams_per_caller,
+                   std::function<void(int64_t)> lag_observer)
     : store_(store),
       credentials_(credentials),
       max_streams_per_caller_(max_streams_per_caller),
+      lag_observer_(std::move(lag_observer)),
       feed_(store),
       thread_([this] { Run(); }) {}
 
@@ -191,6 +193,17 @@ void WatchHub::Run() {
     // Streams at the same point share one read.
     Reads reads;
     for (Stream* stream : ready) Serve(*stream, reads);
+    if (lag_observer_ != nullptr) {
+      // Streams still writing were not served, and are the ones behind.
+      int64_t lag = 0;
+      if (reads.head > 0) {
+        absl::MutexLock lock(&mutex_);
+        for (const Stream* stream : streams_) {
+          if (!stream->finished_) lag = std::max(lag, reads.head - stream->complete_through_);
+        }
+      }
+      lag_observer_(lag);
+    }
   }
 }
 
@@ -208,6 +221,7 @@ void WatchHub::Serve(Stream& stream, Reads& reads) {
   }
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
   if (!current.ok()) return finish(current.status());
+  reads.head = std::max(reads.head, *current);
   const bool behind = *current > stream.complete_through_;
   const bool progress_due = absl::Now() - stream.last_sent_ >= stream.interval_;
   if (!behind && !progress_due) return;

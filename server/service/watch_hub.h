@@ -30,7 +30,10 @@ class WatchHub {
   // thread. Streams end UNAUTHENTICATED within seconds of their credential
   // being revoked or expiring.
   // One caller may hold at most `max_streams_per_caller` streams open.
-  WatchHub(Store* store, const CredentialManager* credentials, int max_streams_per_caller);
+  // `lag_observer`, if set, hears after each round how many revisions the
+  // open stream furthest behind the head still has to go (for metrics).
+  WatchHub(Store* store, const CredentialManager* credentials, int max_streams_per_caller,
+           std::function<void(int64_t)> lag_observer = nullptr);
   ~WatchHub();
   WatchHub(const WatchHub&) = delete;
   WatchHub& operator=(const WatchHub&) = delete;
@@ -65,6 +68,7 @@ class WatchHub {
   struct Reads {
     std::map<std::pair<int64_t, std::string>, Read> at;
     CurrentResources current;
+    int64_t head = 0;  // the newest revision any stream saw this round
   };
 
   void Run() ABSL_LOCKS_EXCLUDED(mutex_);
@@ -76,6 +80,7 @@ class WatchHub {
   Store* store_;
   const CredentialManager* credentials_;
   const int max_streams_per_caller_;
+  const std::function<void(int64_t)> lag_observer_;
   ChangeFeed feed_;
   // Also guards each Stream's flags (writing_, broken_, finished_), which
   // the analysis cannot tie to this mutex through the stream's pointer.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/time/clock.h"
+
 namespace mpower {
 
 void GroupCommit::Submit(PendingWrite& write) {
@@ -21,8 +23,11 @@ void GroupCommit::Submit(PendingWrite& write) {
     std::vector<PendingWrite*> group;
     group.reserve(size);
     for (Waiter* waiter : waiters) group.push_back(waiter->write);
+    const std::shared_ptr<const Store::GroupCommitObserver> observer = observer_;
     mutex_.Unlock();
+    const absl::Time started = absl::Now();
     commit_(group);
+    if (observer != nullptr) (*observer)(group.size(), absl::Now() - started);
     mutex_.Lock();
     leading_ = false;
     for (Waiter* waiter : waiters) {
@@ -32,6 +37,12 @@ void GroupCommit::Submit(PendingWrite& write) {
     // The next in line leads the next group.
     if (!queue_.empty()) queue_.front()->wake.Signal();
   }
+}
+
+void GroupCommit::SetObserver(Store::GroupCommitObserver observer) {
+  absl::MutexLock lock(&mutex_);
+  observer_ =
+      observer ? std::make_shared<const Store::GroupCommitObserver>(std::move(observer)) : nullptr;
 }
 
 bool GroupCommit::NeedsSync(const std::vector<PendingWrite*>& group) {

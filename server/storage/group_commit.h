@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -43,6 +44,9 @@ class GroupCommit {
   // leading that group itself when no other writer is leading one.
   void Submit(PendingWrite& write) ABSL_LOCKS_EXCLUDED(mutex_);
 
+  // Calls `observer` after each group is committed (Store's contract).
+  void SetObserver(Store::GroupCommitObserver observer) ABSL_LOCKS_EXCLUDED(mutex_);
+
   // Whether any write of `group` must be on stable storage when it returns.
   static bool NeedsSync(const std::vector<PendingWrite*>& group);
 
@@ -61,6 +65,7 @@ class GroupCommit {
   absl::Mutex mutex_;
   std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mutex_);
   bool leading_ ABSL_GUARDED_BY(mutex_) = false;
+  std::shared_ptr<const Store::GroupCommitObserver> observer_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace mpower

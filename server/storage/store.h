@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace mpower {
 
@@ -202,6 +203,13 @@ class Store {
   // Calls `listener` after each commit that used a revision, on the
   // writer's thread: it must be quick. Set once, before writes begin.
   virtual void SetCommitListener(std::function<void()> listener) = 0;
+
+  // Calls `observer` after each group commit with how many writes the
+  // group held and how long committing it took (its transaction and its
+  // flush), on the writer's thread: it must be quick. For the operator's
+  // metrics. Set once, before writes begin; null for none.
+  using GroupCommitObserver = std::function<void(size_t writes, absl::Duration took)>;
+  virtual void SetGroupCommitObserver(GroupCommitObserver observer) = 0;
 
   // A number that changes whenever a committed write has changed a
   // credential (before that write returns), so a cache of credentials can

@@ -55,6 +55,9 @@ class PostgresStore : public Store {
   // keys, in one transaction. Returns how many resources it re-sealed.
   absl::StatusOr<int64_t> ReencryptProtectedData() override;
   const DataKeys& data_keys() const override { return keyring_.data_keys(); }
+  void SetGroupCommitObserver(GroupCommitObserver observer) override {
+    group_commit_.SetObserver(std::move(observer));
+  }
   absl::StatusOr<int64_t> DatabaseBytes() override;
   absl::Status SealUnderDataKeys(absl::string_view collection) override;
   absl::StatusOr<std::string> SharedSecret(absl::string_view name) override

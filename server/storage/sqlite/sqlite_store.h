@@ -46,6 +46,9 @@ class SqliteStore : public Store {
   // keys, in one transaction. Returns how many resources it re-sealed.
   absl::StatusOr<int64_t> ReencryptProtectedData() override ABSL_LOCKS_EXCLUDED(write_mutex_);
   const DataKeys& data_keys() const override { return keyring_.data_keys(); }
+  void SetGroupCommitObserver(GroupCommitObserver observer) override {
+    group_commit_.SetObserver(std::move(observer));
+  }
   absl::StatusOr<int64_t> DatabaseBytes() override;
   absl::Status SealUnderDataKeys(absl::string_view collection) override
       ABSL_LOCKS_EXCLUDED(write_mutex_);
