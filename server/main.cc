@@ -16,7 +16,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/base/log.h"
@@ -148,7 +150,57 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
     if (!pem.ok()) return pem.status();
     *target = *std::move(pem);
   }
+  // The server re-reads them, so a renewed certificate needs no restart.
+  options.tls_files = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
+                       absl::GetFlag(FLAGS_client_ca)};
   return options;
+}
+
+// The configuration file given with --config, and whether the command line
+// set the log settings itself (then it wins over the file, on reload too).
+std::string g_config_path;
+bool g_log_format_on_command_line = false;
+bool g_log_level_on_command_line = false;
+
+// SIGHUP: the log format and level again, from the configuration file.
+// TLS files need no signal: the server re-reads them by itself
+// (ServerOptions::tls_files). Everything else takes a restart.
+void ReloadLogSettings() {
+  if (g_config_path.empty()) {
+    Log(LogLevel::kInfo, "main", "SIGHUP: no --config to reload from");
+    return;
+  }
+  std::vector<std::string> reloaded;
+  for (const auto& [name, on_command_line] :
+       {std::pair{"log_format", g_log_format_on_command_line},
+        std::pair{"log_level", g_log_level_on_command_line}}) {
+    if (on_command_line) continue;
+    absl::StatusOr<std::optional<std::string>> value = ReadConfigSetting(g_config_path, name);
+    if (!value.ok()) {
+      Log(LogLevel::kWarning, "main", absl::StrCat("SIGHUP: ", value.status().message()));
+      return;
+    }
+    if (!value->has_value()) continue;
+    LogFormat format;
+    LogLevel level;
+    const absl::Status parsed = std::string(name) == "log_format" ? ParseLogFormat(**value, format)
+                                                                  : ParseLogLevel(**value, level);
+    if (!parsed.ok()) {
+      Log(LogLevel::kWarning, "main",
+          absl::StrCat("SIGHUP: ", g_config_path, ": ", name, ": ", parsed.message(),
+                       "; keeping the current one"));
+      continue;
+    }
+    if (std::string(name) == "log_format") {
+      SetLogFormat(format);
+    } else {
+      SetMinLogLevel(level);
+    }
+    reloaded.push_back(absl::StrCat(name, "=", **value));
+  }
+  Log(LogLevel::kWarning, "main",
+      absl::StrCat("SIGHUP: reloaded ", reloaded.empty() ? "nothing" : absl::StrJoin(reloaded, " "),
+                   " from ", g_config_path));
 }
 
 // Serves until SIGINT or SIGTERM; returns the exit code.
@@ -224,7 +276,7 @@ int Serve(const DataPaths& paths) {
                          absl::GetFlag(FLAGS_history_revisions), *std::move(escalation),
                          purge_after, metrics.get()});
   std::optional<SystemdNotifier> systemd(std::in_place);  // READY, and the watchdog
-  const int signal_number = WaitForStopSignal();
+  const int signal_number = WaitForStopSignal([] { ReloadLogSettings(); });
   systemd.reset();  // STOPPING
   Log(LogLevel::kInfo, "main",
       absl::StrCat("received ", strsignal(signal_number),
@@ -292,7 +344,13 @@ int main(int argc, char** argv) {
   // aid that costs a few percent of every call.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   HyphensToUnderscores(argc, argv);
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    mpower::g_log_format_on_command_line |= absl::StartsWith(arg, "--log_format");
+    mpower::g_log_level_on_command_line |= absl::StartsWith(arg, "--log_level");
+  }
   if (const std::string config = mpower::ConfigFileArgument(argc, argv); !config.empty()) {
+    mpower::g_config_path = config;
     if (absl::Status applied = mpower::ApplyConfigFile(config); !applied.ok()) {
       std::fprintf(stderr, "mpowerd: %s\n", std::string(applied.message()).c_str());
       return 2;

@@ -179,6 +179,33 @@ TEST(ConfigFileTest, SettingsApplyFlagsWinAndMistakesAreNamedByLine) {
     EXPECT_EQ(server.Stop(SIGTERM), 0);
     EXPECT_THAT(server.log(), HasSubstr("level=info component=main")) << "the flag wins";
   }
+  {
+    // SIGHUP takes the log level from the file again.
+    write("log-level = info\n");
+    ServerProcess server(dir.path() + "/data", {"--config=" + config});
+    ASSERT_GT(server.port(), 0) << server.log();
+    const auto call = [&] {
+      // The bootstrapped config holds the first start's address.
+      return RunCommand(
+                 {MPOWER_PATH, "partners", "list"},
+                 {{"MPOWER_CONFIG", server.client_config()}, {"MPOWER_ADDRESS", server.address()}})
+          .exit_code;
+    };
+    ASSERT_EQ(call(), 0);
+    write("log-level = warning\n");
+    server.Signal(SIGHUP);
+    std::string log;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      log = server.log();
+      if (log.find("SIGHUP: reloaded log_level=warning") != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_THAT(log, HasSubstr("SIGHUP: reloaded log_level=warning"));
+    ASSERT_EQ(call(), 0) << "the server serves on after SIGHUP";
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+    EXPECT_EQ(server.log().find("component=access", log.size()), std::string::npos)
+        << "no info lines after the reload";
+  }
   for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
            {"listen = 127.0.0.1:0\nlisten_adress = 127.0.0.1:1\n",
             ":2: unknown setting \"listen_adress\""},

@@ -1,7 +1,10 @@
 // TLS and mutual TLS with the real mpowerd and mpower, on certificates the
 // test makes with the openssl command.
 
+#include <chrono>
+#include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "tests/process.h"
 #include "tests/test_support.h"
@@ -97,6 +100,60 @@ TEST_F(TlsTest, ServesTokensOverTlsAndRefusesPlaintext) {
       Cli(server, {"partners", "list", "--timeout", "2s"},
           {{"MPOWER_TLS_CA", Path("rogue-ca.pem")}, {"MPOWER_TOKEN", server.admin_token()}});
   EXPECT_EQ(wrong_ca.exit_code, 64 + 14) << "the client must not trust an unknown server";
+}
+
+// A certificate renewed on disk (as certbot does) serves new connections
+// within kTlsRefreshSeconds, without a restart, while a watch stream opened
+// on the old certificate goes on and sees what is written after.
+TEST_F(TlsTest, ARenewedCertificateServesNewConnectionsWhileOpenStreamsGoOn) {
+  MakeCa("renewed-ca");
+  MakeSigned("renewed", "localhost", "renewed-ca", Path("server.ext"));
+  const std::string cert = data_.path() + "/cert.pem";
+  const std::string key = data_.path() + "/key.pem";
+  const auto install = [&](const std::string& name) {
+    // Written aside and renamed, so the server never reads half a file.
+    for (const auto& [from, to] :
+         {std::pair{Path(name + ".pem"), cert}, std::pair{Path(name + ".key"), key}}) {
+      std::ifstream in(from, std::ios::binary);
+      std::ofstream(to + ".new", std::ios::binary) << in.rdbuf();
+      ASSERT_EQ(std::rename((to + ".new").c_str(), to.c_str()), 0);
+    }
+  };
+  install("server");
+  ServerProcess server(data_.path() + "/data",
+                       {"--demo-data", "--tls-cert=" + cert, "--tls-key=" + key});
+  ASSERT_GT(server.port(), 0) << server.log();
+  const std::string token = server.admin_token();
+  const std::map<std::string, std::string> old_ca = {{"MPOWER_TLS_CA", Path("ca.pem")},
+                                                     {"MPOWER_TOKEN", token}};
+  const std::map<std::string, std::string> new_ca = {{"MPOWER_TLS_CA", Path("renewed-ca.pem")},
+                                                     {"MPOWER_TOKEN", token}};
+  CommandResult watched;
+  std::thread watcher([&] {
+    watched = Cli(server, {"alerts", "watch", "--for", "25s", "-o", "json"}, old_ca);
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the stream is open
+
+  install("renewed");
+  bool renewed = false;
+  for (int attempt = 0; attempt < 40 && !renewed; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    renewed = Cli(server, {"partners", "list", "--timeout", "2s"}, new_ca).exit_code == 0;
+  }
+  ASSERT_TRUE(renewed) << "the renewed certificate never served: " << server.log();
+  EXPECT_EQ(Cli(server, {"partners", "list", "--timeout", "2s"}, old_ca).exit_code, 64 + 14)
+      << "new connections get the renewed certificate only";
+  CommandResult filed =
+      Cli(server,
+          {"alerts", "create", "--filing-partner", "partners/example-union", "--category", "other",
+           "--severity", "minor", "--urgency", "future", "--certainty", "possible", "--country",
+           "ID", "--headline", "Filed after the renewal", "--scope", "public"},
+          new_ca);
+  ASSERT_EQ(filed.exit_code, 0) << filed.err;
+  watcher.join();
+  EXPECT_EQ(watched.exit_code, 0) << watched.err;
+  EXPECT_THAT(watched.out, HasSubstr("Filed after the renewal"))
+      << "the stream opened before the renewal went on";
 }
 
 TEST_F(TlsTest, ClientCertificatesMapToTheirCredential) {

@@ -154,6 +154,10 @@ std::string ServerProcess::admin_token() const {
   return config.substr(start, config.find('\n', start) - start);
 }
 
+void ServerProcess::Signal(int signal) const {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
 int ServerProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);

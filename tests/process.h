@@ -71,6 +71,8 @@ class ServerProcess {
   // Sends `signal` and waits for exit; returns the exit status as from
   // waitpid, or -1.
   int Stop(int signal);
+  // Sends `signal` without waiting (e.g. SIGHUP).
+  void Signal(int signal) const;
 
  private:
   pid_t pid_ = -1;

@@ -2,6 +2,9 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -119,7 +122,22 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
                      "; anyone on the network path can read alerts"));
   }
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
-  if (tls) {
+  if (tls && !options.tls_files.cert.empty() && !options.tls_files.key.empty()) {
+    // gRPC's file watcher re-reads the files: new handshakes use what they
+    // hold now, established connections keep theirs.
+    auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        options.tls_files.key, options.tls_files.cert, options.tls_files.client_ca,
+        kTlsRefreshSeconds);
+    grpc::experimental::TlsServerCredentialsOptions tls_options(provider);
+    tls_options.watch_identity_key_cert_pairs();
+    if (!options.tls_files.client_ca.empty()) {
+      tls_options.watch_root_certs();
+      tls_options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    } else {
+      tls_options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    }
+    credentials = grpc::experimental::TlsServerCredentials(tls_options);
+  } else if (tls) {
     grpc::SslServerCredentialsOptions ssl(options.client_ca_pem.empty()
                                               ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
                                               : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);

@@ -34,6 +34,15 @@ struct ServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::string client_ca_pem;
+  // The files those came from, if any. Then the server re-reads them every
+  // kTlsRefresh, so that a renewed certificate (or CA) serves every new
+  // connection within that time without a restart, while open connections
+  // and their streams go on.
+  struct TlsFiles {
+    std::string cert;
+    std::string key;
+    std::string client_ca;
+  } tls_files;
   // Calls a second each caller (a credential, or the address of a caller
   // without one) may make on average; bursts of twice as many pass. Over
   // it, calls end RESOURCE_EXHAUSTED with how long to wait. 0: no limit.
@@ -56,6 +65,9 @@ struct ServerOptions {
   // Write one access log line per call (call_observer.h).
   bool access_log = false;
 };
+
+// How often the server re-reads ServerOptions::tls_files.
+inline constexpr int kTlsRefreshSeconds = 5;
 
 // OK if `options` may serve as configured: TLS anywhere, plaintext on
 // loopback, or plaintext elsewhere only with allow_insecure_non_loopback.
