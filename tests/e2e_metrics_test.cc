@@ -132,11 +132,16 @@ TEST_P(MetricsEndToEndTest, TheEndpointCountsTheCallsMadeAndTheLogsSayWhoWithout
   const std::regex get_line(
       R"re(component=access msg="call" method="/mpower.v1.PartnerService/GetPartner" code="OK" )re"
       R"re(duration_ms="[0-9.e-]+" principal="local administrator \(credentials/local-admin\)" )re"
-      R"re(peer="ipv4:127.0.0.1:[0-9]+")re");
+      R"re(request_id="-" peer="ipv4:127.0.0.1:[0-9]+")re");
   int lines = 0;
   for (std::sregex_iterator it(log.begin(), log.end(), get_line), end; it != end; ++it) ++lines;
   EXPECT_EQ(lines, 3) << log;
   EXPECT_THAT(log, HasSubstr(R"(method="/mpower.v1.AlertService/CreateAlert" code="OK")"));
+  // The CLI sends a request_id with each create; the line carries it.
+  EXPECT_TRUE(std::regex_search(
+      log, std::regex(R"re(method="/mpower.v1.AlertService/CreateAlert" code="OK" .*)re"
+                      R"re(request_id="cli-[0-9a-f]+")re")))
+      << log;
 }
 
 TEST_P(MetricsEndToEndTest, JsonLogsAndBadLogFlagsStopTheServerWithCode2) {

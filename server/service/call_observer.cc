@@ -2,6 +2,8 @@
 
 #include <grpcpp/server_context.h>
 
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -26,7 +28,7 @@ class CallObserver::Interceptor final : public grpc::experimental::Interceptor {
     if (streaming_ && observer_->metrics_ != nullptr) {
       observer_->metrics_->StreamOpened(method_, -1);
     }
-    if (!finished_) observer_->TakePrincipal(call_);  // ended without a status
+    if (!finished_) observer_->TakeNotes(call_);  // ended without a status
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -45,7 +47,7 @@ class CallObserver::Interceptor final : public grpc::experimental::Interceptor {
     finished_ = true;
     const absl::Duration duration = absl::Now() - start_;
     const std::string code_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-    const std::string principal = observer_->TakePrincipal(call_);
+    const Notes notes = observer_->TakeNotes(call_);
     if (ServerMetrics* metrics = observer_->metrics_; metrics != nullptr) {
       metrics->RecordCall(method_, code_name, duration);
       if (code == grpc::StatusCode::RESOURCE_EXHAUSTED) metrics->RecordLimitRefusal();
@@ -58,7 +60,8 @@ class CallObserver::Interceptor final : public grpc::experimental::Interceptor {
                 {{"method", method_},
                  {"code", code_name},
                  {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(duration))},
-                 {"principal", principal.empty() ? "-" : principal},
+                 {"principal", notes.principal.empty() ? "-" : notes.principal},
+                 {"request_id", notes.request_id.empty() ? "-" : notes.request_id},
                  {"peer", call_ != nullptr ? call_->peer() : "-"}});
     }
   }
@@ -91,16 +94,32 @@ CallObserver::NewInterceptorFactory() {
 
 void CallObserver::NotePrincipal(const grpc::ServerContextBase* call, absl::string_view id) {
   absl::MutexLock lock(&mutex_);
-  principals_[call] = std::string(id);
+  notes_[call].principal = std::string(id);
 }
 
-std::string CallObserver::TakePrincipal(const grpc::ServerContextBase* call) {
+void CallObserver::NoteRequest(const grpc::ServerContextBase* call,
+                               const google::protobuf::Message& request) {
+  if (!access_log_) return;
+  const google::protobuf::FieldDescriptor* field =
+      request.GetDescriptor()->FindFieldByName("request_id");
+  if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
+      field->is_repeated()) {
+    return;
+  }
+  std::string id = request.GetReflection()->GetString(request, field);
+  if (id.empty()) return;
+  id.resize(std::min<size_t>(id.size(), 64));
   absl::MutexLock lock(&mutex_);
-  auto found = principals_.find(call);
-  if (found == principals_.end()) return "";
-  std::string id = std::move(found->second);
-  principals_.erase(found);
-  return id;
+  notes_[call].request_id = std::move(id);
+}
+
+CallObserver::Notes CallObserver::TakeNotes(const grpc::ServerContextBase* call) {
+  absl::MutexLock lock(&mutex_);
+  auto found = notes_.find(call);
+  if (found == notes_.end()) return {};
+  Notes notes = std::move(found->second);
+  notes_.erase(found);
+  return notes;
 }
 
 }  // namespace mpower

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/message.h"
 #include "server/service/metrics.h"
 
 namespace mpower {
@@ -34,19 +35,27 @@ class CallObserver {
   // Who `call` turned out to be (the principal's id), for its log line.
   void NotePrincipal(const grpc::ServerContextBase* call, absl::string_view id)
       ABSL_LOCKS_EXCLUDED(mutex_);
+  // The request_id `request` carries, if it has one, for the log line
+  // (at most 64 characters, as the methods accept).
+  void NoteRequest(const grpc::ServerContextBase* call, const google::protobuf::Message& request)
+      ABSL_LOCKS_EXCLUDED(mutex_);
 
  private:
   class Interceptor;
   class Factory;
 
-  // The principal noted for `call`, forgotten as it is returned; "" if none.
-  std::string TakePrincipal(const grpc::ServerContextBase* call) ABSL_LOCKS_EXCLUDED(mutex_);
+  // What the service noted of one call while it ran.
+  struct Notes {
+    std::string principal;
+    std::string request_id;
+  };
+  // The notes on `call`, forgotten as they are returned; empty if none.
+  Notes TakeNotes(const grpc::ServerContextBase* call) ABSL_LOCKS_EXCLUDED(mutex_);
 
   ServerMetrics* const metrics_;
   const bool access_log_;
   absl::Mutex mutex_;
-  absl::flat_hash_map<const grpc::ServerContextBase*, std::string> principals_
-      ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<const grpc::ServerContextBase*, Notes> notes_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace mpower

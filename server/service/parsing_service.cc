@@ -21,13 +21,15 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* RefusedWriteStream(const grpc::Statu
 grpc::ServerUnaryReactor* AnswerUnaryCall(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer& request_bytes,
                                           grpc::ByteBuffer* response_bytes, RunsOn runs_on,
-                                          WorkerPool* pool, absl::string_view method,
+                                          WorkerPool* pool, CallObserver* observer,
+                                          absl::string_view method,
                                           std::unique_ptr<UnaryCall> call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (absl::Status parsed = ParseMessage(request_bytes, &call->request()); !parsed.ok()) {
     reactor->Finish(ToGrpcStatus(parsed, method));
     return reactor;
   }
+  if (observer != nullptr) observer->NoteRequest(context, call->request());
   if (CallerGaveUp(*context)) {
     reactor->Finish(DeadlinePassed());
     return reactor;

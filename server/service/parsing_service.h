@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "server/service/call_observer.h"
 #include "server/service/message_bytes.h"
 #include "server/service/status_conversion.h"
 #include "server/service/worker_pool.h"
@@ -51,10 +52,12 @@ class UnaryCall {
 // given up, else runs the body where `runs_on` says (`pool` for
 // kWorkerPool) and finishes the call with its status, and its response if
 // it succeeded. `method` names the method in logs.
+// `observer`, if set, learns the request's request_id for the access log.
 grpc::ServerUnaryReactor* AnswerUnaryCall(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer& request_bytes,
                                           grpc::ByteBuffer* response_bytes, RunsOn runs_on,
-                                          WorkerPool* pool, absl::string_view method,
+                                          WorkerPool* pool, CallObserver* observer,
+                                          absl::string_view method,
                                           std::unique_ptr<UnaryCall> call);
 
 // A server stream that ends at once with `status`, having sent nothing.
@@ -71,6 +74,9 @@ class ParsingService : public Generated::Service {
   // The pool that bodies registered with RunsOn::kWorkerPool run on.
   // REQUIRES: called before serving; `pool` outlives every call.
   void set_worker_pool(WorkerPool* pool) { worker_pool_ = pool; }
+  // Where each unary call's request_id is noted for the access log.
+  // REQUIRES: called before serving; `observer` outlives every call.
+  void set_call_observer(CallObserver* observer) { call_observer_ = observer; }
 
  protected:
   WorkerPool* worker_pool() const { return worker_pool_; }
@@ -106,7 +112,8 @@ class ParsingService : public Generated::Service {
                                                   const grpc::ByteBuffer* request_bytes,
                                                   grpc::ByteBuffer* response_bytes) {
               return AnswerUnaryCall(
-                  context, *request_bytes, response_bytes, runs_on, worker_pool_, name,
+                  context, *request_bytes, response_bytes, runs_on, worker_pool_, call_observer_,
+                  name,
                   std::make_unique<TypedUnaryCall<Service, Request, Response>>(service, body));
             }));
   }
@@ -146,6 +153,7 @@ class ParsingService : public Generated::Service {
 
  private:
   WorkerPool* worker_pool_ = nullptr;
+  CallObserver* call_observer_ = nullptr;
 
   template <typename Service, typename Request, typename Response>
   class TypedUnaryCall final : public UnaryCall {

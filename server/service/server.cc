@@ -54,13 +54,21 @@ struct MpowerServer::Services {
           });
     }
     admin.set_worker_pool(pool.get());
+    admin.set_call_observer(&observer);
     partners.set_worker_pool(pool.get());
+    partners.set_call_observer(&observer);
     initiatives.set_worker_pool(pool.get());
+    initiatives.set_call_observer(&observer);
     commitments.set_worker_pool(pool.get());
+    commitments.set_call_observer(&observer);
     alerts.set_worker_pool(pool.get());
+    alerts.set_call_observer(&observer);
     responses.set_worker_pool(pool.get());
+    responses.set_call_observer(&observer);
     changes.set_worker_pool(pool.get());
+    changes.set_call_observer(&observer);
     reports.set_worker_pool(pool.get());
+    reports.set_call_observer(&observer);
   }
   ~Services() {
     hub.Stop();
