@@ -13,3 +13,9 @@ trap 'rm -rf "$work"' EXIT
 sed "s|^ExecStart=[^ ]*|ExecStart=$mpowerd|" "$unit" >"$work/mpowerd.service"
 systemd-analyze verify --man=no "$work/mpowerd.service"
 systemd-analyze security --offline=true --threshold=20 "$work/mpowerd.service" | tail -1
+# The backup timer and its service, beside it.
+dir="$(dirname "$unit")"
+sed "s|ExecStart=/bin/sh -c 'exec [^ ]*mpowerd|ExecStart=/bin/sh -c 'exec $mpowerd|" \
+  "$dir/mpowerd-backup.service" >"$work/mpowerd-backup.service"
+cp "$(dirname "$0")/../packaging/mpowerd-backup.timer" "$work/"
+systemd-analyze verify --man=no "$work/mpowerd-backup.service" "$work/mpowerd-backup.timer"

@@ -22,7 +22,8 @@ echo "built $(basename "$deb")"
 dpkg-deb -x "$deb" "$work/root"
 dpkg-deb -e "$deb" "$work/control"
 for file in usr/bin/mpowerd usr/bin/mpower etc/mpower/mpowerd.conf \
-    lib/systemd/system/mpowerd.service usr/share/man/man1/mpowerd.1.gz \
+    lib/systemd/system/mpowerd.service lib/systemd/system/mpowerd-backup.service \
+    lib/systemd/system/mpowerd-backup.timer usr/share/man/man1/mpowerd.1.gz \
     usr/share/man/man1/mpower.1.gz; do
   [[ -e "$work/root/$file" ]] || fail "the package has no $file"
 done
