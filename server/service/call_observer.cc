@@ -93,6 +93,8 @@ CallObserver::NewInterceptorFactory() {
 }
 
 void CallObserver::NotePrincipal(const grpc::ServerContextBase* call, absl::string_view id) {
+  // Only the access log reads it; without one, no interceptor takes it.
+  if (!access_log_) return;
   absl::MutexLock lock(&mutex_);
   notes_[call].principal = std::string(id);
 }

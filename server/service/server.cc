@@ -159,9 +159,12 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   server->services_ = std::make_unique<Services>(store, options);
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
-  observers.push_back(server->services_->observer.NewInterceptorFactory());
-  builder.experimental().SetInterceptorCreators(std::move(observers));
+  // Interception costs every call something: only when someone listens.
+  if (options.access_log || options.metrics != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+    observers.push_back(server->services_->observer.NewInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(observers));
+  }
   builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   Services& services = *server->services_;
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
