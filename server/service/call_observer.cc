@@ -7,17 +7,42 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/descriptor.h"
 #include "server/base/log.h"
 
 namespace mpower {
 
 using grpc::experimental::InterceptionHookPoints;
 
+namespace {
+
+// The method a call names, if it is one the server knows ("/pkg.Service/
+// Method", found among the linked protos); else "unknown". The path is the
+// caller's to choose, so it reaches a label or a log line only when it is
+// one of ours: never a caller's free text, and no unbounded label set.
+std::string KnownMethod(const char* path) {
+  const absl::string_view full = path != nullptr ? path : "";
+  const size_t slash = full.rfind('/');
+  if (full.size() < 2 || full.front() != '/' || slash == 0 || slash == absl::string_view::npos) {
+    return "unknown";
+  }
+  // gRPC's health service is not among the linked protos.
+  if (full == "/grpc.health.v1.Health/Check" || full == "/grpc.health.v1.Health/Watch") {
+    return std::string(full);
+  }
+  const std::string dotted = absl::StrCat(full.substr(1, slash - 1), ".", full.substr(slash + 1));
+  return google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(dotted) != nullptr
+             ? std::string(full)
+             : "unknown";
+}
+
+}  // namespace
+
 class CallObserver::Interceptor final : public grpc::experimental::Interceptor {
  public:
   Interceptor(CallObserver* observer, grpc::experimental::ServerRpcInfo* info)
       : observer_(observer),
-        method_(info->method()),
+        method_(KnownMethod(info->method())),
         call_(info->server_context()),
         streaming_(info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY),
         start_(absl::Now()) {
