@@ -27,12 +27,7 @@ class MetricsEndToEndTest : public testing::ServerBackendTest {
  protected:
   CommandResult As(const std::string& token, std::vector<std::string> args,
                    const ServerProcess& server, const std::string& input = "") {
-    args.insert(args.begin(), MPOWER_PATH);
-    return RunCommand(args,
-                      {{"MPOWER_ADDRESS", server.address()},
-                       {"MPOWER_TOKEN", token},
-                       {"MPOWER_CONFIG", dir_.path() + "/no-config"}},
-                      input);
+    return testing::RunMpowerAs(server, token, std::move(args), input);
   }
 
   // The value of the one sample `series` (name and labels, as exposed).

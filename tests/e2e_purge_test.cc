@@ -36,24 +36,7 @@ class PurgeEndToEndTest : public testing::ServerBackendTest {
  protected:
   CommandResult As(const std::string& token, std::vector<std::string> args,
                    const ServerProcess& server, const std::string& input = "") {
-    args.insert(args.begin(), MPOWER_PATH);
-    return RunCommand(args,
-                      {{"MPOWER_ADDRESS", server.address()},
-                       {"MPOWER_TOKEN", token},
-                       {"MPOWER_CONFIG", dir_.path() + "/no-config"}},
-                      input);
-  }
-
-  std::string Issue(const ServerProcess& server, const std::string& id,
-                    std::vector<std::string> flags) {
-    std::vector<std::string> args = {"credentials", "create", id, "--principal", id, "-o", "json"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    CommandResult issued = As(server.admin_token(), args, server);
-    EXPECT_EQ(issued.exit_code, 0) << issued.err;
-    const size_t at = issued.out.find("\"token\": \"");
-    if (at == std::string::npos) return "";
-    const size_t start = at + 10;
-    return issued.out.substr(start, issued.out.find('"', start) - start);
+    return testing::RunMpowerAs(server, token, std::move(args), input);
   }
 
   // Files an alert as `token`; returns its name.
@@ -102,10 +85,10 @@ TEST_P(PurgeEndToEndTest, APurgedAlertsDetailsComeBackThroughNoPathNorAnEarlierB
   ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
   const std::string admin = server.admin_token();
-  const std::string filer = Issue(
+  const std::string filer = testing::IssueCredential(
       server, "union-editor", {"--role", "partner_editor", "--partner", "partners/example-union"});
-  const std::string recipient =
-      Issue(server, "ilo-editor", {"--role", "partner_editor", "--partner", "partners/ilo"});
+  const std::string recipient = testing::IssueCredential(
+      server, "ilo-editor", {"--role", "partner_editor", "--partner", "partners/ilo"});
   const std::string alert = File(server, filer);
   ASSERT_THAT(alert, ::testing::StartsWith("alerts/"));
   ASSERT_EQ(As(filer, {"alerts", "update", alert, "--severity", "severe"}, server).exit_code, 0);

@@ -41,29 +41,9 @@ class SecurityEndToEndTest : public testing::ServerBackendTest {
     return roots;
   }
 
-  // Runs mpower as the holder of `token` ("" for none; the bootstrapped
-  // config is not used, so nothing is inherited).
   CommandResult As(const std::string& token, std::vector<std::string> args,
                    const ServerProcess& server, const std::string& input = "") {
-    args.insert(args.begin(), MPOWER_PATH);
-    return RunCommand(args,
-                      {{"MPOWER_ADDRESS", server.address()},
-                       {"MPOWER_TOKEN", token},
-                       {"MPOWER_CONFIG", dir_.path() + "/no-config"}},
-                      input);
-  }
-
-  // Issues a credential as the local admin and returns its token.
-  std::string Issue(const ServerProcess& server, const std::string& id,
-                    std::vector<std::string> flags) {
-    std::vector<std::string> args = {"credentials", "create", id, "--principal", id, "-o", "json"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    CommandResult issued = As(server.admin_token(), args, server);
-    EXPECT_EQ(issued.exit_code, 0) << issued.err;
-    const size_t at = issued.out.find("\"token\": \"");
-    if (at == std::string::npos) return "";
-    const size_t start = at + 10;
-    return issued.out.substr(start, issued.out.find('"', start) - start);
+    return testing::RunMpowerAs(server, token, std::move(args), input);
   }
 
   testing::TempDir dir_;
@@ -82,7 +62,7 @@ TEST_P(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
   const std::string admin = server.admin_token();
 
   // The union files a restricted alert for the ILO naming a person at risk.
-  const std::string union_editor = Issue(
+  const std::string union_editor = testing::IssueCredential(
       server, "union-editor", {"--role", "partner_editor", "--partner", "partners/example-union"});
   const std::string alert_json = std::string(R"({
     "filing_partner": "partners/example-union", "category": "CATEGORY_THREAT_OF_VIOLENCE",
@@ -109,12 +89,12 @@ TEST_P(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
                 .exit_code,
             0);
 
-  const std::string other_editor =
-      Issue(server, "dol-editor", {"--role", "partner_editor", "--partner", "partners/us-dol"});
-  const std::string other_viewer =
-      Issue(server, "dol-viewer", {"--role", "partner_viewer", "--partner", "partners/us-dol"});
-  const std::string recipient =
-      Issue(server, "ilo-viewer", {"--role", "partner_viewer", "--partner", "partners/ilo"});
+  const std::string other_editor = testing::IssueCredential(
+      server, "dol-editor", {"--role", "partner_editor", "--partner", "partners/us-dol"});
+  const std::string other_viewer = testing::IssueCredential(
+      server, "dol-viewer", {"--role", "partner_viewer", "--partner", "partners/us-dol"});
+  const std::string recipient = testing::IssueCredential(
+      server, "ilo-viewer", {"--role", "partner_viewer", "--partner", "partners/ilo"});
 
   // Every read path, as every caller not entitled to the details.
   const std::vector<std::vector<std::string>> paths = {
@@ -178,8 +158,8 @@ TEST_P(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
 TEST_P(SecurityEndToEndTest, RevocationTakesEffectOnTheNextCall) {
   ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
-  const std::string token =
-      Issue(server, "ilo-desk", {"--role", "partner_viewer", "--partner", "partners/ilo"});
+  const std::string token = testing::IssueCredential(
+      server, "ilo-desk", {"--role", "partner_viewer", "--partner", "partners/ilo"});
   EXPECT_EQ(As(token, {"partners", "list"}, server).exit_code, 0);
   ASSERT_EQ(
       As(server.admin_token(), {"credentials", "revoke", "credentials/ilo-desk"}, server).exit_code,
@@ -194,10 +174,10 @@ TEST_P(SecurityEndToEndTest, ExpiredTokensAreRefused) {
   ASSERT_GT(server.port(), 0) << server.log();
   // Long enough for the first call to land before it, even under sanitizers.
   const absl::Time expiry = absl::Now() + absl::Seconds(4);
-  const std::string token =
-      Issue(server, "short-lived",
-            {"--role", "partner_viewer", "--partner", "partners/ilo", "--expire-time",
-             absl::FormatTime(absl::RFC3339_sec, expiry, absl::UTCTimeZone())});
+  const std::string token = testing::IssueCredential(
+      server, "short-lived",
+      {"--role", "partner_viewer", "--partner", "partners/ilo", "--expire-time",
+       absl::FormatTime(absl::RFC3339_sec, expiry, absl::UTCTimeZone())});
   EXPECT_EQ(As(token, {"partners", "list"}, server).exit_code, 0);
   std::this_thread::sleep_for(
       absl::ToChronoMilliseconds(expiry - absl::Now() + absl::Milliseconds(1100)));
@@ -258,8 +238,8 @@ TEST_P(SecurityEndToEndTest, TheFilesHoldInTheClearOnlyWhatAnyPartnerMayRead) {
   EXPECT_EQ(responded.exit_code, 0) << responded.err;
   file("SCOPE_PUBLIC", "Mictlan-Public");
   // Readers see what they saw before: any partner reads the headline.
-  const std::string reader =
-      Issue(server, "dol-viewer", {"--role", "partner_viewer", "--partner", "partners/us-dol"});
+  const std::string reader = testing::IssueCredential(
+      server, "dol-viewer", {"--role", "partner_viewer", "--partner", "partners/us-dol"});
   EXPECT_THAT(As(reader, {"alerts", "get", hidden}, server).out,
               HasSubstr("Headline Tlalocan-Ixchel"));
 

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "gtest/gtest.h"
+
 extern char** environ;
 
 namespace mpower::testing {
@@ -165,6 +167,28 @@ int ServerProcess::Stop(int signal) {
   waitpid(pid_, &status, 0);
   pid_ = -1;
   return status;
+}
+
+CommandResult RunMpowerAs(const ServerProcess& server, const std::string& token,
+                          std::vector<std::string> args, const std::string& input) {
+  args.insert(args.begin(), MPOWER_PATH);
+  return RunCommand(args,
+                    {{"MPOWER_ADDRESS", server.address()},
+                     {"MPOWER_TOKEN", token},
+                     {"MPOWER_CONFIG", "/nonexistent/mpower-config"}},
+                    input);
+}
+
+std::string IssueCredential(const ServerProcess& server, const std::string& id,
+                            const std::vector<std::string>& flags) {
+  std::vector<std::string> args = {"credentials", "create", id, "--principal", id, "-o", "json"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  const CommandResult issued = RunMpowerAs(server, server.admin_token(), args);
+  EXPECT_EQ(issued.exit_code, 0) << issued.err;
+  const size_t at = issued.out.find("\"token\": \"");
+  if (at == std::string::npos) return "";
+  const size_t start = at + 10;
+  return issued.out.substr(start, issued.out.find('"', start) - start);
 }
 
 }  // namespace mpower::testing

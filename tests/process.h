@@ -82,6 +82,17 @@ class ServerProcess {
   std::string client_config_;
 };
 
+// Runs mpower against `server` as the holder of `token` ("" for none),
+// with no config file, so nothing is inherited from the bootstrapped one.
+CommandResult RunMpowerAs(const ServerProcess& server, const std::string& token,
+                          std::vector<std::string> args, const std::string& input = "");
+
+// Issues the credential `id` (principal `id`, then `flags`, e.g. its role)
+// as the local admin and returns its token; a test failure and "" if that
+// fails.
+std::string IssueCredential(const ServerProcess& server, const std::string& id,
+                            const std::vector<std::string>& flags);
+
 }  // namespace mpower::testing
 
 #endif  // MPOWER_TESTS_PROCESS_H_
