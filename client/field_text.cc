@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "mpower/v1/commitment.pb.h"
 #include "mpower/v1/common.pb.h"
 #include "server/core/money.h"
 
@@ -45,19 +46,40 @@ absl::Status Bad(absl::string_view path, absl::string_view expected) {
   return absl::InvalidArgumentError(absl::StrCat("--", path, ": expected ", expected));
 }
 
+bool ParseDate(absl::string_view text, v1::Date& date) {
+  int year, month, day;
+  std::vector<absl::string_view> parts = absl::StrSplit(text, '-');
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &year) ||
+      !absl::SimpleAtoi(parts[1], &month) || !absl::SimpleAtoi(parts[2], &day)) {
+    return false;
+  }
+  date.set_year(year);
+  date.set_month(month);
+  date.set_day(day);
+  return true;
+}
+
 absl::Status SetMessage(Message* target, const FieldDescriptor* field, absl::string_view text) {
   const std::string& type = field->message_type()->full_name();
   if (type == "mpower.v1.Date") {
-    int year, month, day;
-    std::vector<absl::string_view> parts = absl::StrSplit(text, '-');
-    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &year) ||
-        !absl::SimpleAtoi(parts[1], &month) || !absl::SimpleAtoi(parts[2], &day)) {
+    if (!ParseDate(text, *static_cast<v1::Date*>(target))) {
       return Bad(field->name(), "a date as YYYY-MM-DD");
     }
-    auto* date = static_cast<v1::Date*>(target);
-    date->set_year(year);
-    date->set_month(month);
-    date->set_day(day);
+    return absl::OkStatus();
+  }
+  if (type == "mpower.v1.Commitment.Milestone") {
+    // "RATIFIED 1999-12-02", or "IN_FORCE" when no source gives the date.
+    std::vector<absl::string_view> parts = absl::StrSplit(text, ' ', absl::SkipEmpty());
+    auto* milestone = static_cast<v1::Commitment::Milestone*>(target);
+    const EnumValueDescriptor* stage =
+        parts.empty() ? nullptr : FindEnumValue(v1::Commitment::Stage_descriptor(), parts[0]);
+    if (parts.empty() || parts.size() > 2 || stage == nullptr ||
+        (parts.size() == 2 && !ParseDate(parts[1], *milestone->mutable_date()))) {
+      return Bad(field->name(),
+                 "milestones as a stage and an optional date, e.g. \"RATIFIED 1999-12-02\" or "
+                 "\"IN_FORCE\"");
+    }
+    milestone->set_stage(static_cast<v1::Commitment::Stage>(stage->number()));
     return absl::OkStatus();
   }
   if (type == "google.protobuf.Timestamp") {
@@ -101,6 +123,13 @@ std::string MessageToText(const Message& message) {
   if (type == "mpower.v1.Money") {
     const auto& money = static_cast<const v1::Money&>(message);
     return absl::StrCat(money.currency_code(), " ", FormatDecimal(money));
+  }
+  if (type == "mpower.v1.Commitment.Milestone") {
+    const auto& milestone = static_cast<const v1::Commitment::Milestone&>(message);
+    std::string text =
+        ShortEnumName(v1::Commitment::Stage_descriptor()->FindValueByNumber(milestone.stage()));
+    if (milestone.has_date()) absl::StrAppend(&text, " ", MessageToText(milestone.date()));
+    return text;
   }
   return "…";
 }

@@ -66,7 +66,8 @@ std::string MainHelp() {
     absl::StrAppend(&help, "  ", spec.plural, "\n");
   }
   absl::StrAppend(&help, "  changes      (list: the change feed)\n");
-  absl::StrAppend(&help, "  report       (commitments, alerts, reconciliation, export)\n");
+  absl::StrAppend(&help,
+                  "  report       (commitments, alerts, reconciliation, accountability, export)\n");
   absl::StrAppend(&help, "  country      (brief CC: one country at a glance)\n");
   absl::StrAppend(
       &help,

@@ -18,8 +18,8 @@
 
 namespace mpower::cli {
 
-const char* const kReportFlags[] = {"group-by", "since",   "until", "format",
-                                    "out",      "partner", nullptr};
+const char* const kReportFlags[] = {"group-by", "since",   "until",      "format", "out",
+                                    "partner",  "country", "instrument", nullptr};
 
 namespace {
 
@@ -34,6 +34,17 @@ absl::Status Call(RpcClient& rpc, const std::string& method,
   grpc::Status status = rpc.Call(kService + method, request, response, /*idempotent=*/true);
   if (!status.ok()) return RpcError(status);
   return absl::OkStatus();
+}
+
+// The coarse figure of alerts a report left out (UnreadableAlerts).
+void PrintUnreadable(const v1::UnreadableAlerts& left_out) {
+  if (left_out.fewer_than() > 0) {
+    std::cout << "\nand fewer than " << left_out.fewer_than()
+              << " alerts you may not read, not counted above\n";
+  } else if (left_out.at_least() > 0) {
+    std::cout << "\nand at least " << left_out.at_least()
+              << " alerts you may not read, not counted above\n";
+  }
 }
 
 // Enum values from a comma-separated list, written in full or without the
@@ -199,14 +210,7 @@ absl::Status Alerts(RpcClient& rpc, const Args& args, const std::string& output)
   for (const auto& row : response.rows()) add(row, false);
   add(response.total(), !dimensions.empty());
   PrintAligned(table, std::cout);
-  const v1::UnreadableAlerts& left_out = response.unreadable_alerts();
-  if (left_out.fewer_than() > 0) {
-    std::cout << "\nand fewer than " << left_out.fewer_than()
-              << " alerts you may not read, not counted above\n";
-  } else if (left_out.at_least() > 0) {
-    std::cout << "\nand at least " << left_out.at_least()
-              << " alerts you may not read, not counted above\n";
-  }
+  PrintUnreadable(response.unreadable_alerts());
   return absl::OkStatus();
 }
 
@@ -336,6 +340,49 @@ absl::Status CountryBrief(RpcClient& rpc, const std::string& country, const std:
     }
     if (entry.responses().empty()) std::cout << "    no response yet\n";
   }
+  std::cout << "\nLabour standards: the partner governments' policy commitments ("
+            << brief.labour_standards_size() << "):\n";
+  std::vector<std::vector<std::string>> standards = {
+      {"INSTRUMENT", "ACTION", "STAGE", "RELATED ALERTS", "COMMITMENT"}};
+  for (const v1::LabourStandardEntry& entry : brief.labour_standards()) {
+    standards.push_back({entry.instrument() == v1::Commitment::INSTRUMENT_OTHER
+                             ? entry.instrument_reference().substr(0, 30)
+                             : FieldToText(entry, "instrument"),
+                         FieldToText(entry, "policy_action"), Or(FieldToText(entry, "stage"), "-"),
+                         Or(absl::StrJoin(entry.related_alerts(), ","), "-"), entry.commitment()});
+  }
+  PrintAligned(standards, std::cout);
+  return absl::OkStatus();
+}
+
+absl::Status Accountability(RpcClient& rpc, const Args& args, const std::string& output) {
+  v1::GetAccountabilityReportRequest request;
+  request.set_country_code(absl::AsciiStrToUpper(args.Get("country")));
+  if (args.Has("instrument")) {
+    MPOWER_RETURN_IF_ERROR(SetFieldFromText(request, "instrument", args.Get("instrument")));
+  }
+  v1::GetAccountabilityReportResponse response;
+  MPOWER_RETURN_IF_ERROR(Call(rpc, "GetAccountabilityReport", request, &response));
+  if (output == "json") {
+    std::cout << ToJson(response) << "\n";
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> table = {{"COUNTRY", "INSTRUMENT", "ACTION", "STAGE",
+                                                  "SINCE", "ALERTS", "RESPONDED", "ESCALATED",
+                                                  "COMMITMENT"}};
+  for (const v1::AccountabilityRow& row : response.rows()) {
+    const v1::Commitment& c = row.commitment();
+    table.push_back(
+        {row.country_code(),
+         c.instrument() == v1::Commitment::INSTRUMENT_OTHER ? c.instrument_reference().substr(0, 30)
+                                                            : FieldToText(c, "instrument"),
+         FieldToText(c, "policy_action"), Or(FieldToText(c, "stage"), "-"),
+         Or(FieldToText(row, "since"), "-"),
+         row.categories().empty() ? "-" : absl::StrCat(row.alert_count()),
+         absl::StrCat(row.responded_count()), absl::StrCat(row.escalated_count()), c.name()});
+  }
+  PrintAligned(table, std::cout);
+  PrintUnreadable(response.unreadable_alerts());
   return absl::OkStatus();
 }
 
@@ -346,11 +393,13 @@ std::string ReportHelp() {
          "Usage:\n"
          "  mpower report commitments [--parent partners/P] [--filter EXPR] [--group-by DIMS]\n"
          "      totals per currency; DIMS from partner, recipient_partner, initiative, country,\n"
-         "      action_area, kind, contribution_basis, status, start_year\n"
+         "      action_area, kind, contribution_basis, status, start_year, instrument, stage\n"
          "  mpower report alerts [--since TIME] [--until TIME] [--group-by DIMS]\n"
          "      counts and time to first response; DIMS from country, category, severity, status\n"
          "  mpower report reconciliation [--partner partners/P]\n"
          "      funders' commitments beside recipients' records of funding received\n"
+         "  mpower report accountability [--country CC] [--instrument C087]\n"
+         "      policy commitments on ILO instruments beside the alerts that concern them\n"
          "  mpower report export --format commitments-csv|initiatives-csv|iati [--parent "
          "partners/P]\n"
          "      [--filter EXPR] [--out FILE]\n"
@@ -362,6 +411,7 @@ std::string ReportHelp() {
          "end_date.year <= 2022'\n"
          "  mpower report alerts --since 2026-01-01 --group-by country,category -o json\n"
          "  mpower report export --format iati --parent partners/us-gov --out us-gov.xml\n"
+         "  mpower report accountability --country US\n"
          "  mpower country brief ID\n";
 }
 
@@ -378,6 +428,7 @@ absl::Status ReportCommand(RpcClient& rpc, const Args& args, const std::string& 
   if (what == "commitments") return Commitments(rpc, args, output);
   if (what == "alerts") return Alerts(rpc, args, output);
   if (what == "reconciliation") return Reconciliation(rpc, args, output);
+  if (what == "accountability") return Accountability(rpc, args, output);
   if (what == "export") return Export(rpc, args);
   return Usage(what.empty() ? "which report?" : "unknown report \"" + what + "\"");
 }

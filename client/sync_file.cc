@@ -29,13 +29,17 @@ const char* const kSyncCsvColumns[] = {"external_id",
                                        "status",
                                        "country_codes",
                                        "action_areas",
+                                       "instrument",
+                                       "instrument_reference",
+                                       "policy_action",
+                                       "milestones",
                                        nullptr};
 
 namespace {
 
 // Output-only columns of `mpower report export --format commitments-csv`,
 // read past so an export syncs back as it is.
-const char* const kIgnoredCsvColumns[] = {"name", "fulfilled_amount", nullptr};
+const char* const kIgnoredCsvColumns[] = {"name", "fulfilled_amount", "stage", nullptr};
 
 bool IsIgnoredColumn(absl::string_view column) {
   for (const char* const* ignored = kIgnoredCsvColumns; *ignored != nullptr; ++ignored) {
@@ -103,9 +107,12 @@ std::vector<SyncItem> FromCsv(const std::string& text, std::vector<std::string>&
       } else if (header[c] == "currency") {
         currency = value;
       } else {
-        // Lists inside a cell are separated by semicolons.
-        absl::Status status =
-            SetFieldFromText(item.commitment, header[c], absl::StrReplaceAll(value, {{";", ","}}));
+        // Lists inside a cell are separated by semicolons; any other cell
+        // is text, kept as it is.
+        const auto* field = v1::Commitment::descriptor()->FindFieldByName(header[c]);
+        const bool list = field != nullptr && field->is_repeated();
+        absl::Status status = SetFieldFromText(
+            item.commitment, header[c], list ? absl::StrReplaceAll(value, {{";", ","}}) : value);
         if (!status.ok()) {
           errors.push_back(absl::StrCat(
               "line ", row.line, ", column ", header[c], ": ",

@@ -1,6 +1,8 @@
 // Reports end to end: the seeds' figures, the country brief and the IATI
 // export, as a partner gets them from the real mpower and mpowerd.
 
+#include <fstream>
+
 #include "tests/process.h"
 #include "tests/test_support.h"
 
@@ -104,6 +106,64 @@ TEST_P(ReportEndToEndTest, AnExportedPartnersCommitmentsSyncBackUnchanged) {
       Cli({"commitments", "sync", "--parent", "partners/ilo", "-f", file, "--dry-run"});
   EXPECT_EQ(synced.exit_code, 0) << synced.err;
   EXPECT_THAT(synced.out, HasSubstr("0 created, 0 updated, 2 unchanged, 0 deleted, 0 invalid"));
+}
+
+TEST_P(ReportEndToEndTest, PolicyCommitmentsSyncFromCsvAndBackUnchanged) {
+  // us-gov's export has its three ratifications, with their instrument,
+  // action and milestones: it syncs back with nothing to change.
+  const std::string exported_file = dir_.path() + "/us-gov.csv";
+  CommandResult exported = Cli({"report", "export", "--format", "commitments-csv", "--parent",
+                                "partners/us-gov", "--out", exported_file});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  CommandResult back =
+      Cli({"commitments", "sync", "--parent", "partners/us-gov", "-f", exported_file, "--dry-run"});
+  EXPECT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_THAT(back.out, HasSubstr("0 created, 0 updated, 6 unchanged, 0 deleted, 0 invalid"));
+
+  // A ministry's spreadsheet with the policy columns.
+  const std::string sheet = dir_.path() + "/policy.csv";
+  std::ofstream(sheet)
+      << "external_id,kind,title,instrument,policy_action,milestones,country_codes\n"
+         "ILO-C190,POLICY,Ratify C190,C190,RATIFY,"
+         "ANNOUNCED 2024-03-08;SUBMITTED_TO_LEGISLATURE 2024-09-01,US\n";
+  CommandResult synced = Cli({"commitments", "sync", "--parent", "partners/us-gov", "-f", sheet});
+  ASSERT_EQ(synced.exit_code, 0) << synced.err;
+  EXPECT_THAT(synced.out, HasSubstr("1 created"));
+  CommandResult listed =
+      Cli({"commitments", "list", "--parent", "partners/us-gov", "--filter",
+           "instrument = C190 AND stage = SUBMITTED_TO_LEGISLATURE", "-o", "json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("\"status\": \"STATUS_IN_PROGRESS\""));
+  EXPECT_THAT(listed.out, HasSubstr("\"month\": 9"));
+
+  // Milestones out of order: the row and field are named, nothing applied.
+  std::ofstream(sheet) << "external_id,kind,title,instrument,policy_action,milestones\n"
+                          "ILO-C190,POLICY,Ratify C190,C190,RATIFY,"
+                          "RATIFIED 2025-01-01;ANNOUNCED 2024-03-08\n";
+  CommandResult refused = Cli({"commitments", "sync", "--parent", "partners/us-gov", "-f", sheet});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.out + refused.err, HasSubstr("commitment.milestones[1].stage"));
+  CommandResult unchanged = Cli({"commitments", "list", "--parent", "partners/us-gov", "--filter",
+                                 "instrument = C190", "-o", "json"});
+  EXPECT_THAT(unchanged.out, HasSubstr("STAGE_SUBMITTED_TO_LEGISLATURE"));
+}
+
+TEST_P(ReportEndToEndTest, TheAccountabilityReportHoldsThePromiseAgainstTheAlerts) {
+  // The demo's (fictional) ministry promised to enforce C087 in ID; the
+  // restricted detention alert there concerns it, and the ILO responded.
+  CommandResult admin = Cli({"report", "accountability", "--country", "id", "-o", "json"});
+  ASSERT_EQ(admin.exit_code, 0) << admin.err;
+  EXPECT_THAT(admin.out, HasSubstr("\"instrument\": \"INSTRUMENT_C087\""));
+  EXPECT_THAT(admin.out, HasSubstr("\"alert_count\": \"1\""));
+  EXPECT_THAT(admin.out, HasSubstr("\"responded_count\": \"1\""));
+  // As a table, for every country: the US ratifications too.
+  CommandResult table = Cli({"report", "accountability"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("US        C144         RATIFY"));
+  EXPECT_THAT(table.out, HasSubstr("UZ        P029         APPLY_IN_LAW"));
+  CommandResult bad = Cli({"report", "accountability", "--instrument", "C999"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("--instrument"));
 }
 
 MPOWER_ON_EVERY_BACKEND(ReportEndToEndTest);

@@ -329,12 +329,12 @@ TEST_P(EndToEndTest, SyncReportsBadRowsByLineAndColumnAndSendsNothing) {
                          "B,funding,Bad amount,ten,USD\n"
                          "C,kingdom,Bad kind,,\n";
   CommandResult result =
-      Cli({"commitments", "sync", "--parent", "partners/us-dol", "-f", file}, server.address());
+      Cli({"commitments", "sync", "--parent", "partners/us-dos", "-f", file}, server.address());
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("line 3, columns amount and currency"));
   EXPECT_THAT(result.err, HasSubstr("line 4, column kind"));
   EXPECT_THAT(
-      Cli({"changes", "list", "--collections", "commitments", "--partner", "partners/us-dol"},
+      Cli({"changes", "list", "--collections", "commitments", "--partner", "partners/us-dos"},
           server.address())
           .out,
       Not(HasSubstr("CREATED")))

@@ -24,7 +24,7 @@ TEST_P(ExampleTest, RunsTheScenarioAgainstALiveServer) {
                                                          {"MPOWER_TOKEN", server.admin_token()}});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("unauthenticated call refused: UNAUTHENTICATED"));
-  EXPECT_THAT(run.out, HasSubstr("authenticated; partners: 7 over 4 pages"));
+  EXPECT_THAT(run.out, HasSubstr("authenticated; partners: 8 over 4 pages"));
   EXPECT_THAT(run.out, HasSubstr("sync partners/us-dol: 2 created, 0 updated, 0 unchanged"));
   EXPECT_THAT(run.out, HasSubstr("watch saw alerts/"));
   EXPECT_THAT(run.out, HasSubstr("validation error INVALID_ARGUMENT names alert.country_code"));

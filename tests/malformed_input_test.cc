@@ -142,6 +142,10 @@ const std::vector<Row>& Rows() {
        "start_time"},
       {"ReportService/GetCountryBrief", "three letters", R"(country_code: "IDN")", "country_code"},
       {"ReportService/ReconcileCommitments", "not a partner name", R"(partner: "ilo")", "partner"},
+      {"ReportService/GetAccountabilityReport", "three letters", R"(country_code: "IDN")",
+       "country_code"},
+      {"ReportService/GetAccountabilityReport", "an unknown instrument", R"(instrument: 55)",
+       "instrument"},
       {"ReportService/ExportActivities", "no format", "", "format"},
   };
   return rows;
@@ -252,7 +256,7 @@ TEST_P(MalformedInputTest, EveryRpcRefusesAStringThatIsNotUtf8NamingTheField) {
     EXPECT_THAT(status.error_message(), HasSubstr(field + ": is not valid UTF-8")) << method;
     EXPECT_EQ(*store_->CurrentRevision(), before) << method << " changed the store";
   }
-  EXPECT_EQ(methods_tried, 39);
+  EXPECT_EQ(methods_tried, 40);
 }
 
 // A sync is a stream of chunks. One that does not parse must end the sync

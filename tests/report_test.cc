@@ -3,10 +3,12 @@
 // redaction, reconciliation and the exports.
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
+#include "server/core/escalation.h"
 #include "server/core/partner_rules.h"
 #include "server/core/report_aggregates.h"
 #include "server/core/reports.h"
@@ -110,11 +112,11 @@ TEST_P(ReportTest, DifferentCurrenciesAreNeverAddedTogether) {
   absl::StatusOr<v1::SummarizeCommitmentsResponse> summary =
       reports().SummarizeCommitments(kAdmin, request);
   ASSERT_TRUE(summary.ok()) << summary.status();
-  // Totals: the policy commitment counts but carries no money; the euros
-  // add up exactly, to the cent.
+  // Totals: the policy commitments (this one and the demo's in ID) count
+  // but carry no money; the euros add up exactly, to the cent.
   ASSERT_EQ(summary->totals_size(), 2);
   EXPECT_EQ(summary->totals(0).currency_code(), "");
-  EXPECT_EQ(summary->totals(0).commitment_count(), 1);
+  EXPECT_EQ(summary->totals(0).commitment_count(), 2);
   EXPECT_FALSE(summary->totals(0).has_committed_amount());
   EXPECT_EQ(summary->totals(1).currency_code(), "EUR");
   EXPECT_EQ(summary->totals(1).committed_amount().units(), 1001);
@@ -125,7 +127,7 @@ TEST_P(ReportTest, DifferentCurrenciesAreNeverAddedTogether) {
     rows.push_back(absl::StrCat(row.keys(0), " ", row.currency_code(), " ", row.commitment_count(),
                                 " ", row.committed_amount().units()));
   }
-  EXPECT_THAT(rows, ElementsAre("ID  1 0", "ID EUR 2 1001", "MY EUR 1 1000"));
+  EXPECT_THAT(rows, ElementsAre("ID  2 0", "ID EUR 2 1001", "MY EUR 1 1000"));
 }
 
 TEST_P(ReportTest, SummariesRejectBadDimensionsAndFilters) {
@@ -434,8 +436,12 @@ TEST_P(ReportTest, CommitmentsExportAsCsvThatTheSyncImporterReads) {
               HasSubstr("partners/us-gov/commitments/ilo-assessed-2018-2022,ILO-RB-2018-2022,"
                         "FUNDING,\"Assessed contributions to the ILO's regular budget, "
                         "2018-2022\",,424600000.00,USD,ASSESSED,partners/ilo,,,2018-01-01,"
-                        "2022-12-31,FULFILLED,,,424600000.00\r\n"));
-  EXPECT_EQ(std::count(csv->data.begin(), csv->data.end(), '\n'), 4);  // header and 3 rows
+                        "2022-12-31,FULFILLED,,,,,,,424600000.00,\r\n"));
+  // A policy commitment's instrument, action and milestones, as sync reads
+  // them, and its stage (output only, as the fulfilled amount).
+  EXPECT_THAT(csv->data, HasSubstr(",FULFILLED,US,SOCIAL_DIALOGUE,C144,,RATIFY,RATIFIED;IN_FORCE,,"
+                                   "IN_FORCE\r\n"));
+  EXPECT_EQ(std::count(csv->data.begin(), csv->data.end(), '\n'), 7);  // header and 6 rows
 
   request.set_format(v1::EXPORT_FORMAT_INITIATIVES_CSV);
   request.set_filter(R"(country_codes:"JO")");
@@ -473,6 +479,180 @@ TEST_P(ReportTest, IatiExportUsesIatiCodes) {
   EXPECT_THAT(doc, HasSubstr("<recipient-country code=\"JO\"/>"));  // via Better Work
   EXPECT_THAT(doc, HasSubstr("<participating-org ref=\"XM-DAC-41302\" type=\"40\" role=\"4\">"));
   EXPECT_THAT(doc, HasSubstr("<actual value=\"1400\"/>"));
+}
+
+TEST_P(ReportTest, PolicyCommitmentsSummarizeByInstrumentAndStage) {
+  v1::SummarizeCommitmentsRequest request;
+  request.set_filter("kind = POLICY");
+  request.add_group_by(v1::COMMITMENT_DIMENSION_INSTRUMENT);
+  request.add_group_by(v1::COMMITMENT_DIMENSION_STAGE);
+  absl::StatusOr<v1::SummarizeCommitmentsResponse> summary =
+      reports().SummarizeCommitments(Viewer("ilo"), request);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  std::vector<std::string> rows;
+  for (const auto& row : summary->rows()) {
+    rows.push_back(absl::StrCat(row.keys(0), " ", row.keys(1), " ", row.commitment_count()));
+  }
+  // The demo's: the US ratifications in force, the Bridge Project's
+  // support for P029 announced, and the fictional ministry's C087 plan.
+  EXPECT_THAT(rows,
+              ElementsAre("INSTRUMENT_C087 STAGE_ENFORCEMENT_PLAN_ADOPTED 1",
+                          "INSTRUMENT_C105 STAGE_IN_FORCE 1", "INSTRUMENT_C144 STAGE_IN_FORCE 1",
+                          "INSTRUMENT_C182 STAGE_IN_FORCE 1", "INSTRUMENT_P029 STAGE_ANNOUNCED 1"));
+  ASSERT_EQ(summary->totals_size(), 1);
+  EXPECT_EQ(summary->totals(0).commitment_count(), 5);
+  // Funding has no instrument or stage: "" groups it.
+  request.set_filter("");
+  request.clear_group_by();
+  request.add_group_by(v1::COMMITMENT_DIMENSION_STAGE);
+  summary = reports().SummarizeCommitments(Viewer("ilo"), request);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->rows(0).keys(0), "");
+  EXPECT_EQ(summary->rows(0).currency_code(), "USD");
+}
+
+TEST_P(ReportTest, TheAccountabilityReportCountsWhatTheReaderMayReadSinceTheStart) {
+  // Two more alerts in ID that concern C087: one whose events began before
+  // the ministry's commitment started (2025-06-02), which does not count,
+  // and one after, public, that nobody answers and that escalates.
+  const auto file = [&](const std::string& id, const std::string& extra) {
+    v1::Alert alert = Parse<v1::Alert>(absl::StrCat(R"(filing_partner: "partners/example-union"
+        severity: SEVERITY_SEVERE urgency: URGENCY_IMMEDIATE certainty: CERTAINTY_LIKELY
+        country_code: "ID" headline: "h" )",
+                                                    extra));
+    ASSERT_TRUE(
+        ResourceManager<v1::Alert>(store_.get()).Create(kAdmin, "", id, alert, "", "").ok());
+  };
+  file("before-start", R"(category: CATEGORY_DENIAL_OF_RIGHT_TO_STRIKE scope: SCOPE_PUBLIC
+      occur_time { seconds: 1735689600 })");  // 2025-01-01
+  file("strike-broken-up", R"(category: CATEGORY_DENIAL_OF_RIGHT_TO_STRIKE scope: SCOPE_PUBLIC
+      occur_time { seconds: 1767312000 })");  // 2026-01-02
+  file("unrelated", R"(category: CATEGORY_OTHER scope: SCOPE_PUBLIC)");
+  absl::StatusOr<EscalationPolicy> policy = EscalationPolicy::Parse("immediate=1h");
+  ASSERT_TRUE(policy.ok());
+  ASSERT_TRUE(Escalator(store_.get(), *policy).RunOnce(absl::Now() + absl::Hours(2)).ok());
+
+  v1::GetAccountabilityReportRequest request;
+  request.set_country_code("ID");
+  absl::StatusOr<v1::GetAccountabilityReportResponse> admin =
+      reports().GetAccountabilityReport(kAdmin, request);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  ASSERT_EQ(admin->rows_size(), 1);
+  const v1::AccountabilityRow& row = admin->rows(0);
+  EXPECT_EQ(row.commitment().name(),
+            "partners/example-labour-ministry/commitments/example-freedom-of-association");
+  EXPECT_EQ(row.instrument(), v1::Commitment::INSTRUMENT_C087);
+  EXPECT_EQ(row.since().year(), 2025);
+  // The detention (answered by the ILO) and the strike (escalated).
+  EXPECT_EQ(row.alert_count(), 2);
+  EXPECT_EQ(row.responded_count(), 1);
+  EXPECT_EQ(row.escalated_count(), 1);
+  EXPECT_EQ(admin->unreadable_alerts().fewer_than(), 0);
+  EXPECT_EQ(admin->unreadable_alerts().at_least(), 0);
+
+  // us-dol may not read the restricted detention alert: it counts the
+  // strike alone, and learns only that fewer than 3 were left out.
+  absl::StatusOr<v1::GetAccountabilityReportResponse> outsider =
+      reports().GetAccountabilityReport(Viewer("us-dol"), request);
+  ASSERT_TRUE(outsider.ok());
+  ASSERT_EQ(outsider->rows_size(), 1);
+  EXPECT_EQ(outsider->rows(0).alert_count(), 1);
+  EXPECT_EQ(outsider->rows(0).responded_count(), 0);
+  EXPECT_EQ(outsider->unreadable_alerts().fewer_than(), 3);
+  EXPECT_THAT(outsider->DebugString(), Not(HasSubstr("west-kalimantan")));
+  EXPECT_THAT(outsider->DebugString(), Not(HasSubstr("Fictional Person")));
+  // The public learns nothing of what it may not read.
+  absl::StatusOr<v1::GetAccountabilityReportResponse> public_reader =
+      reports().GetAccountabilityReport(Principal::PublicReader(), request);
+  ASSERT_TRUE(public_reader.ok());
+  EXPECT_EQ(public_reader->rows(0).alert_count(), 1);
+  EXPECT_FALSE(public_reader->has_unreadable_alerts());
+
+  // Every country: the US ratifications in instrument order, the Bridge
+  // Project's six countries; an instrument selects.
+  request.clear_country_code();
+  absl::StatusOr<v1::GetAccountabilityReportResponse> all =
+      reports().GetAccountabilityReport(kAdmin, request);
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> rows;
+  for (const auto& r : all->rows()) {
+    rows.push_back(absl::StrCat(r.country_code(), " ", r.commitment().instrument_reference(),
+                                v1::Commitment::Instrument_Name(r.instrument())));
+  }
+  EXPECT_THAT(rows, ElementsAre("ID INSTRUMENT_C087", "MR INSTRUMENT_P029", "MY INSTRUMENT_P029",
+                                "NE INSTRUMENT_P029", "NP INSTRUMENT_P029", "PE INSTRUMENT_P029",
+                                "US INSTRUMENT_C105", "US INSTRUMENT_C182", "US INSTRUMENT_C144",
+                                "UZ INSTRUMENT_P029"));
+  EXPECT_THAT(all->rows(1).categories(), IsEmpty()) << "no alert category concerns P029";
+  request.set_instrument(v1::Commitment::INSTRUMENT_C182);
+  all = reports().GetAccountabilityReport(kAdmin, request);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->rows_size(), 1);
+  EXPECT_EQ(all->rows(0).country_code(), "US");
+
+  request.set_country_code("XX");
+  EXPECT_THAT(reports().GetAccountabilityReport(kAdmin, request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("country_code")));
+}
+
+TEST_P(ReportTest, TheCountryBriefShowsTheGovernmentsLabourStandards) {
+  v1::GetCountryBriefRequest request;
+  request.set_country_code("US");
+  absl::StatusOr<v1::GetCountryBriefResponse> us = reports().GetCountryBrief(kAdmin, request);
+  ASSERT_TRUE(us.ok()) << us.status();
+  std::vector<std::string> standards;
+  for (const auto& entry : us->labour_standards()) {
+    standards.push_back(absl::StrCat(v1::Commitment::Instrument_Name(entry.instrument()), " ",
+                                     v1::Commitment::Stage_Name(entry.stage()), " ",
+                                     entry.partner()));
+  }
+  // The US government's own ratifications; its support for P029 elsewhere
+  // is not a standard of the US.
+  EXPECT_THAT(standards, ElementsAre("INSTRUMENT_C105 STAGE_IN_FORCE partners/us-gov",
+                                     "INSTRUMENT_C182 STAGE_IN_FORCE partners/us-gov",
+                                     "INSTRUMENT_C144 STAGE_IN_FORCE partners/us-gov"));
+  // In ID the ministry's C087 commitment stands beside the detention alert,
+  // for a reader who may read it, and beside nothing for one who may not.
+  request.set_country_code("ID");
+  absl::StatusOr<v1::GetCountryBriefResponse> recipient =
+      reports().GetCountryBrief(Viewer("ilo"), request);
+  ASSERT_TRUE(recipient.ok());
+  ASSERT_EQ(recipient->labour_standards_size(), 1);
+  EXPECT_THAT(recipient->labour_standards(0).related_alerts(),
+              ElementsAre("alerts/example-detention-west-kalimantan"));
+  absl::StatusOr<v1::GetCountryBriefResponse> outsider =
+      reports().GetCountryBrief(Viewer("us-dol"), request);
+  ASSERT_TRUE(outsider.ok());
+  ASSERT_EQ(outsider->labour_standards_size(), 1);
+  EXPECT_THAT(outsider->labour_standards(0).related_alerts(), IsEmpty());
+}
+
+TEST_P(ReportTest, AnAlertNamesOnlyLiveCommitmentsAsRelated) {
+  const std::string kPromise =
+      "partners/example-labour-ministry/commitments/example-freedom-of-association";
+  v1::Alert alert = Parse<v1::Alert>(R"(filing_partner: "partners/example-union"
+      category: CATEGORY_UNION_DEREGISTRATION severity: SEVERITY_MODERATE
+      urgency: URGENCY_EXPECTED certainty: CERTAINTY_OBSERVED country_code: "ID" headline: "h")");
+  const Principal union_editor{Principal::Role::kPartnerEditor, "union-editor",
+                               "partners/example-union", ""};
+  ResourceManager<v1::Alert> alerts(store_.get());
+  alert.add_related_commitments(kPromise);
+  absl::StatusOr<v1::Alert> filed = alerts.Create(union_editor, "", "", alert, "", "");
+  ASSERT_TRUE(filed.ok()) << filed.status();
+  EXPECT_THAT(filed->related_commitments(), ElementsAre(kPromise));
+  // One that does not exist and one that was deleted are refused alike.
+  alert.set_related_commitments(0, "partners/example-labour-ministry/commitments/nothing");
+  const absl::StatusOr<v1::Alert> missing = alerts.Create(union_editor, "", "", alert, "", "");
+  EXPECT_THAT(missing,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("alert.related_commitments[0]: ")));
+  ASSERT_TRUE(ResourceManager<v1::Commitment>(store_.get()).Delete(kAdmin, kPromise, "").ok());
+  alert.set_related_commitments(0, kPromise);
+  const absl::StatusOr<v1::Alert> deleted = alerts.Create(union_editor, "", "", alert, "", "");
+  EXPECT_THAT(deleted,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("alert.related_commitments[0]: ")));
+  EXPECT_EQ(absl::StrReplaceAll(deleted.status().message(), {{kPromise, "X"}}),
+            absl::StrReplaceAll(missing.status().message(),
+                                {{"partners/example-labour-ministry/commitments/nothing", "X"}}));
 }
 
 MPOWER_ON_EVERY_BACKEND(ReportTest);

@@ -180,6 +180,109 @@ TEST(ValidationTest, Commitment) {
   EXPECT_THAT(ViolatedFields(policy), ::testing::IsEmpty());
 }
 
+TEST(ValidationTest, PolicyCommitment) {
+  using v1::Commitment;
+  const Commitment valid = Parse<Commitment>(R"pb(
+    kind: KIND_POLICY
+    title: "Ratify the Violence and Harassment Convention"
+    instrument: INSTRUMENT_C190
+    policy_action: POLICY_ACTION_RATIFY
+    milestones {
+      stage: STAGE_ANNOUNCED
+      date { year: 2023 month: 3 day: 8 }
+    }
+    milestones { stage: STAGE_SUBMITTED_TO_LEGISLATURE }
+    milestones {
+      stage: STAGE_RATIFIED
+      date { year: 2024 month: 6 day: 21 }
+    })pb");
+  ExpectEachCaseNamesItsField<Commitment>(
+      valid,
+      {
+          {"commitment.instrument", [](Commitment& c) { c.clear_instrument(); }},
+          {"commitment.instrument",
+           [](Commitment& c) { c.set_instrument(static_cast<Commitment::Instrument>(77)); }},
+          {"commitment.instrument_reference",
+           [](Commitment& c) { c.set_instrument(Commitment::INSTRUMENT_OTHER); }},
+          {"commitment.instrument_reference",
+           [](Commitment& c) { c.set_instrument_reference(kTooLong); }},
+          {"commitment.policy_action", [](Commitment& c) { c.clear_policy_action(); }},
+          // A stage of another action.
+          {"commitment.milestones[1].stage",
+           [](Commitment& c) {
+             c.mutable_milestones(1)->set_stage(Commitment::STAGE_ENFORCEMENT_UNDER_WAY);
+           }},
+          {"commitment.milestones[0].stage",
+           [](Commitment& c) { c.mutable_milestones(0)->clear_stage(); }},
+          // The same stage twice.
+          {"commitment.milestones[1].stage",
+           [](Commitment& c) { c.mutable_milestones(1)->set_stage(Commitment::STAGE_ANNOUNCED); }},
+          {"commitment.milestones[2].stage",
+           [](Commitment& c) {
+             c.mutable_milestones(2)->set_stage(Commitment::STAGE_SUBMITTED_TO_LEGISLATURE);
+           }},
+          // Dated before the previous dated milestone, past the undated one.
+          {"commitment.milestones[2].date",
+           [](Commitment& c) { c.mutable_milestones(2)->mutable_date()->set_year(2022); }},
+          {"commitment.milestones[0].date",
+           [](Commitment& c) { c.mutable_milestones(0)->mutable_date()->set_month(13); }},
+          {"commitment.milestones",
+           [](Commitment& c) {
+             for (int i = 0; i < 21; ++i) c.add_milestones();
+           }},
+      });
+  // Stages out of the action's order: each one after the first is named.
+  Commitment unordered = valid;
+  unordered.mutable_milestones(0)->set_stage(Commitment::STAGE_IN_FORCE);
+  EXPECT_THAT(ViolatedFields(unordered),
+              ElementsAre("commitment.milestones[1].stage", "commitment.milestones[2].stage"));
+  // A policy commitment with no policy field is free text, as before.
+  Commitment free_text = Parse<Commitment>(R"pb(kind: KIND_POLICY title: "Promote C087")pb");
+  EXPECT_THAT(ViolatedFields(free_text), ::testing::IsEmpty());
+  // The policy fields belong to policy commitments alone.
+  Commitment funding = valid;
+  funding.set_kind(Commitment::KIND_RESEARCH);
+  EXPECT_THAT(
+      ViolatedFields(funding),
+      ElementsAre("commitment.instrument", "commitment.policy_action", "commitment.milestones"));
+  // Another instrument is named by its reference.
+  Commitment other = valid;
+  other.set_instrument(Commitment::INSTRUMENT_OTHER);
+  other.set_instrument_reference("Labour Code, article 14");
+  EXPECT_THAT(ViolatedFields(other), ::testing::IsEmpty());
+}
+
+TEST(ValidationTest, PolicyStatusAndStageFollowFromTheMilestones) {
+  using v1::Commitment;
+  Commitment c = Parse<Commitment>(R"pb(
+    kind: KIND_POLICY
+    title: "Ratify C144"
+    instrument: INSTRUMENT_C144
+    policy_action: POLICY_ACTION_RATIFY
+    status: STATUS_FULFILLED)pb");
+  ASSERT_TRUE(ResourceTraits<Commitment>::Derive(c).ok());
+  EXPECT_EQ(c.stage(), Commitment::STAGE_UNSPECIFIED);
+  EXPECT_EQ(c.status(), Commitment::STATUS_PLEDGED);
+  c.add_milestones()->set_stage(Commitment::STAGE_RATIFIED);
+  ASSERT_TRUE(ResourceTraits<Commitment>::Derive(c).ok());
+  EXPECT_EQ(c.stage(), Commitment::STAGE_RATIFIED);
+  EXPECT_EQ(c.status(), Commitment::STATUS_IN_PROGRESS);
+  c.add_milestones()->set_stage(Commitment::STAGE_IN_FORCE);
+  ASSERT_TRUE(ResourceTraits<Commitment>::Derive(c).ok());
+  EXPECT_EQ(c.stage(), Commitment::STAGE_IN_FORCE);
+  EXPECT_EQ(c.status(), Commitment::STATUS_FULFILLED);
+  // A withdrawal is the partner's to say, whatever the milestones.
+  c.set_status(Commitment::STATUS_WITHDRAWN);
+  ASSERT_TRUE(ResourceTraits<Commitment>::Derive(c).ok());
+  EXPECT_EQ(c.status(), Commitment::STATUS_WITHDRAWN);
+  // A free-text policy commitment keeps the status it is given.
+  Commitment free_text = Parse<Commitment>(R"pb(kind: KIND_POLICY
+                                                title: "Promote C087"
+                                                status: STATUS_IN_PROGRESS)pb");
+  ASSERT_TRUE(ResourceTraits<Commitment>::Derive(free_text).ok());
+  EXPECT_EQ(free_text.status(), Commitment::STATUS_IN_PROGRESS);
+}
+
 TEST(ValidationTest, Alert) {
   using v1::Alert;
   const Alert valid = Parse<Alert>(R"pb(
@@ -196,6 +299,7 @@ TEST(ValidationTest, Alert) {
     occur_time { seconds: 1700000000 }
     expire_time { seconds: 1800000000 }
     related_initiatives: "initiatives/palm-oil"
+    related_commitments: "partners/id-gov/commitments/c087"
     protected_details {
       people { full_name: "A Person" }
       contact_channels: "+62 000"
@@ -217,6 +321,10 @@ TEST(ValidationTest, Alert) {
           {"alert.expire_time", [](Alert& a) { a.mutable_expire_time()->set_seconds(1600000000); }},
           {"alert.occur_time", [](Alert& a) { a.mutable_occur_time()->set_nanos(-1); }},
           {"alert.related_initiatives[0]", [](Alert& a) { a.set_related_initiatives(0, "x"); }},
+          {"alert.related_commitments[0]",
+           [](Alert& a) { a.set_related_commitments(0, "initiatives/palm-oil"); }},
+          {"alert.related_commitments[1]",
+           [](Alert& a) { a.add_related_commitments(a.related_commitments(0)); }},
           {"alert.protected_details.people[0].full_name",
            [](Alert& a) { a.mutable_protected_details()->mutable_people(0)->clear_full_name(); }},
           {"alert.protected_details.contact_channels[0]",

@@ -66,6 +66,7 @@ const std::vector<std::string>& ResourceTraits<Alert>::MutableFields() {
                                                    "occur_time",
                                                    "expire_time",
                                                    "related_initiatives",
+                                                   "related_commitments",
                                                    "protected_details"};
   return kFields;
 }
@@ -86,6 +87,7 @@ const std::vector<std::string>& ResourceTraits<Alert>::FilterableFields() {
                                                    "scope",
                                                    "recipient_partners",
                                                    "related_initiatives",
+                                                   "related_commitments",
                                                    "create_time",
                                                    "occur_time",
                                                    "escalated"};
@@ -133,6 +135,8 @@ void ResourceTraits<Alert>::Validate(const Alert& alert, FieldViolations& violat
   }
   CheckNameList(violations, "alert.related_initiatives", alert.related_initiatives(),
                 kInitiativeName, 20);
+  CheckNameList(violations, "alert.related_commitments", alert.related_commitments(),
+                kCommitmentName, 20);
   if (alert.has_protected_details()) {
     ValidateProtectedDetails(alert.protected_details(), violations);
     if (alert.has_purge_time() && alert.protected_details().ByteSizeLong() > 0) {
@@ -147,7 +151,12 @@ absl::Status ResourceTraits<Alert>::CheckReferences(WriteTransaction& txn, const
   MPOWER_RETURN_IF_ERROR(CheckExists(txn, "alert.filing_partner", alert.filing_partner()));
   MPOWER_RETURN_IF_ERROR(
       CheckAllExist(txn, "alert.recipient_partners", alert.recipient_partners()));
-  return CheckAllExist(txn, "alert.related_initiatives", alert.related_initiatives());
+  MPOWER_RETURN_IF_ERROR(
+      CheckAllExist(txn, "alert.related_initiatives", alert.related_initiatives()));
+  // Every partner may read every live commitment (CommitmentService), so a
+  // commitment the filer may read is exactly one that exists and is not
+  // deleted; anything else is refused alike, as not existing.
+  return CheckAllExist(txn, "alert.related_commitments", alert.related_commitments());
 }
 
 std::vector<std::string> ResourceTraits<Alert>::References(const Alert& alert) {
@@ -156,6 +165,8 @@ std::vector<std::string> ResourceTraits<Alert>::References(const Alert& alert) {
                     alert.recipient_partners().end());
   references.insert(references.end(), alert.related_initiatives().begin(),
                     alert.related_initiatives().end());
+  references.insert(references.end(), alert.related_commitments().begin(),
+                    alert.related_commitments().end());
   return references;
 }
 

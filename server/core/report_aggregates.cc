@@ -56,6 +56,14 @@ std::vector<std::string> DimensionValues(const Commitment& commitment,
       return {EnumName(Commitment::Status_descriptor(), commitment.status())};
     case v1::COMMITMENT_DIMENSION_START_YEAR:
       return {commitment.has_start_date() ? absl::StrCat(commitment.start_date().year()) : ""};
+    case v1::COMMITMENT_DIMENSION_INSTRUMENT:
+      return {commitment.instrument() == Commitment::INSTRUMENT_UNSPECIFIED
+                  ? ""
+                  : EnumName(Commitment::Instrument_descriptor(), commitment.instrument())};
+    case v1::COMMITMENT_DIMENSION_STAGE:
+      return {commitment.stage() == Commitment::STAGE_UNSPECIFIED
+                  ? ""
+                  : EnumName(Commitment::Stage_descriptor(), commitment.stage())};
     default:
       return {""};
   }

@@ -48,6 +48,20 @@ std::string JoinAreas(const Repeated& areas) {
   return absl::StrJoin(names, ";");
 }
 
+// Milestones as `mpower commitments sync` reads them: "STAGE DATE" or
+// "STAGE", separated by semicolons, e.g. "RATIFIED 1999-12-02;IN_FORCE".
+std::string MilestonesText(const Commitment& commitment) {
+  std::vector<std::string> milestones;
+  for (const Commitment::Milestone& milestone : commitment.milestones()) {
+    std::string text = ShortEnumName(Commitment::Stage_descriptor(), milestone.stage());
+    if (milestone.has_date()) absl::StrAppend(&text, " ", DateText(true, milestone.date()));
+    milestones.push_back(std::move(text));
+  }
+  return absl::StrJoin(milestones, ";");
+}
+
+constexpr absl::string_view kNormlex = "https://normlex.ilo.org";
+
 std::string Xml(absl::string_view text) {
   return absl::StrReplaceAll(
       text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&apos;"}});
@@ -198,6 +212,33 @@ class IatiWriter {
     }
   }
 
+  // A policy commitment's instrument, and its action and stage, as IATI
+  // 2.03 tags in the reporting organisation's own vocabulary (99): IATI has
+  // no element of its own for policy commitments. ILO instruments name the
+  // ILO's NORMLEX as the vocabulary.
+  void PolicyTags(const Commitment& commitment) {
+    if (commitment.kind() != Commitment::KIND_POLICY) return;
+    const std::string instrument =
+        ShortEnumName(Commitment::Instrument_descriptor(), commitment.instrument());
+    if (commitment.instrument() == Commitment::INSTRUMENT_OTHER) {
+      absl::StrAppend(&out_, "    <tag vocabulary=\"99\" code=\"",
+                      Xml(commitment.instrument_reference()), "\">",
+                      Narrative(commitment.instrument_reference()), "</tag>\n");
+    } else if (!instrument.empty()) {
+      absl::StrAppend(&out_, "    <tag vocabulary=\"99\" vocabulary-uri=\"", kNormlex, "\" code=\"",
+                      instrument, "\">", Narrative(absl::StrCat("ILO instrument ", instrument)),
+                      "</tag>\n");
+    }
+    const std::string action =
+        ShortEnumName(Commitment::PolicyAction_descriptor(), commitment.policy_action());
+    const std::string stage = ShortEnumName(Commitment::Stage_descriptor(), commitment.stage());
+    if (!action.empty()) {
+      absl::StrAppend(&out_, "    <tag vocabulary=\"99\" code=\"", action, "\">",
+                      Narrative(stage.empty() ? action : absl::StrCat(action, ": ", stage)),
+                      "</tag>\n");
+    }
+  }
+
   void Activity(const Commitment& commitment) {
     absl::StatusOr<ParsedName> name = ParseName(commitment.name(), kCommitmentName, "name");
     const std::string partner = name.ok() ? name->parent : "";
@@ -259,6 +300,7 @@ class IatiWriter {
     for (const std::string& country : countries) {
       absl::StrAppend(&out_, "    <recipient-country code=\"", Xml(country), "\"/>\n");
     }
+    PolicyTags(commitment);
     if (commitment.has_amount()) {
       // TransactionType: 2 outgoing commitment and 3 disbursement; for a
       // record of funding received, 11 incoming commitment and 1 incoming
@@ -284,22 +326,52 @@ class IatiWriter {
 
 std::string CommitmentsCsv(const std::vector<Commitment>& commitments) {
   std::string out;
-  AppendCsvRow(out, {"name", "external_id", "kind", "title", "description", "amount", "currency",
-                     "contribution_basis", "recipient_partner", "provider_partner", "initiative",
-                     "start_date", "end_date", "status", "country_codes", "action_areas",
-                     "fulfilled_amount"});
+  AppendCsvRow(out, {"name",
+                     "external_id",
+                     "kind",
+                     "title",
+                     "description",
+                     "amount",
+                     "currency",
+                     "contribution_basis",
+                     "recipient_partner",
+                     "provider_partner",
+                     "initiative",
+                     "start_date",
+                     "end_date",
+                     "status",
+                     "country_codes",
+                     "action_areas",
+                     "instrument",
+                     "instrument_reference",
+                     "policy_action",
+                     "milestones",
+                     "fulfilled_amount",
+                     "stage"});
   for (const Commitment& c : commitments) {
-    AppendCsvRow(
-        out,
-        {c.name(), c.external_id(), ShortEnumName(Commitment::Kind_descriptor(), c.kind()),
-         c.title(), c.description(), c.has_amount() ? FormatDecimal(c.amount()) : "",
-         c.has_amount() ? c.amount().currency_code() : "",
-         ShortEnumName(Commitment::ContributionBasis_descriptor(), c.contribution_basis()),
-         c.recipient_partner(), c.provider_partner(), c.initiative(),
-         DateText(c.has_start_date(), c.start_date()), DateText(c.has_end_date(), c.end_date()),
-         ShortEnumName(Commitment::Status_descriptor(), c.status()),
-         absl::StrJoin(c.country_codes(), ";"), JoinAreas(c.action_areas()),
-         c.has_fulfilled_amount() ? FormatDecimal(c.fulfilled_amount()) : ""});
+    AppendCsvRow(out,
+                 {c.name(),
+                  c.external_id(),
+                  ShortEnumName(Commitment::Kind_descriptor(), c.kind()),
+                  c.title(),
+                  c.description(),
+                  c.has_amount() ? FormatDecimal(c.amount()) : "",
+                  c.has_amount() ? c.amount().currency_code() : "",
+                  ShortEnumName(Commitment::ContributionBasis_descriptor(), c.contribution_basis()),
+                  c.recipient_partner(),
+                  c.provider_partner(),
+                  c.initiative(),
+                  DateText(c.has_start_date(), c.start_date()),
+                  DateText(c.has_end_date(), c.end_date()),
+                  ShortEnumName(Commitment::Status_descriptor(), c.status()),
+                  absl::StrJoin(c.country_codes(), ";"),
+                  JoinAreas(c.action_areas()),
+                  ShortEnumName(Commitment::Instrument_descriptor(), c.instrument()),
+                  c.instrument_reference(),
+                  ShortEnumName(Commitment::PolicyAction_descriptor(), c.policy_action()),
+                  MilestonesText(c),
+                  c.has_fulfilled_amount() ? FormatDecimal(c.fulfilled_amount()) : "",
+                  ShortEnumName(Commitment::Stage_descriptor(), c.stage())});
   }
   return out;
 }

@@ -4,14 +4,17 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/base/status_macros.h"
 #include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/initiative_rules.h"
+#include "server/core/labour_standards.h"
 #include "server/core/partner_rules.h"
 #include "server/core/report_aggregates.h"
 #include "server/core/report_exports.h"
@@ -71,6 +74,47 @@ std::string ParentOrAll(const std::string& parent) {
 
 bool IsReceivedRecord(const Commitment& commitment) {
   return !commitment.provider_partner().empty();
+}
+
+std::string PartnerOf(const Commitment& commitment) {
+  absl::StatusOr<ParsedName> name = ParseName(commitment.name(), kCommitmentName, "name");
+  return name.ok() ? name->parent : "";
+}
+
+// The UnreadableAlerts figure for `count` alerts a report left out.
+v1::UnreadableAlerts Coarse(int64_t count, int64_t threshold) {
+  v1::UnreadableAlerts coarse;
+  if (count > 0 && count < threshold) {
+    coarse.set_fewer_than(threshold);
+  } else {
+    coarse.set_at_least(count / threshold * threshold);
+  }
+  return coarse;
+}
+
+// When an alert's events began, for "since the commitment's start": the
+// occur time the filer gave, or else the filing time.
+google::protobuf::Timestamp EventTime(const Alert& alert) {
+  return alert.has_occur_time() ? alert.occur_time() : alert.create_time();
+}
+
+google::protobuf::Timestamp StartOfDay(const v1::Date& date) {
+  const absl::Time start =
+      absl::FromCivil(absl::CivilDay(date.year(), date.month(), date.day()), absl::UTCTimeZone());
+  google::protobuf::Timestamp stamp;
+  stamp.set_seconds(absl::ToUnixSeconds(start));
+  return stamp;
+}
+
+// The names of the alerts that received at least one response.
+absl::StatusOr<std::set<std::string>> AlertsWithResponses(Store* store) {
+  std::set<std::string> answered;
+  MPOWER_RETURN_IF_ERROR(ForEachStored<v1::Response>(
+      store, kResponseName.collection, [&](const v1::Response& response) {
+        absl::StatusOr<ParsedName> name = ParseName(response.name(), kResponseName, "name");
+        if (name.ok()) answered.insert(name->parent);
+      }));
+  return answered;
 }
 
 }  // namespace
@@ -152,12 +196,7 @@ absl::StatusOr<v1::SummarizeAlertsResponse> Reports::SummarizeAlerts(
   // The public learns nothing of alerts that are not public, not even how
   // many.
   if (caller.role == Principal::Role::kPublicReader) return response;
-  v1::UnreadableAlerts& left_out = *response.mutable_unreadable_alerts();
-  if (unreadable > 0 && unreadable < min_reported_count_) {
-    left_out.set_fewer_than(min_reported_count_);
-  } else {
-    left_out.set_at_least(unreadable / min_reported_count_ * min_reported_count_);
-  }
+  *response.mutable_unreadable_alerts() = Coarse(unreadable, min_reported_count_);
   return response;
 }
 
@@ -242,7 +281,143 @@ absl::StatusOr<v1::GetCountryBriefResponse> Reports::GetCountryBrief(
     for (v1::Response& response : found) *entry->add_responses() = std::move(response);
     *entry->mutable_alert() = std::move(alert);
   }
+  MPOWER_RETURN_IF_ERROR(AddLabourStandards(caller, brief));
   return brief;
+}
+
+absl::Status Reports::AddLabourStandards(const Principal& caller,
+                                         v1::GetCountryBriefResponse& brief) const {
+  std::vector<std::string> governments;
+  ListParams partners;
+  partners.filter = absl::StrCat("country_code = \"", brief.country_code(),
+                                 "\" AND (type = GOVERNMENT OR type = GOVERNMENT_AGENCY)");
+  MPOWER_RETURN_IF_ERROR(ForEach<v1::Partner>(store_, caller, partners, [&](v1::Partner p) {
+    governments.push_back(p.name());
+    return true;
+  }));
+  std::vector<Commitment> policies;
+  for (const std::string& government : governments) {
+    ListParams commitments;
+    commitments.parent = government;
+    commitments.filter = "kind = POLICY";
+    MPOWER_RETURN_IF_ERROR(ForEach<Commitment>(store_, caller, commitments, [&](Commitment c) {
+      // A government's promises about its own country, not those it makes
+      // about others (such as support for a protocol elsewhere).
+      const auto& countries = c.country_codes();
+      if (countries.empty() ||
+          std::find(countries.begin(), countries.end(), brief.country_code()) != countries.end()) {
+        policies.push_back(std::move(c));
+      }
+      return true;
+    }));
+  }
+  std::stable_sort(policies.begin(), policies.end(), [](const Commitment& a, const Commitment& b) {
+    return std::make_pair(static_cast<int>(a.instrument()), a.name()) <
+           std::make_pair(static_cast<int>(b.instrument()), b.name());
+  });
+  for (const Commitment& policy : policies) {
+    v1::LabourStandardEntry& entry = *brief.add_labour_standards();
+    entry.set_instrument(policy.instrument());
+    entry.set_instrument_reference(policy.instrument_reference());
+    entry.set_partner(PartnerOf(policy));
+    entry.set_commitment(policy.name());
+    entry.set_policy_action(policy.policy_action());
+    entry.set_stage(policy.stage());
+    for (const v1::AlertWithResponses& listed : brief.alerts()) {
+      if (Concerns(listed.alert().category(), policy.instrument())) {
+        entry.add_related_alerts(listed.alert().name());
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::GetAccountabilityReportResponse> Reports::GetAccountabilityReport(
+    const Principal& caller, const v1::GetAccountabilityReportRequest& request) const {
+  MPOWER_RETURN_IF_ERROR(RequireReader(caller));
+  FieldViolations violations;
+  CheckCountryCode(violations, "country_code", request.country_code(), Presence::kOptional);
+  CheckEnum(violations, "instrument", request.instrument(), Commitment::Instrument_descriptor(),
+            Presence::kOptional);
+  MPOWER_RETURN_IF_ERROR(violations.ToStatus());
+
+  // A commitment on no country of its own is its partner's country's.
+  std::map<std::string, std::string> partner_country;
+  MPOWER_RETURN_IF_ERROR(ForEach<v1::Partner>(store_, caller, {}, [&](v1::Partner p) {
+    partner_country.emplace(p.name(), p.country_code());
+    return true;
+  }));
+  v1::GetAccountabilityReportResponse report;
+  ListParams policies;
+  policies.parent = "partners/-";
+  policies.filter = "kind = POLICY";
+  if (request.instrument() != Commitment::INSTRUMENT_UNSPECIFIED) {
+    absl::StrAppend(&policies.filter,
+                    " AND instrument = ", Commitment::Instrument_Name(request.instrument()));
+  }
+  MPOWER_RETURN_IF_ERROR(ForEach<Commitment>(store_, caller, policies, [&](Commitment c) {
+    std::vector<std::string> countries(c.country_codes().begin(), c.country_codes().end());
+    if (countries.empty() && !partner_country[PartnerOf(c)].empty()) {
+      countries.push_back(partner_country[PartnerOf(c)]);
+    }
+    for (const std::string& country : countries) {
+      if (!request.country_code().empty() && country != request.country_code()) continue;
+      v1::AccountabilityRow& row = *report.add_rows();
+      row.set_country_code(country);
+      row.set_instrument(c.instrument());
+      for (v1::Alert::Category category : CategoriesConcerning(c.instrument())) {
+        row.add_categories(category);
+      }
+      if (c.has_start_date()) *row.mutable_since() = c.start_date();
+      *row.mutable_commitment() = c;
+    }
+    return true;
+  }));
+  std::stable_sort(report.mutable_rows()->begin(), report.mutable_rows()->end(),
+                   [](const v1::AccountabilityRow& a, const v1::AccountabilityRow& b) {
+                     return std::make_tuple(a.country_code(), static_cast<int>(a.instrument()),
+                                            a.commitment().name()) <
+                            std::make_tuple(b.country_code(), static_cast<int>(b.instrument()),
+                                            b.commitment().name());
+                   });
+
+  MPOWER_ASSIGN_OR_RETURN(const std::set<std::string> answered, AlertsWithResponses(store_));
+  // Counts are of what the caller may read; the others only make one
+  // coarse figure for the whole report, never a count per row.
+  std::set<std::string> unreadable;
+  absl::Status failed;
+  MPOWER_RETURN_IF_ERROR(
+      ForEachStored<Alert>(store_, kAlertName.collection, [&](const Alert& alert) {
+        std::optional<bool> readable;
+        for (v1::AccountabilityRow& row : *report.mutable_rows()) {
+          if (row.country_code() != alert.country_code() ||
+              !Concerns(alert.category(), row.instrument())) {
+            continue;
+          }
+          if (row.has_since() && EventTime(alert) < StartOfDay(row.since())) continue;
+          if (!readable.has_value()) {
+            absl::StatusOr<bool> can = ResourceTraits<Alert>::CanRead(caller, alert, *store_);
+            if (!can.ok()) {
+              failed.Update(can.status());
+              return;
+            }
+            readable = *can;
+          }
+          if (!*readable) {
+            unreadable.insert(alert.name());
+            continue;
+          }
+          row.set_alert_count(row.alert_count() + 1);
+          if (answered.count(alert.name()) > 0) row.set_responded_count(row.responded_count() + 1);
+          if (alert.escalated()) row.set_escalated_count(row.escalated_count() + 1);
+        }
+      }));
+  MPOWER_RETURN_IF_ERROR(failed);
+  if (caller.role != Principal::Role::kPublicReader) {
+    *report.mutable_unreadable_alerts() =
+        Coarse(static_cast<int64_t>(unreadable.size()), min_reported_count_);
+  }
+  return report;
 }
 
 absl::StatusOr<v1::ReconcileCommitmentsResponse> Reports::ReconcileCommitments(

@@ -37,6 +37,8 @@ class Reports {
       const Principal& caller, const v1::SummarizeAlertsRequest& request) const;
   absl::StatusOr<v1::GetCountryBriefResponse> GetCountryBrief(
       const Principal& caller, const v1::GetCountryBriefRequest& request) const;
+  absl::StatusOr<v1::GetAccountabilityReportResponse> GetAccountabilityReport(
+      const Principal& caller, const v1::GetAccountabilityReportRequest& request) const;
   absl::StatusOr<v1::ReconcileCommitmentsResponse> ReconcileCommitments(
       const Principal& caller, const v1::ReconcileCommitmentsRequest& request) const;
   // `now` stamps the IATI document's generated-datetime.
@@ -45,6 +47,11 @@ class Reports {
                                                     absl::Time now) const;
 
  private:
+  // The brief's labour-standards section, from the country's partner
+  // governments' policy commitments and the alerts already in `brief`.
+  absl::Status AddLabourStandards(const Principal& caller,
+                                  v1::GetCountryBriefResponse& brief) const;
+
   Store* store_;
   int64_t min_reported_count_;
 };

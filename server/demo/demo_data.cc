@@ -73,11 +73,18 @@ absl::Status LoadPartners(Store* store) {
     website_uri: "https://www.ilo.org"
     description: "The UN agency for the world of work; Route des Morillons 4, CH-1211 Geneva 22.")pb"));
   // Fictional, so the demo alerts have a filer; not in the seeds.
-  return Ensure<v1::Partner>(store, "", "example-union", R"pb(
+  MPOWER_RETURN_IF_ERROR(Ensure<v1::Partner>(store, "", "example-union", R"pb(
     display_name: "Example Plantation Workers' Union (FICTIONAL demo partner)"
     type: TYPE_TRADE_UNION
     country_code: "ID"
-    description: "A fictional union used by the demo alerts. It does not exist.")pb");
+    description: "A fictional union used by the demo alerts. It does not exist.")pb"));
+  // Fictional, so the accountability report has a government's promise to
+  // hold a demo alert against; not in the seeds.
+  return Ensure<v1::Partner>(store, "", "example-labour-ministry", R"pb(
+    display_name: "Example Labour Ministry (FICTIONAL demo partner)"
+    type: TYPE_GOVERNMENT_AGENCY
+    country_code: "ID"
+    description: "A fictional ministry used by the demo's accountability report. It does not exist and stands for no real government.")pb");
 }
 
 absl::Status LoadInitiatives(Store* store) {
@@ -234,6 +241,82 @@ absl::Status LoadInitiatives(Store* store) {
     })pb");
 }
 
+// The seed "The United States and the ILO" (ILO, May 2023) says the US
+// "has ratified fourteen ILO conventions, including two fundamental
+// conventions on the Abolition of Forced Labour and on the Elimination of
+// the Worst Forms of Child Labour, the governance convention on Tripartite
+// Consultation". It gives no dates, so neither do these milestones.
+absl::Status LoadPolicyCommitments(Store* store) {
+  MPOWER_RETURN_IF_ERROR(Ensure<v1::Commitment>(store, "partners/us-gov", "ratified-c105", R"pb(
+    external_id: "ILO-C105"
+    kind: KIND_POLICY
+    title: "Ratification of the Abolition of Forced Labour Convention, 1957 (No. 105)"
+    description: "One of the two fundamental conventions the United States has ratified (ILO, \"The United States and the ILO\", May 2023). The dates are on the ILO's NORMLEX; the seed gives none."
+    instrument: INSTRUMENT_C105
+    policy_action: POLICY_ACTION_RATIFY
+    milestones { stage: STAGE_RATIFIED }
+    milestones { stage: STAGE_IN_FORCE }
+    country_codes: "US"
+    action_areas: ACTION_AREA_FUNDAMENTAL_PRINCIPLES)pb"));
+  MPOWER_RETURN_IF_ERROR(Ensure<v1::Commitment>(store, "partners/us-gov", "ratified-c182", R"pb(
+    external_id: "ILO-C182"
+    kind: KIND_POLICY
+    title: "Ratification of the Worst Forms of Child Labour Convention, 1999 (No. 182)"
+    description: "One of the two fundamental conventions the United States has ratified (ILO, \"The United States and the ILO\", May 2023). The dates are on the ILO's NORMLEX; the seed gives none."
+    instrument: INSTRUMENT_C182
+    policy_action: POLICY_ACTION_RATIFY
+    milestones { stage: STAGE_RATIFIED }
+    milestones { stage: STAGE_IN_FORCE }
+    country_codes: "US"
+    action_areas: ACTION_AREA_FUNDAMENTAL_PRINCIPLES)pb"));
+  MPOWER_RETURN_IF_ERROR(Ensure<v1::Commitment>(store, "partners/us-gov", "ratified-c144", R"pb(
+    external_id: "ILO-C144"
+    kind: KIND_POLICY
+    title: "Ratification of the Tripartite Consultation (International Labour Standards) Convention, 1976 (No. 144)"
+    description: "The governance convention the United States has ratified (ILO, \"The United States and the ILO\", May 2023). The dates are on the ILO's NORMLEX; the seed gives none."
+    instrument: INSTRUMENT_C144
+    policy_action: POLICY_ACTION_RATIFY
+    milestones { stage: STAGE_RATIFIED }
+    milestones { stage: STAGE_IN_FORCE }
+    country_codes: "US"
+    action_areas: ACTION_AREA_SOCIAL_DIALOGUE)pb"));
+  // The same seed: "Since 2015, USDOL and the ILO have been working to
+  // combat forced labour through the Bridge Project, which is now active in
+  // six countries ... focused on raising awareness about 2014 ILO Protocol
+  // to the Forced Labour Convention."
+  MPOWER_RETURN_IF_ERROR(Ensure<v1::Commitment>(store, "partners/us-dol", "bridge-p029", R"pb(
+    external_id: "ILAB-BRIDGE-P029"
+    kind: KIND_POLICY
+    title: "Support for giving effect to the 2014 Protocol to the Forced Labour Convention (P029) through the Bridge Project"
+    description: "Since 2015, USDOL and the ILO have worked through the Bridge Project to raise awareness of the 2014 Protocol and combat forced labour in Malaysia, Mauritania, Nepal, Niger, Peru and Uzbekistan (ILO, \"The United States and the ILO\", May 2023)."
+    instrument: INSTRUMENT_P029
+    policy_action: POLICY_ACTION_APPLY_IN_LAW
+    milestones { stage: STAGE_ANNOUNCED }
+    initiative: "initiatives/bridge-project"
+    country_codes: [ "MY", "MR", "NP", "NE", "PE", "UZ" ]
+    action_areas: [ ACTION_AREA_FUNDAMENTAL_PRINCIPLES, ACTION_AREA_MARGINALIZED_WORKERS ])pb"));
+  // Invented, like the alert it stands beside.
+  return Ensure<v1::Commitment>(store, "partners/example-labour-ministry",
+                                "example-freedom-of-association", R"pb(
+    external_id: "EXAMPLE-FOA"
+    kind: KIND_POLICY
+    title: "FICTIONAL EXAMPLE: enforce freedom of association on plantations"
+    description: "Fictional demo commitment: inspections of anti-union practices on palm oil plantations."
+    instrument: INSTRUMENT_C087
+    policy_action: POLICY_ACTION_ENFORCE
+    milestones {
+      stage: STAGE_ANNOUNCED
+      date { year: 2025 month: 6 day: 2 }
+    }
+    milestones {
+      stage: STAGE_ENFORCEMENT_PLAN_ADOPTED
+      date { year: 2025 month: 10 day: 1 }
+    }
+    start_date { year: 2025 month: 6 day: 2 }
+    country_codes: "ID"
+    action_areas: [ ACTION_AREA_INDEPENDENT_UNIONS, ACTION_AREA_LABOUR_INSPECTION ])pb");
+}
+
 absl::Status LoadCommitments(Store* store) {
   MPOWER_RETURN_IF_ERROR(Ensure<v1::Commitment>(store, "partners/us-gov",
                                                 "mpower-two-year-funding", R"pb(
@@ -311,6 +394,7 @@ absl::Status LoadCommitments(Store* store) {
           date { year: 2022 month: 12 day: 31 }
           disbursed_amount { currency_code: "USD" units: 192000000 }
         })pb"));
+  MPOWER_RETURN_IF_ERROR(LoadPolicyCommitments(store));
   return Ensure<v1::Commitment>(store, "partners/us-dol-ilab", "better-work-since-2009", R"pb(
     external_id: "ILAB-BW-2009"
     kind: KIND_FUNDING
@@ -341,6 +425,7 @@ absl::Status LoadAlerts(Store* store) {
     scope: SCOPE_RESTRICTED
     recipient_partners: "partners/ilo"
     related_initiatives: "initiatives/palm-oil-indonesia-malaysia"
+    related_commitments: "partners/example-labour-ministry/commitments/example-freedom-of-association"
     occur_time { seconds: 1767225600 }
     protected_details {
       people {

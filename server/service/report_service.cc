@@ -72,6 +72,8 @@ ReportServiceImpl::ReportServiceImpl(Store* store, const Authenticator* auth,
   Serve(this, "GetCountryBrief", &ReportServiceImpl::GetCountryBrief, RunsOn::kWorkerPool);
   Serve(this, "ReconcileCommitments", &ReportServiceImpl::ReconcileCommitments,
         RunsOn::kWorkerPool);
+  Serve(this, "GetAccountabilityReport", &ReportServiceImpl::GetAccountabilityReport,
+        RunsOn::kWorkerPool);
   Serve(this, "ExportActivities", &ReportServiceImpl::ExportActivities);
 }
 
@@ -104,6 +106,14 @@ absl::Status ReportServiceImpl::ReconcileCommitments(grpc::CallbackServerContext
                                                      v1::ReconcileCommitmentsResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   MPOWER_ASSIGN_OR_RETURN(*response, reports_.ReconcileCommitments(caller, *request));
+  return absl::OkStatus();
+}
+
+absl::Status ReportServiceImpl::GetAccountabilityReport(
+    grpc::CallbackServerContext* context, const v1::GetAccountabilityReportRequest* request,
+    v1::GetAccountabilityReportResponse* response) {
+  MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  MPOWER_ASSIGN_OR_RETURN(*response, reports_.GetAccountabilityReport(caller, *request));
   return absl::OkStatus();
 }
 

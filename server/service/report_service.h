@@ -26,6 +26,9 @@ class ReportServiceImpl final : public ParsingService<v1::ReportService> {
   absl::Status ReconcileCommitments(grpc::CallbackServerContext* context,
                                     const v1::ReconcileCommitmentsRequest* request,
                                     v1::ReconcileCommitmentsResponse* response);
+  absl::Status GetAccountabilityReport(grpc::CallbackServerContext* context,
+                                       const v1::GetAccountabilityReportRequest* request,
+                                       v1::GetAccountabilityReportResponse* response);
   grpc::ServerWriteReactor<grpc::ByteBuffer>* ExportActivities(
       grpc::CallbackServerContext* context, const v1::ExportActivitiesRequest& request);
 
