@@ -140,9 +140,12 @@ std::string ElementToText(const Message& message, const FieldDescriptor* field, 
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
       return repeated ? r->GetRepeatedString(message, field, index) : r->GetString(message, field);
-    case FieldDescriptor::CPPTYPE_ENUM:
-      return ShortEnumName(repeated ? r->GetRepeatedEnum(message, field, index)
-                                    : r->GetEnum(message, field));
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      // An unset enum shows as nothing, as an unset message does.
+      const EnumValueDescriptor* value =
+          repeated ? r->GetRepeatedEnum(message, field, index) : r->GetEnum(message, field);
+      return value->number() == 0 ? "" : ShortEnumName(value);
+    }
     case FieldDescriptor::CPPTYPE_BOOL:
       return (repeated ? r->GetRepeatedBool(message, field, index) : r->GetBool(message, field))
                  ? "true"
