@@ -2,6 +2,8 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 
 namespace mpower::cli {
 namespace {
@@ -27,10 +29,22 @@ absl::Status LocalError(absl::string_view message) {
 }
 
 absl::Status RpcError(const grpc::Status& status) {
-  return Tagged(
-      absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                   absl::StrCat(CodeName(status.error_code()), ": ", status.error_message())),
-      "rpc");
+  std::string message = absl::StrCat(CodeName(status.error_code()), ": ", status.error_message());
+  // The server's field violations (google.rpc.BadRequest in the status
+  // details): with more than one, each on its own line.
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const google::protobuf::Any& detail : details.details()) {
+      google::rpc::BadRequest bad_request;
+      if (!detail.UnpackTo(&bad_request) || bad_request.field_violations_size() < 2) continue;
+      message = absl::StrCat(CodeName(status.error_code()), ": ",
+                             bad_request.field_violations_size(), " fields are invalid:");
+      for (const auto& violation : bad_request.field_violations()) {
+        absl::StrAppend(&message, "\n  ", violation.field(), ": ", violation.description());
+      }
+    }
+  }
+  return Tagged(absl::Status(static_cast<absl::StatusCode>(status.error_code()), message), "rpc");
 }
 
 int ExitCode(const absl::Status& status) {

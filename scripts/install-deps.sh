@@ -47,9 +47,12 @@ if [[ ! -x tools/bin/promtool ]]; then
   rm -rf "$download"
 fi
 
-# buf, pinned to an exact version in tools/package.json, for `buf lint` of proto/.
-if [[ ! -x tools/node_modules/.bin/buf ]]; then
-  echo "Installing buf from npm into tools/node_modules"
+# From npm, pinned to exact versions in tools/package.json: buf, for `buf
+# lint` of proto/, and google-proto-files, googleapis' own protos, whose
+# google/rpc error details the build compiles.
+if [[ ! -x tools/node_modules/.bin/buf ||
+  ! -f tools/node_modules/google-proto-files/package.json ]]; then
+  echo "Installing buf and google-proto-files from npm into tools/node_modules"
   npm install --prefix tools --no-package-lock --silent --no-audit --no-fund >/dev/null
 fi
 

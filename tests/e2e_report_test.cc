@@ -166,6 +166,16 @@ TEST_P(ReportEndToEndTest, TheAccountabilityReportHoldsThePromiseAgainstTheAlert
   EXPECT_THAT(bad.err, HasSubstr("--instrument"));
 }
 
+TEST_P(ReportEndToEndTest, TheCliShowsEachFieldViolationOnItsOwnLine) {
+  CommandResult bad = Cli({"commitments", "create", "--parent", "partners/us-gov", "--kind",
+                           "funding", "--countries", "USA"});
+  EXPECT_EQ(bad.exit_code, 64 + 3) << bad.err;  // INVALID_ARGUMENT
+  EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT: 4 fields are invalid:\n"
+                                 "  commitment.title: required\n"
+                                 "  commitment.amount: required for a funding commitment\n"));
+  EXPECT_THAT(bad.err, HasSubstr("\n  commitment.country_codes[0]: not an ISO 3166-1"));
+}
+
 MPOWER_ON_EVERY_BACKEND(ReportEndToEndTest);
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "mpower/v1/change.grpc.pb.h"
 #include "mpower/v1/commitment.grpc.pb.h"
 #include "mpower/v1/partner.grpc.pb.h"
@@ -101,7 +103,7 @@ class LimitsTest : public testing::StoreTest {
 TEST_P(LimitsTest, AFloodFromOneCallerIsThrottledWhileOthersAndHealthChecksAreServed) {
   Start({.rate_limit_per_second = 20});
   std::atomic<int> ok = 0, throttled = 0, other = 0;
-  std::string hint;
+  std::string hint, details;
   std::mutex mutex;
   std::vector<std::thread> flood;
   for (int t = 0; t < 8; ++t) {
@@ -114,6 +116,7 @@ TEST_P(LimitsTest, AFloodFromOneCallerIsThrottledWhileOthersAndHealthChecksAreSe
           ++throttled;
           std::lock_guard<std::mutex> lock(mutex);
           hint = status.error_message();
+          details = status.error_details();
         } else {
           ++other;
         }
@@ -130,6 +133,24 @@ TEST_P(LimitsTest, AFloodFromOneCallerIsThrottledWhileOthersAndHealthChecksAreSe
                                  "after [0-9]+ms"));
   EXPECT_EQ(healthy, 20) << "health checks are not rate limited";
   EXPECT_TRUE(ListPartners("quiet").ok()) << "another caller is not held back";
+  // The same hint as data: a RetryInfo a client can wait on, and a reason.
+  google::rpc::Status status;
+  ASSERT_TRUE(status.ParseFromString(details));
+  bool retry_given = false, reason_given = false;
+  for (const google::protobuf::Any& detail : status.details()) {
+    google::rpc::RetryInfo retry;
+    google::rpc::ErrorInfo info;
+    if (detail.UnpackTo(&retry)) {
+      retry_given = true;
+      EXPECT_GT(retry.retry_delay().seconds() * 1000000000LL + retry.retry_delay().nanos(), 0);
+      EXPECT_LE(retry.retry_delay().seconds(), 1);
+    } else if (detail.UnpackTo(&info)) {
+      reason_given = true;
+      EXPECT_EQ(info.reason(), "RATE_LIMITED");
+    }
+  }
+  EXPECT_TRUE(retry_given);
+  EXPECT_TRUE(reason_given);
 }
 
 TEST_P(LimitsTest, BadTokensAreThrottledToo) {

@@ -4,10 +4,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <future>
+#include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "google/protobuf/text_format.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "mpower/v1/alert.grpc.pb.h"
 #include "mpower/v1/commitment.grpc.pb.h"
 #include "mpower/v1/initiative.grpc.pb.h"
@@ -89,6 +92,91 @@ class ServiceTest : public testing::StoreTest {
 };
 
 TEST_P(ServiceTest, HealthAnswersServing) { EXPECT_EQ(testing::HealthOf(channel_), "SERVING"); }
+
+// The google.rpc.Status a failed call carries in grpc-status-details-bin.
+google::rpc::Status DetailsOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  EXPECT_TRUE(details.ParseFromString(status.error_details())) << status.error_message();
+  EXPECT_EQ(details.code(), static_cast<int>(status.error_code()));
+  EXPECT_EQ(details.message(), status.error_message()) << "the message stays as it is";
+  return details;
+}
+
+template <typename Detail>
+std::optional<Detail> Find(const google::rpc::Status& details) {
+  for (const google::protobuf::Any& any : details.details()) {
+    Detail detail;
+    if (any.UnpackTo(&detail)) return detail;
+  }
+  return std::nullopt;
+}
+
+TEST_P(ServiceTest, ErrorsCarryTheirDetailsAsData) {
+  // A bad create: one BadRequest field violation per offending field, and
+  // an ErrorInfo with a stable reason in mpower's domain.
+  CreateCommitmentResponse created;
+  const grpc::Status bad =
+      commitments_->CreateCommitment(Context().get(), Parse<CreateCommitmentRequest>(R"pb(
+                                       parent: "partners/us-gov"
+                                       commitment { kind: KIND_FUNDING country_codes: "USA" })pb"),
+                                     &created);
+  ASSERT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  const google::rpc::Status bad_details = DetailsOf(bad);
+  std::optional<google::rpc::BadRequest> bad_request = Find<google::rpc::BadRequest>(bad_details);
+  ASSERT_TRUE(bad_request.has_value());
+  std::vector<std::string> fields;
+  for (const auto& violation : bad_request->field_violations()) {
+    fields.push_back(violation.field());
+    EXPECT_FALSE(violation.description().empty());
+  }
+  EXPECT_THAT(fields, ::testing::ElementsAre("commitment.title", "commitment.amount",
+                                             "commitment.contribution_basis",
+                                             "commitment.country_codes[0]"));
+  std::optional<google::rpc::ErrorInfo> info = Find<google::rpc::ErrorInfo>(bad_details);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->reason(), "INVALID_ARGUMENT");
+  EXPECT_EQ(info->domain(), "mpower.v1");
+  EXPECT_FALSE(Find<google::rpc::RetryInfo>(bad_details).has_value());
+
+  // A check made outside the validation tables names its field too.
+  ListCommitmentsResponse listed;
+  const grpc::Status no_parent =
+      commitments_->ListCommitments(Context().get(), ListCommitmentsRequest(), &listed);
+  bad_request = Find<google::rpc::BadRequest>(DetailsOf(no_parent));
+  ASSERT_TRUE(bad_request.has_value());
+  ASSERT_EQ(bad_request->field_violations_size(), 1);
+  EXPECT_EQ(bad_request->field_violations(0).field(), "parent");
+
+  // A stale etag: a PreconditionFailure on the etag of that resource.
+  UpdateCommitmentResponse updated;
+  const grpc::Status stale =
+      commitments_->UpdateCommitment(Context().get(), Parse<UpdateCommitmentRequest>(R"pb(
+                                       commitment {
+                                         name: "partners/us-gov/commitments/mpower-two-year-funding"
+                                         title: "Renamed"
+                                         etag: "r1"
+                                       }
+                                       update_mask { paths: "title" })pb"),
+                                     &updated);
+  ASSERT_EQ(stale.error_code(), grpc::StatusCode::ABORTED);
+  const google::rpc::Status stale_details = DetailsOf(stale);
+  std::optional<google::rpc::PreconditionFailure> failure =
+      Find<google::rpc::PreconditionFailure>(stale_details);
+  ASSERT_TRUE(failure.has_value());
+  ASSERT_EQ(failure->violations_size(), 1);
+  EXPECT_EQ(failure->violations(0).type(), "ETAG");
+  EXPECT_EQ(failure->violations(0).subject(),
+            "partners/us-gov/commitments/mpower-two-year-funding");
+  EXPECT_EQ(Find<google::rpc::ErrorInfo>(stale_details)->reason(), "ETAG_MISMATCH");
+
+  // Not found: the reason, and no field blamed.
+  GetPartnerResponse got;
+  const grpc::Status missing = partners_->GetPartner(
+      Context().get(), Parse<GetPartnerRequest>(R"pb(name: "partners/none")pb"), &got);
+  const google::rpc::Status missing_details = DetailsOf(missing);
+  EXPECT_EQ(Find<google::rpc::ErrorInfo>(missing_details)->reason(), "NOT_FOUND");
+  EXPECT_FALSE(Find<google::rpc::BadRequest>(missing_details).has_value());
+}
 
 TEST_P(ServiceTest, PartnerMethods) {
   GetPartnerResponse got;

@@ -25,7 +25,8 @@ class FieldViolations {
   const std::vector<Violation>& violations() const { return violations_; }
 
   // OK when nothing was added; otherwise INVALID_ARGUMENT whose message
-  // lists each violation as "field: description", joined by "; ".
+  // lists each violation as "field: description", joined by "; ", with
+  // the same violations as a google.rpc.BadRequest detail.
   absl::Status ToStatus() const;
 
  private:

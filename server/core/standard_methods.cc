@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/base/status_macros.h"
+#include "server/core/error_details.h"
 #include "server/core/names.h"
 #include "server/core/page.h"
 #include "server/core/page_token.h"
@@ -77,8 +78,12 @@ absl::Status ResourceNotVisible(bool reads_restricted, const Principal& caller,
 
 absl::Status CheckEtag(absl::string_view etag, int64_t update_revision, absl::string_view name) {
   if (etag.empty() || etag == EtagOf(update_revision)) return absl::OkStatus();
-  return absl::AbortedError(
-      absl::StrCat("etag: ", name, " has changed since it was read; get it again and retry"));
+  return WithReason(
+      WithPreconditionFailure(
+          absl::AbortedError(absl::StrCat(
+              "etag: ", name, " has changed since it was read; get it again and retry")),
+          "ETAG", name, "the etag sent is no longer the resource's; get it again and retry"),
+      "ETAG_MISMATCH");
 }
 
 absl::Status CheckExternalIdFree(WriteTransaction& txn, absl::string_view collection,

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "server/core/error_details.h"
 #include "server/service/call_observer.h"
 
 namespace mpower {
@@ -19,9 +20,12 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   if (std::optional<absl::Duration> wait = limiter_->Admit(key, absl::Now())) {
     const int64_t retry_ms =
         std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(*wait, absl::Milliseconds(1))));
-    return absl::ResourceExhaustedError(absl::StrCat("rate limit: at most ", limiter_->per_second(),
-                                                     " calls a second per caller; retry after ",
-                                                     retry_ms, "ms"));
+    return WithReason(
+        WithRetryDelay(absl::ResourceExhaustedError(absl::StrCat(
+                           "rate limit: at most ", limiter_->per_second(),
+                           " calls a second per caller; retry after ", retry_ms, "ms")),
+                       absl::Milliseconds(retry_ms)),
+        "RATE_LIMITED");
   }
   return principal;
 }

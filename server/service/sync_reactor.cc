@@ -24,9 +24,10 @@ void SyncReactor::OnReadDone(bool ok) {
   }
   ++chunks_read_;
   if (absl::Status parsed = ParseMessage(chunk_bytes_, &chunk_); !parsed.ok()) {
-    Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("message ", chunks_read_, " of the sync (", parsed.message(),
-                                     "); nothing was applied")));
+    Finish(ToGrpcStatus(
+        absl::InvalidArgumentError(absl::StrCat("message ", chunks_read_, " of the sync (",
+                                                parsed.message(), "); nothing was applied")),
+        "SyncCommitments"));
     return;
   }
   if (first_chunk_) {
@@ -39,15 +40,17 @@ void SyncReactor::OnReadDone(bool ok) {
   } else if ((!chunk_.parent().empty() && chunk_.parent() != request_.parent) ||
              chunk_.mirror() != request_.mirror ||
              chunk_.validate_only() != request_.validate_only) {
-    Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "every chunk of a sync must name the same parent, mirror and "
-                        "validate_only as the first, or leave parent empty"));
+    Finish(ToGrpcStatus(
+        absl::InvalidArgumentError("every chunk of a sync must name the same parent, mirror and "
+                                   "validate_only as the first, or leave parent empty"),
+        "SyncCommitments"));
     return;
   }
   if (request_.items.size() + chunk_.commitments_size() > kMaxItems) {
-    Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("a sync takes at most ", kMaxItems,
-                                     " commitments; split the set by partner or period")));
+    Finish(ToGrpcStatus(absl::ResourceExhaustedError(
+                            absl::StrCat("a sync takes at most ", kMaxItems,
+                                         " commitments; split the set by partner or period")),
+                        "SyncCommitments"));
     return;
   }
   for (v1::Commitment& commitment : *chunk_.mutable_commitments()) {
@@ -83,11 +86,12 @@ void SyncReactor::Apply() {
   if (responses_.empty()) responses_.emplace_back();
   *responses_.back().mutable_summary() = result->summary;
   if (result->summary.invalid() > 0) {
-    final_status_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 absl::StrCat(result->summary.invalid(),
-                                              " of the items are invalid, so nothing was "
-                                              "applied; the outcomes name each item and field",
-                                              first_problem));
+    final_status_ = ToGrpcStatus(
+        absl::InvalidArgumentError(absl::StrCat(result->summary.invalid(),
+                                                " of the items are invalid, so nothing was "
+                                                "applied; the outcomes name each item and field",
+                                                first_problem)),
+        "SyncCommitments");
   }
   WriteNext();
 }

@@ -162,10 +162,11 @@ void WatchHub::Stop() {
   for (Stream* stream : streams_) {
     if (stream->finished_) continue;
     stream->finished_ = true;
-    stream->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                absl::StrCat("the server is shutting down; watch again after "
-                                             "revision ",
-                                             stream->complete_through_)));
+    stream->Finish(ToGrpcStatus(
+        absl::UnavailableError(absl::StrCat("the server is shutting down; watch again after "
+                                            "revision ",
+                                            stream->complete_through_)),
+        "WatchChanges"));
   }
 }
 
