@@ -31,6 +31,7 @@
 #include "server/daemon/stop_signals.h"
 #include "server/daemon/systemd_notify.h"
 #include "server/demo/demo_data.h"
+#include "server/service/http_gateway.h"
 #include "server/service/metrics.h"
 #include "server/service/server.h"
 
@@ -67,6 +68,11 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on, at /metrics (e.g. 127.0.0.1:9464; port 0 "
           "lets the OS pick). Off by default; they say nothing of any alert's content, but "
           "keep the port on loopback or behind your firewall.");
+ABSL_FLAG(std::string, http_listen, "",
+          "host:port to serve every unary RPC over HTTP/JSON on, in the Connect protocol "
+          "(POST /mpower.v1.PartnerService/GetPartner), with GET /healthz (e.g. "
+          "127.0.0.1:8080; port 0 lets the OS pick). Plaintext: loopback only unless "
+          "--allow-insecure-non-loopback. Off by default.");
 ABSL_FLAG(bool, access_log, true,
           "Log one line per call: method, code, duration, principal, peer.");
 ABSL_FLAG(std::string, log_format, "text", "text (key=value) or json: one line per event.");
@@ -265,6 +271,21 @@ int Serve(const DataPaths& paths) {
         absl::StrCat("issuing the first admin credential: ", status.message()));
     return 1;
   }
+  std::unique_ptr<HttpGateway> http;
+  if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
+    absl::StatusOr<std::unique_ptr<HttpGateway>> started =
+        HttpGateway::Start((*server)->InProcessChannel(),
+                           HttpGatewayOptions{address, options->allow_insecure_non_loopback,
+                                              options->max_request_bytes});
+    if (!started.ok()) {
+      Log(LogLevel::kError, "main", started.status().message());
+      return 2;
+    }
+    http = *std::move(started);
+    // Tests and scripts read this line to learn the port.
+    std::printf("mpowerd HTTP on %s:%d\n", address.substr(0, address.rfind(':')).c_str(),
+                http->port());
+  }
   // Tests and scripts read this line to learn the port.
   std::printf("mpowerd serving on %s:%d (database %s)\n", host.c_str(), (*server)->port(),
               paths.DatabaseForHumans().c_str());
@@ -281,6 +302,7 @@ int Serve(const DataPaths& paths) {
   Log(LogLevel::kInfo, "main",
       absl::StrCat("received ", strsignal(signal_number),
                    "; finishing calls in flight and stopping"));
+  http.reset();  // HTTP callers first: the gateway's calls end with the server's
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   maintenance.Stop();
   server->reset();

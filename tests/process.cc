@@ -130,6 +130,10 @@ ServerProcess::ServerProcess(const std::string& data_dir,
         metrics_port_ =
             std::stoi(printed.substr(metrics + std::string("metrics on 127.0.0.1:").size()));
       }
+      // With --http-listen, printed before it too.
+      if (const size_t http = printed.find("HTTP on 127.0.0.1:"); http < at) {
+        http_port_ = std::stoi(printed.substr(http + std::string("HTTP on 127.0.0.1:").size()));
+      }
       break;
     }
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {

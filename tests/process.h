@@ -59,6 +59,8 @@ class ServerProcess {
   int port() const { return port_; }
   // The metrics port, with --metrics-listen=127.0.0.1:0; 0 without.
   int metrics_port() const { return metrics_port_; }
+  // The HTTP/JSON port, with --http-listen=127.0.0.1:0; else 0.
+  int http_port() const { return http_port_; }
   // The CLI config the server wrote on its first start (address and the
   // local admin's token); point MPOWER_CONFIG at it.
   const std::string& client_config() const { return client_config_; }
@@ -78,6 +80,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   int metrics_port_ = 0;
+  int http_port_ = 0;
   std::string log_path_;
   std::string client_config_;
 };

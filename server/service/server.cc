@@ -212,6 +212,12 @@ void MpowerServer::WatchHealth() {
   }
 }
 
+std::shared_ptr<grpc::Channel> MpowerServer::InProcessChannel() {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(-1);  // the server bounds its answers
+  return server_->InProcessChannel(arguments);
+}
+
 void MpowerServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   {

@@ -94,6 +94,10 @@ class MpowerServer {
   // The port actually bound.
   int port() const { return port_; }
 
+  // A channel to this server that never leaves the process: the HTTP
+  // gateway's way in, so that its calls meet the same code as any other.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
   // Stops taking new calls, lets calls in flight finish for up to `grace`,
   // then cancels the rest. Returns when the server has stopped.
   void Shutdown(absl::Duration grace);

@@ -1,0 +1,294 @@
+#include "server/service/http_gateway.h"
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <future>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/any.pb.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/status.pb.h"
+#include "server/service/server.h"
+
+namespace mpower {
+namespace {
+
+using google::protobuf::DescriptorPool;
+using google::protobuf::Message;
+using google::protobuf::MessageFactory;
+
+// A call with no Connect-Timeout-Ms gets this long, as the CLI's default
+// would allow for the slowest report.
+constexpr std::chrono::seconds kDefaultDeadline(60);
+
+// The Connect protocol's name and HTTP status for each gRPC code.
+struct ConnectCode {
+  const char* name;
+  int http_status;
+};
+
+ConnectCode ConnectCodeOf(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::CANCELLED:
+      return {"canceled", 499};
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return {"invalid_argument", 400};
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return {"deadline_exceeded", 504};
+    case grpc::StatusCode::NOT_FOUND:
+      return {"not_found", 404};
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return {"already_exists", 409};
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return {"permission_denied", 403};
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return {"resource_exhausted", 429};
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return {"failed_precondition", 400};
+    case grpc::StatusCode::ABORTED:
+      return {"aborted", 409};
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return {"out_of_range", 400};
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return {"unimplemented", 501};
+    case grpc::StatusCode::INTERNAL:
+      return {"internal", 500};
+    case grpc::StatusCode::UNAVAILABLE:
+      return {"unavailable", 503};
+    case grpc::StatusCode::DATA_LOSS:
+      return {"data_loss", 500};
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return {"unauthenticated", 401};
+    default:
+      return {"unknown", 500};
+  }
+}
+
+// The Connect error JSON: code, message, and each google.rpc detail with
+// its type, its bytes (base64) and, for people reading it, its JSON.
+std::string ErrorJson(const char* code, const std::string& message,
+                      const std::string& details_bytes) {
+  google::protobuf::Struct error;
+  (*error.mutable_fields())["code"].set_string_value(code);
+  (*error.mutable_fields())["message"].set_string_value(message);
+  google::rpc::Status details;
+  if (!details_bytes.empty() && details.ParseFromString(details_bytes) &&
+      details.details_size() > 0) {
+    google::protobuf::ListValue* list = (*error.mutable_fields())["details"].mutable_list_value();
+    for (const google::protobuf::Any& any : details.details()) {
+      const std::string type(absl::StripPrefix(any.type_url(), "type.googleapis.com/"));
+      google::protobuf::Struct* detail = list->add_values()->mutable_struct_value();
+      (*detail->mutable_fields())["type"].set_string_value(type);
+      (*detail->mutable_fields())["value"].set_string_value(absl::Base64Escape(any.value()));
+      const auto* descriptor = DescriptorPool::generated_pool()->FindMessageTypeByName(type);
+      if (descriptor == nullptr) continue;
+      std::unique_ptr<Message> unpacked(
+          MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
+      std::string json;
+      if (unpacked->ParseFromString(any.value()) &&
+          google::protobuf::util::MessageToJsonString(*unpacked, &json).ok()) {
+        (void)google::protobuf::util::JsonStringToMessage(
+            json, (*detail->mutable_fields())["debug"].mutable_struct_value());
+      }
+    }
+  }
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(error, &json);
+  return json;
+}
+
+void SendError(httplib::Response& res, grpc::StatusCode code, const std::string& message,
+               const std::string& details_bytes = "") {
+  const ConnectCode connect = ConnectCodeOf(code);
+  res.status = connect.http_status;
+  res.set_content(ErrorJson(connect.name, message, details_bytes), "application/json");
+}
+
+// Makes one unary call of `path` with `request` bytes, as the HTTP caller.
+grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const httplib::Request& req,
+                  const std::string& path, const std::string& request, std::string& response) {
+  grpc::ClientContext context;
+  std::chrono::milliseconds timeout = kDefaultDeadline;
+  if (int64_t ms = 0; absl::SimpleAtoi(req.get_header_value("Connect-Timeout-Ms"), &ms) && ms > 0 &&
+                      ms < 1000LL * 3600 * 24) {
+    timeout = std::chrono::milliseconds(ms);
+  }
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
+  if (req.has_header("Authorization")) {
+    context.AddMetadata("authorization", req.get_header_value("Authorization"));
+  }
+  grpc::GenericStub stub(channel);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, path, grpc::StubOptions(), &request_buffer, &response_buffer,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  grpc::Status status = done.get_future().get();
+  if (!status.ok()) return status;
+  std::vector<grpc::Slice> slices;
+  if (!response_buffer.Dump(&slices).ok()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "internal error; unreadable response");
+  }
+  response.clear();
+  for (const grpc::Slice& s : slices) {
+    response.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return status;
+}
+
+// POST /mpower.v1.{Service}/{Method}: the Connect protocol's unary call
+// with a JSON body.
+void ServeUnary(const std::shared_ptr<grpc::Channel>& channel, const httplib::Request& req,
+                httplib::Response& res) {
+  const std::string service = req.matches[1];
+  const std::string method_name = req.matches[2];
+  const auto* descriptor = DescriptorPool::generated_pool()->FindServiceByName(service);
+  const auto* method = descriptor != nullptr && absl::StartsWith(service, "mpower.v1.")
+                           ? descriptor->FindMethodByName(method_name)
+                           : nullptr;
+  if (method == nullptr) {
+    res.status = 404;
+    res.set_content(ErrorJson("unimplemented",
+                              absl::StrCat("no procedure /", service, "/", method_name,
+                                           "; docs/api.md lists them"),
+                              ""),
+                    "application/json");
+    return;
+  }
+  if (method->client_streaming() || method->server_streaming()) {
+    SendError(res, grpc::StatusCode::UNIMPLEMENTED,
+              absl::StrCat(service, "/", method_name,
+                           " is a streaming RPC; over HTTP only unary RPCs are served for now, "
+                           "so call it over gRPC"));
+    return;
+  }
+  const std::string content_type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
+  if (!absl::StartsWith(content_type, "application/json")) {
+    res.status = 415;
+    res.set_content(ErrorJson("invalid_argument",
+                              "send the request as JSON, with Content-Type: application/json", ""),
+                    "application/json");
+    return;
+  }
+  std::unique_ptr<Message> request(
+      MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
+  const std::string body = absl::StripAsciiWhitespace(req.body).empty() ? "{}" : req.body;
+  google::protobuf::util::JsonParseOptions parse;
+  parse.ignore_unknown_fields = false;
+  if (auto parsed = google::protobuf::util::JsonStringToMessage(body, request.get(), parse);
+      !parsed.ok()) {
+    SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
+              absl::StrCat("the body is not a ", method->input_type()->name(),
+                           " in protobuf's JSON mapping: ", parsed.message().as_string()));
+    return;
+  }
+  std::string response_bytes;
+  const grpc::Status status = Call(channel, req, absl::StrCat("/", service, "/", method_name),
+                                   request->SerializeAsString(), response_bytes);
+  if (!status.ok()) {
+    SendError(res, status.error_code(), status.error_message(), status.error_details());
+    return;
+  }
+  std::unique_ptr<Message> response(
+      MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
+  std::string json;
+  if (!response->ParseFromString(response_bytes) ||
+      !google::protobuf::util::MessageToJsonString(*response, &json).ok()) {
+    SendError(res, grpc::StatusCode::INTERNAL, "internal error; the server log has details");
+    return;
+  }
+  res.status = 200;
+  res.set_content(json, "application/json");
+}
+
+// GET /healthz: the gRPC health service's answer for the whole server, for
+// load balancers that speak only HTTP.
+void ServeHealth(const std::shared_ptr<grpc::Channel>& channel, const httplib::Request& req,
+                 httplib::Response& res) {
+  std::string response;
+  const grpc::Status status = Call(channel, req, "/grpc.health.v1.Health/Check", "", response);
+  // HealthCheckResponse{status = SERVING} is field 1, varint 1: "\x08\x01".
+  const bool serving = status.ok() && response == std::string("\x08\x01", 2);
+  res.status = serving ? 200 : 503;
+  res.set_content(serving ? "SERVING\n" : "NOT_SERVING\n", "text/plain");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
+    std::shared_ptr<grpc::Channel> channel, const HttpGatewayOptions& options) {
+  const size_t colon = options.listen_address.rfind(':');
+  int requested_port = -1;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(options.listen_address.substr(colon + 1), &requested_port) ||
+      requested_port < 0 || requested_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--http-listen: expected host:port, e.g. 127.0.0.1:8080; got ", options.listen_address));
+  }
+  if (!IsLoopbackAddress(options.listen_address) && !options.allow_insecure_non_loopback) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--http-listen: ", options.listen_address,
+        " is not a loopback address, and the HTTP listener speaks plaintext; listen on "
+        "127.0.0.1 behind a TLS-terminating proxy, or pass --allow-insecure-non-loopback"));
+  }
+  std::unique_ptr<HttpGateway> gateway(new HttpGateway());
+  gateway->channel_ = std::move(channel);
+  gateway->server_ = std::make_unique<httplib::Server>();
+  httplib::Server& server = *gateway->server_;
+  server.set_payload_max_length(static_cast<size_t>(options.max_request_bytes));
+  const std::shared_ptr<grpc::Channel> target = gateway->channel_;
+  server.Post(R"(/([A-Za-z0-9_.]+)/([A-Za-z0-9_]+))",
+              [target](const httplib::Request& req, httplib::Response& res) {
+                ServeUnary(target, req, res);
+              });
+  server.Get("/healthz", [target](const httplib::Request& req, httplib::Response& res) {
+    ServeHealth(target, req, res);
+  });
+  const int max_bytes = options.max_request_bytes;
+  server.set_error_handler([max_bytes](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 413) {
+      res.status = 429;  // Connect's resource_exhausted
+      res.set_content(ErrorJson("resource_exhausted",
+                                absl::StrCat("the request body is larger than ", max_bytes,
+                                             " bytes; send less, or page through it"),
+                                ""),
+                      "application/json");
+    } else if (res.status == 404) {
+      res.set_content(
+          ErrorJson("unimplemented",
+                    absl::StrCat("no route ", req.method, " ", req.path,
+                                 "; call POST /mpower.v1.{Service}/{Method} (docs/api.md)"),
+                    ""),
+          "application/json");
+    }
+  });
+  const std::string host = options.listen_address.substr(0, colon);
+  gateway->port_ = requested_port == 0
+                       ? server.bind_to_any_port(host)
+                       : (server.bind_to_port(host, requested_port) ? requested_port : -1);
+  if (gateway->port_ <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("--http-listen: cannot listen on ", options.listen_address));
+  }
+  gateway->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  return gateway;
+}
+
+HttpGateway::~HttpGateway() {
+  if (server_ != nullptr) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace mpower

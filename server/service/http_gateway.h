@@ -1,0 +1,61 @@
+#ifndef MPOWER_SERVER_SERVICE_HTTP_GATEWAY_H_
+#define MPOWER_SERVER_SERVICE_HTTP_GATEWAY_H_
+
+// mpower over HTTP/JSON for integrators without gRPC: every unary RPC in
+// the Connect protocol's unary form (POST /mpower.v1.PartnerService/
+// GetPartner, a JSON body in protobuf's JSON mapping), and GET /healthz.
+//
+// The gateway holds no rules of its own. It turns each HTTP request into a
+// gRPC call on the server's in-process channel, with the caller's
+// Authorization header and deadline, so authentication, rate limits,
+// request size limits, authorization, redaction, audit, the access log and
+// the metrics are those of the gRPC path, reached through the same code, as
+// etcd's gateway does. Errors come back as Connect error JSON with the
+// google.rpc details of status_conversion.cc.
+
+#include <grpcpp/channel.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace mpower {
+
+struct HttpGatewayOptions {
+  // host:port; port 0 lets the OS pick (see port()). Plaintext HTTP, so a
+  // loopback address unless allow_insecure_non_loopback.
+  std::string listen_address;
+  bool allow_insecure_non_loopback = false;
+  // The largest request body accepted, as the gRPC port's limit.
+  int max_request_bytes = 4 * 1024 * 1024;
+};
+
+class HttpGateway {
+ public:
+  // Serves until destroyed. `channel` reaches the gRPC server (its
+  // in-process channel). FAILED_PRECONDITION for a non-loopback address
+  // without allow_insecure_non_loopback, UNAVAILABLE if it cannot bind.
+  static absl::StatusOr<std::unique_ptr<HttpGateway>> Start(std::shared_ptr<grpc::Channel> channel,
+                                                            const HttpGatewayOptions& options);
+  ~HttpGateway();
+
+  int port() const { return port_; }
+
+ private:
+  HttpGateway() = default;
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace mpower
+
+#endif  // MPOWER_SERVER_SERVICE_HTTP_GATEWAY_H_

@@ -1,0 +1,234 @@
+// mpower over HTTP/JSON end to end: curl against `mpowerd --http-listen`,
+// in the Connect protocol's unary form, every kind of call and error, with
+// the same authentication, limits and redaction as gRPC.
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "tests/process.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using ::mpower::testing::CommandResult;
+using ::mpower::testing::RunCommand;
+using ::mpower::testing::ServerProcess;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+
+class HttpEndToEndTest : public testing::ServerBackendTest {
+ protected:
+  void SetUp() override {
+    ServerBackendTest::SetUp();
+    if (HasFatalFailure()) return;
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path(),
+        ServerFlags({"--demo-data", "--http-listen=127.0.0.1:0", "--max-request-bytes=65536"}));
+    ASSERT_GT(server_->port(), 0) << server_->log();
+    ASSERT_GT(server_->http_port(), 0) << server_->log();
+    admin_ = server_->admin_token();
+  }
+
+  // curl, answering the HTTP status and the body.
+  HttpAnswer Curl(std::vector<std::string> args, const std::string& input = "") {
+    std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-S", "-o", "-", "-w",
+                                     "\n%{http_code}"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult result = RunCommand(argv, {}, input);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    HttpAnswer answer;
+    const size_t last = result.out.rfind('\n');
+    if (last == std::string::npos) return answer;
+    EXPECT_TRUE(absl::SimpleAtoi(result.out.substr(last + 1), &answer.status)) << result.out;
+    answer.body = result.out.substr(0, last);
+    return answer;
+  }
+
+  std::string Url(const std::string& path) const {
+    return absl::StrCat("http://127.0.0.1:", server_->http_port(), path);
+  }
+
+  // A Connect unary call: POST /mpower.v1.{procedure} with `json`.
+  HttpAnswer Call(const std::string& procedure, const std::string& json, const std::string& token) {
+    std::vector<std::string> args = {
+        "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", "@-"};
+    if (!token.empty()) {
+      args.push_back("-H");
+      args.push_back("Authorization: Bearer " + token);
+    }
+    args.push_back(Url("/mpower.v1." + procedure));
+    return Curl(args, json);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+  std::string admin_;
+};
+
+TEST_P(HttpEndToEndTest, GetAndListWithAFilterAndPaging) {
+  HttpAnswer got = Call("PartnerService/GetPartner", R"({"name": "partners/ilo"})", admin_);
+  EXPECT_EQ(got.status, 200) << got.body;
+  EXPECT_THAT(got.body, HasSubstr(R"("iatiIdentifier":"XM-DAC-41302")"));
+
+  HttpAnswer first = Call("PartnerService/ListPartners",
+                          R"({"filter": "country_code = \"US\"", "pageSize": 2})", admin_);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_THAT(first.body, HasSubstr("partners/us-dol"));
+  const size_t at = first.body.find(R"("nextPageToken":")");
+  ASSERT_NE(at, std::string::npos) << first.body;
+  const size_t start = at + std::string(R"("nextPageToken":")").size();
+  const std::string token = first.body.substr(start, first.body.find('"', start) - start);
+  HttpAnswer second = Call("PartnerService/ListPartners",
+                           absl::StrCat(R"({"filter": "country_code = \"US\"", "pageSize": 2, )",
+                                        R"("pageToken": ")", token, R"("})"),
+                           admin_);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_THAT(second.body, HasSubstr("partners/us-dos"));
+  EXPECT_THAT(second.body, Not(HasSubstr("partners/us-dol\"")));
+
+  // The same filter error as gRPC gives, with the Connect code.
+  HttpAnswer bad_filter =
+      Call("PartnerService/ListPartners", R"({"filter": "colour = 1"})", admin_);
+  EXPECT_EQ(bad_filter.status, 400);
+  EXPECT_THAT(bad_filter.body, HasSubstr(R"("code":"invalid_argument")"));
+}
+
+TEST_P(HttpEndToEndTest, CreateUpdateDeleteAndUndelete) {
+  const std::string create = R"({"parent": "partners/us-dol", "requestId": "http-1",
+      "commitment": {"kind": "KIND_RESEARCH", "title": "Survey of union registration"}})";
+  HttpAnswer created = Call("CommitmentService/CreateCommitment", create, admin_);
+  ASSERT_EQ(created.status, 200) << created.body;
+  const size_t at = created.body.find(R"("name":")") + 8;
+  const std::string name = created.body.substr(at, created.body.find('"', at) - at);
+  EXPECT_THAT(name, ::testing::StartsWith("partners/us-dol/commitments/"));
+  // A retry with the same request id: the first result, nothing written.
+  HttpAnswer again = Call("CommitmentService/CreateCommitment", create, admin_);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_THAT(again.body, HasSubstr(name));
+
+  HttpAnswer updated = Call("CommitmentService/UpdateCommitment",
+                            absl::StrCat(R"({"commitment": {"name": ")", name,
+                                         R"(", "title": "Renamed"}, "updateMask": "title"})"),
+                            admin_);
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_THAT(updated.body, HasSubstr(R"("title":"Renamed")"));
+  // A stale etag: aborted, HTTP 409, with the PreconditionFailure.
+  HttpAnswer stale =
+      Call("CommitmentService/UpdateCommitment",
+           absl::StrCat(R"({"commitment": {"name": ")", name,
+                        R"(", "title": "Again", "etag": "r1"}, )", R"("updateMask": "title"})"),
+           admin_);
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  EXPECT_THAT(stale.body, HasSubstr(R"("code":"aborted")"));
+  EXPECT_THAT(stale.body, HasSubstr(R"("type":"google.rpc.PreconditionFailure")"));
+  EXPECT_THAT(stale.body, HasSubstr(R"("reason":"ETAG_MISMATCH")"));
+
+  HttpAnswer deleted = Call("CommitmentService/DeleteCommitment",
+                            absl::StrCat(R"({"name": ")", name, R"("})"), admin_);
+  EXPECT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_THAT(deleted.body, HasSubstr("deleteTime"));
+  HttpAnswer undeleted = Call("CommitmentService/UndeleteCommitment",
+                              absl::StrCat(R"({"name": ")", name, R"("})"), admin_);
+  EXPECT_EQ(undeleted.status, 200) << undeleted.body;
+  EXPECT_THAT(undeleted.body, Not(HasSubstr("deleteTime")));
+}
+
+TEST_P(HttpEndToEndTest, ErrorsHaveTheirHttpStatusConnectCodeAndDetails) {
+  // No credentials.
+  HttpAnswer anonymous = Call("PartnerService/GetPartner", R"({"name": "partners/ilo"})", "");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_THAT(anonymous.body, HasSubstr(R"("code":"unauthenticated")"));
+  // A bad field: every violation, as data.
+  HttpAnswer bad = Call("CommitmentService/CreateCommitment",
+                        R"({"parent": "partners/us-gov", "commitment": {"kind": "KIND_FUNDING",
+                            "countryCodes": ["USA"]}})",
+                        admin_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr(R"("type":"google.rpc.BadRequest")"));
+  EXPECT_THAT(bad.body, HasSubstr(R"("field":"commitment.country_codes[0]")"));
+  EXPECT_THAT(bad.body, HasSubstr(R"("field":"commitment.title")"));
+  // Not found.
+  HttpAnswer missing = Call("PartnerService/GetPartner", R"({"name": "partners/nobody"})", admin_);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_THAT(missing.body, HasSubstr(R"("code":"not_found")"));
+  // An unknown procedure and an unknown route.
+  HttpAnswer unknown = Call("PartnerService/Explode", "{}", admin_);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_THAT(unknown.body, HasSubstr(R"("code":"unimplemented")"));
+  HttpAnswer route = Curl({Url("/v0/nothing")});
+  EXPECT_EQ(route.status, 404);
+  // A body that is not JSON, or not this request's JSON.
+  HttpAnswer not_json = Call("PartnerService/GetPartner", "name=partners/ilo", admin_);
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_THAT(not_json.body, HasSubstr("is not a GetPartnerRequest in protobuf's JSON mapping"));
+  HttpAnswer unknown_field = Call("PartnerService/GetPartner", R"({"colour": "red"})", admin_);
+  EXPECT_EQ(unknown_field.status, 400);
+  // Not JSON at all: the media type.
+  HttpAnswer form = Curl({"-X", "POST", "-H", "Authorization: Bearer " + admin_, "--data",
+                          "name=partners/ilo", Url("/mpower.v1.PartnerService/GetPartner")});
+  EXPECT_EQ(form.status, 415);
+  // Too large for --max-request-bytes.
+  HttpAnswer large = Call("PartnerService/GetPartner",
+                          absl::StrCat(R"({"name": ")", std::string(70000, 'x'), R"("})"), admin_);
+  EXPECT_EQ(large.status, 429) << large.body;
+  EXPECT_THAT(large.body, HasSubstr(R"("code":"resource_exhausted")"));
+  // Streaming RPCs are gRPC's for now, and say so.
+  HttpAnswer stream = Call("ChangeService/WatchChanges", "{}", admin_);
+  EXPECT_EQ(stream.status, 501);
+  EXPECT_THAT(stream.body, HasSubstr("streaming RPC"));
+  // Nothing above wrote anything: us-gov has the demo's six commitments.
+  HttpAnswer listed = Call("CommitmentService/ListCommitments",
+                           R"({"parent": "partners/us-gov", "pageSize": 100})", admin_);
+  size_t count = 0;
+  for (size_t at = listed.body.find(R"("name":"partners/us-gov/commitments/)");
+       at != std::string::npos;
+       at = listed.body.find(R"("name":"partners/us-gov/commitments/)", at + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, 6u) << listed.body;
+}
+
+TEST_P(HttpEndToEndTest, ProtectedDetailsReachOnlyThoseEntitledOverHttpToo) {
+  const std::string outsider = testing::IssueCredential(
+      *server_, "dol-viewer", {"--role", "partner_viewer", "--partner", "partners/us-dol"});
+  const std::string recipient = testing::IssueCredential(
+      *server_, "ilo-viewer", {"--role", "partner_viewer", "--partner", "partners/ilo"});
+  const std::string get = R"({"name": "alerts/example-detention-west-kalimantan"})";
+  HttpAnswer hidden = Call("AlertService/GetAlert", get, outsider);
+  EXPECT_NE(hidden.status, 200);
+  EXPECT_THAT(hidden.body, Not(HasSubstr("Fictional Person")));
+  EXPECT_THAT(hidden.body, Not(HasSubstr("police post")));
+  HttpAnswer listed = Call("AlertService/ListAlerts", R"({"pageSize": 100})", outsider);
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_THAT(listed.body, Not(HasSubstr("west-kalimantan")));
+  EXPECT_THAT(listed.body, Not(HasSubstr("Fictional Person")));
+  // The ILO is a named recipient: it reads them, as over gRPC.
+  HttpAnswer shown = Call("AlertService/GetAlert", get, recipient);
+  EXPECT_EQ(shown.status, 200) << shown.body;
+  EXPECT_THAT(shown.body, HasSubstr("Fictional Person One"));
+}
+
+TEST_P(HttpEndToEndTest, HealthIsReachableForLoadBalancers) {
+  HttpAnswer health = Curl({Url("/healthz")});
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "SERVING\n");
+}
+
+MPOWER_ON_EVERY_BACKEND(HttpEndToEndTest);
+
+// Plaintext HTTP off loopback is refused, as plaintext gRPC is.
+TEST(HttpListenTest, APlaintextListenerOffLoopbackIsRefused) {
+  testing::TempDir dir;
+  CommandResult refused = RunCommand({MPOWERD_PATH, "--listen=127.0.0.1:0",
+                                      "--data-dir=" + dir.path(), "--http-listen=0.0.0.0:0"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("--http-listen: 0.0.0.0:0 is not a loopback address"));
+}
+
+}  // namespace
+}  // namespace mpower
