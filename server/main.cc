@@ -73,6 +73,10 @@ ABSL_FLAG(std::string, http_listen, "",
           "(POST /mpower.v1.PartnerService/GetPartner), with GET /healthz (e.g. "
           "127.0.0.1:8080; port 0 lets the OS pick). Plaintext: loopback only unless "
           "--allow-insecure-non-loopback. Off by default.");
+ABSL_FLAG(std::vector<std::string>, http_cors_origins, {},
+          "Comma-separated web origins (e.g. https://union.example) whose pages may call the "
+          "HTTP listener from a browser; requests from any other origin are refused. None by "
+          "default.");
 ABSL_FLAG(bool, access_log, true,
           "Log one line per call: method, code, duration, principal, peer.");
 ABSL_FLAG(std::string, log_format, "text", "text (key=value) or json: one line per event.");
@@ -273,10 +277,10 @@ int Serve(const DataPaths& paths) {
   }
   std::unique_ptr<HttpGateway> http;
   if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
-    absl::StatusOr<std::unique_ptr<HttpGateway>> started =
-        HttpGateway::Start((*server)->InProcessChannel(),
-                           HttpGatewayOptions{address, options->allow_insecure_non_loopback,
-                                              options->max_request_bytes});
+    absl::StatusOr<std::unique_ptr<HttpGateway>> started = HttpGateway::Start(
+        (*server)->InProcessChannel(),
+        HttpGatewayOptions{address, options->allow_insecure_non_loopback,
+                           options->max_request_bytes, absl::GetFlag(FLAGS_http_cors_origins)});
     if (!started.ok()) {
       Log(LogLevel::kError, "main", started.status().message());
       return 2;

@@ -28,7 +28,8 @@ class HttpEndToEndTest : public testing::ServerBackendTest {
     if (HasFatalFailure()) return;
     server_ = std::make_unique<ServerProcess>(
         dir_.path(),
-        ServerFlags({"--demo-data", "--http-listen=127.0.0.1:0", "--max-request-bytes=65536"}));
+        ServerFlags({"--demo-data", "--http-listen=127.0.0.1:0", "--max-request-bytes=65536",
+                     "--http-cors-origins=https://union.example"}));
     ASSERT_GT(server_->port(), 0) << server_->log();
     ASSERT_GT(server_->http_port(), 0) << server_->log();
     admin_ = server_->admin_token();
@@ -211,6 +212,45 @@ TEST_P(HttpEndToEndTest, ProtectedDetailsReachOnlyThoseEntitledOverHttpToo) {
   HttpAnswer shown = Call("AlertService/GetAlert", get, recipient);
   EXPECT_EQ(shown.status, 200) << shown.body;
   EXPECT_THAT(shown.body, HasSubstr("Fictional Person One"));
+}
+
+TEST_P(HttpEndToEndTest, OnlyPagesFromListedOriginsMayCall) {
+  // Headers and body, for the CORS headers.
+  const auto exchange = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-S", "-D", "-", "-o", "-"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult result = RunCommand(argv, {}, R"({"name": "partners/ilo"})");
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return result.out;
+  };
+  const std::string procedure = Url("/mpower.v1.PartnerService/GetPartner");
+  // The browser's preflight from a listed origin, then the call itself.
+  const std::string preflight =
+      exchange({"-X", "OPTIONS", "-H", "Origin: https://union.example", "-H",
+                "Access-Control-Request-Method: POST", "-H",
+                "Access-Control-Request-Headers: authorization,content-type", procedure});
+  EXPECT_THAT(preflight, HasSubstr("HTTP/1.1 204"));
+  EXPECT_THAT(preflight, HasSubstr("Access-Control-Allow-Origin: https://union.example"));
+  EXPECT_THAT(preflight, HasSubstr("Access-Control-Allow-Headers: Authorization, Content-Type"));
+  const std::string allowed = exchange(
+      {"-X", "POST", "-H", "Origin: https://union.example", "-H", "Content-Type: application/json",
+       "-H", "Authorization: Bearer " + admin_, "--data-binary", "@-", procedure});
+  EXPECT_THAT(allowed, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(allowed, HasSubstr("Access-Control-Allow-Origin: https://union.example"));
+  EXPECT_THAT(allowed, HasSubstr("International Labour Organization"));
+  // Any other origin: refused before anything runs, and no CORS headers.
+  const std::string other =
+      exchange({"-X", "POST", "-H", "Origin: https://elsewhere.example", "-H",
+                "Content-Type: application/json", "-H", "Authorization: Bearer " + admin_,
+                "--data-binary", "@-", procedure});
+  EXPECT_THAT(other, HasSubstr("HTTP/1.1 403"));
+  EXPECT_THAT(other, Not(HasSubstr("Access-Control-Allow-Origin")));
+  EXPECT_THAT(other, Not(HasSubstr("International Labour Organization")));
+  EXPECT_THAT(other, HasSubstr("--http-cors-origins"));
+  const std::string other_preflight =
+      exchange({"-X", "OPTIONS", "-H", "Origin: https://elsewhere.example", "-H",
+                "Access-Control-Request-Method: POST", procedure});
+  EXPECT_THAT(other_preflight, Not(HasSubstr("Access-Control-Allow-Origin")));
 }
 
 TEST_P(HttpEndToEndTest, HealthIsReachableForLoadBalancers) {

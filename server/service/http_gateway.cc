@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <vector>
@@ -224,6 +225,40 @@ void ServeHealth(const std::shared_ptr<grpc::Channel>& channel, const httplib::R
   res.set_content(serving ? "SERVING\n" : "NOT_SERVING\n", "text/plain");
 }
 
+// The request headers a page may send: the bearer token and Connect's.
+constexpr char kCorsAllowedHeaders[] =
+    "Authorization, Content-Type, Connect-Protocol-Version, Connect-Timeout-Ms";
+
+// CORS, for the origins the operator lists and no other. A browser request
+// from another origin is refused outright, before any call is made, so no
+// page elsewhere can use a visitor's credentials; a preflight from a
+// listed origin is answered here.
+httplib::Server::HandlerResponse ApplyCors(const std::vector<std::string>& origins,
+                                           const httplib::Request& req, httplib::Response& res) {
+  if (!req.has_header("Origin")) return httplib::Server::HandlerResponse::Unhandled;
+  const std::string origin = req.get_header_value("Origin");
+  if (std::find(origins.begin(), origins.end(), origin) == origins.end()) {
+    res.status = 403;
+    res.set_content(ErrorJson("permission_denied",
+                              absl::StrCat("pages from ", origin,
+                                           " may not call this server; the operator lists the "
+                                           "origins that may (mpowerd --http-cors-origins)"),
+                              ""),
+                    "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  res.set_header("Access-Control-Allow-Origin", origin);
+  res.set_header("Vary", "Origin");
+  if (req.method == "OPTIONS") {
+    res.status = 204;
+    res.set_header("Access-Control-Allow-Methods", "POST, GET");
+    res.set_header("Access-Control-Allow-Headers", kCorsAllowedHeaders);
+    res.set_header("Access-Control-Max-Age", "7200");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
@@ -255,6 +290,10 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   server.Get("/healthz", [target](const httplib::Request& req, httplib::Response& res) {
     ServeHealth(target, req, res);
   });
+  server.set_pre_routing_handler(
+      [origins = options.cors_origins](const httplib::Request& req, httplib::Response& res) {
+        return ApplyCors(origins, req, res);
+      });
   const int max_bytes = options.max_request_bytes;
   server.set_error_handler([max_bytes](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -34,6 +35,11 @@ struct HttpGatewayOptions {
   bool allow_insecure_non_loopback = false;
   // The largest request body accepted, as the gRPC port's limit.
   int max_request_bytes = 4 * 1024 * 1024;
+  // The web origins ("https://union.example") whose pages may call the
+  // API from a browser (CORS). A request from any other origin is refused
+  // 403 before anything runs; requests without an Origin (curl, servers)
+  // are not browsers' and pass.
+  std::vector<std::string> cors_origins;
 };
 
 class HttpGateway {
