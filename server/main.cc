@@ -69,7 +69,7 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "lets the OS pick). Off by default; they say nothing of any alert's content, but "
           "keep the port on loopback or behind your firewall.");
 ABSL_FLAG(std::string, http_listen, "",
-          "host:port to serve every unary RPC over HTTP/JSON on, in the Connect protocol "
+          "host:port to serve the RPCs over HTTP/JSON on, in the Connect protocol "
           "(POST /mpower.v1.PartnerService/GetPartner), with GET /healthz (e.g. "
           "127.0.0.1:8080; port 0 lets the OS pick). Plaintext: loopback only unless "
           "--allow-insecure-non-loopback. Off by default.");

@@ -2,6 +2,9 @@
 // in the Connect protocol's unary form, every kind of call and error, with
 // the same authentication, limits and redaction as gRPC.
 
+#include <chrono>
+#include <thread>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tests/process.h"
@@ -178,10 +181,14 @@ TEST_P(HttpEndToEndTest, ErrorsHaveTheirHttpStatusConnectCodeAndDetails) {
                           absl::StrCat(R"({"name": ")", std::string(70000, 'x'), R"("})"), admin_);
   EXPECT_EQ(large.status, 429) << large.body;
   EXPECT_THAT(large.body, HasSubstr(R"("code":"resource_exhausted")"));
-  // Streaming RPCs are gRPC's for now, and say so.
+  // A stream needs the Connect streaming media type; a client stream
+  // cannot be served over HTTP/1.1 at all.
   HttpAnswer stream = Call("ChangeService/WatchChanges", "{}", admin_);
-  EXPECT_EQ(stream.status, 501);
-  EXPECT_THAT(stream.body, HasSubstr("streaming RPC"));
+  EXPECT_EQ(stream.status, 415);
+  EXPECT_THAT(stream.body, HasSubstr("application/connect+json"));
+  HttpAnswer sync = Call("CommitmentService/SyncCommitments", "{}", admin_);
+  EXPECT_EQ(sync.status, 501);
+  EXPECT_THAT(sync.body, HasSubstr("call it over gRPC"));
   // Nothing above wrote anything: us-gov has the demo's six commitments.
   HttpAnswer listed = Call("CommitmentService/ListCommitments",
                            R"({"parent": "partners/us-gov", "pageSize": 100})", admin_);
@@ -251,6 +258,86 @@ TEST_P(HttpEndToEndTest, OnlyPagesFromListedOriginsMayCall) {
       exchange({"-X", "OPTIONS", "-H", "Origin: https://elsewhere.example", "-H",
                 "Access-Control-Request-Method: POST", procedure});
   EXPECT_THAT(other_preflight, Not(HasSubstr("Access-Control-Allow-Origin")));
+}
+
+// The frames of a Connect streaming response: each envelope's flags and
+// JSON.
+std::vector<std::pair<int, std::string>> Envelopes(const std::string& body) {
+  std::vector<std::pair<int, std::string>> frames;
+  size_t at = 0;
+  while (at + 5 <= body.size()) {
+    uint32_t size = 0;
+    for (int i = 1; i <= 4; ++i) size = (size << 8) | static_cast<uint8_t>(body[at + i]);
+    if (at + 5 + size > body.size()) break;
+    frames.emplace_back(static_cast<uint8_t>(body[at]), body.substr(at + 5, size));
+    at += 5 + size;
+  }
+  return frames;
+}
+
+std::string Enveloped(const std::string& json) {
+  std::string out(1, '\0');
+  const uint32_t size = static_cast<uint32_t>(json.size());
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(size >> shift));
+  return out + json;
+}
+
+TEST_P(HttpEndToEndTest, AWatchStreamsOverHttpInTheConnectStreamingProtocol) {
+  const std::string outsider = testing::IssueCredential(
+      *server_, "dol-viewer", {"--role", "partner_viewer", "--partner", "partners/us-dol"});
+  // Watches from the start of history, for three seconds, by the secretariat
+  // and by a partner that may not read the restricted demo alert.
+  const auto watch = [&](const std::string& token) {
+    return RunCommand(
+        {"/usr/bin/curl", "-s", "-N", "--max-time", "3", "-X", "POST", "-H",
+         "Content-Type: application/connect+json", "-H", "Authorization: Bearer " + token,
+         "--data-binary", "@-", Url("/mpower.v1.ChangeService/WatchChanges")},
+        {}, Enveloped(R"({"filter": {"collections": ["alerts"]}})"));
+  };
+  CommandResult admin_watch, outsider_watch;
+  std::thread admin_thread([&] { admin_watch = watch(admin_); });
+  std::thread outsider_thread([&] { outsider_watch = watch(outsider); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  HttpAnswer filed = Call("AlertService/CreateAlert", R"({"alertId": "filed-over-http", "alert": {
+      "filingPartner": "partners/example-union", "category": "CATEGORY_THREAT_OF_VIOLENCE",
+      "severity": "SEVERITY_SEVERE", "urgency": "URGENCY_IMMEDIATE",
+      "certainty": "CERTAINTY_LIKELY", "countryCode": "ID", "headline": "Shown live",
+      "scope": "SCOPE_PUBLIC"}})",
+                          admin_);
+  EXPECT_EQ(filed.status, 200) << filed.body;
+  admin_thread.join();
+  outsider_thread.join();
+
+  // The history, then the live alert, each once, in revision order.
+  std::vector<std::string> names;
+  for (const auto& [flags, json] : Envelopes(admin_watch.out)) {
+    EXPECT_EQ(flags, 0) << "the stream was cut by the client, so no end-stream frame";
+    for (const char* name : {"alerts/example-detention-west-kalimantan",
+                             "alerts/example-dismissals-honduras", "alerts/filed-over-http"}) {
+      if (json.find(absl::StrCat(R"("name":")", name, R"(")")) != std::string::npos &&
+          json.find(R"("changes")") != std::string::npos) {
+        names.push_back(name);
+      }
+    }
+  }
+  EXPECT_THAT(names, ::testing::ElementsAre("alerts/example-detention-west-kalimantan",
+                                            "alerts/example-dismissals-honduras",
+                                            "alerts/filed-over-http"));
+  // The outsider sees the live alert, and nothing of the restricted one.
+  EXPECT_THAT(outsider_watch.out, HasSubstr("alerts/filed-over-http"));
+  EXPECT_THAT(outsider_watch.out, Not(HasSubstr("west-kalimantan")));
+  EXPECT_THAT(outsider_watch.out, Not(HasSubstr("Fictional Person")));
+
+  // A refused watch ends with an end-stream frame carrying the error.
+  CommandResult refused =
+      RunCommand({"/usr/bin/curl", "-s", "-N", "--max-time", "5", "-X", "POST", "-H",
+                  "Content-Type: application/connect+json", "--data-binary", "@-",
+                  Url("/mpower.v1.ChangeService/WatchChanges")},
+                 {}, Enveloped("{}"));
+  const auto frames = Envelopes(refused.out);
+  ASSERT_EQ(frames.size(), 1u) << refused.out;
+  EXPECT_EQ(frames[0].first, 2);
+  EXPECT_THAT(frames[0].second, HasSubstr(R"("code":"unauthenticated")"));
 }
 
 TEST_P(HttpEndToEndTest, HealthIsReachableForLoadBalancers) {

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -32,6 +34,9 @@ using google::protobuf::MessageFactory;
 // A call with no Connect-Timeout-Ms gets this long, as the CLI's default
 // would allow for the slowest report.
 constexpr std::chrono::seconds kDefaultDeadline(60);
+
+// Threads serving HTTP: calls in flight plus open watch streams.
+constexpr size_t kHttpThreads = 128;
 
 // The Connect protocol's name and HTTP status for each gRPC code.
 struct ConnectCode {
@@ -148,6 +153,10 @@ grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const httplib::
   return status;
 }
 
+void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
+                       const google::protobuf::MethodDescriptor* method, const std::string& path,
+                       const httplib::Request& req, httplib::Response& res);
+
 // POST /mpower.v1.{Service}/{Method}: the Connect protocol's unary call
 // with a JSON body.
 void ServeUnary(const std::shared_ptr<grpc::Channel>& channel, const httplib::Request& req,
@@ -167,14 +176,29 @@ void ServeUnary(const std::shared_ptr<grpc::Channel>& channel, const httplib::Re
                     "application/json");
     return;
   }
-  if (method->client_streaming() || method->server_streaming()) {
+  const std::string content_type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
+  if (method->client_streaming()) {
     SendError(res, grpc::StatusCode::UNIMPLEMENTED,
               absl::StrCat(service, "/", method_name,
-                           " is a streaming RPC; over HTTP only unary RPCs are served for now, "
-                           "so call it over gRPC"));
+                           " streams from the client, which HTTP/1.1 cannot; call it over gRPC "
+                           "(mpower commitments sync does)"));
     return;
   }
-  const std::string content_type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
+  if (method->server_streaming()) {
+    if (!absl::StartsWith(content_type, "application/connect+json")) {
+      res.status = 415;
+      res.set_content(ErrorJson("invalid_argument",
+                                absl::StrCat(service, "/", method_name,
+                                             " streams: send Content-Type: "
+                                             "application/connect+json, the Connect streaming "
+                                             "protocol"),
+                                ""),
+                      "application/json");
+      return;
+    }
+    ServeServerStream(channel, method, absl::StrCat("/", service, "/", method_name), req, res);
+    return;
+  }
   if (!absl::StartsWith(content_type, "application/json")) {
     res.status = 415;
     res.set_content(ErrorJson("invalid_argument",
@@ -211,6 +235,165 @@ void ServeUnary(const std::shared_ptr<grpc::Channel>& channel, const httplib::Re
   }
   res.status = 200;
   res.set_content(json, "application/json");
+}
+
+// One server-streaming call on the in-process channel, read a message at a
+// time by the thread writing the HTTP response: the next read starts only
+// once the last message was written, so a slow reader holds back the
+// stream instead of filling memory.
+class ServerStreamCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  void Start(const std::shared_ptr<grpc::Channel>& channel, const std::string& path,
+             const std::string& request_bytes) {
+    grpc::Slice slice(request_bytes);
+    request_ = grpc::ByteBuffer(&slice, 1);
+    grpc::GenericStub stub(channel);
+    stub.PrepareBidiStreamingCall(&context, path, grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+  }
+
+  // The next message's bytes; false once the stream has no more.
+  bool Next(std::string& message) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return has_message_ || reads_over_; });
+    if (!has_message_) return false;
+    message = std::move(message_);
+    has_message_ = false;
+    lock.unlock();
+    StartRead(&response_);
+    return true;
+  }
+
+  // How the stream ended; waits for it.
+  grpc::Status Finish() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return done_; });
+    return status_;
+  }
+
+  void OnReadDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!ok) {
+      reads_over_ = true;
+    } else {
+      std::vector<grpc::Slice> slices;
+      message_.clear();
+      if (response_.Dump(&slices).ok()) {
+        for (const grpc::Slice& slice : slices) {
+          message_.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+        }
+      }
+      has_message_ = true;
+    }
+    changed_.notify_all();
+  }
+  void OnDone(const grpc::Status& status) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    status_ = status;
+    done_ = true;
+    reads_over_ = true;
+    changed_.notify_all();
+  }
+
+  grpc::ClientContext context;
+
+ private:
+  grpc::ByteBuffer request_, response_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string message_;
+  bool has_message_ = false;
+  bool reads_over_ = false;
+  bool done_ = false;
+  grpc::Status status_;
+};
+
+// A Connect streaming envelope: flags, the length (big-endian), the data.
+std::string Envelope(uint8_t flags, const std::string& data) {
+  const uint32_t size = static_cast<uint32_t>(data.size());
+  std::string out;
+  out.push_back(static_cast<char>(flags));
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(size >> shift));
+  return out + data;
+}
+
+constexpr uint8_t kEndStream = 0x02;
+
+// A server-streaming RPC (WatchChanges, ExportActivities) in the Connect
+// streaming protocol with JSON: one enveloped request, then enveloped
+// messages as they come and an end-stream message with the error, if any.
+// A browser reads it with fetch() and a Connect web client.
+void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
+                       const google::protobuf::MethodDescriptor* method, const std::string& path,
+                       const httplib::Request& req, httplib::Response& res) {
+  const std::string& body = req.body;
+  uint32_t size = 0;
+  if (body.size() >= 5) {
+    for (int i = 1; i <= 4; ++i) size = (size << 8) | static_cast<uint8_t>(body[i]);
+  }
+  if (body.size() < 5 || body.size() != 5 + static_cast<size_t>(size) || (body[0] & 0x01) != 0) {
+    SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
+              "send one uncompressed Connect envelope: a flags byte of 0, the JSON's length as "
+              "4 bytes big-endian, then the request as JSON");
+    return;
+  }
+  std::unique_ptr<Message> request(
+      MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
+  google::protobuf::util::JsonParseOptions parse;
+  parse.ignore_unknown_fields = false;
+  if (auto parsed =
+          google::protobuf::util::JsonStringToMessage(body.substr(5), request.get(), parse);
+      !parsed.ok()) {
+    SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
+              absl::StrCat("the request is not a ", method->input_type()->name(),
+                           " in protobuf's JSON mapping: ", parsed.message().as_string()));
+    return;
+  }
+  auto call = std::make_shared<ServerStreamCall>();
+  if (int64_t ms = 0; absl::SimpleAtoi(req.get_header_value("Connect-Timeout-Ms"), &ms) && ms > 0) {
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
+  }
+  if (req.has_header("Authorization")) {
+    call->context.AddMetadata("authorization", req.get_header_value("Authorization"));
+  }
+  call->Start(channel, path, request->SerializeAsString());
+  res.status = 200;
+  res.set_chunked_content_provider(
+      "application/connect+json", [call, method](size_t, httplib::DataSink& sink) {
+        std::unique_ptr<Message> message(
+            MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
+        std::string bytes, json;
+        bool reader_gone = false;
+        while (call->Next(bytes)) {
+          if (reader_gone) continue;  // drain until the cancelled call ends
+          json.clear();
+          if (!message->ParseFromString(bytes) ||
+              !google::protobuf::util::MessageToJsonString(*message, &json).ok()) {
+            call->context.TryCancel();
+            continue;
+          }
+          const std::string envelope = Envelope(0, json);
+          if (!sink.write(envelope.data(), envelope.size())) {
+            reader_gone = true;
+            call->context.TryCancel();
+          }
+        }
+        const grpc::Status status = call->Finish();
+        if (reader_gone) return false;
+        std::string end = "{}";
+        if (!status.ok()) {
+          end = absl::StrCat(R"({"error":)",
+                             ErrorJson(ConnectCodeOf(status.error_code()).name,
+                                       status.error_message(), status.error_details()),
+                             "}");
+        }
+        const std::string envelope = Envelope(kEndStream, end);
+        sink.write(envelope.data(), envelope.size());
+        sink.done();
+        return true;
+      });
 }
 
 // GET /healthz: the gRPC health service's answer for the whole server, for
@@ -282,6 +465,8 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   gateway->server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *gateway->server_;
   server.set_payload_max_length(static_cast<size_t>(options.max_request_bytes));
+  // Each open watch holds one of these threads for as long as it is open.
+  server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   const std::shared_ptr<grpc::Channel> target = gateway->channel_;
   server.Post(R"(/([A-Za-z0-9_.]+)/([A-Za-z0-9_]+))",
               [target](const httplib::Request& req, httplib::Response& res) {

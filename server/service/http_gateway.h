@@ -3,7 +3,8 @@
 
 // mpower over HTTP/JSON for integrators without gRPC: every unary RPC in
 // the Connect protocol's unary form (POST /mpower.v1.PartnerService/
-// GetPartner, a JSON body in protobuf's JSON mapping), and GET /healthz.
+// GetPartner, a JSON body in protobuf's JSON mapping), the server-streaming
+// RPCs in its streaming form (application/connect+json), and GET /healthz.
 //
 // The gateway holds no rules of its own. It turns each HTTP request into a
 // gRPC call on the server's in-process channel, with the caller's
