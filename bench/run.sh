@@ -27,6 +27,8 @@ if ! command -v etcd >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
 fi
 [[ -x tools/bin/ghz ]] || GOBIN="$PWD/tools/bin" GOFLAGS=-mod=mod go install github.com/bojand/ghz/cmd/ghz@v0.120.0
+# hey, an HTTP load generator, for HTTP/JSON beside gRPC.
+[[ -x tools/bin/hey ]] || GOBIN="$PWD/tools/bin" GOFLAGS=-mod=mod go install github.com/rakyll/hey@v0.1.4
 
 build=build/bench
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMPOWER_BUILD_TESTS=OFF >/dev/null
@@ -35,6 +37,7 @@ mpowerd="$build/server/mpowerd"
 mpower="$build/client/mpower"
 load="$build/bench/mpower-load"
 ghz="tools/bin/ghz"
+hey="tools/bin/hey"
 
 work="$(mktemp -d)"
 pids=()
@@ -58,6 +61,7 @@ serve() {
   pids+=("$pid")
   for _ in $(seq 1 600); do
     port=$(sed -n 's/.*serving on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+    http_port=$(sed -n 's/.*HTTP on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" | head -1)
     [[ -n "$port" ]] && return 0
     sleep 0.05
   done
@@ -69,6 +73,21 @@ run_load() {  # scenario target [extra flags]: appends the generator's line
   local scenario=$1 target=$2; shift 2
   "$load" --scenario="$scenario" --target="$target" --in-flight="$in_flight" \
     --connections="$connections" --duration="$duration" "$@" | tee -a "$results"
+}
+run_hey() {  # label path json: the same closed loop over HTTP/JSON (Connect unary)
+  local label=$1 path=$2 json=$3
+  "$hey" -z "$duration" -c "$in_flight" -m POST -T application/json \
+    -H "Authorization: Bearer $token" -d "$json" "$mpowerd_http$path" >"$work/hey.out" 2>&1 || true
+  /usr/bin/python3 - "$label" "$work/hey.out" <<'PY' | tee -a "$results"
+import re, sys
+label, text = sys.argv[1], open(sys.argv[2]).read()
+qps = re.search(r"Requests/sec:\s*([0-9.]+)", text)
+pct = {int(p): float(s) * 1000 for p, s in re.findall(r"(\d+)% in ([0-9.]+) secs", text)}
+codes = dict((c, int(n)) for c, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", text))
+errors = sum(n for c, n in codes.items() if c != "200") + len(re.findall(r"Error distribution", text))
+print(f"scenario={label} qps={float(qps.group(1)) if qps else 0:.0f} p50_ms={pct.get(50, 0):.3f} "
+      f"p99_ms={pct.get(99, 0):.3f} p999_ms=0 errors={errors}")
+PY
 }
 run_ghz() {  # label target call data [extra ghz flags]
   local label=$1 target=$2 call=$3 data=$4; shift 4
@@ -110,10 +129,11 @@ record "scenario=seed seconds=$(( ($(now_ms) - seed_start) / 1000 ))"
 echo "== mpowerd on the seeded store"
 started=$(now_ms)
 serve "$mpowerd" --data-dir="$work/big" --listen=127.0.0.1:0 --client-config="$work/big.config" \
-  --rate-limit=0 --max-watch-streams=4096
+  --rate-limit=0 --max-watch-streams=4096 --http-listen=127.0.0.1:0
 record "scenario=startup ms=$(( $(now_ms) - started ))"
 mpowerd_pid=$pid
 mpowerd_addr="127.0.0.1:$port"
+mpowerd_http="http://127.0.0.1:$http_port"
 token=$(sed -n 's/^token = //p' "$work/big.config")
 sleep 1
 record "scenario=rss-1m rss_mb=$(( $(rss_kb "$mpowerd_pid") / 1024 ))"
@@ -166,6 +186,16 @@ run_ghz ghz-get "$mpowerd_addr" mpower.v1.CommitmentService.GetCommitment "@$wor
 run_ghz ghz-create-alert "$mpowerd_addr" mpower.v1.AlertService.CreateAlert \
   '{"alert":{"filing_partner":"partners/bench-p0","category":"CATEGORY_OTHER","severity":"SEVERITY_MINOR","urgency":"URGENCY_FUTURE","certainty":"CERTAINTY_POSSIBLE","country_code":"ID","headline":"Benchmark alert","summary":"'"$(head -c 256 /dev/zero | tr '\0' x)"'"}}' \
   --metadata "{\"authorization\":\"Bearer $token\"}"
+
+echo "== HTTP/JSON beside gRPC: one Get and one List, the same requests both ways"
+one_name=$(head -1 "$work/names")
+list_json='{"parent":"partners/-","page_size":100,"filter":"country_codes:\"ID\""}'
+run_ghz grpc-get-one "$mpowerd_addr" mpower.v1.CommitmentService.GetCommitment \
+  "{\"name\":\"$one_name\"}" --metadata "{\"authorization\":\"Bearer $token\"}"
+run_hey http-get-one /mpower.v1.CommitmentService/GetCommitment "{\"name\":\"$one_name\"}"
+run_ghz grpc-list-id "$mpowerd_addr" mpower.v1.CommitmentService.ListCommitments "$list_json" \
+  --metadata "{\"authorization\":\"Bearer $token\"}"
+run_hey http-list-id /mpower.v1.CommitmentService/ListCommitments "$list_json"
 kill "$mpowerd_pid"
 
 echo "== etcd 3.4: durable puts and gets of the same payload"

@@ -56,6 +56,12 @@ def main():
     closed("ghz: bare echo", "ghz-echo", "second opinion")
     closed("ghz: Get commitment", "ghz-get",
            f"{num(r, 'ghz-get', 'qps') / num(r, 'ghz-echo', 'qps'):.0%} of ghz echo")
+    closed("gRPC Get, one commitment (ghz)", "grpc-get-one", "reference for HTTP")
+    closed("HTTP/JSON Get, the same (hey)", "http-get-one",
+           f"{num(r, 'http-get-one', 'qps') / num(r, 'grpc-get-one', 'qps'):.0%} of gRPC")
+    closed("gRPC List 100 in ID (ghz)", "grpc-list-id", "reference for HTTP")
+    closed("HTTP/JSON List, the same (hey)", "http-list-id",
+           f"{num(r, 'http-list-id', 'qps') / num(r, 'grpc-list-id', 'qps'):.0%} of gRPC")
     closed("ghz: durable CreateAlert", "ghz-create-alert",
            f"{num(r, 'ghz-create-alert', 'qps') / num(r, 'ghz-echo', 'qps'):.0%} of ghz echo")
     if "pg1-get" in r:

@@ -465,6 +465,9 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   gateway->server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *gateway->server_;
   server.set_payload_max_length(static_cast<size_t>(options.max_request_bytes));
+  // Headers and body go out in separate writes; without TCP_NODELAY, Nagle
+  // holds the body back until the client's delayed ACK, 40 ms a call.
+  server.set_tcp_nodelay(true);
   // Each open watch holds one of these threads for as long as it is open.
   server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   const std::shared_ptr<grpc::Channel> target = gateway->channel_;
