@@ -2,7 +2,11 @@
 // in the Connect protocol's unary form, every kind of call and error, with
 // the same authentication, limits and redaction as gRPC.
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <csignal>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -338,6 +342,27 @@ TEST_P(HttpEndToEndTest, AWatchStreamsOverHttpInTheConnectStreamingProtocol) {
   ASSERT_EQ(frames.size(), 1u) << refused.out;
   EXPECT_EQ(frames[0].first, 2);
   EXPECT_THAT(frames[0].second, HasSubstr(R"("code":"unauthenticated")"));
+}
+
+TEST_P(HttpEndToEndTest, AnOpenWatchDoesNotHoldUpAStop) {
+  testing::BackgroundCommand watch({"/usr/bin/curl", "-s", "-N", "--max-time", "60", "-X", "POST",
+                                    "-H", "Content-Type: application/connect+json", "-H",
+                                    "Authorization: Bearer " + admin_, "--data-binary",
+                                    "@" +
+                                        [&] {
+                                          const std::string file = dir_.path() + "/watch-request";
+                                          std::ofstream(file) << Enveloped(R"({"startNow": true})");
+                                          return file;
+                                        }(),
+                                    Url("/mpower.v1.ChangeService/WatchChanges")});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto started = std::chrono::steady_clock::now();
+  const int status = server_->Stop(SIGTERM);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  // The grace for calls in flight is seconds; a watch never ends by itself.
+  EXPECT_LT(took, std::chrono::seconds(15));
+  watch.Stop(SIGTERM);
 }
 
 TEST_P(HttpEndToEndTest, HealthIsReachableForLoadBalancers) {

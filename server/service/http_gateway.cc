@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -153,13 +154,16 @@ grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const httplib::
   return status;
 }
 
+class OpenStreams;
 void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
+                       const std::shared_ptr<OpenStreams>& open_streams,
                        const google::protobuf::MethodDescriptor* method, const std::string& path,
                        const httplib::Request& req, httplib::Response& res);
 
 // POST /mpower.v1.{Service}/{Method}: the Connect protocol's unary call
 // with a JSON body.
-void ServeUnary(const std::shared_ptr<grpc::Channel>& channel, const httplib::Request& req,
+void ServeUnary(const std::shared_ptr<grpc::Channel>& channel,
+                const std::shared_ptr<OpenStreams>& open_streams, const httplib::Request& req,
                 httplib::Response& res) {
   const std::string service = req.matches[1];
   const std::string method_name = req.matches[2];
@@ -196,7 +200,8 @@ void ServeUnary(const std::shared_ptr<grpc::Channel>& channel, const httplib::Re
                       "application/json");
       return;
     }
-    ServeServerStream(channel, method, absl::StrCat("/", service, "/", method_name), req, res);
+    ServeServerStream(channel, open_streams, method, absl::StrCat("/", service, "/", method_name),
+                      req, res);
     return;
   }
   if (!absl::StartsWith(content_type, "application/json")) {
@@ -310,6 +315,32 @@ class ServerStreamCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, 
   grpc::Status status_;
 };
 
+// The streams open through the gateway, so that stopping it can cancel
+// them: an open watch would otherwise hold its HTTP thread, and the stop,
+// until the gRPC server ends the stream, which it does only after.
+class OpenStreams {
+ public:
+  void Add(ServerStreamCall* call) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) call->context.TryCancel();
+    calls_.insert(call);
+  }
+  void Remove(ServerStreamCall* call) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    calls_.erase(call);
+  }
+  void CancelAll() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    for (ServerStreamCall* call : calls_) call->context.TryCancel();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<ServerStreamCall*> calls_;
+  bool closed_ = false;
+};
+
 // A Connect streaming envelope: flags, the length (big-endian), the data.
 std::string Envelope(uint8_t flags, const std::string& data) {
   const uint32_t size = static_cast<uint32_t>(data.size());
@@ -326,6 +357,7 @@ constexpr uint8_t kEndStream = 0x02;
 // messages as they come and an end-stream message with the error, if any.
 // A browser reads it with fetch() and a Connect web client.
 void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
+                       const std::shared_ptr<OpenStreams>& open_streams,
                        const google::protobuf::MethodDescriptor* method, const std::string& path,
                        const httplib::Request& req, httplib::Response& res) {
   const std::string& body = req.body;
@@ -359,9 +391,10 @@ void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
     call->context.AddMetadata("authorization", req.get_header_value("Authorization"));
   }
   call->Start(channel, path, request->SerializeAsString());
+  open_streams->Add(call.get());
   res.status = 200;
   res.set_chunked_content_provider(
-      "application/connect+json", [call, method](size_t, httplib::DataSink& sink) {
+      "application/connect+json", [call, method, open_streams](size_t, httplib::DataSink& sink) {
         std::unique_ptr<Message> message(
             MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
         std::string bytes, json;
@@ -381,6 +414,7 @@ void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
           }
         }
         const grpc::Status status = call->Finish();
+        open_streams->Remove(call.get());
         if (reader_gone) return false;
         std::string end = "{}";
         if (!status.ok()) {
@@ -471,9 +505,11 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   // Each open watch holds one of these threads for as long as it is open.
   server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   const std::shared_ptr<grpc::Channel> target = gateway->channel_;
+  auto open_streams = std::make_shared<OpenStreams>();
+  gateway->cancel_streams_ = [open_streams] { open_streams->CancelAll(); };
   server.Post(R"(/([A-Za-z0-9_.]+)/([A-Za-z0-9_]+))",
-              [target](const httplib::Request& req, httplib::Response& res) {
-                ServeUnary(target, req, res);
+              [target, open_streams](const httplib::Request& req, httplib::Response& res) {
+                ServeUnary(target, open_streams, req, res);
               });
   server.Get("/healthz", [target](const httplib::Request& req, httplib::Response& res) {
     ServeHealth(target, req, res);
@@ -514,6 +550,7 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
 }
 
 HttpGateway::~HttpGateway() {
+  if (cancel_streams_) cancel_streams_();
   if (server_ != nullptr) server_->stop();
   if (thread_.joinable()) thread_.join();
 }

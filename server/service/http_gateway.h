@@ -16,6 +16,7 @@
 
 #include <grpcpp/channel.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -58,6 +59,8 @@ class HttpGateway {
   HttpGateway() = default;
 
   std::shared_ptr<grpc::Channel> channel_;
+  // Cancels the streams open through the gateway, before it stops.
+  std::function<void()> cancel_streams_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
