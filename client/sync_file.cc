@@ -1,6 +1,7 @@
 #include "client/sync_file.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -9,41 +10,20 @@
 #include "absl/strings/strip.h"
 #include "client/csv.h"
 #include "client/field_text.h"
+#include "common/commitment_csv_columns.h"
 #include "google/protobuf/util/json_util.h"
 #include "mpower/v1/commitment.pb.h"
 
 namespace mpower::cli {
 
-const char* const kSyncCsvColumns[] = {"external_id",
-                                       "kind",
-                                       "title",
-                                       "description",
-                                       "amount",
-                                       "currency",
-                                       "contribution_basis",
-                                       "recipient_partner",
-                                       "provider_partner",
-                                       "initiative",
-                                       "start_date",
-                                       "end_date",
-                                       "status",
-                                       "country_codes",
-                                       "action_areas",
-                                       "instrument",
-                                       "instrument_reference",
-                                       "policy_action",
-                                       "milestones",
-                                       nullptr};
-
 namespace {
 
 // Output-only columns of `mpower report export --format commitments-csv`,
 // read past so an export syncs back as it is.
-const char* const kIgnoredCsvColumns[] = {"name", "fulfilled_amount", "stage", nullptr};
-
-bool IsIgnoredColumn(absl::string_view column) {
-  for (const char* const* ignored = kIgnoredCsvColumns; *ignored != nullptr; ++ignored) {
-    if (column == *ignored) return true;
+bool IsIgnoredColumn(std::string_view column) {
+  if (column == kCommitmentNameColumn) return true;
+  for (std::string_view derived : kCommitmentDerivedColumns) {
+    if (column == derived) return true;
   }
   return false;
 }
@@ -81,9 +61,7 @@ std::vector<SyncItem> FromCsv(const std::string& text, std::vector<std::string>&
   }
   for (size_t c = 0; c < header.size(); ++c) {
     bool known = IsIgnoredColumn(header[c]);
-    for (const char* const* column = kSyncCsvColumns; *column != nullptr; ++column) {
-      known = known || header[c] == *column;
-    }
+    for (std::string_view column : kCommitmentSyncColumns) known = known || header[c] == column;
     if (!known) {
       errors.push_back(absl::StrCat("line 1, column ", c + 1, ": unknown column \"", header[c],
                                     "\"; see the README for the columns"));

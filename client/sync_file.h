@@ -13,9 +13,6 @@
 
 namespace mpower::cli {
 
-// The CSV columns, in the order the README documents them.
-extern const char* const kSyncCsvColumns[];
-
 // One commitment of the file.
 struct SyncItem {
   int line = 0;  // where it came from, for messages; 0 for JSON

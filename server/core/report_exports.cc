@@ -4,6 +4,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/commitment_csv_columns.h"
 #include "server/core/money.h"
 #include "server/core/names.h"
 
@@ -326,28 +327,11 @@ class IatiWriter {
 
 std::string CommitmentsCsv(const std::vector<Commitment>& commitments) {
   std::string out;
-  AppendCsvRow(out, {"name",
-                     "external_id",
-                     "kind",
-                     "title",
-                     "description",
-                     "amount",
-                     "currency",
-                     "contribution_basis",
-                     "recipient_partner",
-                     "provider_partner",
-                     "initiative",
-                     "start_date",
-                     "end_date",
-                     "status",
-                     "country_codes",
-                     "action_areas",
-                     "instrument",
-                     "instrument_reference",
-                     "policy_action",
-                     "milestones",
-                     "fulfilled_amount",
-                     "stage"});
+  std::vector<std::string> header = {std::string(kCommitmentNameColumn)};
+  header.insert(header.end(), kCommitmentSyncColumns.begin(), kCommitmentSyncColumns.end());
+  header.insert(header.end(), kCommitmentDerivedColumns.begin(), kCommitmentDerivedColumns.end());
+  AppendCsvRow(out, header);
+  // Each row's cells in the header's order.
   for (const Commitment& c : commitments) {
     AppendCsvRow(out,
                  {c.name(),
