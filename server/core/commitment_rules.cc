@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "server/base/status_macros.h"
 #include "server/core/labour_standards.h"
@@ -66,10 +65,6 @@ namespace {
 std::string StageName(Commitment::Stage stage) {
   const auto* value = Commitment::Stage_descriptor()->FindValueByNumber(stage);
   return value != nullptr ? value->name() : absl::StrCat(static_cast<int>(stage));
-}
-
-std::string DateText(const v1::Date& date) {
-  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
 }
 
 // The policy fields: required for a policy commitment, absent otherwise;
@@ -152,7 +147,7 @@ void CheckPolicy(const Commitment& commitment, FieldViolations& violations) {
         violations.Add(
             field + ".date",
             absl::StrCat("before the date of milestones[", previous_dated, "] (",
-                         DateText(*previous_date), "); a later stage cannot be reached earlier"));
+                         FormatDate(*previous_date), "); a later stage cannot be reached earlier"));
       } else {
         previous_date = &milestone.date();
         previous_dated = i;

@@ -1,12 +1,12 @@
 #include "server/core/report_exports.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "common/commitment_csv_columns.h"
 #include "server/core/money.h"
 #include "server/core/names.h"
+#include "server/core/value_checks.h"
 
 namespace mpower {
 namespace {
@@ -25,9 +25,7 @@ std::string ShortEnumName(const google::protobuf::EnumDescriptor* type, int valu
   return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
 }
 
-std::string DateText(bool has, const v1::Date& date) {
-  return has ? absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day()) : "";
-}
+std::string DateText(bool has, const v1::Date& date) { return has ? FormatDate(date) : ""; }
 
 std::string CsvCell(absl::string_view text) {
   if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);

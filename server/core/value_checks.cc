@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 
 namespace mpower {
@@ -134,6 +135,10 @@ void CheckEnumList(FieldViolations& violations, absl::string_view field,
     CheckEnum(violations, element, values[i], type, Presence::kRequired);
     if (!seen.insert(values[i]).second) violations.Add(element, "duplicate");
   }
+}
+
+std::string FormatDate(const v1::Date& date) {
+  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
 }
 
 void CheckDate(FieldViolations& violations, absl::string_view field, const v1::Date& date) {

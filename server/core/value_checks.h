@@ -6,6 +6,7 @@
 // bad field. None of them quotes the value it rejects.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "absl/strings/string_view.h"
@@ -61,6 +62,9 @@ void CheckDateRange(FieldViolations& violations, absl::string_view prefix, bool 
 
 // Orders dates; REQUIRES: both valid.
 int CompareDates(const v1::Date& a, const v1::Date& b);
+
+// The date as YYYY-MM-DD.
+std::string FormatDate(const v1::Date& date);
 
 // A timestamp from year 1 to 9999 with nanos in range.
 void CheckTimestamp(FieldViolations& violations, absl::string_view field,
