@@ -168,6 +168,16 @@ std::string ElementToText(const Message& message, const FieldDescriptor* field, 
 }  // namespace
 
 absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::string_view text) {
+  if (const size_t dot = path.find('.'); dot != absl::string_view::npos) {
+    const FieldDescriptor* outer =
+        message.GetDescriptor()->FindFieldByName(std::string(path.substr(0, dot)));
+    if (outer == nullptr || outer->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+        outer->is_repeated()) {
+      return absl::InternalError(absl::StrCat("no field ", path));
+    }
+    return SetFieldFromText(*message.GetReflection()->MutableMessage(&message, outer),
+                            path.substr(dot + 1), text);
+  }
   const FieldDescriptor* field = message.GetDescriptor()->FindFieldByName(std::string(path));
   if (field == nullptr) return absl::InternalError(absl::StrCat("no field ", path));
   const Reflection* r = message.GetReflection();
@@ -196,6 +206,14 @@ absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::st
         }
         field->is_repeated() ? r->AddEnum(&message, field, found)
                              : r->SetEnum(&message, field, found);
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_INT64: {
+        int64_t number;
+        if (field->is_repeated() || !absl::SimpleAtoi(value, &number)) {
+          return Bad(path, "a whole number");
+        }
+        r->SetInt64(&message, field, number);
         break;
       }
       case FieldDescriptor::CPPTYPE_BOOL:

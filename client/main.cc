@@ -73,7 +73,7 @@ std::string MainHelp() {
       &help,
       "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts;\n"
       "credentials take create, list and revoke; audit takes list; alerts also watch\n"
-      "and purge.\n\n"
+      "and purge; subscriptions also test and replay.\n\n"
       "Connection and output (flag, then environment, then the config file, then default):\n"
       "  --address HOST:PORT   MPOWER_ADDRESS   default ",
       kDefaultAddress, "\n",
@@ -125,6 +125,16 @@ std::string ResourceHelp(const ResourceSpec& spec) {
                     "      erases the protected details for good, every version and backup\n"
                     "      included; the reason is kept in the clear, so never put in it what\n"
                     "      you are erasing\n");
+  }
+  if (has("Test")) {
+    absl::StrAppend(&help,
+                    "  test NAME\n"
+                    "      sends a signed ping now and shows what the receiver answered\n");
+  }
+  if (has("Replay")) {
+    absl::StrAppend(&help,
+                    "  replay NAME --after-revision N\n"
+                    "      delivers again every selected change after revision N\n");
   }
   if (has("Sync")) {
     absl::StrAppend(&help,

@@ -73,6 +73,8 @@ class Command {
     if (verb == "delete" || verb == "undelete" || verb == "revoke" || verb == "purge") {
       return ActOnOne(verb);
     }
+    if (verb == "test") return Test();
+    if (verb == "replay") return Replay();
     return UsageError(absl::StrCat("unknown verb '", verb, "' for ", spec_.plural, "; run mpower ",
                                    spec_.plural, " --help"));
   }
@@ -205,7 +207,9 @@ class Command {
         if (flag != field_flag.flag) continue;
         absl::Status status = SetFieldFromText(*resource, field_flag.path, args_.Get(flag));
         if (!status.ok()) return UsageError(status.message());
-        paths.push_back(field_flag.path);
+        // A nested field (webhook.url) is updated as its whole message.
+        const std::string path(field_flag.path);
+        paths.push_back(path.substr(0, path.find('.')));
       }
     }
     return resource;
@@ -249,6 +253,11 @@ class Command {
       std::cout << "\ntoken (shown only now; keep it secret): " << GetString(*response, "token")
                 << "\n";
     }
+    const std::string secret = FieldToText(*response, absl::StrCat(spec_.field, ".signing_secret"));
+    if (!secret.empty()) {
+      std::cout << "\nsigning secret (shown only now; give it to the receiver, keep it secret): "
+                << secret << "\n";
+    }
     return absl::OkStatus();
   }
 
@@ -278,6 +287,44 @@ class Command {
         ->MutableMessage(request.get(), type->FindFieldByName("update_mask"))
         ->CopyFrom(mask);
     MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
+    PrintResource(GetMessage(*response, spec_.field));
+    return absl::OkStatus();
+  }
+
+  // subscriptions test NAME: a signed ping, and what the receiver said.
+  absl::Status Test() {
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Test", spec_.type));
+    auto request = NewMessage(method->input_type());
+    MPOWER_ASSIGN_OR_RETURN(const std::string name, RequiredName());
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "name", name));
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
+    if (output_ == "json") {
+      std::cout << ToJson(*response);
+      return absl::OkStatus();
+    }
+    const auto text = [&](const char* field) { return FieldToText(*response, field); };
+    std::cout << (text("delivered") == "true" ? "delivered" : "NOT delivered");
+    if (text("http_status") != "0") std::cout << ": HTTP " << text("http_status");
+    std::cout << "\n";
+    if (!text("error").empty()) std::cout << "error: " << text("error") << "\n";
+    if (!text("response_excerpt").empty()) {
+      std::cout << "the receiver answered:\n" << text("response_excerpt") << "\n";
+    }
+    return absl::OkStatus();
+  }
+
+  // subscriptions replay NAME --after-revision N: deliver again from there.
+  absl::Status Replay() {
+    MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Replay", spec_.type));
+    auto request = NewMessage(method->input_type());
+    MPOWER_ASSIGN_OR_RETURN(const std::string name, RequiredName());
+    MPOWER_RETURN_IF_ERROR(SetString(*request, "name", name));
+    if (!args_.Has("after-revision")) {
+      return UsageError("--after-revision is required: deliver again every change after it");
+    }
+    absl::Status set = SetFieldFromText(*request, "after_revision", args_.Get("after-revision"));
+    if (!set.ok()) return UsageError(set.message());
+    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/true));
     PrintResource(GetMessage(*response, spec_.field));
     return absl::OkStatus();
   }

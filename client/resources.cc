@@ -7,6 +7,7 @@
 #include "mpower/v1/initiative.pb.h"
 #include "mpower/v1/partner.pb.h"
 #include "mpower/v1/response.pb.h"
+#include "mpower/v1/subscription.pb.h"
 
 namespace mpower::cli {
 
@@ -26,7 +27,8 @@ const std::vector<ResourceSpec>& Resources() {
   // linked in and registered in the generated pool.
   static const bool kLinked = v1::Partner::descriptor() && v1::Initiative::descriptor() &&
                               v1::Commitment::descriptor() && v1::Alert::descriptor() &&
-                              v1::Response::descriptor() && v1::Credential::descriptor();
+                              v1::Response::descriptor() && v1::Credential::descriptor() &&
+                              v1::Subscription::descriptor();
   (void)kLinked;
   static const std::vector<ResourceSpec> kResources = {
       {"partners",
@@ -132,6 +134,26 @@ const std::vector<ResourceSpec>& Resources() {
         {"action", "action", "e.g. ACKNOWLEDGED, PUBLIC_STATEMENT, LEGAL_SUPPORT"},
         {"note", "note", "what was done, safe to share"},
         {"action-time", "action_time", "RFC 3339 time"}}},
+      {"subscriptions",
+       "Subscription",
+       "subscription",
+       "partners",
+       "partners/ilo/subscriptions/escalations-desk",
+       {{"NAME", "name"},
+        {"STATE", "delivery.state"},
+        {"DELIVERED", "delivery.delivered_revision"},
+        {"WEBHOOK", "webhook.url"},
+        {"EMAIL", "email.addresses"},
+        {"DISPLAY NAME", "display_name"}},
+       {{"display-name", "display_name", "what it is for"},
+        {"webhook-url", "webhook.url", "https:// URL that receives signed POSTs"},
+        {"email", "email.addresses", "comma-separated addresses (1 to 10)"},
+        {"collections", "collections", "ALERTS,RESPONSES (default), COMMITMENTS, ..."},
+        {"countries", "country_codes", "comma-separated ISO codes; none for all"},
+        {"categories", "alert_categories", "e.g. KILLING,ARBITRARY_ARREST_OR_DETENTION"},
+        {"min-severity", "minimum_severity", "EXTREME, SEVERE, MODERATE or MINOR"},
+        {"escalations-only", "escalations_only", "true: only alerts nobody answered in time"},
+        {"secretariat-scope", "secretariat_scope", "true: judged as the secretariat (admins)"}}},
       {"credentials",
        "Credential",
        "credential",

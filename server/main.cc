@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -116,6 +118,37 @@ ABSL_FLAG(std::string, partner, "", "credentials create: partners/{partner} for 
 ABSL_FLAG(bool, allow_insecure_non_loopback, false,
           "UNSAFE: serve plaintext on a non-loopback address. Alerts would cross the network "
           "unencrypted; use only behind a TLS-terminating proxy.");
+ABSL_FLAG(bool, notify_allow_private_targets, false,
+          "Let webhooks go to private, loopback and link-local addresses (receivers on the "
+          "operator's own network). Off: such targets are server-side request forgery.");
+ABSL_FLAG(bool, notify_allow_http_loopback, false,
+          "Let webhooks use plain http to a loopback host (a receiver on this machine).");
+ABSL_FLAG(std::string, notify_ca_file, "",
+          "PEM bundle of the CAs webhook receivers' certificates are checked against, instead "
+          "of the system's.");
+ABSL_FLAG(absl::Duration, notify_timeout, absl::Seconds(10),
+          "How long one webhook delivery may take, connecting included.");
+ABSL_FLAG(absl::Duration, notify_retry_for, absl::Hours(24),
+          "How long failed deliveries are retried (exponential backoff with jitter) before a "
+          "subscription is marked failing and stops.");
+ABSL_FLAG(absl::Duration, notify_max_backoff, absl::Minutes(10),
+          "The longest wait between two attempts of a failed delivery.");
+ABSL_FLAG(int32_t, notify_threads, 16, "Subscriptions delivered to at once.");
+ABSL_FLAG(absl::Duration, email_digest_interval, absl::Minutes(1),
+          "An email subscription gets at most one message per this; what comes between goes "
+          "out as one digest.");
+ABSL_FLAG(std::string, smtp_url, "",
+          "The SMTP relay for email subscriptions: smtp://host:port (STARTTLS required) or "
+          "smtps://host:port. Empty: email subscriptions fail with a clear error.");
+ABSL_FLAG(std::string, smtp_from, "", "The sender address of notification email.");
+ABSL_FLAG(std::string, smtp_username, "", "The SMTP relay's user name, if it wants one.");
+ABSL_FLAG(std::string, smtp_password_file, "",
+          "A file holding the SMTP relay's password (not a flag, so it stays out of ps).");
+ABSL_FLAG(bool, smtp_allow_plaintext, false,
+          "UNSAFE: send email unencrypted when the relay offers no STARTTLS.");
+ABSL_FLAG(std::string, smtp_ca_file, "",
+          "PEM bundle of the CAs the relay's certificate is checked against, instead of the "
+          "system's.");
 
 namespace mpower {
 namespace {
@@ -163,6 +196,31 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   // The server re-reads them, so a renewed certificate needs no restart.
   options.tls_files = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
                        absl::GetFlag(FLAGS_client_ca)};
+  NotifierOptions& notify = options.notify;
+  notify.webhook.policy.allow_private_targets = absl::GetFlag(FLAGS_notify_allow_private_targets);
+  notify.webhook.policy.allow_http_loopback = absl::GetFlag(FLAGS_notify_allow_http_loopback);
+  notify.webhook.ca_file = absl::GetFlag(FLAGS_notify_ca_file);
+  notify.webhook.timeout = absl::GetFlag(FLAGS_notify_timeout);
+  notify.webhook.connect_timeout = std::min(notify.webhook.timeout, absl::Seconds(5));
+  notify.retry_for = absl::GetFlag(FLAGS_notify_retry_for);
+  notify.max_backoff = absl::GetFlag(FLAGS_notify_max_backoff);
+  notify.first_backoff = std::min(notify.first_backoff, notify.max_backoff);
+  notify.delivery_threads = absl::GetFlag(FLAGS_notify_threads);
+  notify.email_digest_interval = absl::GetFlag(FLAGS_email_digest_interval);
+  notify.smtp.url = absl::GetFlag(FLAGS_smtp_url);
+  notify.smtp.from = absl::GetFlag(FLAGS_smtp_from);
+  notify.smtp.username = absl::GetFlag(FLAGS_smtp_username);
+  notify.smtp.allow_plaintext = absl::GetFlag(FLAGS_smtp_allow_plaintext);
+  notify.smtp.ca_file = absl::GetFlag(FLAGS_smtp_ca_file);
+  if (const std::string path = absl::GetFlag(FLAGS_smtp_password_file); !path.empty()) {
+    absl::StatusOr<std::string> password = ReadPemFile(path, "smtp-password-file");
+    if (!password.ok()) return password.status();
+    notify.smtp.password = std::string(absl::StripTrailingAsciiWhitespace(*password));
+  }
+  if (notify.webhook.timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--notify-timeout: must be positive, e.g. 10s");
+  }
+  if (absl::Status status = CheckNotifierOptions(notify); !status.ok()) return status;
   return options;
 }
 

@@ -23,6 +23,7 @@
 #include "server/core/initiative_rules.h"
 #include "server/core/partner_rules.h"
 #include "server/core/response_rules.h"
+#include "server/core/subscription_rules.h"
 #include "server/service/server.h"
 #include "tests/any_rpc.h"
 #include "tests/test_support.h"
@@ -257,6 +258,68 @@ const Case kCases[] = {
      R"(name: "credentials/beta-editor")",
      {OK, PD, PD, UA, UA}},
     {"AdminService/ListAuditEntries", "all", "", {OK, PD, PD, UA, UA}},
+    // Subscriptions: a partner's own business. Its editors manage them, its
+    // viewers read them, the secretariat does both; nobody else learns
+    // they exist. A ping or a replay is an edit.
+    {"SubscriptionService/GetSubscription",
+     "own",
+     R"(name: "partners/alpha/subscriptions/s")",
+     {OK, OK, OK, PD, UA}},
+    {"SubscriptionService/GetSubscription",
+     "other",
+     R"(name: "partners/beta/subscriptions/s")",
+     {OK, PD, PD, PD, UA}},
+    {"SubscriptionService/ListSubscriptions",
+     "all",
+     R"(parent: "partners/-")",
+     {OK, OK, OK, OK, UA}},
+    {"SubscriptionService/CreateSubscription",
+     "own",
+     R"(parent: "partners/alpha" subscription { email { addresses: "a@example.org" } })",
+     {OK, OK, PD, UA, UA}},
+    {"SubscriptionService/CreateSubscription",
+     "other",
+     R"(parent: "partners/beta" subscription { email { addresses: "a@example.org" } })",
+     {OK, PD, PD, UA, UA}},
+    {"SubscriptionService/CreateSubscription",
+     "secretariat scope",
+     R"(parent: "partners/alpha" subscription { email { addresses: "a@example.org" }
+                                                secretariat_scope: true })",
+     {OK, PD, PD, UA, UA}},
+    {"SubscriptionService/UpdateSubscription",
+     "own",
+     R"(subscription { name: "partners/alpha/subscriptions/s" display_name: "x" }
+        update_mask { paths: "display_name" })",
+     {OK, OK, PD, UA, UA}},
+    {"SubscriptionService/UpdateSubscription",
+     "other",
+     R"(subscription { name: "partners/beta/subscriptions/s" display_name: "x" }
+        update_mask { paths: "display_name" })",
+     {OK, PD, PD, UA, UA}},
+    {"SubscriptionService/DeleteSubscription",
+     "own",
+     R"(name: "partners/alpha/subscriptions/s")",
+     {OK, OK, PD, UA, UA}},
+    {"SubscriptionService/DeleteSubscription",
+     "other",
+     R"(name: "partners/beta/subscriptions/s")",
+     {OK, PD, PD, UA, UA}},
+    {"SubscriptionService/TestSubscription",
+     "own",
+     R"(name: "partners/alpha/subscriptions/s")",
+     {OK, OK, PD, PD, UA}},
+    {"SubscriptionService/TestSubscription",
+     "other",
+     R"(name: "partners/beta/subscriptions/s")",
+     {OK, PD, PD, PD, UA}},
+    {"SubscriptionService/ReplaySubscription",
+     "own",
+     R"(name: "partners/alpha/subscriptions/s")",
+     {OK, OK, PD, PD, UA}},
+    {"SubscriptionService/ReplaySubscription",
+     "other",
+     R"(name: "partners/beta/subscriptions/s")",
+     {OK, PD, PD, PD, UA}},
     // The change feed: any reader, each change filtered and redacted as Get.
     {"ChangeService/ListChanges", "all", "", {OK, OK, OK, OK, UA}},
     {"ChangeService/WatchChanges", "all", "", {OK, OK, OK, OK, UA}},
@@ -368,6 +431,13 @@ class AuthorizationTest : public ::testing::TestWithParam<testing::Backend> {
         Create<v1::Response>(store, "alerts/beta-restricted", "by-gamma",
                              R"(responding_partner: "partners/gamma" action: ACTION_ACKNOWLEDGED)")
             .ok());
+    for (const char* partner : {"partners/alpha", "partners/beta"}) {
+      // Email, so that a ping fails at once (no relay is configured) and
+      // sends nothing anywhere.
+      ASSERT_TRUE(Create<v1::Subscription>(store, partner, "s",
+                                           R"(email { addresses: "desk@example.org" })")
+                      .ok());
+    }
     CredentialManager credentials(store);
     const auto issue = [&](const char* id, v1::Role role, const char* partner) {
       v1::Credential credential;
@@ -449,7 +519,7 @@ TEST(AuthorizationTableTest, TheTableCoversEveryRpc) {
   std::set<std::string> covered;
   for (const Case& c : kCases) covered.insert(c.method);
   const std::vector<std::string> methods = testing::AllMpowerMethods(MPOWER_PROTO_DIR);
-  EXPECT_EQ(methods.size(), 41u) << "update this count when adding a method";
+  EXPECT_EQ(methods.size(), 48u) << "update this count when adding a method";
   for (const std::string& method : methods) {
     EXPECT_TRUE(covered.count(method)) << method << " has no row in the authorization table";
   }

@@ -147,6 +147,45 @@ const std::vector<Row>& Rows() {
       {"ReportService/GetAccountabilityReport", "an unknown instrument", R"(instrument: 55)",
        "instrument"},
       {"ReportService/ExportActivities", "no format", "", "format"},
+      {"SubscriptionService/GetSubscription", "commitment name",
+       R"(name: "partners/ilo/commitments/x")", "name"},
+      {"SubscriptionService/ListSubscriptions", "no parent id", R"(parent: "partners")", "parent"},
+      {"SubscriptionService/CreateSubscription", "plain http to a public host",
+       R"(parent: "partners/ilo" subscription { webhook { url: "http://example.org/hook" } })",
+       "subscription.webhook.url"},
+      {"SubscriptionService/CreateSubscription", "a private address",
+       R"(parent: "partners/ilo" subscription { webhook { url: "https://10.1.2.3/hook" } })",
+       "subscription.webhook.url"},
+      {"SubscriptionService/CreateSubscription", "a loopback name",
+       R"(parent: "partners/ilo" subscription { webhook { url: "https://localhost:8443/" } })",
+       "subscription.webhook.url"},
+      {"SubscriptionService/CreateSubscription", "a malformed URL",
+       R"(parent: "partners/ilo" subscription { webhook { url: "https://exa mple.org/" } })",
+       "subscription.webhook.url"},
+      {"SubscriptionService/CreateSubscription", "user information in the URL",
+       R"(parent: "partners/ilo" subscription { webhook { url: "https://u:p@example.org/" } })",
+       "subscription.webhook.url"},
+      {"SubscriptionService/CreateSubscription", "no destination",
+       R"(parent: "partners/ilo" subscription { display_name: "x" })", "subscription.webhook"},
+      {"SubscriptionService/CreateSubscription", "an unknown collection",
+       R"(parent: "partners/ilo" subscription { collections: 42 email { addresses: "a@example.org" } })",
+       "subscription.collections"},
+      {"SubscriptionService/CreateSubscription", "an unknown category",
+       R"(parent: "partners/ilo" subscription { alert_categories: 99 email { addresses: "a@example.org" } })",
+       "subscription.alert_categories"},
+      {"SubscriptionService/CreateSubscription", "too many addresses",
+       R"(parent: "partners/ilo" subscription { email { addresses: "a1@example.org" addresses: "a2@example.org" addresses: "a3@example.org" addresses: "a4@example.org" addresses: "a5@example.org" addresses: "a6@example.org" addresses: "a7@example.org" addresses: "a8@example.org" addresses: "a9@example.org" addresses: "a10@example.org" addresses: "a11@example.org" } })",
+       "subscription.email.addresses"},
+      {"SubscriptionService/CreateSubscription", "not an address",
+       R"(parent: "partners/ilo" subscription { email { addresses: "desk\r\nRCPT TO:<x@y.org>" } })",
+       "subscription.email.addresses[0]"},
+      {"SubscriptionService/UpdateSubscription", "unknown mask path",
+       R"(subscription { name: "partners/ilo/subscriptions/s" } update_mask { paths: "colour" })",
+       "update_mask"},
+      {"SubscriptionService/DeleteSubscription", "empty name", "", "name"},
+      {"SubscriptionService/TestSubscription", "partner name", R"(name: "partners/ilo")", "name"},
+      {"SubscriptionService/ReplaySubscription", "negative revision",
+       R"(name: "partners/ilo/subscriptions/s" after_revision: -1)", "after_revision"},
   };
   return rows;
 }
@@ -256,7 +295,7 @@ TEST_P(MalformedInputTest, EveryRpcRefusesAStringThatIsNotUtf8NamingTheField) {
     EXPECT_THAT(status.error_message(), HasSubstr(field + ": is not valid UTF-8")) << method;
     EXPECT_EQ(*store_->CurrentRevision(), before) << method << " changed the store";
   }
-  EXPECT_EQ(methods_tried, 40);
+  EXPECT_EQ(methods_tried, 47);
 }
 
 // A sync is a stream of chunks. One that does not parse must end the sync

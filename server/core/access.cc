@@ -79,6 +79,7 @@ bool CanReadAlert(const Principal& reader, const v1::Alert& alert) {
 }
 
 bool MaySeeProtectedDetails(const Principal& reader, const v1::Alert& alert) {
+  if (reader.withhold_protected_details) return false;
   return IsAdmin(reader) || IsFilerOrRecipient(reader, alert);
 }
 

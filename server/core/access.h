@@ -29,6 +29,9 @@ struct Principal {
   std::string id = "anonymous";  // who, for the audit trail
   std::string partner;           // "partners/{partner}" for partner roles
   std::string credential_id;     // the credential that authenticated it; "" if none
+  // Never receives protected details, whatever the role: what mpowerd
+  // reads on behalf of a subscription, to notify it.
+  bool withhold_protected_details = false;
 
   static Principal Anonymous() { return Principal{}; }
   static Principal PublicReader() { return Principal{Role::kPublicReader, "public", ""}; }

@@ -169,6 +169,10 @@ absl::StatusOr<std::optional<v1::Change>> ChangeFeed::Render(const Principal& ca
     return RenderAs<v1::Response>(*store_, caller, record, selection,
                                   &v1::Change::mutable_response);
   }
+  if (collection == "subscriptions") {
+    // A partner's own settings, sealed at rest: not part of the feed.
+    return std::nullopt;
+  }
   return absl::InternalError(absl::StrCat("history holds an unknown collection ", collection));
 }
 

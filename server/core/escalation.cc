@@ -75,7 +75,10 @@ absl::StatusOr<int> Escalator::RunOnce(absl::Time now) {
               }
               alert.set_escalated(true);
               alert.mutable_escalate_time()->set_seconds(absl::ToUnixSeconds(now));
-              *alert.mutable_update_time() = TimestampNow();
+              // The same instant: the change whose update_time equals its
+              // escalate_time is the one that escalated (what notifications
+              // for escalations select).
+              *alert.mutable_update_time() = alert.escalate_time();
               MPOWER_ASSIGN_OR_RETURN(
                   StoredResource next,
                   Codec::Encode(alert, "", stored->create_revision, txn.revision()));

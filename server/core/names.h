@@ -28,6 +28,7 @@ inline constexpr NamePattern kInitiativeName{"", "initiatives", "initiative"};
 inline constexpr NamePattern kCommitmentName{"partners", "commitments", "commitment"};
 inline constexpr NamePattern kAlertName{"", "alerts", "alert"};
 inline constexpr NamePattern kResponseName{"alerts", "responses", "response"};
+inline constexpr NamePattern kSubscriptionName{"partners", "subscriptions", "subscription"};
 
 // The collection-level wildcard of AIP-159, as in `partners/-`.
 inline constexpr absl::string_view kWildcardId = "-";

@@ -19,6 +19,7 @@
 #include "server/service/partner_service.h"
 #include "server/service/report_service.h"
 #include "server/service/response_service.h"
+#include "server/service/subscription_service.h"
 
 namespace mpower {
 
@@ -45,8 +46,13 @@ struct MpowerServer::Services {
         alerts(store, &authenticator),
         responses(store, &authenticator),
         changes(store, &authenticator, &hub),
-        reports(store, &authenticator, options.min_reported_count) {
-    store->SetCommitListener([this] { hub.Notify(); });
+        reports(store, &authenticator, options.min_reported_count),
+        notifier(store, options.notify),
+        subscriptions(store, &authenticator, &notifier) {
+    store->SetCommitListener([this] {
+      hub.Notify();
+      notifier.Nudge();
+    });
     if (options.metrics != nullptr) {
       store->SetGroupCommitObserver(
           [metrics = options.metrics](size_t writes, absl::Duration took) {
@@ -69,9 +75,13 @@ struct MpowerServer::Services {
     changes.set_call_observer(&observer);
     reports.set_worker_pool(pool.get());
     reports.set_call_observer(&observer);
+    subscriptions.set_worker_pool(pool.get());
+    subscriptions.set_call_observer(&observer);
+    notifier.Start();
   }
   ~Services() {
     hub.Stop();
+    notifier.Stop();
     // Runs what is queued, while every service it may call is still here.
     // The server has shut down, so no call is left to queue more.
     pool.reset();
@@ -93,6 +103,8 @@ struct MpowerServer::Services {
   ResponseServiceImpl responses;
   ChangeServiceImpl changes;
   ReportServiceImpl reports;
+  Notifier notifier;
+  SubscriptionServiceImpl subscriptions;
 };
 
 bool IsLoopbackAddress(absl::string_view address) {
@@ -169,7 +181,8 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   Services& services = *server->services_;
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
            &services.admin, &services.partners, &services.initiatives, &services.commitments,
-           &services.alerts, &services.responses, &services.changes, &services.reports}) {
+           &services.alerts, &services.responses, &services.changes, &services.reports,
+           &services.subscriptions}) {
     // A method its ParsingService left unregistered would be served by the
     // generated synchronous default, which answers UNIMPLEMENTED.
     GPR_ASSERT(!service->has_synchronous_methods());

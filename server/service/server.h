@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/notify/notifier.h"
 #include "server/storage/store.h"
 
 namespace mpower {
@@ -64,6 +65,8 @@ struct ServerOptions {
   ServerMetrics* metrics = nullptr;
   // Write one access log line per call (call_observer.h).
   bool access_log = false;
+  // How subscriptions are delivered (notify/notifier.h).
+  NotifierOptions notify;
 };
 
 // How often the server re-reads ServerOptions::tls_files.

@@ -112,6 +112,15 @@ struct AuditRecord {
   std::string hash;           // hex
 };
 
+// Where one subscription's notifications have got to: core's serialized
+// mpower.v1.Subscription.DeliveryStatus, keyed by the subscription's name.
+// Kept beside the resources and outside the revisioned history: it changes
+// with every delivery, and is no change anybody watches.
+struct DeliveryStateRecord {
+  std::string subscription;
+  std::string data;
+};
+
 // How durable a write must be when Store::Write returns (leveldb's
 // WriteOptions::sync).
 enum class Durability {
@@ -157,6 +166,13 @@ class WriteTransaction {
   // is taken (when inserting), or another credential has the same secret
   // hash or certificate subject.
   virtual absl::Status PutCredential(const CredentialRecord& credential, bool must_be_new) = 0;
+
+  // The delivery state of `subscription`; nullopt if none was written.
+  virtual absl::StatusOr<std::optional<std::string>> GetDeliveryState(
+      absl::string_view subscription) = 0;
+  // Writes the delivery state of `subscription`. Uses no revision. Removing
+  // the subscription (Remove) removes its state too.
+  virtual absl::Status PutDeliveryState(absl::string_view subscription, absl::string_view data) = 0;
 
   // Appends `record` to the audit trail, filling in its sequence and the
   // hash chain (computed by `chain`, which core supplies so storage needs
@@ -238,6 +254,14 @@ class Store {
   virtual absl::StatusOr<int64_t> CompactedRevision() = 0;
   // Drops the history at or below `revision` (at most the current one).
   virtual absl::Status Compact(int64_t revision) = 0;
+
+  // The delivery state of `subscription`; nullopt if none was written.
+  virtual absl::StatusOr<std::optional<std::string>> GetDeliveryState(
+      absl::string_view subscription) = 0;
+  // Up to `limit` delivery states of subscriptions named after `after`, in
+  // name order.
+  virtual absl::StatusOr<std::vector<DeliveryStateRecord>> ListDeliveryStates(
+      absl::string_view after, size_t limit) = 0;
 
   // The audit trail from sequence `after` on, up to `limit` entries.
   virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, size_t limit) = 0;

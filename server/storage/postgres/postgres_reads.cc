@@ -112,6 +112,32 @@ absl::StatusOr<std::vector<CredentialRecord>> PostgresStore::ListCredentials(
   return postgres::ReadCredentials(*rows);
 }
 
+absl::StatusOr<std::optional<std::string>> PostgresStore::GetDeliveryState(
+    absl::string_view subscription) {
+  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  MPOWER_ASSIGN_OR_RETURN(auto rows,
+                          lease->Query("SELECT data FROM delivery_states WHERE subscription = $1",
+                                       Params().Text(subscription), "reading a delivery state"));
+  if (rows->rows() == 0) return std::nullopt;
+  return rows->Bytes(0, 0);
+}
+
+absl::StatusOr<std::vector<DeliveryStateRecord>> PostgresStore::ListDeliveryStates(
+    absl::string_view after, size_t limit) {
+  MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  MPOWER_ASSIGN_OR_RETURN(
+      auto rows,
+      lease->Query("SELECT subscription, data FROM delivery_states WHERE subscription > $1 "
+                   "ORDER BY subscription LIMIT $2",
+                   Params().Text(after).Int64(static_cast<int64_t>(limit)),
+                   "listing delivery states"));
+  std::vector<DeliveryStateRecord> states;
+  for (int row = 0; row < rows->rows(); ++row) {
+    states.push_back({rows->Bytes(row, 0), rows->Bytes(row, 1)});
+  }
+  return states;
+}
+
 absl::StatusOr<std::vector<AuditRecord>> PostgresStore::ListAudit(int64_t after, size_t limit) {
   MPOWER_ASSIGN_OR_RETURN(Lease lease, Acquire());
   MPOWER_ASSIGN_OR_RETURN(

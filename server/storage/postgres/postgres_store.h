@@ -82,6 +82,10 @@ class PostgresStore : public Store {
   absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(absl::string_view after_id,
                                                                 size_t limit) override;
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, size_t limit) override;
+  absl::StatusOr<std::optional<std::string>> GetDeliveryState(
+      absl::string_view subscription) override;
+  absl::StatusOr<std::vector<DeliveryStateRecord>> ListDeliveryStates(absl::string_view after,
+                                                                      size_t limit) override;
   absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
                                                         absl::string_view after_name,
                                                         size_t limit) override;

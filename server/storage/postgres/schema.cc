@@ -107,8 +107,16 @@ constexpr const char kVersion2[] = R"sql(
 ALTER TABLE audit_log ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 3: where each subscription's notifications have got to.
+constexpr const char kVersion3[] = R"sql(
+CREATE TABLE delivery_states(
+  subscription TEXT COLLATE "C" PRIMARY KEY,
+  data BYTEA NOT NULL
+);
+)sql";
+
 // The migrations in order: migration i takes the schema to version i + 1.
-constexpr const char* kMigrations[] = {kVersion1, kVersion2};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
 
 }  // namespace
 

@@ -143,6 +143,8 @@ absl::Status PostgresWriteTransaction::Remove(absl::string_view name) {
                                              Params().Text(name), "removing references"));
   MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM resource_terms WHERE name = $1",
                                              Params().Text(name), "removing index terms"));
+  MPOWER_RETURN_IF_ERROR(connection_.Execute("DELETE FROM delivery_states WHERE subscription = $1",
+                                             Params().Text(name), "removing a delivery state"));
   return RecordChange(ChangeRecord::Kind::kRemoved, *last);
 }
 
@@ -181,6 +183,25 @@ absl::Status PostgresWriteTransaction::PutCredential(const CredentialRecord& cre
       params, "writing a credential"));
   wrote_ = true;
   changed_credentials_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> PostgresWriteTransaction::GetDeliveryState(
+    absl::string_view subscription) {
+  MPOWER_ASSIGN_OR_RETURN(
+      auto result, connection_.Query("SELECT data FROM delivery_states WHERE subscription = $1",
+                                     Params().Text(subscription), "reading a delivery state"));
+  if (result->rows() == 0) return std::nullopt;
+  return result->Bytes(0, 0);
+}
+
+absl::Status PostgresWriteTransaction::PutDeliveryState(absl::string_view subscription,
+                                                        absl::string_view data) {
+  MPOWER_RETURN_IF_ERROR(
+      connection_.Execute("INSERT INTO delivery_states(subscription, data) VALUES ($1, $2) "
+                          "ON CONFLICT (subscription) DO UPDATE SET data = excluded.data",
+                          Params().Text(subscription).Bytes(data), "writing a delivery state"));
+  wrote_ = true;
   return absl::OkStatus();
 }
 

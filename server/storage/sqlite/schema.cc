@@ -119,6 +119,15 @@ absl::Status CreateSchema(Database& db) {
                    "UPDATE metadata SET value = 2 WHERE key = 'schema_version'; "
                    "COMMIT;"));
   }
+  if (version < 3) {
+    // Version 3: where each subscription's notifications have got to.
+    MPOWER_RETURN_IF_ERROR(
+        db.Execute("BEGIN IMMEDIATE; "
+                   "CREATE TABLE IF NOT EXISTS delivery_states("
+                   "  subscription TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID; "
+                   "UPDATE metadata SET value = 3 WHERE key = 'schema_version'; "
+                   "COMMIT;"));
+  }
   return absl::OkStatus();
 }
 

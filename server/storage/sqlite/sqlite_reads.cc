@@ -50,6 +50,33 @@ absl::StatusOr<std::vector<CredentialRecord>> SqliteStore::ListCredentials(
   return ReadRows<CredentialRecord>(*statement, ReadCredential);
 }
 
+absl::StatusOr<std::optional<std::string>> SqliteStore::GetDeliveryState(
+    absl::string_view subscription) {
+  MPOWER_ASSIGN_OR_RETURN(sqlite::ReaderPool::Lease reader, readers_.Acquire());
+  MPOWER_ASSIGN_OR_RETURN(
+      auto statement, reader->Prepare("SELECT data FROM delivery_states WHERE subscription = ?"));
+  statement->BindText(1, subscription);
+  MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
+  if (!found) return std::nullopt;
+  return statement->ColumnBlob(0);
+}
+
+absl::StatusOr<std::vector<DeliveryStateRecord>> SqliteStore::ListDeliveryStates(
+    absl::string_view after, size_t limit) {
+  MPOWER_ASSIGN_OR_RETURN(sqlite::ReaderPool::Lease reader, readers_.Acquire());
+  MPOWER_ASSIGN_OR_RETURN(auto statement,
+                          reader->Prepare("SELECT subscription, data FROM delivery_states "
+                                          "WHERE subscription > ? ORDER BY subscription LIMIT ?"));
+  statement->BindText(1, after);
+  statement->BindInt64(2, static_cast<int64_t>(limit));
+  std::vector<DeliveryStateRecord> states;
+  while (true) {
+    MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
+    if (!found) return states;
+    states.push_back({statement->ColumnText(0), statement->ColumnBlob(1)});
+  }
+}
+
 absl::StatusOr<int64_t> SqliteStore::CompactedRevision() {
   MPOWER_ASSIGN_OR_RETURN(sqlite::ReaderPool::Lease reader, readers_.Acquire());
   return sqlite::ReadMetadata(*reader, "compacted_revision");

@@ -93,6 +93,12 @@ absl::Status SqliteWriteTransaction::Remove(absl::string_view name) {
     statement->BindText(1, name);
     MPOWER_RETURN_IF_ERROR(statement->Run());
   }
+  {
+    MPOWER_ASSIGN_OR_RETURN(auto statement,
+                            db_.Prepare("DELETE FROM delivery_states WHERE subscription = ?"));
+    statement->BindText(1, name);
+    MPOWER_RETURN_IF_ERROR(statement->Run());
+  }
   MPOWER_RETURN_IF_ERROR(ReplaceReferences(name, {}));
   MPOWER_RETURN_IF_ERROR(DeleteTerms(name));
   return RecordChange(ChangeRecord::Kind::kRemoved, *last);
@@ -135,6 +141,28 @@ absl::Status SqliteWriteTransaction::PutCredential(const CredentialRecord& crede
   MPOWER_RETURN_IF_ERROR(statement->Run());
   wrote_ = true;
   changed_credentials_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteWriteTransaction::GetDeliveryState(
+    absl::string_view subscription) {
+  MPOWER_ASSIGN_OR_RETURN(auto statement,
+                          db_.Prepare("SELECT data FROM delivery_states WHERE subscription = ?"));
+  statement->BindText(1, subscription);
+  MPOWER_ASSIGN_OR_RETURN(bool found, statement->Step());
+  if (!found) return std::nullopt;
+  return statement->ColumnBlob(0);
+}
+
+absl::Status SqliteWriteTransaction::PutDeliveryState(absl::string_view subscription,
+                                                      absl::string_view data) {
+  MPOWER_ASSIGN_OR_RETURN(
+      auto statement,
+      db_.Prepare("INSERT OR REPLACE INTO delivery_states(subscription, data) VALUES (?, ?)"));
+  statement->BindText(1, subscription);
+  statement->BindBlob(2, data);
+  MPOWER_RETURN_IF_ERROR(statement->Run());
+  wrote_ = true;
   return absl::OkStatus();
 }
 

@@ -43,6 +43,9 @@ class SqliteWriteTransaction : public WriteTransaction {
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(absl::string_view key) override;
   absl::Status SaveRequest(absl::string_view key, const RequestRecord& record) override;
   absl::Status PutCredential(const CredentialRecord& credential, bool must_be_new) override;
+  absl::StatusOr<std::optional<std::string>> GetDeliveryState(
+      absl::string_view subscription) override;
+  absl::Status PutDeliveryState(absl::string_view subscription, absl::string_view data) override;
   absl::Status AppendAudit(AuditRecord record,
                            const std::function<std::string(const AuditRecord&)>& chain) override;
 

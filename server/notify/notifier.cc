@@ -1,0 +1,446 @@
+#include "server/notify/notifier.h"
+
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/base/log.h"
+#include "server/base/status_macros.h"
+#include "server/core/subscription_rules.h"
+#include "server/notify/notification.h"
+
+namespace mpower {
+namespace {
+
+using v1::Subscription;
+using DeliveryStatus = v1::Subscription::DeliveryStatus;
+
+// Changes read from the history at a time, and the most one turn of a
+// subscription's deliveries goes through before others get a turn.
+constexpr size_t kChangesPerRead = 200;
+constexpr size_t kChangesPerTurn = 2000;
+// The most changes in one email digest.
+constexpr size_t kMaxDigest = 100;
+// How often the dispatcher looks again without being nudged, and reads
+// every subscription again (for other replicas' changes to them).
+constexpr absl::Duration kTick = absl::Milliseconds(250);
+constexpr absl::Duration kReloadEvery = absl::Seconds(3);
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(timestamp));
+}
+
+bool Due(const DeliveryStatus& status, absl::Time now) {
+  return status.state() == Subscription::STATE_ACTIVE &&
+         (!status.has_next_attempt_time() || FromTimestamp(status.next_attempt_time()) <= now);
+}
+
+DeliveryStatus Succeeded(DeliveryStatus status) {
+  status.set_consecutive_failures(0);
+  status.clear_last_error();
+  status.clear_failing_since();
+  status.clear_next_attempt_time();
+  *status.mutable_last_delivery_time() = ToTimestamp(absl::Now());
+  return status;
+}
+
+}  // namespace
+
+absl::Status CheckNotifierOptions(const NotifierOptions& options) {
+  MPOWER_RETURN_IF_ERROR(CheckSmtpOptions(options.smtp));
+  if (options.retry_for <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--notify-retry-for: must be positive, e.g. 24h");
+  }
+  if (options.first_backoff <= absl::ZeroDuration() ||
+      options.max_backoff < options.first_backoff) {
+    return absl::InvalidArgumentError(
+        "--notify-max-backoff: must be positive and at least the first backoff (1s)");
+  }
+  if (options.delivery_threads < 1 || options.delivery_threads > 256) {
+    return absl::InvalidArgumentError("--notify-threads: must be from 1 to 256");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DeliveryStatus> LoadDeliveryStatus(Store& store, absl::string_view name) {
+  MPOWER_ASSIGN_OR_RETURN(std::optional<std::string> stored, store.GetDeliveryState(name));
+  DeliveryStatus status;
+  if (stored.has_value()) {
+    if (!status.ParseFromString(*stored)) {
+      return absl::DataLossError(absl::StrCat("the delivery state of ", name, " is unreadable"));
+    }
+    return status;
+  }
+  MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> subscription, store.Get(name));
+  status.set_state(Subscription::STATE_ACTIVE);
+  status.set_delivered_revision(subscription.has_value() ? subscription->create_revision : 0);
+  return status;
+}
+
+Notifier::Notifier(Store* store, NotifierOptions options)
+    : store_(store),
+      options_(std::move(options)),
+      feed_(store),
+      webhooks_(options_.webhook),
+      email_(options_.smtp) {}
+
+Notifier::~Notifier() { Stop(); }
+
+void Notifier::Start() {
+  absl::MutexLock lock(&mutex_);
+  if (started_) return;
+  started_ = true;
+  dispatcher_ = std::thread([this] { Dispatch(); });
+  for (int i = 0; i < options_.delivery_threads; ++i) {
+    workers_.emplace_back([this] { Work(); });
+  }
+}
+
+void Notifier::Stop() {
+  {
+    absl::MutexLock lock(&mutex_);
+    if (!started_ || stopping_) return;
+    stopping_ = true;
+  }
+  dispatcher_.join();
+  for (std::thread& worker : workers_) worker.join();
+}
+
+void Notifier::Nudge() {
+  absl::MutexLock lock(&mutex_);
+  nudged_ = true;
+}
+
+void Notifier::Reload() {
+  absl::MutexLock lock(&mutex_);
+  reload_ = true;
+  nudged_ = true;
+}
+
+SendResult Notifier::Ping(const Subscription& subscription) const {
+  const std::string id = absl::StrCat("msg_ping_", GenerateResourceId());
+  if (subscription.has_email()) {
+    return email_.Send(
+        {subscription.email().addresses().begin(), subscription.email().addresses().end()},
+        "[mpower] test message",
+        absl::StrCat("This is a test of the subscription ", subscription.name(),
+                     ". Notifications will reach this address.\n"),
+        id);
+  }
+  return webhooks_.Send(subscription.webhook().url(), SigningKey(subscription.signing_secret()), id,
+                        PingBody(subscription.name()));
+}
+
+absl::Status Notifier::LoadSlots() {
+  std::map<std::string, Slot> loaded;
+  ListQuery query;
+  query.collection = "subscriptions";
+  query.limit = 1000;
+  while (true) {
+    MPOWER_ASSIGN_OR_RETURN(ListResult page, store_->List(query));
+    for (const StoredResource& stored : page.items) {
+      MPOWER_ASSIGN_OR_RETURN(Subscription subscription,
+                              ResourceCodec<Subscription>::Decode(stored));
+      Slot& slot = loaded[stored.name];
+      slot.subscription = std::move(subscription);
+      slot.status.set_state(Subscription::STATE_ACTIVE);
+      slot.status.set_delivered_revision(stored.create_revision);
+    }
+    if (page.resume_after.empty()) break;
+    query.after_name = page.resume_after;
+  }
+  std::string after;
+  while (true) {
+    MPOWER_ASSIGN_OR_RETURN(std::vector<DeliveryStateRecord> states,
+                            store_->ListDeliveryStates(after, 1000));
+    for (DeliveryStateRecord& state : states) {
+      auto found = loaded.find(state.subscription);
+      if (found == loaded.end() || !found->second.status.ParseFromString(state.data)) continue;
+      found->second.stored_status = std::move(state.data);
+    }
+    if (states.size() < 1000) break;
+    after = states.back().subscription;
+  }
+  absl::MutexLock lock(&mutex_);
+  for (auto& [name, slot] : loaded) {
+    auto existing = slots_.find(name);
+    // A subscription being delivered keeps its status: its delivery thread
+    // stores it, and reloads if someone else changed it meanwhile.
+    if (existing != slots_.end() && existing->second.busy) {
+      existing->second.subscription = std::move(slot.subscription);
+      continue;
+    }
+    slots_[name] = std::move(slot);
+  }
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    if (loaded.count(it->first) == 0 && !it->second.busy) {
+      it = slots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Notifier::Dispatch() {
+  absl::Time last_load = absl::InfinitePast();
+  while (true) {
+    bool reload = false;
+    {
+      absl::MutexLock lock(&mutex_);
+      const auto woken = [this]()
+                             ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return nudged_ || stopping_; };
+      mutex_.AwaitWithTimeout(absl::Condition(&woken), kTick);
+      if (stopping_) return;
+      nudged_ = false;
+      reload = reload_;
+      reload_ = false;
+    }
+    absl::StatusOr<bool> lease = store_->HoldsMaintenanceLease();
+    if (!lease.ok() || !*lease) {
+      // Another replica delivers; read everything afresh if this one
+      // takes over.
+      last_load = absl::InfinitePast();
+      continue;
+    }
+    const absl::Time now = absl::Now();
+    if (reload || now - last_load >= kReloadEvery) {
+      if (absl::Status loaded = LoadSlots(); !loaded.ok()) {
+        Log(LogLevel::kWarning, "notify",
+            absl::StrCat("reading subscriptions: ", loaded.message(), "; trying again"));
+        continue;
+      }
+      last_load = now;
+    }
+    absl::StatusOr<int64_t> current = store_->CurrentRevision();
+    if (!current.ok()) continue;
+    absl::MutexLock lock(&mutex_);
+    for (auto& [name, slot] : slots_) {
+      if (slot.busy || slot.status.delivered_revision() >= *current || !Due(slot.status, now)) {
+        continue;
+      }
+      slot.busy = true;
+      due_.push_back(name);
+    }
+  }
+}
+
+void Notifier::Work() {
+  while (true) {
+    std::string name;
+    Slot slot;
+    {
+      absl::MutexLock lock(&mutex_);
+      const auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+        return !due_.empty() || stopping_;
+      };
+      mutex_.Await(absl::Condition(&ready));
+      if (due_.empty()) return;  // stopping, and nothing left
+      name = std::move(due_.front());
+      due_.pop_front();
+      slot = slots_[name];
+    }
+    Deliver(name, std::move(slot));
+  }
+}
+
+void Notifier::Deliver(const std::string& name, Slot slot) {
+  std::string expected = slot.stored_status;
+  bool conflict = false;
+  const auto save = [&](const DeliveryStatus& status) {
+    if (!SaveStatus(name, status, expected)) conflict = true;
+    return !conflict;
+  };
+  DeliveryStatus status = DeliverChanges(slot.subscription, slot.status, save);
+  if (!conflict) save(status);
+  absl::MutexLock lock(&mutex_);
+  auto found = slots_.find(name);
+  if (found == slots_.end()) return;
+  found->second.busy = false;
+  if (conflict) {
+    reload_ = true;  // a replay, a resume or a delete: read it again
+    nudged_ = true;
+    return;
+  }
+  found->second.status = status;
+  found->second.stored_status = expected;
+  nudged_ = true;  // there may be more
+}
+
+DeliveryStatus Notifier::DeliverChanges(const Subscription& subscription, DeliveryStatus status,
+                                        const std::function<bool(const DeliveryStatus&)>& save) {
+  const std::string& name = subscription.name();
+  const bool email = subscription.has_email();
+  int64_t cursor_revision = status.delivered_revision();
+  std::string cursor_name;
+  // Every change through this revision has been delivered (or skipped).
+  int64_t done_through = status.delivered_revision();
+  // The revision whose changes are being gone through.
+  int64_t in_progress = done_through;
+  std::vector<Notification> digest;
+  size_t seen = 0;
+  bool caught_up = false;
+  while (!caught_up && seen < kChangesPerTurn) {
+    absl::StatusOr<std::vector<ChangeRecord>> records =
+        store_->ListChanges(cursor_revision, cursor_name, kChangesPerRead);
+    if (absl::IsOutOfRange(records.status())) {
+      status = Failed(status, name,
+                      absl::StrCat("the changes after revision ", done_through,
+                                   " were compacted away before they could be delivered; update "
+                                   "the subscription to resume from the oldest revision held"));
+      status.set_state(Subscription::STATE_FAILING);
+      status.clear_next_attempt_time();
+      return status;
+    }
+    if (!records.ok()) {
+      return Failed(status, name,
+                    absl::StrCat("reading the history: ", records.status().message()));
+    }
+    caught_up = records->size() < kChangesPerRead;
+    for (const ChangeRecord& record : *records) {
+      if (record.revision != in_progress) {
+        // Every change of the revision before this one has been gone through.
+        done_through = in_progress;
+        in_progress = record.revision;
+        if (!email && done_through > status.delivered_revision()) {
+          status.set_delivered_revision(done_through);
+          if (!save(status)) return status;
+        }
+      }
+      cursor_revision = record.revision;
+      cursor_name = record.resource.name;
+      ++seen;
+      absl::StatusOr<std::optional<Notification>> notification =
+          SelectNotification(*store_, feed_, subscription, record);
+      if (!notification.ok()) {
+        status.set_delivered_revision(done_through);
+        return Failed(status, name,
+                      absl::StrCat("preparing revision ", record.revision, ": ",
+                                   notification.status().message()));
+      }
+      if (!notification->has_value()) continue;
+      if (email) {
+        digest.push_back(**std::move(notification));
+        if (digest.size() == kMaxDigest) {
+          caught_up = false;
+          break;
+        }
+        continue;
+      }
+      const SendResult sent =
+          webhooks_.Send(subscription.webhook().url(), SigningKey(subscription.signing_secret()),
+                         MessageId(name, **notification), WebhookBody(**notification));
+      if (!sent.delivered) {
+        status.set_delivered_revision(done_through);
+        return Failed(status, name, sent.error);
+      }
+      status = Succeeded(std::move(status));
+    }
+    if (email && digest.size() == kMaxDigest) break;
+  }
+  // Caught up with the history: the last revision is wholly gone through.
+  // (Cut short, it may not be: it is gone through again next turn.)
+  if (caught_up || seen == 0) done_through = in_progress;
+  if (email && !digest.empty()) {
+    if (digest.size() == kMaxDigest) {
+      // A full digest ends with a whole revision: the rest of the last one
+      // comes in the next. Unless one revision filled it (a large sync):
+      // then the digest says there is more, and goes on after it.
+      const int64_t last = digest.back().change.revision();
+      if (digest.front().change.revision() == last) {
+        done_through = last;
+        digest.back().event_type += " (and more changes of this revision: mpower changes list)";
+      } else {
+        done_through = last - 1;
+        while (digest.back().change.revision() == last) digest.pop_back();
+      }
+    }
+    const absl::Time now = absl::Now();
+    if (status.has_last_delivery_time() &&
+        now < FromTimestamp(status.last_delivery_time()) + options_.email_digest_interval) {
+      // One message per interval at most: the rest waits for the digest.
+      *status.mutable_next_attempt_time() =
+          ToTimestamp(FromTimestamp(status.last_delivery_time()) + options_.email_digest_interval);
+      return status;
+    }
+    {
+      const EmailText text = EmailFor(digest);
+      const SendResult sent = email_.Send(
+          {subscription.email().addresses().begin(), subscription.email().addresses().end()},
+          text.subject, text.body, MessageId(name, digest.back()));
+      if (!sent.delivered) return Failed(status, name, sent.error);
+      status = Succeeded(std::move(status));
+    }
+  }
+  status.set_delivered_revision(std::max(status.delivered_revision(), done_through));
+  status.clear_next_attempt_time();
+  return status;
+}
+
+DeliveryStatus Notifier::Failed(DeliveryStatus status, const std::string& name,
+                                const std::string& error) const {
+  const absl::Time now = absl::Now();
+  if (status.consecutive_failures() == 0) *status.mutable_failing_since() = ToTimestamp(now);
+  status.set_consecutive_failures(status.consecutive_failures() + 1);
+  status.set_last_error(error);
+  if (now - FromTimestamp(status.failing_since()) >= options_.retry_for) {
+    status.set_state(Subscription::STATE_FAILING);
+    status.clear_next_attempt_time();
+    Log(LogLevel::kWarning, "notify",
+        absl::StrCat(name, " is failing and stops: deliveries failed since ",
+                     absl::FormatTime(FromTimestamp(status.failing_since())), "; last: ", error,
+                     ". Update the subscription to resume"));
+    return status;
+  }
+  absl::Duration backoff = options_.first_backoff;
+  for (int i = 1; i < status.consecutive_failures() && backoff < options_.max_backoff; ++i) {
+    backoff *= 2;
+  }
+  backoff = std::min(backoff, options_.max_backoff);
+  thread_local std::mt19937_64 random(std::random_device{}());
+  const absl::Duration wait =
+      backoff / 2 + absl::Microseconds(std::uniform_int_distribution<int64_t>(
+                        0, absl::ToInt64Microseconds(backoff / 2))(random));
+  *status.mutable_next_attempt_time() = ToTimestamp(now + wait);
+  Log(LogLevel::kWarning, "notify",
+      absl::StrCat(name, ": delivery failed (", error, "); attempt ", status.consecutive_failures(),
+                   ", next in ", absl::FormatDuration(wait)));
+  return status;
+}
+
+bool Notifier::SaveStatus(const std::string& name, const DeliveryStatus& status,
+                          std::string& expected) {
+  const std::string data = status.SerializeAsString();
+  if (data == expected) return true;
+  bool stored = false;
+  const absl::Status written =
+      store_
+          ->Write(Durability::kProcessCrashSafe,
+                  [&](WriteTransaction& txn) -> absl::Status {
+                    MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> subscription,
+                                            txn.Get(name));
+                    if (!subscription.has_value()) return absl::OkStatus();  // deleted
+                    MPOWER_ASSIGN_OR_RETURN(std::optional<std::string> current,
+                                            txn.GetDeliveryState(name));
+                    if (current.value_or("") != expected) return absl::OkStatus();
+                    stored = true;
+                    return txn.PutDeliveryState(name, data);
+                  })
+          .status();
+  if (!written.ok()) {
+    Log(LogLevel::kWarning, "notify",
+        absl::StrCat(name, ": recording delivery progress: ", written.message(),
+                     "; what was delivered since may be delivered again"));
+    return true;  // keep going; the next save records it
+  }
+  if (stored) expected = data;
+  return stored;
+}
+
+}  // namespace mpower
