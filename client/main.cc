@@ -41,9 +41,9 @@ const std::set<std::string> kFeedFlags = {"dry-run",      "mirror",  "after",   
                                           "partner",      "country", "countries", "categories",
                                           "min-severity", "for"};
 const std::set<std::string> kCommonFlags = {
-    "address", "token",      "tls-ca", "tls-cert",    "tls-key",    "timeout", "output",
-    "help",    "file",       "filter", "page-size",   "page-token", "all",     "show-deleted",
-    "parent",  "request-id", "etag",   "update-mask", "reason"};
+    "address", "token",      "tls-ca", "tls-cert",    "tls-key",    "timeout",       "output",
+    "help",    "file",       "filter", "page-size",   "page-token", "all",           "show-deleted",
+    "parent",  "request-id", "etag",   "update-mask", "reason",     "after-revision"};
 const char kDefaultAddress[] = "127.0.0.1:50051";
 
 // A setting from its flag, else its MPOWER_* variable, else the config

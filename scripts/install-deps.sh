@@ -13,7 +13,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
-  libpq-dev postgresql-15 prometheus-cpp-dev libsystemd-dev libcpp-httplib-dev libcurl4-openssl-dev curl systemd help2man dpkg-dev
+  libpq-dev postgresql-15 prometheus-cpp-dev libsystemd-dev libcpp-httplib-dev libcurl4-openssl-dev python3-aiosmtpd curl systemd help2man dpkg-dev
   libxml2-utils python3-grpcio python3-protobuf
   clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format-14
 )
