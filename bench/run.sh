@@ -32,7 +32,8 @@ fi
 
 build=build/bench
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMPOWER_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target mpowerd mpower mpower-load mpower-echo-server mpower-bench-seed >/dev/null
+cmake --build "$build" --target mpowerd mpower mpower-load mpower-echo-server mpower-bench-seed \
+  mpower-notify-bench >/dev/null
 mpowerd="$build/server/mpowerd"
 mpower="$build/client/mpower"
 load="$build/bench/mpower-load"
@@ -118,6 +119,15 @@ echo "== idle memory (demo data)"
 serve "$mpowerd" --demo-data --data-dir="$work/idle" --listen=127.0.0.1:0 --client-config="$work/idle.config"
 sleep 1
 record "scenario=idle-rss rss_mb=$(( $(rss_kb "$pid") / 1024 ))"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+echo "== notifications: 1000 webhook subscriptions, one alert at a time"
+serve "$mpowerd" --demo-data --data-dir="$work/notify" --listen=127.0.0.1:0 \
+  --client-config="$work/notify.config" --rate-limit=0 --notify-allow-http-loopback \
+  --notify-allow-private-targets
+"$build/bench/mpower-notify-bench" --target="127.0.0.1:$port" \
+  --token="$(sed -n 's/^token = //p' "$work/notify.config")" --subscriptions=1000 --alerts=20 |
+  tee -a "$results"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 echo "== seeding $commitments commitments"

@@ -95,6 +95,11 @@ def main():
           f"{num(r, 'rss-1m', 'rss_mb'):.0f} MB after start, "
           f"{num(r, 'rss-after-load', 'rss_mb'):.0f} MB after the load (target < 120)")
     print(f"start-up on the 1M store: {num(r, 'startup', 'ms'):.0f} ms to serving (target < 300)")
+    notify = r.get("notify", {})
+    print(f"notifications: one alert to {notify.get('subscriptions', '?')} webhook "
+          f"subscriptions, {notify.get('alerts', '?')} alerts: the last delivery p50 "
+          f"{notify.get('p50_ms', '?')} ms, p99 {notify.get('p99_ms', '?')} ms after the filer's "
+          f"ack (target p99 < 1000 ms); {notify.get('deliveries_per_s', '?')} deliveries/s")
     if "pg3-fanout" in r:
         fan = r["pg3-fanout"]
         print(f"PostgreSQL fan-out across replicas: one alert written on one replica to "

@@ -254,7 +254,10 @@ class Command {
                 << "\n";
     }
     const std::string secret = FieldToText(*response, absl::StrCat(spec_.field, ".signing_secret"));
-    if (!secret.empty()) {
+    // Only a webhook uses it (an email subscription keeps one for the day
+    // it becomes a webhook).
+    if (!secret.empty() &&
+        !FieldToText(*response, absl::StrCat(spec_.field, ".webhook.url")).empty()) {
       std::cout << "\nsigning secret (shown only now; give it to the receiver, keep it secret): "
                 << secret << "\n";
     }

@@ -3,7 +3,10 @@
 // way a Standard Webhooks library does, and records order and duplicates;
 // and to a real SMTP server (aiosmtpd, STARTTLS required).
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/hmac.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -91,6 +94,9 @@ class Receiver {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
   ~Receiver() {
+    // A stop before the listening thread runs would be lost, and the join
+    // would wait for ever.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     server_.stop();
     thread_.join();
   }
@@ -501,7 +507,135 @@ TEST_P(NotifyTest, EmailGoesThroughTheRelayOverStartTls) {
   smtp.Stop(SIGTERM);
 }
 
+TEST_P(NotifyTest, AnEscalationReachesAPersonAndNothingElseDoes) {
+  // Immediate alerts escalate after a second unanswered.
+  StartServer({"--escalation-windows=immediate=1s"});
+  Subscribe("partners/ilo", {"--escalations-only", "true"});
+  const std::string alert = FileAlert("Nobody answered");
+  ASSERT_TRUE(receiver_->WaitFor([&](const auto& got) { return Contains(got, alert); }))
+      << server_->log();
+  ASSERT_EQ(Cli({"alerts", "update", alert, "--status", "RESPONDING"}).exit_code, 0);
+  const std::string sentinel = FileAlert("Also unanswered");
+  ASSERT_TRUE(receiver_->WaitFor([&](const auto& got) { return Contains(got, sentinel); }));
+  for (const Received& r : receiver_->received()) {
+    EXPECT_EQ(r.type, "alert.escalated") << r.body;
+    EXPECT_THAT(r.body, HasSubstr("\"escalated\":true"));
+  }
+}
+
+TEST_P(NotifyTest, ReplicasDeliverEachChangeOnceAndTakeOverFromADeadOne) {
+  if (GetParam() != testing::Backend::kPostgres) {
+    GTEST_SKIP() << "only PostgreSQL is shared by several replicas";
+  }
+  StartServer();
+  testing::TempDir other_dir;
+  std::vector<std::string> flags = {"--notify-allow-private-targets",
+                                    "--notify-ca-file=" + Path("ca.pem"),
+                                    "--notify-max-backoff=300ms", "--maintenance-interval=1s",
+                                    "--key-dir=" + dir_.path() + "/keys"};
+  ServerProcess other(other_dir.path(), ServerFlags(flags));
+  ASSERT_GT(other.port(), 0) << other.log();
+  const std::string token = server_->admin_token();
+  const auto file_on_other = [&](const std::string& headline) {
+    CommandResult filed = RunCommand(
+        {MPOWER_PATH, "alerts", "create", "--filing-partner", "partners/example-union",
+         "--category", "OTHER", "--severity", "MINOR", "--urgency", "FUTURE", "--certainty",
+         "POSSIBLE", "--country", "ID", "--headline", headline, "-o", "json"},
+        {{"MPOWER_ADDRESS", other.address()},
+         {"MPOWER_TOKEN", token},
+         {"MPOWER_CONFIG", "/nonexistent/mpower-config"}});
+    EXPECT_EQ(filed.exit_code, 0) << filed.err;
+    return JsonString(absl::StrReplaceAll(filed.out, {{"\": \"", "\":\""}}), "name");
+  };
+  Subscribe("partners/ilo");
+  std::vector<std::string> filed;
+  for (int i = 0; i < 3; ++i) {
+    filed.push_back(FileAlert(absl::StrCat("On the first ", i)));
+    filed.push_back(file_on_other(absl::StrCat("On the second ", i)));
+  }
+  ASSERT_TRUE(receiver_->WaitFor([&](const auto& got) {
+    return std::all_of(filed.begin(), filed.end(),
+                       [&](const std::string& name) { return Contains(got, name); });
+  })) << server_->log()
+      << other.log();
+  std::set<std::string> ids;
+  for (const Received& r : receiver_->received()) {
+    EXPECT_TRUE(ids.insert(r.id).second) << "delivered twice: " << r.name;
+  }
+  // Whichever replica delivered dies; the survivor takes over.
+  server_->Stop(SIGKILL);
+  const std::string after = file_on_other("After a replica died");
+  ASSERT_TRUE(receiver_->WaitFor([&](const auto& got) { return Contains(got, after); }))
+      << other.log();
+}
+
 MPOWER_ON_EVERY_BACKEND(NotifyTest);
+
+// The example receiver in examples/webhook-receiver verifies what mpowerd
+// sends with the Standard Webhooks library from npm, and refuses a forgery.
+// A test of the example, not of a backend: SQLite only.
+TEST(ExampleReceiverTest, VerifiesEveryDeliveryWithTheStandardWebhooksLibrary) {
+  testing::TempDir dir;
+  ServerProcess server(dir.path(), {"--demo-data", "--notify-allow-http-loopback",
+                                    "--notify-allow-private-targets"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  const auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), MPOWER_PATH);
+    return RunCommand(args, {{"MPOWER_CONFIG", server.client_config()}});
+  };
+  // A port the OS picks, for the receiver: bound, read, and let go.
+  int port = 0;
+  {
+    const int probe = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    ASSERT_EQ(getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    port = ntohs(address.sin_port);
+    close(probe);
+  }
+  CommandResult created =
+      cli({"subscriptions", "create", "example", "--parent", "partners/ilo", "--webhook-url",
+           absl::StrCat("http://127.0.0.1:", port, "/"), "-o", "json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string secret =
+      JsonString(absl::StrReplaceAll(created.out, {{"\": \"", "\":\""}}), "signing_secret");
+  ASSERT_FALSE(secret.empty()) << created.out;
+
+  BackgroundCommand receiver(
+      {"/bin/bash", std::string(MPOWER_EXAMPLES_DIR) + "/webhook-receiver/run.sh"},
+      {{"MPOWER_WEBHOOK_SECRET", secret}, {"PORT", std::to_string(port)}});
+  const auto wait_for = [&](const std::string& text) {
+    for (int i = 0; i < 1200; ++i) {  // npm ci on a cold cache takes a while
+      if (absl::StrContains(receiver.Output(), text)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for("listening on")) << receiver.Output();
+  CommandResult ping = cli({"subscriptions", "test", "partners/ilo/subscriptions/example"});
+  EXPECT_THAT(ping.out, HasSubstr("delivered: HTTP 204")) << ping.err;
+  EXPECT_TRUE(wait_for("verified mpower.ping partners/ilo/subscriptions/example revision 0"))
+      << receiver.Output();
+
+  CommandResult alert = cli({"alerts", "update", "alerts/example-dismissals-honduras", "--status",
+                             "VERIFIED", "-o", "json"});
+  ASSERT_EQ(alert.exit_code, 0) << alert.err;
+  EXPECT_TRUE(wait_for("verified alert.updated alerts/example-dismissals-honduras"))
+      << receiver.Output();
+
+  // A forgery: the right shape, signed with another secret.
+  CommandResult forged = RunCommand(
+      {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H",
+       "webhook-id: msg_forged", "-H", absl::StrCat("webhook-timestamp: ", time(nullptr)), "-H",
+       "webhook-signature: v1,bm90IHRoZSByaWdodCBzaWduYXR1cmUgYXQgYWxsIQ==", "--data",
+       R"({"type":"alert.created","data":{}})", absl::StrCat("http://127.0.0.1:", port, "/")});
+  EXPECT_EQ(forged.out, "400");
+  EXPECT_TRUE(wait_for("rejected:")) << receiver.Output();
+  receiver.Stop(SIGTERM);
+}
 
 }  // namespace
 }  // namespace mpower
