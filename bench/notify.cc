@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
   const std::string token = Flag(argc, argv, "token", "");
   const int subscriptions = std::stoi(Flag(argc, argv, "subscriptions", "1000"));
   const int alerts = std::stoi(Flag(argc, argv, "alerts", "20"));
+  const bool verbose = Flag(argc, argv, "verbose", "0") == "1";
 
   Receiver receiver(32);
   auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
@@ -170,6 +171,8 @@ int main(int argc, char** argv) {
     }
     const double seconds = std::chrono::duration<double>(*last - acknowledged).count();
     to_last_ms.push_back(seconds * 1000);
+    if (verbose)
+      std::fprintf(stderr, "alert %d: last delivery %.1f ms after the ack\n", i, seconds * 1000);
     total_seconds += seconds;
     delivered += subscriptions;
   }

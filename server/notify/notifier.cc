@@ -28,6 +28,8 @@ constexpr size_t kMaxDigest = 100;
 constexpr absl::Duration kTick = absl::Milliseconds(250);
 constexpr absl::Duration kReloadEvery = absl::Seconds(3);
 constexpr absl::Duration kLeaseCheckEvery = absl::Seconds(1);
+// The most changes the shared window of recent history holds.
+constexpr size_t kWindowRecords = 8192;
 
 google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
@@ -218,8 +220,11 @@ void Notifier::Dispatch() {
       // Another replica delivers; read everything afresh if this one
       // takes over.
       last_load = absl::InfinitePast();
+      absl::MutexLock lock(&window_mutex_);
+      window_ = std::make_shared<Window>();
       continue;
     }
+    AdvanceWindow();
     if (reload || now - last_load >= kReloadEvery) {
       if (absl::Status loaded = LoadSlots(); !loaded.ok()) {
         Log(LogLevel::kWarning, "notify",
@@ -239,6 +244,93 @@ void Notifier::Dispatch() {
       due_.push_back(name);
     }
   }
+}
+
+void Notifier::AdvanceWindow() {
+  std::shared_ptr<const Window> current;
+  {
+    absl::MutexLock lock(&window_mutex_);
+    current = window_;
+  }
+  auto next = std::make_shared<Window>(*current);
+  if (next->from < 0) {
+    // Starts at the present: a subscription behind it reads the store.
+    absl::StatusOr<int64_t> revision = store_->CurrentRevision();
+    if (!revision.ok()) return;
+    next->from = next->to = *revision;
+  }
+  size_t added = 0;
+  while (added < kWindowRecords) {
+    absl::StatusOr<std::vector<ChangeRecord>> read =
+        store_->ListChanges(next->to, "", kChangesPerRead);
+    if (!read.ok()) {
+      // Compacted past the window, or the database is away: start again.
+      absl::MutexLock lock(&window_mutex_);
+      window_ = std::make_shared<Window>();
+      return;
+    }
+    if (read->empty()) break;
+    // Whole revisions only: the window must hold every change of each.
+    const bool last_page = read->size() < kChangesPerRead;
+    int64_t complete = read->back().revision;
+    if (!last_page) {
+      if (read->front().revision == complete) {
+        // One revision larger than a read (a big sync): the window starts
+        // after it, and those behind read it from the store.
+        next->records.clear();
+        next->from = next->to = complete;
+        added = 1;
+        break;
+      }
+      complete -= 1;
+    }
+    for (ChangeRecord& record : *read) {
+      if (record.revision > complete) break;
+      next->records.push_back(std::move(record));
+      ++added;
+    }
+    next->to = complete;
+    if (last_page) break;
+  }
+  if (added == 0) return;
+  // Drops the oldest whole revisions beyond the bound.
+  size_t drop = 0;
+  while (next->records.size() - drop > kWindowRecords) {
+    const int64_t revision = next->records[drop].revision;
+    while (drop < next->records.size() && next->records[drop].revision == revision) ++drop;
+    next->from = revision;
+  }
+  next->records.erase(next->records.begin(), next->records.begin() + drop);
+  absl::MutexLock lock(&window_mutex_);
+  window_ = std::move(next);
+}
+
+absl::StatusOr<std::vector<ChangeRecord>> Notifier::ReadChanges(int64_t revision,
+                                                                const std::string& name,
+                                                                size_t limit) {
+  std::shared_ptr<const Window> window;
+  {
+    absl::MutexLock lock(&window_mutex_);
+    window = window_;
+  }
+  // At the window's end, what comes next is not in it yet: the store has it.
+  if (window->from < 0 || revision < window->from || revision >= window->to) {
+    return store_->ListChanges(revision, name, limit);
+  }
+  // The first record after (revision, name); after every change of
+  // `revision` when `name` is empty, as Store::ListChanges.
+  const auto first = std::upper_bound(
+      window->records.begin(), window->records.end(), std::make_pair(revision, name),
+      [](const std::pair<int64_t, std::string>& position, const ChangeRecord& record) {
+        return position.first < record.revision ||
+               (position.first == record.revision && !position.second.empty() &&
+                position.second < record.resource.name);
+      });
+  std::vector<ChangeRecord> records;
+  for (auto it = first; it != window->records.end() && records.size() < limit; ++it) {
+    records.push_back(*it);
+  }
+  return records;
 }
 
 void Notifier::Work() {
@@ -296,11 +388,12 @@ DeliveryStatus Notifier::DeliverChanges(const Subscription& subscription, Delive
   // The revision whose changes are being gone through.
   int64_t in_progress = done_through;
   std::vector<Notification> digest;
+  bool sent_since_save = false;
   size_t seen = 0;
   bool caught_up = false;
   while (!caught_up && seen < kChangesPerTurn) {
     absl::StatusOr<std::vector<ChangeRecord>> records =
-        store_->ListChanges(cursor_revision, cursor_name, kChangesPerRead);
+        ReadChanges(cursor_revision, cursor_name, kChangesPerRead);
     if (absl::IsOutOfRange(records.status())) {
       status = Failed(status, name,
                       absl::StrCat("the changes after revision ", done_through,
@@ -320,9 +413,12 @@ DeliveryStatus Notifier::DeliverChanges(const Subscription& subscription, Delive
         // Every change of the revision before this one has been gone through.
         done_through = in_progress;
         in_progress = record.revision;
-        if (!email && done_through > status.delivered_revision()) {
+        // Recorded after each delivery, so a crash repeats at most the one
+        // in flight; skipped changes are recorded at the end of the turn.
+        if (sent_since_save) {
           status.set_delivered_revision(done_through);
           if (!save(status)) return status;
+          sent_since_save = false;
         }
       }
       cursor_revision = record.revision;
@@ -353,6 +449,7 @@ DeliveryStatus Notifier::DeliverChanges(const Subscription& subscription, Delive
         return Failed(status, name, sent.error);
       }
       status = Succeeded(std::move(status));
+      sent_since_save = true;
     }
     if (email && digest.size() == kMaxDigest) break;
   }

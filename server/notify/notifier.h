@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,7 +96,24 @@ class Notifier {
     bool progressed = false;
   };
 
+  // The recent history, read once for every subscription (as the watch
+  // hub does for watchers): all changes with revisions in (from, to].
+  struct Window {
+    int64_t from = -1;  // -1: empty, nothing read yet
+    int64_t to = -1;
+    std::vector<ChangeRecord> records;
+  };
+
   void Dispatch() ABSL_LOCKS_EXCLUDED(mutex_);
+  // Reads what was committed since the window's end into it, dropping the
+  // oldest beyond a bound.
+  void AdvanceWindow() ABSL_LOCKS_EXCLUDED(window_mutex_);
+  // Changes after (revision, name), up to `limit`: from the window when it
+  // holds them, else from the store. Fewer than `limit` means caught up
+  // with what was read.
+  absl::StatusOr<std::vector<ChangeRecord>> ReadChanges(int64_t revision, const std::string& name,
+                                                        size_t limit)
+      ABSL_LOCKS_EXCLUDED(window_mutex_);
   void Work() ABSL_LOCKS_EXCLUDED(mutex_);
   absl::Status LoadSlots() ABSL_LOCKS_EXCLUDED(mutex_);
   // Delivers what is due for `slot` (a copy) and records how far it got.
@@ -119,6 +137,9 @@ class Notifier {
   const ChangeFeed feed_;
   const WebhookSender webhooks_;
   const EmailSender email_;
+
+  absl::Mutex window_mutex_;
+  std::shared_ptr<const Window> window_ ABSL_GUARDED_BY(window_mutex_) = std::make_shared<Window>();
 
   absl::Mutex mutex_;
   std::map<std::string, Slot> slots_ ABSL_GUARDED_BY(mutex_);
