@@ -73,7 +73,8 @@ ABSL_FLAG(std::string, metrics_listen, "",
 ABSL_FLAG(std::string, http_listen, "",
           "host:port to serve the RPCs over HTTP/JSON on, in the Connect protocol "
           "(POST /mpower.v1.PartnerService/GetPartner), with GET /healthz (e.g. "
-          "127.0.0.1:8080; port 0 lets the OS pick). Plaintext: loopback only unless "
+          "127.0.0.1:8080; port 0 lets the OS pick). HTTPS with --tls-cert and --tls-key, "
+          "as the gRPC port; plaintext otherwise, then loopback only unless "
           "--allow-insecure-non-loopback. Off by default.");
 ABSL_FLAG(std::vector<std::string>, http_cors_origins, {},
           "Comma-separated web origins (e.g. https://union.example) whose pages may call the "
@@ -337,8 +338,13 @@ int Serve(const DataPaths& paths) {
   if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
     absl::StatusOr<std::unique_ptr<HttpGateway>> started = HttpGateway::Start(
         (*server)->InProcessChannel(),
-        HttpGatewayOptions{address, options->allow_insecure_non_loopback,
-                           options->max_request_bytes, absl::GetFlag(FLAGS_http_cors_origins)});
+        HttpGatewayOptions{.listen_address = address,
+                           .allow_insecure_non_loopback = options->allow_insecure_non_loopback,
+                           // HTTPS with the gRPC port's certificate, when it has one.
+                           .tls_cert_file = options->tls_files.cert,
+                           .tls_key_file = options->tls_files.key,
+                           .max_request_bytes = options->max_request_bytes,
+                           .cors_origins = absl::GetFlag(FLAGS_http_cors_origins)});
     if (!started.ok()) {
       Log(LogLevel::kError, "main", started.status().message());
       return 2;

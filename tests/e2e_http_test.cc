@@ -371,6 +371,20 @@ TEST_P(HttpEndToEndTest, HealthIsReachableForLoadBalancers) {
   EXPECT_EQ(health.body, "SERVING\n");
 }
 
+// The access log and the rate limit see the HTTP client's own address, not
+// the gateway's in-process call; a gRPC caller cannot claim an address.
+TEST_P(HttpEndToEndTest, CallsOverHttpAreLoggedAndLimitedByTheClientsAddress) {
+  HttpAnswer got = Call("PartnerService/GetPartner", R"({"name": "partners/ilo"})", admin_);
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_THAT(server_->log(), HasSubstr("peer=\"http:127.0.0.1:"));
+
+  CommandResult forged = RunCommand(
+      {GRPCURL_PATH, "-plaintext", "-H", "mpower-http-caller: http:203.0.113.9:1", "-H",
+       "mpower-http-caller-proof: 00000000000000000000000000000000", "-d",
+       R"({"name": "partners/ilo"})", server_->address(), "mpower.v1.PartnerService/GetPartner"});
+  EXPECT_THAT(server_->log(), Not(HasSubstr("203.0.113.9"))) << forged.err;
+}
+
 MPOWER_ON_EVERY_BACKEND(HttpEndToEndTest);
 
 // Plaintext HTTP off loopback is refused, as plaintext gRPC is.

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "tests/process.h"
 #include "tests/test_support.h"
 
@@ -16,6 +17,7 @@ using ::mpower::testing::CommandResult;
 using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class TlsTest : public ::testing::Test {
  protected:
@@ -154,6 +156,48 @@ TEST_F(TlsTest, ARenewedCertificateServesNewConnectionsWhileOpenStreamsGoOn) {
   EXPECT_EQ(watched.exit_code, 0) << watched.err;
   EXPECT_THAT(watched.out, HasSubstr("Filed after the renewal"))
       << "the stream opened before the renewal went on";
+}
+
+// The HTTP listener serves HTTPS with the gRPC port's certificate (and may
+// then listen off loopback), and takes a renewed one without a restart.
+TEST_F(TlsTest, TheHttpListenerServesHttpsWithTheSameRenewableCertificate) {
+  MakeCa("http-renewed-ca");
+  MakeSigned("http-renewed", "localhost", "http-renewed-ca", Path("server.ext"));
+  const std::string cert = data_.path() + "/cert.pem";
+  const std::string key = data_.path() + "/key.pem";
+  const auto install = [&](const std::string& name) {
+    for (const auto& [from, to] :
+         {std::pair{Path(name + ".pem"), cert}, std::pair{Path(name + ".key"), key}}) {
+      std::ifstream in(from, std::ios::binary);
+      std::ofstream(to + ".new", std::ios::binary) << in.rdbuf();
+      ASSERT_EQ(std::rename((to + ".new").c_str(), to.c_str()), 0);
+    }
+  };
+  install("server");
+  ServerProcess server(data_.path() + "/data", {"--demo-data", "--tls-cert=" + cert,
+                                                "--tls-key=" + key, "--http-listen=127.0.0.1:0"});
+  ASSERT_GT(server.http_port(), 0) << server.log();
+  const std::string url = absl::StrCat("https://localhost:", server.http_port());
+  const auto curl = [&](const std::string& ca, const std::string& path) {
+    return RunCommand({"/usr/bin/curl", "-s", "-S", "--cacert", ca, "--resolve",
+                       absl::StrCat("localhost:", server.http_port(), ":127.0.0.1"), "-X", "POST",
+                       "-H", "Content-Type: application/json", "-H",
+                       "Authorization: Bearer " + server.admin_token(), "--data",
+                       R"({"name": "partners/ilo"})", url + path});
+  };
+  CommandResult got = curl(Path("ca.pem"), "/mpower.v1.PartnerService/GetPartner");
+  EXPECT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_THAT(got.out, HasSubstr("XM-DAC-41302"));
+  CommandResult plain =
+      RunCommand({"/usr/bin/curl", "-s", "-S",
+                  absl::StrCat("http://127.0.0.1:", server.http_port(), "/healthz")});
+  EXPECT_THAT(plain.out, Not(HasSubstr("SERVING"))) << "plaintext HTTP must not be served";
+
+  install("http-renewed");
+  CommandResult renewed = curl(Path("http-renewed-ca.pem"), "/mpower.v1.PartnerService/GetPartner");
+  EXPECT_EQ(renewed.exit_code, 0) << renewed.err;
+  EXPECT_THAT(renewed.out, HasSubstr("XM-DAC-41302"));
+  EXPECT_NE(curl(Path("ca.pem"), "/healthz").exit_code, 0) << "the old certificate still served";
 }
 
 TEST_F(TlsTest, ClientCertificatesMapToTheirCredential) {

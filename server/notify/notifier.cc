@@ -177,15 +177,19 @@ absl::Status Notifier::LoadSlots() {
     // stores it, and reloads if someone else changed it meanwhile.
     if (existing != slots_.end() && existing->second.busy) {
       existing->second.subscription = std::move(slot.subscription);
+      existing->second.removed = false;
       continue;
     }
     slots_[name] = std::move(slot);
   }
   for (auto it = slots_.begin(); it != slots_.end();) {
-    if (loaded.count(it->first) == 0 && !it->second.busy) {
-      it = slots_.erase(it);
-    } else {
+    if (loaded.count(it->first) != 0) {
       ++it;
+    } else if (it->second.busy) {
+      it->second.removed = true;
+      ++it;
+    } else {
+      it = slots_.erase(it);
     }
   }
   return absl::OkStatus();
@@ -366,6 +370,10 @@ void Notifier::Deliver(const std::string& name, Slot slot) {
   absl::MutexLock lock(&mutex_);
   auto found = slots_.find(name);
   if (found == slots_.end()) return;
+  if (found->second.removed) {
+    slots_.erase(found);
+    return;
+  }
   found->second.busy = false;
   if (conflict) {
     reload_ = true;  // a replay, a resume or a delete: read it again

@@ -88,6 +88,7 @@ class Notifier {
     v1::Subscription::DeliveryStatus status;
     std::string stored_status;  // the stored state as last read or written; "" for none
     bool busy = false;          // a delivery thread has it
+    bool removed = false;       // deleted while busy: dropped once its turn ends
   };
 
   // What one turn of deliveries for a subscription achieved.

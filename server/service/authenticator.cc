@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "server/core/error_details.h"
 #include "server/service/call_observer.h"
+#include "server/service/caller_address.h"
 
 namespace mpower {
 
@@ -33,9 +34,9 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
 std::string Authenticator::CallerKey(const Principal& principal,
                                      const grpc::CallbackServerContext& context) {
   if (!principal.credential_id.empty()) return absl::StrCat("credential:", principal.credential_id);
-  // "ipv4:127.0.0.1:5555" without the port: one address, one bucket.
-  const std::string peer = context.peer();
-  return absl::StrCat("peer:", peer.substr(0, peer.rfind(':')));
+  // "ipv4:127.0.0.1:5555" without the port: one address, one bucket; an
+  // HTTP client's own address, not the gateway's.
+  return absl::StrCat("peer:", CallerAddress(context, /*with_port=*/false));
 }
 
 absl::StatusOr<Principal> Authenticator::Identify(

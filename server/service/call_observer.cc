@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "server/base/log.h"
+#include "server/service/caller_address.h"
 
 namespace mpower {
 
@@ -87,7 +88,7 @@ class CallObserver::Interceptor final : public grpc::experimental::Interceptor {
                  {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(duration))},
                  {"principal", notes.principal.empty() ? "-" : notes.principal},
                  {"request_id", notes.request_id.empty() ? "-" : notes.request_id},
-                 {"peer", call_ != nullptr ? call_->peer() : "-"}});
+                 {"peer", call_ != nullptr ? CallerAddress(*call_) : "-"}});
     }
   }
 

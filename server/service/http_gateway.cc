@@ -23,6 +23,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
+#include "server/service/caller_address.h"
 #include "server/service/server.h"
 
 namespace mpower {
@@ -135,6 +136,7 @@ grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const httplib::
   if (req.has_header("Authorization")) {
     context.AddMetadata("authorization", req.get_header_value("Authorization"));
   }
+  SetHttpCallerAddress(context, absl::StrCat(req.remote_addr, ":", req.remote_port));
   grpc::GenericStub stub(channel);
   grpc::Slice slice(request);
   grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
@@ -390,6 +392,7 @@ void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
   if (req.has_header("Authorization")) {
     call->context.AddMetadata("authorization", req.get_header_value("Authorization"));
   }
+  SetHttpCallerAddress(call->context, absl::StrCat(req.remote_addr, ":", req.remote_port));
   call->Start(channel, path, request->SerializeAsString());
   open_streams->Add(call.get());
   res.status = 200;
@@ -450,6 +453,18 @@ constexpr char kCorsAllowedHeaders[] =
 // from another origin is refused outright, before any call is made, so no
 // page elsewhere can use a visitor's credentials; a preflight from a
 // listed origin is answered here.
+// OpenSSL's certificate callback: the chain and key as the files hold them
+// now, for this handshake. Files read per connection cost little beside a
+// handshake, and a renewed certificate serves the next connection.
+int UseCurrentCertificate(SSL* ssl, void* data) {
+  const auto* files = static_cast<const CertificateFiles*>(data);
+  return SSL_use_certificate_chain_file(ssl, files->cert.c_str()) == 1 &&
+                 SSL_use_PrivateKey_file(ssl, files->key.c_str(), SSL_FILETYPE_PEM) == 1 &&
+                 SSL_check_private_key(ssl) == 1
+             ? 1
+             : 0;
+}
+
 httplib::Server::HandlerResponse ApplyCors(const std::vector<std::string>& origins,
                                            const httplib::Request& req, httplib::Response& res) {
   if (!req.has_header("Origin")) return httplib::Server::HandlerResponse::Unhandled;
@@ -488,15 +503,39 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
     return absl::InvalidArgumentError(absl::StrCat(
         "--http-listen: expected host:port, e.g. 127.0.0.1:8080; got ", options.listen_address));
   }
-  if (!IsLoopbackAddress(options.listen_address) && !options.allow_insecure_non_loopback) {
+  const bool tls = !options.tls_cert_file.empty() && !options.tls_key_file.empty();
+  if (!tls && !IsLoopbackAddress(options.listen_address) && !options.allow_insecure_non_loopback) {
     return absl::FailedPreconditionError(absl::StrCat(
         "--http-listen: ", options.listen_address,
-        " is not a loopback address, and the HTTP listener speaks plaintext; listen on "
-        "127.0.0.1 behind a TLS-terminating proxy, or pass --allow-insecure-non-loopback"));
+        " is not a loopback address, and without --tls-cert and --tls-key the HTTP listener "
+        "speaks plaintext; give them, listen on 127.0.0.1 behind a TLS-terminating proxy, or "
+        "pass --allow-insecure-non-loopback"));
   }
   std::unique_ptr<HttpGateway> gateway(new HttpGateway());
   gateway->channel_ = std::move(channel);
-  gateway->server_ = std::make_unique<httplib::Server>();
+  if (tls) {
+    auto files = std::make_shared<CertificateFiles>(
+        CertificateFiles{options.tls_cert_file, options.tls_key_file});
+    gateway->tls_files_ = files;
+    auto https = std::make_unique<httplib::SSLServer>([files](SSL_CTX& context) {
+      SSL_CTX_set_min_proto_version(&context, TLS1_2_VERSION);
+      SSL_CTX_set_cert_cb(&context, UseCurrentCertificate, files.get());
+      return true;
+    });
+    // Loads them once now, so that a file that does not load fails the
+    // start rather than every handshake.
+    SSL* probe = SSL_new(https->ssl_context());
+    const bool loaded = probe != nullptr && UseCurrentCertificate(probe, files.get()) == 1;
+    SSL_free(probe);
+    if (!https->is_valid() || !loaded) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--http-listen: cannot load the certificate ", options.tls_cert_file,
+                       " and key ", options.tls_key_file, " for HTTPS"));
+    }
+    gateway->server_ = std::move(https);
+  } else {
+    gateway->server_ = std::make_unique<httplib::Server>();
+  }
   httplib::Server& server = *gateway->server_;
   server.set_payload_max_length(static_cast<size_t>(options.max_request_bytes));
   // Headers and body go out in separate writes; without TCP_NODELAY, Nagle
@@ -551,6 +590,11 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
 
 HttpGateway::~HttpGateway() {
   if (cancel_streams_) cancel_streams_();
+  // A stop before the listening thread runs would be lost, and the join
+  // would wait for ever.
+  for (int i = 0; server_ != nullptr && !server_->is_running() && i < 1000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   if (server_ != nullptr) server_->stop();
   if (thread_.joinable()) thread_.join();
 }

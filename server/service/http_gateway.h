@@ -30,11 +30,22 @@ class Server;
 
 namespace mpower {
 
+// Where the HTTPS listener's certificate chain and key are.
+struct CertificateFiles {
+  std::string cert;
+  std::string key;
+};
+
 struct HttpGatewayOptions {
-  // host:port; port 0 lets the OS pick (see port()). Plaintext HTTP, so a
+  // host:port; port 0 lets the OS pick (see port()). Plaintext HTTP needs a
   // loopback address unless allow_insecure_non_loopback.
   std::string listen_address;
   bool allow_insecure_non_loopback = false;
+  // PEM files of the certificate chain and its key: with both, the
+  // listener speaks only HTTPS (TLS 1.2 and up). Read again for every new
+  // connection, so a renewed certificate needs no restart.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // The largest request body accepted, as the gRPC port's limit.
   int max_request_bytes = 4 * 1024 * 1024;
   // The web origins ("https://union.example") whose pages may call the
@@ -47,8 +58,9 @@ struct HttpGatewayOptions {
 class HttpGateway {
  public:
   // Serves until destroyed. `channel` reaches the gRPC server (its
-  // in-process channel). FAILED_PRECONDITION for a non-loopback address
-  // without allow_insecure_non_loopback, UNAVAILABLE if it cannot bind.
+  // in-process channel). FAILED_PRECONDITION for a plaintext non-loopback
+  // address without allow_insecure_non_loopback, or certificate files that
+  // do not load; UNAVAILABLE if it cannot bind.
   static absl::StatusOr<std::unique_ptr<HttpGateway>> Start(std::shared_ptr<grpc::Channel> channel,
                                                             const HttpGatewayOptions& options);
   ~HttpGateway();
@@ -61,6 +73,7 @@ class HttpGateway {
   std::shared_ptr<grpc::Channel> channel_;
   // Cancels the streams open through the gateway, before it stops.
   std::function<void()> cancel_streams_;
+  std::shared_ptr<const CertificateFiles> tls_files_;  // for HTTPS; null for HTTP
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
