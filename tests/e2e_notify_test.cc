@@ -269,7 +269,7 @@ class NotifyTest : public testing::ServerBackendTest {
 testing::TempDir* NotifyTest::certs_ = nullptr;
 
 TEST_P(NotifyTest, DeliversSignedInOrderAndCatchesUpAfterTheReceiverWasDown) {
-  StartServer();
+  StartServer({"--metrics-listen=127.0.0.1:0"});
   const std::string subscription = Subscribe("partners/ilo");
   CommandResult ping = Cli({"subscriptions", "test", subscription});
   EXPECT_EQ(ping.exit_code, 0) << ping.err;
@@ -313,6 +313,15 @@ TEST_P(NotifyTest, DeliversSignedInOrderAndCatchesUpAfterTheReceiverWasDown) {
   EXPECT_EQ(alerts, (std::vector<std::string>{first, while_down[0], while_down[1], while_down[2]}));
   EXPECT_THAT(SubscriptionJson(subscription), Not(HasSubstr("consecutive_failures")));
   EXPECT_THAT(server_->log(), Not(HasSubstr(kPlanted)));
+
+  // The operator sees both in the metrics.
+  CommandResult metrics =
+      RunCommand({"/usr/bin/curl", "-s",
+                  absl::StrCat("http://127.0.0.1:", server_->metrics_port(), "/metrics")});
+  EXPECT_THAT(metrics.out, ::testing::ContainsRegex(
+                               R"re(mpower_notifications_total\{result="delivered"\} [1-9])re"));
+  EXPECT_THAT(metrics.out, ::testing::ContainsRegex(
+                               R"re(mpower_notifications_total\{result="failed"\} [1-9])re"));
 }
 
 TEST_P(NotifyTest, ASigkillMidDeliveryLosesNothingAndDuplicatesAtMostOnce) {

@@ -452,6 +452,7 @@ DeliveryStatus Notifier::DeliverChanges(const Subscription& subscription, Delive
       const SendResult sent =
           webhooks_.Send(subscription.webhook().url(), SigningKey(subscription.signing_secret()),
                          MessageId(name, **notification), WebhookBody(**notification));
+      if (options_.observe_attempt) options_.observe_attempt(sent.delivered);
       if (!sent.delivered) {
         status.set_delivered_revision(done_through);
         return Failed(status, name, sent.error);
@@ -491,6 +492,7 @@ DeliveryStatus Notifier::DeliverChanges(const Subscription& subscription, Delive
       const SendResult sent = email_.Send(
           {subscription.email().addresses().begin(), subscription.email().addresses().end()},
           text.subject, text.body, MessageId(name, digest.back()));
+      if (options_.observe_attempt) options_.observe_attempt(sent.delivered);
       if (!sent.delivered) return Failed(status, name, sent.error);
       status = Succeeded(std::move(status));
     }
@@ -509,6 +511,7 @@ DeliveryStatus Notifier::Failed(DeliveryStatus status, const std::string& name,
   if (now - FromTimestamp(status.failing_since()) >= options_.retry_for) {
     status.set_state(Subscription::STATE_FAILING);
     status.clear_next_attempt_time();
+    if (options_.observe_failing) options_.observe_failing();
     Log(LogLevel::kWarning, "notify",
         absl::StrCat(name, " is failing and stops: deliveries failed since ",
                      absl::FormatTime(FromTimestamp(status.failing_since())), "; last: ", error,

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +46,10 @@ struct NotifierOptions {
   absl::Duration email_digest_interval = absl::Minutes(1);
   // Subscriptions delivered to at once (each one's deliveries stay in order).
   int delivery_threads = 16;
+  // Told of each delivery attempt, and of each subscription marked
+  // failing, for the operator's metrics; null for nobody. Must be quick.
+  std::function<void(bool delivered)> observe_attempt;
+  std::function<void()> observe_failing;
 };
 
 // INVALID_ARGUMENT, naming the flag, if `options` cannot work.

@@ -73,7 +73,20 @@ ServerMetrics::ServerMetrics()
                      .Help("Revisions between the head and the open watch stream furthest "
                            "behind, as of the watch hub's last round.")
                      .Register(*registry_)
-                     .Add({})) {}
+                     .Add({})),
+      notifications_(prometheus::BuildCounter()
+                         .Name("mpower_notifications_total")
+                         .Help("Attempts to deliver a notification (a webhook POST, an email), "
+                               "by result: delivered, or failed and to be retried.")
+                         .Register(*registry_)),
+      notifications_delivered_(notifications_.Add({{"result", "delivered"}})),
+      notifications_failed_(notifications_.Add({{"result", "failed"}})),
+      failing_subscriptions_(prometheus::BuildCounter()
+                                 .Name("mpower_subscriptions_failing_total")
+                                 .Help("Subscriptions marked failing after their deliveries "
+                                       "failed for --notify-retry-for.")
+                                 .Register(*registry_)
+                                 .Add({})) {}
 
 void ServerMetrics::RecordGroupCommit(size_t writes, absl::Duration took) {
   group_writes_.Observe(static_cast<double>(writes));

@@ -44,6 +44,12 @@ class ServerMetrics {
   void SetDatabaseBytes(int64_t bytes) { database_bytes_.Set(static_cast<double>(bytes)); }
   // A group commit of `writes` writes that took `took`.
   void RecordGroupCommit(size_t writes, absl::Duration took);
+  // One attempt to deliver a notification (a webhook POST, an email).
+  void RecordNotification(bool delivered) {
+    (delivered ? notifications_delivered_ : notifications_failed_).Increment();
+  }
+  // A subscription whose deliveries failed for too long, marked failing.
+  void RecordFailingSubscription() { failing_subscriptions_.Increment(); }
   // How far the watch stream furthest behind is from the head revision.
   void SetWatchLag(int64_t revisions) { watch_lag_.Set(static_cast<double>(revisions)); }
 
@@ -60,6 +66,10 @@ class ServerMetrics {
   prometheus::Histogram& group_writes_;
   prometheus::Histogram& group_seconds_;
   prometheus::Gauge& watch_lag_;
+  prometheus::Family<prometheus::Counter>& notifications_;
+  prometheus::Counter& notifications_delivered_;
+  prometheus::Counter& notifications_failed_;
+  prometheus::Counter& failing_subscriptions_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -23,6 +23,20 @@
 
 namespace mpower {
 
+namespace {
+
+// The notifier's options, telling `options.metrics` of its deliveries.
+NotifierOptions NotifierOptionsWithMetrics(const ServerOptions& options) {
+  NotifierOptions notify = options.notify;
+  if (ServerMetrics* metrics = options.metrics; metrics != nullptr) {
+    notify.observe_attempt = [metrics](bool delivered) { metrics->RecordNotification(delivered); };
+    notify.observe_failing = [metrics] { metrics->RecordFailingSubscription(); };
+  }
+  return notify;
+}
+
+}  // namespace
+
 struct MpowerServer::Services {
   Services(Store* store, const ServerOptions& options)
       : pool(std::make_unique<WorkerPool>(options.worker_threads)),
@@ -47,7 +61,7 @@ struct MpowerServer::Services {
         responses(store, &authenticator),
         changes(store, &authenticator, &hub),
         reports(store, &authenticator, options.min_reported_count),
-        notifier(store, options.notify),
+        notifier(store, NotifierOptionsWithMetrics(options)),
         subscriptions(store, &authenticator, &notifier) {
     store->SetCommitListener([this] {
       hub.Notify();
