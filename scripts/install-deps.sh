@@ -2,8 +2,9 @@
 # Installs what building and testing mpower needs, and only what is missing:
 # Debian 12 packages for the C++ build (and xmllint, which checks the IATI
 # export against its schema, the Python example's gRPC runtime, clang
-# with libFuzzer for the fuzzers, clang-format, and curl for the metrics
-# test), promtool, Go
+# with libFuzzer for the fuzzers, clang-format, curl for the metrics
+# test, aiosmtpd for the email tests and Chromium for the browser test),
+# promtool, Go
 # tools (grpcurl, the Go example's protoc plugins, protoc-gen-doc for the
 # API reference), and buf (from npm) for proto lint.
 set -euo pipefail
@@ -13,7 +14,9 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
-  libpq-dev postgresql-15 prometheus-cpp-dev libsystemd-dev libcpp-httplib-dev libcurl4-openssl-dev python3-aiosmtpd curl systemd help2man dpkg-dev
+  libpq-dev postgresql-15 prometheus-cpp-dev libsystemd-dev libcpp-httplib-dev libcurl4-openssl-dev
+  curl systemd help2man dpkg-dev
+  python3-aiosmtpd chromium
   libxml2-utils python3-grpcio python3-protobuf
   clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format-14
 )

@@ -3,6 +3,9 @@
 // the same scenario against a live mpowerd with the demo data; and
 // examples/connect runs it over HTTP/JSON.
 
+#include <thread>
+
+#include "httplib.h"
 #include "tests/process.h"
 #include "tests/test_support.h"
 
@@ -13,6 +16,7 @@ using ::mpower::testing::CommandResult;
 using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class ExampleTest : public ::testing::TestWithParam<std::string> {};
 
@@ -54,6 +58,57 @@ TEST(ConnectExampleTest, AConnectClientFromItsRegistryRunsTheScenarioOverHttp) {
   EXPECT_THAT(run.out, HasSubstr("field violation: alert.country_code: not an ISO 3166-1"));
   EXPECT_THAT(run.out, HasSubstr("field violation: alert.headline: required"));
   EXPECT_THAT(run.out, HasSubstr("scenario passed"));
+}
+
+// examples/browser in a real browser: headless Chromium (Debian's) opens the
+// page, served by this test, which lists partners and watches alerts through
+// the HTTP listener with Connect's web client; the test reads what the page
+// shows. A page from an origin mpowerd does not list is refused by CORS.
+TEST(BrowserExampleTest, APageListsPartnersAndWatchesAlertsAndOtherOriginsAreRefused) {
+  const std::string example = std::string(MPOWER_EXAMPLES_DIR) + "/browser";
+  CommandResult built = RunCommand({"/bin/bash", example + "/build.sh"});
+  ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
+  // Two static servers of the page: one origin listed, one not.
+  httplib::Server listed, unlisted;
+  ASSERT_TRUE(listed.set_mount_point("/", example + "/dist"));
+  ASSERT_TRUE(unlisted.set_mount_point("/", example + "/dist"));
+  const int listed_port = listed.bind_to_any_port("127.0.0.1");
+  const int unlisted_port = unlisted.bind_to_any_port("127.0.0.1");
+  std::thread serve_listed([&] { listed.listen_after_bind(); });
+  std::thread serve_unlisted([&] { unlisted.listen_after_bind(); });
+
+  testing::TempDir dir;
+  ServerProcess server(dir.path(),
+                       {"--demo-data", "--http-listen=127.0.0.1:0",
+                        "--http-cors-origins=http://127.0.0.1:" + std::to_string(listed_port)});
+  ASSERT_GT(server.http_port(), 0) << server.log();
+  const auto open_page = [&](int port) {
+    testing::TempDir profile;
+    return RunCommand({"/usr/bin/timeout", "60", "/usr/bin/chromium", "--headless", "--no-sandbox",
+                       "--disable-gpu", "--user-data-dir=" + profile.path(),
+                       "--virtual-time-budget=10000", "--dump-dom",
+                       "http://127.0.0.1:" + std::to_string(port) +
+                           "/index.html?api=http://127.0.0.1:" +
+                           std::to_string(server.http_port()) + "#token=" + server.admin_token()});
+  };
+  CommandResult page = open_page(listed_port);
+  EXPECT_EQ(page.exit_code, 0) << page.err;
+  EXPECT_THAT(page.out, HasSubstr(R"(data-state="done")"));
+  EXPECT_THAT(page.out, HasSubstr("International Labour Organization"));
+  EXPECT_THAT(page.out, HasSubstr("FICTIONAL EXAMPLE: union organisers detained"));
+  EXPECT_THAT(page.out, HasSubstr(R"(<p id="error"></p>)"));
+
+  CommandResult refused = open_page(unlisted_port);
+  EXPECT_THAT(refused.out, HasSubstr(R"(data-state="done")")) << refused.err;
+  EXPECT_THAT(refused.out, Not(HasSubstr("International Labour Organization")));
+  EXPECT_THAT(refused.out, HasSubstr("Failed to fetch"));
+
+  for (httplib::Server* static_server : {&listed, &unlisted}) {
+    while (!static_server->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    static_server->stop();
+  }
+  serve_listed.join();
+  serve_unlisted.join();
 }
 
 }  // namespace
