@@ -33,6 +33,8 @@ TEST_P(ExampleTest, RunsTheScenarioAgainstALiveServer) {
   EXPECT_THAT(run.out, HasSubstr("sync partners/us-dol: 2 created, 0 updated, 0 unchanged"));
   EXPECT_THAT(run.out, HasSubstr("watch saw alerts/"));
   EXPECT_THAT(run.out, HasSubstr("validation error INVALID_ARGUMENT names alert.country_code"));
+  // Read as data, from the google.rpc.BadRequest in the error's details.
+  EXPECT_THAT(run.out, HasSubstr("field violation: alert.country_code: not an ISO 3166-1"));
   EXPECT_THAT(run.out, HasSubstr("scenario passed"));
 }
 

@@ -8,6 +8,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as path from 'path';
+import * as protobuf from 'protobufjs';
 import type { ProtoGrpcType as AlertProto } from './gen/alert';
 import type { ProtoGrpcType as ChangeProto } from './gen/change';
 import type { ProtoGrpcType as CommitmentProto } from './gen/commitment';
@@ -20,6 +21,13 @@ import type { SyncSummary__Output } from './gen/mpower/v1/SyncSummary';
 import type { WatchChangesResponse__Output } from './gen/mpower/v1/WatchChangesResponse';
 
 const DEADLINE_MS = 10_000;
+
+// google.rpc's Status and error details, from googleapis' own protos, which
+// scripts/install-deps.sh puts in tools/node_modules.
+const googleapis = path.join(__dirname, '..', '..', '..', 'tools', 'node_modules', 'google-proto-files');
+const rpcTypes = protobuf.loadSync(
+  ['google/rpc/status.proto', 'google/rpc/error_details.proto'].map((file) => path.join(googleapis, file)),
+);
 
 function fail(message: string): never {
   console.log(`scenario failed: ${message}`);
@@ -158,6 +166,24 @@ async function main(): Promise<void> {
       fail(`expected INVALID_ARGUMENT naming alert.country_code, got ${code}: ${details}`);
     }
     console.log(`validation error INVALID_ARGUMENT names alert.country_code: ${details}`);
+    // The same as data: google.rpc.Status in the grpc-status-details-bin
+    // trailer, with a BadRequest among its details, decoded with googleapis'
+    // own protos.
+    const [bytes] = (error as grpc.ServiceError).metadata.get('grpc-status-details-bin');
+    if (!(bytes instanceof Buffer)) fail('the error carries no google.rpc.Status');
+    const status = rpcTypes.lookupType('google.rpc.Status').decode(bytes) as unknown as {
+      // protobufjs keeps google.protobuf.Any's own field names.
+      details: { type_url: string; value: Uint8Array }[];
+    };
+    for (const detail of status.details) {
+      if (detail.type_url !== 'type.googleapis.com/google.rpc.BadRequest') continue;
+      const badRequest = rpcTypes.lookupType('google.rpc.BadRequest').decode(detail.value) as unknown as {
+        fieldViolations: { field: string; description: string }[];
+      };
+      for (const violation of badRequest.fieldViolations) {
+        console.log(`field violation: ${violation.field}: ${violation.description}`);
+      }
+    }
   }
   for (const client of [partners, commitments, changes, alerts]) client.close();
   console.log('scenario passed');

@@ -17,4 +17,9 @@ protoc -I ../../proto \
   --python_out="$gen" --grpc_python_out="$gen" \
   --plugin=protoc-gen-grpc_python="$(command -v grpc_python_plugin)" \
   ../../proto/mpower/v1/*.proto
+# google.rpc's Status and error details, from googleapis' own protos (which
+# scripts/install-deps.sh puts in tools/node_modules): what grpcio-status
+# decodes, and Debian packages no grpcio-status to match its grpcio.
+googleapis=../../tools/node_modules/google-proto-files
+protoc -I "$googleapis" --python_out="$gen" google/rpc/status.proto google/rpc/error_details.proto
 exec /usr/bin/python3 scenario.py

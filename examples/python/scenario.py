@@ -16,6 +16,7 @@ import grpc  # noqa: E402
 from mpower.v1 import alert_pb2, change_pb2, change_pb2_grpc  # noqa: E402
 from mpower.v1 import alert_pb2_grpc, commitment_pb2, commitment_pb2_grpc  # noqa: E402
 from mpower.v1 import common_pb2, partner_pb2, partner_pb2_grpc  # noqa: E402
+from google.rpc import error_details_pb2, status_pb2  # noqa: E402
 
 DEADLINE_SECONDS = 10
 
@@ -123,6 +124,18 @@ def main():
         if "alert.country_code" not in error.details():
             fail(f"the error does not name the field: {error.details()}")
         print(f"validation error INVALID_ARGUMENT names alert.country_code: {error.details()}")
+        # The same as data: google.rpc.Status in the grpc-status-details-bin
+        # trailer, its details holding a google.rpc.BadRequest.
+        for key, value in error.trailing_metadata() or ():
+            if key != "grpc-status-details-bin":
+                continue
+            rich = status_pb2.Status.FromString(value)
+            for detail in rich.details:
+                if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                    bad_request = error_details_pb2.BadRequest()
+                    detail.Unpack(bad_request)
+                    for violation in bad_request.field_violations:
+                        print(f"field violation: {violation.field}: {violation.description}")
     print("scenario passed")
 
 

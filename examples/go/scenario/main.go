@@ -15,6 +15,7 @@ import (
 	"time"
 
 	mpowerv1 "github.com/mpower-partnership/mpower/gen/go/mpower/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -172,5 +173,13 @@ func main() {
 		fail("expected INVALID_ARGUMENT naming alert.country_code, got %v", err)
 	}
 	fmt.Printf("validation error INVALID_ARGUMENT names alert.country_code: %s\n", st.Message())
+	// The same as data: a google.rpc.BadRequest among the status details.
+	for _, detail := range st.Details() {
+		if badRequest, ok := detail.(*errdetails.BadRequest); ok {
+			for _, violation := range badRequest.GetFieldViolations() {
+				fmt.Printf("field violation: %s: %s\n", violation.GetField(), violation.GetDescription())
+			}
+		}
+	}
 	fmt.Println("scenario passed")
 }

@@ -1,5 +1,7 @@
 package org.mpowerpartnership.example;
 
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
 import io.grpc.CallCredentials;
 import io.grpc.Context;
 import io.grpc.Grpc;
@@ -8,6 +10,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -214,6 +217,19 @@ public final class Scenario {
       }
       System.out.println(
           "validation error INVALID_ARGUMENT names alert.country_code: " + description);
+      // The same as data: google.rpc.Status from the trailer, with a BadRequest among its
+      // details.
+      com.google.rpc.Status rich = StatusProto.fromThrowable(e);
+      if (rich == null) fail("the error carries no google.rpc.Status");
+      for (Any detail : rich.getDetailsList()) {
+        if (detail.is(BadRequest.class)) {
+          for (BadRequest.FieldViolation violation :
+              detail.unpack(BadRequest.class).getFieldViolationsList()) {
+            System.out.printf(
+                "field violation: %s: %s%n", violation.getField(), violation.getDescription());
+          }
+        }
+      }
     }
     System.out.println("scenario passed");
   }
