@@ -49,6 +49,10 @@ class Receiver {
  public:
   explicit Receiver(int threads) {
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // httplib closes a connection after 5 requests by default; the
+    // reconnections then overflow its listen backlog of 5, and a dropped SYN
+    // is retried after a second: the receiver's delay, not mpowerd's.
+    server_.set_keep_alive_max_count(100000);
     server_.Post(R"(/s/(\d+))", [this](const httplib::Request& request,
                                        httplib::Response& response) {
       const std::string marker = "\"name\":\"alerts/";

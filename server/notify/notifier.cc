@@ -256,17 +256,18 @@ void Notifier::AdvanceWindow() {
     absl::MutexLock lock(&window_mutex_);
     current = window_;
   }
-  auto next = std::make_shared<Window>(*current);
-  if (next->from < 0) {
+  int64_t from = current->from;
+  int64_t to = current->to;
+  if (from < 0) {
     // Starts at the present: a subscription behind it reads the store.
     absl::StatusOr<int64_t> revision = store_->CurrentRevision();
     if (!revision.ok()) return;
-    next->from = next->to = *revision;
+    from = to = *revision;
   }
-  size_t added = 0;
-  while (added < kWindowRecords) {
-    absl::StatusOr<std::vector<ChangeRecord>> read =
-        store_->ListChanges(next->to, "", kChangesPerRead);
+  std::vector<SharedRecord> added;
+  bool restart = false;  // one revision too large for a read: start after it
+  while (added.size() < kWindowRecords) {
+    absl::StatusOr<std::vector<ChangeRecord>> read = store_->ListChanges(to, "", kChangesPerRead);
     if (!read.ok()) {
       // Compacted past the window, or the database is away: start again.
       absl::MutexLock lock(&window_mutex_);
@@ -279,29 +280,33 @@ void Notifier::AdvanceWindow() {
     int64_t complete = read->back().revision;
     if (!last_page) {
       if (read->front().revision == complete) {
-        // One revision larger than a read (a big sync): the window starts
+        // A revision larger than a read (a big sync): the window starts
         // after it, and those behind read it from the store.
-        next->records.clear();
-        next->from = next->to = complete;
-        added = 1;
+        added.clear();
+        restart = true;
+        from = to = complete;
         break;
       }
       complete -= 1;
     }
     for (ChangeRecord& record : *read) {
       if (record.revision > complete) break;
-      next->records.push_back(std::move(record));
-      ++added;
+      added.push_back(std::make_shared<const ChangeRecord>(std::move(record)));
     }
-    next->to = complete;
+    to = complete;
     if (last_page) break;
   }
-  if (added == 0) return;
+  if (added.empty() && !restart && from == current->from) return;  // nothing new
+  auto next = std::make_shared<Window>();
+  next->from = from;
+  next->to = to;
+  if (!restart) next->records = current->records;  // pointers only
+  next->records.insert(next->records.end(), added.begin(), added.end());
   // Drops the oldest whole revisions beyond the bound.
   size_t drop = 0;
   while (next->records.size() - drop > kWindowRecords) {
-    const int64_t revision = next->records[drop].revision;
-    while (drop < next->records.size() && next->records[drop].revision == revision) ++drop;
+    const int64_t revision = next->records[drop]->revision;
+    while (drop < next->records.size() && next->records[drop]->revision == revision) ++drop;
     next->from = revision;
   }
   next->records.erase(next->records.begin(), next->records.begin() + drop);
@@ -309,28 +314,33 @@ void Notifier::AdvanceWindow() {
   window_ = std::move(next);
 }
 
-absl::StatusOr<std::vector<ChangeRecord>> Notifier::ReadChanges(int64_t revision,
-                                                                const std::string& name,
-                                                                size_t limit) {
+absl::StatusOr<std::vector<Notifier::SharedRecord>> Notifier::ReadChanges(int64_t revision,
+                                                                          const std::string& name,
+                                                                          size_t limit) {
   std::shared_ptr<const Window> window;
   {
     absl::MutexLock lock(&window_mutex_);
     window = window_;
   }
+  std::vector<SharedRecord> records;
   // At the window's end, what comes next is not in it yet: the store has it.
   if (window->from < 0 || revision < window->from || revision >= window->to) {
-    return store_->ListChanges(revision, name, limit);
+    MPOWER_ASSIGN_OR_RETURN(std::vector<ChangeRecord> read,
+                            store_->ListChanges(revision, name, limit));
+    for (ChangeRecord& record : read) {
+      records.push_back(std::make_shared<const ChangeRecord>(std::move(record)));
+    }
+    return records;
   }
   // The first record after (revision, name); after every change of
   // `revision` when `name` is empty, as Store::ListChanges.
   const auto first = std::upper_bound(
       window->records.begin(), window->records.end(), std::make_pair(revision, name),
-      [](const std::pair<int64_t, std::string>& position, const ChangeRecord& record) {
-        return position.first < record.revision ||
-               (position.first == record.revision && !position.second.empty() &&
-                position.second < record.resource.name);
+      [](const std::pair<int64_t, std::string>& position, const SharedRecord& record) {
+        return position.first < record->revision ||
+               (position.first == record->revision && !position.second.empty() &&
+                position.second < record->resource.name);
       });
-  std::vector<ChangeRecord> records;
   for (auto it = first; it != window->records.end() && records.size() < limit; ++it) {
     records.push_back(*it);
   }
@@ -400,7 +410,7 @@ DeliveryStatus Notifier::DeliverChanges(const Subscription& subscription, Delive
   size_t seen = 0;
   bool caught_up = false;
   while (!caught_up && seen < kChangesPerTurn) {
-    absl::StatusOr<std::vector<ChangeRecord>> records =
+    absl::StatusOr<std::vector<SharedRecord>> records =
         ReadChanges(cursor_revision, cursor_name, kChangesPerRead);
     if (absl::IsOutOfRange(records.status())) {
       status = Failed(status, name,
@@ -416,7 +426,8 @@ DeliveryStatus Notifier::DeliverChanges(const Subscription& subscription, Delive
                     absl::StrCat("reading the history: ", records.status().message()));
     }
     caught_up = records->size() < kChangesPerRead;
-    for (const ChangeRecord& record : *records) {
+    for (const SharedRecord& shared : *records) {
+      const ChangeRecord& record = *shared;
       if (record.revision != in_progress) {
         // Every change of the revision before this one has been gone through.
         done_through = in_progress;

@@ -104,10 +104,12 @@ class Notifier {
 
   // The recent history, read once for every subscription (as the watch
   // hub does for watchers): all changes with revisions in (from, to].
+  // Each record shared, not copied, by the windows and the readers of it.
+  using SharedRecord = std::shared_ptr<const ChangeRecord>;
   struct Window {
     int64_t from = -1;  // -1: empty, nothing read yet
     int64_t to = -1;
-    std::vector<ChangeRecord> records;
+    std::vector<SharedRecord> records;
   };
 
   void Dispatch() ABSL_LOCKS_EXCLUDED(mutex_);
@@ -117,7 +119,7 @@ class Notifier {
   // Changes after (revision, name), up to `limit`: from the window when it
   // holds them, else from the store. Fewer than `limit` means caught up
   // with what was read.
-  absl::StatusOr<std::vector<ChangeRecord>> ReadChanges(int64_t revision, const std::string& name,
+  absl::StatusOr<std::vector<SharedRecord>> ReadChanges(int64_t revision, const std::string& name,
                                                         size_t limit)
       ABSL_LOCKS_EXCLUDED(window_mutex_);
   void Work() ABSL_LOCKS_EXCLUDED(mutex_);
