@@ -466,23 +466,29 @@ TEST_P(NotifyTest, RedirectsAreNotFollowedEvenToAllowedTargets) {
   EXPECT_EQ(receiver_->redirected(), 0);
 }
 
-TEST_P(NotifyTest, EmailGoesThroughTheRelayOverStartTls) {
-  testing::TempDir mail;
-  BackgroundCommand smtp({"/usr/bin/python3", MPOWER_SMTP_RECEIVER, Path("server.pem"),
-                          Path("server.key"), mail.path()});
-  std::string port;
-  for (int i = 0; i < 100 && port.empty(); ++i) {
-    const std::string out = smtp.Output();
+// Waits for tests/smtp_receiver.py to listen; returns its port, or "".
+std::string RelayPort(const BackgroundCommand& relay) {
+  for (int i = 0; i < 100; ++i) {
+    const std::string out = relay.Output();
     if (const size_t at = out.find("port ");
         at != std::string::npos && out.find('\n', at) != std::string::npos) {
-      port = out.substr(at + 5, out.find('\n', at) - at - 5);
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return out.substr(at + 5, out.find('\n', at) - at - 5);
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  return "";
+}
+
+TEST_P(NotifyTest, EmailGoesThroughTheRelayOverStartTlsWithALogin) {
+  testing::TempDir mail;
+  BackgroundCommand smtp({"/usr/bin/python3", MPOWER_SMTP_RECEIVER, Path("server.pem"),
+                          Path("server.key"), mail.path(), "--auth", "mpower:relay-password"});
+  const std::string port = RelayPort(smtp);
   ASSERT_FALSE(port.empty()) << smtp.Output();
+  std::ofstream(dir_.path() + "/smtp-password") << "relay-password\n";
   StartServer({"--smtp-url=smtp://127.0.0.1:" + port, "--smtp-from=mpower@partnership.example",
-               "--smtp-ca-file=" + Path("ca.pem"), "--email-digest-interval=2s"});
+               "--smtp-ca-file=" + Path("ca.pem"), "--email-digest-interval=2s",
+               "--smtp-username=mpower", "--smtp-password-file=" + dir_.path() + "/smtp-password"});
   CommandResult created = Cli({"subscriptions", "create", "desk", "--parent", "partners/ilo",
                                "--email", "desk@ilo.example,duty@ilo.example"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
@@ -513,6 +519,34 @@ TEST_P(NotifyTest, EmailGoesThroughTheRelayOverStartTls) {
   EXPECT_THAT(digest, HasSubstr(second));
   EXPECT_THAT(digest, HasSubstr(third));
   EXPECT_THAT(digest, Not(HasSubstr(kPlanted)));
+  smtp.Stop(SIGTERM);
+}
+
+// A relay that offers no STARTTLS gets nothing: mpowerd sends mail only
+// encrypted unless told otherwise, and says why on the subscription.
+TEST_P(NotifyTest, EmailIsNeverSentInPlaintextUnlessAllowed) {
+  testing::TempDir mail;
+  BackgroundCommand smtp({"/usr/bin/python3", MPOWER_SMTP_RECEIVER, Path("server.pem"),
+                          Path("server.key"), mail.path(), "--no-tls"});
+  const std::string port = RelayPort(smtp);
+  ASSERT_FALSE(port.empty()) << smtp.Output();
+  StartServer({"--smtp-url=smtp://127.0.0.1:" + port, "--smtp-from=mpower@partnership.example"});
+  ASSERT_EQ(Cli({"subscriptions", "create", "desk", "--parent", "partners/ilo", "--email",
+                 "desk@ilo.example"})
+                .exit_code,
+            0);
+  CommandResult ping = Cli({"subscriptions", "test", "partners/ilo/subscriptions/desk"});
+  EXPECT_THAT(ping.out, HasSubstr("NOT delivered"));
+  EXPECT_THAT(ping.out, HasSubstr("offers no STARTTLS"));
+  FileAlert("Never in plaintext");
+  bool failing = false;
+  for (int i = 0; i < 100 && !failing; ++i) {
+    failing = absl::StrContains(SubscriptionJson("partners/ilo/subscriptions/desk"),
+                                "\"consecutive_failures\":");
+    if (!failing) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(failing);
+  EXPECT_FALSE(std::ifstream(mail.path() + "/0001.eml").good()) << "mail went out in plaintext";
   smtp.Stop(SIGTERM);
 }
 

@@ -1,9 +1,14 @@
 #!/usr/bin/python3
-"""A real SMTP server on 127.0.0.1 for mpower's email tests: aiosmtpd,
-STARTTLS required. Writes each message it accepts to OUTDIR as NNNN.eml,
-first line `X-Test-TLS: yes|no`, and prints `port N` once it listens.
+"""A real SMTP server on 127.0.0.1 for mpower's email tests: aiosmtpd.
+Writes each message it accepts to OUTDIR as NNNN.eml, first lines
+`X-Test-TLS: yes|no` and `X-Test-Rcpt: ...`, and prints `port N` once it
+listens.
 
-usage: smtp_receiver.py CERT KEY OUTDIR
+usage: smtp_receiver.py CERT KEY OUTDIR [--no-tls] [--auth USER:PASSWORD]
+
+By default STARTTLS is offered and required. --no-tls offers none (a relay
+mpowerd must refuse to send to in plaintext); --auth requires that login
+(over TLS) before any mail.
 """
 import os
 import socket
@@ -12,6 +17,7 @@ import sys
 import time
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class SaveMessages:
@@ -31,6 +37,16 @@ class SaveMessages:
         return "250 OK"
 
 
+class Login:
+    def __init__(self, user, password):
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (getattr(auth_data, "login", None) == self.user and
+              getattr(auth_data, "password", None) == self.password)
+        return AuthResult(success=ok)
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -39,11 +55,18 @@ def free_port():
 
 def main():
     cert, key, outdir = sys.argv[1:4]
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
+    options = sys.argv[4:]
+    settings = {}
+    if "--no-tls" not in options:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        settings.update(tls_context=context, require_starttls=True)
+    if "--auth" in options:
+        user, password = options[options.index("--auth") + 1].split(":", 1)
+        settings.update(authenticator=Login(user, password), auth_required=True,
+                        auth_require_tls=True)
     port = free_port()
-    controller = Controller(SaveMessages(outdir), hostname="127.0.0.1", port=port,
-                            tls_context=context, require_starttls=True)
+    controller = Controller(SaveMessages(outdir), hostname="127.0.0.1", port=port, **settings)
     controller.start()
     print("port %d" % port, flush=True)
     # The test stops it; a bound keeps a forgotten one from living on.
