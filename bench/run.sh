@@ -228,11 +228,13 @@ if ((pg_commitments > 0)); then
     --partners="$partners" --per-partner=$((pg_commitments / partners)) \
     --names-file="$work/pg-names" >/dev/null
   replicas=()
+  replica_pids=()
   for i in 1 2 3; do
     serve "$mpowerd" --database="$pg_url" --key-dir="$work/pg-seed/keys" \
       --data-dir="$work/pg-r$i" --listen=127.0.0.1:0 --client-config="$work/pg-r$i.config" \
       --rate-limit=0 --max-watch-streams=4096
     replicas+=("127.0.0.1:$port")
+    replica_pids+=("$pid")
   done
   pg_token=$(sed -n 's/^token = //p' "$work"/pg-r*.config | head -1)
   pg_load() {  # label scenario target [extra flags]
@@ -253,6 +255,17 @@ if ((pg_commitments > 0)); then
     --watch-target="ipv4:${replicas[1]},${replicas[2]}" --token="$pg_token" --watchers=1000 \
     --connections="$connections" --writes=20 | sed 's/^scenario=fanout /scenario=pg3-fanout /' |
     tee -a "$results"
+  echo "== PostgreSQL notifications: 1000 webhook subscriptions, one alert at a time"
+  # Alone on the database: the replica holding the maintenance lease
+  # delivers, and only this one may deliver to the loopback receiver.
+  kill "${replica_pids[@]}"; wait "${replica_pids[@]}" 2>/dev/null || true
+  serve "$mpowerd" --database="$pg_url" --key-dir="$work/pg-seed/keys" \
+    --data-dir="$work/pg-notify" --listen=127.0.0.1:0 --client-config="$work/pg-notify.config" \
+    --rate-limit=0 --notify-allow-http-loopback --notify-allow-private-targets
+  "$build/bench/mpower-notify-bench" --target="127.0.0.1:$port" --token="$pg_token" \
+    --subscriptions=1000 --alerts=20 | sed 's/^scenario=notify /scenario=pg-notify /' |
+    tee -a "$results"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
   echo "== pgbench: single-row durable inserts at the same concurrency, the ceiling"
   psql -q "$pg_url" -c "CREATE TABLE bench_insert(id bigserial PRIMARY KEY, payload bytea)"
   echo "INSERT INTO bench_insert(payload) VALUES (convert_to(repeat('x', 256), 'UTF8'));" \

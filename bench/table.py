@@ -100,6 +100,12 @@ def main():
           f"subscriptions, {notify.get('alerts', '?')} alerts: the last delivery p50 "
           f"{notify.get('p50_ms', '?')} ms, p99 {notify.get('p99_ms', '?')} ms after the filer's "
           f"ack (target p99 < 1000 ms); {notify.get('deliveries_per_s', '?')} deliveries/s")
+    if "pg-notify" in r:
+        notify = r["pg-notify"]
+        print(f"PostgreSQL notifications: one alert to {notify.get('subscriptions', '?')} webhook "
+              f"subscriptions: the last delivery p50 {notify.get('p50_ms', '?')} ms, p99 "
+              f"{notify.get('p99_ms', '?')} ms after the ack; "
+              f"{notify.get('deliveries_per_s', '?')} deliveries/s")
     if "pg3-fanout" in r:
         fan = r["pg3-fanout"]
         print(f"PostgreSQL fan-out across replicas: one alert written on one replica to "
