@@ -69,6 +69,17 @@ class TlsTest : public ::testing::Test {
     Openssl(sign);
   }
 
+  // Puts certificate `name` (and its key) where the server reads them:
+  // written aside and renamed, so the server never reads half a file.
+  static void Install(const std::string& name, const std::string& cert, const std::string& key) {
+    for (const auto& [from, to] :
+         {std::pair{Path(name + ".pem"), cert}, std::pair{Path(name + ".key"), key}}) {
+      std::ifstream in(from, std::ios::binary);
+      std::ofstream(to + ".new", std::ios::binary) << in.rdbuf();
+      ASSERT_EQ(std::rename((to + ".new").c_str(), to.c_str()), 0);
+    }
+  }
+
   CommandResult Cli(const ServerProcess& server, std::vector<std::string> args,
                     const std::map<std::string, std::string>& settings) {
     args.insert(args.begin(), MPOWER_PATH);
@@ -112,15 +123,7 @@ TEST_F(TlsTest, ARenewedCertificateServesNewConnectionsWhileOpenStreamsGoOn) {
   MakeSigned("renewed", "localhost", "renewed-ca", Path("server.ext"));
   const std::string cert = data_.path() + "/cert.pem";
   const std::string key = data_.path() + "/key.pem";
-  const auto install = [&](const std::string& name) {
-    // Written aside and renamed, so the server never reads half a file.
-    for (const auto& [from, to] :
-         {std::pair{Path(name + ".pem"), cert}, std::pair{Path(name + ".key"), key}}) {
-      std::ifstream in(from, std::ios::binary);
-      std::ofstream(to + ".new", std::ios::binary) << in.rdbuf();
-      ASSERT_EQ(std::rename((to + ".new").c_str(), to.c_str()), 0);
-    }
-  };
+  const auto install = [&](const std::string& name) { Install(name, cert, key); };
   install("server");
   ServerProcess server(data_.path() + "/data",
                        {"--demo-data", "--tls-cert=" + cert, "--tls-key=" + key});
@@ -165,14 +168,7 @@ TEST_F(TlsTest, TheHttpListenerServesHttpsWithTheSameRenewableCertificate) {
   MakeSigned("http-renewed", "localhost", "http-renewed-ca", Path("server.ext"));
   const std::string cert = data_.path() + "/cert.pem";
   const std::string key = data_.path() + "/key.pem";
-  const auto install = [&](const std::string& name) {
-    for (const auto& [from, to] :
-         {std::pair{Path(name + ".pem"), cert}, std::pair{Path(name + ".key"), key}}) {
-      std::ifstream in(from, std::ios::binary);
-      std::ofstream(to + ".new", std::ios::binary) << in.rdbuf();
-      ASSERT_EQ(std::rename((to + ".new").c_str(), to.c_str()), 0);
-    }
-  };
+  const auto install = [&](const std::string& name) { Install(name, cert, key); };
   install("server");
   ServerProcess server(data_.path() + "/data", {"--demo-data", "--tls-cert=" + cert,
                                                 "--tls-key=" + key, "--http-listen=127.0.0.1:0"});
