@@ -1,6 +1,7 @@
 // mpower over HTTP/JSON end to end: curl against `mpowerd --http-listen`,
-// in the Connect protocol's unary form, every kind of call and error, with
-// the same authentication, limits and redaction as gRPC.
+// in the Connect protocol's unary form and on the REST routes the protos
+// declare, every kind of call and error, with the same authentication,
+// limits and redaction as gRPC.
 
 #include <sys/wait.h>
 
@@ -11,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "tests/process.h"
 #include "tests/test_support.h"
 
@@ -73,10 +75,30 @@ class HttpEndToEndTest : public testing::ServerBackendTest {
     return Curl(args, json);
   }
 
+  // A REST call: `method` on `path` (with its query), with `json` as the
+  // body unless empty.
+  HttpAnswer Rest(const std::string& method, const std::string& path, const std::string& json,
+                  const std::string& token) {
+    std::vector<std::string> args = {"-X", method};
+    if (!json.empty()) args.insert(args.end(), {"--data-binary", "@-"});
+    if (!token.empty()) args.insert(args.end(), {"-H", "Authorization: Bearer " + token});
+    args.push_back(Url(path));
+    return Curl(args, json);
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
   std::string admin_;
 };
+
+// The value of the first "key":"value" in `json`.
+std::string JsonString(const std::string& json, const std::string& key) {
+  const std::string prefix = absl::StrCat("\"", key, "\":\"");
+  const size_t at = json.find(prefix);
+  if (at == std::string::npos) return "";
+  const size_t start = at + prefix.size();
+  return json.substr(start, json.find('"', start) - start);
+}
 
 TEST_P(HttpEndToEndTest, GetAndListWithAFilterAndPaging) {
   HttpAnswer got = Call("PartnerService/GetPartner", R"({"name": "partners/ilo"})", admin_);
@@ -223,6 +245,199 @@ TEST_P(HttpEndToEndTest, ProtectedDetailsReachOnlyThoseEntitledOverHttpToo) {
   HttpAnswer shown = Call("AlertService/GetAlert", get, recipient);
   EXPECT_EQ(shown.status, 200) << shown.body;
   EXPECT_THAT(shown.body, HasSubstr("Fictional Person One"));
+}
+
+// The REST routes of the protos' google.api.http options (AIP-127).
+TEST_P(HttpEndToEndTest, RestRoutesGetAndListWithAFilterAndPaging) {
+  HttpAnswer got = Rest("GET", "/v1/partners/ilo", "", admin_);
+  EXPECT_EQ(got.status, 200) << got.body;
+  EXPECT_THAT(got.body, HasSubstr(R"("iatiIdentifier":"XM-DAC-41302")"));
+
+  // The filter as a query parameter (URL-encoded), either spelling of a
+  // field's name.
+  HttpAnswer first =
+      Rest("GET", "/v1/partners?filter=country_code%20%3D%20%22US%22&pageSize=2", "", admin_);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_THAT(first.body, HasSubstr("partners/us-dol"));
+  const std::string token = JsonString(first.body, "nextPageToken");
+  ASSERT_FALSE(token.empty()) << first.body;
+  HttpAnswer second = Rest("GET",
+                           absl::StrCat("/v1/partners?filter=country_code%20%3D%20%22US%22&"
+                                        "page_size=2&page_token=",
+                                        token),
+                           "", admin_);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_THAT(second.body, HasSubstr("partners/us-dos"));
+  EXPECT_THAT(second.body, Not(HasSubstr("partners/us-dol\"")));
+
+  // A nested field by its path, a repeated one by repeating it, and a
+  // child collection under its parent's name.
+  HttpAnswer changes =
+      Rest("GET", "/v1/changes?filter.collections=alerts&filter.collections=responses&pageSize=100",
+           "", admin_);
+  ASSERT_EQ(changes.status, 200) << changes.body;
+  EXPECT_THAT(changes.body, HasSubstr("alerts/example-dismissals-honduras"));
+  EXPECT_THAT(changes.body, Not(HasSubstr(R"("partner":{)")));
+  HttpAnswer commitments =
+      Rest("GET", "/v1/partners/us-gov/commitments?filter=kind%20%3D%20POLICY", "", admin_);
+  ASSERT_EQ(commitments.status, 200) << commitments.body;
+  EXPECT_THAT(commitments.body, HasSubstr("partners/us-gov/commitments/ratified-c182"));
+  HttpAnswer brief = Rest("GET", "/v1/countryBriefs/ID", "", admin_);
+  EXPECT_EQ(brief.status, 200) << brief.body;
+  EXPECT_THAT(brief.body, HasSubstr(R"("countryCode":"ID")"));
+}
+
+TEST_P(HttpEndToEndTest, RestRoutesCreateUpdateDeleteAndUndelete) {
+  // The body is the resource; the id and request id are query parameters.
+  const std::string create =
+      R"({"kind": "KIND_RESEARCH", "title": "Survey of union registration"})";
+  HttpAnswer created =
+      Rest("POST", "/v1/partners/us-dol/commitments?requestId=rest-1", create, admin_);
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string name = JsonString(created.body, "name");
+  EXPECT_THAT(name, ::testing::StartsWith("partners/us-dol/commitments/"));
+  // A retry with the same request id: the first result, nothing written.
+  HttpAnswer again =
+      Rest("POST", "/v1/partners/us-dol/commitments?requestId=rest-1", create, admin_);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(JsonString(again.body, "name"), name);
+
+  // PATCH with an update mask: only the masked field changes.
+  HttpAnswer updated = Rest("PATCH", absl::StrCat("/v1/", name, "?updateMask=title"),
+                            R"({"title": "Renamed", "description": "ignored"})", admin_);
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_THAT(updated.body, HasSubstr(R"("title":"Renamed")"));
+  EXPECT_THAT(updated.body, Not(HasSubstr("ignored")));
+  // A stale etag: ABORTED, HTTP 409, with the PreconditionFailure.
+  HttpAnswer stale = Rest("PATCH", absl::StrCat("/v1/", name, "?update_mask=title"),
+                          R"({"title": "Again", "etag": "r1"})", admin_);
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  EXPECT_THAT(stale.body, HasSubstr(R"("status":"ABORTED")"));
+  EXPECT_THAT(stale.body,
+              HasSubstr(R"("@type":"type.googleapis.com/google.rpc.PreconditionFailure")"));
+  EXPECT_THAT(Rest("GET", absl::StrCat("/v1/", name), "", admin_).body,
+              HasSubstr(R"("title":"Renamed")"));
+
+  HttpAnswer deleted = Rest("DELETE", absl::StrCat("/v1/", name), "", admin_);
+  EXPECT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_THAT(deleted.body, HasSubstr("deleteTime"));
+  HttpAnswer undeleted = Rest("POST", absl::StrCat("/v1/", name, ":undelete"), "{}", admin_);
+  EXPECT_EQ(undeleted.status, 200) << undeleted.body;
+  EXPECT_THAT(undeleted.body, Not(HasSubstr("deleteTime")));
+}
+
+TEST_P(HttpEndToEndTest, RestErrorsHaveTheirHttpStatusAndGoogleErrorJson) {
+  // No credentials.
+  HttpAnswer anonymous = Rest("GET", "/v1/partners/ilo", "", "");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_THAT(anonymous.body, HasSubstr(R"("status":"UNAUTHENTICATED")"));
+  // A bad field: every violation, as data.
+  HttpAnswer bad = Rest("POST", "/v1/partners/us-gov/commitments",
+                        R"({"kind": "KIND_FUNDING", "countryCodes": ["USA"]})", admin_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr(R"("@type":"type.googleapis.com/google.rpc.BadRequest")"));
+  EXPECT_THAT(bad.body, HasSubstr(R"("field":"commitment.country_codes[0]")"));
+  EXPECT_THAT(bad.body, HasSubstr(R"("field":"commitment.title")"));
+  // Query parameters that do not fit: each named.
+  HttpAnswer query = Rest("GET", "/v1/partners?pageSize=many&colour=red", "", admin_);
+  EXPECT_EQ(query.status, 400);
+  EXPECT_THAT(query.body, HasSubstr(R"("field":"pageSize","description":"\"many\" is not)"));
+  EXPECT_THAT(query.body, HasSubstr(R"("field":"colour")"));
+  // An unknown route, and a known path with another method.
+  HttpAnswer route = Rest("GET", "/v1/nothing", "", admin_);
+  EXPECT_EQ(route.status, 404);
+  EXPECT_THAT(route.body, HasSubstr(R"("status":"NOT_FOUND")"));
+  HttpAnswer method = Rest("PATCH", "/v1/changes", "{}", admin_);
+  EXPECT_EQ(method.status, 405);
+  // A body that is not JSON, a body on a route that takes none, one too
+  // large for --max-request-bytes.
+  HttpAnswer not_json = Rest("POST", "/v1/partners/us-gov/commitments", "kind=policy", admin_);
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_THAT(not_json.body, HasSubstr(R"("field":"body")"));
+  HttpAnswer body_on_get = Rest("DELETE", "/v1/partners/ilo", R"({"etag": "r1"})", admin_);
+  EXPECT_EQ(body_on_get.status, 400);
+  EXPECT_THAT(body_on_get.body, HasSubstr("takes no body"));
+  HttpAnswer large = Rest("POST", "/v1/partners/us-gov/commitments",
+                          absl::StrCat(R"({"title": ")", std::string(70000, 'x'), R"("})"), admin_);
+  EXPECT_EQ(large.status, 413) << large.body;
+  EXPECT_THAT(large.body, HasSubstr(R"("status":"RESOURCE_EXHAUSTED")"));
+  // Nothing above wrote anything: us-gov has the demo's six commitments,
+  // and the ILO is still there.
+  HttpAnswer listed = Rest("GET", "/v1/partners/us-gov/commitments?pageSize=100", "", admin_);
+  size_t count = 0;
+  for (size_t at = listed.body.find(R"("name":"partners/us-gov/commitments/)");
+       at != std::string::npos;
+       at = listed.body.find(R"("name":"partners/us-gov/commitments/)", at + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, 6u) << listed.body;
+  EXPECT_EQ(Rest("GET", "/v1/partners/ilo", "", admin_).status, 200);
+}
+
+// The REST routes reach the same redaction: an outsider reads nothing of
+// the restricted demo alert by any of them, its watch and export included.
+TEST_P(HttpEndToEndTest, ProtectedDetailsReachOnlyThoseEntitledOnRestRoutesToo) {
+  const std::string outsider = testing::IssueCredential(
+      *server_, "dol-viewer", {"--role", "partner_viewer", "--partner", "partners/us-dol"});
+  const std::string recipient = testing::IssueCredential(
+      *server_, "ilo-viewer", {"--role", "partner_viewer", "--partner", "partners/ilo"});
+  const std::string alert = "/v1/alerts/example-detention-west-kalimantan";
+  std::vector<std::string> answers;
+  HttpAnswer hidden = Rest("GET", alert, "", outsider);
+  EXPECT_NE(hidden.status, 200);
+  answers.push_back(hidden.body);
+  // Each answers, with what the outsider may read.
+  for (const char* path : {"/v1/alerts?pageSize=100", "/v1/changes?pageSize=1000",
+                           "/v1/countryBriefs/ID", "/v1/alerts:summarize"}) {
+    HttpAnswer answer = Rest("GET", path, "", outsider);
+    EXPECT_EQ(answer.status, 200) << path << ": " << answer.body;
+    answers.push_back(answer.body);
+  }
+  EXPECT_THAT(answers[1], HasSubstr("alerts/example-dismissals-honduras"));
+  CommandResult watched = RunCommand({"/usr/bin/curl", "-s", "-N", "--max-time", "3", "-H",
+                                      "Authorization: Bearer " + outsider,
+                                      Url("/v1/changes:watch?filter.collections=alerts")});
+  EXPECT_THAT(watched.out, HasSubstr("alerts/example-dismissals-honduras"));
+  answers.push_back(watched.out);
+  for (const std::string& answer : answers) {
+    EXPECT_THAT(answer, Not(HasSubstr("Fictional Person")));
+    EXPECT_THAT(answer, Not(HasSubstr("police post")));
+  }
+  // The ILO is a named recipient: it reads them, as over gRPC.
+  HttpAnswer shown = Rest("GET", alert, "", recipient);
+  EXPECT_EQ(shown.status, 200) << shown.body;
+  EXPECT_THAT(shown.body, HasSubstr("Fictional Person One"));
+}
+
+// A server-streaming route answers with a line of JSON per message, as
+// grpc-gateway does, so `curl -N` can follow a watch.
+TEST_P(HttpEndToEndTest, AWatchStreamsOnItsRestRouteAsLinesOfJson) {
+  CommandResult watch;
+  std::thread watcher([&] {
+    watch = RunCommand({"/usr/bin/curl", "-s", "-N", "--max-time", "3", "-H",
+                        "Authorization: Bearer " + admin_,
+                        Url("/v1/changes:watch?filter.collections=alerts&startNow=true")});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  HttpAnswer filed = Rest("POST", "/v1/alerts?alertId=filed-over-rest", R"({
+      "filingPartner": "partners/example-union", "category": "CATEGORY_THREAT_OF_VIOLENCE",
+      "severity": "SEVERITY_SEVERE", "urgency": "URGENCY_IMMEDIATE",
+      "certainty": "CERTAINTY_LIKELY", "countryCode": "ID", "headline": "Shown live",
+      "scope": "SCOPE_PUBLIC"})",
+                          admin_);
+  EXPECT_EQ(filed.status, 200) << filed.body;
+  watcher.join();
+  std::vector<std::string> lines = absl::StrSplit(watch.out, '\n', absl::SkipEmpty());
+  ASSERT_GE(lines.size(), 2u) << watch.out;
+  for (const std::string& line : lines) EXPECT_THAT(line, ::testing::StartsWith(R"({"result":)"));
+  EXPECT_THAT(lines.front(), Not(HasSubstr("alerts/")));  // the progress mark of start_now
+  EXPECT_THAT(watch.out, HasSubstr("alerts/filed-over-rest"));
+  EXPECT_THAT(watch.out, Not(HasSubstr("west-kalimantan")));
+
+  // A refused watch is one error line.
+  CommandResult refused =
+      RunCommand({"/usr/bin/curl", "-s", "-N", "--max-time", "5", Url("/v1/changes:watch")});
+  EXPECT_THAT(refused.out, ::testing::StartsWith(R"({"error":{"code":401,)"));
 }
 
 TEST_P(HttpEndToEndTest, OnlyPagesFromListedOriginsMayCall) {

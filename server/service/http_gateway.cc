@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/dynamic_message.h"
@@ -24,7 +25,9 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
 #include "server/service/caller_address.h"
+#include "server/service/rest_routes.h"
 #include "server/service/server.h"
+#include "server/service/status_conversion.h"
 
 namespace mpower {
 namespace {
@@ -116,11 +119,47 @@ std::string ErrorJson(const char* code, const std::string& message,
   return json;
 }
 
-void SendError(httplib::Response& res, grpc::StatusCode code, const std::string& message,
-               const std::string& details_bytes = "") {
+// Google's REST error JSON (AIP-193): {"error": {"code": <HTTP status>,
+// "message", "status": "NOT_FOUND", "details": [{"@type": …, …}]}}.
+std::string RestErrorJson(grpc::StatusCode code, int http_status, const std::string& message,
+                          const std::string& details_bytes) {
+  google::protobuf::Value message_value;
+  message_value.set_string_value(message);
+  std::string message_json;
+  (void)google::protobuf::util::MessageToJsonString(message_value, &message_json);
+  std::vector<std::string> details_json;
+  google::rpc::Status details;
+  if (!details_bytes.empty() && details.ParseFromString(details_bytes)) {
+    for (const google::protobuf::Any& any : details.details()) {
+      std::string json;
+      if (google::protobuf::util::MessageToJsonString(any, &json).ok()) {
+        details_json.push_back(std::move(json));
+      }
+    }
+  }
+  return absl::StrCat(
+      R"({"error":{"code":)", http_status, R"(,"message":)", message_json, R"(,"status":")",
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(static_cast<int>(code))), "\"",
+      details_json.empty() ? ""
+                           : absl::StrCat(R"(,"details":[)", absl::StrJoin(details_json, ","), "]"),
+      "}}");
+}
+
+// Which protocol's error JSON a path answers with.
+enum class Dialect { kConnect, kRest };
+
+void SendError(httplib::Response& res, Dialect dialect, grpc::StatusCode code,
+               const std::string& message, const std::string& details_bytes = "") {
   const ConnectCode connect = ConnectCodeOf(code);
   res.status = connect.http_status;
-  res.set_content(ErrorJson(connect.name, message, details_bytes), "application/json");
+  res.set_content(dialect == Dialect::kConnect
+                      ? ErrorJson(connect.name, message, details_bytes)
+                      : RestErrorJson(code, connect.http_status, message, details_bytes),
+                  "application/json");
+}
+
+void SendError(httplib::Response& res, Dialect dialect, const grpc::Status& status) {
+  SendError(res, dialect, status.error_code(), status.error_message(), status.error_details());
 }
 
 // Makes one unary call of `path` with `request` bytes, as the HTTP caller.
@@ -159,8 +198,42 @@ grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const httplib::
 class OpenStreams;
 void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
                        const std::shared_ptr<OpenStreams>& open_streams,
-                       const google::protobuf::MethodDescriptor* method, const std::string& path,
+                       const google::protobuf::MethodDescriptor* method,
                        const httplib::Request& req, httplib::Response& res);
+void StreamResponses(const std::shared_ptr<grpc::Channel>& channel,
+                     const std::shared_ptr<OpenStreams>& open_streams,
+                     const google::protobuf::MethodDescriptor* method, const Message& request,
+                     Dialect dialect, const httplib::Request& req, httplib::Response& res);
+
+// "/mpower.v1.PartnerService/GetPartner", the gRPC path of `method`.
+std::string GrpcPath(const google::protobuf::MethodDescriptor* method) {
+  return absl::StrCat("/", method->service()->full_name(), "/", method->name());
+}
+
+// Makes the unary call of `method` with `request` and answers with its
+// response as JSON, or its error in `dialect`.
+void CallAndRespond(const std::shared_ptr<grpc::Channel>& channel, const httplib::Request& req,
+                    httplib::Response& res, const google::protobuf::MethodDescriptor* method,
+                    const Message& request, Dialect dialect) {
+  std::string response_bytes;
+  const grpc::Status status =
+      Call(channel, req, GrpcPath(method), request.SerializeAsString(), response_bytes);
+  if (!status.ok()) {
+    SendError(res, dialect, status);
+    return;
+  }
+  std::unique_ptr<Message> response(
+      MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
+  std::string json;
+  if (!response->ParseFromString(response_bytes) ||
+      !google::protobuf::util::MessageToJsonString(*response, &json).ok()) {
+    SendError(res, dialect, grpc::StatusCode::INTERNAL,
+              "internal error; the server log has details");
+    return;
+  }
+  res.status = 200;
+  res.set_content(json, "application/json");
+}
 
 // POST /mpower.v1.{Service}/{Method}: the Connect protocol's unary call
 // with a JSON body.
@@ -184,7 +257,7 @@ void ServeUnary(const std::shared_ptr<grpc::Channel>& channel,
   }
   const std::string content_type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
   if (method->client_streaming()) {
-    SendError(res, grpc::StatusCode::UNIMPLEMENTED,
+    SendError(res, Dialect::kConnect, grpc::StatusCode::UNIMPLEMENTED,
               absl::StrCat(service, "/", method_name,
                            " streams from the client, which HTTP/1.1 cannot; call it over gRPC "
                            "(mpower commitments sync does)"));
@@ -202,8 +275,7 @@ void ServeUnary(const std::shared_ptr<grpc::Channel>& channel,
                       "application/json");
       return;
     }
-    ServeServerStream(channel, open_streams, method, absl::StrCat("/", service, "/", method_name),
-                      req, res);
+    ServeServerStream(channel, open_streams, method, req, res);
     return;
   }
   if (!absl::StartsWith(content_type, "application/json")) {
@@ -220,28 +292,60 @@ void ServeUnary(const std::shared_ptr<grpc::Channel>& channel,
   parse.ignore_unknown_fields = false;
   if (auto parsed = google::protobuf::util::JsonStringToMessage(body, request.get(), parse);
       !parsed.ok()) {
-    SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
+    SendError(res, Dialect::kConnect, grpc::StatusCode::INVALID_ARGUMENT,
               absl::StrCat("the body is not a ", method->input_type()->name(),
                            " in protobuf's JSON mapping: ", parsed.message().as_string()));
     return;
   }
-  std::string response_bytes;
-  const grpc::Status status = Call(channel, req, absl::StrCat("/", service, "/", method_name),
-                                   request->SerializeAsString(), response_bytes);
-  if (!status.ok()) {
-    SendError(res, status.error_code(), status.error_message(), status.error_details());
+  CallAndRespond(channel, req, res, method, *request, Dialect::kConnect);
+}
+
+// GET /v1/partners/us-dol and every other route the protos declare with
+// google.api.http (rest_routes.h): the request is built from the path,
+// the query and the body, then called as the Connect path calls it.
+// Server-streaming routes answer with newline-delimited JSON.
+void ServeRest(const std::shared_ptr<grpc::Channel>& channel,
+               const std::shared_ptr<OpenStreams>& open_streams, const httplib::Request& req,
+               httplib::Response& res) {
+  const RestRoutes& routes = RestRoutes::Mpower();
+  RestRoutes::Match match;
+  switch (routes.Find(req.method, req.path, match)) {
+    case RestRoutes::Lookup::kFound:
+      break;
+    case RestRoutes::Lookup::kOtherMethod:
+      res.status = 405;
+      res.set_content(RestErrorJson(grpc::StatusCode::UNIMPLEMENTED, 405,
+                                    absl::StrCat(req.path, " has no ", req.method,
+                                                 " route; docs/api.md lists each RPC's route"),
+                                    ""),
+                      "application/json");
+      return;
+    case RestRoutes::Lookup::kNoRoute:
+      res.status = 404;
+      res.set_content(RestErrorJson(grpc::StatusCode::NOT_FOUND, 404,
+                                    absl::StrCat("no route ", req.method, " ", req.path,
+                                                 "; docs/api.md lists each RPC's route"),
+                                    ""),
+                      "application/json");
+      return;
+  }
+  // The query as the URL has it: httplib's req.params also holds a form
+  // body's fields, and a REST body is JSON whatever its Content-Type says.
+  httplib::Params params;
+  if (const size_t mark = req.target.find('?'); mark != std::string::npos) {
+    httplib::detail::parse_query_text(req.target.substr(mark + 1), params);
+  }
+  const std::vector<std::pair<std::string, std::string>> query(params.begin(), params.end());
+  absl::StatusOr<std::unique_ptr<Message>> request = routes.BuildRequest(match, query, req.body);
+  if (!request.ok()) {
+    SendError(res, Dialect::kRest, ToGrpcStatus(request.status(), match.method->full_name()));
     return;
   }
-  std::unique_ptr<Message> response(
-      MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
-  std::string json;
-  if (!response->ParseFromString(response_bytes) ||
-      !google::protobuf::util::MessageToJsonString(*response, &json).ok()) {
-    SendError(res, grpc::StatusCode::INTERNAL, "internal error; the server log has details");
-    return;
+  if (match.method->server_streaming()) {
+    StreamResponses(channel, open_streams, match.method, **request, Dialect::kRest, req, res);
+  } else {
+    CallAndRespond(channel, req, res, match.method, **request, Dialect::kRest);
   }
-  res.status = 200;
-  res.set_content(json, "application/json");
 }
 
 // One server-streaming call on the in-process channel, read a message at a
@@ -360,7 +464,7 @@ constexpr uint8_t kEndStream = 0x02;
 // A browser reads it with fetch() and a Connect web client.
 void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
                        const std::shared_ptr<OpenStreams>& open_streams,
-                       const google::protobuf::MethodDescriptor* method, const std::string& path,
+                       const google::protobuf::MethodDescriptor* method,
                        const httplib::Request& req, httplib::Response& res) {
   const std::string& body = req.body;
   uint32_t size = 0;
@@ -368,7 +472,7 @@ void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
     for (int i = 1; i <= 4; ++i) size = (size << 8) | static_cast<uint8_t>(body[i]);
   }
   if (body.size() < 5 || body.size() != 5 + static_cast<size_t>(size) || (body[0] & 0x01) != 0) {
-    SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
+    SendError(res, Dialect::kConnect, grpc::StatusCode::INVALID_ARGUMENT,
               "send one uncompressed Connect envelope: a flags byte of 0, the JSON's length as "
               "4 bytes big-endian, then the request as JSON");
     return;
@@ -380,11 +484,22 @@ void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
   if (auto parsed =
           google::protobuf::util::JsonStringToMessage(body.substr(5), request.get(), parse);
       !parsed.ok()) {
-    SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
+    SendError(res, Dialect::kConnect, grpc::StatusCode::INVALID_ARGUMENT,
               absl::StrCat("the request is not a ", method->input_type()->name(),
                            " in protobuf's JSON mapping: ", parsed.message().as_string()));
     return;
   }
+  StreamResponses(channel, open_streams, method, *request, Dialect::kConnect, req, res);
+}
+
+// Streams the responses of `method` called with `request`. In Connect's
+// dialect each message is an envelope and an end-stream message ends it;
+// in REST's, as grpc-gateway does, each message is a line
+// {"result": {…}} and an error ends it with a line {"error": {…}}.
+void StreamResponses(const std::shared_ptr<grpc::Channel>& channel,
+                     const std::shared_ptr<OpenStreams>& open_streams,
+                     const google::protobuf::MethodDescriptor* method, const Message& request,
+                     Dialect dialect, const httplib::Request& req, httplib::Response& res) {
   auto call = std::make_shared<ServerStreamCall>();
   if (int64_t ms = 0; absl::SimpleAtoi(req.get_header_value("Connect-Timeout-Ms"), &ms) && ms > 0) {
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
@@ -393,11 +508,16 @@ void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
     call->context.AddMetadata("authorization", req.get_header_value("Authorization"));
   }
   SetHttpCallerAddress(call->context, absl::StrCat(req.remote_addr, ":", req.remote_port));
-  call->Start(channel, path, request->SerializeAsString());
+  call->Start(channel, GrpcPath(method), request.SerializeAsString());
   open_streams->Add(call.get());
   res.status = 200;
+  const auto frame = [dialect](const std::string& json) {
+    return dialect == Dialect::kConnect ? Envelope(0, json)
+                                        : absl::StrCat(R"({"result":)", json, "}\n");
+  };
   res.set_chunked_content_provider(
-      "application/connect+json", [call, method, open_streams](size_t, httplib::DataSink& sink) {
+      dialect == Dialect::kConnect ? "application/connect+json" : "application/x-ndjson",
+      [call, method, open_streams, dialect, frame](size_t, httplib::DataSink& sink) {
         std::unique_ptr<Message> message(
             MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
         std::string bytes, json;
@@ -410,8 +530,8 @@ void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
             call->context.TryCancel();
             continue;
           }
-          const std::string envelope = Envelope(0, json);
-          if (!sink.write(envelope.data(), envelope.size())) {
+          const std::string framed = frame(json);
+          if (!sink.write(framed.data(), framed.size())) {
             reader_gone = true;
             call->context.TryCancel();
           }
@@ -419,15 +539,22 @@ void ServeServerStream(const std::shared_ptr<grpc::Channel>& channel,
         const grpc::Status status = call->Finish();
         open_streams->Remove(call.get());
         if (reader_gone) return false;
-        std::string end = "{}";
-        if (!status.ok()) {
-          end = absl::StrCat(R"({"error":)",
-                             ErrorJson(ConnectCodeOf(status.error_code()).name,
-                                       status.error_message(), status.error_details()),
-                             "}");
+        std::string end;
+        if (dialect == Dialect::kConnect) {
+          const std::string error =
+              status.ok() ? "{}"
+                          : absl::StrCat(R"({"error":)",
+                                         ErrorJson(ConnectCodeOf(status.error_code()).name,
+                                                   status.error_message(), status.error_details()),
+                                         "}");
+          end = Envelope(kEndStream, error);
+        } else if (!status.ok()) {
+          end = absl::StrCat(
+              RestErrorJson(status.error_code(), ConnectCodeOf(status.error_code()).http_status,
+                            status.error_message(), status.error_details()),
+              "\n");
         }
-        const std::string envelope = Envelope(kEndStream, end);
-        sink.write(envelope.data(), envelope.size());
+        sink.write(end.data(), end.size());
         sink.done();
         return true;
       });
@@ -483,7 +610,7 @@ httplib::Server::HandlerResponse ApplyCors(const std::vector<std::string>& origi
   res.set_header("Vary", "Origin");
   if (req.method == "OPTIONS") {
     res.status = 204;
-    res.set_header("Access-Control-Allow-Methods", "POST, GET");
+    res.set_header("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE");
     res.set_header("Access-Control-Allow-Headers", kCorsAllowedHeaders);
     res.set_header("Access-Control-Max-Age", "7200");
     return httplib::Server::HandlerResponse::Handled;
@@ -546,6 +673,15 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   const std::shared_ptr<grpc::Channel> target = gateway->channel_;
   auto open_streams = std::make_shared<OpenStreams>();
   gateway->cancel_streams_ = [open_streams] { open_streams->CancelAll(); };
+  const auto rest = [target, open_streams](const httplib::Request& req, httplib::Response& res) {
+    ServeRest(target, open_streams, req, res);
+  };
+  // Before the Connect route, whose pattern "/v1/partners" also fits.
+  server.Get("/v1/.*", rest);
+  server.Post("/v1/.*", rest);
+  server.Patch("/v1/.*", rest);
+  server.Put("/v1/.*", rest);
+  server.Delete("/v1/.*", rest);
   server.Post(R"(/([A-Za-z0-9_.]+)/([A-Za-z0-9_]+))",
               [target, open_streams](const httplib::Request& req, httplib::Response& res) {
                 ServeUnary(target, open_streams, req, res);
@@ -558,22 +694,37 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
         return ApplyCors(origins, req, res);
       });
   const int max_bytes = options.max_request_bytes;
+  // httplib's own refusals (no handler, too large, not HTTP it can read)
+  // get an error body in the dialect of the path.
   server.set_error_handler([max_bytes](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
+    const Dialect dialect = absl::StartsWith(req.path, "/v1/") ? Dialect::kRest : Dialect::kConnect;
+    grpc::StatusCode code;
+    std::string message;
     if (res.status == 413) {
-      res.status = 429;  // Connect's resource_exhausted
-      res.set_content(ErrorJson("resource_exhausted",
-                                absl::StrCat("the request body is larger than ", max_bytes,
-                                             " bytes; send less, or page through it"),
-                                ""),
-                      "application/json");
+      code = grpc::StatusCode::RESOURCE_EXHAUSTED;
+      message = absl::StrCat("the request body is larger than ", max_bytes,
+                             " bytes; send less, or page through it");
     } else if (res.status == 404) {
-      res.set_content(
-          ErrorJson("unimplemented",
-                    absl::StrCat("no route ", req.method, " ", req.path,
-                                 "; call POST /mpower.v1.{Service}/{Method} (docs/api.md)"),
-                    ""),
-          "application/json");
+      code = grpc::StatusCode::UNIMPLEMENTED;
+      message = absl::StrCat("no route ", req.method, " ", req.path,
+                             "; docs/api.md lists each RPC's REST route and Connect procedure");
+    } else if (res.status == 400) {
+      code = grpc::StatusCode::INVALID_ARGUMENT;
+      message =
+          "the request is not HTTP/1.1 this server reads; a POST needs a Content-Length (an "
+          "empty body is curl -d '')";
+    } else {
+      return;
+    }
+    if (dialect == Dialect::kRest) {
+      // REST keeps HTTP's own status (413, 404, 400).
+      res.set_content(RestErrorJson(code, res.status, message, ""), "application/json");
+    } else {
+      // Connect answers an unknown procedure 404 with code unimplemented.
+      const int status = res.status;
+      SendError(res, dialect, code, message);
+      if (status == 404) res.status = 404;
     }
   });
   const std::string host = options.listen_address.substr(0, colon);
