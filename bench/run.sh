@@ -75,10 +75,13 @@ run_load() {  # scenario target [extra flags]: appends the generator's line
   "$load" --scenario="$scenario" --target="$target" --in-flight="$in_flight" \
     --connections="$connections" --duration="$duration" "$@" | tee -a "$results"
 }
-run_hey() {  # label path json: the same closed loop over HTTP/JSON (Connect unary)
-  local label=$1 path=$2 json=$3
-  "$hey" -z "$duration" -c "$in_flight" -m POST -T application/json \
-    -H "Authorization: Bearer $token" -d "$json" "$mpowerd_http$path" >"$work/hey.out" 2>&1 || true
+run_hey() {  # label path [json]: the same closed loop over HTTP/JSON: with a
+  # JSON body, a Connect unary POST; without, a GET of a REST route
+  local label=$1 path=$2 json=${3:-}
+  local request=(-m GET)
+  [[ -n "$json" ]] && request=(-m POST -T application/json -d "$json")
+  "$hey" -z "$duration" -c "$in_flight" "${request[@]}" \
+    -H "Authorization: Bearer $token" "$mpowerd_http$path" >"$work/hey.out" 2>&1 || true
   /usr/bin/python3 - "$label" "$work/hey.out" <<'PY' | tee -a "$results"
 import re, sys
 label, text = sys.argv[1], open(sys.argv[2]).read()
@@ -206,6 +209,8 @@ run_hey http-get-one /mpower.v1.CommitmentService/GetCommitment "{\"name\":\"$on
 run_ghz grpc-list-id "$mpowerd_addr" mpower.v1.CommitmentService.ListCommitments "$list_json" \
   --metadata "{\"authorization\":\"Bearer $token\"}"
 run_hey http-list-id /mpower.v1.CommitmentService/ListCommitments "$list_json"
+run_hey rest-get-one "/v1/$one_name"
+run_hey rest-list-id "/v1/partners/-/commitments?pageSize=100&filter=country_codes%3A%22ID%22"
 kill "$mpowerd_pid"
 
 echo "== etcd 3.4: durable puts and gets of the same payload"

@@ -62,6 +62,10 @@ def main():
     closed("gRPC List 100 in ID (ghz)", "grpc-list-id", "reference for HTTP")
     closed("HTTP/JSON List, the same (hey)", "http-list-id",
            f"{num(r, 'http-list-id', 'qps') / num(r, 'grpc-list-id', 'qps'):.0%} of gRPC")
+    closed("REST GET of the same one (hey)", "rest-get-one",
+           f"{num(r, 'rest-get-one', 'qps') / num(r, 'grpc-get-one', 'qps'):.0%} of gRPC")
+    closed("REST GET of the same list (hey)", "rest-list-id",
+           f"{num(r, 'rest-list-id', 'qps') / num(r, 'grpc-list-id', 'qps'):.0%} of gRPC")
     closed("ghz: durable CreateAlert", "ghz-create-alert",
            f"{num(r, 'ghz-create-alert', 'qps') / num(r, 'ghz-echo', 'qps'):.0%} of ghz echo")
     if "pg1-get" in r:

@@ -14,7 +14,7 @@ if [[ ! -x "$tools/protoc-gen-go" || ! -x "$tools/protoc-gen-go-grpc" ]]; then
 fi
 # The protos' go_package is github.com/mpower-partnership/mpower/gen/go/...,
 # which is this module's path: the code lands in ./mpower/v1.
-rm -rf mpower && PATH="$tools:$PATH" protoc -I ../../proto \
+rm -rf mpower && PATH="$tools:$PATH" protoc -I ../../proto -I ../../tools/node_modules/google-proto-files \
   --go_out=. --go_opt=module=github.com/mpower-partnership/mpower/gen/go \
   --go-grpc_out=. --go-grpc_opt=module=github.com/mpower-partnership/mpower/gen/go \
   ../../proto/mpower/v1/*.proto

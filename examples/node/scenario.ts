@@ -22,8 +22,9 @@ import type { WatchChangesResponse__Output } from './gen/mpower/v1/WatchChangesR
 
 const DEADLINE_MS = 10_000;
 
-// google.rpc's Status and error details, from googleapis' own protos, which
-// scripts/install-deps.sh puts in tools/node_modules.
+// googleapis' own protos, which scripts/install-deps.sh puts in
+// tools/node_modules: google.rpc's Status and error details, and the
+// google.api route annotations mpower's protos import.
 const googleapis = path.join(__dirname, '..', '..', '..', 'tools', 'node_modules', 'google-proto-files');
 const rpcTypes = protobuf.loadSync(
   ['google/rpc/status.proto', 'google/rpc/error_details.proto'].map((file) => path.join(googleapis, file)),
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   const protoDir = path.join(__dirname, '..', '..', '..', 'proto');
   const definition = protoLoader.loadSync(
     ['alert', 'change', 'commitment', 'partner'].map((name) => `mpower/v1/${name}.proto`),
-    { includeDirs: [protoDir], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
+    { includeDirs: [protoDir, googleapis], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
   );
   const proto = grpc.loadPackageDefinition(definition) as unknown as AlertProto &
     ChangeProto & CommitmentProto & PartnerProto;

@@ -13,13 +13,15 @@ cd "$(dirname "$0")"
 gen="${MPOWER_PYTHON_GEN:-gen}"
 export MPOWER_PYTHON_GEN="$gen"
 rm -rf "$gen" && mkdir -p "$gen"
-protoc -I ../../proto \
+# googleapis' own protos (which scripts/install-deps.sh puts in
+# tools/node_modules): google.api's route annotations, which the protos
+# import, and google.rpc's Status and error details, what grpcio-status
+# decodes (Debian packages no grpcio-status to match its grpcio).
+googleapis=../../tools/node_modules/google-proto-files
+protoc -I ../../proto -I "$googleapis" \
   --python_out="$gen" --grpc_python_out="$gen" \
   --plugin=protoc-gen-grpc_python="$(command -v grpc_python_plugin)" \
   ../../proto/mpower/v1/*.proto
-# google.rpc's Status and error details, from googleapis' own protos (which
-# scripts/install-deps.sh puts in tools/node_modules): what grpcio-status
-# decodes, and Debian packages no grpcio-status to match its grpcio.
-googleapis=../../tools/node_modules/google-proto-files
-protoc -I "$googleapis" --python_out="$gen" google/rpc/status.proto google/rpc/error_details.proto
+protoc -I "$googleapis" --python_out="$gen" google/rpc/status.proto google/rpc/error_details.proto \
+  google/api/annotations.proto google/api/http.proto
 exec /usr/bin/python3 scenario.py
