@@ -4,15 +4,18 @@
 // mpower over HTTP/JSON for integrators without gRPC: every unary RPC in
 // the Connect protocol's unary form (POST /mpower.v1.PartnerService/
 // GetPartner, a JSON body in protobuf's JSON mapping), the server-streaming
-// RPCs in its streaming form (application/connect+json), and GET /healthz.
+// RPCs in its streaming form (application/connect+json), each RPC on the
+// REST route its proto declares (GET /v1/partners/ilo; rest_routes.h), and
+// GET /healthz.
 //
 // The gateway holds no rules of its own. It turns each HTTP request into a
 // gRPC call on the server's in-process channel, with the caller's
 // Authorization header and deadline, so authentication, rate limits,
 // request size limits, authorization, redaction, audit, the access log and
 // the metrics are those of the gRPC path, reached through the same code, as
-// etcd's gateway does. Errors come back as Connect error JSON with the
-// google.rpc details of status_conversion.cc.
+// etcd's gateway does. Errors come back with the google.rpc details of
+// status_conversion.cc, as Connect error JSON on the Connect paths and as
+// Google's REST error JSON on the REST routes.
 
 #include <grpcpp/channel.h>
 
