@@ -91,6 +91,15 @@ class HttpEndToEndTest : public testing::ServerBackendTest {
   std::string admin_;
 };
 
+// How many times `needle` occurs in `text`.
+size_t Occurrences(const std::string& text, const std::string& needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
 // The value of the first "key":"value" in `json`.
 std::string JsonString(const std::string& json, const std::string& key) {
   const std::string prefix = absl::StrCat("\"", key, "\":\"");
@@ -218,13 +227,7 @@ TEST_P(HttpEndToEndTest, ErrorsHaveTheirHttpStatusConnectCodeAndDetails) {
   // Nothing above wrote anything: us-gov has the demo's six commitments.
   HttpAnswer listed = Call("CommitmentService/ListCommitments",
                            R"({"parent": "partners/us-gov", "pageSize": 100})", admin_);
-  size_t count = 0;
-  for (size_t at = listed.body.find(R"("name":"partners/us-gov/commitments/)");
-       at != std::string::npos;
-       at = listed.body.find(R"("name":"partners/us-gov/commitments/)", at + 1)) {
-    ++count;
-  }
-  EXPECT_EQ(count, 6u) << listed.body;
+  EXPECT_EQ(Occurrences(listed.body, R"("name":"partners/us-gov/commitments/)"), 6u) << listed.body;
 }
 
 TEST_P(HttpEndToEndTest, ProtectedDetailsReachOnlyThoseEntitledOverHttpToo) {
@@ -364,13 +367,7 @@ TEST_P(HttpEndToEndTest, RestErrorsHaveTheirHttpStatusAndGoogleErrorJson) {
   // Nothing above wrote anything: us-gov has the demo's six commitments,
   // and the ILO is still there.
   HttpAnswer listed = Rest("GET", "/v1/partners/us-gov/commitments?pageSize=100", "", admin_);
-  size_t count = 0;
-  for (size_t at = listed.body.find(R"("name":"partners/us-gov/commitments/)");
-       at != std::string::npos;
-       at = listed.body.find(R"("name":"partners/us-gov/commitments/)", at + 1)) {
-    ++count;
-  }
-  EXPECT_EQ(count, 6u) << listed.body;
+  EXPECT_EQ(Occurrences(listed.body, R"("name":"partners/us-gov/commitments/)"), 6u) << listed.body;
   EXPECT_EQ(Rest("GET", "/v1/partners/ilo", "", admin_).status, 200);
 }
 
