@@ -31,6 +31,7 @@
 #include "mpower/v1/alert.grpc.pb.h"
 #include "mpower/v1/partner.grpc.pb.h"
 #include "mpower/v1/subscription.grpc.pb.h"
+#include "tests/loopback_http_server.h"
 
 namespace {
 
@@ -70,17 +71,9 @@ class Receiver {
       }
       response.status = 204;
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    serving_ = std::make_unique<mpower::testing::LoopbackHttpServer>(server_);
   }
-  ~Receiver() {
-    // A stop before the listening thread runs would be lost, and the join
-    // would wait for ever.
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
+  int port() const { return serving_->port(); }
 
   // Waits until `alert` has `count` deliveries (at most `limit`); returns
   // when the last came, or nothing.
@@ -99,11 +92,11 @@ class Receiver {
     Clock::time_point last;
   };
   httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, Arrival> arrivals_;
+  // Last, so that serving stops before what the handlers use goes.
+  std::unique_ptr<mpower::testing::LoopbackHttpServer> serving_;
 };
 
 double Percentile(std::vector<double> values, double p) {

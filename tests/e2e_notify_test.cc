@@ -25,6 +25,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "httplib.h"
+#include "tests/loopback_http_server.h"
 #include "tests/process.h"
 #include "tests/test_support.h"
 
@@ -90,18 +91,10 @@ class Receiver {
       std::lock_guard<std::mutex> lock(mutex_);
       ++redirected_;
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~Receiver() {
-    // A stop before the listening thread runs would be lost, and the join
-    // would wait for ever.
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    server_.stop();
-    thread_.join();
+    serving_ = std::make_unique<testing::LoopbackHttpServer>(server_);
   }
 
-  std::string url() const { return absl::StrCat("https://127.0.0.1:", port_, "/hook"); }
+  std::string url() const { return absl::StrCat("https://127.0.0.1:", serving_->port(), "/hook"); }
   void set_secret(const std::string& secret) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::string key;
@@ -160,13 +153,13 @@ class Receiver {
   }
 
   httplib::SSLServer server_;
-  int port_ = 0;
-  std::thread thread_;
   mutable std::mutex mutex_;
   Mode mode_ = Mode::kAccept;
   std::string key_;
   std::vector<Received> received_;
   int redirected_ = 0;
+  // Last, so that serving stops before what the handlers use goes.
+  std::unique_ptr<testing::LoopbackHttpServer> serving_;
 };
 
 class NotifyTest : public testing::ServerBackendTest {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "httplib.h"
+#include "tests/loopback_http_server.h"
 #include "tests/process.h"
 #include "tests/test_support.h"
 
@@ -77,10 +78,11 @@ TEST(BrowserExampleTest, APageListsPartnersAndWatchesAlertsAndOtherOriginsAreRef
   struct Origin {
     httplib::Server server;
     int port = 0;
-    std::thread thread;
     std::mutex mutex;
     std::condition_variable reported_cv;
     std::string reported;
+    // Last, so that serving stops before what the handler uses goes.
+    std::unique_ptr<testing::LoopbackHttpServer> serving;
   };
   Origin listed, unlisted;
   for (Origin* origin : {&listed, &unlisted}) {
@@ -90,8 +92,8 @@ TEST(BrowserExampleTest, APageListsPartnersAndWatchesAlertsAndOtherOriginsAreRef
       origin->reported = request.body;
       origin->reported_cv.notify_all();
     });
-    origin->port = origin->server.bind_to_any_port("127.0.0.1");
-    origin->thread = std::thread([origin] { origin->server.listen_after_bind(); });
+    origin->serving = std::make_unique<testing::LoopbackHttpServer>(origin->server);
+    origin->port = origin->serving->port();
   }
 
   testing::TempDir dir;
@@ -122,12 +124,6 @@ TEST(BrowserExampleTest, APageListsPartnersAndWatchesAlertsAndOtherOriginsAreRef
   const std::string refused = open_page(unlisted);
   EXPECT_THAT(refused, Not(HasSubstr("International Labour Organization")));
   EXPECT_THAT(refused, HasSubstr("Failed to fetch"));
-
-  for (Origin* origin : {&listed, &unlisted}) {
-    while (!origin->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    origin->server.stop();
-    origin->thread.join();
-  }
 }
 
 }  // namespace
