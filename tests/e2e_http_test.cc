@@ -20,6 +20,7 @@ namespace mpower {
 namespace {
 
 using ::mpower::testing::CommandResult;
+using ::mpower::testing::JsonString;
 using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
@@ -100,15 +101,6 @@ size_t Occurrences(const std::string& text, const std::string& needle) {
   return count;
 }
 
-// The value of the first "key":"value" in `json`.
-std::string JsonString(const std::string& json, const std::string& key) {
-  const std::string prefix = absl::StrCat("\"", key, "\":\"");
-  const size_t at = json.find(prefix);
-  if (at == std::string::npos) return "";
-  const size_t start = at + prefix.size();
-  return json.substr(start, json.find('"', start) - start);
-}
-
 TEST_P(HttpEndToEndTest, GetAndListWithAFilterAndPaging) {
   HttpAnswer got = Call("PartnerService/GetPartner", R"({"name": "partners/ilo"})", admin_);
   EXPECT_EQ(got.status, 200) << got.body;
@@ -118,10 +110,8 @@ TEST_P(HttpEndToEndTest, GetAndListWithAFilterAndPaging) {
                           R"({"filter": "country_code = \"US\"", "pageSize": 2})", admin_);
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_THAT(first.body, HasSubstr("partners/us-dol"));
-  const size_t at = first.body.find(R"("nextPageToken":")");
-  ASSERT_NE(at, std::string::npos) << first.body;
-  const size_t start = at + std::string(R"("nextPageToken":")").size();
-  const std::string token = first.body.substr(start, first.body.find('"', start) - start);
+  const std::string token = JsonString(first.body, "nextPageToken");
+  ASSERT_FALSE(token.empty()) << first.body;
   HttpAnswer second = Call("PartnerService/ListPartners",
                            absl::StrCat(R"({"filter": "country_code = \"US\"", "pageSize": 2, )",
                                         R"("pageToken": ")", token, R"("})"),
@@ -142,8 +132,7 @@ TEST_P(HttpEndToEndTest, CreateUpdateDeleteAndUndelete) {
       "commitment": {"kind": "KIND_RESEARCH", "title": "Survey of union registration"}})";
   HttpAnswer created = Call("CommitmentService/CreateCommitment", create, admin_);
   ASSERT_EQ(created.status, 200) << created.body;
-  const size_t at = created.body.find(R"("name":")") + 8;
-  const std::string name = created.body.substr(at, created.body.find('"', at) - at);
+  const std::string name = JsonString(created.body, "name");
   EXPECT_THAT(name, ::testing::StartsWith("partners/us-dol/commitments/"));
   // A retry with the same request id: the first result, nothing written.
   HttpAnswer again = Call("CommitmentService/CreateCommitment", create, admin_);

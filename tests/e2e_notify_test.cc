@@ -34,6 +34,7 @@ namespace {
 
 using ::mpower::testing::BackgroundCommand;
 using ::mpower::testing::CommandResult;
+using ::mpower::testing::JsonString;
 using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
@@ -42,15 +43,6 @@ using ::testing::Not;
 // A value planted in an alert's protected details: it must never reach a
 // receiver, an email or the log.
 constexpr char kPlanted[] = "PLANTED-activist-Siti-Rahma-at-Jalan-Merdeka-12";
-
-// The value of `"key":"` in `json` after `from`; "" if absent.
-std::string JsonString(const std::string& json, const std::string& key, size_t from = 0) {
-  const std::string marker = absl::StrCat("\"", key, "\":\"");
-  const size_t at = json.find(marker, from);
-  if (at == std::string::npos) return "";
-  const size_t start = at + marker.size();
-  return json.substr(start, json.find('"', start) - start);
-}
 
 // One POST the receiver got.
 struct Received {

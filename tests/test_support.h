@@ -22,6 +22,16 @@
 
 namespace mpower::testing {
 
+// The string value of the first `"key":"` in `json` at or after `from`
+// (compact JSON, as the HTTP gateway and webhooks send it); "" if absent.
+inline std::string JsonString(const std::string& json, const std::string& key, size_t from = 0) {
+  const std::string marker = "\"" + key + "\":\"";
+  const size_t at = json.find(marker, from);
+  if (at == std::string::npos) return "";
+  const size_t start = at + marker.size();
+  return json.substr(start, json.find('"', start) - start);
+}
+
 inline const absl::Status& GetStatus(const absl::Status& status) { return status; }
 template <typename T>
 const absl::Status& GetStatus(const absl::StatusOr<T>& status_or) {
