@@ -228,7 +228,6 @@ void Notifier::Dispatch() {
       window_ = std::make_shared<Window>();
       continue;
     }
-    AdvanceWindow();
     if (reload || now - last_load >= kReloadEvery) {
       if (absl::Status loaded = LoadSlots(); !loaded.ok()) {
         Log(LogLevel::kWarning, "notify",
@@ -236,6 +235,17 @@ void Notifier::Dispatch() {
         continue;
       }
       last_load = now;
+    }
+    if (HasSlots()) {
+      AdvanceWindow();
+    } else {
+      // Nobody to deliver to: reading (and unsealing) every commit's
+      // changes would cost each write for nothing. The first subscription
+      // starts the window at the present, and reads what came before from
+      // the store.
+      absl::MutexLock lock(&window_mutex_);
+      if (window_->from >= 0) window_ = std::make_shared<Window>();
+      continue;
     }
     absl::StatusOr<int64_t> current = store_->CurrentRevision();
     if (!current.ok()) continue;
@@ -248,6 +258,11 @@ void Notifier::Dispatch() {
       due_.push_back(name);
     }
   }
+}
+
+bool Notifier::HasSlots() {
+  absl::MutexLock lock(&mutex_);
+  return !slots_.empty();
 }
 
 void Notifier::AdvanceWindow() {

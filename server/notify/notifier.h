@@ -113,6 +113,7 @@ class Notifier {
   };
 
   void Dispatch() ABSL_LOCKS_EXCLUDED(mutex_);
+  bool HasSlots() ABSL_LOCKS_EXCLUDED(mutex_);
   // Reads what was committed since the window's end into it, dropping the
   // oldest beyond a bound.
   void AdvanceWindow() ABSL_LOCKS_EXCLUDED(window_mutex_);
