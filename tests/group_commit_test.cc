@@ -162,6 +162,94 @@ TEST_P(GroupCommitTest, AResourcePutTwiceInOneWriteKeepsOnlyItsLastTermsAndRefer
   EXPECT_TRUE(*new_referenced);
 }
 
+// Insert refuses a name that is taken, however late the backend finds out:
+// the refused write fails ALREADY_EXISTS and keeps nothing, the one already
+// there is untouched, and a write grouped with it either commits or fails
+// ABORTED (on a backend that learns of the conflict only after running the
+// writes behind it), writing nothing, so that retrying it is safe.
+TEST_P(GroupCommitTest, AnInsertOfATakenNameFailsAloneAndWritesGroupedWithItRetryCleanly) {
+  const auto thing = [](const std::string& name, const std::string& data, int64_t revision) {
+    StoredResource resource;
+    resource.name = name;
+    resource.collection = "things";
+    resource.create_revision = resource.update_revision = revision;
+    resource.data = data;
+    return resource;
+  };
+  ASSERT_TRUE(store_
+                  ->Write([&](WriteTransaction& txn) {
+                    return txn.Put(thing("things/taken", "first", txn.revision()));
+                  })
+                  .ok());
+  const int64_t before = *store_->CurrentRevision();
+  constexpr int kThreads = 8, kWrites = 30;
+  std::atomic<int> refused = 0, aborted = 0, other_errors = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        const bool conflicts = (t + i) % 3 == 0;
+        const std::string name = conflicts ? "things/taken" : absl::StrCat("things/t", t, "-", i);
+        for (int attempt = 0; attempt < 100; ++attempt) {
+          absl::StatusOr<int64_t> written =
+              store_->Write([&](WriteTransaction& txn) -> absl::Status {
+                MPOWER_RETURN_IF_ERROR(
+                    AppendAudit(txn, MakeAuditRecord(Principal::System(), "Test", name, "")));
+                return txn.Insert(thing(name, "second", txn.revision()));
+              });
+          if (written.ok()) break;
+          if (absl::IsAborted(written.status())) {
+            ++aborted;
+            continue;
+          }
+          if (absl::IsAlreadyExists(written.status()) && conflicts) {
+            ++refused;
+          } else {
+            ++other_errors;
+          }
+          break;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  constexpr int kConflicting = kThreads * kWrites / 3;
+  constexpr int kNew = kThreads * kWrites - kConflicting;
+  EXPECT_EQ(refused.load(), kConflicting);
+  EXPECT_EQ(other_errors.load(), 0);
+  if (GetParam() == testing::Backend::kSqlite) EXPECT_EQ(aborted.load(), 0);
+
+  absl::StatusOr<std::optional<StoredResource>> taken = store_->Get("things/taken");
+  ASSERT_TRUE(taken.ok() && taken->has_value());
+  EXPECT_EQ((*taken)->data, "first");
+  EXPECT_EQ((*taken)->update_revision, before);
+  // Every new thing once, at revisions without a gap, each in the history
+  // and in the audit trail once; nothing of the refused or aborted tries.
+  EXPECT_EQ(*store_->CurrentRevision(), before + kNew);
+  absl::StatusOr<std::vector<ChangeRecord>> changes = store_->ListChanges(before, "", 100000);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(static_cast<int>(changes->size()), kNew);
+  std::set<std::string> changed;
+  for (int k = 0; k < kNew; ++k) {
+    EXPECT_EQ((*changes)[k].revision, before + 1 + k);
+    changed.insert((*changes)[k].resource.name);
+  }
+  EXPECT_EQ(static_cast<int>(changed.size()), kNew);
+  EXPECT_EQ(changed.count("things/taken"), 0u);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kWrites; ++i) {
+      if ((t + i) % 3 == 0) continue;
+      absl::StatusOr<std::optional<StoredResource>> got =
+          store_->Get(absl::StrCat("things/t", t, "-", i));
+      EXPECT_TRUE(got.ok() && got->has_value()) << "things/t" << t << "-" << i;
+    }
+  }
+  EXPECT_TRUE(VerifyAuditChain(*store_).ok()) << VerifyAuditChain(*store_);
+  absl::StatusOr<std::vector<AuditRecord>> records = store_->ListAudit(0, 100000);
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(static_cast<int>(records->size()), kNew);
+}
+
 MPOWER_ON_EVERY_BACKEND(GroupCommitTest);
 
 }  // namespace

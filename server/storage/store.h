@@ -155,6 +155,13 @@ class WriteTransaction {
 
   // Inserts or replaces `resource` and records the change at revision().
   virtual absl::Status Put(const StoredResource& resource) = 0;
+  // Inserts `resource`, which must be new, and records the change at
+  // revision(). If any resource (deleted or not) has its name, the write
+  // fails ALREADY_EXISTS: here, or, on a backend that sends statements
+  // ahead without waiting, when the write is committed. So a create whose
+  // name the server just made need not read first to be sure it replaces
+  // nothing.
+  virtual absl::Status Insert(const StoredResource& resource) = 0;
   // Removes `name` for good and records the change at revision().
   virtual absl::Status Remove(absl::string_view name) = 0;
 

@@ -221,6 +221,7 @@ absl::StatusOr<std::string> Connection::Prepared(const char* sql, int parameters
       return PostgresError(nullptr, conn_, context);
     }
     sent_.emplace_back(context);
+    ++statements_sent_;
     prepared_in_batch_.push_back(sql);
   } else {
     Result prepared(libpq::PQprepare(conn_, name.c_str(), sql, parameters, nullptr));
@@ -247,12 +248,14 @@ absl::Status Connection::Send(const char* sql, const Params& params, absl::strin
     return PostgresError(nullptr, conn_, context);
   }
   sent_.emplace_back(context);
+  ++statements_sent_;
   return absl::OkStatus();
 }
 
 absl::Status Connection::Synchronize(std::unique_ptr<Result>* last) {
   std::vector<std::string> sent;
   sent.swap(sent_);
+  const uint64_t first_number = statements_sent_ - sent.size();
   std::vector<std::string> prepared;
   prepared.swap(prepared_in_batch_);
   if (libpq::PQpipelineSync(conn_) != 1) {
@@ -287,7 +290,10 @@ absl::Status Connection::Synchronize(std::unique_ptr<Result>* last) {
     const std::string& context = index < sent.size() ? sent[index] : sent.back();
     if (!Succeeded(raw)) {
       absl::Status error = PostgresError(raw, conn_, context);
-      if (first_error.ok()) first_error = error;
+      if (first_error.ok()) {
+        first_error = error;
+        if (!failure_.has_value()) failure_ = FailedStatement{first_number + index, error};
+      }
       continue;
     }
     if (last != nullptr && index + 1 == sent.size()) {

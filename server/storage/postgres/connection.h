@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -115,6 +117,17 @@ class Connection {
   void ExitPipelineMode();
   absl::Status Settle();
   bool pipelined() const { return pipelined_; }
+  // Pipeline mode: statements are numbered in the order sent, from 0 for
+  // the connection, so that a caller can tell which of its steps a failure
+  // belongs to. The number the next statement sent will get:
+  uint64_t statements_sent() const { return statements_sent_; }
+  // The first statement that failed since the last call, if any, and its
+  // error; later failures (the rest of a failed transaction) are not kept.
+  struct FailedStatement {
+    uint64_t number;
+    absl::Status error;
+  };
+  std::optional<FailedStatement> TakeFailedStatement() { return std::exchange(failure_, {}); }
 
   // Whether the connection still works; a broken one is not reused.
   bool healthy() const { return libpq::PQstatus(conn_) == CONNECTION_OK; }
@@ -155,6 +168,8 @@ class Connection {
   std::vector<std::string> prepared_in_batch_;  // pipeline mode: not yet confirmed
   bool pipelined_ = false;
   std::vector<std::string> sent_;  // pipeline mode: each unanswered statement's context
+  uint64_t statements_sent_ = 0;
+  std::optional<FailedStatement> failure_;
 };
 
 // A transaction on one Connection that rolls back when it goes out of

@@ -3,7 +3,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
@@ -138,8 +140,9 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
   }
   Connection& connection = **writer;
   // Pipelined, a statement whose answer the group does not need travels
-  // with the next one whose answer it does: a write costs a round trip per
-  // read it makes, and one to learn that its statements all succeeded.
+  // with the next one whose answer it does. Each write runs in a savepoint
+  // and is not waited for on its own: a write costs a round trip per read
+  // it makes, and the next read also confirms the writes before it.
   absl::Status status = connection.EnterPipelineMode();
   absl::Cleanup leave_pipeline = [&connection] { connection.ExitPipelineMode(); };
   postgres::Transaction transaction(connection);
@@ -159,20 +162,76 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
     if (locked.ok()) last = *locked;
   }
   postgres::GroupMemory memory;
+  // Where each write began, to go back to should a statement of it fail.
+  struct Checkpoint {
+    uint64_t first_statement;
+    int64_t last;
+    bool audit_tail_known;
+    int64_t audit_sequence;
+    std::string audit_hash;
+  };
+  std::vector<Checkpoint> checkpoints;
+  checkpoints.reserve(group.size());
+  // Forgets what an undone write may have changed: its audit records (and
+  // the tail it read, if it was the first to) are gone with it.
+  const auto forget_since = [&memory](const Checkpoint& checkpoint) {
+    memory.audit_tail_known = checkpoint.audit_tail_known;
+    memory.audit_sequence = checkpoint.audit_sequence;
+    memory.audit_hash = checkpoint.audit_hash;
+    memory.resources.clear();
+  };
+  // A statement of write `failed` failed after its body returned: it is
+  // undone with every write run after it (their statements did nothing in
+  // the failed transaction, and their bodies saw its state), back to its
+  // savepoint. Those later writes fail ABORTED: retrying them is safe.
+  const auto undo_from = [&](size_t failed, size_t through,
+                             const absl::Status& error) -> absl::Status {
+    last = checkpoints[failed].last;
+    forget_since(checkpoints[failed]);
+    if (group[failed]->result.ok()) group[failed]->result = error;
+    for (size_t i = failed + 1; i <= through; ++i) {
+      group[i]->result = absl::AbortedError(
+          "a write committed together with this one failed, so this one was not written; retry");
+    }
+    if (!connection.healthy()) {
+      return absl::UnavailableError("the database connection was lost; retry");
+    }
+    // What the failed transaction still had queued fails too; only the
+    // first failure counts.
+    connection.Settle().IgnoreError();
+    connection.TakeFailedStatement();
+    MPOWER_RETURN_IF_ERROR(
+        connection.Execute("ROLLBACK TO SAVEPOINT write", "undoing a failed write"));
+    return connection.Execute("RELEASE SAVEPOINT write", "undoing a write");
+  };
+  // The write statement `number` belongs to.
+  const auto owner = [&](uint64_t number) {
+    size_t write = checkpoints.size() - 1;
+    while (write > 0 && checkpoints[write].first_statement > number) --write;
+    return write;
+  };
   bool changed = false;
   bool changed_credentials = false;
   size_t ran = 0;
+  if (status.ok()) connection.TakeFailedStatement();  // the group's own are in `status`
   for (; status.ok() && ran < group.size(); ++ran) {
     GroupCommit::PendingWrite* write = group[ran];
+    checkpoints.push_back({connection.statements_sent(), last, memory.audit_tail_known,
+                           memory.audit_sequence, memory.audit_hash});
     status = connection.Execute("SAVEPOINT write", "starting a write");
     if (!status.ok()) break;
-    const bool audit_tail_known_before = memory.audit_tail_known;
-    const int64_t audit_sequence_before = memory.audit_sequence;
-    const std::string audit_hash_before = memory.audit_hash;
     postgres::PostgresWriteTransaction body(connection, keyring_, last + 1, &extractor_, &memory);
-    absl::Status outcome = (*write->body)(body);
-    // What the body queued has run (or failed) once this returns.
-    if (outcome.ok()) outcome = connection.Settle();
+    const absl::Status outcome = (*write->body)(body);
+    if (!connection.healthy()) {
+      status = absl::UnavailableError("the database connection was lost; retry");
+      break;
+    }
+    if (std::optional<Connection::FailedStatement> failure = connection.TakeFailedStatement()) {
+      const size_t failed = owner(failure->number);
+      if (failed == ran && !outcome.ok()) write->result = outcome;
+      status = undo_from(failed, ran, failure->error);
+      continue;
+    }
     if (outcome.ok() && body.wrote()) {
       if (body.changed_resources()) {
         ++last;
@@ -184,21 +243,16 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
       continue;
     }
     write->result = outcome.ok() ? absl::StatusOr<int64_t>(last) : outcome;
-    // Forget what the undone write may have changed: its audit records
-    // (and the tail it read, if it was the first to) are gone with it.
-    memory.audit_tail_known = audit_tail_known_before;
-    memory.audit_sequence = audit_sequence_before;
-    memory.audit_hash = audit_hash_before;
-    memory.resources.clear();
-    if (!connection.healthy()) {
-      status = absl::UnavailableError("the database connection was lost; retry");
-      break;
-    }
-    // A failed statement's batch has ended at its synchronization point,
-    // so undoing runs.
-    connection.Settle().IgnoreError();
+    forget_since(checkpoints.back());
     status = connection.Execute("ROLLBACK TO SAVEPOINT write", "undoing a failed write");
     if (status.ok()) status = connection.Execute("RELEASE SAVEPOINT write", "undoing a write");
+  }
+  // The last writes, confirmed before anything of the group's own follows.
+  if (status.ok()) connection.Settle().IgnoreError();
+  if (std::optional<Connection::FailedStatement> failure = connection.TakeFailedStatement();
+      status.ok() && failure.has_value()) {
+    status = undo_from(owner(failure->number), ran - 1, failure->error);
+    if (status.ok()) status = connection.Settle();
   }
   int64_t stored_generation = -1;
   if (status.ok() && changed) {

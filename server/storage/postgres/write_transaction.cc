@@ -74,7 +74,51 @@ absl::StatusOr<bool> PostgresWriteTransaction::HasChildren(absl::string_view par
   return result->Bool(0, 0);
 }
 
+// Writing a resource is one statement: the row, its references and index
+// terms (only those that changed are touched; the old and new sets never
+// overlap, so the parts cannot collide within one snapshot), and its change
+// record. A resource written twice in one transaction keeps its last state
+// and the kind of its first write (created stays created). Put replaces a
+// row of the same name; Insert fails on one, with unique_violation.
+#define MPOWER_PG_INSERT_RESOURCE                                                       \
+  "WITH upsert AS (INSERT INTO resources(name, collection, parent, external_id, "       \
+  "create_revision, update_revision, deleted, data, protected_data, protected_key_id) " \
+  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+#define MPOWER_PG_RESOURCE_FOLLOWERS                                                            \
+  "), stale_references AS (DELETE FROM resource_references "                                    \
+  "WHERE from_name = $1 AND NOT (to_name = ANY($11::text[]))), "                                \
+  "new_references AS (INSERT INTO resource_references(to_name, from_name) "                     \
+  "SELECT to_name, $1 FROM unnest($11::text[]) AS to_name ON CONFLICT DO NOTHING), "            \
+  "stale_terms AS (DELETE FROM resource_terms WHERE name = $1 AND NOT (term = "                 \
+  "ANY($12::text[]))), "                                                                        \
+  "new_terms AS (INSERT INTO resource_terms(collection, term, name) "                           \
+  "SELECT $2, term, $1 FROM unnest($12::text[]) AS term ON CONFLICT DO NOTHING) "               \
+  "INSERT INTO changes(revision, name, kind, collection, parent, create_revision, deleted, "    \
+  "data, protected_data, protected_key_id) VALUES ($13, $1, $14, $2, $3, $5, $7, $8, $9, $10) " \
+  "ON CONFLICT (revision, name) DO UPDATE SET kind = LEAST(changes.kind, excluded.kind), "      \
+  "deleted = excluded.deleted, data = excluded.data, "                                          \
+  "protected_data = excluded.protected_data, protected_key_id = excluded.protected_key_id"
+constexpr char kPutResource[] = MPOWER_PG_INSERT_RESOURCE
+    " ON CONFLICT (name) DO UPDATE SET "
+    "collection = excluded.collection, parent = excluded.parent, "
+    "external_id = excluded.external_id, create_revision = excluded.create_revision, "
+    "update_revision = excluded.update_revision, deleted = excluded.deleted, "
+    "data = excluded.data, protected_data = excluded.protected_data, "
+    "protected_key_id = excluded.protected_key_id" MPOWER_PG_RESOURCE_FOLLOWERS;
+constexpr char kInsertResource[] = MPOWER_PG_INSERT_RESOURCE MPOWER_PG_RESOURCE_FOLLOWERS;
+#undef MPOWER_PG_INSERT_RESOURCE
+#undef MPOWER_PG_RESOURCE_FOLLOWERS
+
 absl::Status PostgresWriteTransaction::Put(const StoredResource& resource) {
+  return WriteResource(resource, /*must_be_new=*/false);
+}
+
+absl::Status PostgresWriteTransaction::Insert(const StoredResource& resource) {
+  return WriteResource(resource, /*must_be_new=*/true);
+}
+
+absl::Status PostgresWriteTransaction::WriteResource(const StoredResource& resource,
+                                                     bool must_be_new) {
   wrote_ = true;
   changed_resources_ = true;
   memory_.resources.erase(resource.name);
@@ -96,34 +140,9 @@ absl::Status PostgresWriteTransaction::Put(const StoredResource& resource) {
       .TextArray(indexed ? (*extractor_)(resource) : std::vector<std::string>())
       .Int64(revision_)
       .Int64(static_cast<int64_t>(kind));
-  // One statement: the row, its references and index terms (only those
-  // that changed are touched; the old and new sets never overlap, so the
-  // parts cannot collide within one snapshot), and its change record. A
-  // resource written twice in one transaction keeps its last state and the
-  // kind of its first write (created stays created).
-  MPOWER_RETURN_IF_ERROR(connection_.Execute(
-      "WITH upsert AS (INSERT INTO resources(name, collection, parent, external_id, "
-      "create_revision, update_revision, deleted, data, protected_data, protected_key_id) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO UPDATE SET "
-      "collection = excluded.collection, parent = excluded.parent, "
-      "external_id = excluded.external_id, create_revision = excluded.create_revision, "
-      "update_revision = excluded.update_revision, deleted = excluded.deleted, "
-      "data = excluded.data, protected_data = excluded.protected_data, "
-      "protected_key_id = excluded.protected_key_id), "
-      "stale_references AS (DELETE FROM resource_references "
-      "WHERE from_name = $1 AND NOT (to_name = ANY($11::text[]))), "
-      "new_references AS (INSERT INTO resource_references(to_name, from_name) "
-      "SELECT to_name, $1 FROM unnest($11::text[]) AS to_name ON CONFLICT DO NOTHING), "
-      "stale_terms AS (DELETE FROM resource_terms WHERE name = $1 AND NOT (term = "
-      "ANY($12::text[]))), "
-      "new_terms AS (INSERT INTO resource_terms(collection, term, name) "
-      "SELECT $2, term, $1 FROM unnest($12::text[]) AS term ON CONFLICT DO NOTHING) "
-      "INSERT INTO changes(revision, name, kind, collection, parent, create_revision, deleted, "
-      "data, protected_data, protected_key_id) VALUES ($13, $1, $14, $2, $3, $5, $7, $8, $9, $10) "
-      "ON CONFLICT (revision, name) DO UPDATE SET kind = LEAST(changes.kind, excluded.kind), "
-      "deleted = excluded.deleted, data = excluded.data, "
-      "protected_data = excluded.protected_data, protected_key_id = excluded.protected_key_id",
-      params, "writing a resource"));
+  MPOWER_RETURN_IF_ERROR(
+      connection_.Execute(must_be_new ? kInsertResource : kPutResource, params,
+                          must_be_new ? "creating a resource" : "writing a resource"));
   if (indexed) return absl::OkStatus();
   // Without an extractor the index can no longer be trusted: the next one
   // rebuilds it.
@@ -181,6 +200,10 @@ absl::Status PostgresWriteTransaction::PutCredential(const CredentialRecord& cre
                     "secret_hash = excluded.secret_hash, "
                     "certificate_subject = excluded.certificate_subject",
       params, "writing a credential"));
+  // The unique id, secret hash and certificate subject are checked by the
+  // database alone: wait for its answer here, so that a conflict fails this
+  // write at once, not the writes grouped after it too.
+  MPOWER_RETURN_IF_ERROR(connection_.Settle());
   wrote_ = true;
   changed_credentials_ = true;
   return absl::OkStatus();

@@ -56,6 +56,7 @@ class PostgresWriteTransaction : public WriteTransaction {
   absl::StatusOr<bool> IsReferenced(absl::string_view name) override;
   absl::StatusOr<bool> HasChildren(absl::string_view parent, absl::string_view collection) override;
   absl::Status Put(const StoredResource& resource) override;
+  absl::Status Insert(const StoredResource& resource) override;
   absl::Status Remove(absl::string_view name) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(absl::string_view key) override;
   absl::Status SaveRequest(absl::string_view key, const RequestRecord& record) override;
@@ -67,6 +68,8 @@ class PostgresWriteTransaction : public WriteTransaction {
                            const std::function<std::string(const AuditRecord&)>& chain) override;
 
  private:
+  // Put, or with `must_be_new` Insert.
+  absl::Status WriteResource(const StoredResource& resource, bool must_be_new);
   absl::Status RecordChange(ChangeRecord::Kind kind, const StoredResource& resource);
 
   Connection& connection_;

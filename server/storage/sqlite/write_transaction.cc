@@ -57,12 +57,27 @@ absl::StatusOr<bool> SqliteWriteTransaction::HasChildren(absl::string_view paren
 }
 
 absl::Status SqliteWriteTransaction::Put(const StoredResource& resource) {
+  return WriteResource(resource, /*must_be_new=*/false);
+}
+
+absl::Status SqliteWriteTransaction::Insert(const StoredResource& resource) {
+  return WriteResource(resource, /*must_be_new=*/true);
+}
+
+absl::Status SqliteWriteTransaction::WriteResource(const StoredResource& resource,
+                                                   bool must_be_new) {
   {
+    // A primary key refusing a second row is ALREADY_EXISTS.
     MPOWER_ASSIGN_OR_RETURN(
         auto statement,
-        db_.Prepare("INSERT OR REPLACE INTO resources(name, collection, parent, external_id, "
-                    "create_revision, update_revision, deleted, data, protected_data, "
-                    "protected_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        db_.Prepare(must_be_new ? "INSERT INTO resources(name, collection, parent, external_id, "
+                                  "create_revision, update_revision, deleted, data, "
+                                  "protected_data, protected_key_id) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                : "INSERT OR REPLACE INTO resources(name, collection, parent, "
+                                  "external_id, create_revision, update_revision, deleted, data, "
+                                  "protected_data, protected_key_id) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     statement->BindText(1, resource.name);
     statement->BindText(2, resource.collection);
     statement->BindText(3, resource.parent);
