@@ -69,6 +69,53 @@ serve() {
   echo "bench: $1 did not start:" >&2; cat "$log" >&2; exit 1
 }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# CPU ticks (user + system) of the given processes, from /proc; with
+# `--reaped`, those of their children that have ended instead. Read with
+# builtins only: a snapshot must be quick, or a process ending during it
+# would be counted twice (alive, then through its parent).
+ticks_of() {
+  local first=11 total=0 p line fields
+  [[ "${1:-}" == --reaped ]] && { first=13; shift; }
+  for p in "$@"; do
+    read -r line 2>/dev/null <"/proc/$p/stat" || continue
+    read -ra fields <<<"${line##*) }"  # the fields after the command's name
+    total=$((total + fields[first] + fields[first + 1]))
+  done
+  echo "$total"
+}
+# CPU ticks of the bench's PostgreSQL: the postmaster and its live children,
+# plus (through the postmaster's reaped-children counters) those that ended.
+pg_ticks() {
+  local postmaster reaped
+  read -r postmaster <"$pg_dir/data/postmaster.pid"
+  reaped=$(ticks_of --reaped "$postmaster")
+  echo $((reaped + $(ticks_of "$postmaster" $(pgrep -P "$postmaster"))))
+}
+# Runs the client "$@" in the background, writing to $work/client.out, and
+# over a window of its steady state (past mpower-load's 2 s warm-up, ended
+# before it is) measures the CPU of PostgreSQL, of the mpowerd processes in
+# $cpu_servers, and of the client itself. Then, given the client's
+# operations per second, `record_cpu LABEL QPS` records each one's CPU per
+# operation: on a machine the three share, where an operation's time goes.
+sample_cpu() {
+  "$@" >"$work/client.out" 2>&1 &
+  local client=$!
+  cpu_window=$(( ${duration%s} > 6 ? ${duration%s} - 5 : 1 ))
+  sleep 3
+  local database=$(pg_ticks) servers=$(ticks_of $cpu_servers) own=$(ticks_of "$client")
+  sleep "$cpu_window"
+  cpu_database=$(($(pg_ticks) - database))
+  cpu_servers_ticks=$(($(ticks_of $cpu_servers) - servers))
+  cpu_client=$(($(ticks_of "$client") - own))
+  wait "$client"
+}
+record_cpu() {  # label qps
+  local per_op_us="1000000 / $(getconf CLK_TCK) / ($2 * $cpu_window)"
+  record "scenario=$1-cpu" \
+    "database_us=$(/usr/bin/python3 -c "print(round($cpu_database * $per_op_us))")" \
+    "mpowerd_us=$(/usr/bin/python3 -c "print(round($cpu_servers_ticks * $per_op_us))")" \
+    "client_us=$(/usr/bin/python3 -c "print(round($cpu_client * $per_op_us))")"
+}
 now_ms() { date +%s%3N; }
 run_load() {  # scenario target [extra flags]: appends the generator's line
   local scenario=$1 target=$2; shift 2
@@ -251,7 +298,11 @@ if ((pg_commitments > 0)); then
   all="ipv4:${replicas[0]},${replicas[1]},${replicas[2]}"
   pg_load pg1-get get "${replicas[0]}" --names-file="$work/pg-names"
   pg_load pg1-list list "${replicas[0]}"
-  pg_load pg1-create-alert create-alert "${replicas[0]}"
+  cpu_servers="${replica_pids[*]}"
+  sample_cpu "$load" --scenario=create-alert --target="${replicas[0]}" --in-flight="$in_flight" \
+    --connections="$connections" --duration="$duration" --token="$pg_token"
+  sed "s/^scenario=create-alert /scenario=pg1-create-alert /" "$work/client.out" | tee -a "$results"
+  record_cpu pg1-create-alert "$(sed -n 's/.*qps=\([0-9.]*\).*/\1/p' "$work/client.out")"
   pg_load pg3-get get "$all" --names-file="$work/pg-names"
   pg_load pg3-list list "$all"
   pg_load pg3-create-alert create-alert "$all"
@@ -275,9 +326,12 @@ if ((pg_commitments > 0)); then
   psql -q "$pg_url" -c "CREATE TABLE bench_insert(id bigserial PRIMARY KEY, payload bytea)"
   echo "INSERT INTO bench_insert(payload) VALUES (convert_to(repeat('x', 256), 'UTF8'));" \
     >"$work/insert.sql"
-  pgbench -n -c "$in_flight" -j 2 -T "${duration%s}" -f "$work/insert.sql" "$pg_url" \
-    >"$work/pgbench.out" 2>&1 || cat "$work/pgbench.out" >&2
-  record "scenario=pgbench-insert qps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out" | tail -1)"
+  cpu_servers=""
+  sample_cpu pgbench -n -c "$in_flight" -j 2 -T "${duration%s}" -f "$work/insert.sql" "$pg_url" ||
+    cat "$work/client.out" >&2
+  pgbench_qps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/client.out" | tail -1)
+  record "scenario=pgbench-insert qps=$pgbench_qps"
+  record_cpu pgbench-insert "$pgbench_qps"
 fi
 
 echo

@@ -116,6 +116,15 @@ def main():
               f"{fan.get('watchers', '?')} watchers on the other two, {fan.get('writes', '?')} "
               f"alerts: p50 {fan.get('p50_ms', '?')} ms, p99 {fan.get('p99_ms', '?')} ms after "
               f"the writer's ack (target p99 < 100 ms), missing {fan.get('missing', '?')}")
+    if "pg1-create-alert-cpu" in r:
+        # PostgreSQL, mpowerd and the load generator share this machine's
+        # cores: what each spends on one operation bounds the rate.
+        print("CPU per operation, microseconds (user + system), PostgreSQL / mpowerd / client:")
+        for label, scenario in (("durable CreateAlert, 1 replica", "pg1-create-alert-cpu"),
+                                ("pgbench single-row insert", "pgbench-insert-cpu")):
+            cpu = [num(r, scenario, key) for key in ("database_us", "mpowerd_us", "client_us")]
+            print(f"  {label}: {cpu[0]:.0f} / {cpu[1]:.0f} / {cpu[2]:.0f}, "
+                  f"{sum(cpu):.0f} in all")
 
 
 if __name__ == "__main__":
