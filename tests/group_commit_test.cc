@@ -165,7 +165,7 @@ TEST_P(GroupCommitTest, AResourcePutTwiceInOneWriteKeepsOnlyItsLastTermsAndRefer
 // Insert refuses a name that is taken, however late the backend finds out:
 // the refused write fails ALREADY_EXISTS and keeps nothing, the one already
 // there is untouched, and a write grouped with it either commits or fails
-// ABORTED (on a backend that learns of the conflict only after running the
+// UNAVAILABLE (on a backend that learns of the conflict only after running the
 // writes behind it), writing nothing, so that retrying it is safe.
 TEST_P(GroupCommitTest, AnInsertOfATakenNameFailsAloneAndWritesGroupedWithItRetryCleanly) {
   const auto thing = [](const std::string& name, const std::string& data, int64_t revision) {
@@ -183,7 +183,7 @@ TEST_P(GroupCommitTest, AnInsertOfATakenNameFailsAloneAndWritesGroupedWithItRetr
                   .ok());
   const int64_t before = *store_->CurrentRevision();
   constexpr int kThreads = 8, kWrites = 30;
-  std::atomic<int> refused = 0, aborted = 0, other_errors = 0;
+  std::atomic<int> refused = 0, undone = 0, other_errors = 0;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -198,8 +198,8 @@ TEST_P(GroupCommitTest, AnInsertOfATakenNameFailsAloneAndWritesGroupedWithItRetr
                 return txn.Insert(thing(name, "second", txn.revision()));
               });
           if (written.ok()) break;
-          if (absl::IsAborted(written.status())) {
-            ++aborted;
+          if (absl::IsUnavailable(written.status())) {
+            ++undone;
             continue;
           }
           if (absl::IsAlreadyExists(written.status()) && conflicts) {
@@ -217,14 +217,14 @@ TEST_P(GroupCommitTest, AnInsertOfATakenNameFailsAloneAndWritesGroupedWithItRetr
   constexpr int kNew = kThreads * kWrites - kConflicting;
   EXPECT_EQ(refused.load(), kConflicting);
   EXPECT_EQ(other_errors.load(), 0);
-  if (GetParam() == testing::Backend::kSqlite) EXPECT_EQ(aborted.load(), 0);
+  if (GetParam() == testing::Backend::kSqlite) EXPECT_EQ(undone.load(), 0);
 
   absl::StatusOr<std::optional<StoredResource>> taken = store_->Get("things/taken");
   ASSERT_TRUE(taken.ok() && taken->has_value());
   EXPECT_EQ((*taken)->data, "first");
   EXPECT_EQ((*taken)->update_revision, before);
   // Every new thing once, at revisions without a gap, each in the history
-  // and in the audit trail once; nothing of the refused or aborted tries.
+  // and in the audit trail once; nothing of the refused or undone tries.
   EXPECT_EQ(*store_->CurrentRevision(), before + kNew);
   absl::StatusOr<std::vector<ChangeRecord>> changes = store_->ListChanges(before, "", 100000);
   ASSERT_TRUE(changes.ok());

@@ -183,14 +183,17 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
   // A statement of write `failed` failed after its body returned: it is
   // undone with every write run after it (their statements did nothing in
   // the failed transaction, and their bodies saw its state), back to its
-  // savepoint. Those later writes fail ABORTED: retrying them is safe.
+  // savepoint. Those later writes fail UNAVAILABLE, as when the database
+  // cannot be written (the code every method documents, carrying
+  // RetryInfo, and the one clients already retry): nothing of them was
+  // written, so retrying is safe. ABORTED would read as a stale etag.
   const auto undo_from = [&](size_t failed, size_t through,
                              const absl::Status& error) -> absl::Status {
     last = checkpoints[failed].last;
     forget_since(checkpoints[failed]);
     if (group[failed]->result.ok()) group[failed]->result = error;
     for (size_t i = failed + 1; i <= through; ++i) {
-      group[i]->result = absl::AbortedError(
+      group[i]->result = absl::UnavailableError(
           "a write committed together with this one failed, so this one was not written; retry");
     }
     if (!connection.healthy()) {
