@@ -110,11 +110,11 @@ sample_cpu() {
   wait "$client"
 }
 record_cpu() {  # label qps
-  local per_op_us="1000000 / $(getconf CLK_TCK) / ($2 * $cpu_window)"
-  record "scenario=$1-cpu" \
-    "database_us=$(/usr/bin/python3 -c "print(round($cpu_database * $per_op_us))")" \
-    "mpowerd_us=$(/usr/bin/python3 -c "print(round($cpu_servers_ticks * $per_op_us))")" \
-    "client_us=$(/usr/bin/python3 -c "print(round($cpu_client * $per_op_us))")"
+  record "scenario=$1-cpu $(/usr/bin/python3 -c "
+per_op = 1e6 / $(getconf CLK_TCK) / ($2 * $cpu_window)
+print(' '.join(f'{key}={round(ticks * per_op)}' for key, ticks in
+               (('database_us', $cpu_database), ('mpowerd_us', $cpu_servers_ticks),
+                ('client_us', $cpu_client))))")"
 }
 now_ms() { date +%s%3N; }
 run_load() {  # scenario target [extra flags]: appends the generator's line
