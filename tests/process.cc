@@ -32,8 +32,17 @@ std::string TempPath(const char* stem) {
          stem;
 }
 
+// With `own_group`, the child leads a new process group, so that it and
+// every process it starts can be killed together.
 pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-            const std::string& in, const std::string& out, const std::string& err) {
+            const std::string& in, const std::string& out, const std::string& err,
+            bool own_group = false) {
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (own_group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
@@ -51,8 +60,9 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, st
   for (const std::string& entry : environment) envp.push_back(const_cast<char*>(entry.c_str()));
   envp.push_back(nullptr);
   pid_t pid = -1;
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) != 0) pid = -1;
+  if (posix_spawn(&pid, args[0], &actions, &attributes, args.data(), envp.data()) != 0) pid = -1;
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   return pid;
 }
 
@@ -79,12 +89,15 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv,
                                      const std::map<std::string, std::string>& env)
     : out_(TempPath("bg-out")), err_(TempPath("bg-err")) {
-  pid_ = Spawn(argv, env, "/dev/null", out_, err_);
+  pid_ = Spawn(argv, env, "/dev/null", out_, err_, /*own_group=*/true);
 }
 
 BackgroundCommand::~BackgroundCommand() {
   if (pid_ > 0) {
-    kill(pid_, SIGKILL);
+    // The whole group: a browser's helpers outlive their parent and would
+    // go on writing into its profile directory. The group's id cannot be
+    // reused while its leader is unreaped.
+    kill(-pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
   std::remove(out_.c_str());

@@ -24,12 +24,13 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          const std::string& input = "");
 
-// A command running in the background, its output captured.
+// A command running in the background, its output captured. It leads a
+// process group of its own.
 class BackgroundCommand {
  public:
   BackgroundCommand(const std::vector<std::string>& argv,
                     const std::map<std::string, std::string>& env = {});
-  ~BackgroundCommand();  // kills it if still running
+  ~BackgroundCommand();  // kills it and what it started, if still running
   BackgroundCommand(const BackgroundCommand&) = delete;
   BackgroundCommand& operator=(const BackgroundCommand&) = delete;
   // Waits for it to exit by itself.

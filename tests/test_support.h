@@ -10,10 +10,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -64,7 +67,17 @@ class TempDir {
     std::string pattern = (std::filesystem::temp_directory_path() / "mpower-test-XXXXXX").string();
     path_ = mkdtemp(pattern.data());
   }
-  ~TempDir() { std::filesystem::remove_all(path_); }
+  // Processes killed a moment ago may still be ending, adding files as it
+  // is removed; tries again for a while rather than fail the test.
+  ~TempDir() {
+    std::error_code error;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      std::filesystem::remove_all(path_, error);
+      if (!error) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "cannot remove " << path_ << ": " << error.message();
+  }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
