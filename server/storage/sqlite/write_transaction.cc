@@ -64,20 +64,21 @@ absl::Status SqliteWriteTransaction::Insert(const StoredResource& resource) {
   return WriteResource(resource, /*must_be_new=*/true);
 }
 
+// Put replaces a row of the same name; Insert fails on one, and a primary
+// key refusing a second row is ALREADY_EXISTS.
+#define MPOWER_SQLITE_RESOURCE_ROW                                     \
+  "resources(name, collection, parent, external_id, create_revision, " \
+  "update_revision, deleted, data, protected_data, protected_key_id) " \
+  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+constexpr char kPutResource[] = "INSERT OR REPLACE INTO " MPOWER_SQLITE_RESOURCE_ROW;
+constexpr char kInsertResource[] = "INSERT INTO " MPOWER_SQLITE_RESOURCE_ROW;
+#undef MPOWER_SQLITE_RESOURCE_ROW
+
 absl::Status SqliteWriteTransaction::WriteResource(const StoredResource& resource,
                                                    bool must_be_new) {
   {
-    // A primary key refusing a second row is ALREADY_EXISTS.
-    MPOWER_ASSIGN_OR_RETURN(
-        auto statement,
-        db_.Prepare(must_be_new ? "INSERT INTO resources(name, collection, parent, external_id, "
-                                  "create_revision, update_revision, deleted, data, "
-                                  "protected_data, protected_key_id) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                                : "INSERT OR REPLACE INTO resources(name, collection, parent, "
-                                  "external_id, create_revision, update_revision, deleted, data, "
-                                  "protected_data, protected_key_id) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    MPOWER_ASSIGN_OR_RETURN(auto statement,
+                            db_.Prepare(must_be_new ? kInsertResource : kPutResource));
     statement->BindText(1, resource.name);
     statement->BindText(2, resource.collection);
     statement->BindText(3, resource.parent);
