@@ -6,6 +6,9 @@
 #   scripts/postgres.sh start DIR    initdb and start (DIR must not exist)
 #   scripts/postgres.sh stop DIR     stop it and remove DIR
 #   scripts/postgres.sh restart DIR  restart it (fast: open sessions are cut)
+#   scripts/postgres.sh crash-restart DIR
+#                                    restart it as after a crash (immediate:
+#                                    no checkpoint, recovery from the WAL)
 #   scripts/postgres.sh pause DIR    stop it, keeping its data (an outage)
 #   scripts/postgres.sh resume DIR   start it again after pause
 #   scripts/postgres.sh run CMD...   start one in a fresh directory, run CMD
@@ -52,6 +55,10 @@ stop() {
 case "${1:-}" in
   start) start "$2" ;;
   restart) as_owner "$bin/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 -m fast restart >/dev/null ;;
+  crash-restart)
+    as_owner "$bin/pg_ctl" -D "$2/data" -w -t 60 -m immediate stop >/dev/null
+    resume "$2"
+    ;;
   pause) as_owner "$bin/pg_ctl" -D "$2/data" -w -t 60 -m fast stop >/dev/null ;;
   resume) resume "$2" ;;
   stop) stop "$2" || true ;;
@@ -63,5 +70,5 @@ case "${1:-}" in
     export MPOWER_TEST_POSTGRES_URL
     "$@"
     ;;
-  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
 esac

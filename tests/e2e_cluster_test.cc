@@ -21,6 +21,7 @@
 #include "mpower/v1/alert.grpc.pb.h"
 #include "mpower/v1/commitment.grpc.pb.h"
 #include "tests/any_rpc.h"
+#include "tests/own_postgres.h"
 #include "tests/process.h"
 #include "tests/test_support.h"
 #include "tests/write_load.h"
@@ -30,6 +31,7 @@ namespace {
 
 using ::mpower::testing::BackgroundCommand;
 using ::mpower::testing::CommandResult;
+using ::mpower::testing::OwnPostgres;
 using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
@@ -211,25 +213,6 @@ TEST_F(ClusterTest, ThreeReplicasKeepEveryPromiseTogether) {
                    .count()
             << " ms\n";
 }
-
-// A PostgreSQL server of the test's own (scripts/postgres.sh), which it may
-// restart without disturbing the other tests' shared one.
-class OwnPostgres {
- public:
-  OwnPostgres() {
-    CommandResult started = RunCommand({MPOWER_POSTGRES_SCRIPT, "start", dir_});
-    if (started.exit_code == 0) url_ = started.out.substr(0, started.out.find('\n'));
-  }
-  ~OwnPostgres() { RunCommand({MPOWER_POSTGRES_SCRIPT, "stop", dir_}); }
-  const std::string& url() const { return url_; }  // "" if it did not start
-  bool Restart() { return RunCommand({MPOWER_POSTGRES_SCRIPT, "restart", dir_}).exit_code == 0; }
-  bool Pause() { return RunCommand({MPOWER_POSTGRES_SCRIPT, "pause", dir_}).exit_code == 0; }
-  bool Resume() { return RunCommand({MPOWER_POSTGRES_SCRIPT, "resume", dir_}).exit_code == 0; }
-
- private:
-  const std::string dir_ = "/tmp/mpower-own-pg-" + std::to_string(getpid());
-  std::string url_;
-};
 
 // Files alerts (with protected details) one after another, each retried
 // with the same request_id until the server acknowledges it, and remembers

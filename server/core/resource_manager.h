@@ -32,6 +32,7 @@
 #include "server/core/resource_codec.h"
 #include "server/core/standard_methods.h"
 #include "server/core/value_checks.h"
+#include "server/storage/commit_outcome.h"
 #include "server/storage/data_keys.h"
 #include "server/storage/store.h"
 
@@ -261,8 +262,12 @@ class ResourceManager {
             .status();
     // A key made for a create that did not happen (it failed, or a
     // request_id retry returned the first create's resource) goes again.
-    // Only a key made here: an existing one may be another alert's.
-    if (made_key && (!written.ok() || result->name() != name)) {
+    // Only a key made here: an existing one may be another alert's. And
+    // only when the create is known not to have happened: a write whose
+    // outcome is unknown may have committed, and its alert would lose
+    // its text for good.
+    const bool not_written = !written.ok() && !IsCommitOutcomeUnknown(written);
+    if (made_key && (not_written || (written.ok() && result->name() != name))) {
       (void)store_->data_keys().Destroy(name);
     }
     MPOWER_RETURN_IF_ERROR(written);
@@ -453,20 +458,20 @@ class ResourceManager {
   // to reach the disk (Durability::kProcessCrashSafe).
   absl::Status Deliver(const Principal& caller, const std::vector<T*>& items) const {
     std::vector<std::string> disclosed;
+    Redact(caller, items, &disclosed);
+    return RecordDisclosures(*store_, caller, disclosed);
+  }
+
+  // Deliver's first half, for a caller that records the disclosures of
+  // many deliveries in one write (the watch hub): redacts `items` for
+  // `caller` and appends to `disclosed` the names of those whose protected
+  // details `caller` receives. REQUIRES: RecordDisclosures succeeds for
+  // them before any of them leaves the server.
+  static void Redact(const Principal& caller, const std::vector<T*>& items,
+                     std::vector<std::string>* disclosed) {
     for (T* item : items) {
-      if (Traits::Redact(caller, *item)) disclosed.push_back(item->name());
+      if (Traits::Redact(caller, *item)) disclosed->push_back(item->name());
     }
-    if (disclosed.empty()) return absl::OkStatus();
-    return store_
-        ->Write(Durability::kProcessCrashSafe,
-                [&](WriteTransaction& txn) -> absl::Status {
-                  for (const std::string& name : disclosed) {
-                    MPOWER_RETURN_IF_ERROR(
-                        AppendAudit(txn, MakeAuditRecord(caller, kReadProtectedDetails, name, "")));
-                  }
-                  return absl::OkStatus();
-                })
-        .status();
   }
 
  private:

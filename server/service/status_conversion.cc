@@ -9,6 +9,7 @@
 #include "google/rpc/status.pb.h"
 #include "server/base/log.h"
 #include "server/core/error_details.h"
+#include "server/storage/commit_outcome.h"
 
 namespace mpower {
 namespace {
@@ -90,7 +91,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view method) 
   }
   if (!has_reason) {
     google::rpc::ErrorInfo info;
-    info.set_reason(DefaultReason(status.code()));
+    // An UNAVAILABLE write is "not written" unless it says otherwise here.
+    info.set_reason(IsCommitOutcomeUnknown(status) ? "COMMIT_OUTCOME_UNKNOWN"
+                                                   : DefaultReason(status.code()));
     info.set_domain(std::string(kErrorDomain));
     rpc.add_details()->PackFrom(info);
   }

@@ -105,10 +105,9 @@ absl::Status PostgresError(const PGresult* result, PGconn* conn, absl::string_vi
   const bool connection_lost = conn == nullptr || libpq::PQstatus(conn) != CONNECTION_OK;
   if (connection_lost || absl::StartsWith(sqlstate, "08") || absl::StartsWith(sqlstate, "57P") ||
       absl::StartsWith(sqlstate, "53") || sqlstate == "25006" || sqlstate.empty()) {
-    return absl::UnavailableError(absl::StrCat(
-        "the database is unavailable while ", context,
-        "; nothing was written unless the call says otherwise. Retry; tell the operator if it "
-        "persists"));
+    return absl::UnavailableError(
+        absl::StrCat("the database is unavailable while ", context,
+                     "; nothing was written. Retry; tell the operator if it persists"));
   }
   if (sqlstate == "23505") {
     return absl::AlreadyExistsError(
@@ -310,8 +309,9 @@ absl::Status Transaction::Begin() {
   return status;
 }
 
-absl::Status Transaction::Commit() {
+absl::Status Transaction::Commit(const std::function<void()>& before_answer) {
   absl::Status status = connection_.Execute("COMMIT", "committing");
+  if (status.ok() && before_answer != nullptr) before_answer();
   if (status.ok()) status = connection_.Settle();
   if (status.ok()) {
     open_ = false;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -183,7 +184,9 @@ class Transaction {
 
   absl::Status Begin();
   // Commits; on failure, rolls back. REQUIRES: Begin succeeded.
-  absl::Status Commit();
+  // In pipeline mode, `before_answer` (if set) runs once COMMIT is queued
+  // and before its answer is read: tests use it to cut the session there.
+  absl::Status Commit(const std::function<void()>& before_answer = nullptr);
   void Rollback();
 
  private:

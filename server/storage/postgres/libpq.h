@@ -22,6 +22,7 @@ absl::Status Load();
 // succeeded.
 // clang-format off
 #define MPOWER_LIBPQ_FUNCTIONS(X) \
+  X(PQbackendPID) \
   X(PQclear) \
   X(PQconnectdb) \
   X(PQconsumeInput) \

@@ -12,6 +12,8 @@
 #include "absl/time/clock.h"
 #include "server/base/log.h"
 #include "server/base/status_macros.h"
+#include "server/storage/commit_outcome.h"
+#include "server/storage/postgres/in_doubt.h"
 #include "server/storage/postgres/rows.h"
 #include "server/storage/postgres/schema.h"
 #include "server/storage/postgres/write_transaction.h"
@@ -154,12 +156,22 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
     status = connection.Execute("SET LOCAL synchronous_commit TO off", "relaxing durability");
   }
   int64_t last = 0;
+  // The transaction's id, to ask what became of it should the answer to
+  // its COMMIT be lost (locking the row gives it one anyway).
+  int64_t transaction_id = 0;
   if (status.ok()) {
     // The cluster's one serialization point: held until COMMIT.
-    absl::StatusOr<int64_t> locked =
-        ReadCounter(connection, "SELECT value FROM counters WHERE key = 'revision' FOR UPDATE");
+    absl::StatusOr<std::unique_ptr<postgres::Result>> locked = connection.Query(
+        "SELECT value, pg_current_xact_id()::text::bigint FROM counters "
+        "WHERE key = 'revision' FOR UPDATE",
+        "locking the revision");
     status = locked.status();
-    if (locked.ok()) last = *locked;
+    if (locked.ok() && (*locked)->rows() != 1) {
+      status = absl::DataLossError("the database has lost the revision counter");
+    } else if (locked.ok()) {
+      last = (*locked)->Int64(0, 0);
+      transaction_id = (*locked)->Int64(0, 1);
+    }
   }
   postgres::GroupMemory memory;
   // Where each write began, to go back to should a statement of it fail.
@@ -276,7 +288,16 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
                                 Params().Text(postgres::kChangesChannel).Text(absl::StrCat(last)),
                                 "notifying replicas");
   }
-  if (status.ok()) status = transaction.Commit();
+  if (status.ok()) {
+    const int backend_pid = postgres::libpq::PQbackendPID(connection.handle());
+    const CommitFault& fault = commit_fault_;
+    status = transaction.Commit([&] {
+      if (fault != nullptr) fault(connection, transaction_id);
+    });
+    // The answer to COMMIT may be lost after the database committed: what
+    // happened is asked, never guessed.
+    if (!status.ok()) status = ResolveCommit(status, transaction_id, backend_pid);
+  }
   if (!status.ok()) {
     transaction.Rollback();
     for (size_t i = 0; i < group.size(); ++i) {
@@ -291,6 +312,25 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
     stored_credentials_generation_.store(stored_generation);
     credentials_generation_.fetch_add(1);
   }
+}
+
+absl::Status PostgresStore::ResolveCommit(const absl::Status& error, int64_t transaction_id,
+                                          int backend_pid) {
+  switch (postgres::ResolveTransaction(url_, transaction_id, backend_pid, resolve_limit_)) {
+    case postgres::TransactionOutcome::kCommitted:
+      Log(LogLevel::kWarning, "storage",
+          absl::StrCat("commit in doubt resolved: transaction ", transaction_id,
+                       " committed; its writes are answered as written"));
+      return absl::OkStatus();
+    case postgres::TransactionOutcome::kAborted:
+      Log(LogLevel::kWarning, "storage",
+          absl::StrCat("commit in doubt resolved: transaction ", transaction_id,
+                       " aborted; its writes are answered as not written"));
+      return error;
+    case postgres::TransactionOutcome::kUnknown:
+      break;
+  }
+  return CommitOutcomeUnknownError();
 }
 
 absl::Status PostgresStore::WithWriter(const std::function<absl::Status(Connection&)>& body) {

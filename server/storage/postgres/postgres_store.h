@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/storage/group_commit.h"
 #include "server/storage/keyring.h"
 #include "server/storage/postgres/connection.h"
@@ -96,6 +97,19 @@ class PostgresStore : public Store {
   absl::StatusOr<bool> HoldsMaintenanceLease() override ABSL_LOCKS_EXCLUDED(lease_mutex_);
   absl::Status CheckHealth() override;
 
+  // For tests of commits in doubt: `fault` runs on the writer's thread once
+  // a group's COMMIT is queued on `connection` and before its answer is
+  // read, with the transaction's id (xid8); it may cut the session. And how
+  // long the store keeps asking what became of such a commit before it
+  // answers "unknown" (5 s by default).
+  using CommitFault = std::function<void(postgres::Connection& connection, int64_t transaction)>;
+  void SetCommitFaultForTesting(CommitFault fault, absl::Duration resolve_limit)
+      ABSL_LOCKS_EXCLUDED(writer_mutex_) {
+    absl::MutexLock lock(&writer_mutex_);
+    commit_fault_ = std::move(fault);
+    resolve_limit_ = resolve_limit;
+  }
+
  private:
   // A pooled connection borrowed for one scope; a broken one is dropped.
   class Lease {
@@ -124,6 +138,11 @@ class PostgresStore : public Store {
   // Runs `group` in one transaction holding the revision lock.
   void CommitGroup(const std::vector<GroupCommit::PendingWrite*>& group)
       ABSL_LOCKS_EXCLUDED(writer_mutex_);
+  // The outcome of a group whose COMMIT failed with `error`: OK if the
+  // database committed it after all, `error` if it did
+  // not, CommitOutcomeUnknownError() if it cannot be learned.
+  absl::Status ResolveCommit(const absl::Status& error, int64_t transaction_id, int backend_pid)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mutex_);
   // Runs `body` in a transaction of its own holding the revision lock, for
   // maintenance that is not a revision of the store.
   absl::Status WithWriter(const std::function<absl::Status(postgres::Connection&)>& body)
@@ -143,6 +162,8 @@ class PostgresStore : public Store {
   absl::Mutex writer_mutex_;  // serializes write transactions on writer_
   std::unique_ptr<postgres::Connection> writer_ ABSL_GUARDED_BY(writer_mutex_);
   TermExtractor extractor_ ABSL_GUARDED_BY(writer_mutex_);
+  CommitFault commit_fault_ ABSL_GUARDED_BY(writer_mutex_);
+  absl::Duration resolve_limit_ ABSL_GUARDED_BY(writer_mutex_) = absl::Seconds(5);
   GroupCommit group_commit_;
 
   std::atomic<int64_t> revision_{0};  // the highest revision known committed
