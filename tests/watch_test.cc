@@ -2,12 +2,15 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <map>
 #include <thread>
 
 #include "google/protobuf/text_format.h"
 #include "mpower/v1/alert.grpc.pb.h"
 #include "mpower/v1/change.grpc.pb.h"
 #include "mpower/v1/commitment.grpc.pb.h"
+#include "server/core/commitment_rules.h"
+#include "server/core/commitment_sync.h"
 #include "server/core/credentials.h"
 #include "server/core/partner_rules.h"
 #include "server/service/server.h"
@@ -207,6 +210,72 @@ TEST_P(WatchTest, AStalledWatcherDoesNotDelayAnother) {
   EXPECT_EQ(stalled_seen, kWrites + 2);
   context.TryCancel();
   stalled_context.TryCancel();
+}
+
+// A watcher cut at every message boundary while it catches up on a long
+// history, and resumed each time after the `revision` of the last message
+// it received, gets every change exactly once: messages end on whole
+// revisions, including a revision of several hundred changes (a sync).
+TEST_P(WatchTest, AWatcherResumedAfterEveryMessageOfACatchUpGetsEachChangeOnce) {
+  // A revision of 300 changes, then 2,000 of one change each, written by
+  // four writers at once (the group commit gives each its own revision).
+  SyncRequest sync;
+  sync.parent = "partners/beta";
+  for (int i = 0; i < 300; ++i) {
+    v1::Commitment commitment;
+    commitment.set_external_id(absl::StrCat("synced-", i));
+    commitment.set_kind(v1::Commitment::KIND_POLICY);
+    commitment.set_title("synced");
+    sync.items.push_back(commitment);
+  }
+  absl::StatusOr<SyncResult> synced = CommitmentSync(store_.get()).Run(Principal::System(), sync);
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  ASSERT_TRUE(synced->summary.applied());
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([this, w] {
+      for (int i = 0; i < 500; ++i) {
+        v1::Commitment commitment;
+        commitment.set_kind(v1::Commitment::KIND_POLICY);
+        commitment.set_title("single");
+        ASSERT_TRUE(ResourceManager<v1::Commitment>(store_.get())
+                        .Create(Principal::System(), "partners/alpha", absl::StrCat("w", w, "-", i),
+                                commitment, "", "")
+                        .ok());
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  const int64_t head = *store_->CurrentRevision();
+
+  std::map<std::pair<int64_t, std::string>, int> received;
+  int64_t after = 0;
+  int messages = 0;
+  while (after < head) {
+    ASSERT_LT(messages, 1000) << "the watcher makes no progress after revision " << after;
+    grpc::ClientContext context;
+    Authorize(context, admin_);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::WatchChangesRequest request;
+    request.set_after_revision(after);
+    request.mutable_filter()->add_collections("commitments");
+    auto stream = v1::ChangeService::NewStub(channel_)->WatchChanges(&context, request);
+    v1::WatchChangesResponse message;
+    ASSERT_TRUE(stream->Read(&message)) << "after revision " << after;
+    ++messages;
+    for (const v1::Change& change : message.changes()) {
+      EXPECT_GT(change.revision(), after) << change.name();
+      ++received[{change.revision(), change.name()}];
+    }
+    ASSERT_GE(message.revision(), after);
+    after = message.revision();
+    context.TryCancel();  // cut at the message boundary
+  }
+  int repeated = 0;
+  for (const auto& [change, times] : received) repeated += times > 1;
+  EXPECT_EQ(repeated, 0) << "changes received more than once";
+  EXPECT_EQ(received.size(), 2300u) << "every change, once";
+  EXPECT_GE(messages, 5) << "the catch-up came in several messages";
 }
 
 MPOWER_ON_EVERY_BACKEND(WatchTest);

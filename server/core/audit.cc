@@ -39,6 +39,29 @@ absl::Status AppendAudit(WriteTransaction& txn, AuditRecord record) {
   return txn.AppendAudit(std::move(record), ChainHash);
 }
 
+absl::Status RecordDisclosures(Store& store, const std::vector<Disclosure>& disclosures) {
+  if (disclosures.empty()) return absl::OkStatus();
+  return store
+      .Write(Durability::kProcessCrashSafe,
+             [&](WriteTransaction& txn) -> absl::Status {
+               for (const Disclosure& disclosure : disclosures) {
+                 MPOWER_RETURN_IF_ERROR(
+                     AppendAudit(txn, MakeAuditRecord(disclosure.reader, kReadProtectedDetails,
+                                                      disclosure.resource, "")));
+               }
+               return absl::OkStatus();
+             })
+      .status();
+}
+
+absl::Status RecordDisclosures(Store& store, const Principal& reader,
+                               const std::vector<std::string>& resources) {
+  std::vector<Disclosure> disclosures;
+  disclosures.reserve(resources.size());
+  for (const std::string& resource : resources) disclosures.push_back({reader, resource});
+  return RecordDisclosures(store, disclosures);
+}
+
 absl::Status VerifyAuditChain(Store& store) {
   int64_t expected_sequence = 1;
   std::string previous_hash;

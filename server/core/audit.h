@@ -5,6 +5,7 @@
 // recorded with who, when, what and which request, in a hash chain.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -27,6 +28,20 @@ std::string ChainHash(const AuditRecord& record);
 
 // Appends `record` inside `txn`.
 absl::Status AppendAudit(WriteTransaction& txn, AuditRecord record);
+
+// A disclosure of protected details: `resource`'s, to `reader`.
+struct Disclosure {
+  Principal reader;
+  std::string resource;
+};
+
+// Records `disclosures` in the audit trail in one write, which survives a
+// crash of mpowerd without waiting for the disk (Durability's
+// kProcessCrashSafe). OK at once for none.
+absl::Status RecordDisclosures(Store& store, const std::vector<Disclosure>& disclosures);
+// The same for one reader's disclosures of `resources`.
+absl::Status RecordDisclosures(Store& store, const Principal& reader,
+                               const std::vector<std::string>& resources);
 
 // Checks the whole chain: sequences 1, 2, 3, ... without gaps, each entry's
 // previous_hash equal to the hash before it, each hash recomputing.

@@ -54,15 +54,28 @@ bool Selected(const ChangeSelection& s, const v1::Response& r, Store& store) {
          parsed.country_code() == s.country_code;
 }
 
+// Redacts `resource` for `caller`, recording a disclosure of its protected
+// details now, or adding it to `deferred` for the caller to record.
+template <typename T>
+absl::Status DeliverOrDefer(Store& store, const Principal& caller, T& resource,
+                            std::vector<Disclosure>* deferred) {
+  if (deferred == nullptr) return ResourceManager<T>(&store).Deliver(caller, {&resource});
+  std::vector<std::string> disclosed;
+  ResourceManager<T>::Redact(caller, {&resource}, &disclosed);
+  for (std::string& name : disclosed) deferred->push_back({caller, std::move(name)});
+  return absl::OkStatus();
+}
+
 template <typename T>
 absl::StatusOr<std::optional<v1::Change>> RenderAs(Store& store, const Principal& caller,
                                                    const ChangeRecord& record,
                                                    const ChangeSelection& selection,
-                                                   T* (v1::Change::*mutable_resource)()) {
+                                                   T* (v1::Change::*mutable_resource)(),
+                                                   std::vector<Disclosure>* deferred) {
   MPOWER_ASSIGN_OR_RETURN(T resource, ResourceCodec<T>::Decode(record.resource));
   MPOWER_ASSIGN_OR_RETURN(bool readable, ResourceTraits<T>::CanRead(caller, resource, store));
   if (!readable || !Selected(selection, resource, store)) return std::nullopt;
-  MPOWER_RETURN_IF_ERROR(ResourceManager<T>(&store).Deliver(caller, {&resource}));
+  MPOWER_RETURN_IF_ERROR(DeliverOrDefer(store, caller, resource, deferred));
   v1::Change change;
   change.set_revision(record.revision);
   change.set_type(static_cast<v1::ChangeType>(record.kind));
@@ -79,7 +92,8 @@ absl::StatusOr<std::optional<v1::Change>> RenderAs(Store& store, const Principal
 absl::StatusOr<std::optional<v1::Change>> RenderAlert(Store& store, const Principal& caller,
                                                       const ChangeRecord& record,
                                                       const ChangeSelection& selection,
-                                                      CurrentResources& current) {
+                                                      CurrentResources& current,
+                                                      std::vector<Disclosure>* deferred) {
   MPOWER_ASSIGN_OR_RETURN(v1::Alert version, ResourceCodec<v1::Alert>::Decode(record.resource));
   auto found = current.find(record.resource.name);
   if (found == current.end()) {
@@ -98,7 +112,7 @@ absl::StatusOr<std::optional<v1::Change>> RenderAlert(Store& store, const Princi
   *judged.mutable_recipient_partners() = now.recipient_partners();
   MPOWER_ASSIGN_OR_RETURN(bool readable, ResourceTraits<v1::Alert>::CanRead(caller, judged, store));
   if (!readable || !Selected(selection, version, store)) return std::nullopt;
-  MPOWER_RETURN_IF_ERROR(ResourceManager<v1::Alert>(&store).Deliver(caller, {&judged}));
+  MPOWER_RETURN_IF_ERROR(DeliverOrDefer(store, caller, judged, deferred));
   judged.set_scope(version.scope());
   judged.set_filing_partner(version.filing_partner());
   *judged.mutable_recipient_partners() = version.recipient_partners();
@@ -141,33 +155,33 @@ absl::StatusOr<ChangeSelection> ChangeSelection::FromProto(const v1::ChangeFilte
   return selection;
 }
 
-absl::StatusOr<std::optional<v1::Change>> ChangeFeed::Render(const Principal& caller,
-                                                             const ChangeRecord& record,
-                                                             const ChangeSelection& selection,
-                                                             CurrentResources* current) const {
+absl::StatusOr<std::optional<v1::Change>> ChangeFeed::Render(
+    const Principal& caller, const ChangeRecord& record, const ChangeSelection& selection,
+    CurrentResources* current, std::vector<Disclosure>* deferred) const {
   const std::string& collection = record.resource.collection;
   if (!selection.collections.empty() && selection.collections.count(collection) == 0) {
     return std::nullopt;
   }
   if (collection == "partners") {
-    return RenderAs<v1::Partner>(*store_, caller, record, selection, &v1::Change::mutable_partner);
+    return RenderAs<v1::Partner>(*store_, caller, record, selection, &v1::Change::mutable_partner,
+                                 deferred);
   }
   if (collection == "initiatives") {
     return RenderAs<v1::Initiative>(*store_, caller, record, selection,
-                                    &v1::Change::mutable_initiative);
+                                    &v1::Change::mutable_initiative, deferred);
   }
   if (collection == "commitments") {
     return RenderAs<v1::Commitment>(*store_, caller, record, selection,
-                                    &v1::Change::mutable_commitment);
+                                    &v1::Change::mutable_commitment, deferred);
   }
   if (collection == "alerts") {
     CurrentResources just_this_once;
     return RenderAlert(*store_, caller, record, selection,
-                       current != nullptr ? *current : just_this_once);
+                       current != nullptr ? *current : just_this_once, deferred);
   }
   if (collection == "responses") {
-    return RenderAs<v1::Response>(*store_, caller, record, selection,
-                                  &v1::Change::mutable_response);
+    return RenderAs<v1::Response>(*store_, caller, record, selection, &v1::Change::mutable_response,
+                                  deferred);
   }
   if (collection == "subscriptions") {
     // A partner's own settings, sealed at rest: not part of the feed.
@@ -203,6 +217,8 @@ absl::StatusOr<ChangePage> ChangeFeed::List(const Principal& caller, int64_t aft
   size_t scanned = 0;
   bool more = false;
   CurrentResources current;  // this page's "now"
+  // The page's disclosures, recorded in one write before it is returned.
+  std::vector<Disclosure> disclosures;
 
   while (!more) {
     MPOWER_ASSIGN_OR_RETURN(std::vector<ChangeRecord> records,
@@ -218,11 +234,12 @@ absl::StatusOr<ChangePage> ChangeFeed::List(const Principal& caller, int64_t aft
       cursor_name = record.resource.name;
       ++scanned;
       MPOWER_ASSIGN_OR_RETURN(std::optional<v1::Change> change,
-                              Render(caller, record, selection, &current));
+                              Render(caller, record, selection, &current, &disclosures));
       if (change.has_value()) page.changes.push_back(*std::move(change));
     }
     if (records.back().revision > page.current_revision) break;
   }
+  MPOWER_RETURN_IF_ERROR(RecordDisclosures(*store_, disclosures));
   if (more) {
     MPOWER_ASSIGN_OR_RETURN(
         page.next_page_token,

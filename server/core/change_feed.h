@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "mpower/v1/change.pb.h"
 #include "server/core/access.h"
+#include "server/core/audit.h"
 #include "server/storage/store.h"
 
 namespace mpower {
@@ -48,13 +49,14 @@ class ChangeFeed {
   // The change `record` as `caller` may see it: nullopt if the caller may
   // not read the resource (it must not learn the change happened) or it is
   // not selected; otherwise redacted as Get redacts, with disclosures of
-  // protected details recorded in the audit trail. Whether the caller may
-  // read a version is judged by the resource as it is now, looked up in
-  // `current` (and added to it) when given.
-  absl::StatusOr<std::optional<v1::Change>> Render(const Principal& caller,
-                                                   const ChangeRecord& record,
-                                                   const ChangeSelection& selection,
-                                                   CurrentResources* current = nullptr) const;
+  // protected details recorded in the audit trail, or, when `deferred` is
+  // given, added to it: then the caller must record them
+  // (RecordDisclosures) before the change leaves the server. Whether the
+  // caller may read a version is judged by the resource as it is now,
+  // looked up in `current` (and added to it) when given.
+  absl::StatusOr<std::optional<v1::Change>> Render(
+      const Principal& caller, const ChangeRecord& record, const ChangeSelection& selection,
+      CurrentResources* current = nullptr, std::vector<Disclosure>* deferred = nullptr) const;
 
   // Changes after `after_revision` (continuing from `page_token`), up to
   // `page_size`. OUT_OF_RANGE if `after_revision` has been compacted.

@@ -71,6 +71,7 @@ class WatchHub::Stream : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   absl::Time last_sent_;
   absl::Time last_credential_check_;
   v1::WatchChangesResponse message_;  // the one in flight
+  bool message_discloses_ = false;    // it carries protected details
   grpc::ByteBuffer message_bytes_;    // and as it is sent
   // Guarded by the hub's mutex:
   bool writing_ = false;
@@ -193,7 +194,21 @@ void WatchHub::Run() {
     }
     // Streams at the same point share one read.
     Reads reads;
-    for (Stream* stream : ready) Serve(*stream, reads);
+    std::vector<Stream*> prepared;
+    for (Stream* stream : ready) {
+      if (Serve(*stream, reads)) prepared.push_back(stream);
+    }
+    // The round's disclosures of protected details, in one write: a
+    // backlog of protected alerts to one stream costs the other streams
+    // one commit, not one per alert. Nothing disclosed leaves unrecorded.
+    const absl::Status recorded = RecordDisclosures(*store_, reads.disclosures);
+    for (Stream* stream : prepared) {
+      if (!recorded.ok() && stream->message_discloses_) {
+        End(*stream, recorded);
+      } else {
+        Send(*stream);
+      }
+    }
     if (lag_observer_ != nullptr) {
       // Streams still writing were not served, and are the ones behind.
       int64_t lag = 0;
@@ -208,11 +223,16 @@ void WatchHub::Run() {
   }
 }
 
-void WatchHub::Serve(Stream& stream, Reads& reads) {
+void WatchHub::End(Stream& stream, const absl::Status& status) {
+  absl::MutexLock lock(&mutex_);
+  stream.finished_ = true;
+  stream.Finish(ToGrpcStatus(status, "WatchChanges"));
+}
+
+bool WatchHub::Serve(Stream& stream, Reads& reads) {
   const auto finish = [&](const absl::Status& status) {
-    absl::MutexLock lock(&mutex_);
-    stream.finished_ = true;
-    stream.Finish(ToGrpcStatus(status, "WatchChanges"));
+    End(stream, status);
+    return false;
   };
   if (absl::Now() - stream.last_credential_check_ >= kCredentialRecheck) {
     stream.last_credential_check_ = absl::Now();
@@ -225,9 +245,10 @@ void WatchHub::Serve(Stream& stream, Reads& reads) {
   reads.head = std::max(reads.head, *current);
   const bool behind = *current > stream.complete_through_;
   const bool progress_due = absl::Now() - stream.last_sent_ >= stream.interval_;
-  if (!behind && !progress_due) return;
+  if (!behind && !progress_due) return false;
 
   stream.message_.Clear();
+  stream.message_discloses_ = false;
   if (behind) {
     const auto key = std::make_pair(stream.cursor_revision_, stream.cursor_name_);
     auto read = reads.at.find(key);
@@ -239,27 +260,53 @@ void WatchHub::Serve(Stream& stream, Reads& reads) {
     }
     if (!read->second.records.ok()) return finish(read->second.records.status());
     const std::vector<ChangeRecord>& records = *read->second.records;
-    for (const ChangeRecord& record : records) {
-      absl::StatusOr<std::optional<v1::Change>> change =
-          feed_.Render(stream.caller_, record, stream.selection_, &reads.current);
-      if (!change.ok()) return finish(change.status());
+    const bool full = records.size() >= kBatch;
+    // A full batch may stop inside its last revision. Its changes of that
+    // revision wait for the next message, so that every message ends on a
+    // whole revision and a watcher resuming after a message's `revision`
+    // gets none of its changes again: unless the batch holds nothing else,
+    // one revision of more than kBatch changes, the one repeat change.proto
+    // allows.
+    size_t whole = records.size();
+    if (full) {
+      while (whole > 0 && records[whole - 1].revision == records.back().revision) --whole;
+    }
+    const size_t taken = whole > 0 ? whole : records.size();
+    const size_t disclosed_before = reads.disclosures.size();
+    for (size_t i = 0; i < taken; ++i) {
+      const ChangeRecord& record = records[i];
+      absl::StatusOr<std::optional<v1::Change>> change = feed_.Render(
+          stream.caller_, record, stream.selection_, &reads.current, &reads.disclosures);
+      if (!change.ok()) {
+        reads.disclosures.resize(disclosed_before);
+        return finish(change.status());
+      }
       if (change->has_value()) *stream.message_.add_changes() = **std::move(change);
       stream.cursor_revision_ = record.revision;
       stream.cursor_name_ = record.resource.name;
     }
-    if (records.size() < kBatch) {
+    stream.message_discloses_ = reads.disclosures.size() > disclosed_before;
+    if (!full) {
       // Everything through the revision read before the read is here.
       stream.complete_through_ = std::max({read->second.current, stream.complete_through_,
                                            records.empty() ? 0 : records.back().revision});
       stream.cursor_revision_ = stream.complete_through_;
       stream.cursor_name_.clear();
+    } else if (taken < records.size()) {
+      // Every revision through the last one taken is whole.
+      stream.complete_through_ = std::max(stream.complete_through_, stream.cursor_revision_);
+      stream.cursor_name_.clear();
     } else {
-      // The last revision may go on in the next batch.
+      // One revision fills the batch, and may go on in the next.
       stream.complete_through_ = std::max(stream.complete_through_, records.back().revision - 1);
     }
   }
-  if (stream.message_.changes().empty() && !progress_due) return;
+  if (stream.message_.changes().empty() && !progress_due) return false;
   stream.message_.set_revision(stream.complete_through_);
+  return true;
+}
+
+void WatchHub::Send(Stream& stream) {
   stream.last_sent_ = absl::Now();
   absl::MutexLock lock(&mutex_);
   if (stream.broken_ || stream.finished_) return;

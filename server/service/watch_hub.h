@@ -69,12 +69,20 @@ class WatchHub {
     std::map<std::pair<int64_t, std::string>, Read> at;
     CurrentResources current;
     int64_t head = 0;  // the newest revision any stream saw this round
+    // The disclosures of protected details the round's messages carry, to
+    // record before any of them is sent.
+    std::vector<Disclosure> disclosures;
   };
 
   void Run() ABSL_LOCKS_EXCLUDED(mutex_);
-  // Moves `stream` along: sends what is new, a progress mark, or ends it.
+  // Moves `stream` along: prepares a message of what is new or a progress
+  // mark, returning true if one is ready to Send, or ends the stream.
   // Runs on the hub thread with no lock held.
-  void Serve(Stream& stream, Reads& reads) ABSL_LOCKS_EXCLUDED(mutex_);
+  bool Serve(Stream& stream, Reads& reads) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Starts writing the message Serve prepared.
+  void Send(Stream& stream) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Ends `stream` with `status`.
+  void End(Stream& stream, const absl::Status& status) ABSL_LOCKS_EXCLUDED(mutex_);
   void Remove(Stream* stream) ABSL_LOCKS_EXCLUDED(mutex_);
 
   Store* store_;
