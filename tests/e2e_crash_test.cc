@@ -4,8 +4,8 @@
 // every restart each write a client saw acknowledged is there, unchanged,
 // and the revisions have no gaps or duplicates.
 //
-// CI runs a few rounds; MPOWER_CRASH_ROUNDS=300 runs the long version
-// (BUILD.md). MPOWER_CRASH_SEED replays a run.
+// CI runs a few rounds; scripts/crash-test.sh runs the long version (500
+// rounds on each backend). MPOWER_CRASH_SEED replays a run.
 
 #include <signal.h>
 
