@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <map>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "mpower/v1/alert.grpc.pb.h"
 #include "mpower/v1/change.grpc.pb.h"
 #include "mpower/v1/commitment.grpc.pb.h"
+#include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/commitment_sync.h"
 #include "server/core/credentials.h"
@@ -276,6 +278,52 @@ TEST_P(WatchTest, AWatcherResumedAfterEveryMessageOfACatchUpGetsEachChangeOnce) 
   EXPECT_EQ(repeated, 0) << "changes received more than once";
   EXPECT_EQ(received.size(), 2300u) << "every change, once";
   EXPECT_GE(messages, 5) << "the catch-up came in several messages";
+}
+
+// A backlog of protected alerts to an administrator's stream is recorded in
+// the audit trail, every disclosure of it, in a few writes rather than one
+// per alert: the watch hub serves every stream from one thread, and one
+// write per alert would stall them all.
+TEST_P(WatchTest, ABacklogOfProtectedAlertsIsAuditedInBatches) {
+  ResourceManager<v1::Alert> alerts(store_.get());
+  for (int i = 0; i < 600; ++i) {
+    v1::Alert alert;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+        R"(filing_partner: "partners/alpha" category: CATEGORY_SURVEILLANCE
+           severity: SEVERITY_MINOR urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE
+           country_code: "ID" headline: "h" protected_details { people { full_name: "P" } })",
+        &alert));
+    ASSERT_TRUE(
+        alerts.Create(Principal::System(), "", absl::StrCat("backlog-", i), alert, "", "").ok());
+  }
+  absl::StatusOr<std::vector<AuditRecord>> before = store_->ListAudit(0, 100000);
+  ASSERT_TRUE(before.ok()) << before.status();
+  const int64_t audited_before = before->empty() ? 0 : before->back().sequence;
+  std::atomic<size_t> writes = 0;
+  store_->SetGroupCommitObserver([&](size_t group, absl::Duration) { writes += group; });
+  grpc::ClientContext context;
+  Authorize(context, admin_);
+  v1::WatchChangesRequest request;
+  request.mutable_filter()->add_collections("alerts");
+  auto reader = v1::ChangeService::NewStub(channel_)->WatchChanges(&context, request);
+  size_t disclosed = 0;
+  v1::WatchChangesResponse message;
+  while (disclosed < 600 && reader->Read(&message)) {
+    for (const auto& change : message.changes()) {
+      disclosed += change.alert().protected_details().people_size();
+    }
+  }
+  context.TryCancel();
+  store_->SetGroupCommitObserver(nullptr);
+  ASSERT_EQ(disclosed, 600u);
+  EXPECT_LE(writes.load(), 10u) << "an audit write per round of the hub, not one per alert";
+  size_t recorded = 0;
+  absl::StatusOr<std::vector<AuditRecord>> audit = store_->ListAudit(audited_before, 100000);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  for (const AuditRecord& record : *audit) {
+    recorded += record.method == "ReadProtectedDetails" ? 1 : 0;
+  }
+  EXPECT_EQ(recorded, 600u) << "every disclosure is recorded";
 }
 
 MPOWER_ON_EVERY_BACKEND(WatchTest);
