@@ -15,6 +15,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
   libpq-dev postgresql-15 prometheus-cpp-dev libsystemd-dev libcpp-httplib-dev libcurl4-openssl-dev
+  libboost1.81-dev
   curl systemd help2man dpkg-dev
   python3-aiosmtpd chromium
   libxml2-utils python3-grpcio python3-protobuf

@@ -2,6 +2,7 @@
 // parses flags and dispatches: the operators' subcommands are in
 // daemon/admin_commands.cc; serving is Serve() below.
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -80,6 +81,24 @@ ABSL_FLAG(std::vector<std::string>, http_cors_origins, {},
           "Comma-separated web origins (e.g. https://union.example) whose pages may call the "
           "HTTP listener from a browser; requests from any other origin are refused. None by "
           "default.");
+ABSL_FLAG(absl::Duration, http_header_timeout, absl::Seconds(10),
+          "How long an HTTP client has, from connecting (TLS handshake included) or from the "
+          "first byte of its next request, to send a request's headers; then 408 and closed "
+          "(slowloris).");
+ABSL_FLAG(int64_t, http_min_body_rate, 1024,
+          "Bytes a second an HTTP request body must arrive at, at least: its deadline is "
+          "--http-header-timeout plus its length at this rate; then 408 and closed (slow POST).");
+ABSL_FLAG(absl::Duration, http_idle_timeout, absl::Seconds(60),
+          "How long an idle keep-alive HTTP connection stays open waiting for its next request.");
+ABSL_FLAG(int32_t, http_max_connections, 10000,
+          "The most HTTP connections open at once; beyond it new ones are closed at once.");
+ABSL_FLAG(int32_t, http_max_connections_per_address, 256,
+          "The most HTTP connections one client address may hold open at once; beyond it its "
+          "new ones are closed at once. Behind a proxy every client has the proxy's address: "
+          "raise it there.");
+ABSL_FLAG(int32_t, http_max_streams, 1000,
+          "The most HTTP watch streams (Connect and REST) open at once; beyond it a new one is "
+          "refused RESOURCE_EXHAUSTED (429). Each caller is also held to --max-watch-streams.");
 ABSL_FLAG(bool, access_log, true,
           "Log one line per call: method, code, duration, principal, peer.");
 ABSL_FLAG(std::string, log_format, "text", "text (key=value) or json: one line per event.");
@@ -273,7 +292,19 @@ void ReloadLogSettings() {
 }
 
 // Serves until SIGINT or SIGTERM; returns the exit code.
+// Each HTTP connection holds a descriptor, and Debian's default soft limit
+// (1024) is far below what a public listener must hold: raise it to the
+// hard limit, as Go's runtime does.
+void RaiseDescriptorLimit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+}
+
 int Serve(const DataPaths& paths) {
+  RaiseDescriptorLimit();
   // One mpowerd per SQLite file; replicas share a PostgreSQL database.
   if (!paths.postgres() && !LockDataDir(paths.data_dir)) return 1;
   absl::StatusOr<EscalationPolicy> escalation =
@@ -338,13 +369,23 @@ int Serve(const DataPaths& paths) {
   if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
     absl::StatusOr<std::unique_ptr<HttpGateway>> started = HttpGateway::Start(
         (*server)->InProcessChannel(),
-        HttpGatewayOptions{.listen_address = address,
-                           .allow_insecure_non_loopback = options->allow_insecure_non_loopback,
-                           // HTTPS with the gRPC port's certificate, when it has one.
-                           .tls_cert_file = options->tls_files.cert,
-                           .tls_key_file = options->tls_files.key,
-                           .max_request_bytes = options->max_request_bytes,
-                           .cors_origins = absl::GetFlag(FLAGS_http_cors_origins)});
+        HttpGatewayOptions{
+            .listen_address = address,
+            .allow_insecure_non_loopback = options->allow_insecure_non_loopback,
+            // HTTPS with the gRPC port's certificate, when it has one.
+            .tls_cert_file = options->tls_files.cert,
+            .tls_key_file = options->tls_files.key,
+            .max_request_bytes = options->max_request_bytes,
+            .cors_origins = absl::GetFlag(FLAGS_http_cors_origins),
+            .header_timeout = absl::GetFlag(FLAGS_http_header_timeout),
+            .min_body_bytes_per_second = absl::GetFlag(FLAGS_http_min_body_rate),
+            .idle_timeout = absl::GetFlag(FLAGS_http_idle_timeout),
+            .max_connections = absl::GetFlag(FLAGS_http_max_connections),
+            .max_connections_per_address = absl::GetFlag(FLAGS_http_max_connections_per_address),
+            .max_streams = absl::GetFlag(FLAGS_http_max_streams),
+            .on_limit = [metrics = metrics.get()](absl::string_view reason) {
+              if (metrics != nullptr) metrics->RecordHttpLimit(reason);
+            }});
     if (!started.ok()) {
       Log(LogLevel::kError, "main", started.status().message());
       return 2;

@@ -22,22 +22,14 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
-
-namespace httplib {
-class Server;
-}
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/service/http_server.h"
 
 namespace mpower {
-
-// Where the HTTPS listener's certificate chain and key are.
-struct CertificateFiles {
-  std::string cert;
-  std::string key;
-};
 
 struct HttpGatewayOptions {
   // host:port; port 0 lets the OS pick (see port()). Plaintext HTTP needs a
@@ -56,6 +48,19 @@ struct HttpGatewayOptions {
   // 403 before anything runs; requests without an Origin (curl, servers)
   // are not browsers' and pass.
   std::vector<std::string> cors_origins;
+  // What a listener on the internet needs (HttpServerOptions says each):
+  // deadlines for headers and bodies, an idle timeout, caps on
+  // connections overall and per client address, and on open streams
+  // (watches), which are served without a thread each.
+  absl::Duration header_timeout = absl::Seconds(10);
+  int64_t min_body_bytes_per_second = 1024;
+  absl::Duration idle_timeout = absl::Seconds(60);
+  int max_connections = 10000;
+  int max_connections_per_address = 256;
+  int max_streams = 1000;
+  // Hears each connection closed or refused by one of those limits, by
+  // reason (for metrics); may be null.
+  std::function<void(absl::string_view reason)> on_limit;
 };
 
 class HttpGateway {
@@ -66,20 +71,21 @@ class HttpGateway {
   // do not load; UNAVAILABLE if it cannot bind.
   static absl::StatusOr<std::unique_ptr<HttpGateway>> Start(std::shared_ptr<grpc::Channel> channel,
                                                             const HttpGatewayOptions& options);
+  // Ends the open streams and the calls in flight (their answers are
+  // written), then stops the listener.
   ~HttpGateway();
+  HttpGateway(const HttpGateway&) = delete;
+  HttpGateway& operator=(const HttpGateway&) = delete;
 
-  int port() const { return port_; }
+  int port() const { return server_->port(); }
+
+  class Calls;
 
  private:
   HttpGateway() = default;
 
-  std::shared_ptr<grpc::Channel> channel_;
-  // Cancels the streams open through the gateway, before it stops.
-  std::function<void()> cancel_streams_;
-  std::shared_ptr<const CertificateFiles> tls_files_;  // for HTTPS; null for HTTP
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::shared_ptr<Calls> calls_;
+  std::unique_ptr<HttpServer> server_;  // after calls_: stopped before they go
 };
 
 }  // namespace mpower

@@ -68,6 +68,12 @@ ServerMetrics::ServerMetrics()
                          .Help("Time to commit one group: its transaction and its flush to disk.")
                          .Register(*registry_)
                          .Add({}, kLatencyBuckets)),
+      http_limits_(prometheus::BuildCounter()
+                       .Name("mpower_http_connections_limited_total")
+                       .Help("HTTP connections closed by a limit, by reason: connection_cap and "
+                             "address_cap (refused at once), header_timeout and body_timeout "
+                             "(408), idle_timeout, write_timeout.")
+                       .Register(*registry_)),
       watch_lag_(prometheus::BuildGauge()
                      .Name("mpower_watch_lag_revisions")
                      .Help("Revisions between the head and the open watch stream furthest "
@@ -116,6 +122,10 @@ void ServerMetrics::RecordCall(absl::string_view method, absl::string_view code,
 
 void ServerMetrics::StreamOpened(absl::string_view method, int delta) {
   streams_.Add({{"method", std::string(method)}}).Increment(delta);
+}
+
+void ServerMetrics::RecordHttpLimit(absl::string_view reason) {
+  http_limits_.Add({{"reason", std::string(reason)}}).Increment();
 }
 
 }  // namespace mpower

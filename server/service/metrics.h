@@ -50,6 +50,8 @@ class ServerMetrics {
   }
   // A subscription whose deliveries failed for too long, marked failing.
   void RecordFailingSubscription() { failing_subscriptions_.Increment(); }
+  // An HTTP connection closed by the listener's limit `reason`.
+  void RecordHttpLimit(absl::string_view reason);
   // How far the watch stream furthest behind is from the head revision.
   void SetWatchLag(int64_t revisions) { watch_lag_.Set(static_cast<double>(revisions)); }
 
@@ -65,6 +67,7 @@ class ServerMetrics {
   prometheus::Gauge& database_bytes_;
   prometheus::Histogram& group_writes_;
   prometheus::Histogram& group_seconds_;
+  prometheus::Family<prometheus::Counter>& http_limits_;
   prometheus::Gauge& watch_lag_;
   prometheus::Family<prometheus::Counter>& notifications_;
   prometheus::Counter& notifications_delivered_;
