@@ -36,14 +36,30 @@ absl::Status Call(RpcClient& rpc, const std::string& method,
   return absl::OkStatus();
 }
 
-// The coarse figure of alerts a report left out (UnreadableAlerts).
+std::string Day(const google::protobuf::Timestamp& stamp) {
+  return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(stamp.seconds()), absl::UTCTimeZone());
+}
+
+// The figure of alerts a report left out (UnreadableAlerts): the cells of
+// the fixed tabulation that reached the threshold, and whether any did not.
 void PrintUnreadable(const v1::UnreadableAlerts& left_out) {
+  if (left_out.fewer_than() == 0 && left_out.at_least() == 0) return;
+  std::cout << "\nAlerts you may not read, not counted above";
+  if (left_out.has_start_time() || left_out.has_end_time()) {
+    std::cout << " (whole periods from "
+              << (left_out.has_start_time() ? Day(left_out.start_time()) : "the start") << " to "
+              << (left_out.has_end_time() ? Day(left_out.end_time()) : "now") << ")";
+  }
+  std::cout << ": ";
+  if (left_out.at_least() > 0) std::cout << "at least " << left_out.at_least();
+  if (left_out.at_least() > 0 && left_out.fewer_than() > 0) std::cout << ", and ";
   if (left_out.fewer_than() > 0) {
-    std::cout << "\nand fewer than " << left_out.fewer_than()
-              << " alerts you may not read, not counted above\n";
-  } else if (left_out.at_least() > 0) {
-    std::cout << "\nand at least " << left_out.at_least()
-              << " alerts you may not read, not counted above\n";
+    std::cout << "fewer than " << left_out.fewer_than() << " in each other country and period";
+  }
+  std::cout << "\n";
+  for (const v1::UnreadableAlertCell& cell : left_out.cells()) {
+    std::cout << "  " << cell.country_code() << " " << Day(cell.start_time()) << " to "
+              << Day(cell.end_time()) << ": at least " << cell.at_least() << "\n";
   }
 }
 
@@ -352,6 +368,7 @@ absl::Status CountryBrief(RpcClient& rpc, const std::string& country, const std:
                          Or(absl::StrJoin(entry.related_alerts(), ","), "-"), entry.commitment()});
   }
   PrintAligned(standards, std::cout);
+  PrintUnreadable(brief.unreadable_alerts());
   return absl::OkStatus();
 }
 

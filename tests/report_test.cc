@@ -234,13 +234,15 @@ TEST_P(ReportTest, AlertCountsShowOnlyACoarseFigureForAlertsTheReaderMayNotRead)
   ASSERT_TRUE(future.ok());
   EXPECT_EQ(future->total().alert_count(), 0);
   EXPECT_FALSE(future->total().has_median_time_to_first_response());
-  EXPECT_EQ(future->unreadable_alerts().fewer_than(), 0);
+  // A period with no hidden alert says what one with one or two says.
+  EXPECT_EQ(future->unreadable_alerts().fewer_than(), 3);
+  EXPECT_EQ(future->unreadable_alerts().at_least(), 0);
 }
 
 TEST_P(ReportTest, NoRowsTotalsOrGroupingRecoverACellOfHiddenAlerts) {
   // Restricted alerts us-dol may not read, in a country of their own, one
   // at a time; grouped every way, us-dol's figures never change until the
-  // number left out crosses the threshold, and then only by its multiple.
+  // country's cell crosses the threshold, and then only by its multiple.
   const auto file_restricted = [&](int i) {
     v1::Alert alert;
     alert.set_filing_partner("partners/example-union");
@@ -275,18 +277,23 @@ TEST_P(ReportTest, NoRowsTotalsOrGroupingRecoverACellOfHiddenAlerts) {
     file_restricted(i);
     for (size_t g = 0; g < groupings.size(); ++g) {
       const v1::SummarizeAlertsResponse now = figures(groupings[g]);
-      EXPECT_THAT(now.DebugString(), Not(HasSubstr("KE"))) << "no cell for the hidden ones";
       v1::SummarizeAlertsResponse table = now;
       table.clear_unreadable_alerts();
+      EXPECT_THAT(table.DebugString(), Not(HasSubstr("KE"))) << "no row for the hidden ones";
       v1::SummarizeAlertsResponse earlier;
       ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(before[g], &earlier));
       earlier.clear_unreadable_alerts();
       EXPECT_EQ(table.DebugString(), earlier.DebugString()) << "rows and totals never move";
-      // The demo's restricted alert and these: 1 + i left out.
-      if (1 + i < 3) {
-        EXPECT_EQ(now.unreadable_alerts().fewer_than(), 3);
+      // These i in KE, and the demo's restricted alert alone in ID: only
+      // KE's cell can reach the threshold, and it is named only once it has.
+      EXPECT_EQ(now.unreadable_alerts().fewer_than(), 3);
+      if (i < 3) {
+        EXPECT_EQ(now.unreadable_alerts().at_least(), 0) << i << " in KE";
+        EXPECT_THAT(now.DebugString(), Not(HasSubstr("KE")));
       } else {
-        EXPECT_EQ(now.unreadable_alerts().at_least(), 3) << 1 + i << " left out";
+        EXPECT_EQ(now.unreadable_alerts().at_least(), 3) << i << " in KE";
+        ASSERT_EQ(now.unreadable_alerts().cells_size(), 1);
+        EXPECT_EQ(now.unreadable_alerts().cells(0).country_code(), "KE");
       }
     }
   }

@@ -182,6 +182,11 @@ absl::Status CommitmentTotals::Fill(
   return absl::OkStatus();
 }
 
+std::optional<int64_t> SuppressSmallCount(int64_t count, int64_t threshold) {
+  if (count < threshold) return std::nullopt;
+  return count / threshold * threshold;
+}
+
 int64_t NearestRankPercentile(std::vector<int64_t>& values, int percent) {
   std::sort(values.begin(), values.end());
   // The smallest value with at least `percent`% of the values at or below.

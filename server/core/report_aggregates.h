@@ -2,9 +2,11 @@
 #define MPOWER_SERVER_CORE_REPORT_AGGREGATES_H_
 
 // The arithmetic of reports, apart from how their inputs are read: exact
-// per-currency totals of commitments, alert response-time statistics, and
-// the pairing of funders' and recipients' records. Pure functions of their
-// inputs, so tests can give them a fixed timeline.
+// per-currency totals of commitments, alert response-time statistics, the
+// small-count rule for alerts a caller may not read, and the pairing of
+// funders' and recipients' records. Pure functions of their inputs, so
+// tests can give them a fixed timeline. The cells the small-count rule is
+// applied to are in unreadable_tabulation.h.
 
 #include <map>
 #include <optional>
@@ -88,6 +90,14 @@ class AlertStatistics {
   std::map<std::vector<std::string>, Group> groups_;
   Group total_;
 };
+
+// The small-count rule for alerts a caller may not read: a count below
+// `threshold`, none included, is never shown, only "fewer than
+// `threshold`" (nullopt), so an empty cell looks like a small one; a count
+// at or above it is shown rounded down to a multiple of it. Applied only to
+// the fixed cells of UnreadableTabulation, never to a count over a window
+// or group a request chose. REQUIRES: threshold >= 1.
+std::optional<int64_t> SuppressSmallCount(int64_t count, int64_t threshold);
 
 // The nearest-rank `percent`th percentile of `values`, which it sorts.
 // REQUIRES: `values` is not empty and 0 < percent <= 100.

@@ -20,6 +20,7 @@
 #include "server/core/report_exports.h"
 #include "server/core/resource_manager.h"
 #include "server/core/response_rules.h"
+#include "server/core/unreadable_tabulation.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -81,15 +82,15 @@ std::string PartnerOf(const Commitment& commitment) {
   return name.ok() ? name->parent : "";
 }
 
-// The UnreadableAlerts figure for `count` alerts a report left out.
-v1::UnreadableAlerts Coarse(int64_t count, int64_t threshold) {
-  v1::UnreadableAlerts coarse;
-  if (count > 0 && count < threshold) {
-    coarse.set_fewer_than(threshold);
-  } else {
-    coarse.set_at_least(count / threshold * threshold);
-  }
-  return coarse;
+// Whether a report tells `caller` of the alerts it may not read: the
+// public learns nothing of alerts that are not public, not even how many,
+// and the secretariat may read every alert.
+bool ToldOfUnreadable(const Principal& caller) {
+  return caller.role != Principal::Role::kPublicReader && caller.role != Principal::Role::kAdmin;
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& stamp) {
+  return absl::FromUnixSeconds(stamp.seconds()) + absl::Nanoseconds(stamp.nanos());
 }
 
 // When an alert's events began, for "since the commitment's start": the
@@ -166,24 +167,25 @@ absl::StatusOr<v1::SummarizeAlertsResponse> Reports::SummarizeAlerts(
         auto [it, inserted] = first_response.emplace(name->parent, response.create_time());
         if (!inserted && response.create_time() < it->second) it->second = response.create_time();
       }));
-  // The table counts what the caller may read; the rest is one coarse
-  // figure (UnreadableAlerts), never per group.
+  // The table counts what the caller may read in the window; the rest go
+  // into the fixed tabulation whatever their filing time, and the window
+  // only selects its cells.
   AlertStatistics statistics(std::move(group_by));
-  int64_t unreadable = 0;
+  UnreadableTabulation unreadable(min_reported_count_);
   absl::Status failed;
   MPOWER_RETURN_IF_ERROR(
       ForEachStored<Alert>(store_, kAlertName.collection, [&](const Alert& alert) {
-        if (request.has_start_time() && alert.create_time() < request.start_time()) return;
-        if (request.has_end_time() && !(alert.create_time() < request.end_time())) return;
         absl::StatusOr<bool> readable = ResourceTraits<Alert>::CanRead(caller, alert, *store_);
         if (!readable.ok()) {
           failed.Update(readable.status());
           return;
         }
         if (!*readable) {
-          ++unreadable;
+          unreadable.Add(alert.country_code(), ToTime(alert.create_time()));
           return;
         }
+        if (request.has_start_time() && alert.create_time() < request.start_time()) return;
+        if (request.has_end_time() && !(alert.create_time() < request.end_time())) return;
         std::optional<google::protobuf::Timestamp> first;
         if (auto found = first_response.find(alert.name()); found != first_response.end()) {
           first = found->second;
@@ -193,10 +195,11 @@ absl::StatusOr<v1::SummarizeAlertsResponse> Reports::SummarizeAlerts(
   MPOWER_RETURN_IF_ERROR(failed);
   v1::SummarizeAlertsResponse response;
   statistics.Fill(response);
-  // The public learns nothing of alerts that are not public, not even how
-  // many.
-  if (caller.role == Principal::Role::kPublicReader) return response;
-  *response.mutable_unreadable_alerts() = Coarse(unreadable, min_reported_count_);
+  if (!ToldOfUnreadable(caller)) return response;
+  TimeWindow window;
+  if (request.has_start_time()) window.start = ToTime(request.start_time());
+  if (request.has_end_time()) window.end = ToTime(request.end_time());
+  *response.mutable_unreadable_alerts() = unreadable.EveryCountry(window);
   return response;
 }
 
@@ -282,7 +285,27 @@ absl::StatusOr<v1::GetCountryBriefResponse> Reports::GetCountryBrief(
     *entry->mutable_alert() = std::move(alert);
   }
   MPOWER_RETURN_IF_ERROR(AddLabourStandards(caller, brief));
+  if (ToldOfUnreadable(caller)) {
+    MPOWER_ASSIGN_OR_RETURN(UnreadableTabulation unreadable, TabulateUnreadable(caller));
+    *brief.mutable_unreadable_alerts() = unreadable.Countries({{request.country_code(), {}}});
+  }
   return brief;
+}
+
+absl::StatusOr<UnreadableTabulation> Reports::TabulateUnreadable(const Principal& caller) const {
+  UnreadableTabulation unreadable(min_reported_count_);
+  absl::Status failed;
+  MPOWER_RETURN_IF_ERROR(
+      ForEachStored<Alert>(store_, kAlertName.collection, [&](const Alert& alert) {
+        absl::StatusOr<bool> readable = ResourceTraits<Alert>::CanRead(caller, alert, *store_);
+        if (!readable.ok()) {
+          failed.Update(readable.status());
+        } else if (!*readable) {
+          unreadable.Add(alert.country_code(), ToTime(alert.create_time()));
+        }
+      }));
+  MPOWER_RETURN_IF_ERROR(failed);
+  return unreadable;
 }
 
 absl::Status Reports::AddLabourStandards(const Principal& caller,
@@ -382,9 +405,11 @@ absl::StatusOr<v1::GetAccountabilityReportResponse> Reports::GetAccountabilityRe
                    });
 
   MPOWER_ASSIGN_OR_RETURN(const std::set<std::string> answered, AlertsWithResponses(store_));
-  // Counts are of what the caller may read; the others only make one
-  // coarse figure for the whole report, never a count per row.
-  std::set<std::string> unreadable;
+  // Counts are of what the caller may read. The others are never counted
+  // per row, instrument or start date, which would be groupings and windows
+  // of the caller's choosing (a partner sets its own commitments' start
+  // dates): each row's country and start only select cells of the fixed
+  // tabulation.
   absl::Status failed;
   MPOWER_RETURN_IF_ERROR(
       ForEachStored<Alert>(store_, kAlertName.collection, [&](const Alert& alert) {
@@ -403,19 +428,28 @@ absl::StatusOr<v1::GetAccountabilityReportResponse> Reports::GetAccountabilityRe
             }
             readable = *can;
           }
-          if (!*readable) {
-            unreadable.insert(alert.name());
-            continue;
-          }
+          if (!*readable) break;
           row.set_alert_count(row.alert_count() + 1);
           if (answered.count(alert.name()) > 0) row.set_responded_count(row.responded_count() + 1);
           if (alert.escalated()) row.set_escalated_count(row.escalated_count() + 1);
         }
       }));
   MPOWER_RETURN_IF_ERROR(failed);
-  if (caller.role != Principal::Role::kPublicReader) {
-    *report.mutable_unreadable_alerts() =
-        Coarse(static_cast<int64_t>(unreadable.size()), min_reported_count_);
+  if (ToldOfUnreadable(caller)) {
+    // Each country from the earliest start of its rows; a row without a
+    // start selects all of its country's cells.
+    std::map<std::string, TimeWindow> windows;
+    for (const v1::AccountabilityRow& row : report.rows()) {
+      std::optional<absl::Time> start;
+      if (row.has_since()) start = ToTime(StartOfDay(row.since()));
+      auto [it, inserted] = windows.emplace(row.country_code(), TimeWindow{start, std::nullopt});
+      if (!inserted && it->second.start.has_value() &&
+          (!start.has_value() || *start < *it->second.start)) {
+        it->second.start = start;
+      }
+    }
+    MPOWER_ASSIGN_OR_RETURN(UnreadableTabulation unreadable, TabulateUnreadable(caller));
+    *report.mutable_unreadable_alerts() = unreadable.Countries(windows);
   }
   return report;
 }

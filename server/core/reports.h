@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "mpower/v1/report.pb.h"
 #include "server/core/access.h"
+#include "server/core/unreadable_tabulation.h"
 #include "server/storage/store.h"
 
 namespace mpower {
@@ -51,6 +52,8 @@ class Reports {
   // governments' policy commitments and the alerts already in `brief`.
   absl::Status AddLabourStandards(const Principal& caller,
                                   v1::GetCountryBriefResponse& brief) const;
+  // Every live alert `caller` may not read, in the fixed tabulation.
+  absl::StatusOr<UnreadableTabulation> TabulateUnreadable(const Principal& caller) const;
 
   Store* store_;
   int64_t min_reported_count_;
