@@ -28,6 +28,10 @@ class GroupCommit {
     Durability durability = Durability::kSynced;
     // Set by the backend's commit function.
     absl::StatusOr<int64_t> result = absl::InternalError("not run");
+    // Set by the backend's commit function when the write committed and
+    // rewrote stored copies (WriteTransaction::RewriteCopies): the space the
+    // old copies held is to be overwritten before the write returns.
+    bool rewrote_copies = false;
   };
   // Commits `group` (in arrival order) and sets each write's result. Called
   // by one leader at a time.

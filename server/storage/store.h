@@ -165,6 +165,27 @@ class WriteTransaction {
   // Removes `name` for good and records the change at revision().
   virtual absl::Status Remove(absl::string_view name) = 0;
 
+  // Rewrites in place every stored copy of `name`, the resource and each
+  // of its versions in the history, that `rewrite` changes (returning true),
+  // for taking out of the clear, or erasing, what earlier versions stored
+  // (an alert whose scope narrowed). `rewrite` gets each copy as a read
+  // returns it (protected_data opened) and may change data, protected_data
+  // and erasable; a copy still marked erased afterwards keeps its sealed
+  // part as it is, since no key opens it. Uses no revision: the history
+  // keeps its revisions, and readers of the change feed see the copies as
+  // rewritten. REQUIRES: `rewrite` changes nothing the store indexes the
+  // resource by (its terms, references or external id).
+  //
+  // Once the transaction commits, and before Store::Write returns, the
+  // store overwrites the space the old copies held, so the live database
+  // keeps no trace of them (SQLite: freed cells zeroed as they are freed,
+  // then a WAL checkpoint that truncates the log; PostgreSQL: VACUUM FULL
+  // of the resources and the history). That costs a rewrite of the whole
+  // database on PostgreSQL: for rare writes only.
+  virtual absl::Status RewriteCopies(
+      absl::string_view name,
+      const std::function<absl::StatusOr<bool>(StoredResource&)>& rewrite) = 0;
+
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(absl::string_view key) = 0;
   virtual absl::Status SaveRequest(absl::string_view key, const RequestRecord& record) = 0;
 

@@ -143,6 +143,11 @@ class PostgresStore : public Store {
   // not, CommitOutcomeUnknownError() if it cannot be learned.
   absl::Status ResolveCommit(const absl::Status& error, int64_t transaction_id, int backend_pid)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mutex_);
+  // After a write that rewrote stored copies: removes the dead row
+  // versions that still hold the old copies' bytes (postgres_store.cc says
+  // how, and what it costs). Logs, and leaves them for the operator, if it
+  // cannot.
+  void VacuumRewritten();
   // Runs `body` in a transaction of its own holding the revision lock, for
   // maintenance that is not a revision of the store.
   absl::Status WithWriter(const std::function<absl::Status(postgres::Connection&)>& body)

@@ -167,6 +167,46 @@ absl::Status PostgresWriteTransaction::Remove(absl::string_view name) {
   return RecordChange(ChangeRecord::Kind::kRemoved, *last);
 }
 
+absl::Status PostgresWriteTransaction::RewriteCopies(
+    absl::string_view name, const std::function<absl::StatusOr<bool>(StoredResource&)>& rewrite) {
+  struct Table {
+    const char* select;
+    const char* update;       // data, protected_data, protected_key_id, then the key
+    const char* update_data;  // data, then the key: for a copy whose sealed part is erased
+    bool is_history;
+  };
+  const Table tables[] = {
+      {MPOWER_PG_SELECT_RESOURCES "WHERE name = $1",
+       "UPDATE resources SET data = $1, protected_data = $2, protected_key_id = $3 "
+       "WHERE name = $4",
+       "UPDATE resources SET data = $1 WHERE name = $2", false},
+      {MPOWER_PG_SELECT_CHANGES "WHERE name = $1",
+       "UPDATE changes SET data = $1, protected_data = $2, protected_key_id = $3 "
+       "WHERE revision = $4 AND name = $5",
+       "UPDATE changes SET data = $1 WHERE revision = $2 AND name = $3", true}};
+  memory_.resources.erase(name);
+  for (const Table& table : tables) {
+    MPOWER_ASSIGN_OR_RETURN(
+        auto rows, connection_.Query(table.select, Params().Text(name), "reading stored copies"));
+    MPOWER_ASSIGN_OR_RETURN(std::vector<StoredResource> copies, ReadResources(*rows, keyring_));
+    for (StoredResource& copy : copies) {
+      MPOWER_ASSIGN_OR_RETURN(const bool changed, rewrite(copy));
+      if (!changed) continue;
+      Params params;
+      params.Bytes(copy.data);
+      if (!copy.erased) MPOWER_RETURN_IF_ERROR(AddSealed(params, keyring_, copy));
+      // A history row's update_revision is the change's revision.
+      if (table.is_history) params.Int64(copy.update_revision);
+      params.Text(copy.name);
+      MPOWER_RETURN_IF_ERROR(connection_.Execute(copy.erased ? table.update_data : table.update,
+                                                 params, "rewriting a stored copy"));
+      wrote_ = true;
+      rewrote_copies_ = true;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<RequestRecord>> PostgresWriteTransaction::FindRequest(
     absl::string_view key) {
   MPOWER_ASSIGN_OR_RETURN(

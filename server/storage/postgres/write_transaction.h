@@ -47,6 +47,9 @@ class PostgresWriteTransaction : public WriteTransaction {
   bool wrote() const { return wrote_; }
   bool changed_resources() const { return changed_resources_; }
   bool changed_credentials() const { return changed_credentials_; }
+  // Whether RewriteCopies rewrote a copy, and so the dead row versions of
+  // the old ones are to be vacuumed once this commits.
+  bool rewrote_copies() const { return rewrote_copies_; }
 
   int64_t revision() const override { return revision_; }
   absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) override;
@@ -58,6 +61,9 @@ class PostgresWriteTransaction : public WriteTransaction {
   absl::Status Put(const StoredResource& resource) override;
   absl::Status Insert(const StoredResource& resource) override;
   absl::Status Remove(absl::string_view name) override;
+  absl::Status RewriteCopies(
+      absl::string_view name,
+      const std::function<absl::StatusOr<bool>(StoredResource&)>& rewrite) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(absl::string_view key) override;
   absl::Status SaveRequest(absl::string_view key, const RequestRecord& record) override;
   absl::Status PutCredential(const CredentialRecord& credential, bool must_be_new) override;
@@ -80,6 +86,7 @@ class PostgresWriteTransaction : public WriteTransaction {
   bool wrote_ = false;
   bool changed_resources_ = false;
   bool changed_credentials_ = false;
+  bool rewrote_copies_ = false;
 };
 
 // Indexes `name` of `collection` under each of `terms`.

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "server/base/log.h"
 #include "server/base/status_macros.h"
 #include "server/storage/sqlite/rows.h"
 #include "server/storage/sqlite/schema.h"
@@ -61,8 +63,26 @@ absl::StatusOr<int64_t> SqliteStore::Write(
   const int64_t before = revision_.load();
   GroupCommit::PendingWrite write{&body, durability};
   group_commit_.Submit(write);
+  if (write.result.ok() && write.rewrote_copies) TruncateWal();
   if (write.result.ok() && *write.result > before && commit_listener_) commit_listener_();
   return write.result;
+}
+
+void SqliteStore::TruncateWal() {
+  absl::MutexLock lock(&write_mutex_);
+  absl::StatusOr<std::unique_ptr<sqlite::Statement>> checkpoint =
+      writer_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  absl::StatusOr<bool> row = checkpoint.ok() ? (*checkpoint)->Step() : checkpoint.status();
+  if (!row.ok()) {
+    Log(LogLevel::kWarning, "storage",
+        absl::StrCat("could not checkpoint the WAL after rewriting stored copies: ",
+                     row.status().message()));
+  } else if (*row && (*checkpoint)->ColumnInt64(0) != 0) {
+    // Readers held an older snapshot past the busy timeout: the log keeps
+    // the old pages until a later checkpoint reaches its end.
+    Log(LogLevel::kWarning, "storage",
+        "readers kept the WAL busy; it is truncated at the next narrowing or when mpowerd stops");
+  }
 }
 
 void SqliteStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& group) {
@@ -100,6 +120,7 @@ void SqliteStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& gro
       }
       changed_credentials |= body.changed_credentials();
       write->result = last;
+      write->rewrote_copies = body.rewrote_copies();
       writer_->Execute("RELEASE write").IgnoreError();
       continue;
     }

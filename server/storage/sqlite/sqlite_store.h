@@ -96,6 +96,12 @@ class SqliteStore : public Store {
   // of the group fails with it.
   void CommitGroup(const std::vector<GroupCommit::PendingWrite*>& group)
       ABSL_LOCKS_EXCLUDED(write_mutex_);
+  // After a write that rewrote stored copies: checkpoints the WAL into the
+  // database file and truncates it, so that the old copies' page images
+  // leave the log (secure_delete has zeroed their cells in the new ones).
+  // Logs, and leaves the WAL for the next such write or the close, if
+  // readers kept it busy.
+  void TruncateWal() ABSL_LOCKS_EXCLUDED(write_mutex_);
   // Runs `body` in a write transaction of its own (BEGIN IMMEDIATE ...
   // COMMIT), for maintenance that is not a revision of the store.
   absl::Status WithWriter(const std::function<absl::Status(sqlite::Database&)>& body)

@@ -120,6 +120,54 @@ absl::Status SqliteWriteTransaction::Remove(absl::string_view name) {
   return RecordChange(ChangeRecord::Kind::kRemoved, *last);
 }
 
+absl::Status SqliteWriteTransaction::RewriteCopies(
+    absl::string_view name, const std::function<absl::StatusOr<bool>(StoredResource&)>& rewrite) {
+  struct Table {
+    const char* select;
+    const char* update;       // data, protected_data, protected_key_id, then the key
+    const char* update_data;  // data, then the key: for a copy whose sealed part is erased
+    bool is_history;
+  };
+  const Table tables[] = {
+      {MPOWER_SELECT_RESOURCES "WHERE name = ?",
+       "UPDATE resources SET data = ?, protected_data = ?, protected_key_id = ? WHERE name = ?",
+       "UPDATE resources SET data = ? WHERE name = ?", false},
+      {MPOWER_SELECT_CHANGES "WHERE name = ?",
+       "UPDATE changes SET data = ?, protected_data = ?, protected_key_id = ? "
+       "WHERE revision = ? AND name = ?",
+       "UPDATE changes SET data = ? WHERE revision = ? AND name = ?", true}};
+  for (const Table& table : tables) {
+    std::vector<StoredResource> copies;
+    {
+      MPOWER_ASSIGN_OR_RETURN(auto statement, db_.Prepare(table.select));
+      statement->BindText(1, name);
+      MPOWER_ASSIGN_OR_RETURN(copies,
+                              ReadRows<StoredResource>(*statement, [&](const Statement& row) {
+                                return ReadResource(row, keyring_);
+                              }));
+    }
+    for (StoredResource& copy : copies) {
+      MPOWER_ASSIGN_OR_RETURN(const bool changed, rewrite(copy));
+      if (!changed) continue;
+      MPOWER_ASSIGN_OR_RETURN(auto update,
+                              db_.Prepare(copy.erased ? table.update_data : table.update));
+      update->BindBlob(1, copy.data);
+      int next = 2;
+      if (!copy.erased) {
+        MPOWER_RETURN_IF_ERROR(BindSealed(*update, 2, keyring_, copy));
+        next = 4;
+      }
+      // A history row's update_revision is the change's revision.
+      if (table.is_history) update->BindInt64(next++, copy.update_revision);
+      update->BindText(next, copy.name);
+      MPOWER_RETURN_IF_ERROR(update->Run());
+      wrote_ = true;
+      rewrote_copies_ = true;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<RequestRecord>> SqliteWriteTransaction::FindRequest(
     absl::string_view key) {
   MPOWER_ASSIGN_OR_RETURN(
