@@ -36,14 +36,17 @@
 namespace mpower::cli {
 namespace {
 
-const std::set<std::string> kBooleanFlags = {"help", "show-deleted", "all", "dry-run", "mirror"};
+const std::set<std::string> kBooleanFlags = {"help",    "show-deleted", "all",
+                                             "dry-run", "mirror",       "include-shareable"};
 const std::set<std::string> kFeedFlags = {"dry-run",      "mirror",  "after",     "collections",
                                           "partner",      "country", "countries", "categories",
                                           "min-severity", "for"};
 const std::set<std::string> kCommonFlags = {
-    "address", "token",      "tls-ca", "tls-cert",    "tls-key",    "timeout",       "output",
-    "help",    "file",       "filter", "page-size",   "page-token", "all",           "show-deleted",
-    "parent",  "request-id", "etag",   "update-mask", "reason",     "after-revision"};
+    "address",          "token",      "tls-ca",      "tls-cert",     "tls-key",
+    "timeout",          "output",     "help",        "file",         "filter",
+    "page-size",        "page-token", "all",         "show-deleted", "parent",
+    "request-id",       "etag",       "update-mask", "reason",       "after-revision",
+    "include-shareable"};
 const char kDefaultAddress[] = "127.0.0.1:50051";
 
 // A setting from its flag, else its MPOWER_* variable, else the config
@@ -121,10 +124,13 @@ std::string ResourceHelp(const ResourceSpec& spec) {
   if (has("Revoke")) absl::StrAppend(&help, "  revoke NAME\n");
   if (has("Purge")) {
     absl::StrAppend(&help,
-                    "  purge NAME --reason TEXT [--etag E]\n"
+                    "  purge NAME --reason TEXT [--etag E] [--include-shareable]\n"
                     "      erases the protected details for good, every version and backup\n"
                     "      included; the reason is kept in the clear, so never put in it what\n"
-                    "      you are erasing\n");
+                    "      you are erasing. --include-shareable erases the headline (it\n"
+                    "      becomes \"[erased]\"), summary and area of every version too, for\n"
+                    "      shareable text that itself points at someone; what was public was\n"
+                    "      public, and backups taken while it was keep it\n");
   }
   if (has("Test")) {
     absl::StrAppend(&help,

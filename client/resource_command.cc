@@ -346,6 +346,13 @@ class Command {
     if (request->GetDescriptor()->FindFieldByName("reason") != nullptr) {
       MPOWER_RETURN_IF_ERROR(SetString(*request, "reason", args_.Get("reason")));
     }
+    if (args_.Has("include-shareable")) {
+      const FieldDescriptor* field = request->GetDescriptor()->FindFieldByName("include_shareable");
+      if (field == nullptr) {
+        return UsageError("--include-shareable: only for mpower alerts purge");
+      }
+      request->GetReflection()->SetBool(request.get(), field, true);
+    }
     MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
     const FieldDescriptor* field = response->GetDescriptor()->FindFieldByName(spec_.field);
     if (field != nullptr && output_ == "json") {

@@ -155,6 +155,42 @@ TEST_P(PurgeEndToEndTest, APurgedAlertsDetailsComeBackThroughNoPathNorAnEarlierB
   EXPECT_EQ(seen.find("Xiuhtecuhtli"), std::string::npos);
 }
 
+TEST_P(PurgeEndToEndTest, IncludeShareableErasesTheHeadlineFromEveryPath) {
+  ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
+  ASSERT_GT(server.port(), 0) << server.log();
+  const std::string admin = server.admin_token();
+  const std::string filer = testing::IssueCredential(
+      server, "union-editor", {"--role", "partner_editor", "--partner", "partners/example-union"});
+  // Public at first, then narrowed: its headline was in the clear.
+  const std::string alert = File(server, filer);
+  ASSERT_EQ(As(filer, {"alerts", "update", alert, "--headline", "Strike leader Quauhtli-Obi held"},
+               server)
+                .exit_code,
+            0);
+  ASSERT_EQ(As(filer, {"alerts", "update", alert, "--scope", "PUBLIC"}, server).exit_code, 0);
+  ASSERT_EQ(As(filer, {"alerts", "update", alert, "--scope", "RESTRICTED"}, server).exit_code, 0);
+  ASSERT_THAT(EveryPath(server, admin, alert), HasSubstr("Quauhtli-Obi"))
+      << "narrowing keeps the headline readable to those entitled";
+
+  CommandResult misplaced =
+      As(admin, {"partners", "delete", "partners/us-dol", "--include-shareable"}, server);
+  EXPECT_EQ(misplaced.exit_code, 2) << misplaced.err;
+  EXPECT_THAT(misplaced.err, HasSubstr("--include-shareable"));
+
+  CommandResult purged =
+      As(filer,
+         {"alerts", "purge", alert, "--include-shareable", "--reason", "the headline names him"},
+         server);
+  ASSERT_EQ(purged.exit_code, 0) << purged.err;
+  for (const std::string& token : {admin, filer}) {
+    const std::string seen = EveryPath(server, token, alert);
+    EXPECT_EQ(seen.find("Quauhtli-Obi"), std::string::npos);
+    EXPECT_EQ(seen.find("Organiser threatened"), std::string::npos);
+    EXPECT_EQ(seen.find(kPerson), std::string::npos);
+  }
+  EXPECT_THAT(As(admin, {"alerts", "get", alert, "-o", "json"}, server).out, HasSubstr("[erased]"));
+}
+
 TEST_P(PurgeEndToEndTest, TheRetentionRulePurgesAClosedAlertByItself) {
   ServerProcess server(dir_.path(), ServerFlags({"--demo-data", "--purge-protected-after=1s",
                                                  "--maintenance-interval=100ms"}));

@@ -161,10 +161,17 @@ class PostgresTestDatabase {
     return value;
   }
 
+  // Runs `sql`, which returns no rows, on this database, behind mpowerd's
+  // back; "" or the error.
+  std::string Execute(const std::string& sql) const { return Run(url_, sql); }
+
  private:
   // Runs `sql` on the server's maintenance database; "" or the error.
-  std::string Admin(const std::string& sql) {
-    PGconn* conn = PQconnectdb(server_url_.c_str());
+  std::string Admin(const std::string& sql) { return Run(server_url_, sql); }
+
+  // Runs `sql` on the database at `url`; "" or the error.
+  static std::string Run(const std::string& url, const std::string& sql) {
+    PGconn* conn = PQconnectdb(url.c_str());
     std::string error;
     if (PQstatus(conn) != CONNECTION_OK) {
       error = PQerrorMessage(conn);

@@ -204,6 +204,93 @@ void ResourceTraits<Alert>::MarkErased(Alert& alert) {
   alert.set_protected_details_present(false);
 }
 
+namespace {
+
+// The sealed part of a stored version, opened; DATA_LOSS if unreadable.
+absl::StatusOr<Alert> OpenSealed(const StoredResource& stored) {
+  Alert sealed;
+  if (stored.erased || stored.protected_data.empty()) return sealed;
+  if (!OpenSealedPart(stored.protected_data, sealed) &&
+      // Stored before headlines were sealed: the protected details alone.
+      !sealed.mutable_protected_details()->ParseFromString(stored.protected_data)) {
+    return absl::DataLossError(
+        absl::StrCat("stored protected details of ", stored.name, " are unreadable"));
+  }
+  return sealed;
+}
+
+absl::StatusOr<Alert> OpenClear(const StoredResource& stored) {
+  Alert clear;
+  if (!clear.ParseFromString(stored.data)) {
+    return absl::DataLossError(absl::StrCat("stored ", stored.name, " is unreadable"));
+  }
+  return clear;
+}
+
+int Readership(Alert::Scope scope) {
+  switch (scope) {
+    case Alert::SCOPE_PUBLIC:
+      return 2;
+    case Alert::SCOPE_PARTNERS:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+bool ResourceTraits<Alert>::NarrowsReaders(const Alert& before, const Alert& after) {
+  return Readership(after.scope()) < Readership(before.scope());
+}
+
+absl::StatusOr<bool> ResourceTraits<Alert>::SealStoredCopy(StoredResource& stored) {
+  MPOWER_ASSIGN_OR_RETURN(Alert clear, OpenClear(stored));
+  if (clear.headline().empty() && clear.summary().empty() && clear.area().empty()) return false;
+  MPOWER_ASSIGN_OR_RETURN(Alert sealed, OpenSealed(stored));
+  if (stored.erased) {
+    // Its data key is destroyed, so nothing more can be sealed under it:
+    // the keyring alone seals what moves, and the version goes on showing
+    // what an erased one shows (MarkErased).
+    clear.set_protected_details_present(false);
+    stored.erased = false;
+    stored.erasable = false;
+  }
+  sealed.mutable_headline()->swap(*clear.mutable_headline());
+  sealed.mutable_summary()->swap(*clear.mutable_summary());
+  sealed.mutable_area()->swap(*clear.mutable_area());
+  stored.protected_data = SealedPart(sealed);
+  stored.data = clear.SerializeAsString();
+  return true;
+}
+
+void ResourceTraits<Alert>::EraseShareable(Alert& alert) {
+  alert.set_headline(std::string(kErasedHeadline));
+  alert.clear_summary();
+  alert.clear_area();
+}
+
+absl::StatusOr<bool> ResourceTraits<Alert>::EraseStoredShareable(StoredResource& stored) {
+  MPOWER_ASSIGN_OR_RETURN(Alert clear, OpenClear(stored));
+  MPOWER_ASSIGN_OR_RETURN(Alert sealed, OpenSealed(stored));
+  bool changed = false;
+  if (!IsShareableErased(clear)) {
+    // The placeholder lies in the clear part, whatever the version's scope:
+    // it says nothing.
+    EraseShareable(clear);
+    stored.data = clear.SerializeAsString();
+    changed = true;
+  }
+  if (!sealed.headline().empty() || !sealed.summary().empty() || !sealed.area().empty()) {
+    sealed.clear_headline();
+    sealed.clear_summary();
+    sealed.clear_area();
+    stored.protected_data = SealedPart(sealed);
+    changed = true;
+  }
+  return changed;
+}
+
 void ResourceTraits<Alert>::MarkPurged(Alert& alert, absl::string_view reason,
                                        const google::protobuf::Timestamp& now) {
   alert.clear_protected_details();

@@ -58,6 +58,30 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
     return alert.has_protected_details() && alert.protected_details().ByteSizeLong() > 0;
   }
   static void MarkErased(v1::Alert& alert);
+  // Whether `after` has fewer readers than `before` by scope: public to
+  // partners or restricted, partners to restricted. Then Update passes
+  // every stored copy through SealStoredCopy in its own transaction, so
+  // that no version's headline, summary or area stays in the clear.
+  static bool NarrowsReaders(const v1::Alert& before, const v1::Alert& after);
+  // Moves the headline, summary and area that a stored version holds in the
+  // clear (written while the alert was public) into its sealed part, as
+  // TakeProtected would have for the narrowed scope. Returns whether there
+  // were any. A version whose sealed part was purged gets a new one, sealed
+  // under the keyring alone, and shows no details, as it did.
+  static absl::StatusOr<bool> SealStoredCopy(StoredResource& stored);
+  // What PurgeAlert's include_shareable leaves of the headline; the summary
+  // and area become empty. Named in alert.proto.
+  static constexpr absl::string_view kErasedHeadline = "[erased]";
+  // Replaces the headline of `alert` with kErasedHeadline and clears its
+  // summary and area.
+  static void EraseShareable(v1::Alert& alert);
+  static bool IsShareableErased(const v1::Alert& alert) {
+    return alert.headline() == kErasedHeadline && alert.summary().empty() && alert.area().empty();
+  }
+  // EraseShareable for a stored version, in its clear and sealed parts
+  // (those still readable: a purged sealed part is gone already). Returns
+  // whether it changed anything.
+  static absl::StatusOr<bool> EraseStoredShareable(StoredResource& stored);
   static bool IsPurged(const v1::Alert& alert) { return alert.has_purge_time(); }
   static void MarkPurged(v1::Alert& alert, absl::string_view reason,
                          const google::protobuf::Timestamp& now);

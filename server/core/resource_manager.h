@@ -58,10 +58,17 @@ namespace mpower {
 //   static absl::Status RestoreProtected(T&, const std::string&);
 //   static constexpr bool kErasable;           // its protected part can be purged
 //   static void MarkErased(T&);                // a version whose part was purged
+//   // Update re-seals every stored copy with SealStoredCopy when it narrows:
+//   static bool NarrowsReaders(const T& before, const T& after);
+//   static absl::StatusOr<bool> SealStoredCopy(StoredResource&);
 // and, where kErasable:
 //   static bool HasErasableData(const T&);     // this version needs a data key
 //   static bool IsPurged(const T&);
 //   static void MarkPurged(T&, reason, const google::protobuf::Timestamp&);
+//   // Purge's include_shareable, for the resource and each stored copy:
+//   static void EraseShareable(T&);
+//   static bool IsShareableErased(const T&);
+//   static absl::StatusOr<bool> EraseStoredShareable(StoredResource&);
 // and the access rules (see access.h):
 //   static constexpr bool kReadsRestricted;    // some readers may not see some
 //   static constexpr bool kOnlyAdminsChooseIds;  // others get random ids
@@ -318,6 +325,13 @@ class ResourceManager {
                   StoredResource next,
                   Codec::Encode(updated, stored.parent, stored.create_revision, txn.revision()));
               MPOWER_RETURN_IF_ERROR(txn.Put(next));
+              if (Traits::NarrowsReaders(current, updated)) {
+                // What the wider readers could read, earlier versions hold
+                // in the clear: sealed in every copy by the same commit,
+                // and the space the old copies held overwritten before
+                // this returns (Store's RewriteCopies).
+                MPOWER_RETURN_IF_ERROR(txn.RewriteCopies(patch.name(), &Traits::SealStoredCopy));
+              }
               MPOWER_RETURN_IF_ERROR(
                   AppendAudit(txn, MakeAuditRecord(caller, Method("Update"), patch.name(), "")));
               MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, next));
@@ -392,9 +406,13 @@ class ResourceManager {
   // leaves the part erased, never the purge recorded and the part readable;
   // a retry records it (though a crash in that moment also loses what
   // stays sealed, such as a restricted alert's headline). A caller who may
-  // not purge destroys nothing. Purging a purged resource changes nothing.
+  // not purge destroys nothing. With `include_shareable`, the shareable
+  // text (Traits::EraseShareable) goes too, from the resource and every
+  // stored copy, in the same commit as the purge's record. Purging a purged
+  // resource changes nothing, unless it asks for the shareable text and
+  // that is not yet erased.
   absl::StatusOr<T> Purge(const Principal& caller, absl::string_view name, absl::string_view reason,
-                          absl::string_view etag) {
+                          absl::string_view etag, bool include_shareable = false) {
     static_assert(Traits::kErasable, "only erasable resources can be purged");
     MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     MPOWER_RETURN_IF_ERROR(ParseName(name, Traits::kName, "name").status());
@@ -412,7 +430,7 @@ class ResourceManager {
                                      GetForWrite(caller, txn, name, etag, WriteKind::kPurge));
                                  MPOWER_ASSIGN_OR_RETURN(before, Codec::Decode(stored));
                                  before_revision = stored.update_revision;
-                                 if (Traits::IsPurged(*before)) {
+                                 if (Done(*before, include_shareable)) {
                                    MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, stored));
                                  }
                                  return absl::OkStatus();
@@ -427,7 +445,7 @@ class ResourceManager {
                                       GetForWrite(caller, txn, name, etag, WriteKind::kPurge));
               if (stored.update_revision != before_revision) {
                 MPOWER_ASSIGN_OR_RETURN(T now, Codec::Decode(stored));
-                if (Traits::IsPurged(now)) {  // purged by another caller meanwhile
+                if (Done(now, include_shareable)) {  // purged by another caller meanwhile
                   MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, stored));
                   return absl::OkStatus();
                 }
@@ -436,12 +454,18 @@ class ResourceManager {
               }
               T resource = *before;
               const google::protobuf::Timestamp now = TimestampNow();
-              Traits::MarkPurged(resource, reason, now);
+              // A second purge, for the shareable text, keeps the first's
+              // time and reason; the audit trail has both.
+              if (!Traits::IsPurged(resource)) Traits::MarkPurged(resource, reason, now);
+              if (include_shareable) Traits::EraseShareable(resource);
               *resource.mutable_update_time() = now;
               MPOWER_ASSIGN_OR_RETURN(
                   StoredResource next,
                   Codec::Encode(resource, stored.parent, stored.create_revision, txn.revision()));
               MPOWER_RETURN_IF_ERROR(txn.Put(next));
+              if (include_shareable) {
+                MPOWER_RETURN_IF_ERROR(txn.RewriteCopies(name, &Traits::EraseStoredShareable));
+              }
               AuditRecord audit = MakeAuditRecord(caller, Method("Purge"), name, "");
               audit.reason = std::string(reason);
               MPOWER_RETURN_IF_ERROR(AppendAudit(txn, std::move(audit)));
@@ -485,6 +509,15 @@ class ResourceManager {
   absl::StatusOr<bool> PrepareDataKey(const std::string& name, const T& resource) const {
     if constexpr (Traits::kErasable) {
       if (Traits::HasErasableData(resource)) return store_->data_keys().Prepare(name);
+    }
+    return false;
+  }
+
+  // Whether a purge asking for `include_shareable` has nothing left to do.
+  static bool Done(const T& resource, bool include_shareable) {
+    if constexpr (Traits::kErasable) {
+      return Traits::IsPurged(resource) &&
+             (!include_shareable || Traits::IsShareableErased(resource));
     }
     return false;
   }

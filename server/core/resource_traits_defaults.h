@@ -55,6 +55,13 @@ struct ResourceTraitsDefaults {
   // destroyed) shows instead.
   template <typename T>
   static void MarkErased(T&) {}
+  // Nothing a change of the resource does makes earlier copies need
+  // re-sealing (see ResourceManager::Update).
+  template <typename T>
+  static bool NarrowsReaders(const T&, const T&) {
+    return false;
+  }
+  static absl::StatusOr<bool> SealStoredCopy(StoredResource&) { return false; }
   // Resources without a protected part store none.
   template <typename T>
   static std::string TakeProtected(T&) {

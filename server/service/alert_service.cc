@@ -97,8 +97,9 @@ absl::Status AlertServiceImpl::PurgeAlert(grpc::CallbackServerContext* context,
                                           const v1::PurgeAlertRequest* request,
                                           v1::PurgeAlertResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
-  MPOWER_ASSIGN_OR_RETURN(
-      v1::Alert alert, alerts_.Purge(caller, request->name(), request->reason(), request->etag()));
+  MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
+                          alerts_.Purge(caller, request->name(), request->reason(), request->etag(),
+                                        request->include_shareable()));
   *response->mutable_alert() = std::move(alert);
   return absl::OkStatus();
 }
