@@ -86,8 +86,8 @@ ABSL_FLAG(absl::Duration, http_header_timeout, absl::Seconds(10),
           "first byte of its next request, to send a request's headers; then 408 and closed "
           "(slowloris).");
 ABSL_FLAG(int64_t, http_min_body_rate, 1024,
-          "Bytes a second an HTTP request body must arrive at, at least: its deadline is "
-          "--http-header-timeout plus its length at this rate; then 408 and closed (slow POST).");
+          "Bytes a second an HTTP request body must keep up on average, after a grace of "
+          "--http-header-timeout, whatever length it declares; then 408 and closed (slow POST).");
 ABSL_FLAG(absl::Duration, http_idle_timeout, absl::Seconds(60),
           "How long an idle keep-alive HTTP connection stays open waiting for its next request.");
 ABSL_FLAG(int32_t, http_max_connections, 10000,

@@ -258,8 +258,8 @@ TEST_P(HttpAbuseTest, SlowHeadersAndASlowBodyAreCutOffWith408) {
   ASSERT_GT(server.http_port(), 0) << server.log();
   const std::string token = server.admin_token();
 
-  // A POST of 100 bytes sent a byte a second: its deadline is 2 s for
-  // the headers plus 100 bytes at 50 a second.
+  // A POST of 100 bytes sent a byte a second, where 50 a second are
+  // required after a grace of 2 s.
   Connection slow_post(server.http_port(), "127.0.0.1", tls_);
   slow_post.SetTimeout(std::chrono::seconds(1));
   ASSERT_TRUE(slow_post.Send(
@@ -273,6 +273,17 @@ TEST_P(HttpAbuseTest, SlowHeadersAndASlowBodyAreCutOffWith408) {
   EXPECT_EQ(StatusOf(answer), 408) << answer;
   EXPECT_THAT(answer, HasSubstr("came too slowly"));
   EXPECT_THAT(answer, HasSubstr("Connection: close"));
+
+  // A POST that declares a large body and sends none is cut off after the
+  // grace, not after the hours its declared length would take at 50 a
+  // second.
+  Connection declared_only(server.http_port(), "127.0.0.1", tls_);
+  declared_only.SetTimeout(std::chrono::seconds(15));
+  ASSERT_TRUE(declared_only.Send(
+      absl::StrCat("POST /v1/partners HTTP/1.1\r\nHost: mpower\r\nAuthorization: Bearer ", token,
+                   "\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")));
+  const std::string dropped = declared_only.ReceiveResponse();
+  EXPECT_EQ(StatusOf(dropped), 408) << dropped;
 
   // Headers that never end.
   Connection slow_headers(server.http_port(), "127.0.0.1", tls_);

@@ -544,7 +544,7 @@ HttpResponse Refusal(int status, absl::string_view path, const HttpGatewayOption
       message = absl::StrCat("the request came too slowly: its headers must arrive within ",
                              absl::FormatDuration(options.header_timeout), " and its body at ",
                              options.min_body_bytes_per_second,
-                             " bytes a second or faster; send it again at once");
+                             " bytes a second or faster on average; send it again at once");
       break;
     case 413:
       code = grpc::StatusCode::RESOURCE_EXHAUSTED;

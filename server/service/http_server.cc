@@ -308,10 +308,9 @@ class StreamSession final : public Session {
     NoteRequestLine();
     if (parser_->is_done()) return Dispatch();
     phase_ = Phase::kBody;
-    const std::uint64_t length =
-        parser_->content_length().value_or(shared_->options.max_body_bytes);
-    const int64_t rate = std::max<int64_t>(1, shared_->options.min_body_bytes_per_second);
-    Arm(shared_->options.header_timeout + absl::Seconds(static_cast<double>(length) / rate));
+    body_start_ = absl::Now();
+    body_received_ = 0;
+    ArmBodyDeadline();
     if (!absl::EqualsIgnoreCase(ToView(request[http::field::expect]), "100-continue")) {
       return ReadBody();
     }
@@ -333,12 +332,27 @@ class StreamSession final : public Session {
     path_ = PercentDecode(target.substr(0, target.find('?')));
   }
 
+  // The body must keep up the minimum rate on average from its start,
+  // after a grace of header_timeout: whatever length a client declares, one
+  // that sends nothing is cut off after the grace, not after the time its
+  // declared length would take.
+  void ArmBodyDeadline() {
+    const int64_t rate = std::max<int64_t>(1, shared_->options.min_body_bytes_per_second);
+    const absl::Time deadline = body_start_ + shared_->options.header_timeout +
+                                absl::Seconds(static_cast<double>(body_received_ + 1) / rate);
+    Arm(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+  }
+
+  // Reads the body a piece at a time, moving the deadline with each.
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = Self()](beast::error_code error, std::size_t) {
-                       if (error) return self->Fail(error);
-                       self->Dispatch();
-                     });
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = Self()](beast::error_code error, std::size_t bytes) {
+                            if (error) return self->Fail(error);
+                            if (self->parser_->is_done()) return self->Dispatch();
+                            self->body_received_ += bytes;
+                            self->ArmBodyDeadline();
+                            self->ReadBody();
+                          });
   }
 
   static absl::string_view ToView(beast::string_view text) {
@@ -435,7 +449,9 @@ class StreamSession final : public Session {
   // Writes the streamed response's pieces one at a time.
   void Pump() {
     if (writing_ || out_.empty()) return;
-    if (broken_) {
+    // Once the server stops, no new write starts: one its client never
+    // takes would outlast the stop's wait.
+    if (broken_ || stopping_) {
       while (!out_.empty()) {
         Outgoing out = std::move(out_.front());
         out_.pop_front();
@@ -523,6 +539,8 @@ class StreamSession final : public Session {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string method_, path_;
+  absl::Time body_start_;
+  uint64_t body_received_ = 0;
   std::optional<http::response<http::empty_body>> continue_;
   std::optional<http::response<http::string_body>> response_;
   std::optional<http::response<http::empty_body>> stream_head_;

@@ -88,8 +88,8 @@ struct HttpServerOptions {
   // From a connection's accept (or the first byte of its next request)
   // until its request's headers are in, the TLS handshake included.
   absl::Duration header_timeout = absl::Seconds(10);
-  // A body must arrive this fast after the headers; its deadline is
-  // header_timeout plus its length at this rate.
+  // A body must arrive this fast on average, after a grace of
+  // header_timeout from its start, whatever length it declares.
   int64_t min_body_bytes_per_second = 1024;
   // How long a keep-alive connection may wait for its next request.
   absl::Duration idle_timeout = absl::Seconds(60);

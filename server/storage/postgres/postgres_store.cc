@@ -366,7 +366,7 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
   }
   if (status.ok()) {
     const int backend_pid = postgres::libpq::PQbackendPID(connection.handle());
-    const CommitFault& fault = commit_fault_;
+    const CommitFault fault = commit_fault_;  // a copy: the lambda runs under the lock too
     status = transaction.Commit([&] {
       if (fault != nullptr) fault(connection, transaction_id);
     });
