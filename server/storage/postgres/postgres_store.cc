@@ -73,6 +73,13 @@ PostgresStore::PostgresStore(std::string url, const Keyring* keyring,
       group_commit_([this](const auto& group) { CommitGroup(group); }, kMaxGroupSize) {}
 
 PostgresStore::~PostgresStore() {
+  std::thread scrubber;
+  {
+    absl::MutexLock lock(&scrub_mutex_);
+    scrub_stopping_ = true;
+    scrubber = std::move(scrubber_);
+  }
+  if (scrubber.joinable()) scrubber.join();  // after its last vacuum, if one is due
   stopping_.store(true);
   if (stop_event_ >= 0) {
     const uint64_t one = 1;
@@ -130,7 +137,7 @@ absl::StatusOr<int64_t> PostgresStore::Write(
   const int64_t before = revision_.load();
   GroupCommit::PendingWrite write{&body, durability};
   group_commit_.Submit(write);
-  if (write.result.ok() && write.rewrote_copies) VacuumRewritten();
+  if (write.result.ok() && write.rewrote_copies) RequestScrub();
   if (write.result.ok() && *write.result > before) NotifyCommit();
   return write.result;
 }
@@ -152,7 +159,8 @@ absl::StatusOr<int64_t> PostgresStore::Write(
 // a transaction open anywhere in the cluster, other databases included
 // (measured: one idle transaction in the `postgres` database kept them).
 // So the vacuum first waits, for up to 10 s, for the transactions open
-// when the rewrite committed to end; one still open then is logged.
+// when it starts to end; one still open then is logged. That wait is why
+// it runs on a thread of its own, after the write has been answered.
 // The server's WAL is another matter: README says what the operator does.
 namespace {
 
@@ -186,6 +194,27 @@ bool AwaitOlderTransactions(Connection& connection, absl::Duration limit) {
 }
 
 }  // namespace
+
+void PostgresStore::RequestScrub() {
+  absl::MutexLock lock(&scrub_mutex_);
+  scrub_requested_ = true;
+  if (!scrubber_.joinable() && !scrub_stopping_) scrubber_ = std::thread([this] { Scrub(); });
+}
+
+void PostgresStore::Scrub() {
+  while (true) {
+    {
+      absl::MutexLock lock(&scrub_mutex_);
+      const auto due = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(scrub_mutex_) {
+        return scrub_requested_ || scrub_stopping_;
+      };
+      scrub_mutex_.Await(absl::Condition(&due));
+      if (!scrub_requested_) return;  // stopping, with nothing left to vacuum
+      scrub_requested_ = false;
+    }
+    VacuumRewritten();
+  }
+}
 
 void PostgresStore::VacuumRewritten() {
   absl::StatusOr<Lease> lease = Acquire();

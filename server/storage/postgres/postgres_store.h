@@ -143,10 +143,16 @@ class PostgresStore : public Store {
   // not, CommitOutcomeUnknownError() if it cannot be learned.
   absl::Status ResolveCommit(const absl::Status& error, int64_t transaction_id, int backend_pid)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mutex_);
-  // After a write that rewrote stored copies: removes the dead row
-  // versions that still hold the old copies' bytes (postgres_store.cc says
-  // how, and what it costs). Logs, and leaves them for the operator, if it
-  // cannot.
+  // After a write that rewrote stored copies: asks the scrubber thread
+  // (started on first use) to vacuum. Requests made while it works
+  // coalesce into one more vacuum, never a queue of them.
+  void RequestScrub() ABSL_LOCKS_EXCLUDED(scrub_mutex_);
+  // The scrubber's loop: vacuum once per batch of requests until stopping,
+  // and once more if a request is pending then.
+  void Scrub() ABSL_LOCKS_EXCLUDED(scrub_mutex_);
+  // Removes the dead row versions that still hold the old copies' bytes
+  // (postgres_store.cc says how, and what it costs). Logs, and leaves them
+  // for the operator, if it cannot.
   void VacuumRewritten();
   // Runs `body` in a transaction of its own holding the revision lock, for
   // maintenance that is not a revision of the store.
@@ -187,6 +193,13 @@ class PostgresStore : public Store {
 
   absl::Mutex pool_mutex_;
   std::vector<std::unique_ptr<postgres::Connection>> idle_ ABSL_GUARDED_BY(pool_mutex_);
+
+  // A write's answer does not wait for the vacuum: it may wait 10 s for
+  // other transactions, longer than a client's deadline.
+  absl::Mutex scrub_mutex_;
+  bool scrub_requested_ ABSL_GUARDED_BY(scrub_mutex_) = false;
+  bool scrub_stopping_ ABSL_GUARDED_BY(scrub_mutex_) = false;
+  std::thread scrubber_ ABSL_GUARDED_BY(scrub_mutex_);
 
   std::atomic<bool> stopping_{false};
   // Readable once stopping_ is set, so the follower wakes at once, not at
