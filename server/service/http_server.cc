@@ -49,24 +49,6 @@ using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // "%2F" and the like, decoded; a malformed escape is kept as it is.
-std::string PercentDecode(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
-        absl::ascii_isxdigit(text[i + 2])) {
-      const auto hex = [](char c) {
-        return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;
-      };
-      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
 class Session;
 
 // What the server and its sessions share: the options, the handler, and
@@ -329,7 +311,7 @@ class StreamSession final : public Session {
     const auto& request = parser_->get();
     method_ = std::string(request.method_string());
     const absl::string_view target = ToView(request.target());
-    path_ = PercentDecode(target.substr(0, target.find('?')));
+    path_ = PercentDecode(target.substr(0, target.find('?')), /*plus_is_space=*/false);
   }
 
   // The body must keep up the minimum rate on average from its start,
@@ -552,6 +534,26 @@ class StreamSession final : public Session {
 };
 
 }  // namespace
+
+std::string PercentDecode(absl::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (plus_is_space && text[i] == '+') {
+      out.push_back(' ');
+    } else if (text[i] == '%' && i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
+               absl::ascii_isxdigit(text[i + 2])) {
+      const auto hex = [](char c) {
+        return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;
+      };
+      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
 
 class HttpServer::Impl {
  public:

@@ -29,6 +29,12 @@
 
 namespace mpower {
 
+// `text` with each %XX escape replaced by its byte, and with each '+'
+// replaced by a space if `plus_is_space` (as in a query string's
+// application/x-www-form-urlencoded pairs, not in a path). A '%' not
+// followed by two hex digits stays as it is.
+std::string PercentDecode(absl::string_view text, bool plus_is_space);
+
 // One request, read whole.
 struct HttpRequest {
   std::string method;  // "GET"

@@ -141,38 +141,14 @@ std::string Envelope(uint8_t flags, const std::string& data) {
   return out + data;
 }
 
-namespace {
-
-// "%41+b", decoded: "A b".
-std::string DecodeComponent(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
-               absl::ascii_isxdigit(text[i + 2])) {
-      const auto hex = [](char c) {
-        return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;
-      };
-      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::vector<std::pair<std::string, std::string>> ParseQuery(absl::string_view query) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (absl::string_view part : absl::StrSplit(query, '&', absl::SkipEmpty())) {
     const size_t equals = part.find('=');
-    pairs.emplace_back(
-        DecodeComponent(part.substr(0, equals)),
-        equals == absl::string_view::npos ? "" : DecodeComponent(part.substr(equals + 1)));
+    pairs.emplace_back(PercentDecode(part.substr(0, equals), /*plus_is_space=*/true),
+                       equals == absl::string_view::npos
+                           ? ""
+                           : PercentDecode(part.substr(equals + 1), /*plus_is_space=*/true));
   }
   return pairs;
 }
