@@ -313,9 +313,13 @@ TEST_P(EndToEndTest, SyncsOneHundredThousandCommitmentsThroughTheCli) {
           server.address());
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_THAT(second.out, HasSubstr("applied: 0 created, 0 updated, 100000 unchanged"));
-  CommandResult one = Cli({"commitments", "list", "--all", "--parent", "partners/us-dol",
-                           "--filter", "external_id = \"GRANT-99999\"", "-o", "json"},
-                          server.address());
+  // Each page examines up to 10,000 rows: under a sanitizer, beside other
+  // tests, one can take longer than the CLI's default 10 s.
+  CommandResult one =
+      Cli({"commitments", "list", "--all", "--parent", "partners/us-dol", "--filter",
+           "external_id = \"GRANT-99999\"", "-o", "json", "--timeout", "2m"},
+          server.address());
+  ASSERT_EQ(one.exit_code, 0) << one.err;
   EXPECT_THAT(one.out, HasSubstr("\"units\": \"100999\""));
   EXPECT_THAT(one.out, HasSubstr("\"nanos\": 250000000"));
 }
