@@ -17,7 +17,8 @@
 # CTest starts and stops one for the whole run (tests/CMakeLists.txt, the
 # `postgres` fixture), and each test makes a database of its own in it.
 # initdb refuses to run as root, so as root the server runs as the postgres
-# user (runuser).
+# user (runuser). A small pg_wal (max_wal_size) keeps short the rounds in
+# which mpowerd cycles it after a narrowing (README).
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 
@@ -42,7 +43,8 @@ start() {
 resume() {
   local dir="$1"
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-    -o "-c listen_addresses='' -k $dir -c max_connections=400 -c shared_buffers=64MB" \
+    -o "-c listen_addresses='' -k $dir -c max_connections=400 -c shared_buffers=64MB \
+        -c min_wal_size=32MB -c max_wal_size=128MB" \
     >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 }
 

@@ -9,14 +9,13 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
 #include "server/base/log.h"
 #include "server/base/status_macros.h"
 #include "server/storage/commit_outcome.h"
 #include "server/storage/postgres/in_doubt.h"
 #include "server/storage/postgres/rows.h"
 #include "server/storage/postgres/schema.h"
+#include "server/storage/postgres/scrub.h"
 #include "server/storage/postgres/write_transaction.h"
 
 namespace mpower {
@@ -142,59 +141,6 @@ absl::StatusOr<int64_t> PostgresStore::Write(
   return write.result;
 }
 
-// An UPDATE leaves the old row version behind, dead, in the table's file.
-// Measured on PostgreSQL 15 with a byte search of the table's file after a
-// CHECKPOINT: plain VACUUM prunes dead versions but does not zero their
-// bytes, and where no live row moves over them (the last row of a full
-// page) the old text stays on disk. VACUUM FULL writes each table anew and
-// truncates its old file at once, so no file holds the text, with or
-// without a checkpoint. Its cost: it rewrites the resources and the whole
-// history with their indexes under an ACCESS EXCLUSIVE lock, so every read
-// and write of the store, on every replica, waits for it (seconds for a
-// large history; compaction keeps that short). Only a narrowing or a purge
-// of shareable text pays it, and they are rare. lock_timeout bounds the
-// wait for a lock a long read holds, so that the queue behind it never
-// grows long; then it is logged for the operator to run. A dead version
-// some open snapshot still sees survives VACUUM FULL too, and that means
-// a transaction open anywhere in the cluster, other databases included
-// (measured: one idle transaction in the `postgres` database kept them).
-// So the vacuum first waits, for up to 10 s, for the transactions open
-// when it starts to end; one still open then is logged. That wait is why
-// it runs on a thread of its own, after the write has been answered.
-// The server's WAL is another matter: README says what the operator does.
-namespace {
-
-constexpr absl::Duration kOlderTransactionsWait = absl::Seconds(10);
-
-// Waits until no transaction (or snapshot) open now, in any database of
-// the cluster, is still open; false if some still is after `limit`.
-bool AwaitOlderTransactions(Connection& connection, absl::Duration limit) {
-  // A session's transaction is the pair of its pid and when it began.
-  constexpr char kOpen[] =
-      "SELECT coalesce(string_agg(pid::text || '@' || xact_start::text, ','), '') "
-      "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND xact_start IS NOT NULL "
-      "AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)";
-  absl::StatusOr<std::unique_ptr<postgres::Result>> open =
-      connection.Query(kOpen, "finding older transactions");
-  if (!open.ok()) return false;
-  const std::string listed = (*open)->Bytes(0, 0);
-  if (listed.empty()) return true;
-  const std::vector<std::string> older = absl::StrSplit(listed, ',');
-  const absl::Time until = absl::Now() + limit;
-  while (absl::Now() < until) {
-    absl::StatusOr<std::unique_ptr<postgres::Result>> remaining = connection.Query(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE (pid::text || '@' || xact_start::text) = ANY($1::text[])",
-        Params().TextArray(older), "waiting for older transactions");
-    if (!remaining.ok()) return false;
-    if ((*remaining)->Int64(0, 0) == 0) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return false;
-}
-
-}  // namespace
-
 void PostgresStore::RequestScrub() {
   absl::MutexLock lock(&scrub_mutex_);
   scrub_requested_ = true;
@@ -212,28 +158,17 @@ void PostgresStore::Scrub() {
       if (!scrub_requested_) return;  // stopping, with nothing left to vacuum
       scrub_requested_ = false;
     }
-    VacuumRewritten();
-  }
-}
-
-void PostgresStore::VacuumRewritten() {
-  absl::StatusOr<Lease> lease = Acquire();
-  absl::Status status = lease.status();
-  if (status.ok() && !AwaitOlderTransactions(**lease, kOlderTransactionsWait)) {
-    Log(LogLevel::kWarning, "storage",
-        "a transaction older than a narrowing or purge of shareable text is still open after "
-        "10 s; the vacuum that follows cannot remove the old row versions it may see, so "
-        "their text stays in the table files until the tables' owner runs VACUUM FULL "
-        "resources, changes once it has ended");
-  }
-  if (status.ok()) status = (*lease)->Execute("SET lock_timeout TO '5s'", "vacuuming");
-  if (status.ok()) status = (*lease)->Execute("VACUUM FULL resources, changes", "vacuuming");
-  if (lease.ok()) (*lease)->Execute("RESET lock_timeout", "vacuuming").IgnoreError();
-  if (!status.ok()) {
-    Log(LogLevel::kWarning, "storage",
-        absl::StrCat("could not vacuum the rows a narrowing or purge rewrote (", status.message(),
-                     "); their old text stays in the table files until the tables' owner runs "
-                     "VACUUM FULL resources, changes"));
+    // A connection of its own: the pool's may be lent out for a long read.
+    absl::StatusOr<std::unique_ptr<Connection>> connection = Connection::Open(url_);
+    if (!connection.ok()) {
+      Log(LogLevel::kWarning, "storage",
+          absl::StrCat("cannot connect to remove the old text a narrowing or purge rewrote (",
+                       connection.status().message(),
+                       "); it stays in the table files until the tables' owner runs VACUUM FULL "
+                       "resources, changes"));
+      continue;
+    }
+    postgres::ScrubRewrittenRows(**connection);
   }
 }
 

@@ -144,16 +144,14 @@ class PostgresStore : public Store {
   absl::Status ResolveCommit(const absl::Status& error, int64_t transaction_id, int backend_pid)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mutex_);
   // After a write that rewrote stored copies: asks the scrubber thread
-  // (started on first use) to vacuum. Requests made while it works
-  // coalesce into one more vacuum, never a queue of them.
+  // (started on first use) to remove the old copies' bytes from the
+  // cluster's files. Requests made while it works coalesce into one more
+  // scrub, never a queue of them.
   void RequestScrub() ABSL_LOCKS_EXCLUDED(scrub_mutex_);
-  // The scrubber's loop: vacuum once per batch of requests until stopping,
-  // and once more if a request is pending then.
+  // The scrubber's loop: scrub once per batch of requests until stopping,
+  // and once more if a request is pending then (postgres/scrub.h says
+  // what a scrub does).
   void Scrub() ABSL_LOCKS_EXCLUDED(scrub_mutex_);
-  // Removes the dead row versions that still hold the old copies' bytes
-  // (postgres_store.cc says how, and what it costs). Logs, and leaves them
-  // for the operator, if it cannot.
-  void VacuumRewritten();
   // Runs `body` in a transaction of its own holding the revision lock, for
   // maintenance that is not a revision of the store.
   absl::Status WithWriter(const std::function<absl::Status(postgres::Connection&)>& body)
@@ -194,7 +192,7 @@ class PostgresStore : public Store {
   absl::Mutex pool_mutex_;
   std::vector<std::unique_ptr<postgres::Connection>> idle_ ABSL_GUARDED_BY(pool_mutex_);
 
-  // A write's answer does not wait for the vacuum: it may wait 10 s for
+  // A write's answer does not wait for the scrub: it may wait 10 s for
   // other transactions, longer than a client's deadline.
   absl::Mutex scrub_mutex_;
   bool scrub_requested_ ABSL_GUARDED_BY(scrub_mutex_) = false;

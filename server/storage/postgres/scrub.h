@@ -1,0 +1,23 @@
+#ifndef MPOWER_SERVER_STORAGE_POSTGRES_SCRUB_H_
+#define MPOWER_SERVER_STORAGE_POSTGRES_SCRUB_H_
+
+// After a narrowing or a purge of shareable text rewrites stored copies,
+// their old bytes are still in the cluster's files: as dead row versions
+// in the table files, and in the write-ahead log. A scrub removes them
+// from both, as far as the role's privileges allow, and logs what it had
+// to leave for the operator (README, "Narrowing an alert's scope").
+
+#include "server/storage/postgres/connection.h"
+
+namespace mpower::postgres {
+
+// Waits (up to 10 s) for the transactions open now to end, runs VACUUM
+// FULL on the resources and the history, and then, if the role may,
+// cycles the write-ahead log until every segment file that held the old
+// text has been overwritten or removed. Takes seconds to a minute; run it
+// off any client's call. Never fails: what it cannot do, it logs.
+void ScrubRewrittenRows(Connection& connection);
+
+}  // namespace mpower::postgres
+
+#endif  // MPOWER_SERVER_STORAGE_POSTGRES_SCRUB_H_
