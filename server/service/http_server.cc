@@ -48,7 +48,6 @@ namespace {
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-// "%2F" and the like, decoded; a malformed escape is kept as it is.
 class Session;
 
 // What the server and its sessions share: the options, the handler, and

@@ -176,11 +176,11 @@ class WriteTransaction {
   // rewritten. REQUIRES: `rewrite` changes nothing the store indexes the
   // resource by (its terms, references or external id).
   //
-  // Once the transaction commits, and before Store::Write returns, the
-  // store overwrites the space the old copies held, so the live database
-  // keeps no trace of them (SQLite: freed cells zeroed as they are freed,
-  // then a WAL checkpoint that truncates the log; PostgreSQL: VACUUM FULL
-  // of the resources and the history). That costs a rewrite of the whole
+  // Once it commits, the store overwrites the old copies' space: SQLite
+  // before Write returns (freed cells zeroed, then a WAL checkpoint that
+  // truncates the log); PostgreSQL on a thread of its own after Write
+  // returns (postgres/scrub.h: VACUUM FULL of the resources and history,
+  // then pg_wal cycled if the role may). That costs a rewrite of the whole
   // database on PostgreSQL: for rare writes only.
   virtual absl::Status RewriteCopies(
       absl::string_view name,

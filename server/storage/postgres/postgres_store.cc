@@ -61,6 +61,13 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::st
   store->stop_event_ = eventfd(0, EFD_CLOEXEC);
   if (store->stop_event_ < 0) return absl::InternalError("cannot make an eventfd");
   store->follower_ = std::thread([raw = store.get()] { raw->Follow(); });
+  // A scrub an earlier mpowerd owed and did not finish (postgres/scrub.h).
+  absl::StatusOr<bool> scrub_due;
+  {
+    MPOWER_ASSIGN_OR_RETURN(Lease lease, store->Acquire());
+    scrub_due = postgres::ScrubIsDue(*lease);
+  }
+  if (scrub_due.ok() && *scrub_due) store->RequestScrub();
   return store;
 }
 
@@ -78,7 +85,7 @@ PostgresStore::~PostgresStore() {
     scrub_stopping_ = true;
     scrubber = std::move(scrubber_);
   }
-  if (scrubber.joinable()) scrubber.join();  // after its last vacuum, if one is due
+  if (scrubber.joinable()) scrubber.join();  // after the scrub under way, if any
   stopping_.store(true);
   if (stop_event_ >= 0) {
     const uint64_t one = 1;
@@ -136,7 +143,11 @@ absl::StatusOr<int64_t> PostgresStore::Write(
   const int64_t before = revision_.load();
   GroupCommit::PendingWrite write{&body, durability};
   group_commit_.Submit(write);
-  if (write.result.ok() && write.rewrote_copies) RequestScrub();
+  // A commit whose outcome is unknown may have rewritten copies too.
+  if (write.rewrote_copies &&
+      (write.result.ok() || IsCommitOutcomeUnknown(write.result.status()))) {
+    RequestScrub();
+  }
   if (write.result.ok() && *write.result > before) NotifyCommit();
   return write.result;
 }
@@ -155,7 +166,9 @@ void PostgresStore::Scrub() {
         return scrub_requested_ || scrub_stopping_;
       };
       scrub_mutex_.Await(absl::Condition(&due));
-      if (!scrub_requested_) return;  // stopping, with nothing left to vacuum
+      // A scrub requested but not begun stays owed in the database: the
+      // next mpowerd to open the store runs it, and this one stops now.
+      if (scrub_stopping_) return;
       scrub_requested_ = false;
     }
     // A connection of its own: the pool's may be lent out for a long read.

@@ -148,9 +148,9 @@ class PostgresStore : public Store {
   // cluster's files. Requests made while it works coalesce into one more
   // scrub, never a queue of them.
   void RequestScrub() ABSL_LOCKS_EXCLUDED(scrub_mutex_);
-  // The scrubber's loop: scrub once per batch of requests until stopping,
-  // and once more if a request is pending then (postgres/scrub.h says
-  // what a scrub does).
+  // The scrubber's loop: scrub once per batch of requests until stopping
+  // (postgres/scrub.h says what a scrub does, and how one owed outlives a
+  // stop).
   void Scrub() ABSL_LOCKS_EXCLUDED(scrub_mutex_);
   // Runs `body` in a transaction of its own holding the revision lock, for
   // maintenance that is not a revision of the store.

@@ -37,6 +37,8 @@ constexpr absl::Duration kOlderTransactionsWait = absl::Seconds(10);
 
 // Waits until no transaction (or snapshot) open now, in any database of
 // the cluster, is still open; false if some still is after `limit`.
+// Other roles' sessions show their transactions only to a role with
+// pg_read_all_stats (README says so): without it they are not waited for.
 bool AwaitOlderTransactions(Connection& connection, absl::Duration limit) {
   // A session's transaction is the pair of its pid and when it began.
   constexpr char kOpen[] =
@@ -62,8 +64,10 @@ bool AwaitOlderTransactions(Connection& connection, absl::Duration limit) {
   return false;
 }
 
-void VacuumRewritten(Connection& connection) {
-  if (!AwaitOlderTransactions(connection, kOlderTransactionsWait)) {
+// True if the dead row versions are gone from the table files.
+bool VacuumRewritten(Connection& connection) {
+  const bool alone = AwaitOlderTransactions(connection, kOlderTransactionsWait);
+  if (!alone) {
     Log(LogLevel::kWarning, "storage",
         "a transaction older than a narrowing or purge of shareable text is still open after "
         "10 s; the vacuum that follows cannot remove the old row versions it may see, so "
@@ -79,6 +83,7 @@ void VacuumRewritten(Connection& connection) {
                      "); their old text stays in the table files until the tables' owner runs "
                      "VACUUM FULL resources, changes"));
   }
+  return alone && status.ok();
 }
 
 // The write-ahead log holds each row as it was written, and the page
@@ -96,12 +101,19 @@ void VacuumRewritten(Connection& connection) {
 // round; with one file, after 3 rounds (two did not do: the second
 // recycles the first segment to the end of the queue). A round takes a
 // fraction of a second; the switched segments are archived if archiving
-// is on. Segments kept for a replication slot or by wal_keep_size stay.
+// is on. A segment not yet archived, or kept for a replication slot or by
+// wal_keep_size, is not removed: then the scrub stops and says so, rather
+// than cycle on. Segment files are compared by their number, the name
+// after its timeline (as PostgreSQL compares them when it removes them).
 //
 // This needs what mpowerd's role should not have unasked: the
-// pg_checkpoint role, EXECUTE on pg_switch_wal() and pg_ls_waldir() (the
-// pg_monitor role). Without them the scrub says in the log what to run.
-constexpr int kMaxWalRounds = 512;  // 8 GiB of default-sized segments
+// pg_checkpoint role and EXECUTE on pg_switch_wal() and pg_ls_waldir().
+// Without them the scrub says in the log what to run. It runs only after
+// a complete vacuum: with dead versions still in the tables, later page
+// images would write their text to the log again.
+constexpr int kMaxWalRounds = 512;    // 8 GiB of default-sized segments
+constexpr int kMaxRemovalRounds = 8;  // for the old segments to go
+constexpr char kSegments[] = "pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'";
 
 absl::Status WalRound(Connection& connection) {
   MPOWER_RETURN_IF_ERROR(connection.Execute("CHECKPOINT", "recycling the write-ahead log"));
@@ -115,18 +127,45 @@ absl::StatusOr<std::string> SegmentName(Connection& connection, const char* sql)
   return result->Bytes(0, 0);
 }
 
+// How many segment files numbered up to `segment`'s number remain.
+absl::StatusOr<int64_t> SegmentsUpTo(Connection& connection, const std::string& segment) {
+  MPOWER_ASSIGN_OR_RETURN(
+      std::unique_ptr<Result> result,
+      connection.Query(
+          absl::StrCat("SELECT count(*) FROM ", kSegments, " AND substr(name, 9) <= substr($1, 9)")
+              .c_str(),
+          Params().Text(segment), "reading the write-ahead log's segments"));
+  return result->Int64(0, 0);
+}
+
 absl::Status RecycleWriteAheadLog(Connection& connection) {
+  MPOWER_ASSIGN_OR_RETURN(const std::string first,
+                          SegmentName(connection, "SELECT pg_walfile_name(pg_current_wal_lsn())"));
+  // Until every segment up to the one current now has been removed or
+  // recycled: two rounds, unless something still keeps one.
   int rounds = 0;
-  for (; rounds < 2; ++rounds) MPOWER_RETURN_IF_ERROR(WalRound(connection));
+  while (true) {
+    MPOWER_RETURN_IF_ERROR(WalRound(connection));
+    ++rounds;
+    if (rounds < 2) continue;
+    MPOWER_ASSIGN_OR_RETURN(const int64_t kept, SegmentsUpTo(connection, first));
+    if (kept == 0) break;
+    if (rounds == kMaxRemovalRounds) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(kept, " segment files up to ", first,
+                       " are still kept (not yet archived, or held by a replication slot or "
+                       "wal_keep_size)"));
+    }
+  }
+  // Then until the current segment is past every file there now.
   MPOWER_ASSIGN_OR_RETURN(
       const std::string last,
-      SegmentName(connection,
-                  "SELECT max(name) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"));
+      SegmentName(connection, absl::StrCat("SELECT max(name) FROM ", kSegments).c_str()));
   while (true) {
     MPOWER_ASSIGN_OR_RETURN(
         const std::string current,
         SegmentName(connection, "SELECT pg_walfile_name(pg_current_wal_lsn())"));
-    if (current > last) return absl::OkStatus();
+    if (current.substr(8) > last.substr(8)) return absl::OkStatus();
     if (rounds == kMaxWalRounds) {
       return absl::ResourceExhaustedError(
           absl::StrCat("pg_wal still had files to overwrite after ", kMaxWalRounds, " rounds"));
@@ -138,16 +177,16 @@ absl::Status RecycleWriteAheadLog(Connection& connection) {
 
 void ScrubWriteAheadLog(Connection& connection) {
   absl::StatusOr<std::unique_ptr<Result>> allowed = connection.Query(
-      "SELECT pg_has_role('pg_checkpoint', 'MEMBER') "
+      "SELECT pg_has_role('pg_checkpoint', 'USAGE') "
       "AND has_function_privilege('pg_catalog.pg_switch_wal()', 'EXECUTE') "
       "AND has_function_privilege('pg_catalog.pg_ls_waldir()', 'EXECUTE')",
       "checking the privileges to recycle the write-ahead log");
   if (!allowed.ok() || !(*allowed)->Bool(0, 0)) {
     Log(LogLevel::kWarning, "storage",
         "the write-ahead log (pg_wal) still holds the text a narrowing or purge sealed, until "
-        "its segments are recycled: mpowerd's role may not cycle it (it needs pg_checkpoint, "
-        "pg_monitor and EXECUTE on pg_switch_wal()); README, \"Narrowing an alert's scope\", "
-        "says what to run");
+        "its segments are recycled: mpowerd's role may not cycle it (it needs pg_checkpoint "
+        "and EXECUTE on pg_switch_wal() and pg_ls_waldir()); README, \"Narrowing an alert's "
+        "scope\", says what to run");
     return;
   }
   if (absl::Status status = RecycleWriteAheadLog(connection); !status.ok()) {
@@ -160,9 +199,40 @@ void ScrubWriteAheadLog(Connection& connection) {
 
 }  // namespace
 
+// A fresh token for each write that owes a scrub: a scrub forgets only
+// the one it read before it began, never one a later write set.
+constexpr char kMarkDue[] =
+    "INSERT INTO settings(key, value) VALUES ('scrub_due', gen_random_uuid()::text) "
+    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
+constexpr char kReadDue[] = "SELECT value FROM settings WHERE key = 'scrub_due'";
+
+absl::Status MarkScrubDue(Connection& connection) {
+  return connection.Execute(kMarkDue, "recording that a scrub is due");
+}
+
+absl::StatusOr<bool> ScrubIsDue(Connection& connection) {
+  MPOWER_ASSIGN_OR_RETURN(std::unique_ptr<Result> due,
+                          connection.Query(kReadDue, "reading whether a scrub is due"));
+  return due->rows() > 0;
+}
+
 void ScrubRewrittenRows(Connection& connection) {
-  VacuumRewritten(connection);
-  ScrubWriteAheadLog(connection);
+  absl::StatusOr<std::unique_ptr<Result>> due =
+      connection.Query(kReadDue, "reading whether a scrub is due");
+  if (VacuumRewritten(connection)) {
+    ScrubWriteAheadLog(connection);
+    if (due.ok() && (*due)->rows() > 0) {
+      connection
+          .Execute("DELETE FROM settings WHERE key = 'scrub_due' AND value = $1",
+                   Params().Text((*due)->Bytes(0, 0)), "recording that a scrub is done")
+          .IgnoreError();  // owed still: the next scrub vacuums once more
+    }
+  } else {
+    Log(LogLevel::kWarning, "storage",
+        "pg_wal is not cycled after an incomplete vacuum, since the old row versions would "
+        "write their text to it again; once the tables' owner has run VACUUM FULL, cycle it "
+        "as README, \"Narrowing an alert's scope\", says");
+  }
 }
 
 }  // namespace mpower::postgres

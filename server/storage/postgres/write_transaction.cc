@@ -2,6 +2,7 @@
 
 #include "server/base/status_macros.h"
 #include "server/storage/postgres/rows.h"
+#include "server/storage/postgres/scrub.h"
 
 namespace mpower::postgres {
 namespace {
@@ -204,7 +205,7 @@ absl::Status PostgresWriteTransaction::RewriteCopies(
       rewrote_copies_ = true;
     }
   }
-  return absl::OkStatus();
+  return rewrote_copies_ ? MarkScrubDue(connection_) : absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<RequestRecord>> PostgresWriteTransaction::FindRequest(
