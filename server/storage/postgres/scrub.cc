@@ -120,7 +120,7 @@ absl::Status WalRound(Connection& connection) {
   return connection.Query("SELECT pg_switch_wal()", "recycling the write-ahead log").status();
 }
 
-// The name of the last segment file in pg_wal, or of the current segment.
+// The one value `sql` reads: a segment file's name, or its number.
 absl::StatusOr<std::string> SegmentName(Connection& connection, const char* sql) {
   MPOWER_ASSIGN_OR_RETURN(std::unique_ptr<Result> result,
                           connection.Query(sql, "reading the write-ahead log's segments"));
@@ -157,15 +157,19 @@ absl::Status RecycleWriteAheadLog(Connection& connection) {
                        "wal_keep_size)"));
     }
   }
-  // Then until the current segment is past every file there now.
+  // Then until the current segment is past every file there now. The
+  // highest by number, not by name: after a promotion, files of an older
+  // timeline may hold higher numbers.
   MPOWER_ASSIGN_OR_RETURN(
       const std::string last,
-      SegmentName(connection, absl::StrCat("SELECT max(name) FROM ", kSegments).c_str()));
+      SegmentName(
+          connection,
+          absl::StrCat("SELECT coalesce(max(substr(name, 9)), '') FROM ", kSegments).c_str()));
   while (true) {
     MPOWER_ASSIGN_OR_RETURN(
         const std::string current,
-        SegmentName(connection, "SELECT pg_walfile_name(pg_current_wal_lsn())"));
-    if (current.substr(8) > last.substr(8)) return absl::OkStatus();
+        SegmentName(connection, "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 9)"));
+    if (current > last) return absl::OkStatus();
     if (rounds == kMaxWalRounds) {
       return absl::ResourceExhaustedError(
           absl::StrCat("pg_wal still had files to overwrite after ", kMaxWalRounds, " rounds"));
