@@ -14,25 +14,21 @@ namespace mpower {
 namespace {
 
 using ::mpower::testing::CommandResult;
-using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
 
 class ScaleEndToEndTest : public testing::ServerBackendTest {
  protected:
-  // mpower against `address`, as the local admin the server bootstrapped.
-  CommandResult Cli(std::vector<std::string> args, const std::string& address) {
-    args.insert(args.begin(), MPOWER_PATH);
-    return RunCommand(
-        args, {{"MPOWER_ADDRESS", address}, {"MPOWER_CONFIG", dir_.path() + "/client.config"}});
-  }
-
   testing::TempDir dir_;
 };
 
 TEST_P(ScaleEndToEndTest, SyncsOneHundredThousandCommitmentsThroughTheCli) {
   ServerProcess server(dir_.path(), ServerFlags({"--demo-data"}));
   ASSERT_GT(server.port(), 0) << server.log();
+  // mpower as the local admin the server bootstrapped.
+  const auto cli = [&server](std::vector<std::string> args) {
+    return testing::RunMpowerAs(server, server.admin_token(), std::move(args));
+  };
   const std::string file = dir_.path() + "/commitments.csv";
   {
     std::ofstream csv(file);
@@ -43,21 +39,18 @@ TEST_P(ScaleEndToEndTest, SyncsOneHundredThousandCommitmentsThroughTheCli) {
     }
   }
   CommandResult first =
-      Cli({"commitments", "sync", "--parent", "partners/us-dol", "-f", file, "--timeout", "10m"},
-          server.address());
+      cli({"commitments", "sync", "--parent", "partners/us-dol", "-f", file, "--timeout", "10m"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_THAT(first.out, HasSubstr("applied: 100000 created, 0 updated, 0 unchanged"));
   CommandResult second =
-      Cli({"commitments", "sync", "--parent", "partners/us-dol", "-f", file, "--timeout", "10m"},
-          server.address());
+      cli({"commitments", "sync", "--parent", "partners/us-dol", "-f", file, "--timeout", "10m"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_THAT(second.out, HasSubstr("applied: 0 created, 0 updated, 100000 unchanged"));
   // Each page examines up to 10,000 rows: under a sanitizer one can take
   // longer than the CLI's default 10 s.
   CommandResult one =
-      Cli({"commitments", "list", "--all", "--parent", "partners/us-dol", "--filter",
-           "external_id = \"GRANT-99999\"", "-o", "json", "--timeout", "2m"},
-          server.address());
+      cli({"commitments", "list", "--all", "--parent", "partners/us-dol", "--filter",
+           "external_id = \"GRANT-99999\"", "-o", "json", "--timeout", "2m"});
   ASSERT_EQ(one.exit_code, 0) << one.err;
   EXPECT_THAT(one.out, HasSubstr("\"units\": \"100999\""));
   EXPECT_THAT(one.out, HasSubstr("\"nanos\": 250000000"));
