@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -48,6 +49,26 @@ class SecurityEndToEndTest : public testing::ServerBackendTest {
 
   testing::TempDir dir_;
 };
+
+// The regular files under `root`. PostgreSQL removes and recycles files
+// (WAL segments, rewritten tables) while a test walks its directory, and a
+// walk that meets a vanished entry stops: so a walk that stopped early is
+// done again, up to five times.
+std::vector<std::filesystem::path> FilesUnder(const std::string& root) {
+  std::vector<std::filesystem::path> files;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    files.clear();
+    std::error_code error;
+    for (std::filesystem::recursive_directory_iterator it(root, error), end; !error && it != end;
+         it.increment(error)) {
+      std::error_code type_error;
+      if (it->is_regular_file(type_error)) files.push_back(it->path());
+    }
+    if (!error) return files;
+  }
+  ADD_FAILURE() << "could not walk " << root;
+  return files;
+}
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -148,9 +169,8 @@ TEST_P(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
   EXPECT_EQ(server.Stop(SIGTERM), 0);
   EXPECT_THAT(server.log(), Not(HasSubstr("Quetzalcoatl")));
   for (const std::string& root : DatabaseFiles()) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-      if (!entry.is_regular_file()) continue;
-      EXPECT_EQ(ReadAll(entry.path()).find("Quetzalcoatl"), std::string::npos) << entry.path();
+    for (const std::filesystem::path& file : FilesUnder(root)) {
+      EXPECT_EQ(ReadAll(file).find("Quetzalcoatl"), std::string::npos) << file;
     }
   }
 }
@@ -254,10 +274,9 @@ TEST_P(SecurityEndToEndTest, TheFilesHoldInTheClearOnlyWhatAnyPartnerMayRead) {
 
   bool public_words_found = false;
   for (const std::string& root : DatabaseFiles()) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-      if (!entry.is_regular_file()) continue;
-      const std::string bytes = ReadAll(entry.path());
-      EXPECT_EQ(bytes.find("Tlalocan-Ixchel"), std::string::npos) << entry.path();
+    for (const std::filesystem::path& file : FilesUnder(root)) {
+      const std::string bytes = ReadAll(file);
+      EXPECT_EQ(bytes.find("Tlalocan-Ixchel"), std::string::npos) << file;
       public_words_found |= bytes.find("Mictlan-Public") != std::string::npos;
     }
   }
