@@ -41,6 +41,24 @@ std::string ReadAll(const std::string& path) {
   return bytes.str();
 }
 
+// The bytes of every regular file in `directory`. PostgreSQL removes and
+// recycles files while the scrub runs, and a walk that meets a vanished
+// entry stops: so one that stopped early is done again.
+std::string ReadFilesIn(const std::filesystem::path& directory) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::string bytes;
+    std::error_code error;
+    for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end;
+         it.increment(error)) {
+      std::error_code type_error;
+      if (it->is_regular_file(type_error)) bytes += ReadAll(it->path());
+    }
+    if (!error) return bytes;
+  }
+  ADD_FAILURE() << "could not read " << directory;
+  return "";
+}
+
 // The words of `words` found in `bytes`, as they are or hex-encoded (as
 // pg_dump writes bytea).
 std::string WordsIn(const std::string& bytes, const std::vector<std::string>& words) {
@@ -132,14 +150,10 @@ class NarrowingTest : public testing::StoreTest {
       const std::filesystem::path directory =
           std::filesystem::path(data + "/" + table).parent_path();
       EXPECT_TRUE(std::filesystem::is_directory(directory)) << directory;
-      for (const auto& entry : std::filesystem::directory_iterator(directory)) {
-        if (entry.is_regular_file()) bytes += ReadAll(entry.path());
-      }
+      bytes += ReadFilesIn(directory);
       // The write-ahead log: the tests' role may cycle it, as README asks
       // of an operator who lets mpowerd do so.
-      for (const auto& entry : std::filesystem::directory_iterator(data + "/pg_wal")) {
-        if (entry.is_regular_file()) bytes += ReadAll(entry.path());
-      }
+      bytes += ReadFilesIn(data + "/pg_wal");
     }
     return WordsIn(bytes, {kHeadline, kSummary, kArea});
   }
