@@ -128,11 +128,9 @@ class Command {
   }
 
   absl::Status List() {
-    MPOWER_ASSIGN_OR_RETURN(
-        const auto* method,
-        spec_.list_method != nullptr
-            ? Method(spec_.list_method, "")
-            : Method("List", absl::StrCat(std::string(1, spec_.plural[0] - 32), spec_.plural + 1)));
+    const auto* method = spec_.list();
+    if (method == nullptr)
+      return UsageError(absl::StrCat("mpower ", spec_.plural, " has no list verb"));
     auto request = NewMessage(method->input_type());
     if (spec_.nested()) {
       MPOWER_RETURN_IF_ERROR(SetString(*request, "parent",
@@ -151,8 +149,7 @@ class Command {
       if (field == nullptr) return UsageError("--show-deleted: these are never soft-deleted");
       request->GetReflection()->SetBool(request.get(), field, true);
     }
-    const FieldDescriptor* items_field = method->output_type()->FindFieldByName(
-        spec_.items_field != nullptr ? spec_.items_field : spec_.plural);
+    const FieldDescriptor* items_field = method->output_type()->FindFieldByName(spec_.items());
     std::vector<std::unique_ptr<Message>> pages;
     std::vector<const Message*> items;
     std::string next;
@@ -374,6 +371,30 @@ class Command {
 absl::Status RunResourceCommand(const ResourceSpec& spec, const Args& args, RpcClient& rpc,
                                 const std::string& output, const std::string& verb) {
   return Command(spec, args, rpc, output).Run(verb);
+}
+
+std::vector<std::string> ListFirstNames(const ResourceSpec& spec, RpcClient& rpc) {
+  const google::protobuf::MethodDescriptor* method = spec.list();
+  if (method == nullptr) return {};
+  std::unique_ptr<Message> request = NewMessage(method->input_type());
+  if (spec.nested() && !SetString(*request, "parent", absl::StrCat(spec.parent_word, "/-")).ok()) {
+    return {};
+  }
+  if (const FieldDescriptor* size = request->GetDescriptor()->FindFieldByName("page_size")) {
+    request->GetReflection()->SetInt32(request.get(), size, 100);
+  }
+  std::unique_ptr<Message> response = NewMessage(method->output_type());
+  const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
+  if (!rpc.Call(path, *request, response.get(), /*idempotent=*/false).ok()) return {};
+  const FieldDescriptor* items = method->output_type()->FindFieldByName(spec.items());
+  std::vector<std::string> names;
+  for (int i = 0; i < response->GetReflection()->FieldSize(*response, items); ++i) {
+    const Message& item = response->GetReflection()->GetRepeatedMessage(*response, items, i);
+    if (item.GetDescriptor()->FindFieldByName("name") != nullptr) {
+      names.push_back(GetString(item, "name"));
+    }
+  }
+  return names;
 }
 
 }  // namespace mpower::cli

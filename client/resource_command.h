@@ -6,6 +6,7 @@
 // protos' descriptors, so the CLI follows the API as it grows.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "client/args.h"
@@ -18,6 +19,11 @@ namespace mpower::cli {
 // `output` ("table" or "json") on stdout. Errors as command_status.h says.
 absl::Status RunResourceCommand(const ResourceSpec& spec, const Args& args, RpcClient& rpc,
                                 const std::string& output, const std::string& verb);
+
+// The names of the first page (up to 100) of `spec`'s resources, across
+// every parent, in the server's order; empty when the call fails. For
+// shell completion, so it waits only as long as `rpc`'s deadline.
+std::vector<std::string> ListFirstNames(const ResourceSpec& spec, RpcClient& rpc);
 
 }  // namespace mpower::cli
 

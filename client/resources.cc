@@ -1,5 +1,6 @@
 #include "client/resources.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "mpower/v1/admin.pb.h"
 #include "mpower/v1/alert.pb.h"
@@ -20,6 +21,13 @@ const google::protobuf::ServiceDescriptor* ResourceSpec::service() const {
 const google::protobuf::Descriptor* ResourceSpec::message() const {
   return google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
       absl::StrCat("mpower.v1.", type));
+}
+
+const google::protobuf::MethodDescriptor* ResourceSpec::list() const {
+  return service()->FindMethodByName(
+      list_method != nullptr
+          ? std::string(list_method)
+          : absl::StrCat("List", absl::AsciiStrToUpper(plural).substr(0, 1), plural + 1));
 }
 
 const std::vector<ResourceSpec>& Resources() {
@@ -138,7 +146,7 @@ const std::vector<ResourceSpec>& Resources() {
        "Subscription",
        "subscription",
        "partners",
-       "partners/ilo/subscriptions/escalations-desk",
+       "partners/ilo/subscriptions/duty-desk",
        {{"NAME", "name"},
         {"STATE", "delivery.state"},
         {"DELIVERED", "delivery.delivered_revision"},
@@ -153,7 +161,11 @@ const std::vector<ResourceSpec>& Resources() {
         {"categories", "alert_categories", "e.g. KILLING,ARBITRARY_ARREST_OR_DETENTION"},
         {"min-severity", "minimum_severity", "EXTREME, SEVERE, MODERATE or MINOR"},
         {"escalations-only", "escalations_only", "true: only alerts nobody answered in time"},
-        {"secretariat-scope", "secretariat_scope", "true: judged as the secretariat (admins)"}}},
+        {"secretariat-scope", "secretariat_scope", "true: judged as the secretariat (admins)"}},
+       nullptr,
+       nullptr,
+       nullptr,
+       "duty-desk --parent partners/ilo --email desk@ilo.example --min-severity SEVERE"},
       {"credentials",
        "Credential",
        "credential",
@@ -171,7 +183,10 @@ const std::vector<ResourceSpec>& Resources() {
         {"certificate-subject", "certificate_subject", "client certificate CN, for mutual TLS"},
         {"expire-time", "expire_time", "RFC 3339 time it stops working"},
         {"description", "description", "a note for the secretariat"}},
-       "AdminService"},
+       "AdminService",
+       nullptr,
+       nullptr,
+       "ilo-desk --principal ilo-geneva-desk --role partner_editor --partner partners/ilo"},
       {"audit",
        "AuditEntry",
        "audit_entry",

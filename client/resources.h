@@ -37,9 +37,16 @@ struct ResourceSpec {
   // `{plural}`.
   const char* list_method = nullptr;
   const char* items_field = nullptr;
+  // The arguments of a create for --help's examples, when example_name is
+  // not in the demo data and this create makes it.
+  const char* example_create = nullptr;
 
   const google::protobuf::ServiceDescriptor* service() const;
   const google::protobuf::Descriptor* message() const;
+  // The List method, and the repeated field of its response that holds
+  // the items.
+  const google::protobuf::MethodDescriptor* list() const;
+  const char* items() const { return items_field != nullptr ? items_field : plural; }
   bool nested() const { return parent_word[0] != '\0'; }
 };
 

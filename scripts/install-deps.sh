@@ -3,7 +3,8 @@
 # Debian 12 packages for the C++ build (and xmllint, which checks the IATI
 # export against its schema, the Python example's gRPC runtime, clang
 # with libFuzzer for the fuzzers, clang-format, curl for the metrics
-# test, aiosmtpd for the email tests and Chromium for the browser test),
+# test, aiosmtpd for the email tests, Chromium for the browser test, and
+# zsh and fish, whose completion the first-hour test drives),
 # promtool, Go
 # tools (grpcurl, the Go example's protoc plugins, protoc-gen-doc for the
 # API reference), and buf (from npm) for proto lint.
@@ -16,7 +17,7 @@ packages=(
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
   libpq-dev postgresql-15 prometheus-cpp-dev libsystemd-dev libcpp-httplib-dev libcurl4-openssl-dev
   libboost1.81-dev
-  curl systemd help2man dpkg-dev
+  curl systemd help2man dpkg-dev zsh fish
   python3-aiosmtpd chromium
   libxml2-utils python3-grpcio python3-protobuf
   clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format-14

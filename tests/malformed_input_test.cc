@@ -284,7 +284,8 @@ TEST_P(MalformedInputTest, EveryRpcRefusesAStringThatIsNotUtf8NamingTheField) {
             ->GetPrototype(descriptor->input_type())
             ->New());
     const std::string field = SetFirstString(request.get());
-    if (field.empty()) continue;  // SummarizeAlerts takes times and enums only
+    // SummarizeAlerts takes times and enums only; GetServerInfo nothing.
+    if (field.empty()) continue;
     ++methods_tried;
     std::string bytes = request->SerializeAsString();
     bytes.replace(bytes.find(kMarker), kMarker.size(), kNotUtf8);
@@ -370,6 +371,8 @@ TEST_P(MalformedInputTest, TheTableCoversEveryRpc) {
   std::set<std::string> covered;
   for (const Row& row : Rows()) covered.insert(row.method);
   for (const std::string& method : testing::AllMpowerMethods(MPOWER_PROTO_DIR)) {
+    // A request without fields (GetServerInfo's) has nothing to get wrong.
+    if (testing::FindMpowerMethod(method)->input_type()->field_count() == 0) continue;
     EXPECT_TRUE(covered.count(method)) << method << " has no malformed-input row";
   }
 }

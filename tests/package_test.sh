@@ -24,9 +24,16 @@ dpkg-deb -e "$deb" "$work/control"
 for file in usr/bin/mpowerd usr/bin/mpower etc/mpower/mpowerd.conf \
     lib/systemd/system/mpowerd.service lib/systemd/system/mpowerd-backup.service \
     lib/systemd/system/mpowerd-backup.timer usr/share/man/man1/mpowerd.1.gz \
-    usr/share/man/man1/mpower.1.gz; do
+    usr/share/man/man1/mpower.1.gz usr/share/bash-completion/completions/mpower; do
   [[ -e "$work/root/$file" ]] || fail "the package has no $file"
 done
+# The man pages list the flags (from --help), and completion is mpower's.
+zcat "$work/root/usr/share/man/man1/mpowerd.1.gz" | grep -q 'purge\\-protected\\-after' ||
+  fail "mpowerd's man page does not list its flags"
+zcat "$work/root/usr/share/man/man1/mpower.1.gz" | grep -q 'completion' ||
+  fail "mpower's man page does not mention completion"
+grep -q 'complete .*-F _mpower mpower' "$work/root/usr/share/bash-completion/completions/mpower" ||
+  fail "the bash completion does not complete mpower"
 grep -q '^ExecStart=/usr/bin/mpowerd --config=/etc/mpower/mpowerd.conf$' \
   "$work/root/lib/systemd/system/mpowerd.service" || fail "the unit does not run /usr/bin/mpowerd"
 grep -qx /etc/mpower/mpowerd.conf "$work/control/conffiles" || fail "the config is not a conffile"

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "server/daemon/flags.h"
 
 namespace mpower {
 
@@ -84,8 +85,7 @@ absl::Status ApplyConfigFile(const std::string& path) {
   for (const Setting& setting : *settings) {
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(setting.name);
     // Abseil's own flags (flagfile, help, ...) are not settings.
-    if (flag == nullptr || setting.name == "config" ||
-        !absl::StrContains(flag->Filename(), "server/main.cc")) {
+    if (flag == nullptr || setting.name == "config" || !IsMpowerdFlag(*flag)) {
       return absl::InvalidArgumentError(
           absl::StrCat(setting.where, "unknown setting \"", setting.written,
                        "\"; the settings are mpowerd's flags (mpowerd --help)"));

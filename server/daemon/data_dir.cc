@@ -13,6 +13,8 @@
 #include "server/core/alert_rules.h"
 #include "server/core/index_terms.h"
 #include "server/storage/postgres/postgres_store.h"
+#include "server/storage/postgres/schema.h"
+#include "server/storage/sqlite/schema.h"
 #include "server/storage/sqlite/sqlite_store.h"
 
 namespace mpower {
@@ -63,11 +65,15 @@ absl::StatusOr<OpenedStore> OpenStore(const DataPaths& paths) {
         PostgresStore::Open(paths.database_url, opened.keyring.get());
     status = store.status();
     if (store.ok()) opened.store = *std::move(store);
+    opened.backend = "postgresql";
+    opened.schema_version = postgres::LatestSchemaVersion();
   } else {
     absl::StatusOr<std::unique_ptr<SqliteStore>> store =
         SqliteStore::Open(paths.database, opened.keyring.get());
     status = store.status();
     if (store.ok()) opened.store = *std::move(store);
+    opened.backend = "sqlite";
+    opened.schema_version = sqlite::kSchemaVersion;
   }
   if (!status.ok()) {
     return absl::Status(status.code(), absl::StrCat("cannot open ", paths.DatabaseForHumans(), ": ",

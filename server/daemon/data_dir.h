@@ -41,6 +41,10 @@ struct DataPaths {
 struct OpenedStore {
   std::unique_ptr<Keyring> keyring;
   std::unique_ptr<Store> store;  // declared after the keyring it uses
+  // "sqlite" or "postgresql", and the schema version the database is at
+  // now that it is open: what GetServerInfo reports.
+  std::string backend;
+  int64_t schema_version = 0;
 };
 
 // Loads (creating if needed) the keys and opens the database, SQLite under

@@ -19,6 +19,7 @@
 #include "server/service/partner_service.h"
 #include "server/service/report_service.h"
 #include "server/service/response_service.h"
+#include "server/service/server_info_service.h"
 #include "server/service/subscription_service.h"
 
 namespace mpower {
@@ -62,7 +63,8 @@ struct MpowerServer::Services {
         changes(store, &authenticator, &hub),
         reports(store, &authenticator, options.min_reported_count),
         notifier(store, NotifierOptionsWithMetrics(options)),
-        subscriptions(store, &authenticator, &notifier) {
+        subscriptions(store, &authenticator, &notifier),
+        server_info(options.server_info, &authenticator) {
     store->SetCommitListener([this] {
       hub.Notify();
       notifier.Nudge();
@@ -91,6 +93,8 @@ struct MpowerServer::Services {
     reports.set_call_observer(&observer);
     subscriptions.set_worker_pool(pool.get());
     subscriptions.set_call_observer(&observer);
+    server_info.set_worker_pool(pool.get());
+    server_info.set_call_observer(&observer);
     notifier.Start();
   }
   ~Services() {
@@ -119,6 +123,7 @@ struct MpowerServer::Services {
   ReportServiceImpl reports;
   Notifier notifier;
   SubscriptionServiceImpl subscriptions;
+  ServerInfoServiceImpl server_info;
 };
 
 bool IsLoopbackAddress(absl::string_view address) {
@@ -196,7 +201,7 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
            &services.admin, &services.partners, &services.initiatives, &services.commitments,
            &services.alerts, &services.responses, &services.changes, &services.reports,
-           &services.subscriptions}) {
+           &services.subscriptions, &services.server_info}) {
     // A method its ParsingService left unregistered would be served by the
     // generated synchronous default, which answers UNIMPLEMENTED.
     GPR_ASSERT(!service->has_synchronous_methods());

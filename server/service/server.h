@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "mpower/v1/server_info.pb.h"
 #include "server/notify/notifier.h"
 #include "server/storage/store.h"
 
@@ -67,6 +68,9 @@ struct ServerOptions {
   bool access_log = false;
   // How subscriptions are delivered (notify/notifier.h).
   NotifierOptions notify;
+  // What GetServerInfo says of the storage served from (storage_backend
+  // and storage_schema_version); the server fills in the build's fields.
+  v1::GetServerInfoResponse server_info;
 };
 
 // How often the server re-reads ServerOptions::tls_files.
