@@ -4,8 +4,12 @@
 // examples/connect runs it over HTTP/JSON.
 
 #include <condition_variable>
+#include <fstream>
+#include <iterator>
 #include <mutex>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "httplib.h"
 #include "tests/loopback_http_server.h"
@@ -41,7 +45,65 @@ TEST_P(ExampleTest, RunsTheScenarioAgainstALiveServer) {
   EXPECT_THAT(run.out, HasSubstr("scenario passed"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Languages, ExampleTest, ::testing::Values("python", "go", "java", "node"),
+// Java's and Node's run.sh run exactly their README's route, which
+// ExampleRouteTest follows; Python's and Go's take the repository's tools.
+INSTANTIATE_TEST_SUITE_P(Languages, ExampleTest, ::testing::Values("python", "go"),
+                         [](const auto& info) { return info.param; });
+
+// The `$ ` lines of the console block under `heading` in `readme`, but
+// those that install system packages (scripts/install-deps.sh did).
+std::vector<std::string> RouteCommands(const std::string& readme, const std::string& heading) {
+  std::vector<std::string> commands;
+  const size_t start = readme.find("\n" + heading + "\n");
+  if (start == std::string::npos) return commands;
+  const size_t block = readme.find("```console\n", start);
+  const size_t end = readme.find("```\n", block + 11);
+  if (block == std::string::npos || end == std::string::npos) return commands;
+  std::istringstream lines(readme.substr(block + 11, end - block - 11));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("$ ", 0) == 0 && line.rfind("$ sudo ", 0) != 0)
+      commands.push_back(line.substr(2));
+  }
+  return commands;
+}
+
+// Each example README's route to a client "with what you already have"
+// (pip, the Go module proxy, Maven Central, npm), followed as written in a
+// fresh copy of the example and proto/ (the files git tracks: nothing
+// generated, no tools/), then its scenario against a live server.
+class ExampleRouteTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ExampleRouteTest, TheReadmesRouteWorksInAFreshCopyWithoutTheRepositorysTools) {
+  const std::string source = std::string(MPOWER_EXAMPLES_DIR) + "/..";
+  std::ifstream in(std::string(MPOWER_EXAMPLES_DIR) + "/" + GetParam() + "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(in)), {});
+  const std::vector<std::string> commands =
+      RouteCommands(readme, "## Generating the client with what you already have");
+  ASSERT_FALSE(commands.empty()) << GetParam() << "/README.md has no route";
+
+  testing::TempDir copy;
+  const CommandResult copied =
+      RunCommand({"/bin/bash", "-c",
+                  "set -euo pipefail; cd \"$1\"; git ls-files -z \"examples/$2\" proto | "
+                  "xargs -0 tar -cf - | tar -xf - -C \"$3\"",
+                  "copy", source, GetParam(), copy.path()});
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+
+  testing::TempDir dir;
+  ServerProcess server(dir.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  std::string script = "set -euo pipefail\ncd \"$1\"\n";
+  for (const std::string& command : commands) script += command + "\n";
+  const CommandResult run =
+      RunCommand({"/bin/bash", "-c", script, "route", copy.path() + "/examples/" + GetParam()},
+                 {{"MPOWER_ADDRESS", server.address()}, {"MPOWER_TOKEN", server.admin_token()}});
+  EXPECT_EQ(run.exit_code, 0) << script << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("authenticated; partners: 8 over 4 pages"));
+  EXPECT_THAT(run.out, HasSubstr("scenario passed"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Languages, ExampleRouteTest,
+                         ::testing::Values("python", "go", "java", "node"),
                          [](const auto& info) { return info.param; });
 
 // examples/connect: the same scenario over HTTP/JSON, by a Connect client

@@ -22,10 +22,10 @@ import type { WatchChangesResponse__Output } from './gen/mpower/v1/WatchChangesR
 
 const DEADLINE_MS = 10_000;
 
-// googleapis' own protos, which scripts/install-deps.sh puts in
-// tools/node_modules: google.rpc's Status and error details, and the
-// google.api route annotations mpower's protos import.
-const googleapis = path.join(__dirname, '..', '..', '..', 'tools', 'node_modules', 'google-proto-files');
+// googleapis' own protos, from npm (google-proto-files, in package.json):
+// google.rpc's Status and error details, and the google.api route
+// annotations mpower's protos import.
+const googleapis = path.dirname(require.resolve('google-proto-files/package.json'));
 const rpcTypes = protobuf.loadSync(
   ['google/rpc/status.proto', 'google/rpc/error_details.proto'].map((file) => path.join(googleapis, file)),
 );
