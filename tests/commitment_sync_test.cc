@@ -2,6 +2,7 @@
 
 #include "server/core/commitment_sync.h"
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
 #include "server/core/commitment_rules.h"
 #include "server/core/partner_rules.h"
@@ -158,6 +159,38 @@ TEST_P(CommitmentSyncTest, OnlyThePartnersEditorsMaySync) {
   SyncRequest request{"partners/nobody", false, false, {}, {Item("A", 1)}};
   EXPECT_THAT(CommitmentSync(store_.get()).Run(kAdmin, request),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+// The server looks up the stored commitments a batch of items at a time
+// (1,000): a set several batches long, with old and new items on both
+// sides of each boundary, is matched item by item all the same.
+TEST_P(CommitmentSyncTest, ASetOfManyBatchesMatchesEveryItemByItsExternalId) {
+  std::vector<v1::Commitment> first;
+  for (int i = 0; i < 2500; i += 2) first.push_back(Item(absl::StrCat("G", i), i));
+  SyncResult created = Sync(first);
+  ASSERT_EQ(created.summary.created(), 1250);
+  std::vector<v1::Commitment> second;
+  for (int i = 0; i < 2500; ++i) second.push_back(Item(absl::StrCat("G", i), i == 1998 ? 1 : i));
+  SyncResult result = Sync(second);
+  EXPECT_EQ(result.summary.created(), 1250) << "the odd ones are new";
+  EXPECT_EQ(result.summary.unchanged(), 1249);
+  EXPECT_EQ(result.summary.updated(), 1) << "G1998, whose amount changed";
+  EXPECT_EQ(result.outcomes[999].kind(), SyncOutcome::KIND_CREATED);
+  EXPECT_EQ(result.outcomes[1000].kind(), SyncOutcome::KIND_UNCHANGED);
+  EXPECT_EQ(result.outcomes[1998].kind(), SyncOutcome::KIND_UPDATED);
+  EXPECT_EQ(result.outcomes[1998].name(), created.outcomes[999].name()) << "G1998 kept its name";
+  std::vector<v1::Commitment> live;
+  std::string page_token;
+  do {
+    auto page =
+        ResourceManager<v1::Commitment>(store_.get())
+            .List(kAdmin,
+                  {.parent = "partners/us-gov", .page_size = 1000, .page_token = page_token});
+    ASSERT_TRUE(page.ok()) << page.status();
+    live.insert(live.end(), page->items.begin(), page->items.end());
+    page_token = page->next_page_token;
+  } while (!page_token.empty());
+  EXPECT_EQ(live.size(), 2500u) << "each external id once";
 }
 
 MPOWER_ON_EVERY_BACKEND(CommitmentSyncTest);

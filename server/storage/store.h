@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -146,6 +147,22 @@ class WriteTransaction {
   virtual absl::StatusOr<std::optional<StoredResource>> Get(absl::string_view name) = 0;
   virtual absl::StatusOr<std::optional<StoredResource>> FindByExternalId(
       absl::string_view collection, absl::string_view parent, absl::string_view external_id) = 0;
+  // FindByExternalId for many ids at once: the resources found, by external
+  // id. A backend a network away answers in one round trip where one call
+  // each would take one each (a sync of 100,000 items); this one, for a
+  // backend in the process, asks one at a time.
+  virtual absl::StatusOr<absl::flat_hash_map<std::string, StoredResource>> FindByExternalIds(
+      absl::string_view collection, absl::string_view parent,
+      const std::vector<std::string>& external_ids) {
+    absl::flat_hash_map<std::string, StoredResource> found;
+    for (const std::string& external_id : external_ids) {
+      absl::StatusOr<std::optional<StoredResource>> one =
+          FindByExternalId(collection, parent, external_id);
+      if (!one.ok()) return one.status();
+      if (one->has_value()) found.emplace(external_id, std::move(**one));
+    }
+    return found;
+  }
   // True if another resource refers to `name` or has it as its parent.
   virtual absl::StatusOr<bool> IsReferenced(absl::string_view name) = 0;
   // True if a resource of `collection` (deleted or not) has `parent` as its

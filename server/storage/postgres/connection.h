@@ -118,6 +118,8 @@ class Connection {
   void ExitPipelineMode();
   absl::Status Settle();
   bool pipelined() const { return pipelined_; }
+  // Pipeline mode: how many statements are queued, unanswered.
+  size_t unanswered() const { return sent_.size(); }
   // Pipeline mode: statements are numbered in the order sent, from 0 for
   // the connection, so that a caller can tell which of its steps a failure
   // belongs to. The number the next statement sent will get:

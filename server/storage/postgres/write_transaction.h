@@ -56,6 +56,9 @@ class PostgresWriteTransaction : public WriteTransaction {
   absl::StatusOr<std::optional<StoredResource>> FindByExternalId(
       absl::string_view collection, absl::string_view parent,
       absl::string_view external_id) override;
+  absl::StatusOr<absl::flat_hash_map<std::string, StoredResource>> FindByExternalIds(
+      absl::string_view collection, absl::string_view parent,
+      const std::vector<std::string>& external_ids) override;
   absl::StatusOr<bool> IsReferenced(absl::string_view name) override;
   absl::StatusOr<bool> HasChildren(absl::string_view parent, absl::string_view collection) override;
   absl::Status Put(const StoredResource& resource) override;
