@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/feed_commands.h"
+#include "client/key_commands.h"
 #include "client/report_commands.h"
 #include "client/sync_command.h"
 
@@ -38,6 +39,7 @@ namespace {
 const std::set<std::string> kFeedFlags = {"dry-run",      "mirror",  "after",     "collections",
                                           "partner",      "country", "countries", "categories",
                                           "min-severity", "for"};
+const std::set<std::string> kKeyFlags = {"key-dir", "display-name"};
 
 }  // namespace
 
@@ -62,7 +64,8 @@ std::string MainHelp() {
       &help,
       "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts;\n"
       "credentials take create, list and revoke; audit takes list; alerts also watch\n"
-      "and purge; subscriptions also test and replay.\n\n"
+      "and purge; subscriptions also test and replay; keys also generate, fingerprint\n"
+      "and retire.\n\n"
       "Connection and output (flag, then environment, then the config file, then default):\n"
       "  --address HOST:PORT   MPOWER_ADDRESS   default ",
       kDefaultAddress, "\n",
@@ -109,6 +112,17 @@ std::string ResourceHelp(const ResourceSpec& spec) {
   if (has("Delete")) absl::StrAppend(&help, "  delete NAME [--etag E]\n");
   if (has("Undelete")) absl::StrAppend(&help, "  undelete NAME [--etag E]\n");
   if (has("Revoke")) absl::StrAppend(&help, "  revoke NAME\n");
+  if (has("Retire")) {
+    absl::StrAppend(&help,
+                    "  retire NAME [--etag E]\n"
+                    "      nothing more is sealed to the key; it stays published, as a trace\n");
+  }
+  for (const SpecialCommand& command : SpecialCommands()) {
+    if (command.words.size() == 2 && command.words[0] == spec.plural &&
+        command.summary != nullptr) {
+      absl::StrAppend(&help, "  ", command.words[1], " ", command.summary, "\n");
+    }
+  }
   if (has("Purge")) {
     absl::StrAppend(&help,
                     "  purge NAME --reason TEXT [--etag E] [--include-shareable]\n"
@@ -210,6 +224,22 @@ const std::vector<SpecialCommand>& SpecialCommands() {
       {{"changes", "list"}, kFeedFlags, &ChangesHelp, &RunChanges},
       {{"changes"}, kFeedFlags, &ChangesHelp, nullptr},
       {{"alerts", "watch"}, kFeedFlags, &WatchHelp, &RunWatch},
+      {{"keys", "generate"},
+       kKeyFlags,
+       &KeysGenerateHelp,
+       &RunKeysGenerate,
+       false,
+       {},
+       "[ID] --parent partners/P [--display-name TEXT] [--key-dir DIR]\n"
+       "      makes a key pair here and publishes its public halves"},
+      {{"keys", "fingerprint"},
+       kKeyFlags,
+       &KeysFingerprintHelp,
+       &RunKeysFingerprint,
+       false,
+       {},
+       "NAME [--key-dir DIR]\n"
+       "      checks a key's proof and works out its fingerprint here"},
       {{"report"},
        ReportFlags(),
        &ReportHelp,
@@ -234,7 +264,7 @@ const SpecialCommand* FindSpecialCommand(const std::vector<std::string>& positio
 std::vector<std::string> VerbsOf(const ResourceSpec& spec) {
   std::vector<std::string> verbs;
   for (const char* verb : {"Get", "List", "Create", "Update", "Delete", "Undelete", "Revoke",
-                           "Purge", "Test", "Replay"}) {
+                           "Retire", "Purge", "Test", "Replay"}) {
     const bool has =
         std::string(verb) == "List"
             ? spec.list() != nullptr
@@ -251,7 +281,8 @@ std::vector<std::string> VerbsOf(const ResourceSpec& spec) {
 
 bool TakesName(const std::string& verb) {
   return verb == "get" || verb == "update" || verb == "delete" || verb == "undelete" ||
-         verb == "revoke" || verb == "purge" || verb == "test" || verb == "replay";
+         verb == "revoke" || verb == "retire" || verb == "purge" || verb == "test" ||
+         verb == "replay" || verb == "fingerprint";
 }
 
 std::string VersionHelp() {

@@ -39,6 +39,9 @@ struct SpecialCommand {
   bool takes_any_second_word = false;
   // The second words it takes, for completion (report's reports).
   std::vector<std::string> second_words = {};
+  // For a resource's own verb (keys generate): what follows the verb in
+  // the resource's help, its arguments and a line on what it does.
+  const char* summary = nullptr;
 };
 
 const std::vector<SpecialCommand>& SpecialCommands();

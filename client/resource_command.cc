@@ -70,7 +70,8 @@ class Command {
     if (verb == "list") return List();
     if (verb == "create") return Create();
     if (verb == "update") return Update();
-    if (verb == "delete" || verb == "undelete" || verb == "revoke" || verb == "purge") {
+    if (verb == "delete" || verb == "undelete" || verb == "revoke" || verb == "retire" ||
+        verb == "purge") {
       return ActOnOne(verb);
     }
     if (verb == "test") return Test();
@@ -330,7 +331,7 @@ class Command {
   }
 
   // A verb that takes a name and changes that one resource: delete,
-  // undelete, revoke, purge (which also takes --reason).
+  // undelete, revoke, retire, purge (which also takes --reason).
   absl::Status ActOnOne(const std::string& verb) {
     const std::string capitalized = std::string(1, verb[0] - 32) + verb.substr(1);
     MPOWER_ASSIGN_OR_RETURN(const auto* method, Method(capitalized, spec_.type));

@@ -5,6 +5,7 @@
 #include "mpower/v1/admin.pb.h"
 #include "mpower/v1/alert.pb.h"
 #include "mpower/v1/commitment.pb.h"
+#include "mpower/v1/encryption_key.pb.h"
 #include "mpower/v1/initiative.pb.h"
 #include "mpower/v1/partner.pb.h"
 #include "mpower/v1/response.pb.h"
@@ -36,7 +37,7 @@ const std::vector<ResourceSpec>& Resources() {
   static const bool kLinked = v1::Partner::descriptor() && v1::Initiative::descriptor() &&
                               v1::Commitment::descriptor() && v1::Alert::descriptor() &&
                               v1::Response::descriptor() && v1::Credential::descriptor() &&
-                              v1::Subscription::descriptor();
+                              v1::Subscription::descriptor() && v1::EncryptionKey::descriptor();
   (void)kLinked;
   static const std::vector<ResourceSpec> kResources = {
       {"partners",
@@ -166,6 +167,19 @@ const std::vector<ResourceSpec>& Resources() {
        nullptr,
        nullptr,
        "duty-desk --parent partners/ilo --email desk@ilo.example --min-severity SEVERE"},
+      {"keys",
+       "EncryptionKey",
+       "encryption_key",
+       "partners",
+       "partners/ilo/encryptionKeys/geneva-desk",
+       {{"NAME", "name"},
+        {"STATE", "state"},
+        {"FINGERPRINT", "fingerprint"},
+        {"DISPLAY NAME", "display_name"}},
+       {{"display-name", "display_name", "what the key is for, e.g. \"Geneva duty desk\""}},
+       "EncryptionKeyService",
+       "ListEncryptionKeys",
+       "encryption_keys"},
       {"credentials",
        "Credential",
        "credential",

@@ -16,6 +16,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev sqlite3 openssl
   libpq-dev postgresql-15 prometheus-cpp-dev libsystemd-dev libcpp-httplib-dev libcurl4-openssl-dev
+  libsodium-dev
   libboost1.81-dev
   curl systemd help2man dpkg-dev zsh fish
   python3-aiosmtpd chromium

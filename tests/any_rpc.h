@@ -20,6 +20,7 @@
 #include "google/protobuf/text_format.h"
 #include "mpower/v1/admin.pb.h"
 #include "mpower/v1/change.pb.h"
+#include "mpower/v1/encryption_key.pb.h"
 #include "mpower/v1/report.grpc.pb.h"
 #include "mpower/v1/server_info.pb.h"
 
@@ -41,6 +42,7 @@ inline std::vector<std::string> AllMpowerMethods(const std::string& proto_dir) {
   (void)v1::Change::descriptor();
   (void)v1::Credential::descriptor();
   (void)v1::GetServerInfoResponse::descriptor();
+  (void)v1::EncryptionKey::descriptor();
   std::vector<std::string> methods;
   for (const auto& entry : std::filesystem::directory_iterator(proto_dir + "/mpower/v1")) {
     const std::string name = "mpower/v1/" + entry.path().filename().string();

@@ -358,7 +358,10 @@ class ExamplesTest : public ::testing::Test {
 
   std::map<std::string, std::string> Environment() const {
     const std::string bin = std::filesystem::path(MPOWER_PATH).parent_path();
-    return {{"PATH", bin + ":/usr/bin:/bin"}, {"MPOWER_CONFIG", server_.client_config()}};
+    // Keys the examples generate stay in this test's directory.
+    return {{"PATH", bin + ":/usr/bin:/bin"},
+            {"MPOWER_CONFIG", server_.client_config()},
+            {"MPOWER_KEY_DIR", work_.path() + "/keys"}};
   }
 
   // Runs `command` as printed. A watch never ends by itself: it is given

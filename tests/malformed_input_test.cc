@@ -147,6 +147,23 @@ const std::vector<Row>& Rows() {
       {"ReportService/GetAccountabilityReport", "an unknown instrument", R"(instrument: 55)",
        "instrument"},
       {"ReportService/ExportActivities", "no format", "", "format"},
+      {"EncryptionKeyService/GetEncryptionKey", "subscription name",
+       R"(name: "partners/ilo/subscriptions/s")", "name"},
+      {"EncryptionKeyService/ListEncryptionKeys", "no parent id", R"(parent: "partners")",
+       "parent"},
+      {"EncryptionKeyService/ListEncryptionKeys", "an unknown field in the filter",
+       R"(parent: "partners/ilo" filter: "colour = \"red\"")", "filter"},
+      {"EncryptionKeyService/CreateEncryptionKey", "no keys",
+       R"(parent: "partners/ilo" encryption_key { display_name: "laptop" })",
+       "encryption_key.sealing_public_key"},
+      {"EncryptionKeyService/CreateEncryptionKey", "a short signing key",
+       R"(parent: "partners/ilo" encryption_key { sealing_public_key: "0123456789abcdef0123456789abcdef" signing_public_key: "0123" proof_of_possession: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" })",
+       "encryption_key.signing_public_key"},
+      {"EncryptionKeyService/CreateEncryptionKey", "a proof that does not verify",
+       R"(parent: "partners/ilo" encryption_key { sealing_public_key: "0123456789abcdef0123456789abcdef" signing_public_key: "0123456789abcdef0123456789abcdef" proof_of_possession: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" })",
+       "encryption_key.proof_of_possession"},
+      {"EncryptionKeyService/RetireEncryptionKey", "partner name", R"(name: "partners/ilo")",
+       "encryption_key.name"},
       {"SubscriptionService/GetSubscription", "commitment name",
        R"(name: "partners/ilo/commitments/x")", "name"},
       {"SubscriptionService/ListSubscriptions", "no parent id", R"(parent: "partners")", "parent"},
@@ -296,7 +313,7 @@ TEST_P(MalformedInputTest, EveryRpcRefusesAStringThatIsNotUtf8NamingTheField) {
     EXPECT_THAT(status.error_message(), HasSubstr(field + ": is not valid UTF-8")) << method;
     EXPECT_EQ(*store_->CurrentRevision(), before) << method << " changed the store";
   }
-  EXPECT_EQ(methods_tried, 47);
+  EXPECT_EQ(methods_tried, 51);
 }
 
 // A sync is a stream of chunks. One that does not parse must end the sync

@@ -8,6 +8,7 @@
 #include "server/base/status_macros.h"
 #include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
+#include "server/core/encryption_key_rules.h"
 #include "server/core/initiative_rules.h"
 #include "server/core/partner_rules.h"
 #include "server/core/response_rules.h"
@@ -38,6 +39,9 @@ bool Selected(const ChangeSelection& s, const v1::Commitment& c, Store&) {
   const std::string owner = c.name().substr(0, c.name().find("/commitments/"));
   return (s.partner.empty() || owner == s.partner) &&
          (s.country_code.empty() || Contains(c.country_codes(), s.country_code));
+}
+bool Selected(const ChangeSelection& s, const v1::EncryptionKey& k, Store&) {
+  return (s.partner.empty() || EncryptionKeyOwner(k.name()) == s.partner) && s.country_code.empty();
 }
 bool Selected(const ChangeSelection& s, const v1::Alert& a, Store&) {
   return (s.partner.empty() || a.filing_partner() == s.partner) &&
@@ -133,13 +137,14 @@ absl::StatusOr<std::optional<v1::Change>> RenderAlert(Store& store, const Princi
 
 absl::StatusOr<ChangeSelection> ChangeSelection::FromProto(const v1::ChangeFilter& filter) {
   static const std::set<std::string> kCollections = {"partners", "initiatives", "commitments",
-                                                     "alerts", "responses"};
+                                                     "alerts",   "responses",   "encryptionKeys"};
   ChangeSelection selection;
   FieldViolations violations;
   for (int i = 0; i < filter.collections_size(); ++i) {
     if (kCollections.count(filter.collections(i)) == 0) {
-      violations.Add(absl::StrCat("filter.collections[", i, "]"),
-                     "unknown; use partners, initiatives, commitments, alerts or responses");
+      violations.Add(
+          absl::StrCat("filter.collections[", i, "]"),
+          "unknown; use partners, initiatives, commitments, alerts, responses or encryptionKeys");
     }
     selection.collections.insert(filter.collections(i));
   }
@@ -182,6 +187,10 @@ absl::StatusOr<std::optional<v1::Change>> ChangeFeed::Render(
   if (collection == "responses") {
     return RenderAs<v1::Response>(*store_, caller, record, selection, &v1::Change::mutable_response,
                                   deferred);
+  }
+  if (collection == "encryptionKeys") {
+    return RenderAs<v1::EncryptionKey>(*store_, caller, record, selection,
+                                       &v1::Change::mutable_encryption_key, deferred);
   }
   if (collection == "subscriptions") {
     // A partner's own settings, sealed at rest: not part of the feed.

@@ -29,6 +29,7 @@ inline constexpr NamePattern kCommitmentName{"partners", "commitments", "commitm
 inline constexpr NamePattern kAlertName{"", "alerts", "alert"};
 inline constexpr NamePattern kResponseName{"alerts", "responses", "response"};
 inline constexpr NamePattern kSubscriptionName{"partners", "subscriptions", "subscription"};
+inline constexpr NamePattern kEncryptionKeyName{"partners", "encryptionKeys", "encryption_key"};
 
 // The collection-level wildcard of AIP-159, as in `partners/-`.
 inline constexpr absl::string_view kWildcardId = "-";

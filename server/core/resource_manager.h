@@ -283,9 +283,12 @@ class ResourceManager {
 
   // Changes the fields of `patch` named in `mask` (all mutable fields when
   // the mask is empty or "*"). Writes nothing, and keeps the etag, when the
-  // result equals the stored resource.
+  // result equals the stored resource. The audit trail names the method
+  // `verb` and the type ("UpdatePartner", or for a custom method that is
+  // an update, "RetireEncryptionKey").
   absl::StatusOr<T> Update(const Principal& caller, const T& patch,
-                           const google::protobuf::FieldMask& mask) {
+                           const google::protobuf::FieldMask& mask,
+                           absl::string_view verb = "Update") {
     MPOWER_RETURN_IF_ERROR(RequireCredentials(caller));
     const std::string field(Traits::kField);
     MPOWER_RETURN_IF_ERROR(ParseName(patch.name(), Traits::kName, field + ".name").status());
@@ -333,7 +336,7 @@ class ResourceManager {
                 MPOWER_RETURN_IF_ERROR(txn.RewriteCopies(patch.name(), &Traits::SealStoredCopy));
               }
               MPOWER_RETURN_IF_ERROR(
-                  AppendAudit(txn, MakeAuditRecord(caller, Method("Update"), patch.name(), "")));
+                  AppendAudit(txn, MakeAuditRecord(caller, Method(verb), patch.name(), "")));
               MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, next));
               return absl::OkStatus();
             })

@@ -1,12 +1,16 @@
 #include "server/demo/demo_data.h"
 
+#include <sodium.h>
+
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/public_keys.h"
 #include "google/protobuf/text_format.h"
 #include "server/base/status_macros.h"
 #include "server/core/alert_rules.h"
 #include "server/core/commitment_rules.h"
+#include "server/core/encryption_key_rules.h"
 #include "server/core/initiative_rules.h"
 #include "server/core/partner_rules.h"
 #include "server/core/response_rules.h"
@@ -458,12 +462,51 @@ absl::Status LoadAlerts(Store* store) {
     action_time { seconds: 1767312000 })pb");
 }
 
+// A published key for the demo, made from seeds anyone can work out from
+// its name: so its private half is public too, as its display name says.
+absl::Status EnsureDemoKey(Store* store, absl::string_view partner, absl::string_view id,
+                           absl::string_view purpose) {
+  if (!SodiumReady()) return absl::InternalError("libsodium could not be initialised");
+  const std::string context = absl::StrCat("mpower demo key ", partner, "/", id);
+  unsigned char seed[crypto_hash_sha256_BYTES];
+  unsigned char sealing_public[crypto_box_PUBLICKEYBYTES];
+  unsigned char sealing_secret[crypto_box_SECRETKEYBYTES];
+  unsigned char signing_public[crypto_sign_PUBLICKEYBYTES];
+  unsigned char signing_secret[crypto_sign_SECRETKEYBYTES];
+  const std::string sealing_context = context + " sealing";
+  crypto_hash_sha256(seed, reinterpret_cast<const unsigned char*>(sealing_context.data()),
+                     sealing_context.size());
+  crypto_box_seed_keypair(sealing_public, sealing_secret, seed);
+  const std::string signing_context = context + " signing";
+  crypto_hash_sha256(seed, reinterpret_cast<const unsigned char*>(signing_context.data()),
+                     signing_context.size());
+  crypto_sign_seed_keypair(signing_public, signing_secret, seed);
+  v1::EncryptionKey key;
+  key.set_display_name(absl::StrCat(purpose, " (demo key: its private half is public)"));
+  key.set_sealing_public_key(reinterpret_cast<char*>(sealing_public), sizeof sealing_public);
+  key.set_signing_public_key(reinterpret_cast<char*>(signing_public), sizeof signing_public);
+  key.set_proof_of_possession(SignProofOfPossession(
+      partner, key.sealing_public_key(), key.signing_public_key(),
+      absl::string_view(reinterpret_cast<char*>(signing_secret), sizeof signing_secret)));
+  absl::Status status = ResourceManager<v1::EncryptionKey>(store)
+                            .Create(Principal::System(), partner, id, key, "", "")
+                            .status();
+  if (absl::IsAlreadyExists(status)) return absl::OkStatus();
+  return status;
+}
+
+absl::Status LoadKeys(Store* store) {
+  MPOWER_RETURN_IF_ERROR(EnsureDemoKey(store, "partners/ilo", "geneva-desk", "Geneva duty desk"));
+  return EnsureDemoKey(store, "partners/example-union", "organising-desk", "Organising desk");
+}
+
 }  // namespace
 
 absl::Status LoadDemoData(Store* store) {
   MPOWER_RETURN_IF_ERROR(LoadPartners(store));
   MPOWER_RETURN_IF_ERROR(LoadInitiatives(store));
   MPOWER_RETURN_IF_ERROR(LoadCommitments(store));
+  MPOWER_RETURN_IF_ERROR(LoadKeys(store));
   return LoadAlerts(store);
 }
 

@@ -171,7 +171,7 @@ const RestRoutes& RestRoutes::Mpower() {
          {"mpower.v1.PartnerService", "mpower.v1.InitiativeService", "mpower.v1.CommitmentService",
           "mpower.v1.AlertService", "mpower.v1.ResponseService", "mpower.v1.SubscriptionService",
           "mpower.v1.AdminService", "mpower.v1.ChangeService", "mpower.v1.ReportService",
-          "mpower.v1.ServerInfoService"}) {
+          "mpower.v1.ServerInfoService", "mpower.v1.EncryptionKeyService"}) {
       if (const auto* service = pool->FindServiceByName(name)) services.push_back(service);
     }
     return new RestRoutes(services);

@@ -14,6 +14,7 @@
 #include "server/service/call_observer.h"
 #include "server/service/change_service.h"
 #include "server/service/commitment_service.h"
+#include "server/service/encryption_key_service.h"
 #include "server/service/initiative_service.h"
 #include "server/service/metrics.h"
 #include "server/service/partner_service.h"
@@ -64,7 +65,8 @@ struct MpowerServer::Services {
         reports(store, &authenticator, options.min_reported_count),
         notifier(store, NotifierOptionsWithMetrics(options)),
         subscriptions(store, &authenticator, &notifier),
-        server_info(options.server_info, &authenticator) {
+        server_info(options.server_info, &authenticator),
+        encryption_keys(store, &authenticator) {
     store->SetCommitListener([this] {
       hub.Notify();
       notifier.Nudge();
@@ -95,6 +97,8 @@ struct MpowerServer::Services {
     subscriptions.set_call_observer(&observer);
     server_info.set_worker_pool(pool.get());
     server_info.set_call_observer(&observer);
+    encryption_keys.set_worker_pool(pool.get());
+    encryption_keys.set_call_observer(&observer);
     notifier.Start();
   }
   ~Services() {
@@ -124,6 +128,7 @@ struct MpowerServer::Services {
   Notifier notifier;
   SubscriptionServiceImpl subscriptions;
   ServerInfoServiceImpl server_info;
+  EncryptionKeyServiceImpl encryption_keys;
 };
 
 bool IsLoopbackAddress(absl::string_view address) {
@@ -201,7 +206,7 @@ absl::StatusOr<std::unique_ptr<MpowerServer>> MpowerServer::Start(Store* store,
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
            &services.admin, &services.partners, &services.initiatives, &services.commitments,
            &services.alerts, &services.responses, &services.changes, &services.reports,
-           &services.subscriptions, &services.server_info}) {
+           &services.subscriptions, &services.server_info, &services.encryption_keys}) {
     // A method its ParsingService left unregistered would be served by the
     // generated synchronous default, which answers UNIMPLEMENTED.
     GPR_ASSERT(!service->has_synchronous_methods());

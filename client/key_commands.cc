@@ -1,0 +1,263 @@
+#include "client/key_commands.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "client/command_status.h"
+#include "client/render.h"
+#include "common/public_keys.h"
+#include "mpower/v1/encryption_key.pb.h"
+
+namespace mpower::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using v1::EncryptionKey;
+
+// Where private keys live: owner-only, in the user's own configuration
+// directory. Never beside MPOWER_CONFIG's file, which may be the one mpowerd
+// wrote into its data directory for the local admin: a private key there
+// would sit on the server, in its backups.
+absl::StatusOr<std::string> KeyDirectory(const Args& args) {
+  if (args.Has("key-dir")) return args.Get("key-dir");
+  if (const char* dir = std::getenv("MPOWER_KEY_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
+    return absl::StrCat(xdg, "/mpower/keys");
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return absl::StrCat(home, "/.config/mpower/keys");
+  }
+  return UsageError("no key directory: set HOME, or give --key-dir or MPOWER_KEY_DIR");
+}
+
+// The file holding `name`'s private halves: DIR/{partner}/{key}.key.
+fs::path KeyFile(const std::string& directory, const std::string& name) {
+  const std::string partner = name.substr(std::strlen("partners/"), name.find('/', 9) - 9);
+  const std::string key = name.substr(name.rfind('/') + 1);
+  return fs::path(directory) / partner / (key + ".key");
+}
+
+absl::Status MakeOwnerOnlyDirectory(const fs::path& directory) {
+  std::error_code error;
+  fs::create_directories(directory, error);
+  if (error) {
+    return LocalError(absl::StrCat("cannot make ", directory.string(), ": ", error.message()));
+  }
+  // Tighten what exists, from the key directory down.
+  if (::chmod(directory.c_str(), 0700) != 0 ||
+      ::chmod(directory.parent_path().c_str(), 0700) != 0) {
+    return LocalError(
+        absl::StrCat("cannot make ", directory.string(), " owner-only: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+// Writes `contents` to a new owner-only file `path`, synced, so that a
+// published key never lacks its private half on disk.
+absl::Status WriteNewSecretFile(const fs::path& path, const std::string& contents) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return LocalError(absl::StrCat("cannot create ", path.string(), ": ", std::strerror(errno)));
+  }
+  size_t written = 0;
+  while (written < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const bool ok = written == contents.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    return LocalError(absl::StrCat("cannot write ", path.string(), ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+std::string Base64(const unsigned char* bytes, size_t size) {
+  return absl::Base64Escape(absl::string_view(reinterpret_cast<const char*>(bytes), size));
+}
+
+// A key's name from the command line: `mpower keys fingerprint NAME`.
+absl::StatusOr<std::string> NameArgument(const Args& args, absl::string_view usage) {
+  if (args.positional.size() != 3) return UsageError(usage);
+  return args.positional[2];
+}
+
+}  // namespace
+
+absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string& output,
+                             absl::Duration) {
+  if (args.positional.size() > 3) {
+    return UsageError("mpower keys generate [ID] --parent partners/P; run mpower keys --help");
+  }
+  const std::string parent = args.Get("parent");
+  if (parent.empty() || parent.find('/') == std::string::npos || parent == "partners/-") {
+    return UsageError("--parent partners/P is required: the partner publishing the key");
+  }
+  if (!SodiumReady()) return LocalError("libsodium could not be initialised");
+  unsigned char sealing_public[crypto_box_PUBLICKEYBYTES];
+  unsigned char sealing_secret[crypto_box_SECRETKEYBYTES];
+  unsigned char signing_public[crypto_sign_PUBLICKEYBYTES];
+  unsigned char signing_secret[crypto_sign_SECRETKEYBYTES];
+  crypto_box_keypair(sealing_public, sealing_secret);
+  crypto_sign_keypair(signing_public, signing_secret);
+  const std::string sealing_key(reinterpret_cast<char*>(sealing_public), sizeof sealing_public);
+  const std::string signing_key(reinterpret_cast<char*>(signing_public), sizeof signing_public);
+
+  v1::CreateEncryptionKeyRequest request;
+  request.set_parent(parent);
+  if (args.positional.size() == 3) request.set_encryption_key_id(args.positional[2]);
+  EncryptionKey& key = *request.mutable_encryption_key();
+  key.set_display_name(args.Get("display-name"));
+  key.set_sealing_public_key(sealing_key);
+  key.set_signing_public_key(signing_key);
+  key.set_proof_of_possession(SignProofOfPossession(
+      parent, sealing_key, signing_key,
+      absl::string_view(reinterpret_cast<char*>(signing_secret), sizeof signing_secret)));
+  unsigned char request_id[16];
+  randombytes_buf(request_id, sizeof request_id);
+  request.set_request_id(absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<char*>(request_id), sizeof request_id)));
+  const std::string fingerprint = KeyFingerprint(sealing_key, signing_key);
+
+  // The private halves reach the disk before the public ones are
+  // published: under a name of their own until the server names the key.
+  absl::StatusOr<std::string> key_directory = KeyDirectory(args);
+  if (!key_directory.ok()) {
+    sodium_memzero(sealing_secret, sizeof sealing_secret);
+    sodium_memzero(signing_secret, sizeof signing_secret);
+    return key_directory.status();
+  }
+  const std::string& directory = *key_directory;
+  const fs::path partner_directory = KeyFile(directory, parent + "/encryptionKeys/x").parent_path();
+  if (absl::Status made = MakeOwnerOnlyDirectory(partner_directory); !made.ok()) {
+    sodium_memzero(sealing_secret, sizeof sealing_secret);
+    sodium_memzero(signing_secret, sizeof signing_secret);
+    return made;
+  }
+  const fs::path pending =
+      partner_directory / absl::StrCat("pending-", request.request_id(), ".key");
+  std::string contents =
+      absl::StrCat("# mpower private key: never share this file; back it up offline.\n",
+                   "parent = ", parent, "\nfingerprint = ", fingerprint,
+                   "\nsealing_public_key = ", Base64(sealing_public, sizeof sealing_public),
+                   "\nsealing_secret_key = ", Base64(sealing_secret, sizeof sealing_secret),
+                   "\nsigning_public_key = ", Base64(signing_public, sizeof signing_public),
+                   "\nsigning_secret_key = ", Base64(signing_secret, sizeof signing_secret), "\n");
+  sodium_memzero(sealing_secret, sizeof sealing_secret);
+  sodium_memzero(signing_secret, sizeof signing_secret);
+  absl::Status saved = WriteNewSecretFile(pending, contents);
+  sodium_memzero(contents.data(), contents.size());
+  if (!saved.ok()) return saved;
+
+  v1::CreateEncryptionKeyResponse response;
+  // Safe to retry: the request id makes a repeat return the first key.
+  const grpc::Status status = rpc.Call("/mpower.v1.EncryptionKeyService/CreateEncryptionKey",
+                                       request, &response, /*idempotent=*/true);
+  if (!status.ok()) {
+    const bool maybe_published = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                                 status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+    if (maybe_published) {
+      std::cerr << "mpower: the key may have been published; its private half stays in "
+                << pending.string() << " until you check with mpower keys list --parent " << parent
+                << " (fingerprint " << fingerprint << ")\n";
+    } else {
+      ::unlink(pending.c_str());
+    }
+    return RpcError(status);
+  }
+  const EncryptionKey& published = response.encryption_key();
+  const fs::path file = KeyFile(directory, published.name());
+  std::error_code error;
+  fs::rename(pending, file, error);
+  if (error) {
+    return LocalError(absl::StrCat(published.name(),
+                                   " is published, but its private half stays in ",
+                                   pending.string(), ": ", error.message()));
+  }
+  if (published.fingerprint() != fingerprint) {
+    return LocalError(absl::StrCat("the server answered with fingerprint ", published.fingerprint(),
+                                   " for a key whose fingerprint is ", fingerprint,
+                                   "; do not use it, and tell the secretariat"));
+  }
+  if (output == "json") {
+    std::cout << ToJson(published);
+  } else {
+    std::cout << published.name() << " published\nfingerprint: " << fingerprint
+              << "\nprivate key: " << file.string()
+              << " (owner-only; back it up offline: without it nothing sealed to this key opens)\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunKeysFingerprint(RpcClient& rpc, const Args& args, const std::string& output,
+                                absl::Duration) {
+  absl::StatusOr<std::string> name =
+      NameArgument(args, "mpower keys fingerprint NAME; run mpower keys --help");
+  if (!name.ok()) return name.status();
+  v1::GetEncryptionKeyRequest request;
+  request.set_name(*name);
+  v1::GetEncryptionKeyResponse response;
+  const grpc::Status status = rpc.Call("/mpower.v1.EncryptionKeyService/GetEncryptionKey", request,
+                                       &response, /*idempotent=*/true);
+  if (!status.ok()) return RpcError(status);
+  const EncryptionKey& key = response.encryption_key();
+  const std::string partner = key.name().substr(0, key.name().find("/encryptionKeys/"));
+  if (!VerifyProofOfPossession(partner, key.sealing_public_key(), key.signing_public_key(),
+                               key.proof_of_possession())) {
+    return LocalError(absl::StrCat(key.name(), ": its proof of possession does not verify for ",
+                                   partner, "; do not seal to it, and tell the secretariat"));
+  }
+  const std::string fingerprint =
+      KeyFingerprint(key.sealing_public_key(), key.signing_public_key());
+  if (fingerprint != key.fingerprint()) {
+    return LocalError(absl::StrCat(key.name(), ": the server says its fingerprint is ",
+                                   key.fingerprint(), " but its keys give ", fingerprint,
+                                   "; do not seal to it, and tell the secretariat"));
+  }
+  absl::StatusOr<std::string> directory = KeyDirectory(args);
+  const fs::path file = directory.ok() ? KeyFile(*directory, key.name()) : fs::path();
+  const bool held = directory.ok() && fs::exists(file);
+  if (output == "json") {
+    std::cout << ToJson(key);
+    return absl::OkStatus();
+  }
+  std::cout << key.name() << "\nfingerprint: " << fingerprint
+            << "\nproof of possession: verified for " << partner
+            << "\nprivate key: " << (held ? file.string() : "not held on this machine") << "\n";
+  return absl::OkStatus();
+}
+
+std::string KeysGenerateHelp() {
+  return "mpower keys generate [ID] --parent partners/P [--display-name TEXT] [--key-dir DIR]\n\n"
+         "Makes a key pair for sealing (X25519) and signing (Ed25519) with libsodium, saves\n"
+         "the private halves owner-only in the key directory (--key-dir, MPOWER_KEY_DIR, or\n"
+         "~/.config/mpower/keys), then publishes the public halves for the partner with a\n"
+         "signature proving this machine holds them. The private halves never leave\n"
+         "this machine: back the file up offline, since nothing sealed to the key opens\n"
+         "without it. Read the fingerprint it prints to the people who will seal to you.\n\n"
+         "Example:\n"
+         "  mpower keys generate --parent partners/ilo --display-name \"Geneva laptop\"\n";
+}
+
+std::string KeysFingerprintHelp() {
+  return "mpower keys fingerprint NAME [--key-dir DIR]\n\n"
+         "Reads a published key, checks its proof of possession and works out its\n"
+         "fingerprint here, rather than trusting the server's; says whether this machine\n"
+         "holds its private half. Compare the fingerprint aloud with the key's owner.\n\n"
+         "Example:\n"
+         "  mpower keys fingerprint partners/ilo/encryptionKeys/geneva-desk\n";
+}
+
+}  // namespace mpower::cli
