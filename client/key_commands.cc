@@ -16,6 +16,7 @@
 #include "client/render.h"
 #include "common/public_keys.h"
 #include "mpower/v1/encryption_key.pb.h"
+#include "server/core/names.h"
 
 namespace mpower::cli {
 namespace {
@@ -101,8 +102,9 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
   if (args.positional.size() > 3) {
     return UsageError("mpower keys generate [ID] --parent partners/P; run mpower keys --help");
   }
+  // The partner's id becomes a directory name: nothing but a valid id.
   const std::string parent = args.Get("parent");
-  if (parent.empty() || parent.find('/') == std::string::npos || parent == "partners/-") {
+  if (!ParseName(parent, kPartnerName, "parent").ok()) {
     return UsageError("--parent partners/P is required: the partner publishing the key");
   }
   if (!SodiumReady()) return LocalError("libsodium could not be initialised");
@@ -178,6 +180,13 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
     return RpcError(status);
   }
   const EncryptionKey& published = response.encryption_key();
+  // The server's answer names a file here: only a key of this partner.
+  absl::StatusOr<ParsedName> named =
+      ParseName(published.name(), kEncryptionKeyName, "encryption_key.name");
+  if (!named.ok() || named->parent != parent) {
+    return LocalError(absl::StrCat("the server answered with a key name that is not one of ",
+                                   parent, "'s; the private half stays in ", pending.string()));
+  }
   const fs::path file = KeyFile(directory, published.name());
   std::error_code error;
   fs::rename(pending, file, error);
@@ -213,7 +222,11 @@ absl::Status RunKeysFingerprint(RpcClient& rpc, const Args& args, const std::str
                                        &response, /*idempotent=*/true);
   if (!status.ok()) return RpcError(status);
   const EncryptionKey& key = response.encryption_key();
-  const std::string partner = key.name().substr(0, key.name().find("/encryptionKeys/"));
+  absl::StatusOr<ParsedName> named = ParseName(key.name(), kEncryptionKeyName, "name");
+  if (!named.ok() || key.name() != *name) {
+    return LocalError(absl::StrCat("the server answered for ", *name, " with another key"));
+  }
+  const std::string& partner = named->parent;
   if (!VerifyProofOfPossession(partner, key.sealing_public_key(), key.signing_public_key(),
                                key.proof_of_possession())) {
     return LocalError(absl::StrCat(key.name(), ": its proof of possession does not verify for ",

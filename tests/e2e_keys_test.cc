@@ -59,7 +59,8 @@ class KeysEndToEndTest : public testing::ServerBackendTest {
     }
     return testing::RunMpowerAs(*server_, token, std::move(args));
   }
-  std::string key_dir() const { return dir_.path() + "/keys"; }
+  // Apart from mpowerd's own keys/ in its data directory.
+  std::string key_dir() const { return dir_.path() + "/client-keys"; }
 
   testing::TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
@@ -109,6 +110,11 @@ TEST_P(KeysEndToEndTest, AGeneratedKeyIsPublishedWithItsPrivateHalfKeptOwnerOnly
 }
 
 TEST_P(KeysEndToEndTest, OnlyThePartnersEditorsPublishAndRetireItsKeysAndBothLeaveATrace) {
+  // A parent that is not a partner's name makes no directory anywhere.
+  CommandResult escaping = Cli(ilo_editor_, {"keys", "generate", "--parent", "partners/.."});
+  EXPECT_EQ(escaping.exit_code, 2) << escaping.err;
+  EXPECT_FALSE(fs::exists(key_dir()));
+
   CommandResult refused = Cli(union_editor_, {"keys", "generate", "--parent", "partners/ilo"});
   EXPECT_EQ(refused.exit_code, 64 + 7) << refused.out << refused.err;  // PERMISSION_DENIED
   // The private halves made for the refused key are gone with it.
