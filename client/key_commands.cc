@@ -62,6 +62,19 @@ absl::Status MakeOwnerOnlyDirectory(const fs::path& directory) {
   return absl::OkStatus();
 }
 
+// Makes the entries of `directory` durable: a file created or renamed in
+// it survives a crash only once the directory is synced too.
+absl::Status SyncDirectory(const fs::path& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const bool ok = fd >= 0 && ::fsync(fd) == 0;
+  const int error = errno;
+  if (fd >= 0) ::close(fd);
+  if (!ok) {
+    return LocalError(absl::StrCat("cannot sync ", directory.string(), ": ", std::strerror(error)));
+  }
+  return absl::OkStatus();
+}
+
 // Writes `contents` to a new owner-only file `path`, synced, so that a
 // published key never lacks its private half on disk.
 absl::Status WriteNewSecretFile(const fs::path& path, const std::string& contents) {
@@ -70,19 +83,47 @@ absl::Status WriteNewSecretFile(const fs::path& path, const std::string& content
     return LocalError(absl::StrCat("cannot create ", path.string(), ": ", std::strerror(errno)));
   }
   size_t written = 0;
-  while (written < contents.size()) {
+  int error = 0;
+  while (written < contents.size() && error == 0) {
     const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
+    if (n <= 0) error = n < 0 ? errno : EIO;
+    if (n > 0) written += static_cast<size_t>(n);
   }
-  const bool ok = written == contents.size() && ::fsync(fd) == 0;
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
   ::close(fd);
-  if (!ok) {
+  if (error != 0) {
     ::unlink(path.c_str());
-    return LocalError(absl::StrCat("cannot write ", path.string(), ": ", std::strerror(errno)));
+    return LocalError(absl::StrCat("cannot write ", path.string(), ": ", std::strerror(error)));
   }
-  return absl::OkStatus();
+  return SyncDirectory(path.parent_path());
+}
+
+// Gives the pending file `from` its final name `to`, never replacing a file
+// there (another key's private half), and makes the new name durable.
+absl::Status NameSecretFile(const fs::path& from, const fs::path& to) {
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    return LocalError(
+        absl::StrCat("cannot name ", from.string(), " ", to.string(), ": ", std::strerror(errno)));
+  }
+  ::unlink(from.c_str());
+  return SyncDirectory(to.parent_path());
+}
+
+// Whether the server's answer to CreateEncryptionKey with `code` means the
+// key was certainly not published, so that its private half may go.
+bool CertainlyNotPublished(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return true;
+    default:
+      return false;
+  }
 }
 
 std::string Base64(const unsigned char* bytes, size_t size) {
@@ -168,37 +209,35 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
   const grpc::Status status = rpc.Call("/mpower.v1.EncryptionKeyService/CreateEncryptionKey",
                                        request, &response, /*idempotent=*/true);
   if (!status.ok()) {
-    const bool maybe_published = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                                 status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
-    if (maybe_published) {
+    if (CertainlyNotPublished(status.error_code())) {
+      ::unlink(pending.c_str());
+    } else {
+      // Published or not, nobody can tell from here: the private half
+      // stays, since a published key without it could never be opened.
       std::cerr << "mpower: the key may have been published; its private half stays in "
                 << pending.string() << " until you check with mpower keys list --parent " << parent
                 << " (fingerprint " << fingerprint << ")\n";
-    } else {
-      ::unlink(pending.c_str());
     }
     return RpcError(status);
   }
   const EncryptionKey& published = response.encryption_key();
-  // The server's answer names a file here: only a key of this partner.
+  // The server's answer names a file here: only a key of this partner, and
+  // only the key this machine made.
   absl::StatusOr<ParsedName> named =
       ParseName(published.name(), kEncryptionKeyName, "encryption_key.name");
-  if (!named.ok() || named->parent != parent) {
-    return LocalError(absl::StrCat("the server answered with a key name that is not one of ",
-                                   parent, "'s; the private half stays in ", pending.string()));
+  if (!named.ok() || named->parent != parent || published.sealing_public_key() != sealing_key ||
+      published.signing_public_key() != signing_key || published.fingerprint() != fingerprint) {
+    return LocalError(
+        absl::StrCat("the server answered with another key than the one made here "
+                     "(or under a name not ",
+                     parent, "'s); do not use it, tell the secretariat, and keep ",
+                     pending.string(), " until this is understood"));
   }
   const fs::path file = KeyFile(directory, published.name());
-  std::error_code error;
-  fs::rename(pending, file, error);
-  if (error) {
+  if (absl::Status named_file = NameSecretFile(pending, file); !named_file.ok()) {
     return LocalError(absl::StrCat(published.name(),
                                    " is published, but its private half stays in ",
-                                   pending.string(), ": ", error.message()));
-  }
-  if (published.fingerprint() != fingerprint) {
-    return LocalError(absl::StrCat("the server answered with fingerprint ", published.fingerprint(),
-                                   " for a key whose fingerprint is ", fingerprint,
-                                   "; do not use it, and tell the secretariat"));
+                                   pending.string(), ": ", named_file.message()));
   }
   if (output == "json") {
     std::cout << ToJson(published);

@@ -53,6 +53,14 @@ struct Case {
   StatusCode expected[kCallerCount];
 };
 
+// A key pair with its proof of possession for each partner, in text format.
+#define MPOWER_ALPHA_KEY \
+  R"(sealing_public_key: "\140\064\156\174\221\032\137\153\241\124\022\221\164\312\376\165\262\224\254\073\275\125\111\143\057\110\316\306\046\157\204\020" signing_public_key: "\212\210\343\335\164\011\361\225\375\122\333\055\074\272\135\162\312\147\011\277\035\224\022\033\363\164\210\001\264\017\157\134" proof_of_possession: "\174\344\147\242\167\066\171\072\040\253\333\102\013\322\364\003\121\227\206\121\130\353\371\260\154\241\167\021\250\242\001\356\236\114\316\143\301\221\165\262\167\047\066\053\362\234\362\066\253\363\250\350\312\031\040\277\221\160\312\376\122\170\333\000")"
+#define MPOWER_BETA_KEY \
+  R"(sealing_public_key: "\140\064\156\174\221\032\137\153\241\124\022\221\164\312\376\165\262\224\254\073\275\125\111\143\057\110\316\306\046\157\204\020" signing_public_key: "\212\210\343\335\164\011\361\225\375\122\333\055\074\272\135\162\312\147\011\277\035\224\022\033\363\164\210\001\264\017\157\134" proof_of_possession: "\313\351\265\230\267\345\312\336\364\235\363\124\372\101\221\274\317\153\007\244\374\164\304\062\156\301\234\244\334\076\123\331\270\353\136\025\066\115\131\365\070\041\055\036\154\264\021\067\354\067\157\167\077\063\360\030\017\020\131\177\312\070\253\010")"
+constexpr char kAlphaKey[] = MPOWER_ALPHA_KEY;
+constexpr char kBetaKey[] = MPOWER_BETA_KEY;
+
 // The fixture's world. The callers act for partners/alpha; partners/beta
 // is someone else; partners/gamma is the only recipient of beta's
 // restricted alert.
@@ -277,11 +285,11 @@ const Case kCases[] = {
      {OK, OK, OK, UA, UA}},
     {"EncryptionKeyService/CreateEncryptionKey",
      "own",
-     R"(parent: "partners/alpha" encryption_key { sealing_public_key: "\140\064\156\174\221\032\137\153\241\124\022\221\164\312\376\165\262\224\254\073\275\125\111\143\057\110\316\306\046\157\204\020" signing_public_key: "\212\210\343\335\164\011\361\225\375\122\333\055\074\272\135\162\312\147\011\277\035\224\022\033\363\164\210\001\264\017\157\134" proof_of_possession: "\174\344\147\242\167\066\171\072\040\253\333\102\013\322\364\003\121\227\206\121\130\353\371\260\154\241\167\021\250\242\001\356\236\114\316\143\301\221\165\262\167\047\066\053\362\234\362\066\253\363\250\350\312\031\040\277\221\160\312\376\122\170\333\000" })",
+     R"(parent: "partners/alpha" encryption_key { )" MPOWER_ALPHA_KEY " }",
      {OK, OK, PD, UA, UA}},
     {"EncryptionKeyService/CreateEncryptionKey",
      "other",
-     R"(parent: "partners/beta" encryption_key { sealing_public_key: "\140\064\156\174\221\032\137\153\241\124\022\221\164\312\376\165\262\224\254\073\275\125\111\143\057\110\316\306\046\157\204\020" signing_public_key: "\212\210\343\335\164\011\361\225\375\122\333\055\074\272\135\162\312\147\011\277\035\224\022\033\363\164\210\001\264\017\157\134" proof_of_possession: "\313\351\265\230\267\345\312\336\364\235\363\124\372\101\221\274\317\153\007\244\374\164\304\062\156\301\234\244\334\076\123\331\270\353\136\025\066\115\131\365\070\041\055\036\154\264\021\067\354\067\157\167\077\063\360\030\017\020\131\177\312\070\253\010" })",
+     R"(parent: "partners/beta" encryption_key { )" MPOWER_BETA_KEY " }",
      {OK, PD, PD, UA, UA}},
     {"EncryptionKeyService/RetireEncryptionKey",
      "own",
@@ -473,15 +481,10 @@ class AuthorizationTest : public ::testing::TestWithParam<testing::Backend> {
                                            R"(email { addresses: "desk@example.org" })")
                       .ok());
     }
-    for (const char* partner : {"partners/alpha", "partners/beta"}) {
-      // Storage checks the sizes only; the service checks the proof.
-      ASSERT_TRUE(
-          Create<v1::EncryptionKey>(store, partner, "k",
-                                    R"(sealing_public_key: "0123456789abcdef0123456789abcdef"
-                                               signing_public_key: "0123456789abcdef0123456789abcdef"
-                                               proof_of_possession: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")")
-              .ok());
-    }
+    // One key pair, published by each partner with a proof signing that
+    // partner's name (made once with libsodium from fixed seeds).
+    ASSERT_TRUE(Create<v1::EncryptionKey>(store, "partners/alpha", "k", kAlphaKey).ok());
+    ASSERT_TRUE(Create<v1::EncryptionKey>(store, "partners/beta", "k", kBetaKey).ok());
     CredentialManager credentials(store);
     const auto issue = [&](const char* id, v1::Role role, const char* partner) {
       v1::Credential credential;

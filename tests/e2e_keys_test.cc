@@ -148,6 +148,22 @@ TEST_P(KeysEndToEndTest, OnlyThePartnersEditorsPublishAndRetireItsKeysAndBothLea
   EXPECT_THAT(audit.out, HasSubstr("RetireEncryptionKey"));
 }
 
+TEST_P(KeysEndToEndTest, APublishedKeyNeverReplacesAPrivateKeyFileHeldHere) {
+  // A file already under the name the server gives the new key (a key
+  // directory shared across servers, or a server that lies).
+  const fs::path held = fs::path(key_dir()) / "ilo" / "reused.key";
+  fs::create_directories(held.parent_path());
+  std::ofstream(held) << "an older key's private half\n";
+  CommandResult made = Cli(ilo_editor_, {"keys", "generate", "reused", "--parent", "partners/ilo"});
+  EXPECT_EQ(made.exit_code, 1) << made.out << made.err;
+  EXPECT_THAT(made.err, HasSubstr("is published, but its private half stays in"));
+  std::stringstream contents;
+  contents << std::ifstream(held).rdbuf();
+  EXPECT_EQ(contents.str(), "an older key's private half\n");
+  // The new key's private half is kept, under its pending name.
+  EXPECT_EQ(std::distance(fs::directory_iterator(held.parent_path()), fs::directory_iterator()), 2);
+}
+
 TEST_P(KeysEndToEndTest, TheAnonymousPublicReaderSeesNoKeys) {
   // The server runs with --public-read: callers without a token read what
   // is public, and keys are not.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/public_keys.h"
+#include "server/base/status_macros.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -76,8 +77,11 @@ absl::Status CheckProofOfPossession(absl::string_view partner, const EncryptionK
 
 absl::Status ResourceTraits<EncryptionKey>::CheckCreate(const Principal& caller,
                                                         absl::string_view parent,
-                                                        const EncryptionKey&, Store&) {
-  return RequireEditorOf(caller, parent, absl::StrCat("the keys of ", parent));
+                                                        const EncryptionKey& key, Store&) {
+  MPOWER_RETURN_IF_ERROR(RequireEditorOf(caller, parent, absl::StrCat("the keys of ", parent)));
+  // Here, where every create passes once the caller may publish: no key
+  // is stored without its proof, whichever path creates it.
+  return CheckProofOfPossession(parent, key);
 }
 
 absl::Status ResourceTraits<EncryptionKey>::CheckWrite(const Principal& caller,

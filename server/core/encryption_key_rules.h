@@ -30,13 +30,14 @@ struct ResourceTraits<v1::EncryptionKey> : ResourceTraitsDefaults {
   // ACTIVE, and the fingerprint of the keys.
   static void ApplyDefaults(v1::EncryptionKey& key);
   // Sizes and the display name. The proof of possession, which signs the
-  // partner's name, is CheckProofOfPossession's.
+  // partner's name, is checked by CheckCreate.
   static void Validate(const v1::EncryptionKey& key, FieldViolations& violations);
   static absl::Status CheckReferences(WriteTransaction&, const v1::EncryptionKey&) {
     return absl::OkStatus();
   }
   static std::vector<std::string> References(const v1::EncryptionKey&) { return {}; }
-  // The partner's editors, or the secretariat.
+  // The partner's editors, or the secretariat; then the proof of
+  // possession (CheckProofOfPossession).
   static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
                                   const v1::EncryptionKey& key, Store& store);
   static absl::Status CheckWrite(const Principal& caller, const v1::EncryptionKey& existing,

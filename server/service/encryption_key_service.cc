@@ -1,6 +1,5 @@
 #include "server/service/encryption_key_service.h"
 
-#include "common/public_keys.h"
 #include "server/base/status_macros.h"
 #include "server/service/handler_support.h"
 
@@ -50,12 +49,6 @@ absl::Status EncryptionKeyServiceImpl::CreateEncryptionKey(
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
   EncryptionKey key = request->encryption_key();
   key.clear_state();  // every key is published ACTIVE
-  // With keys of the wrong size, Create names those fields instead.
-  if (key.sealing_public_key().size() == kSealingPublicKeyBytes &&
-      key.signing_public_key().size() == kSigningPublicKeyBytes &&
-      key.proof_of_possession().size() == kSignatureBytes) {
-    MPOWER_RETURN_IF_ERROR(CheckProofOfPossession(request->parent(), key));
-  }
   MPOWER_ASSIGN_OR_RETURN(*response->mutable_encryption_key(),
                           keys_.Create(caller, request->parent(), request->encryption_key_id(), key,
                                        request->request_id(), CreateFingerprint(*request)));
