@@ -207,6 +207,17 @@ void PostgresStore::CommitGroup(const std::vector<GroupCommit::PendingWrite*>& g
   if (status.ok() && !GroupCommit::NeedsSync(group)) {
     status = connection.Execute("SET LOCAL synchronous_commit TO off", "relaxing durability");
   }
+  // A write finds every row it touches by key. Its prepared statements keep
+  // the plan made when their tables were small, and one transaction can
+  // grow a table a thousandfold (a sync of 100,000 commitments adds about
+  // a million index terms): a sequential scan planned for a table of one
+  // page then runs once per row written, and the sync took more than ten
+  // minutes on CI. Without sequential scans the planner picks the index a
+  // key lookup needs whatever its statistics say, and a statement that has
+  // no index to use still runs, by a sequential scan.
+  if (status.ok()) {
+    status = connection.Execute("SET LOCAL enable_seqscan TO off", "planning by key");
+  }
   int64_t last = 0;
   // The transaction's id, to ask what became of it should the answer to
   // its COMMIT be lost (locking the row gives it one anyway).
