@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/command_status.h"
 #include "client/render.h"
+#include "common/durable_files.h"
 #include "common/public_keys.h"
 #include "mpower/v1/encryption_key.pb.h"
 #include "server/core/names.h"
@@ -40,11 +41,15 @@ absl::StatusOr<std::string> KeyDirectory(const Args& args) {
   return UsageError("no key directory: set HOME, or give --key-dir or MPOWER_KEY_DIR");
 }
 
-// The file holding `name`'s private halves: DIR/{partner}/{key}.key.
-fs::path KeyFile(const std::string& directory, const std::string& name) {
-  const std::string partner = name.substr(std::strlen("partners/"), name.find('/', 9) - 9);
-  const std::string key = name.substr(name.rfind('/') + 1);
-  return fs::path(directory) / partner / (key + ".key");
+// Where a partner's private keys live: DIR/{partner id}. `partner` is a
+// parsed partners/{id}, so the id is a valid resource id, never a path.
+fs::path PartnerKeyDirectory(const std::string& directory, const ParsedName& partner) {
+  return fs::path(directory) / partner.id;
+}
+
+// The file holding a key's private halves: DIR/{partner id}/{key id}.key.
+fs::path KeyFile(const std::string& directory, const ParsedName& key) {
+  return fs::path(directory) / key.parent.substr(key.parent.find('/') + 1) / (key.id + ".key");
 }
 
 absl::Status MakeOwnerOnlyDirectory(const fs::path& directory) {
@@ -62,52 +67,36 @@ absl::Status MakeOwnerOnlyDirectory(const fs::path& directory) {
   return absl::OkStatus();
 }
 
-// Makes the entries of `directory` durable: a file created or renamed in
-// it survives a crash only once the directory is synced too.
-absl::Status SyncDirectory(const fs::path& directory) {
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  const bool ok = fd >= 0 && ::fsync(fd) == 0;
-  const int error = errno;
-  if (fd >= 0) ::close(fd);
-  if (!ok) {
-    return LocalError(absl::StrCat("cannot sync ", directory.string(), ": ", std::strerror(error)));
+// Creates the pending file for new private halves: owner-only, synced,
+// and its directory entry synced too, so that a published key never lacks
+// its private half on disk.
+absl::Status WriteNewSecretFile(const fs::path& path, const std::string& contents) {
+  absl::Status created = CreateSyncedFile(path.string(), contents);
+  if (!created.ok()) return LocalError(created.message());
+  absl::Status synced = SyncDirectory(path.parent_path().string());
+  if (!synced.ok()) {
+    ::unlink(path.c_str());
+    return LocalError(synced.message());
   }
   return absl::OkStatus();
 }
 
-// Writes `contents` to a new owner-only file `path`, synced, so that a
-// published key never lacks its private half on disk.
-absl::Status WriteNewSecretFile(const fs::path& path, const std::string& contents) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return LocalError(absl::StrCat("cannot create ", path.string(), ": ", std::strerror(errno)));
-  }
-  size_t written = 0;
-  int error = 0;
-  while (written < contents.size() && error == 0) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) error = n < 0 ? errno : EIO;
-    if (n > 0) written += static_cast<size_t>(n);
-  }
-  if (error == 0 && ::fsync(fd) != 0) error = errno;
-  ::close(fd);
-  if (error != 0) {
-    ::unlink(path.c_str());
-    return LocalError(absl::StrCat("cannot write ", path.string(), ": ", std::strerror(error)));
-  }
-  return SyncDirectory(path.parent_path());
-}
-
 // Gives the pending file `from` its final name `to`, never replacing a file
-// there (another key's private half), and makes the new name durable.
+// there (another key's private half), and makes the new name durable. The
+// error says where the private half is.
 absl::Status NameSecretFile(const fs::path& from, const fs::path& to) {
   if (::link(from.c_str(), to.c_str()) != 0) {
-    return LocalError(
-        absl::StrCat("cannot name ", from.string(), " ", to.string(), ": ", std::strerror(errno)));
+    return LocalError(absl::StrCat("its private half stays in ", from.string(),
+                                   ", since it cannot be named ", to.string(), ": ",
+                                   std::strerror(errno)));
   }
   ::unlink(from.c_str());
-  return SyncDirectory(to.parent_path());
+  absl::Status synced = SyncDirectory(to.parent_path().string());
+  if (!synced.ok()) {
+    return LocalError(absl::StrCat("its private half is in ", to.string(),
+                                   ", which may not survive a crash: ", synced.message()));
+  }
+  return absl::OkStatus();
 }
 
 // Whether the server's answer to CreateEncryptionKey with `code` means the
@@ -145,7 +134,8 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
   }
   // The partner's id becomes a directory name: nothing but a valid id.
   const std::string parent = args.Get("parent");
-  if (!ParseName(parent, kPartnerName, "parent").ok()) {
+  absl::StatusOr<ParsedName> partner = ParseName(parent, kPartnerName, "parent");
+  if (!partner.ok()) {
     return UsageError("--parent partners/P is required: the partner publishing the key");
   }
   if (!SodiumReady()) return LocalError("libsodium could not be initialised");
@@ -183,7 +173,7 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
     return key_directory.status();
   }
   const std::string& directory = *key_directory;
-  const fs::path partner_directory = KeyFile(directory, parent + "/encryptionKeys/x").parent_path();
+  const fs::path partner_directory = PartnerKeyDirectory(directory, *partner);
   if (absl::Status made = MakeOwnerOnlyDirectory(partner_directory); !made.ok()) {
     sodium_memzero(sealing_secret, sizeof sealing_secret);
     sodium_memzero(signing_secret, sizeof signing_secret);
@@ -233,11 +223,9 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
                      parent, "'s); do not use it, tell the secretariat, and keep ",
                      pending.string(), " until this is understood"));
   }
-  const fs::path file = KeyFile(directory, published.name());
+  const fs::path file = KeyFile(directory, *named);
   if (absl::Status named_file = NameSecretFile(pending, file); !named_file.ok()) {
-    return LocalError(absl::StrCat(published.name(),
-                                   " is published, but its private half stays in ",
-                                   pending.string(), ": ", named_file.message()));
+    return LocalError(absl::StrCat(published.name(), " is published, but ", named_file.message()));
   }
   if (output == "json") {
     std::cout << ToJson(published);
@@ -279,7 +267,7 @@ absl::Status RunKeysFingerprint(RpcClient& rpc, const Args& args, const std::str
                                    "; do not seal to it, and tell the secretariat"));
   }
   absl::StatusOr<std::string> directory = KeyDirectory(args);
-  const fs::path file = directory.ok() ? KeyFile(*directory, key.name()) : fs::path();
+  const fs::path file = directory.ok() ? KeyFile(*directory, *named) : fs::path();
   const bool held = directory.ok() && fs::exists(file);
   if (output == "json") {
     std::cout << ToJson(key);

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/durable_files.h"
 #include "server/base/status_macros.h"
 #include "server/storage/crypto.h"
 
@@ -21,24 +22,6 @@ constexpr char kSealedMark = '\x02';
 constexpr size_t kKeyIdBytes = 8;
 // The key file: the id, then the key, in hex.
 constexpr size_t kKeyFileChars = 2 * (kKeyIdBytes + kAeadKeyBytes);
-
-absl::Status SyncDirectory(const std::string& directory) {
-  const int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  const bool synced = fd >= 0 && fsync(fd) == 0;
-  if (fd >= 0) close(fd);
-  if (!synced) return absl::UnavailableError(absl::StrCat("cannot sync ", directory));
-  return absl::OkStatus();
-}
-
-bool WriteAll(int fd, absl::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t written = write(fd, bytes.data(), bytes.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return false;
-    bytes.remove_prefix(static_cast<size_t>(written));
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -81,12 +64,9 @@ absl::StatusOr<std::pair<DataKeys::Key, bool>> DataKeys::FindOrCreate(
   const std::string path = PathOf(name);
   const std::string temporary =
       absl::StrCat(path, ".", absl::BytesToHexString(RandomBytes(6)), ".new");
-  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot create data key ", temporary));
   const std::string contents =
       absl::StrCat(absl::BytesToHexString(RandomBytes(kKeyIdBytes + kAeadKeyBytes)), "\n");
-  const bool written = WriteAll(fd, contents) && fsync(fd) == 0;
-  close(fd);
+  const bool written = CreateSyncedFile(temporary, contents).ok();
   const bool created = written && link(temporary.c_str(), path.c_str()) == 0;
   const bool linked = created || (written && errno == EEXIST);
   unlink(temporary.c_str());
