@@ -19,18 +19,18 @@ const std::set<std::string>& BooleanFlags() {
 }
 
 const std::set<std::string>& CommonFlags() {
-  static const auto* const kFlags =
-      new std::set<std::string>{"address",        "token",
-                                "tls-ca",         "tls-cert",
-                                "tls-key",        "timeout",
-                                "output",         "help",
-                                "version",        "file",
-                                "filter",         "page-size",
-                                "page-token",     "all",
-                                "show-deleted",   "parent",
-                                "request-id",     "etag",
-                                "update-mask",    "reason",
-                                "after-revision", "include-shareable"};
+  static const auto* const kFlags = new std::set<std::string>{"address",        "token",
+                                                              "tls-ca",         "tls-cert",
+                                                              "tls-key",        "timeout",
+                                                              "output",         "help",
+                                                              "version",        "file",
+                                                              "filter",         "page-size",
+                                                              "page-token",     "all",
+                                                              "show-deleted",   "parent",
+                                                              "request-id",     "etag",
+                                                              "update-mask",    "reason",
+                                                              "after-revision", "include-shareable",
+                                                              "key-dir"};
   return *kFlags;
 }
 
@@ -76,6 +76,10 @@ std::string MainHelp() {
       "  config file           MPOWER_CONFIG    default ~/.config/mpower/config, owner-only;\n"
       "                                         lines `address = ...` and `token = ...`\n",
       "  --timeout DURATION    MPOWER_TIMEOUT   default 10s; every call has this deadline\n"
+      "  --key-dir DIR         MPOWER_KEY_DIR   your partner's private keys (mpower keys\n"
+      "                                         generate); default ~/.config/mpower/keys.\n"
+      "                                         Alerts' protected details are sealed here to\n"
+      "                                         every entitled partner's keys, and opened here\n"
       "  -o, --output FORMAT   MPOWER_OUTPUT    table (default) or json\n\n"
       "Exit codes: 0 ok, 1 local error, 2 usage, 64 + gRPC code when a call fails.\n\n"
       "Examples:\n"

@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "client/command_status.h"
+#include "client/key_directory.h"
 #include "client/render.h"
 #include "common/durable_files.h"
 #include "common/public_keys.h"
@@ -24,33 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using v1::EncryptionKey;
-
-// Where private keys live: owner-only, in the user's own configuration
-// directory. Never beside MPOWER_CONFIG's file, which may be the one mpowerd
-// wrote into its data directory for the local admin: a private key there
-// would sit on the server, in its backups.
-absl::StatusOr<std::string> KeyDirectory(const Args& args) {
-  if (args.Has("key-dir")) return args.Get("key-dir");
-  if (const char* dir = std::getenv("MPOWER_KEY_DIR"); dir != nullptr && *dir != '\0') return dir;
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
-    return absl::StrCat(xdg, "/mpower/keys");
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    return absl::StrCat(home, "/.config/mpower/keys");
-  }
-  return UsageError("no key directory: set HOME, or give --key-dir or MPOWER_KEY_DIR");
-}
-
-// Where a partner's private keys live: DIR/{partner id}. `partner` is a
-// parsed partners/{id}, so the id is a valid resource id, never a path.
-fs::path PartnerKeyDirectory(const std::string& directory, const ParsedName& partner) {
-  return fs::path(directory) / partner.id;
-}
-
-// The file holding a key's private halves: DIR/{partner id}/{key id}.key.
-fs::path KeyFile(const std::string& directory, const ParsedName& key) {
-  return fs::path(directory) / key.parent.substr(key.parent.find('/') + 1) / (key.id + ".key");
-}
 
 absl::Status MakeOwnerOnlyDirectory(const fs::path& directory) {
   std::error_code error;

@@ -1,5 +1,6 @@
 #include "client/resource_command.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -14,9 +15,11 @@
 #include "client/command_status.h"
 #include "client/field_text.h"
 #include "client/render.h"
+#include "client/sealing.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "mpower/v1/alert.pb.h"
 #include "server/base/status_macros.h"
 
 namespace mpower::cli {
@@ -58,6 +61,16 @@ std::string NewRequestId() {
   absl::BitGen gen;
   return absl::StrCat("cli-", absl::Hex(absl::Uniform<uint64_t>(gen)),
                       absl::Hex(absl::Uniform<uint64_t>(gen)));
+}
+
+// The alert in `message`, if it is one: alerts' protected details are
+// sealed and opened here (sealing.h).
+v1::Alert* AsAlert(Message& message) { return dynamic_cast<v1::Alert*>(&message); }
+
+// Whether `alert` carries details in the clear, to be sealed before sending.
+bool HasClearDetails(const v1::Alert& alert) {
+  return alert.has_protected_details() && !alert.protected_details().has_sealed() &&
+         alert.protected_details().ByteSizeLong() > 0;
 }
 
 class Command {
@@ -124,7 +137,13 @@ class Command {
     MPOWER_ASSIGN_OR_RETURN(std::string name, RequiredName());
     MPOWER_RETURN_IF_ERROR(SetString(*request, "name", name));
     MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/true));
-    PrintResource(GetMessage(*response, spec_.field));
+    Message& resource = *response->GetReflection()->MutableMessage(
+        response.get(), response->GetDescriptor()->FindFieldByName(spec_.field));
+    if (v1::Alert* alert = AsAlert(resource)) {
+      MPOWER_ASSIGN_OR_RETURN(const std::string note, OpenDetails(rpc_, args_, *alert));
+      if (!note.empty()) std::cerr << "protected details " << note << "\n";
+    }
+    PrintResource(resource);
     return absl::OkStatus();
   }
 
@@ -158,7 +177,14 @@ class Command {
       MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/true));
       const int count = response->GetReflection()->FieldSize(*response, items_field);
       for (int i = 0; i < count; ++i) {
-        items.push_back(&response->GetReflection()->GetRepeatedMessage(*response, items_field, i));
+        Message* item =
+            response->GetReflection()->MutableRepeatedMessage(response.get(), items_field, i);
+        if (v1::Alert* alert = AsAlert(*item)) {
+          // One alert that does not open spoils no other.
+          const absl::StatusOr<std::string> note = OpenDetails(rpc_, args_, *alert);
+          if (!note.ok()) std::cerr << "mpower: " << note.status().message() << "\n";
+        }
+        items.push_back(item);
       }
       next = GetString(*response, "next_page_token");
       MPOWER_RETURN_IF_ERROR(SetString(*request, "page_token", next));
@@ -213,11 +239,35 @@ class Command {
     return resource;
   }
 
+  // Plans to seal `alert`'s details: nullopt, having said why, when they
+  // go in the clear.
+  absl::StatusOr<std::optional<SealingPlan>> PlanToSeal(const v1::Alert& alert) {
+    std::string why_not;
+    MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
+                            PlanSealing(rpc_, args_, alert, why_not));
+    if (!plan.has_value()) {
+      std::cerr << "mpower: protected details sent unsealed, readable by the server: " << why_not
+                << "\n";
+    }
+    return plan;
+  }
+
   absl::Status Create() {
     MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Create", spec_.type));
     auto request = NewMessage(method->input_type());
     std::vector<std::string> paths;
     MPOWER_ASSIGN_OR_RETURN(auto resource, ResourceFromInput(paths));
+    // An envelope binds the alert's name, which the create assigns: the
+    // alert is filed first, and its details given sealed right after.
+    std::optional<SealingPlan> sealing;
+    v1::AlertProtectedDetails details_to_seal;
+    if (v1::Alert* alert = AsAlert(*resource); alert != nullptr && HasClearDetails(*alert)) {
+      MPOWER_ASSIGN_OR_RETURN(sealing, PlanToSeal(*alert));
+      if (sealing.has_value()) {
+        details_to_seal = alert->protected_details();
+        alert->clear_protected_details();
+      }
+    }
     const Descriptor* type = request->GetDescriptor();
     request->GetReflection()
         ->MutableMessage(request.get(), type->FindFieldByName(spec_.field))
@@ -241,6 +291,12 @@ class Command {
           SetString(*request, "request_id", args_.Get("request-id", NewRequestId())));
     }
     MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, idempotent));
+    if (sealing.has_value()) {
+      return GiveSealedDetails(
+          *sealing, details_to_seal,
+          *AsAlert(*response->GetReflection()->MutableMessage(
+              response.get(), response->GetDescriptor()->FindFieldByName(spec_.field))));
+    }
     const FieldDescriptor* token = response->GetDescriptor()->FindFieldByName("token");
     if (token != nullptr && output_ == "json") {
       std::cout << ToJson(*response);
@@ -262,6 +318,71 @@ class Command {
     return absl::OkStatus();
   }
 
+  // Seals `details` for the alert just filed and gives them with
+  // UpdateAlert; prints the alert with them opened.
+  absl::Status GiveSealedDetails(const SealingPlan& plan, const v1::AlertProtectedDetails& details,
+                                 v1::Alert& filed) {
+    const auto filed_without = [&](const absl::Status& why) {
+      PrintResource(filed);
+      return LocalError(absl::StrCat(
+          filed.name(), " is filed, but without its protected details: ", why.message(),
+          "; give them with mpower alerts update ", filed.name(), " -f FILE"));
+    };
+    absl::StatusOr<v1::SealedEnvelope> envelope = SealDetails(args_, plan, filed.name(), details);
+    if (!envelope.ok()) return filed_without(envelope.status());
+    v1::UpdateAlertRequest request;
+    v1::Alert& patch = *request.mutable_alert();
+    patch.set_name(filed.name());
+    patch.set_etag(filed.etag());
+    *patch.mutable_protected_details()->mutable_sealed() = *std::move(envelope);
+    request.mutable_update_mask()->add_paths("protected_details");
+    v1::UpdateAlertResponse response;
+    const grpc::Status status =
+        rpc_.Call("/mpower.v1.AlertService/UpdateAlert", request, &response, /*idempotent=*/false);
+    if (!status.ok()) return filed_without(RpcError(status));
+    v1::Alert& sealed = *response.mutable_alert();
+    MPOWER_RETURN_IF_ERROR(OpenDetails(rpc_, args_, sealed).status());
+    std::cerr << "protected details sealed here to " << plan.recipients.size() << " keys of "
+              << plan.partners << "; the server cannot read them\n";
+    PrintResource(sealed);
+    return absl::OkStatus();
+  }
+
+  // The alert's details in `patch`, sealed, when the mask gives them in the
+  // clear: to the filer and the recipients the alert will have.
+  absl::Status SealUpdatedDetails(v1::Alert& patch, const google::protobuf::FieldMask& mask) {
+    const bool gives_details =
+        mask.paths().empty() ||
+        std::find_if(mask.paths().begin(), mask.paths().end(), [](const std::string& path) {
+          return path == "*" || path == "protected_details";
+        }) != mask.paths().end();
+    if (!gives_details || !HasClearDetails(patch)) return absl::OkStatus();
+    v1::GetAlertRequest get;
+    get.set_name(patch.name());
+    v1::GetAlertResponse current;
+    const grpc::Status status =
+        rpc_.Call("/mpower.v1.AlertService/GetAlert", get, &current, /*idempotent=*/true);
+    if (!status.ok()) return RpcError(status);
+    v1::Alert next = current.alert();
+    const bool gives_recipients =
+        mask.paths().empty() ||
+        std::find_if(mask.paths().begin(), mask.paths().end(), [](const std::string& path) {
+          return path == "*" || path == "recipient_partners";
+        }) != mask.paths().end();
+    if (gives_recipients) *next.mutable_recipient_partners() = patch.recipient_partners();
+    MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan, PlanToSeal(next));
+    if (!plan.has_value()) return absl::OkStatus();
+    MPOWER_ASSIGN_OR_RETURN(v1::SealedEnvelope envelope,
+                            SealDetails(args_, *plan, patch.name(), patch.protected_details()));
+    // Only the envelope leaves: every other field of the details is in it.
+    v1::AlertProtectedDetails sealed_only;
+    *sealed_only.mutable_sealed() = std::move(envelope);
+    *patch.mutable_protected_details() = std::move(sealed_only);
+    std::cerr << "protected details sealed here to " << plan->recipients.size() << " keys of "
+              << plan->partners << "; the server cannot read them\n";
+    return absl::OkStatus();
+  }
+
   absl::Status Update() {
     MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Update", spec_.type));
     auto request = NewMessage(method->input_type());
@@ -280,6 +401,9 @@ class Command {
     } else {
       for (const std::string& path : paths) mask.add_paths(path);
     }
+    if (v1::Alert* alert = AsAlert(*resource)) {
+      MPOWER_RETURN_IF_ERROR(SealUpdatedDetails(*alert, mask));
+    }
     const Descriptor* type = request->GetDescriptor();
     request->GetReflection()
         ->MutableMessage(request.get(), type->FindFieldByName(spec_.field))
@@ -288,7 +412,12 @@ class Command {
         ->MutableMessage(request.get(), type->FindFieldByName("update_mask"))
         ->CopyFrom(mask);
     MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
-    PrintResource(GetMessage(*response, spec_.field));
+    Message& updated = *response->GetReflection()->MutableMessage(
+        response.get(), response->GetDescriptor()->FindFieldByName(spec_.field));
+    if (v1::Alert* alert = AsAlert(updated)) {
+      MPOWER_RETURN_IF_ERROR(OpenDetails(rpc_, args_, *alert).status());
+    }
+    PrintResource(updated);
     return absl::OkStatus();
   }
 

@@ -64,6 +64,7 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.allow_insecure_non_loopback = absl::GetFlag(FLAGS_allow_insecure_non_loopback);
   options.public_read = absl::GetFlag(FLAGS_public_read);
+  options.require_client_sealing = absl::GetFlag(FLAGS_require_client_sealing);
   options.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit);
   options.max_watch_streams_per_caller = absl::GetFlag(FLAGS_max_watch_streams);
   options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);

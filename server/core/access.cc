@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace mpower {
@@ -84,7 +85,24 @@ bool MaySeeProtectedDetails(const Principal& reader, const v1::Alert& alert) {
 }
 
 void RedactForReader(const Principal& reader, v1::Alert& alert) {
-  if (!MaySeeProtectedDetails(reader, alert)) alert.clear_protected_details();
+  if (!MaySeeProtectedDetails(reader, alert)) {
+    alert.clear_protected_details();
+    return;
+  }
+  if (!alert.protected_details().has_sealed()) return;
+  // Sealed details: only the wraps of the reader's own partner's keys, and
+  // no envelope at all without one. The secretariat has no partner: its
+  // recovery keys are held offline.
+  v1::SealedEnvelope& envelope = *alert.mutable_protected_details()->mutable_sealed();
+  const std::string own_keys = absl::StrCat(reader.partner, "/encryptionKeys/");
+  auto& wraps = *envelope.mutable_wraps();
+  wraps.erase(std::remove_if(wraps.begin(), wraps.end(),
+                             [&](const v1::KeyWrap& wrap) {
+                               return reader.partner.empty() ||
+                                      !absl::StartsWith(wrap.key(), own_keys);
+                             }),
+              wraps.end());
+  if (wraps.empty()) alert.clear_protected_details();
 }
 
 }  // namespace mpower

@@ -2,9 +2,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/sealed_envelope.h"
 #include "server/base/status_macros.h"
 #include "server/core/reference_checks.h"
 #include "server/core/resource_codec.h"
+#include "server/core/sealed_details.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -137,8 +139,25 @@ void ResourceTraits<Alert>::Validate(const Alert& alert, FieldViolations& violat
                 kInitiativeName, 20);
   CheckNameList(violations, "alert.related_commitments", alert.related_commitments(),
                 kCommitmentName, 20);
-  if (alert.has_protected_details()) {
+  if (HasSealedDetails(alert)) {
+    AlertProtectedDetails in_the_clear = alert.protected_details();
+    in_the_clear.clear_sealed();
+    if (in_the_clear.ByteSizeLong() > 0) {
+      violations.Add("alert.protected_details",
+                     "give the details either sealed or in the clear, not both: when sealed is "
+                     "set, every other field goes inside the envelope");
+    }
+    // Partial wraps may be the envelope as read, sent back unchanged;
+    // CheckUpdate tells the two apart.
+    for (const EnvelopeProblem& problem :
+         CheckEnvelopeShape(alert.protected_details().sealed(), "alert.protected_details.sealed",
+                            /*wraps_may_be_partial=*/true)) {
+      violations.Add(problem.field, problem.problem);
+    }
+  } else if (alert.has_protected_details()) {
     ValidateProtectedDetails(alert.protected_details(), violations);
+  }
+  if (alert.has_protected_details()) {
     if (alert.has_purge_time() && alert.protected_details().ByteSizeLong() > 0) {
       violations.Add("alert.protected_details",
                      "this alert's protected details were purged and it takes no new ones; "
@@ -312,8 +331,21 @@ absl::Status ResourceTraits<Alert>::Derive(Alert& alert) {
 
 absl::Status ResourceTraits<Alert>::CheckCreate(const Principal& caller, absl::string_view,
                                                 const Alert& alert, Store&) {
-  return RequireEditorOf(caller, alert.filing_partner(),
-                         absl::StrCat("alerts in the name of ", alert.filing_partner()));
+  MPOWER_RETURN_IF_ERROR(
+      RequireEditorOf(caller, alert.filing_partner(),
+                      absl::StrCat("alerts in the name of ", alert.filing_partner())));
+  if (HasSealedDetails(alert)) {
+    return absl::InvalidArgumentError(
+        "alert.protected_details.sealed: an envelope binds its alert's name, which this create "
+        "assigns; file the alert without its details, then give them sealed with UpdateAlert "
+        "(mpower alerts create does both)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResourceTraits<Alert>::CheckUpdate(Store& store, WriteTransaction& txn,
+                                                const Alert& current, Alert& updated) {
+  return CheckSealedDetails(store, txn, current, updated);
 }
 
 absl::Status ResourceTraits<Alert>::CheckWrite(const Principal& caller, const Alert& existing,

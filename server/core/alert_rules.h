@@ -25,6 +25,11 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   static void ApplyDefaults(v1::Alert& alert);
   static void Validate(const v1::Alert& alert, FieldViolations& violations);
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Alert& alert);
+  // Sealed details: CheckSealedDetails (sealed_details.h).
+  static absl::Status CheckUpdate(Store& store, WriteTransaction& txn, const v1::Alert& current,
+                                  v1::Alert& updated);
+  // The filer's editors or the secretariat, and no sealed details: an
+  // envelope binds the alert's name, which the create assigns.
   static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
                                   const v1::Alert& resource, Store& store);
   static absl::Status CheckWrite(const Principal& caller, const v1::Alert& existing,

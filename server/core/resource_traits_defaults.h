@@ -45,6 +45,12 @@ struct ResourceTraitsDefaults {
   static absl::Status Derive(T&) {
     return absl::OkStatus();
   }
+  // Nothing an update must check against the version it replaces or other
+  // stored resources, beyond CheckReferences.
+  template <typename T>
+  static absl::Status CheckUpdate(Store&, WriteTransaction&, const T&, T&) {
+    return absl::OkStatus();
+  }
   // Whether `name` may be removed for good, beyond what refers to it in
   // storage (which the standard Delete checks itself).
   static absl::Status CheckRemovable(absl::string_view, Store&) { return absl::OkStatus(); }

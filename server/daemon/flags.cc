@@ -95,6 +95,10 @@ ABSL_FLAG(int32_t, max_request_bytes, 4 * 1024 * 1024,
 ABSL_FLAG(bool, public_read, false,
           "Let callers without credentials read partners, initiatives, commitments and public "
           "alerts (never protected details).");
+ABSL_FLAG(bool, require_client_sealing, false,
+          "Refuse alerts' protected details sent in the clear: take them only sealed on the "
+          "filer's machine (README, \"End-to-end sealing\"), so this server never holds them "
+          "readable.");
 ABSL_FLAG(std::string, client_config, "",
           "Where the first start writes the local admin's CLI config (address and token). "
           "Default: $MPOWER_CONFIG, else $XDG_CONFIG_HOME/mpower/config, else "
@@ -163,6 +167,7 @@ const std::vector<FlagGroup>& MpowerdFlagGroups() {
         {"key_dir", "DIR"},
         {"history_revisions", "N"},
         {"purge_protected_after", "DURATION"},
+        {"require_client_sealing", ""},
         {"demo_data", ""}}},
       {"Limits",
        {{"rate_limit", "CALLS"},

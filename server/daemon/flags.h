@@ -44,6 +44,7 @@ ABSL_DECLARE_FLAG(int32_t, max_watch_streams);
 ABSL_DECLARE_FLAG(int64_t, min_reported_count);
 ABSL_DECLARE_FLAG(int32_t, max_request_bytes);
 ABSL_DECLARE_FLAG(bool, public_read);
+ABSL_DECLARE_FLAG(bool, require_client_sealing);
 ABSL_DECLARE_FLAG(std::string, client_config);
 ABSL_DECLARE_FLAG(std::string, id);
 ABSL_DECLARE_FLAG(std::string, principal);

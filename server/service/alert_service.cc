@@ -1,5 +1,6 @@
 #include "server/service/alert_service.h"
 
+#include "absl/strings/match.h"
 #include "server/base/status_macros.h"
 #include "server/service/handler_support.h"
 
@@ -15,9 +16,38 @@ std::string AlertFingerprint(const v1::CreateAlertRequest& request) {
   return CreateFingerprint(without);
 }
 
+// Whether `alert` carries protected details in the clear.
+bool HasClearDetails(const v1::Alert& alert) {
+  return alert.has_protected_details() && !alert.protected_details().has_sealed() &&
+         alert.protected_details().ByteSizeLong() > 0;
+}
+
+// Whether `mask` sets the protected details (an empty mask or "*" sets
+// every field).
+bool SetsDetails(const google::protobuf::FieldMask& mask) {
+  if (mask.paths().empty()) return true;
+  for (const std::string& path : mask.paths()) {
+    if (path == "*" || path == "protected_details" ||
+        absl::StartsWith(path, "protected_details.")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status RefuseClearDetails() {
+  return absl::InvalidArgumentError(
+      "alert.protected_details: this server takes protected details only sealed on the filer's "
+      "machine (mpowerd --require-client-sealing); seal them to every entitled partner's keys "
+      "and give them as protected_details.sealed: mpower alerts create and update do so once "
+      "your partner has a key (mpower keys generate)");
+}
+
 }  // namespace
-AlertServiceImpl::AlertServiceImpl(Store* store, const Authenticator* auth)
-    : alerts_(store), auth_(*auth) {
+
+AlertServiceImpl::AlertServiceImpl(Store* store, const Authenticator* auth,
+                                   bool require_client_sealing)
+    : auth_(*auth), alerts_(store), require_client_sealing_(require_client_sealing) {
   Serve(this, "GetAlert", &AlertServiceImpl::GetAlert, RunsOn::kGrpcThread);
   Serve(this, "ListAlerts", &AlertServiceImpl::ListAlerts, RunsOn::kGrpcThread);
   Serve(this, "CreateAlert", &AlertServiceImpl::CreateAlert, RunsOn::kWorkerPool);
@@ -56,6 +86,7 @@ absl::Status AlertServiceImpl::CreateAlert(grpc::CallbackServerContext* context,
                                            const v1::CreateAlertRequest* request,
                                            v1::CreateAlertResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  if (require_client_sealing_ && HasClearDetails(request->alert())) return RefuseClearDetails();
   MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
                           alerts_.Create(caller, "", request->alert_id(), request->alert(),
                                          request->request_id(), AlertFingerprint(*request)));
@@ -67,6 +98,10 @@ absl::Status AlertServiceImpl::UpdateAlert(grpc::CallbackServerContext* context,
                                            const v1::UpdateAlertRequest* request,
                                            v1::UpdateAlertResponse* response) {
   MPOWER_ASSIGN_OR_RETURN(const Principal caller, auth_.Authenticate(*context));
+  if (require_client_sealing_ && HasClearDetails(request->alert()) &&
+      SetsDetails(request->update_mask())) {
+    return RefuseClearDetails();
+  }
   MPOWER_ASSIGN_OR_RETURN(v1::Alert alert,
                           alerts_.Update(caller, request->alert(), request->update_mask()));
   *response->mutable_alert() = std::move(alert);

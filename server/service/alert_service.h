@@ -12,7 +12,9 @@ namespace mpower {
 // Thread-safe.
 class AlertServiceImpl final : public ParsingService<v1::AlertService> {
  public:
-  AlertServiceImpl(Store* store, const Authenticator* auth);
+  // With `require_client_sealing`, protected details given in the clear
+  // are refused (mpowerd --require-client-sealing).
+  AlertServiceImpl(Store* store, const Authenticator* auth, bool require_client_sealing = false);
 
   absl::Status GetAlert(grpc::CallbackServerContext* context, const v1::GetAlertRequest* request,
                         v1::GetAlertResponse* response);
@@ -36,6 +38,7 @@ class AlertServiceImpl final : public ParsingService<v1::AlertService> {
  private:
   const Authenticator& auth_;
   ResourceManager<v1::Alert> alerts_;
+  const bool require_client_sealing_;
 };
 
 }  // namespace mpower

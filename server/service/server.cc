@@ -59,7 +59,7 @@ struct MpowerServer::Services {
         partners(store, &authenticator),
         initiatives(store, &authenticator),
         commitments(store, &authenticator),
-        alerts(store, &authenticator),
+        alerts(store, &authenticator, options.require_client_sealing),
         responses(store, &authenticator),
         changes(store, &authenticator, &hub),
         reports(store, &authenticator, options.min_reported_count),

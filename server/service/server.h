@@ -29,6 +29,9 @@ struct ServerOptions {
   // initiatives, commitments, and alerts of SCOPE_PUBLIC (never their
   // protected details). Off by default.
   bool public_read = false;
+  // Refuse alerts' protected details sent in the clear: only envelopes
+  // sealed on the filer's machine are taken.
+  bool require_client_sealing = false;
   // PEM contents. With a certificate and key the server speaks only TLS;
   // with a client CA too, it asks each client for a certificate and
   // verifies any it gets against that CA (mutual TLS for the partners who

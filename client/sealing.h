@@ -1,0 +1,53 @@
+#ifndef MPOWER_CLIENT_SEALING_H_
+#define MPOWER_CLIENT_SEALING_H_
+
+// End-to-end sealing in the CLI (docs/sealed-envelope.md): protected
+// details are sealed here, before they leave this machine, to the keys of
+// the partners entitled to them, and opened here with the private keys in
+// the key directory (key_directory.h). The server never sees them.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client/args.h"
+#include "client/rpc.h"
+#include "mpower/v1/alert.pb.h"
+#include "mpower/v1/encryption_key.pb.h"
+
+namespace mpower::cli {
+
+// What sealing an alert's details takes: the keys to seal to, and a key
+// of the filing partner this machine holds to sign with.
+struct SealingPlan {
+  // Every ACTIVE key of the filing and recipient partners, each checked
+  // here: its proof of possession, and its fingerprint worked out anew.
+  std::vector<v1::EncryptionKey> recipients;
+  std::string signing_key;  // the filing partner's key this machine holds
+  std::string partners;     // "partners/a, partners/b", for people
+};
+
+// The plan for details of an alert filed by `alert.filing_partner()` for
+// `alert.recipient_partners()`; nullopt, with `why_not` saying why, when
+// they cannot be sealed: a partner has no ACTIVE key, or this machine
+// holds none of the filer's. An error if a key the server gives fails its
+// checks: then nothing may be sealed to it.
+absl::StatusOr<std::optional<SealingPlan>> PlanSealing(RpcClient& rpc, const Args& args,
+                                                       const v1::Alert& alert,
+                                                       std::string& why_not);
+
+// Seals `details` for the alert `alert_name` as `plan` says.
+absl::StatusOr<v1::SealedEnvelope> SealDetails(const Args& args, const SealingPlan& plan,
+                                               const std::string& alert_name,
+                                               const v1::AlertProtectedDetails& details);
+
+// Opens `alert`'s sealed details in place, when this machine holds a key
+// the envelope is sealed to, after checking that the filing partner signed
+// it. Returns what to tell the reader: "" when the details were not sealed,
+// else where they were opened, or why not (then the envelope stays).
+absl::StatusOr<std::string> OpenDetails(RpcClient& rpc, const Args& args, v1::Alert& alert);
+
+}  // namespace mpower::cli
+
+#endif  // MPOWER_CLIENT_SEALING_H_

@@ -1,0 +1,348 @@
+// Sealed details on the server: mpowerd stores an envelope it cannot open
+// only when the filer signed it and sealed it to exactly the keys of the
+// partners entitled to it, refuses every forgery with the field named and
+// nothing written, and gives each reader only its own partner's wraps.
+// On every backend.
+
+#include <sodium.h>
+
+#include "common/public_keys.h"
+#include "common/sealed_envelope.h"
+#include "google/protobuf/text_format.h"
+#include "google/rpc/error_details.pb.h"
+#include "server/core/alert_rules.h"
+#include "server/core/encryption_key_rules.h"
+#include "server/core/error_details.h"
+#include "server/core/partner_rules.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+using ::mpower::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr char kPerson[] = "Wiremu Tanaka-Achterberg";
+const Principal kSecretariat = Principal::System();
+
+Principal EditorOf(const std::string& partner) {
+  return Principal{Principal::Role::kPartnerEditor, partner + "-editor", "partners/" + partner};
+}
+
+// A partner's key pair as the CLI holds it: both halves of both keys.
+struct KeyPair {
+  std::string name;
+  std::string sealing_public = std::string(crypto_box_PUBLICKEYBYTES, '\0');
+  std::string sealing_secret = std::string(crypto_box_SECRETKEYBYTES, '\0');
+  std::string signing_public = std::string(crypto_sign_PUBLICKEYBYTES, '\0');
+  std::string signing_secret = std::string(crypto_sign_SECRETKEYBYTES, '\0');
+
+  KeyPair() {
+    crypto_box_keypair(reinterpret_cast<unsigned char*>(sealing_public.data()),
+                       reinterpret_cast<unsigned char*>(sealing_secret.data()));
+    crypto_sign_keypair(reinterpret_cast<unsigned char*>(signing_public.data()),
+                        reinterpret_cast<unsigned char*>(signing_secret.data()));
+  }
+  EnvelopeRecipient recipient() const { return {name, sealing_public}; }
+  EnvelopeSigner signer() const { return {name, signing_secret}; }
+  EnvelopeOpener opener() const { return {name, sealing_public, sealing_secret}; }
+};
+
+class SealedDetailsTest : public testing::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    ASSERT_TRUE(SodiumReady());
+    for (const char* id : {"union", "ilo", "ministry"}) {
+      v1::Partner partner;
+      partner.set_display_name(id);
+      partner.set_type(v1::Partner::TYPE_TRADE_UNION);
+      partner.set_country_code("ID");
+      ASSERT_TRUE(ResourceManager<v1::Partner>(store_.get())
+                      .Create(kSecretariat, "", id, partner, "", "")
+                      .ok());
+    }
+    union_key_ = Publish("union", "desk");
+    ilo_key_ = Publish("ilo", "geneva");
+    ministry_key_ = Publish("ministry", "office");
+    // Partners-wide, so the ministry reads the alert but not its details.
+    v1::Alert alert;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+        R"(filing_partner: "partners/union" category: CATEGORY_THREAT_OF_VIOLENCE
+           severity: SEVERITY_SEVERE urgency: URGENCY_IMMEDIATE certainty: CERTAINTY_LIKELY
+           country_code: "ID" headline: "Organiser threatened" scope: SCOPE_PARTNERS
+           recipient_partners: "partners/ilo")",
+        &alert));
+    absl::StatusOr<v1::Alert> filed = alerts().Create(EditorOf("union"), "", "", alert, "", "");
+    ASSERT_TRUE(filed.ok()) << filed.status();
+    alert_ = *filed;
+  }
+
+  KeyPair Publish(const std::string& partner, const std::string& id) {
+    KeyPair pair;
+    const std::string parent = "partners/" + partner;
+    pair.name = parent + "/encryptionKeys/" + id;
+    v1::EncryptionKey key;
+    key.set_sealing_public_key(pair.sealing_public);
+    key.set_signing_public_key(pair.signing_public);
+    key.set_proof_of_possession(SignProofOfPossession(parent, pair.sealing_public,
+                                                      pair.signing_public, pair.signing_secret));
+    absl::StatusOr<v1::EncryptionKey> published =
+        ResourceManager<v1::EncryptionKey>(store_.get())
+            .Create(EditorOf(partner), parent, id, key, "", "");
+    EXPECT_TRUE(published.ok()) << published.status();
+    return pair;
+  }
+
+  ResourceManager<v1::Alert> alerts() { return ResourceManager<v1::Alert>(store_.get()); }
+
+  std::string Details(const std::string& narrative = "Threatened at the plantation gate") const {
+    v1::AlertProtectedDetails details;
+    details.add_people()->set_full_name(kPerson);
+    details.set_narrative(narrative);
+    return details.SerializeAsString();
+  }
+
+  v1::SealedEnvelope Seal(const std::vector<KeyPair>& to, const KeyPair& signer,
+                          const std::string& details) {
+    std::vector<EnvelopeRecipient> recipients;
+    for (const KeyPair& pair : to) recipients.push_back(pair.recipient());
+    absl::StatusOr<v1::SealedEnvelope> envelope =
+        SealEnvelope(alert_.name(), details, recipients, signer.signer());
+    EXPECT_TRUE(envelope.ok()) << envelope.status();
+    return *envelope;
+  }
+  v1::SealedEnvelope Seal() { return Seal({union_key_, ilo_key_}, union_key_, Details()); }
+
+  absl::StatusOr<v1::Alert> Give(const v1::SealedEnvelope& envelope,
+                                 const Principal& caller = EditorOf("union")) {
+    v1::Alert patch;
+    patch.set_name(alert_.name());
+    *patch.mutable_protected_details()->mutable_sealed() = envelope;
+    google::protobuf::FieldMask mask;
+    mask.add_paths("protected_details");
+    return alerts().Update(caller, patch, mask);
+  }
+
+  // The details `reader` opens with `pair`, as the CLI would.
+  absl::StatusOr<std::string> OpenAs(const Principal& reader, const KeyPair& pair) {
+    absl::StatusOr<v1::Alert> read = alerts().Get(reader, alert_.name());
+    if (!read.ok()) return read.status();
+    if (!read->protected_details().has_sealed()) return absl::NotFoundError("no envelope");
+    return OpenEnvelope(alert_.name(), read->protected_details().sealed(),
+                        union_key_.signing_public, pair.opener());
+  }
+
+  // Whether a refused write left the alert as it was.
+  void ExpectUnchanged() {
+    absl::StatusOr<v1::Alert> now = alerts().Get(kSecretariat, alert_.name());
+    ASSERT_TRUE(now.ok());
+    EXPECT_EQ(now->etag(), alert_.etag());
+  }
+
+  KeyPair union_key_, ilo_key_, ministry_key_;
+  v1::Alert alert_;
+};
+
+TEST_P(SealedDetailsTest, TheFilerAndEachRecipientOpenTheDetailsAndNobodyElseReceivesThem) {
+  ASSERT_TRUE(Give(Seal()).ok());
+
+  v1::AlertProtectedDetails opened;
+  absl::StatusOr<std::string> by_filer = OpenAs(EditorOf("union"), union_key_);
+  ASSERT_TRUE(by_filer.ok()) << by_filer.status();
+  ASSERT_TRUE(opened.ParseFromString(*by_filer));
+  EXPECT_EQ(opened.people(0).full_name(), kPerson);
+  absl::StatusOr<std::string> by_recipient = OpenAs(EditorOf("ilo"), ilo_key_);
+  ASSERT_TRUE(by_recipient.ok()) << by_recipient.status();
+  EXPECT_EQ(*by_recipient, *by_filer);
+
+  // Each entitled reader receives only its own partner's wraps.
+  absl::StatusOr<v1::Alert> as_recipient = alerts().Get(EditorOf("ilo"), alert_.name());
+  ASSERT_TRUE(as_recipient.ok());
+  ASSERT_EQ(as_recipient->protected_details().sealed().wraps_size(), 1);
+  EXPECT_EQ(as_recipient->protected_details().sealed().wraps(0).key(), ilo_key_.name);
+  EXPECT_EQ(as_recipient->protected_details().sealed().recipient_keys_size(), 2);
+
+  // A partner that reads the alert but is not entitled, and the secretariat
+  // (whose recovery keys are offline), receive no envelope at all.
+  for (const Principal& reader : {EditorOf("ministry"), kSecretariat}) {
+    absl::StatusOr<v1::Alert> read = alerts().Get(reader, alert_.name());
+    ASSERT_TRUE(read.ok());
+    EXPECT_FALSE(read->has_protected_details()) << reader.id;
+    EXPECT_TRUE(read->protected_details_present()) << reader.id;
+  }
+  absl::StatusOr<Page<v1::Alert>> listed = alerts().List(EditorOf("ministry"), ListParams{});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_FALSE(listed->items[0].has_protected_details());
+}
+
+TEST_P(SealedDetailsTest, AnEnvelopeMissingAnEntitledKeyIsRefusedWithTheKeysItLacks) {
+  const KeyPair second_ilo_key = Publish("ilo", "jakarta");
+  absl::Status refused = Give(Seal()).status();
+  EXPECT_THAT(refused,
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(second_ilo_key.name)));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("alert.protected_details.sealed.recipient_keys")));
+  ExpectUnchanged();
+  EXPECT_TRUE(Give(Seal({union_key_, ilo_key_, second_ilo_key}, union_key_, Details())).ok());
+}
+
+TEST_P(SealedDetailsTest, AKeyOfAPartnerNotEntitledIsRefusedByName) {
+  EXPECT_THAT(Give(Seal({union_key_, ilo_key_, ministry_key_}, union_key_, Details())),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("alert.protected_details.sealed.recipient_keys[")));
+  ExpectUnchanged();
+}
+
+TEST_P(SealedDetailsTest, AnEntitledPartnerWithoutKeysCannotBeSealedTo) {
+  v1::Partner partner;
+  partner.set_display_name("keyless");
+  partner.set_type(v1::Partner::TYPE_CIVIL_SOCIETY);
+  partner.set_country_code("ID");
+  ASSERT_TRUE(ResourceManager<v1::Partner>(store_.get())
+                  .Create(kSecretariat, "", "keyless", partner, "", "")
+                  .ok());
+  v1::Alert patch;
+  patch.set_name(alert_.name());
+  patch.add_recipient_partners("partners/ilo");
+  patch.add_recipient_partners("partners/keyless");
+  *patch.mutable_protected_details()->mutable_sealed() = Seal();
+  google::protobuf::FieldMask mask;
+  mask.add_paths("recipient_partners");
+  mask.add_paths("protected_details");
+  EXPECT_THAT(alerts().Update(EditorOf("union"), patch, mask),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("partners/keyless has no ACTIVE encryption key")));
+  ExpectUnchanged();
+}
+
+TEST_P(SealedDetailsTest, ForgedAndTamperedEnvelopesAreRefusedWithTheFieldNamed) {
+  const v1::SealedEnvelope good = Seal();
+  struct Case {
+    const char* what;
+    v1::SealedEnvelope envelope;
+    const char* field;
+  };
+  std::vector<Case> cases;
+  {
+    v1::SealedEnvelope bad_signature = good;
+    (*bad_signature.mutable_signature())[0] ^= 1;
+    cases.push_back({"a bad signature", bad_signature, "sealed.signature"});
+  }
+  cases.push_back({"signed by another partner's key",
+                   Seal({union_key_, ilo_key_}, ilo_key_, Details()), "sealed.signing_key"});
+  {
+    // Claims the filer's key, but another key signed.
+    v1::SealedEnvelope impostor = Seal({union_key_, ilo_key_}, ilo_key_, Details());
+    impostor.set_signing_key(union_key_.name);
+    cases.push_back(
+        {"a signature by another key under the filer's name", impostor, "sealed.signature"});
+  }
+  {
+    v1::SealedEnvelope swapped = good;
+    swapped.set_ciphertext(Seal().ciphertext());
+    cases.push_back({"ciphertext swapped in from another envelope", swapped, "sealed.signature"});
+  }
+  {
+    v1::Alert other = alert_;
+    other.clear_name();
+    other.clear_etag();
+    absl::StatusOr<v1::Alert> filed = alerts().Create(EditorOf("union"), "", "", other, "", "");
+    ASSERT_TRUE(filed.ok());
+    absl::StatusOr<v1::SealedEnvelope> for_other =
+        SealEnvelope(filed->name(), Details(), {union_key_.recipient(), ilo_key_.recipient()},
+                     union_key_.signer());
+    ASSERT_TRUE(for_other.ok());
+    cases.push_back({"sealed for another alert", *for_other, "sealed.signature"});
+  }
+  {
+    v1::SealedEnvelope fewer_wraps = good;
+    fewer_wraps.mutable_wraps()->RemoveLast();
+    cases.push_back({"a wrap removed after signing", fewer_wraps, "sealed.wraps"});
+    v1::SealedEnvelope fewer_keys = fewer_wraps;
+    fewer_keys.mutable_recipient_keys()->RemoveLast();
+    cases.push_back({"a key and its wrap removed after signing", fewer_keys, "sealed.signature"});
+  }
+  {
+    v1::SealedEnvelope truncated = good;
+    truncated.mutable_ciphertext()->resize(100);
+    cases.push_back({"a truncated envelope", truncated, "sealed.ciphertext"});
+    v1::SealedEnvelope future = good;
+    future.set_format_version(2);
+    cases.push_back({"a format this server does not read", future, "sealed.format_version"});
+  }
+  for (const Case& c : cases) {
+    EXPECT_THAT(Give(c.envelope), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
+        << c.what;
+    ExpectUnchanged();
+  }
+}
+
+TEST_P(SealedDetailsTest, AnEnvelopeSentBackAsReadChangesNothingAndNewDetailsNeedANewDataKey) {
+  absl::StatusOr<v1::Alert> given = Give(Seal());
+  ASSERT_TRUE(given.ok()) << given.status();
+  // The filer's read holds only its own wrap; sending it back (as an
+  // update of every field does) keeps what is stored.
+  absl::StatusOr<v1::Alert> read = alerts().Get(EditorOf("union"), alert_.name());
+  ASSERT_TRUE(read.ok());
+  absl::StatusOr<v1::Alert> again =
+      alerts().Update(EditorOf("union"), *read, google::protobuf::FieldMask());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->etag(), given->etag());
+  EXPECT_TRUE(OpenAs(EditorOf("ilo"), ilo_key_).ok()) << "the recipient's wrap is kept";
+
+  // New details under the same data key are refused.
+  v1::SealedEnvelope reused = read->protected_details().sealed();
+  reused.set_ciphertext(Seal().ciphertext());
+  EXPECT_THAT(Give(reused), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("alert.protected_details.sealed.data_key_id")));
+  ASSERT_TRUE(
+      Give(Seal({union_key_, ilo_key_}, union_key_, Details("Moved to a safe house"))).ok());
+  v1::AlertProtectedDetails opened;
+  ASSERT_TRUE(opened.ParseFromString(*OpenAs(EditorOf("ilo"), ilo_key_)));
+  EXPECT_EQ(opened.narrative(), "Moved to a safe house");
+}
+
+TEST_P(SealedDetailsTest, AnEnvelopeCannotComeWithTheCreateThatNamesTheAlert) {
+  v1::Alert alert = alert_;
+  alert.clear_name();
+  *alert.mutable_protected_details()->mutable_sealed() = Seal();
+  EXPECT_THAT(
+      alerts().Create(EditorOf("union"), "", "", alert, "", ""),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alert.protected_details.sealed")));
+}
+
+TEST_P(SealedDetailsTest, SealedAndClearDetailsCannotBeMixed) {
+  v1::Alert patch;
+  patch.set_name(alert_.name());
+  *patch.mutable_protected_details()->mutable_sealed() = Seal();
+  patch.mutable_protected_details()->set_exact_location("Kampung Secret");
+  google::protobuf::FieldMask mask;
+  mask.add_paths("protected_details");
+  EXPECT_THAT(alerts().Update(EditorOf("union"), patch, mask),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not both")));
+  ExpectUnchanged();
+}
+
+TEST_P(SealedDetailsTest, APurgeErasesTheEnvelopeFromEveryVersion) {
+  ASSERT_TRUE(Give(Seal()).ok());
+  ASSERT_TRUE(Give(Seal({union_key_, ilo_key_}, union_key_, Details("second"))).ok());
+  ASSERT_TRUE(alerts().Purge(EditorOf("union"), alert_.name(), "the organiser asked", "").ok());
+  absl::StatusOr<std::vector<ChangeRecord>> history = store_->ListChanges(0, "", 10000);
+  ASSERT_TRUE(history.ok());
+  int versions = 0;
+  for (const ChangeRecord& change : *history) {
+    if (change.resource.name != alert_.name()) continue;
+    ++versions;
+    absl::StatusOr<v1::Alert> copy = ResourceCodec<v1::Alert>::Decode(change.resource);
+    ASSERT_TRUE(copy.ok());
+    EXPECT_FALSE(copy->has_protected_details()) << "revision " << change.revision;
+  }
+  EXPECT_GE(versions, 3);
+}
+
+MPOWER_ON_EVERY_BACKEND(SealedDetailsTest);
+
+}  // namespace
+}  // namespace mpower
