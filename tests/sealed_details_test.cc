@@ -304,6 +304,62 @@ TEST_P(SealedDetailsTest, AnEnvelopeSentBackAsReadChangesNothingAndNewDetailsNee
   EXPECT_EQ(opened.narrative(), "Moved to a safe house");
 }
 
+TEST_P(SealedDetailsTest, ARemovedRecipientsWrapsGoFromEveryVersionAndItsDataKeyIsNotReused) {
+  ASSERT_TRUE(Give(Seal()).ok());
+  v1::Alert reordered;
+  reordered.set_name(alert_.name());
+  reordered.set_summary("an earlier version, sealed to the recipient too");
+  google::protobuf::FieldMask summary;
+  summary.add_paths("summary");
+  ASSERT_TRUE(alerts().Update(EditorOf("union"), reordered, summary).ok());
+
+  // The union stops sharing with the ILO.
+  v1::Alert narrowed;
+  narrowed.set_name(alert_.name());
+  google::protobuf::FieldMask recipients;
+  recipients.add_paths("recipient_partners");
+  absl::StatusOr<v1::Alert> without_ilo = alerts().Update(EditorOf("union"), narrowed, recipients);
+  ASSERT_TRUE(without_ilo.ok()) << without_ilo.status();
+
+  // No version, the current one included, keeps a wrap for the ILO's key;
+  // the filer's stay.
+  absl::StatusOr<std::vector<ChangeRecord>> history = store_->ListChanges(0, "", 10000);
+  ASSERT_TRUE(history.ok());
+  std::vector<StoredResource> copies;
+  for (const ChangeRecord& change : *history) {
+    if (change.resource.name == alert_.name()) copies.push_back(change.resource);
+  }
+  absl::StatusOr<std::optional<StoredResource>> current = store_->Get(alert_.name());
+  ASSERT_TRUE(current.ok() && current->has_value());
+  copies.push_back(**current);
+  int sealed_copies = 0;
+  for (const StoredResource& stored : copies) {
+    absl::StatusOr<v1::Alert> copy = ResourceCodec<v1::Alert>::Decode(stored);
+    ASSERT_TRUE(copy.ok());
+    if (!copy->protected_details().has_sealed()) continue;
+    ++sealed_copies;
+    for (const v1::KeyWrap& wrap : copy->protected_details().sealed().wraps()) {
+      EXPECT_NE(wrap.key(), ilo_key_.name) << "revision " << stored.update_revision;
+    }
+    EXPECT_EQ(copy->protected_details().sealed().wraps_size(), 1);
+  }
+  EXPECT_GE(sealed_copies, 4) << "two versions, in the history and the current row";
+  EXPECT_TRUE(OpenAs(EditorOf("union"), union_key_).ok());
+  EXPECT_THAT(OpenAs(EditorOf("ilo"), ilo_key_), StatusIs(absl::StatusCode::kNotFound));
+
+  // New details under the data key the ILO could open are refused; under
+  // a new one, sealed to the union alone, they are taken, and the ILO's
+  // key opens nothing of them.
+  v1::SealedEnvelope reused = without_ilo->protected_details().sealed();
+  reused.set_ciphertext(Seal({union_key_}, union_key_, Details("later")).ciphertext());
+  EXPECT_THAT(Give(reused), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("alert.protected_details.sealed.data_key_id")));
+  const v1::SealedEnvelope fresh = Seal({union_key_}, union_key_, Details("later"));
+  ASSERT_TRUE(Give(fresh).ok());
+  EXPECT_FALSE(
+      OpenEnvelope(alert_.name(), fresh, union_key_.signing_public, ilo_key_.opener()).ok());
+}
+
 TEST_P(SealedDetailsTest, AnEnvelopeCannotComeWithTheCreateThatNamesTheAlert) {
   v1::Alert alert = alert_;
   alert.clear_name();

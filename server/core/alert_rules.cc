@@ -1,5 +1,9 @@
 #include "server/core/alert_rules.h"
 
+#include <algorithm>
+#include <functional>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/sealed_envelope.h"
@@ -259,8 +263,48 @@ int Readership(Alert::Scope scope) {
 
 }  // namespace
 
-bool ResourceTraits<Alert>::NarrowsReaders(const Alert& before, const Alert& after) {
-  return Readership(after.scope()) < Readership(before.scope());
+std::function<absl::StatusOr<bool>(StoredResource&)> ResourceTraits<Alert>::RewriteForUpdate(
+    const Alert& before, const Alert& after) {
+  const bool narrows = Readership(after.scope()) < Readership(before.scope());
+  std::vector<std::string> removed;
+  for (const std::string& partner : before.recipient_partners()) {
+    if (std::find(after.recipient_partners().begin(), after.recipient_partners().end(), partner) ==
+        after.recipient_partners().end()) {
+      removed.push_back(partner);
+    }
+  }
+  if (!narrows && removed.empty()) return nullptr;
+  return [narrows, removed](StoredResource& stored) -> absl::StatusOr<bool> {
+    bool changed = false;
+    if (narrows) {
+      MPOWER_ASSIGN_OR_RETURN(const bool sealed, SealStoredCopy(stored));
+      changed |= sealed;
+    }
+    if (!removed.empty()) {
+      MPOWER_ASSIGN_OR_RETURN(const bool stripped, StripWraps(stored, removed));
+      changed |= stripped;
+    }
+    return changed;
+  };
+}
+
+absl::StatusOr<bool> ResourceTraits<Alert>::StripWraps(StoredResource& stored,
+                                                       const std::vector<std::string>& partners) {
+  MPOWER_ASSIGN_OR_RETURN(Alert sealed, OpenSealed(stored));
+  if (!sealed.protected_details().has_sealed()) return false;
+  auto& wraps = *sealed.mutable_protected_details()->mutable_sealed()->mutable_wraps();
+  const int before = wraps.size();
+  wraps.erase(std::remove_if(
+                  wraps.begin(), wraps.end(),
+                  [&](const v1::KeyWrap& wrap) {
+                    return std::any_of(partners.begin(), partners.end(), [&](const std::string& p) {
+                      return absl::StartsWith(wrap.key(), absl::StrCat(p, "/encryptionKeys/"));
+                    });
+                  }),
+              wraps.end());
+  if (wraps.size() == before) return false;
+  stored.protected_data = SealedPart(sealed);
+  return true;
 }
 
 absl::StatusOr<bool> ResourceTraits<Alert>::SealStoredCopy(StoredResource& stored) {

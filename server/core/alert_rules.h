@@ -1,6 +1,10 @@
 #ifndef MPOWER_SERVER_CORE_ALERT_RULES_H_
 #define MPOWER_SERVER_CORE_ALERT_RULES_H_
 
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "absl/strings/string_view.h"
 #include "mpower/v1/alert.pb.h"
 #include "server/core/resource_manager.h"
@@ -63,11 +67,19 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
     return alert.has_protected_details() && alert.protected_details().ByteSizeLong() > 0;
   }
   static void MarkErased(v1::Alert& alert);
-  // Whether `after` has fewer readers than `before` by scope: public to
-  // partners or restricted, partners to restricted. Then Update passes
-  // every stored copy through SealStoredCopy in its own transaction, so
-  // that no version's headline, summary or area stays in the clear.
-  static bool NarrowsReaders(const v1::Alert& before, const v1::Alert& after);
+  // What Update does to every stored copy when `after` replaces `before`:
+  //  - when it has fewer readers by scope (public to partners or
+  //    restricted, partners to restricted), SealStoredCopy, so that no
+  //    version's headline, summary or area stays in the clear;
+  //  - when it removes recipients, StripWraps: their keys' wraps of sealed
+  //    details go from every version, not only withheld at read.
+  // Null when neither.
+  static std::function<absl::StatusOr<bool>(StoredResource&)> RewriteForUpdate(
+      const v1::Alert& before, const v1::Alert& after);
+  // Removes from a stored version's sealed details the wraps of the keys
+  // of `partners`. Returns whether there were any.
+  static absl::StatusOr<bool> StripWraps(StoredResource& stored,
+                                         const std::vector<std::string>& partners);
   // Moves the headline, summary and area that a stored version holds in the
   // clear (written while the alert was public) into its sealed part, as
   // TakeProtected would have for the narrowed scope. Returns whether there

@@ -61,9 +61,10 @@ namespace mpower {
 //   static absl::Status RestoreProtected(T&, const std::string&);
 //   static constexpr bool kErasable;           // its protected part can be purged
 //   static void MarkErased(T&);                // a version whose part was purged
-//   // Update re-seals every stored copy with SealStoredCopy when it narrows:
-//   static bool NarrowsReaders(const T& before, const T& after);
-//   static absl::StatusOr<bool> SealStoredCopy(StoredResource&);
+//   // What Update must do to every stored copy when `after` replaces
+//   // `before` (null for nothing), e.g. seal what a narrowing hides:
+//   static std::function<absl::StatusOr<bool>(StoredResource&)> RewriteForUpdate(
+//       const T& before, const T& after);
 // and, where kErasable:
 //   static bool HasErasableData(const T&);     // this version needs a data key
 //   static bool IsPurged(const T&);
@@ -332,12 +333,13 @@ class ResourceManager {
                   StoredResource next,
                   Codec::Encode(updated, stored.parent, stored.create_revision, txn.revision()));
               MPOWER_RETURN_IF_ERROR(txn.Put(next));
-              if (Traits::NarrowsReaders(current, updated)) {
-                // What the wider readers could read, earlier versions hold
-                // in the clear: sealed in every copy by the same commit,
-                // and the space the old copies held overwritten before
-                // this returns (Store's RewriteCopies).
-                MPOWER_RETURN_IF_ERROR(txn.RewriteCopies(patch.name(), &Traits::SealStoredCopy));
+              if (const auto rewrite = Traits::RewriteForUpdate(current, updated)) {
+                // What readers who lost access could read, earlier versions
+                // still hold (text in the clear, a removed recipient's
+                // wraps): taken out of every copy by the same commit, and
+                // the space the old copies held overwritten before this
+                // returns (Store's RewriteCopies).
+                MPOWER_RETURN_IF_ERROR(txn.RewriteCopies(patch.name(), rewrite));
               }
               MPOWER_RETURN_IF_ERROR(
                   AppendAudit(txn, MakeAuditRecord(caller, Method(verb), patch.name(), "")));

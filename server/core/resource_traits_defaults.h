@@ -1,6 +1,7 @@
 #ifndef MPOWER_SERVER_CORE_RESOURCE_TRAITS_DEFAULTS_H_
 #define MPOWER_SERVER_CORE_RESOURCE_TRAITS_DEFAULTS_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -62,12 +63,11 @@ struct ResourceTraitsDefaults {
   template <typename T>
   static void MarkErased(T&) {}
   // Nothing a change of the resource does makes earlier copies need
-  // re-sealing (see ResourceManager::Update).
+  // rewriting (see ResourceManager::Update).
   template <typename T>
-  static bool NarrowsReaders(const T&, const T&) {
-    return false;
+  static std::function<absl::StatusOr<bool>(StoredResource&)> RewriteForUpdate(const T&, const T&) {
+    return nullptr;
   }
-  static absl::StatusOr<bool> SealStoredCopy(StoredResource&) { return false; }
   // Resources without a protected part store none.
   template <typename T>
   static std::string TakeProtected(T&) {
