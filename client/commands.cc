@@ -13,8 +13,9 @@
 namespace mpower::cli {
 
 const std::set<std::string>& BooleanFlags() {
-  static const auto* const kFlags = new std::set<std::string>{
-      "help", "version", "show-deleted", "all", "dry-run", "mirror", "include-shareable"};
+  static const auto* const kFlags =
+      new std::set<std::string>{"help",    "version", "show-deleted",      "all",
+                                "dry-run", "mirror",  "include-shareable", "trust-new-keys"};
   return *kFlags;
 }
 
@@ -30,7 +31,7 @@ const std::set<std::string>& CommonFlags() {
                                                               "request-id",     "etag",
                                                               "update-mask",    "reason",
                                                               "after-revision", "include-shareable",
-                                                              "key-dir"};
+                                                              "key-dir",        "trust-new-keys"};
   return *kFlags;
 }
 
@@ -80,6 +81,8 @@ std::string MainHelp() {
       "                                         generate); default ~/.config/mpower/keys.\n"
       "                                         Alerts' protected details are sealed here to\n"
       "                                         every entitled partner's keys, and opened here\n"
+      "  --trust-new-keys                       accept partners' keys that differ from those\n"
+      "                                         first seen here (compare fingerprints first)\n"
       "  -o, --output FORMAT   MPOWER_OUTPUT    table (default) or json\n\n"
       "Exit codes: 0 ok, 1 local error, 2 usage, 64 + gRPC code when a call fails.\n\n"
       "Examples:\n"

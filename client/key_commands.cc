@@ -14,7 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "client/command_status.h"
 #include "client/key_directory.h"
+#include "client/key_pins.h"
 #include "client/render.h"
+#include "client/sealing.h"
 #include "common/durable_files.h"
 #include "common/public_keys.h"
 #include "mpower/v1/encryption_key.pb.h"
@@ -200,6 +202,20 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
   const fs::path file = KeyFile(directory, *named);
   if (absl::Status named_file = NameSecretFile(pending, file); !named_file.ok()) {
     return LocalError(absl::StrCat(published.name(), " is published, but ", named_file.message()));
+  }
+  // A key made here is one this machine trusts without asking; the
+  // partner's other keys, seen here for the first time, are pinned as
+  // first seen (or, if seen before, must still be those).
+  absl::StatusOr<KeyPins> pins = KeyPins::Load(directory);
+  absl::StatusOr<std::vector<EncryptionKey>> partner_keys = CheckedActiveKeys(rpc, parent);
+  std::string pinned;
+  const bool first_sight = pins.ok() && !pins->Knows(parent);
+  if (!pins.ok() || !partner_keys.ok() ||
+      !pins->Check(parent, first_sight ? *partner_keys : std::vector<EncryptionKey>{published},
+                   /*trust_new_keys=*/!first_sight, pinned)
+           .ok()) {
+    std::cerr << "mpower: " << published.name() << " could not be pinned here; the next seal "
+              << "asks to accept it (--trust-new-keys)\n";
   }
   if (output == "json") {
     std::cout << ToJson(published);

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <iostream>
 #include <vector>
 
 #include "absl/container/btree_set.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "client/command_status.h"
 #include "client/key_directory.h"
+#include "client/key_pins.h"
 #include "common/public_keys.h"
 #include "common/sealed_envelope.h"
 #include "mpower/v1/encryption_key.pb.h"
@@ -42,9 +44,24 @@ absl::Status CheckPublishedKey(const EncryptionKey& key, const std::string& part
   return absl::OkStatus();
 }
 
-// `partner`'s ACTIVE keys, each checked.
-absl::StatusOr<std::vector<EncryptionKey>> ActiveKeysOf(RpcClient& rpc,
-                                                        const std::string& partner) {
+// Checks `keys` of `partner` against this machine's pins (key_pins.h),
+// saying on stderr what it pins.
+absl::Status CheckPins(const Args& args, const std::string& partner,
+                       const std::vector<EncryptionKey>& keys) {
+  absl::StatusOr<std::string> directory = KeyDirectory(args);
+  if (!directory.ok()) return directory.status();
+  absl::StatusOr<KeyPins> pins = KeyPins::Load(*directory);
+  if (!pins.ok()) return pins.status();
+  std::string note;
+  absl::Status checked = pins->Check(partner, keys, args.Has("trust-new-keys"), note);
+  if (!note.empty()) std::cerr << note;
+  return checked;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<EncryptionKey>> CheckedActiveKeys(RpcClient& rpc,
+                                                             const std::string& partner) {
   v1::ListEncryptionKeysRequest request;
   request.set_parent(partner);
   request.set_filter("state = STATE_ACTIVE");
@@ -63,6 +80,8 @@ absl::StatusOr<std::vector<EncryptionKey>> ActiveKeysOf(RpcClient& rpc,
   } while (!request.page_token().empty());
   return keys;
 }
+
+namespace {
 
 // The key `name` of `partner`, checked.
 absl::StatusOr<EncryptionKey> CheckedKey(RpcClient& rpc, const std::string& name,
@@ -93,12 +112,13 @@ absl::StatusOr<std::optional<SealingPlan>> PlanSealing(RpcClient& rpc, const Arg
   SealingPlan plan;
   plan.partners = absl::StrJoin(partners, ", ");
   for (const std::string& partner : partners) {
-    absl::StatusOr<std::vector<EncryptionKey>> keys = ActiveKeysOf(rpc, partner);
+    absl::StatusOr<std::vector<EncryptionKey>> keys = CheckedActiveKeys(rpc, partner);
     if (!keys.ok()) return keys.status();
     if (keys->empty()) {
       why_not = absl::StrCat(partner, " has published no ACTIVE key to seal to");
       return std::nullopt;
     }
+    if (absl::Status pinned = CheckPins(args, partner, *keys); !pinned.ok()) return pinned;
     plan.recipients.insert(plan.recipients.end(), keys->begin(), keys->end());
   }
   absl::StatusOr<std::string> directory = KeyDirectory(args);
@@ -155,6 +175,9 @@ absl::StatusOr<std::string> OpenDetails(RpcClient& rpc, const Args& args, v1::Al
     absl::StatusOr<EncryptionKey> signer =
         CheckedKey(rpc, envelope.signing_key(), alert.filing_partner());
     if (!signer.ok()) return signer.status();
+    if (absl::Status pinned = CheckPins(args, alert.filing_partner(), {*signer}); !pinned.ok()) {
+      return pinned;
+    }
     absl::StatusOr<std::string> opened = OpenEnvelope(
         alert.name(), envelope, signer->signing_public_key(),
         EnvelopeOpener{wrap.key(), (*held)->sealing_public_key, (*held)->sealing_secret_key});

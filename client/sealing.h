@@ -37,6 +37,12 @@ absl::StatusOr<std::optional<SealingPlan>> PlanSealing(RpcClient& rpc, const Arg
                                                        const v1::Alert& alert,
                                                        std::string& why_not);
 
+// `partner`'s ACTIVE keys as the server gives them, each checked: its
+// proof of possession verifies for `partner` and its fingerprint is what
+// its keys give here. An error names a key that fails.
+absl::StatusOr<std::vector<v1::EncryptionKey>> CheckedActiveKeys(RpcClient& rpc,
+                                                                 const std::string& partner);
+
 // Seals `details` for the alert `alert_name` as `plan` says.
 absl::StatusOr<v1::SealedEnvelope> SealDetails(const Args& args, const SealingPlan& plan,
                                                const std::string& alert_name,

@@ -161,6 +161,38 @@ TEST_P(SealingEndToEndTest, DetailsGoInTheClearOnlyWhenTheySayWhy) {
   EXPECT_THAT(read.out, HasSubstr(kPerson));
 }
 
+TEST_P(SealingEndToEndTest, APartnersKeyNotSeenBeforeIsRefusedUntilAPersonAcceptsIt) {
+  ASSERT_EQ(Cli(union_editor_, "union-laptop",
+                {"keys", "generate", "field", "--parent", "partners/example-union"})
+                .exit_code,
+            0);
+  CommandResult first = Cli(union_editor_, "union-laptop",
+                            {"alerts", "create", "-f", AlertFile("partners/ilo"), "-o", "json"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.err, HasSubstr("pinned partners/ilo/encryptionKeys/geneva-desk"));
+
+  // A key appears in the ILO's name (the ILO's own, or one the server
+  // slipped in: the union's machine cannot tell which).
+  CommandResult spare =
+      Cli(ilo_editor_, "ilo-laptop", {"keys", "generate", "spare", "--parent", "partners/ilo"});
+  ASSERT_EQ(spare.exit_code, 0) << spare.err;
+  const std::string fingerprint = spare.out.substr(spare.out.find("fingerprint: ") + 13, 47);
+  CommandResult refused = Cli(union_editor_, "union-laptop",
+                              {"alerts", "create", "-f", AlertFile("partners/ilo"), "-o", "json"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.err,
+              HasSubstr("partners/ilo/encryptionKeys/spare: fingerprint " + fingerprint));
+  EXPECT_THAT(refused.err, HasSubstr("--trust-new-keys"));
+  EXPECT_EQ(refused.out, "") << "nothing was filed";
+
+  CommandResult accepted =
+      Cli(union_editor_, "union-laptop",
+          {"alerts", "create", "-f", AlertFile("partners/ilo"), "-o", "json", "--trust-new-keys"});
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.err;
+  EXPECT_THAT(accepted.err, HasSubstr("pinned partners/ilo/encryptionKeys/spare"));
+  EXPECT_THAT(accepted.err, HasSubstr("protected details sealed here to 4 keys"));
+}
+
 TEST_P(SealingEndToEndTest, AServerThatRequiresSealingRefusesDetailsInTheClear) {
   // On PostgreSQL, a replica of the fixture's server, with its keys: the
   // flag is each replica's own.
