@@ -9,9 +9,11 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "client/command_status.h"
 #include "client/field_text.h"
 #include "client/render.h"
@@ -140,8 +142,18 @@ class Command {
     Message& resource = *response->GetReflection()->MutableMessage(
         response.get(), response->GetDescriptor()->FindFieldByName(spec_.field));
     if (v1::Alert* alert = AsAlert(resource)) {
+      // A sealed envelope binds the name it was sealed for: only the alert
+      // asked for is opened.
+      if (alert->name() != name) {
+        return LocalError(absl::StrCat("the server answered for ", name, " with another alert"));
+      }
       MPOWER_ASSIGN_OR_RETURN(const std::string note, OpenDetails(rpc_, args_, *alert));
-      if (!note.empty()) std::cerr << "protected details " << note << "\n";
+      if (!note.empty()) {
+        std::cerr << "protected details " << note << "\n";
+      } else if (HasClearDetails(*alert)) {
+        std::cerr << "protected details not sealed: the server could read them, and nothing "
+                     "proves the filer wrote them\n";
+      }
     }
     PrintResource(resource);
     return absl::OkStatus();
@@ -293,7 +305,7 @@ class Command {
     MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, idempotent));
     if (sealing.has_value()) {
       return GiveSealedDetails(
-          *sealing, details_to_seal,
+          *sealing, details_to_seal, *AsAlert(*resource),
           *AsAlert(*response->GetReflection()->MutableMessage(
               response.get(), response->GetDescriptor()->FindFieldByName(spec_.field))));
     }
@@ -321,7 +333,16 @@ class Command {
   // Seals `details` for the alert just filed and gives them with
   // UpdateAlert; prints the alert with them opened.
   absl::Status GiveSealedDetails(const SealingPlan& plan, const v1::AlertProtectedDetails& details,
-                                 v1::Alert& filed) {
+                                 const v1::Alert& sent, v1::Alert& filed) {
+    // The envelope will bind the name the server gave: it must be the
+    // alert just filed, not another of the filer's.
+    if (filed.filing_partner() != sent.filing_partner() || filed.headline() != sent.headline() ||
+        filed.create_time().seconds() != filed.update_time().seconds() ||
+        filed.create_time().nanos() != filed.update_time().nanos()) {
+      return LocalError(absl::StrCat("the server answered the create with ", filed.name(),
+                                     ", which is not the alert just filed; its details were not "
+                                     "sent. Tell the secretariat"));
+    }
     const auto filed_without = [&](const absl::Status& why) {
       PrintResource(filed);
       return LocalError(absl::StrCat(
@@ -348,30 +369,52 @@ class Command {
     return absl::OkStatus();
   }
 
+  // Whether `mask` sets `field` (an empty mask or "*" sets every field).
+  static bool MaskSets(const google::protobuf::FieldMask& mask, absl::string_view field) {
+    if (mask.paths().empty()) return true;
+    return std::any_of(mask.paths().begin(), mask.paths().end(), [&](const std::string& path) {
+      return path == "*" || path == field || absl::StartsWith(path, absl::StrCat(field, "."));
+    });
+  }
+
   // The alert's details in `patch`, sealed, when the mask gives them in the
-  // clear: to the filer and the recipients the alert will have.
+  // clear: to the filer and the recipients the alert will have. Details the
+  // mask does not set never leave this machine.
   absl::Status SealUpdatedDetails(v1::Alert& patch, const google::protobuf::FieldMask& mask) {
-    const bool gives_details =
-        mask.paths().empty() ||
-        std::find_if(mask.paths().begin(), mask.paths().end(), [](const std::string& path) {
-          return path == "*" || path == "protected_details";
-        }) != mask.paths().end();
-    if (!gives_details || !HasClearDetails(patch)) return absl::OkStatus();
+    if (!HasClearDetails(patch)) return absl::OkStatus();
+    if (!MaskSets(mask, "protected_details")) {
+      patch.clear_protected_details();
+      return absl::OkStatus();
+    }
     v1::GetAlertRequest get;
     get.set_name(patch.name());
     v1::GetAlertResponse current;
     const grpc::Status status =
         rpc_.Call("/mpower.v1.AlertService/GetAlert", get, &current, /*idempotent=*/true);
     if (!status.ok()) return RpcError(status);
+    if (current.alert().name() != patch.name()) {
+      return LocalError(absl::StrCat("the server answered for ", patch.name(),
+                                     " with another alert; nothing was sent"));
+    }
     v1::Alert next = current.alert();
-    const bool gives_recipients =
-        mask.paths().empty() ||
-        std::find_if(mask.paths().begin(), mask.paths().end(), [](const std::string& path) {
-          return path == "*" || path == "recipient_partners";
-        }) != mask.paths().end();
-    if (gives_recipients) *next.mutable_recipient_partners() = patch.recipient_partners();
-    MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan, PlanToSeal(next));
-    if (!plan.has_value()) return absl::OkStatus();
+    if (MaskSets(mask, "recipient_partners")) {
+      *next.mutable_recipient_partners() = patch.recipient_partners();
+    }
+    std::string why_not;
+    MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
+                            PlanSealing(rpc_, args_, next, why_not));
+    if (!plan.has_value()) {
+      if (current.alert().protected_details().has_sealed()) {
+        // Sealed details are replaced only by sealed ones: the server
+        // refuses the downgrade too, but would have read them first.
+        return LocalError(absl::StrCat(
+            patch.name(), "'s details are sealed, and new ones cannot be sealed here: ", why_not,
+            "; nothing was sent"));
+      }
+      std::cerr << "mpower: protected details sent unsealed, readable by the server: " << why_not
+                << "\n";
+      return absl::OkStatus();
+    }
     MPOWER_ASSIGN_OR_RETURN(v1::SealedEnvelope envelope,
                             SealDetails(args_, *plan, patch.name(), patch.protected_details()));
     // Only the envelope leaves: every other field of the details is in it.
@@ -394,7 +437,7 @@ class Command {
     google::protobuf::FieldMask mask;
     if (args_.Has("update-mask")) {
       for (absl::string_view path : absl::StrSplit(args_.Get("update-mask"), ',')) {
-        mask.add_paths(std::string(path));
+        mask.add_paths(std::string(absl::StripAsciiWhitespace(path)));
       }
     } else if (paths.empty()) {
       return UsageError("nothing to update: give field flags, -f FILE or --update-mask");

@@ -67,7 +67,15 @@ absl::StatusOr<std::vector<EncryptionKey>> CheckedActiveKeys(RpcClient& rpc,
   request.set_filter("state = STATE_ACTIVE");
   request.set_page_size(1000);
   std::vector<EncryptionKey> keys;
+  // A partner has a handful of keys: a server that pages on and on is not
+  // followed.
+  constexpr int kMaxPages = 10;
+  int pages = 0;
   do {
+    if (++pages > kMaxPages) {
+      return LocalError(absl::StrCat("the server lists more than ", kMaxPages * 1000, " keys of ",
+                                     partner, "; nothing is sealed to them"));
+    }
     v1::ListEncryptionKeysResponse response;
     const grpc::Status status = rpc.Call("/mpower.v1.EncryptionKeyService/ListEncryptionKeys",
                                          request, &response, /*idempotent=*/true);
@@ -115,6 +123,17 @@ absl::StatusOr<std::optional<SealingPlan>> PlanSealing(RpcClient& rpc, const Arg
     absl::StatusOr<std::vector<EncryptionKey>> keys = CheckedActiveKeys(rpc, partner);
     if (!keys.ok()) return keys.status();
     if (keys->empty()) {
+      absl::StatusOr<std::string> directory = KeyDirectory(args);
+      if (!directory.ok()) return directory.status();
+      absl::StatusOr<KeyPins> pins = KeyPins::Load(*directory);
+      if (!pins.ok()) return pins.status();
+      if (pins->Knows(partner)) {
+        // Keys this machine pinned do not vanish unremarked: a server that
+        // hid them would get the details in the clear.
+        return LocalError(absl::StrCat(
+            "the server lists no ACTIVE key of ", partner, ", whose keys this machine pinned; ",
+            "nothing was sent. Ask ", partner, " whether it retired them"));
+      }
       why_not = absl::StrCat(partner, " has published no ACTIVE key to seal to");
       return std::nullopt;
     }
@@ -165,6 +184,11 @@ absl::StatusOr<v1::SealedEnvelope> SealDetails(const Args& args, const SealingPl
 absl::StatusOr<std::string> OpenDetails(RpcClient& rpc, const Args& args, v1::Alert& alert) {
   if (!alert.protected_details().has_sealed()) return "";
   const v1::SealedEnvelope& envelope = alert.protected_details().sealed();
+  if (!CheckEnvelopeShape(envelope, "sealed", /*wraps_may_be_partial=*/true).empty()) {
+    return LocalError(absl::StrCat(alert.name(),
+                                   ": its sealed details are malformed; do not "
+                                   "trust them, and tell the secretariat"));
+  }
   absl::StatusOr<std::string> directory = KeyDirectory(args);
   if (!directory.ok()) return directory.status();
   for (const v1::KeyWrap& wrap : envelope.wraps()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/public_keys.h"
@@ -54,6 +55,12 @@ class SecretBytes {
   std::string bytes_;
 };
 
+// A key's name as the signed bytes can hold it: not empty, at most 300
+// bytes, no zero byte (the server checks the full form).
+bool IsKeyName(absl::string_view name) {
+  return !name.empty() && name.size() <= 300 && name.find('\0') == absl::string_view::npos;
+}
+
 bool IsAscendingWithoutRepeats(const google::protobuf::RepeatedPtrField<std::string>& names) {
   for (int i = 1; i < names.size(); ++i) {
     if (!(names[i - 1] < names[i])) return false;
@@ -100,9 +107,6 @@ std::vector<EnvelopeProblem> CheckEnvelopeShape(const v1::SealedEnvelope& envelo
             "format ", envelope.format_version(),
             " is not one this server reads; seal with format 1 (docs/sealed-envelope.md)"));
   }
-  if (envelope.signing_key().empty()) {
-    add("signing_key", "required; name the filing partner's key that signed");
-  }
   if (envelope.nonce().size() != kEnvelopeNonceBytes) {
     add("nonce", absl::StrCat("must be ", kEnvelopeNonceBytes, " bytes"));
   }
@@ -122,30 +126,40 @@ std::vector<EnvelopeProblem> CheckEnvelopeShape(const v1::SealedEnvelope& envelo
   if (keys.empty()) {
     add("recipient_keys", "required; name every key the data key is sealed to");
   } else if (static_cast<size_t>(keys.size()) > kMaxEnvelopeRecipientKeys) {
+    // Bounded before anything compares names: the rest waits for a list
+    // of a sane size.
     add("recipient_keys", absl::StrCat("too many; at most ", kMaxEnvelopeRecipientKeys));
+    return problems;
   } else if (!IsAscendingWithoutRepeats(keys)) {
     add("recipient_keys", "must be in ascending byte order, without repeats");
   }
-  // Bounded first: the checks below compare wraps pairwise.
-  const int wraps_to_check =
-      std::min(envelope.wraps_size(), static_cast<int>(kMaxEnvelopeRecipientKeys));
-  if (envelope.wraps_size() > wraps_to_check) {
-    add("wraps", absl::StrCat("too many; at most ", kMaxEnvelopeRecipientKeys));
+  // Names end in a zero byte in the signed bytes: none may hold one, so
+  // those bytes read back one way only.
+  if (!IsKeyName(envelope.signing_key())) {
+    add("signing_key", "is not a key's name");
   }
-  for (int i = 0; i < wraps_to_check; ++i) {
+  for (int i = 0; i < keys.size(); ++i) {
+    if (!IsKeyName(keys[i])) {
+      add(absl::StrCat("recipient_keys[", i, "]"), "is not a key's name");
+    }
+  }
+  if (static_cast<size_t>(envelope.wraps_size()) > kMaxEnvelopeRecipientKeys) {
+    add("wraps", absl::StrCat("too many; at most ", kMaxEnvelopeRecipientKeys));
+    return problems;
+  }
+  const absl::flat_hash_set<absl::string_view> key_set(keys.begin(), keys.end());
+  absl::flat_hash_set<absl::string_view> wrapped;
+  for (int i = 0; i < envelope.wraps_size(); ++i) {
     const v1::KeyWrap& wrap = envelope.wraps(i);
-    if (std::find(keys.begin(), keys.end(), wrap.key()) == keys.end()) {
+    if (!key_set.contains(wrap.key())) {
       add(absl::StrCat("wraps[", i, "].key"), "is not one of recipient_keys");
     }
     if (wrap.sealed_data_key().size() != kSealedDataKeyBytes) {
       add(absl::StrCat("wraps[", i, "].sealed_data_key"),
           absl::StrCat("must be ", kSealedDataKeyBytes, " bytes"));
     }
-    for (int j = 0; j < i; ++j) {
-      if (envelope.wraps(j).key() == wrap.key()) {
-        add(absl::StrCat("wraps[", i, "].key"), "repeats an earlier wrap's key");
-        break;
-      }
+    if (!wrapped.insert(wrap.key()).second) {
+      add(absl::StrCat("wraps[", i, "].key"), "repeats an earlier wrap's key");
     }
   }
   if (!wraps_may_be_partial && envelope.wraps_size() != keys.size()) {
@@ -199,7 +213,10 @@ absl::StatusOr<v1::SealedEnvelope> SealEnvelopeWith(
   if (padded_capacity + kEnvelopeTagBytes > kMaxEnvelopeCiphertextBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("details: too long to seal; at most ",
-                     kMaxEnvelopeCiphertextBytes - kEnvelopeTagBytes - 1, " bytes"));
+                     (kMaxEnvelopeCiphertextBytes - kEnvelopeTagBytes) / kEnvelopePaddingBlock *
+                             kEnvelopePaddingBlock -
+                         1,
+                     " bytes"));
   }
   SecretBytes padded(padded_capacity);
   std::copy(details.begin(), details.end(), padded.get().begin());

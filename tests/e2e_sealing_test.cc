@@ -147,6 +147,16 @@ TEST_P(SealingEndToEndTest, DetailsSealedByTheFilerOpenOnlyWhereAnEntitledKeyIsH
   EXPECT_THAT(updated.err, HasSubstr("protected details sealed here"));
   EXPECT_THAT(Cli(ilo_editor_, "ilo-laptop", {"alerts", "get", name, "-o", "json"}).out,
               HasSubstr(kPerson));
+
+  // From a machine without the union's key, new details are not sent at
+  // all: sealed details are replaced only by sealed ones.
+  CommandResult downgrade = Cli(union_editor_, "borrowed-laptop",
+                                {"alerts", "update", name, "--update-mask", "protected_details",
+                                 "-f", AlertFile("partners/ilo")});
+  EXPECT_EQ(downgrade.exit_code, 1) << downgrade.out << downgrade.err;
+  EXPECT_THAT(downgrade.err, HasSubstr("details are sealed, and new ones cannot be sealed here"));
+  EXPECT_THAT(Cli(ilo_editor_, "ilo-laptop", {"alerts", "get", name, "-o", "json"}).out,
+              HasSubstr(kPerson));
 }
 
 TEST_P(SealingEndToEndTest, DetailsGoInTheClearOnlyWhenTheySayWhy) {

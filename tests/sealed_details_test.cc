@@ -369,6 +369,20 @@ TEST_P(SealedDetailsTest, AnEnvelopeCannotComeWithTheCreateThatNamesTheAlert) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alert.protected_details.sealed")));
 }
 
+TEST_P(SealedDetailsTest, SealedDetailsAreReplacedOnlyBySealedOnes) {
+  absl::StatusOr<v1::Alert> sealed = Give(Seal());
+  ASSERT_TRUE(sealed.ok());
+  alert_ = *sealed;
+  v1::Alert patch;
+  patch.set_name(alert_.name());
+  patch.mutable_protected_details()->set_exact_location("Kampung Secret");
+  google::protobuf::FieldMask mask;
+  mask.add_paths("protected_details");
+  EXPECT_THAT(alerts().Update(EditorOf("union"), patch, mask),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("give new ones sealed")));
+  ExpectUnchanged();
+}
+
 TEST_P(SealedDetailsTest, SealedAndClearDetailsCannotBeMixed) {
   v1::Alert patch;
   patch.set_name(alert_.name());

@@ -135,7 +135,18 @@ absl::Status CheckRecipientKeys(Store& store, const Alert& alert, const SealedEn
 
 absl::Status CheckSealedDetails(Store& store, WriteTransaction& txn, const Alert& current,
                                 Alert& updated) {
-  if (!HasSealedDetails(updated)) return absl::OkStatus();
+  if (!HasSealedDetails(updated)) {
+    // Details sealed once stay sealed: a client cannot be steered (by a
+    // recipient without keys, say) into handing their successor over in
+    // the clear.
+    if (HasSealedDetails(current) && updated.has_protected_details() &&
+        updated.protected_details().ByteSizeLong() > 0) {
+      return absl::FailedPreconditionError(
+          "alert.protected_details: this alert's details are sealed; give new ones sealed too "
+          "(protected_details.sealed), or purge the alert's details first");
+    }
+    return absl::OkStatus();
+  }
   SealedEnvelope& envelope = *updated.mutable_protected_details()->mutable_sealed();
   if (HasSealedDetails(current)) {
     const SealedEnvelope& stored = current.protected_details().sealed();

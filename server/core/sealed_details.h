@@ -17,8 +17,10 @@ inline bool HasSealedDetails(const v1::Alert& alert) {
   return alert.has_protected_details() && alert.protected_details().has_sealed();
 }
 
-// Checks the change of `current` into `updated` when `updated` carries
-// sealed details, inside the write's transaction:
+// Checks the change of `current` into `updated` when either carries sealed
+// details, inside the write's transaction:
+//  - details sealed once are never replaced by details in the clear
+//    (FAILED_PRECONDITION);
 //  - an envelope equal to the stored one but for its wraps (as a reader
 //    received it) is the stored one: `updated` gets its wraps back;
 //  - a new one must have every wrap, a data key other than the stored
