@@ -148,12 +148,7 @@ class Command {
         return LocalError(absl::StrCat("the server answered for ", name, " with another alert"));
       }
       MPOWER_ASSIGN_OR_RETURN(const std::string note, OpenDetails(rpc_, args_, *alert));
-      if (!note.empty()) {
-        std::cerr << "protected details " << note << "\n";
-      } else if (HasClearDetails(*alert)) {
-        std::cerr << "protected details not sealed: the server could read them, and nothing "
-                     "proves the filer wrote them\n";
-      }
+      if (!note.empty()) std::cerr << "protected details " << note << "\n";
     }
     PrintResource(resource);
     return absl::OkStatus();
