@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <filesystem>
 #include <iostream>
 #include <vector>
 
@@ -119,6 +120,29 @@ absl::StatusOr<std::optional<SealingPlan>> PlanSealing(RpcClient& rpc, const Arg
   partners.insert(alert.filing_partner());
   SealingPlan plan;
   plan.partners = absl::StrJoin(partners, ", ");
+  // First whether this machine can sign at all: without a key of the filer
+  // here nothing is sealed, so nothing is asked of the server or pinned.
+  absl::StatusOr<std::string> key_directory = KeyDirectory(args);
+  if (!key_directory.ok()) return key_directory.status();
+  bool holds_filer_key = false;
+  {
+    absl::StatusOr<KeyPins> pins = KeyPins::Load(*key_directory);
+    if (!pins.ok()) return pins.status();
+    // Only a partner's name becomes a path: never one the input could aim
+    // elsewhere.
+    absl::StatusOr<ParsedName> filer =
+        ParseName(alert.filing_partner(), kPartnerName, "alert.filing_partner");
+    std::error_code error;
+    holds_filer_key =
+        filer.ok() && (pins->Knows(alert.filing_partner()) ||
+                       std::filesystem::exists(PartnerKeyDirectory(*key_directory, *filer), error));
+  }
+  if (!holds_filer_key) {
+    why_not =
+        absl::StrCat("this machine holds no ACTIVE key of ", alert.filing_partner(),
+                     " to sign with (mpower keys generate --parent ", alert.filing_partner(), ")");
+    return std::nullopt;
+  }
   for (const std::string& partner : partners) {
     absl::StatusOr<std::vector<EncryptionKey>> keys = CheckedActiveKeys(rpc, partner);
     if (!keys.ok()) return keys.status();
