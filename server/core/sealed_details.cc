@@ -143,7 +143,8 @@ absl::Status CheckSealedDetails(Store& store, WriteTransaction& txn, const Alert
         updated.protected_details().ByteSizeLong() > 0) {
       return absl::FailedPreconditionError(
           "alert.protected_details: this alert's details are sealed; give new ones sealed too "
-          "(protected_details.sealed), or purge the alert's details first");
+          "(protected_details.sealed: mpower alerts update seals them on a machine holding a "
+          "key of the filing partner)");
     }
     return absl::OkStatus();
   }
