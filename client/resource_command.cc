@@ -355,6 +355,16 @@ class Command {
     v1::UpdateAlertResponse response;
     const grpc::Status status =
         rpc_.Call("/mpower.v1.AlertService/UpdateAlert", request, &response, /*idempotent=*/false);
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      // The answer was lost, not the write: it may have committed.
+      PrintResource(filed);
+      return LocalError(absl::StrCat(
+          filed.name(), " is filed; whether its sealed details reached it is unknown (",
+          status.error_message(), "); see with mpower alerts get ", filed.name(),
+          ", and if they are missing give them with mpower alerts update ", filed.name(),
+          " -f FILE"));
+    }
     if (!status.ok()) return filed_without(RpcError(status));
     v1::Alert& sealed = *response.mutable_alert();
     MPOWER_RETURN_IF_ERROR(OpenDetails(rpc_, args_, sealed).status());
