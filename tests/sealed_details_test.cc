@@ -163,14 +163,17 @@ TEST_P(SealedDetailsTest, TheFilerAndEachRecipientOpenTheDetailsAndNobodyElseRec
   EXPECT_EQ(as_recipient->protected_details().sealed().wraps(0).key(), ilo_key_.name);
   EXPECT_EQ(as_recipient->protected_details().sealed().recipient_keys_size(), 2);
 
-  // A partner that reads the alert but is not entitled, and the secretariat
-  // (whose recovery keys are offline), receive no envelope at all.
-  for (const Principal& reader : {EditorOf("ministry"), kSecretariat}) {
-    absl::StatusOr<v1::Alert> read = alerts().Get(reader, alert_.name());
-    ASSERT_TRUE(read.ok());
-    EXPECT_FALSE(read->has_protected_details()) << reader.id;
-    EXPECT_TRUE(read->protected_details_present()) << reader.id;
-  }
+  // A partner that reads the alert but is not entitled receives no
+  // envelope at all.
+  absl::StatusOr<v1::Alert> as_bystander = alerts().Get(EditorOf("ministry"), alert_.name());
+  ASSERT_TRUE(as_bystander.ok());
+  EXPECT_FALSE(as_bystander->has_protected_details());
+  EXPECT_TRUE(as_bystander->protected_details_present());
+  // The secretariat receives every wrap (its recovery keys' among them, had
+  // it published any), and opens nothing without a private key.
+  absl::StatusOr<v1::Alert> as_secretariat = alerts().Get(kSecretariat, alert_.name());
+  ASSERT_TRUE(as_secretariat.ok());
+  EXPECT_EQ(as_secretariat->protected_details().sealed().wraps_size(), 2);
   absl::StatusOr<Page<v1::Alert>> listed = alerts().List(EditorOf("ministry"), ListParams{});
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->items.size(), 1u);
@@ -412,7 +415,175 @@ TEST_P(SealedDetailsTest, APurgeErasesTheEnvelopeFromEveryVersion) {
   EXPECT_GE(versions, 3);
 }
 
+TEST_P(SealedDetailsTest, ADataKeyOfAnyEarlierVersionIsNotReused) {
+  // Two versions under two data keys, both open to the ILO; then the ILO
+  // is removed. The first version's key, not the current one, comes back.
+  const std::string first_data_key(kDataKeyBytes, 'k');
+  absl::StatusOr<v1::SealedEnvelope> first = SealEnvelopeWith(
+      alert_.name(), Details("first"), {union_key_.recipient(), ilo_key_.recipient()},
+      union_key_.signer(), {first_data_key, std::string(kEnvelopeNonceBytes, 'n')});
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(Give(*first).ok());
+  ASSERT_TRUE(Give(Seal({union_key_, ilo_key_}, union_key_, Details("second"))).ok());
+  v1::Alert narrowed;
+  narrowed.set_name(alert_.name());
+  google::protobuf::FieldMask recipients;
+  recipients.add_paths("recipient_partners");
+  ASSERT_TRUE(alerts().Update(EditorOf("union"), narrowed, recipients).ok());
+  absl::StatusOr<v1::Alert> before = alerts().Get(kSecretariat, alert_.name());
+  ASSERT_TRUE(before.ok());
+
+  absl::StatusOr<v1::SealedEnvelope> reused = SealEnvelopeWith(
+      alert_.name(), Details("third"), {union_key_.recipient()}, union_key_.signer(),
+      {first_data_key, std::string(kEnvelopeNonceBytes, 'm')});
+  ASSERT_TRUE(reused.ok());
+  EXPECT_THAT(Give(*reused), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      HasSubstr("alert.protected_details.sealed.data_key_id")));
+  absl::StatusOr<v1::Alert> after = alerts().Get(kSecretariat, alert_.name());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->etag(), before->etag());
+  EXPECT_TRUE(Give(Seal({union_key_}, union_key_, Details("third"))).ok());
+}
+
+// The secretariat's recovery keys: the keys of a TYPE_SECRETARIAT partner,
+// which only admins publish, every envelope is sealed to, and whose
+// signature may reseal for a filer who lost its key.
+class RecoveryKeysTest : public SealedDetailsTest {
+ protected:
+  void SetUp() override {
+    SealedDetailsTest::SetUp();
+    v1::Partner secretariat;
+    secretariat.set_display_name("The partnership's secretariat");
+    secretariat.set_type(v1::Partner::TYPE_SECRETARIAT);
+    ASSERT_TRUE(ResourceManager<v1::Partner>(store_.get())
+                    .Create(kSecretariat, "", "secretariat", secretariat, "", "")
+                    .ok());
+    recovery_key_.name = "partners/secretariat/encryptionKeys/vault";
+    v1::EncryptionKey key;
+    key.set_sealing_public_key(recovery_key_.sealing_public);
+    key.set_signing_public_key(recovery_key_.signing_public);
+    key.set_proof_of_possession(
+        SignProofOfPossession("partners/secretariat", recovery_key_.sealing_public,
+                              recovery_key_.signing_public, recovery_key_.signing_secret));
+    // The secretariat's own editors may not publish it: only admins.
+    EXPECT_THAT(ResourceManager<v1::EncryptionKey>(store_.get())
+                    .Create(EditorOf("secretariat"), "partners/secretariat", "vault", key, "", ""),
+                StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("recovery keys")));
+    ASSERT_TRUE(ResourceManager<v1::EncryptionKey>(store_.get())
+                    .Create(kSecretariat, "partners/secretariat", "vault", key, "", "")
+                    .ok());
+  }
+
+  KeyPair recovery_key_;
+};
+
+TEST_P(RecoveryKeysTest, EveryEnvelopeIsSealedToTheRecoveryKeysToo) {
+  EXPECT_THAT(Give(Seal()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(recovery_key_.name)));
+  ExpectUnchanged();
+  ASSERT_TRUE(Give(Seal({union_key_, ilo_key_, recovery_key_}, union_key_, Details())).ok());
+
+  // The secretariat receives the recovery key's wrap and opens the details
+  // with the private half it keeps offline; a recipient only its own.
+  absl::StatusOr<std::string> recovered = OpenAs(kSecretariat, recovery_key_);
+  ASSERT_TRUE(recovered.ok()) << recovered.status();
+  EXPECT_EQ(*recovered, Details());
+  absl::StatusOr<v1::Alert> as_recipient = alerts().Get(EditorOf("ilo"), alert_.name());
+  ASSERT_TRUE(as_recipient.ok());
+  ASSERT_EQ(as_recipient->protected_details().sealed().wraps_size(), 1);
+  EXPECT_EQ(as_recipient->protected_details().sealed().wraps(0).key(), ilo_key_.name);
+}
+
+TEST_P(RecoveryKeysTest, TheSecretariatResealsForAFilerWhoLostItsKey) {
+  ASSERT_TRUE(Give(Seal({union_key_, ilo_key_, recovery_key_}, union_key_, Details())).ok());
+  // The union's laptop is lost: it retires the key and publishes another.
+  v1::EncryptionKey retired;
+  retired.set_name(union_key_.name);
+  google::protobuf::FieldMask state;
+  state.add_paths("state");
+  retired.set_state(v1::EncryptionKey::STATE_RETIRED);
+  ASSERT_TRUE(ResourceManager<v1::EncryptionKey>(store_.get())
+                  .Update(EditorOf("union"), retired, state)
+                  .ok());
+  const KeyPair new_union_key = Publish("union", "new-desk");
+
+  // The secretariat opens with its recovery key and reseals, signing with
+  // it; the union opens the result with its new key.
+  absl::StatusOr<std::string> recovered = OpenAs(kSecretariat, recovery_key_);
+  ASSERT_TRUE(recovered.ok()) << recovered.status();
+  const v1::SealedEnvelope resealed =
+      Seal({new_union_key, ilo_key_, recovery_key_}, recovery_key_, *recovered);
+  absl::StatusOr<v1::Alert> given = Give(resealed, kSecretariat);
+  ASSERT_TRUE(given.ok()) << given.status();
+  absl::StatusOr<v1::Alert> read = alerts().Get(EditorOf("union"), alert_.name());
+  ASSERT_TRUE(read.ok());
+  absl::StatusOr<std::string> opened =
+      OpenEnvelope(alert_.name(), read->protected_details().sealed(), recovery_key_.signing_public,
+                   new_union_key.opener());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(*opened, Details());
+
+  // A recipient's signature is no filer's and no recovery key's.
+  EXPECT_THAT(Give(Seal({new_union_key, ilo_key_, recovery_key_}, ilo_key_, Details("forged")),
+                   EditorOf("union")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sealed.signing_key")));
+}
+
+TEST_P(RecoveryKeysTest, OnlyAdminsMakeAPartnerTheSecretariatOrRetireItsKeys) {
+  v1::Partner patch;
+  patch.set_name("partners/union");
+  patch.set_type(v1::Partner::TYPE_SECRETARIAT);
+  google::protobuf::FieldMask type;
+  type.add_paths("type");
+  EXPECT_THAT(ResourceManager<v1::Partner>(store_.get()).Update(EditorOf("union"), patch, type),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("partner.type")));
+  patch.set_name("partners/secretariat");
+  patch.set_type(v1::Partner::TYPE_CIVIL_SOCIETY);
+  patch.set_country_code("CH");
+  type.add_paths("country_code");
+  EXPECT_THAT(
+      ResourceManager<v1::Partner>(store_.get()).Update(EditorOf("secretariat"), patch, type),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("partner.type")));
+
+  v1::EncryptionKey retired;
+  retired.set_name(recovery_key_.name);
+  retired.set_state(v1::EncryptionKey::STATE_RETIRED);
+  google::protobuf::FieldMask state;
+  state.add_paths("state");
+  EXPECT_THAT(ResourceManager<v1::EncryptionKey>(store_.get())
+                  .Update(EditorOf("secretariat"), retired, state),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("recovery keys")));
+  EXPECT_TRUE(
+      ResourceManager<v1::EncryptionKey>(store_.get()).Update(kSecretariat, retired, state).ok());
+  // With no ACTIVE recovery key there is no recovery to seal to.
+  EXPECT_TRUE(Give(Seal()).ok());
+}
+
+TEST_P(RecoveryKeysTest, TheSecretariatIsNoRecipientAndAdoptsNoEditorsKeys) {
+  v1::Alert patch;
+  patch.set_name(alert_.name());
+  patch.add_recipient_partners("partners/ilo");
+  patch.add_recipient_partners("partners/secretariat");
+  google::protobuf::FieldMask recipients;
+  recipients.add_paths("recipient_partners");
+  EXPECT_THAT(
+      alerts().Update(EditorOf("union"), patch, recipients),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alert.recipient_partners[1]")));
+  ExpectUnchanged();
+
+  // The ILO's editors published a key: making the ILO the secretariat
+  // would make it a recovery key unseen.
+  v1::Partner ilo;
+  ilo.set_name("partners/ilo");
+  ilo.set_type(v1::Partner::TYPE_SECRETARIAT);
+  google::protobuf::FieldMask type;
+  type.add_paths("type");
+  EXPECT_THAT(ResourceManager<v1::Partner>(store_.get()).Update(kSecretariat, ilo, type),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(ilo_key_.name)));
+}
+
 MPOWER_ON_EVERY_BACKEND(SealedDetailsTest);
+MPOWER_ON_EVERY_BACKEND(RecoveryKeysTest);
 
 }  // namespace
 }  // namespace mpower

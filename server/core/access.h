@@ -68,7 +68,9 @@ bool CanReadAlert(const Principal& reader, const v1::Alert& alert);
 bool MaySeeProtectedDetails(const Principal& reader, const v1::Alert& alert);
 
 // Removes protected details the reader may not see. The alert keeps only
-// protected_details_present, which says whether any exist.
+// protected_details_present, which says whether any exist. Of sealed
+// details a partner's reader keeps only the wraps for its partner's keys
+// (none: no envelope), an admin every wrap (the recovery keys' among them).
 void RedactForReader(const Principal& reader, v1::Alert& alert);
 
 }  // namespace mpower

@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "common/sealed_envelope.h"
 #include "server/base/status_macros.h"
+#include "server/core/partner_rules.h"
 #include "server/core/reference_checks.h"
 #include "server/core/resource_codec.h"
 #include "server/core/sealed_details.h"
@@ -174,6 +175,21 @@ absl::Status ResourceTraits<Alert>::CheckReferences(WriteTransaction& txn, const
   MPOWER_RETURN_IF_ERROR(CheckExists(txn, "alert.filing_partner", alert.filing_partner()));
   MPOWER_RETURN_IF_ERROR(
       CheckAllExist(txn, "alert.recipient_partners", alert.recipient_partners()));
+  for (int i = 0; i < alert.recipient_partners_size(); ++i) {
+    const std::string& recipient = alert.recipient_partners(i);
+    MPOWER_ASSIGN_OR_RETURN(const bool secretariat,
+                            IsSecretariatPartner(txn.Get(recipient), recipient));
+    // Its recovery keys are sealed to already, and its admins read every
+    // alert; as a recipient, removing it would strip the recovery wraps.
+    if (secretariat) {
+      FieldViolations violations;
+      violations.Add(absl::StrCat("alert.recipient_partners[", i, "]"),
+                     absl::StrCat(recipient,
+                                  " is the secretariat, which every alert reaches through its "
+                                  "admins and recovery keys; name partners that are not"));
+      return violations.ToStatus();
+    }
+  }
   MPOWER_RETURN_IF_ERROR(
       CheckAllExist(txn, "alert.related_initiatives", alert.related_initiatives()));
   // Every partner may read every live commitment (CommitmentService), so a
@@ -387,9 +403,22 @@ absl::Status ResourceTraits<Alert>::CheckCreate(const Principal& caller, absl::s
   return absl::OkStatus();
 }
 
-absl::Status ResourceTraits<Alert>::CheckUpdate(Store& store, WriteTransaction& txn,
-                                                const Alert& current, Alert& updated) {
-  return CheckSealedDetails(store, txn, current, updated);
+absl::Status ResourceTraits<Alert>::CheckUpdate(const Principal&, Store& store,
+                                                WriteTransaction& txn, const Alert& current,
+                                                Alert& updated) {
+  // Asked only of a new envelope replacing a sealed one: reads every
+  // stored copy, the history included, and changes none.
+  const DataKeyUsedBefore used_before = [&](absl::string_view data_key_id) -> absl::StatusOr<bool> {
+    bool used = false;
+    MPOWER_RETURN_IF_ERROR(
+        txn.RewriteCopies(current.name(), [&](StoredResource& copy) -> absl::StatusOr<bool> {
+          MPOWER_ASSIGN_OR_RETURN(const Alert sealed, OpenSealed(copy));
+          used |= sealed.protected_details().sealed().data_key_id() == data_key_id;
+          return false;
+        }));
+    return used;
+  };
+  return CheckSealedDetails(store, txn, current, updated, used_before);
 }
 
 absl::Status ResourceTraits<Alert>::CheckWrite(const Principal& caller, const Alert& existing,

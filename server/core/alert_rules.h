@@ -30,8 +30,8 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   static void Validate(const v1::Alert& alert, FieldViolations& violations);
   static absl::Status CheckReferences(WriteTransaction& txn, const v1::Alert& alert);
   // Sealed details: CheckSealedDetails (sealed_details.h).
-  static absl::Status CheckUpdate(Store& store, WriteTransaction& txn, const v1::Alert& current,
-                                  v1::Alert& updated);
+  static absl::Status CheckUpdate(const Principal& caller, Store& store, WriteTransaction& txn,
+                                  const v1::Alert& current, v1::Alert& updated);
   // The filer's editors or the secretariat, and no sealed details: an
   // envelope binds the alert's name, which the create assigns.
   static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,

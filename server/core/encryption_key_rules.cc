@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/public_keys.h"
 #include "server/base/status_macros.h"
+#include "server/core/partner_rules.h"
 #include "server/core/value_checks.h"
 
 namespace mpower {
@@ -75,10 +76,29 @@ absl::Status CheckProofOfPossession(absl::string_view partner, const EncryptionK
   return violations.ToStatus();
 }
 
+namespace {
+
+// Recovery keys (a TYPE_SECRETARIAT partner's) are the admins' alone to
+// publish and retire: every sealed alert is sealed to them.
+template <typename Reader>
+absl::Status RequireAdminForRecoveryKeys(const Principal& caller, Reader& reader,
+                                         absl::string_view partner) {
+  if (IsAdmin(caller)) return absl::OkStatus();
+  MPOWER_ASSIGN_OR_RETURN(const bool secretariat,
+                          IsSecretariatPartner(reader.Get(partner), partner));
+  if (!secretariat) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "the keys of ", partner,
+      " are the secretariat's recovery keys, which only its admins publish and retire"));
+}
+
+}  // namespace
+
 absl::Status ResourceTraits<EncryptionKey>::CheckCreate(const Principal& caller,
                                                         absl::string_view parent,
-                                                        const EncryptionKey& key, Store&) {
+                                                        const EncryptionKey& key, Store& store) {
   MPOWER_RETURN_IF_ERROR(RequireEditorOf(caller, parent, absl::StrCat("the keys of ", parent)));
+  MPOWER_RETURN_IF_ERROR(RequireAdminForRecoveryKeys(caller, store, parent));
   // Here, where every create passes once the caller may publish: no key
   // is stored without its proof, whichever path creates it.
   return CheckProofOfPossession(parent, key);
@@ -88,6 +108,13 @@ absl::Status ResourceTraits<EncryptionKey>::CheckWrite(const Principal& caller,
                                                        const EncryptionKey& existing, WriteKind) {
   const std::string owner = EncryptionKeyOwner(existing.name());
   return RequireEditorOf(caller, owner, absl::StrCat("the keys of ", owner));
+}
+
+absl::Status ResourceTraits<EncryptionKey>::CheckUpdate(const Principal& caller, Store&,
+                                                        WriteTransaction& txn,
+                                                        const EncryptionKey& current,
+                                                        EncryptionKey&) {
+  return RequireAdminForRecoveryKeys(caller, txn, EncryptionKeyOwner(current.name()));
 }
 
 absl::StatusOr<bool> ResourceTraits<EncryptionKey>::CanRead(const Principal& caller,

@@ -36,12 +36,17 @@ struct ResourceTraits<v1::EncryptionKey> : ResourceTraitsDefaults {
     return absl::OkStatus();
   }
   static std::vector<std::string> References(const v1::EncryptionKey&) { return {}; }
-  // The partner's editors, or the secretariat; then the proof of
-  // possession (CheckProofOfPossession).
+  // The partner's editors, or the secretariat (alone, for the keys of a
+  // TYPE_SECRETARIAT partner); then the proof of possession
+  // (CheckProofOfPossession).
   static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
                                   const v1::EncryptionKey& key, Store& store);
   static absl::Status CheckWrite(const Principal& caller, const v1::EncryptionKey& existing,
                                  WriteKind kind);
+  // A TYPE_SECRETARIAT partner's keys, the recovery keys, are retired by
+  // admins alone (and published by them alone: CheckCreate).
+  static absl::Status CheckUpdate(const Principal& caller, Store& store, WriteTransaction& txn,
+                                  const v1::EncryptionKey& current, v1::EncryptionKey& updated);
   // Every caller with credentials; not the anonymous public reader.
   static constexpr bool kReadsRestricted = true;
   static absl::StatusOr<bool> CanRead(const Principal& caller, const v1::EncryptionKey& key,

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "mpower/v1/admin.pb.h"
+#include "mpower/v1/encryption_key.pb.h"
 #include "server/base/status_macros.h"
 #include "server/core/reference_checks.h"
 #include "server/core/value_checks.h"
@@ -44,6 +45,9 @@ void ResourceTraits<Partner>::Validate(const Partner& partner, FieldViolations& 
     if (!partner.country_code().empty()) {
       violations.Add("partner.country_code", "must be empty for a multilateral organisation");
     }
+  } else if (partner.type() == Partner::TYPE_SECRETARIAT) {
+    CheckCountryCode(violations, "partner.country_code", partner.country_code(),
+                     Presence::kOptional);
   } else {
     CheckCountryCode(violations, "partner.country_code", partner.country_code(),
                      Presence::kRequired);
@@ -79,6 +83,72 @@ absl::Status ResourceTraits<Partner>::CheckWrite(const Principal& caller, const 
     return RequireEditorOf(caller, existing.name(), existing.name() + "'s profile");
   }
   return RequireAdmin(caller, "the list of partners");
+}
+
+absl::Status ResourceTraits<Partner>::CheckUpdate(const Principal& caller, Store& store,
+                                                  WriteTransaction&, const Partner& current,
+                                                  Partner& updated) {
+  const bool was = current.type() == Partner::TYPE_SECRETARIAT;
+  const bool is = updated.type() == Partner::TYPE_SECRETARIAT;
+  if (was == is) return absl::OkStatus();
+  if (!IsAdmin(caller)) {
+    // The secretariat's keys are the recovery keys every sealed alert is
+    // sealed to: a partner that made itself the secretariat would be sent
+    // every filer's details.
+    return absl::PermissionDeniedError(absl::StrCat(
+        "partner.type: only the secretariat's admins make a partner TYPE_SECRETARIAT or stop it "
+        "being one, since its keys are the recovery keys every sealed alert is sealed to; keep ",
+        Partner::Type_Name(current.type())));
+  }
+  if (is) {
+    // Keys its editors published, perhaps on an online laptop, must not
+    // become recovery keys unseen: the admins publish those themselves.
+    ListQuery query;
+    query.collection = std::string(kEncryptionKeyName.collection);
+    query.parent = current.name();
+    query.limit = 1;
+    query.predicate = [](const StoredResource& stored) {
+      v1::EncryptionKey key;
+      return key.ParseFromString(stored.data) && key.state() == v1::EncryptionKey::STATE_ACTIVE;
+    };
+    MPOWER_ASSIGN_OR_RETURN(ListResult active, store.List(query));
+    if (!active.items.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "partner.type: ", current.name(), " has ACTIVE encryption keys (", active.items[0].name,
+          "), which would become recovery keys; retire them first (mpower keys retire), then "
+          "publish the recovery keys as an admin"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> SecretariatPartners(Store& store) {
+  ListQuery query;
+  query.collection = std::string(kPartnerName.collection);
+  query.limit = 1000;
+  query.term = absl::StrCat("type=", static_cast<int>(Partner::TYPE_SECRETARIAT));
+  query.predicate = [](const StoredResource& stored) {
+    Partner partner;
+    return partner.ParseFromString(stored.data) && partner.type() == Partner::TYPE_SECRETARIAT;
+  };
+  std::vector<std::string> names;
+  do {
+    MPOWER_ASSIGN_OR_RETURN(ListResult page, store.List(query));
+    for (const StoredResource& stored : page.items) names.push_back(stored.name);
+    query.after_name = page.resume_after;
+  } while (!query.after_name.empty());
+  return names;
+}
+
+absl::StatusOr<bool> IsSecretariatPartner(const absl::StatusOr<std::optional<StoredResource>>& read,
+                                          absl::string_view partner) {
+  MPOWER_ASSIGN_OR_RETURN(const std::optional<StoredResource>& stored, read);
+  if (!stored.has_value() || stored->collection != kPartnerName.collection) return false;
+  Partner decoded;
+  if (!decoded.ParseFromString(stored->data)) {
+    return absl::DataLossError(absl::StrCat("stored partner ", partner, " is unreadable"));
+  }
+  return decoded.type() == Partner::TYPE_SECRETARIAT;
 }
 
 absl::Status ResourceTraits<Partner>::CheckRemovable(absl::string_view name, Store& store) {

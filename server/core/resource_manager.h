@@ -54,9 +54,11 @@ namespace mpower {
 //   static std::vector<std::string> References(const T&);
 //   static std::string ExternalId(const T&);
 //   static absl::Status Derive(T&);            // compute output-only fields
-//   // Checks against the replaced version and the store, and may complete
-//   // `updated` from `current` (run before Update compares them):
-//   static absl::Status CheckUpdate(Store&, WriteTransaction&, const T& current, T& updated);
+//   // Checks against the replaced version, the caller and the store, and
+//   // may complete `updated` from `current` (run before Update compares
+//   // them):
+//   static absl::Status CheckUpdate(const Principal&, Store&, WriteTransaction&,
+//                                   const T& current, T& updated);
 //   static std::string TakeProtected(T&);      // serialize, clear, "" if none
 //   static absl::Status RestoreProtected(T&, const std::string&);
 //   static constexpr bool kErasable;           // its protected part can be purged
@@ -320,7 +322,7 @@ class ResourceManager {
               Traits::Validate(updated, violations);
               MPOWER_RETURN_IF_ERROR(violations.ToStatus());
               MPOWER_RETURN_IF_ERROR(Traits::Derive(updated));
-              MPOWER_RETURN_IF_ERROR(Traits::CheckUpdate(*store_, txn, current, updated));
+              MPOWER_RETURN_IF_ERROR(Traits::CheckUpdate(caller, *store_, txn, current, updated));
               if (google::protobuf::util::MessageDifferencer::Equals(updated, current)) {
                 MPOWER_ASSIGN_OR_RETURN(result, DeliverIn(txn, caller, stored));
                 return absl::OkStatus();

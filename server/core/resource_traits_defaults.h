@@ -49,7 +49,7 @@ struct ResourceTraitsDefaults {
   // Nothing an update must check against the version it replaces or other
   // stored resources, beyond CheckReferences.
   template <typename T>
-  static absl::Status CheckUpdate(Store&, WriteTransaction&, const T&, T&) {
+  static absl::Status CheckUpdate(const Principal&, Store&, WriteTransaction&, const T&, T&) {
     return absl::OkStatus();
   }
   // Whether `name` may be removed for good, beyond what refers to it in

@@ -16,6 +16,7 @@
 #include "server/core/encryption_key_rules.h"
 #include "server/core/error_details.h"
 #include "server/core/field_violations.h"
+#include "server/core/partner_rules.h"
 #include "server/core/resource_codec.h"
 
 namespace mpower {
@@ -55,14 +56,20 @@ absl::StatusOr<std::vector<std::string>> ActiveKeysOf(Store& store, absl::string
   return names;
 }
 
+// That the envelope is signed for this alert by an ACTIVE key of the
+// filing partner, or of the secretariat (whose recovery key reseals the
+// details of a filer who lost its own).
 absl::Status CheckSignature(WriteTransaction& txn, const Alert& alert,
                             const SealedEnvelope& envelope) {
   const std::string& signing_key = envelope.signing_key();
-  const std::string filer_keys = absl::StrCat(alert.filing_partner(), "/encryptionKeys/");
-  if (!absl::StartsWith(signing_key, filer_keys)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Field("signing_key"), ": is not a key of the filing partner, ",
-                     alert.filing_partner(), "; sign with one of its ACTIVE keys"));
+  const std::string signer = EncryptionKeyOwner(signing_key);
+  if (signer != alert.filing_partner()) {
+    MPOWER_ASSIGN_OR_RETURN(const bool secretariat, IsSecretariatPartner(txn.Get(signer), signer));
+    if (!secretariat) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Field("signing_key"), ": is not a key of the filing partner, ", alert.filing_partner(),
+          ", nor a recovery key of the secretariat; sign with one of the filer's ACTIVE keys"));
+    }
   }
   MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> stored, txn.Get(signing_key));
   if (!stored.has_value() || stored->collection != kEncryptionKeyName.collection) {
@@ -83,11 +90,18 @@ absl::Status CheckSignature(WriteTransaction& txn, const Alert& alert,
 }
 
 // That the envelope is sealed to exactly the ACTIVE keys of every partner
-// entitled to the details now.
+// entitled to the details now, and the secretariat's recovery keys.
 absl::Status CheckRecipientKeys(Store& store, const Alert& alert, const SealedEnvelope& envelope) {
   absl::btree_set<std::string> partners = {alert.filing_partner()};
   partners.insert(alert.recipient_partners().begin(), alert.recipient_partners().end());
   absl::btree_set<std::string> required;
+  // A secretariat without keys has set up no recovery: nothing to seal to.
+  MPOWER_ASSIGN_OR_RETURN(const std::vector<std::string> secretariat, SecretariatPartners(store));
+  for (const std::string& partner : secretariat) {
+    if (partners.contains(partner)) continue;
+    MPOWER_ASSIGN_OR_RETURN(std::vector<std::string> keys, ActiveKeysOf(store, partner));
+    required.insert(keys.begin(), keys.end());
+  }
   for (const std::string& partner : partners) {
     MPOWER_ASSIGN_OR_RETURN(std::vector<std::string> keys, ActiveKeysOf(store, partner));
     if (keys.empty()) {
@@ -104,8 +118,8 @@ absl::Status CheckRecipientKeys(Store& store, const Alert& alert, const SealedEn
     if (!required.contains(envelope.recipient_keys(i))) {
       return absl::InvalidArgumentError(absl::StrCat(
           Field(absl::StrCat("recipient_keys[", i, "]")), ": ", envelope.recipient_keys(i),
-          " is not an ACTIVE key of the filing partner or of a recipient partner; seal only to "
-          "theirs"));
+          " is not an ACTIVE key of the filing partner, a recipient partner or the secretariat; "
+          "seal only to theirs"));
     }
   }
   std::vector<std::string> missing;
@@ -116,9 +130,10 @@ absl::Status CheckRecipientKeys(Store& store, const Alert& alert, const SealedEn
     }
   }
   if (missing.empty()) return absl::OkStatus();
-  absl::Status status = absl::FailedPreconditionError(
-      absl::StrCat(Field("recipient_keys"), ": not sealed to ", absl::StrJoin(missing, ", "),
-                   "; fetch every ACTIVE key of the filing and recipient partners and seal again"));
+  absl::Status status = absl::FailedPreconditionError(absl::StrCat(
+      Field("recipient_keys"), ": not sealed to ", absl::StrJoin(missing, ", "),
+      "; fetch every ACTIVE key of the filing and recipient partners and the secretariat's, "
+      "and seal again"));
   google::rpc::PreconditionFailure failure;
   for (const std::string& key : missing) {
     google::rpc::PreconditionFailure::Violation* violation = failure.add_violations();
@@ -134,7 +149,7 @@ absl::Status CheckRecipientKeys(Store& store, const Alert& alert, const SealedEn
 }  // namespace
 
 absl::Status CheckSealedDetails(Store& store, WriteTransaction& txn, const Alert& current,
-                                Alert& updated) {
+                                Alert& updated, const DataKeyUsedBefore& used_before) {
   if (!HasSealedDetails(updated)) {
     // Details sealed once stay sealed: a client cannot be steered (by a
     // recipient without keys, say) into handing their successor over in
@@ -156,12 +171,20 @@ absl::Status CheckSealedDetails(Store& store, WriteTransaction& txn, const Alert
       *envelope.mutable_wraps() = stored.wraps();
       return absl::OkStatus();
     }
-    if (envelope.data_key_id() == stored.data_key_id()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          Field("data_key_id"),
-          ": is the data key of the details stored now; new details need a new data key, so "
-          "seal them again"));
-    }
+  }
+  // Every version's data key, not only the current one's: a partner
+  // removed since could open an earlier version, and must not open what
+  // follows. Asked before the shape is checked whole: new details in an
+  // envelope sent back as read have too few wraps, and the data key is
+  // what is wrong.
+  MPOWER_ASSIGN_OR_RETURN(const bool reused, envelope.data_key_id().empty()
+                                                 ? absl::StatusOr<bool>(false)
+                                                 : used_before(envelope.data_key_id()));
+  if (reused) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Field("data_key_id"),
+        ": is the data key of details this alert held before; new details need a new data "
+        "key, so seal them again"));
   }
   FieldViolations violations;
   for (const EnvelopeProblem& problem :
