@@ -8,14 +8,15 @@
 #include "client/feed_commands.h"
 #include "client/key_commands.h"
 #include "client/report_commands.h"
+#include "client/reseal_commands.h"
 #include "client/sync_command.h"
 
 namespace mpower::cli {
 
 const std::set<std::string>& BooleanFlags() {
-  static const auto* const kFlags =
-      new std::set<std::string>{"help",    "version", "show-deleted",      "all",
-                                "dry-run", "mirror",  "include-shareable", "trust-new-keys"};
+  static const auto* const kFlags = new std::set<std::string>{
+      "help",   "version",           "show-deleted",   "all",       "dry-run",
+      "mirror", "include-shareable", "trust-new-keys", "passphrase"};
   return *kFlags;
 }
 
@@ -31,7 +32,8 @@ const std::set<std::string>& CommonFlags() {
                                                               "request-id",     "etag",
                                                               "update-mask",    "reason",
                                                               "after-revision", "include-shareable",
-                                                              "key-dir",        "trust-new-keys"};
+                                                              "key-dir",        "trust-new-keys",
+                                                              "passphrase-file"};
   return *kFlags;
 }
 
@@ -40,7 +42,8 @@ namespace {
 const std::set<std::string> kFeedFlags = {"dry-run",      "mirror",  "after",     "collections",
                                           "partner",      "country", "countries", "categories",
                                           "min-severity", "for"};
-const std::set<std::string> kKeyFlags = {"key-dir", "display-name"};
+const std::set<std::string> kKeyFlags = {"key-dir", "display-name", "passphrase"};
+const std::set<std::string> kShareFlags = {"partner"};
 
 }  // namespace
 
@@ -83,6 +86,8 @@ std::string MainHelp() {
       "                                         every entitled partner's keys, and opened here\n"
       "  --trust-new-keys                       accept partners' keys that differ from those\n"
       "                                         first seen here (compare fingerprints first)\n"
+      "  --passphrase-file F   MPOWER_PASSPHRASE_FILE  for keys under a passphrase: its\n"
+      "                                         first line; else asked on the terminal\n"
       "  -o, --output FORMAT   MPOWER_OUTPUT    table (default) or json\n\n"
       "Exit codes: 0 ok, 1 local error, 2 usage, 64 + gRPC code when a call fails.\n\n"
       "Examples:\n"
@@ -247,6 +252,22 @@ const std::vector<SpecialCommand>& SpecialCommands() {
        {},
        "NAME [--key-dir DIR]\n"
        "      checks a key's proof and works out its fingerprint here"},
+      {{"alerts", "share"},
+       kShareFlags,
+       &AlertsShareHelp,
+       &RunAlertsShare,
+       false,
+       {},
+       "NAME --partner partners/P [--etag E]\n"
+       "      adds a recipient, sealing the details again to its keys too"},
+      {{"alerts", "reseal"},
+       {},
+       &AlertsResealHelp,
+       &RunAlertsReseal,
+       false,
+       {},
+       "NAME [--etag E]\n"
+       "      seals the details again to every ACTIVE key entitled now"},
       {{"report"},
        ReportFlags(),
        &ReportHelp,
@@ -289,7 +310,7 @@ std::vector<std::string> VerbsOf(const ResourceSpec& spec) {
 bool TakesName(const std::string& verb) {
   return verb == "get" || verb == "update" || verb == "delete" || verb == "undelete" ||
          verb == "revoke" || verb == "retire" || verb == "purge" || verb == "test" ||
-         verb == "replay" || verb == "fingerprint";
+         verb == "replay" || verb == "fingerprint" || verb == "share" || verb == "reseal";
 }
 
 std::string VersionHelp() {

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/command_status.h"
 #include "client/key_directory.h"
+#include "client/key_passphrase.h"
 #include "client/key_pins.h"
 #include "client/render.h"
 #include "client/sealing.h"
@@ -115,6 +116,16 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
     return UsageError("--parent partners/P is required: the partner publishing the key");
   }
   if (!SodiumReady()) return LocalError("libsodium could not be initialised");
+  // Asked first: a key is published only once its private halves can be
+  // kept as asked.
+  std::string passphrase;
+  const bool locked = WantsPassphrase(args);
+  if (locked) {
+    absl::StatusOr<std::string> read =
+        ReadPassphrase(args, absl::StrCat("the new key of ", parent), /*confirm=*/true);
+    if (!read.ok()) return read.status();
+    passphrase = *std::move(read);
+  }
   unsigned char sealing_public[crypto_box_PUBLICKEYBYTES];
   unsigned char sealing_secret[crypto_box_SECRETKEYBYTES];
   unsigned char signing_public[crypto_sign_PUBLICKEYBYTES];
@@ -161,9 +172,26 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
       absl::StrCat("# mpower private key: never share this file; back it up offline.\n",
                    "parent = ", parent, "\nfingerprint = ", fingerprint,
                    "\nsealing_public_key = ", Base64(sealing_public, sizeof sealing_public),
-                   "\nsealing_secret_key = ", Base64(sealing_secret, sizeof sealing_secret),
-                   "\nsigning_public_key = ", Base64(signing_public, sizeof signing_public),
-                   "\nsigning_secret_key = ", Base64(signing_secret, sizeof signing_secret), "\n");
+                   "\nsigning_public_key = ", Base64(signing_public, sizeof signing_public), "\n");
+  if (passphrase.empty()) {
+    absl::StrAppend(&contents,
+                    "sealing_secret_key = ", Base64(sealing_secret, sizeof sealing_secret),
+                    "\nsigning_secret_key = ", Base64(signing_secret, sizeof signing_secret), "\n");
+  } else {
+    std::string secrets;
+    secrets.reserve(sizeof sealing_secret + sizeof signing_secret);  // one buffer, wiped below
+    secrets.append(reinterpret_cast<char*>(sealing_secret), sizeof sealing_secret);
+    secrets.append(reinterpret_cast<char*>(signing_secret), sizeof signing_secret);
+    absl::StatusOr<std::string> locked = LockedSecretLines(passphrase, secrets);
+    sodium_memzero(secrets.data(), secrets.size());
+    sodium_memzero(passphrase.data(), passphrase.size());
+    if (!locked.ok()) {
+      sodium_memzero(sealing_secret, sizeof sealing_secret);
+      sodium_memzero(signing_secret, sizeof signing_secret);
+      return locked.status();
+    }
+    absl::StrAppend(&contents, *locked);
+  }
   sodium_memzero(sealing_secret, sizeof sealing_secret);
   sodium_memzero(signing_secret, sizeof signing_secret);
   absl::Status saved = WriteNewSecretFile(pending, contents);
@@ -222,7 +250,8 @@ absl::Status RunKeysGenerate(RpcClient& rpc, const Args& args, const std::string
   } else {
     std::cout << published.name() << " published\nfingerprint: " << fingerprint
               << "\nprivate key: " << file.string()
-              << " (owner-only; back it up offline: without it nothing sealed to this key opens)\n";
+              << (locked ? " (owner-only, under your passphrase" : " (owner-only")
+              << "; back it up offline: without it nothing sealed to this key opens)\n";
   }
   return absl::OkStatus();
 }
@@ -270,13 +299,17 @@ absl::Status RunKeysFingerprint(RpcClient& rpc, const Args& args, const std::str
 }
 
 std::string KeysGenerateHelp() {
-  return "mpower keys generate [ID] --parent partners/P [--display-name TEXT] [--key-dir DIR]\n\n"
+  return "mpower keys generate [ID] --parent partners/P [--display-name TEXT] [--key-dir DIR]\n"
+         "                     [--passphrase | --passphrase-file FILE]\n\n"
          "Makes a key pair for sealing (X25519) and signing (Ed25519) with libsodium, saves\n"
          "the private halves owner-only in the key directory (--key-dir, MPOWER_KEY_DIR, or\n"
          "~/.config/mpower/keys), then publishes the public halves for the partner with a\n"
          "signature proving this machine holds them. The private halves never leave\n"
          "this machine: back the file up offline, since nothing sealed to the key opens\n"
-         "without it. Read the fingerprint it prints to the people who will seal to you.\n\n"
+         "without it. Read the fingerprint it prints to the people who will seal to you.\n"
+         "With --passphrase (asked twice on the terminal) or --passphrase-file FILE (its\n"
+         "first line; MPOWER_PASSPHRASE_FILE too), the private halves are kept locked under\n"
+         "it (Argon2id, then XSalsa20-Poly1305), and every seal or open asks for it.\n\n"
          "Example:\n"
          "  mpower keys generate --parent partners/ilo --display-name \"Geneva laptop\"\n";
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -54,6 +55,7 @@ absl::StatusOr<std::optional<HeldKey>> ReadHeldKey(const std::string& directory,
   if (!in && !in.eof()) return LocalError(absl::StrCat("cannot read ", file.string()));
   HeldKey key;
   key.name = key_name;
+  key.file = file.string();
   std::string parent;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (line.empty() || line[0] == '#') continue;
@@ -66,16 +68,75 @@ absl::StatusOr<std::optional<HeldKey>> ReadHeldKey(const std::string& directory,
     if (field.first == "signing_public_key") bytes = &key.signing_public_key;
     if (field.first == "signing_secret_key") bytes = &key.signing_secret_key;
     if (bytes != nullptr && !absl::Base64Unescape(field.second, bytes)) bytes->clear();
+    key.locked.TakeLine(field.first, field.second);
   }
   sodium_memzero(text.data(), text.size());
+  // Either the private halves, or the private halves under a passphrase.
+  const bool secrets_ok = key.locked.empty()
+                              ? key.sealing_secret_key.size() == crypto_box_SECRETKEYBYTES &&
+                                    key.signing_secret_key.size() == kSigningSecretKeyBytes
+                              : key.sealing_secret_key.empty() && key.signing_secret_key.empty();
   if (parent != named->parent || key.sealing_public_key.size() != kSealingPublicKeyBytes ||
-      key.sealing_secret_key.size() != crypto_box_SECRETKEYBYTES ||
-      key.signing_public_key.size() != kSigningPublicKeyBytes ||
-      key.signing_secret_key.size() != kSigningSecretKeyBytes) {
+      key.signing_public_key.size() != kSigningPublicKeyBytes || !secrets_ok) {
     return LocalError(absl::StrCat(file.string(), " is not a private key of ", named->parent,
                                    " as mpower keys generate writes one"));
   }
   return key;
+}
+
+namespace {
+
+// Keys unlocked by this process, by file and locked bytes: one command
+// (a list of many alerts, a create that seals then opens) asks for each
+// passphrase, and spends Argon2id on it, once. Never written anywhere.
+absl::flat_hash_map<std::string, std::string>& UnlockedSecrets() {
+  static auto* const kUnlocked = new absl::flat_hash_map<std::string, std::string>();
+  return *kUnlocked;
+}
+
+}  // namespace
+
+absl::Status UnlockHeldKey(const Args& args, HeldKey& key) {
+  if (key.locked.empty()) return absl::OkStatus();
+  if (!key.sealing_secret_key.empty()) return absl::OkStatus();
+  const std::string cache_key = absl::StrCat(key.file, "\n", key.locked.locked);
+  absl::StatusOr<std::string> secrets;
+  if (const auto cached = UnlockedSecrets().find(cache_key); cached != UnlockedSecrets().end()) {
+    secrets = cached->second;
+  } else {
+    absl::StatusOr<std::string> passphrase = ReadPassphrase(args, key.name, /*confirm=*/false);
+    if (!passphrase.ok()) return passphrase.status();
+    secrets = UnlockSecrets(key.locked, *passphrase, key.file);
+    sodium_memzero(passphrase->data(), passphrase->size());
+    if (secrets.ok()) UnlockedSecrets()[cache_key] = *secrets;
+  }
+  if (!secrets.ok()) return secrets.status();
+  const bool sized = secrets->size() == crypto_box_SECRETKEYBYTES + kSigningSecretKeyBytes;
+  if (sized) {
+    key.sealing_secret_key = secrets->substr(0, crypto_box_SECRETKEYBYTES);
+    key.signing_secret_key = secrets->substr(crypto_box_SECRETKEYBYTES);
+  }
+  sodium_memzero(secrets->data(), secrets->size());
+  // The private halves must be the public halves' own: an Ed25519 secret
+  // key ends with its public key, and X25519's public key is its secret
+  // times the base point.
+  unsigned char sealing_public[crypto_box_PUBLICKEYBYTES];
+  const bool matched =
+      sized &&
+      crypto_scalarmult_base(sealing_public, reinterpret_cast<const unsigned char*>(
+                                                 key.sealing_secret_key.data())) == 0 &&
+      key.sealing_public_key ==
+          absl::string_view(reinterpret_cast<char*>(sealing_public), sizeof sealing_public) &&
+      key.signing_secret_key.substr(kSigningSecretKeyBytes - kSigningPublicKeyBytes) ==
+          key.signing_public_key;
+  if (!matched) {
+    sodium_memzero(key.sealing_secret_key.data(), key.sealing_secret_key.size());
+    sodium_memzero(key.signing_secret_key.data(), key.signing_secret_key.size());
+    key.sealing_secret_key.clear();
+    key.signing_secret_key.clear();
+    return LocalError(absl::StrCat(key.file, " does not hold the private halves of ", key.name));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace mpower::cli

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -44,8 +45,8 @@ bool KeyPins::Knows(const std::string& partner) const {
 }
 
 absl::Status KeyPins::Check(const std::string& partner, const std::vector<v1::EncryptionKey>& keys,
-                            bool trust_new_keys, std::string& note) {
-  const bool partner_seen = Knows(partner);
+                            bool trust_new_keys, std::string& note, bool known_partner) {
+  const bool partner_seen = known_partner || Knows(partner);
   std::string refused;
   bool changed = false;
   for (const v1::EncryptionKey& key : keys) {
@@ -70,6 +71,68 @@ absl::Status KeyPins::Check(const std::string& partner, const std::vector<v1::En
       "keys of ", partner, " differ from those this machine pinned:", refused,
       "\nthe server may have swapped them. Compare each fingerprint aloud with ", partner,
       " (mpower keys fingerprint NAME), and only then run again with --trust-new-keys"));
+}
+
+namespace {
+
+// How a secretariat partner is pinned: a line of its own, apart from keys;
+// and the line that says none was, when the server named none.
+constexpr absl::string_view kSecretariatPin = "secretariat:";
+constexpr absl::string_view kNoSecretariat = "secretariat:(none)";
+
+}  // namespace
+
+bool KeyPins::Pinned(const std::string& key_name, const std::string& fingerprint) const {
+  const auto pinned = fingerprints_.find(key_name);
+  return pinned != fingerprints_.end() && pinned->second == fingerprint;
+}
+
+bool KeyPins::SecretariatSeen() const {
+  const auto first = fingerprints_.lower_bound(std::string(kSecretariatPin));
+  return first != fingerprints_.end() && absl::StartsWith(first->first, kSecretariatPin);
+}
+
+bool KeyPins::IsPinnedSecretariat(const std::string& partner) const {
+  return fingerprints_.contains(absl::StrCat(kSecretariatPin, partner));
+}
+
+absl::Status KeyPins::CheckSecretariat(const std::vector<std::string>& partners,
+                                       bool trust_new_keys, std::string& note) {
+  std::set<std::string> now;
+  for (const std::string& partner : partners) now.insert(absl::StrCat(kSecretariatPin, partner));
+  if (now.empty()) now.insert(std::string(kNoSecretariat));
+  std::set<std::string> pinned;
+  for (auto it = fingerprints_.lower_bound(std::string(kSecretariatPin));
+       it != fingerprints_.end() && absl::StartsWith(it->first, kSecretariatPin); ++it) {
+    pinned.insert(it->first);
+  }
+  if (now == pinned) return absl::OkStatus();
+  if (!pinned.empty() && !trust_new_keys) {
+    const auto names = [](const std::set<std::string>& pins) {
+      std::string joined;
+      for (const std::string& pin : pins) {
+        absl::StrAppend(&joined, joined.empty() ? "" : ", ", pin.substr(kSecretariatPin.size()));
+      }
+      return joined;
+    };
+    return LocalError(absl::StrCat(
+        "the server now calls ", names(now),
+        " the secretariat, whose keys every alert is "
+        "sealed to as recovery keys; this machine pinned ",
+        names(pinned),
+        ". The server may be steering details to a partner of its choosing, or dropping "
+        "recovery: nothing was sent. Ask the secretariat, and only then run again with "
+        "--trust-new-keys"));
+  }
+  for (const std::string& pin : pinned) fingerprints_.erase(pin);
+  for (const std::string& pin : now) fingerprints_[pin] = "TYPE_SECRETARIAT";
+  absl::StrAppend(&note, "pinned ", partners.empty() ? "that there is no" : "the", " secretariat",
+                  partners.empty() ? "" : ": ");
+  for (size_t i = 0; i < partners.size(); ++i) {
+    absl::StrAppend(&note, i == 0 ? "" : ", ", partners[i]);
+  }
+  absl::StrAppend(&note, "\n");
+  return Save();
 }
 
 absl::Status KeyPins::Save() const {

@@ -26,11 +26,32 @@ class KeyPins {
   // its keys pinned (and `note` says so). A key not pinned, or pinned with
   // another fingerprint, is refused, naming it with both fingerprints,
   // unless `trust_new_keys`, which pins it. Saves what it pinned.
+  // `known_partner` treats the partner as seen even with no key pinned
+  // yet: a secretariat pinned before this run, whose first key must be
+  // accepted like any new one.
   absl::Status Check(const std::string& partner, const std::vector<v1::EncryptionKey>& keys,
-                     bool trust_new_keys, std::string& note);
+                     bool trust_new_keys, std::string& note, bool known_partner = false);
 
   // Whether some key of `partner` is pinned here.
   bool Knows(const std::string& partner) const;
+
+  // Whether `key_name` is pinned here with `fingerprint`.
+  bool Pinned(const std::string& key_name, const std::string& fingerprint) const;
+
+  // Whether this machine pinned which partners are the secretariat (none,
+  // perhaps), and whether `partner` is one of them.
+  bool SecretariatSeen() const;
+  bool IsPinnedSecretariat(const std::string& partner) const;
+
+  // Checks the partners the server calls the secretariat (TYPE_SECRETARIAT),
+  // whose keys every envelope is sealed to as recovery keys, against those
+  // pinned: the first answer is pinned, even an empty one (`note` says
+  // so); a partner newly called the secretariat, or one no longer called
+  // so, is refused, named, unless `trust_new_keys`, which pins the new
+  // answer. Else a server could seal every filer's details to a partner of
+  // its choosing by calling it the secretariat, or drop recovery unseen.
+  absl::Status CheckSecretariat(const std::vector<std::string>& partners, bool trust_new_keys,
+                                std::string& note);
 
  private:
   explicit KeyPins(std::string path) : path_(std::move(path)) {}

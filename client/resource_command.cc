@@ -251,7 +251,7 @@ class Command {
   absl::StatusOr<std::optional<SealingPlan>> PlanToSeal(const v1::Alert& alert) {
     std::string why_not;
     MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
-                            PlanSealing(rpc_, args_, alert, why_not));
+                            PlanSealing(rpc_, args_, alert, Signer::kFiler, why_not));
     if (!plan.has_value()) {
       std::cerr << "mpower: protected details sent unsealed, readable by the server: " << why_not
                 << "\n";
@@ -407,7 +407,7 @@ class Command {
     }
     std::string why_not;
     MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
-                            PlanSealing(rpc_, args_, next, why_not));
+                            PlanSealing(rpc_, args_, next, Signer::kFiler, why_not));
     if (!plan.has_value()) {
       if (current.alert().protected_details().has_sealed()) {
         // Sealed details are replaced only by sealed ones: the server

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "common/public_keys.h"
 #include "common/sealed_envelope.h"
 #include "mpower/v1/encryption_key.pb.h"
+#include "mpower/v1/partner.pb.h"
 
 namespace mpower::cli {
 namespace {
@@ -48,13 +50,27 @@ absl::Status CheckPublishedKey(const EncryptionKey& key, const std::string& part
 // Checks `keys` of `partner` against this machine's pins (key_pins.h),
 // saying on stderr what it pins.
 absl::Status CheckPins(const Args& args, const std::string& partner,
-                       const std::vector<EncryptionKey>& keys) {
+                       const std::vector<EncryptionKey>& keys, bool known_partner = false) {
   absl::StatusOr<std::string> directory = KeyDirectory(args);
   if (!directory.ok()) return directory.status();
   absl::StatusOr<KeyPins> pins = KeyPins::Load(*directory);
   if (!pins.ok()) return pins.status();
   std::string note;
-  absl::Status checked = pins->Check(partner, keys, args.Has("trust-new-keys"), note);
+  absl::Status checked =
+      pins->Check(partner, keys, args.Has("trust-new-keys"), note, known_partner);
+  if (!note.empty()) std::cerr << note;
+  return checked;
+}
+
+// Checks which partners the server calls the secretariat against this
+// machine's pins (KeyPins::CheckSecretariat).
+absl::Status CheckSecretariatPins(const Args& args, const std::vector<std::string>& partners) {
+  absl::StatusOr<std::string> directory = KeyDirectory(args);
+  if (!directory.ok()) return directory.status();
+  absl::StatusOr<KeyPins> pins = KeyPins::Load(*directory);
+  if (!pins.ok()) return pins.status();
+  std::string note;
+  absl::Status checked = pins->CheckSecretariat(partners, args.Has("trust-new-keys"), note);
   if (!note.empty()) std::cerr << note;
   return checked;
 }
@@ -110,77 +126,207 @@ absl::StatusOr<EncryptionKey> CheckedKey(RpcClient& rpc, const std::string& name
   return response.encryption_key();
 }
 
+// The key that signed `envelope`, checked: a key of the filing partner,
+// pinned here on first sight like any partner's; or a recovery key of the
+// secretariat, resealing, which counts only once a person has accepted it
+// here (--trust-new-keys): else a server could make up a secretariat and
+// sign what it likes, even for readers who pinned the filer long ago.
+absl::StatusOr<EncryptionKey> TrustedSigner(RpcClient& rpc, const Args& args,
+                                            const v1::Alert& alert,
+                                            const v1::SealedEnvelope& envelope) {
+  const std::string& name = envelope.signing_key();
+  const std::string partner = name.substr(0, name.find("/encryptionKeys/"));
+  if (partner == alert.filing_partner()) {
+    absl::StatusOr<EncryptionKey> key = CheckedKey(rpc, name, partner);
+    if (!key.ok()) return key.status();
+    if (absl::Status pinned = CheckPins(args, partner, {*key}); !pinned.ok()) return pinned;
+    return key;
+  }
+  absl::StatusOr<std::vector<std::string>> secretariat = SecretariatPartners(rpc);
+  if (!secretariat.ok()) return secretariat.status();
+  if (std::find(secretariat->begin(), secretariat->end(), partner) == secretariat->end()) {
+    return LocalError(absl::StrCat(alert.name(), ": its sealed details are signed by ", name,
+                                   ", neither the filing partner's key nor a recovery key of "
+                                   "the secretariat; do not trust them, and tell the "
+                                   "secretariat"));
+  }
+  absl::StatusOr<EncryptionKey> key = CheckedKey(rpc, name, partner);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> directory = KeyDirectory(args);
+  if (!directory.ok()) return directory.status();
+  absl::StatusOr<KeyPins> pins = KeyPins::Load(*directory);
+  if (!pins.ok()) return pins.status();
+  if (!args.Has("trust-new-keys") &&
+      !(pins->IsPinnedSecretariat(partner) && pins->Pinned(name, key->fingerprint()))) {
+    return LocalError(absl::StrCat(
+        alert.name(), ": its sealed details were sealed again by the secretariat's recovery key ",
+        name, " (fingerprint ", key->fingerprint(),
+        "), which this machine has not accepted. Compare the fingerprint with the secretariat "
+        "(mpower keys fingerprint ",
+        name, "), then run again with --trust-new-keys"));
+  }
+  if (absl::Status pinned = CheckSecretariatPins(args, *secretariat); !pinned.ok()) return pinned;
+  if (absl::Status pinned = CheckPins(args, partner, {*key}, /*known_partner=*/true);
+      !pinned.ok()) {
+    return pinned;
+  }
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> SecretariatPartners(RpcClient& rpc) {
+  v1::ListPartnersRequest request;
+  request.set_filter("type = TYPE_SECRETARIAT");
+  request.set_page_size(1000);
+  std::vector<std::string> partners;
+  // A secretariat is one partner, or a few: a server that pages on and on
+  // is not followed.
+  for (int pages = 0;; ++pages) {
+    if (pages == 10) return LocalError("the server lists too many secretariat partners");
+    v1::ListPartnersResponse response;
+    const grpc::Status status =
+        rpc.Call("/mpower.v1.PartnerService/ListPartners", request, &response, /*idempotent=*/true);
+    if (!status.ok()) return RpcError(status);
+    for (const v1::Partner& partner : response.partners()) {
+      if (partner.type() == v1::Partner::TYPE_SECRETARIAT) partners.push_back(partner.name());
+    }
+    if (response.next_page_token().empty()) return partners;
+    request.set_page_token(response.next_page_token());
+  }
+}
+
+namespace {
+
+// Whether this machine holds, or once held, a key of `partner`: without
+// one nothing is signed for it, so nothing need be asked or pinned.
+absl::StatusOr<bool> MayHoldKeyOf(const std::string& directory, const KeyPins& pins,
+                                  const std::string& partner) {
+  // Only a partner's name becomes a path: never one the input could aim
+  // elsewhere.
+  absl::StatusOr<ParsedName> parsed = ParseName(partner, kPartnerName, "partner");
+  if (!parsed.ok()) return false;
+  std::error_code error;
+  return pins.Knows(partner) ||
+         std::filesystem::exists(PartnerKeyDirectory(directory, *parsed), error);
+}
+
+// The first of `keys` this machine holds both halves of, "" if none.
+absl::StatusOr<std::string> HeldKeyAmong(const std::string& directory,
+                                         const std::vector<EncryptionKey>& keys) {
+  for (const EncryptionKey& key : keys) {
+    absl::StatusOr<std::optional<HeldKey>> held = ReadHeldKey(directory, key.name());
+    if (!held.ok()) return held.status();
+    if (held->has_value() && (*held)->signing_public_key == key.signing_public_key()) {
+      return key.name();
+    }
+  }
+  return "";
+}
+
+// `partner`'s ACTIVE keys, checked and pinned; none when it has none,
+// unless this machine pinned some: keys do not vanish unremarked, since a
+// server that hid them would get the details in the clear.
+absl::StatusOr<std::vector<EncryptionKey>> KeysToSealTo(RpcClient& rpc, const Args& args,
+                                                        const KeyPins& pins,
+                                                        const std::string& partner,
+                                                        bool known_partner = false) {
+  absl::StatusOr<std::vector<EncryptionKey>> keys = CheckedActiveKeys(rpc, partner);
+  if (!keys.ok()) return keys.status();
+  if (keys->empty()) {
+    if (pins.Knows(partner)) {
+      return LocalError(absl::StrCat("the server lists no ACTIVE key of ", partner,
+                                     ", whose keys this machine pinned; nothing was sent. Ask ",
+                                     partner, " whether it retired them"));
+    }
+    return keys;
+  }
+  if (absl::Status pinned = CheckPins(args, partner, *keys, known_partner); !pinned.ok()) {
+    return pinned;
+  }
+  return keys;
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<SealingPlan>> PlanSealing(RpcClient& rpc, const Args& args,
-                                                       const v1::Alert& alert,
+                                                       const v1::Alert& alert, Signer signer,
                                                        std::string& why_not) {
   absl::btree_set<std::string> partners(alert.recipient_partners().begin(),
                                         alert.recipient_partners().end());
   partners.insert(alert.filing_partner());
-  SealingPlan plan;
-  plan.partners = absl::StrJoin(partners, ", ");
-  // First whether this machine can sign at all: without a key of the filer
-  // here nothing is sealed, so nothing is asked of the server or pinned.
-  absl::StatusOr<std::string> key_directory = KeyDirectory(args);
-  if (!key_directory.ok()) return key_directory.status();
-  bool holds_filer_key = false;
-  {
-    absl::StatusOr<KeyPins> pins = KeyPins::Load(*key_directory);
-    if (!pins.ok()) return pins.status();
-    // Only a partner's name becomes a path: never one the input could aim
-    // elsewhere.
-    absl::StatusOr<ParsedName> filer =
-        ParseName(alert.filing_partner(), kPartnerName, "alert.filing_partner");
-    std::error_code error;
-    holds_filer_key =
-        filer.ok() && (pins->Knows(alert.filing_partner()) ||
-                       std::filesystem::exists(PartnerKeyDirectory(*key_directory, *filer), error));
-  }
-  if (!holds_filer_key) {
-    why_not =
-        absl::StrCat("this machine holds no ACTIVE key of ", alert.filing_partner(),
-                     " to sign with (mpower keys generate --parent ", alert.filing_partner(), ")");
+  absl::StatusOr<std::string> directory = KeyDirectory(args);
+  if (!directory.ok()) return directory.status();
+  absl::StatusOr<KeyPins> pins = KeyPins::Load(*directory);
+  if (!pins.ok()) return pins.status();
+  const std::string no_signer =
+      absl::StrCat("this machine holds no ACTIVE key of ", alert.filing_partner(),
+                   " to sign with (mpower keys generate --parent ", alert.filing_partner(), ")");
+  // First whether this machine can sign at all: without a key here nothing
+  // is sealed, so nothing is asked of the server or pinned.
+  absl::StatusOr<bool> holds_signer = MayHoldKeyOf(*directory, *pins, alert.filing_partner());
+  if (!holds_signer.ok()) return holds_signer.status();
+  if (!*holds_signer && signer == Signer::kFiler) {
+    why_not = no_signer;
     return std::nullopt;
   }
+  absl::StatusOr<std::vector<std::string>> secretariat = SecretariatPartners(rpc);
+  if (!secretariat.ok()) return secretariat.status();
+  for (const std::string& partner : *secretariat) {
+    if (*holds_signer) break;
+    holds_signer = MayHoldKeyOf(*directory, *pins, partner);
+    if (!holds_signer.ok()) return holds_signer.status();
+  }
+  if (!*holds_signer) {
+    why_not = absl::StrCat(no_signer, ", nor a recovery key of the secretariat");
+    return std::nullopt;
+  }
+  SealingPlan plan;
+  std::vector<EncryptionKey> filer_keys;
+  std::vector<EncryptionKey> recovery_keys;
   for (const std::string& partner : partners) {
-    absl::StatusOr<std::vector<EncryptionKey>> keys = CheckedActiveKeys(rpc, partner);
+    absl::StatusOr<std::vector<EncryptionKey>> keys = KeysToSealTo(rpc, args, *pins, partner);
     if (!keys.ok()) return keys.status();
     if (keys->empty()) {
-      absl::StatusOr<std::string> directory = KeyDirectory(args);
-      if (!directory.ok()) return directory.status();
-      absl::StatusOr<KeyPins> pins = KeyPins::Load(*directory);
-      if (!pins.ok()) return pins.status();
-      if (pins->Knows(partner)) {
-        // Keys this machine pinned do not vanish unremarked: a server that
-        // hid them would get the details in the clear.
-        return LocalError(absl::StrCat(
-            "the server lists no ACTIVE key of ", partner, ", whose keys this machine pinned; ",
-            "nothing was sent. Ask ", partner, " whether it retired them"));
-      }
       why_not = absl::StrCat(partner, " has published no ACTIVE key to seal to");
       return std::nullopt;
     }
-    if (absl::Status pinned = CheckPins(args, partner, *keys); !pinned.ok()) return pinned;
+    if (partner == alert.filing_partner()) filer_keys = *keys;
     plan.recipients.insert(plan.recipients.end(), keys->begin(), keys->end());
   }
-  absl::StatusOr<std::string> directory = KeyDirectory(args);
-  if (!directory.ok()) return directory.status();
-  for (const EncryptionKey& key : plan.recipients) {
-    if (!absl::StartsWith(key.name(), absl::StrCat(alert.filing_partner(), "/"))) continue;
-    absl::StatusOr<std::optional<HeldKey>> held = ReadHeldKey(*directory, key.name());
-    if (!held.ok()) return held.status();
-    if (held->has_value() && (*held)->signing_public_key == key.signing_public_key()) {
-      plan.signing_key = key.name();
-      break;
-    }
+  // The secretariat's recovery keys, so that a filer who loses its own
+  // does not lose the case. Which partners are the secretariat is pinned
+  // too, and once it is, even a secretariat's first key needs a person's
+  // yes. A secretariat without keys has set up no recovery.
+  const bool secretariat_known = pins->SecretariatSeen();
+  if (absl::Status pinned = CheckSecretariatPins(args, *secretariat); !pinned.ok()) {
+    return pinned;
   }
-  if (plan.signing_key.empty()) {
-    why_not =
-        absl::StrCat("this machine holds no ACTIVE key of ", alert.filing_partner(),
-                     " to sign with (mpower keys generate --parent ", alert.filing_partner(), ")");
+  absl::btree_set<std::string> everyone = partners;
+  for (const std::string& partner : *secretariat) {
+    // Sealed to already, were the server to let it be a recipient.
+    if (partners.contains(partner)) continue;
+    absl::StatusOr<std::vector<EncryptionKey>> keys =
+        KeysToSealTo(rpc, args, *pins, partner, secretariat_known);
+    if (!keys.ok()) return keys.status();
+    if (keys->empty()) continue;
+    everyone.insert(partner);
+    recovery_keys.insert(recovery_keys.end(), keys->begin(), keys->end());
+    plan.recipients.insert(plan.recipients.end(), keys->begin(), keys->end());
+  }
+  plan.partners = absl::StrJoin(everyone, ", ");
+  absl::StatusOr<std::string> signing_key = HeldKeyAmong(*directory, filer_keys);
+  if (signing_key.ok() && signing_key->empty() && signer == Signer::kFilerOrSecretariat) {
+    signing_key = HeldKeyAmong(*directory, recovery_keys);
+  }
+  if (!signing_key.ok()) return signing_key.status();
+  if (signing_key->empty()) {
+    why_not = signer == Signer::kFilerOrSecretariat
+                  ? absl::StrCat(no_signer, ", nor a recovery key of the secretariat")
+                  : no_signer;
     return std::nullopt;
   }
+  plan.signing_key = *signing_key;
   return plan;
 }
 
@@ -192,6 +338,7 @@ absl::StatusOr<v1::SealedEnvelope> SealDetails(const Args& args, const SealingPl
   absl::StatusOr<std::optional<HeldKey>> signer = ReadHeldKey(*directory, plan.signing_key);
   if (!signer.ok()) return signer.status();
   if (!signer->has_value()) return LocalError(absl::StrCat(plan.signing_key, " is not held here"));
+  if (absl::Status unlocked = UnlockHeldKey(args, **signer); !unlocked.ok()) return unlocked;
   std::vector<EnvelopeRecipient> recipients;
   for (const EncryptionKey& key : plan.recipients) {
     recipients.push_back({key.name(), key.sealing_public_key()});
@@ -219,13 +366,12 @@ absl::StatusOr<std::string> OpenDetails(RpcClient& rpc, const Args& args, v1::Al
     absl::StatusOr<std::optional<HeldKey>> held = ReadHeldKey(*directory, wrap.key());
     if (!held.ok()) return held.status();
     if (!held->has_value()) continue;
-    // Only a signature by the filing partner's own key counts.
-    absl::StatusOr<EncryptionKey> signer =
-        CheckedKey(rpc, envelope.signing_key(), alert.filing_partner());
+    // Only a signature by the filing partner's own key counts, or by a
+    // recovery key of the secretariat's, which reseals for a filer who
+    // lost its key.
+    absl::StatusOr<EncryptionKey> signer = TrustedSigner(rpc, args, alert, envelope);
     if (!signer.ok()) return signer.status();
-    if (absl::Status pinned = CheckPins(args, alert.filing_partner(), {*signer}); !pinned.ok()) {
-      return pinned;
-    }
+    if (absl::Status unlocked = UnlockHeldKey(args, **held); !unlocked.ok()) return unlocked;
     absl::StatusOr<std::string> opened = OpenEnvelope(
         alert.name(), envelope, signer->signing_public_key(),
         EnvelopeOpener{wrap.key(), (*held)->sealing_public_key, (*held)->sealing_secret_key});

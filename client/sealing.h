@@ -19,22 +19,35 @@
 namespace mpower::cli {
 
 // What sealing an alert's details takes: the keys to seal to, and a key
-// of the filing partner this machine holds to sign with.
+// this machine holds to sign with.
 struct SealingPlan {
-  // Every ACTIVE key of the filing and recipient partners, each checked
-  // here: its proof of possession, and its fingerprint worked out anew.
+  // Every ACTIVE key of the filing and recipient partners and of the
+  // secretariat (its recovery keys), each checked here: its proof of
+  // possession, and its fingerprint worked out anew.
   std::vector<v1::EncryptionKey> recipients;
-  std::string signing_key;  // the filing partner's key this machine holds
+  std::string signing_key;  // a key this machine holds: the filer's, or a recovery key
   std::string partners;     // "partners/a, partners/b", for people
 };
 
+// Who may sign what this machine seals.
+enum class Signer {
+  kFiler,  // a key of the filing partner: filing and updating
+  // Or, failing one, a recovery key of the secretariat: resealing the
+  // details of a filer who lost its key.
+  kFilerOrSecretariat,
+};
+
+// The partners of TYPE_SECRETARIAT, whose ACTIVE keys are the recovery keys
+// every sealed alert is sealed to too.
+absl::StatusOr<std::vector<std::string>> SecretariatPartners(RpcClient& rpc);
+
 // The plan for details of an alert filed by `alert.filing_partner()` for
 // `alert.recipient_partners()`; nullopt, with `why_not` saying why, when
-// they cannot be sealed: a partner has no ACTIVE key, or this machine
-// holds none of the filer's. An error if a key the server gives fails its
-// checks: then nothing may be sealed to it.
+// they cannot be sealed: a filing or recipient partner has no ACTIVE key,
+// or this machine holds no key `signer` allows. An error if a key the
+// server gives fails its checks: then nothing may be sealed to it.
 absl::StatusOr<std::optional<SealingPlan>> PlanSealing(RpcClient& rpc, const Args& args,
-                                                       const v1::Alert& alert,
+                                                       const v1::Alert& alert, Signer signer,
                                                        std::string& why_not);
 
 // `partner`'s ACTIVE keys as the server gives them, each checked: its
@@ -49,9 +62,10 @@ absl::StatusOr<v1::SealedEnvelope> SealDetails(const Args& args, const SealingPl
                                                const v1::AlertProtectedDetails& details);
 
 // Opens `alert`'s sealed details in place, when this machine holds a key
-// the envelope is sealed to, after checking that the filing partner signed
-// it. Returns what to tell the reader: "" when the details were not sealed,
-// else where they were opened, or why not (then the envelope stays).
+// the envelope is sealed to, after checking that the filing partner (or
+// the secretariat, resealing) signed it. Returns what to tell the reader:
+// "" when the details were not sealed, else where they were opened, or
+// why not (then the envelope stays).
 absl::StatusOr<std::string> OpenDetails(RpcClient& rpc, const Args& args, v1::Alert& alert);
 
 }  // namespace mpower::cli
