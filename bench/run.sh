@@ -33,7 +33,7 @@ fi
 build=build/bench
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMPOWER_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" --target mpowerd mpower mpower-load mpower-echo-server mpower-bench-seed \
-  mpower-notify-bench >/dev/null
+  mpower-notify-bench mpower-seal-bench >/dev/null
 mpowerd="$build/server/mpowerd"
 mpower="$build/client/mpower"
 load="$build/bench/mpower-load"
@@ -170,6 +170,9 @@ serve "$mpowerd" --demo-data --data-dir="$work/idle" --listen=127.0.0.1:0 --clie
 sleep 1
 record "scenario=idle-rss rss_mb=$(( $(rss_kb "$pid") / 1024 ))"
 kill "$pid"; wait "$pid" 2>/dev/null || true
+
+echo "== end-to-end sealing: seal and open for 1, 5 and 50 recipient keys"
+"$build/bench/mpower-seal-bench" | tee -a "$results"
 
 echo "== notifications: 1000 webhook subscriptions, one alert at a time"
 serve "$mpowerd" --demo-data --data-dir="$work/notify" --listen=127.0.0.1:0 \

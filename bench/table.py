@@ -116,6 +116,11 @@ def main():
               f"{fan.get('watchers', '?')} watchers on the other two, {fan.get('writes', '?')} "
               f"alerts: p50 {fan.get('p50_ms', '?')} ms, p99 {fan.get('p99_ms', '?')} ms after "
               f"the writer's ack (target p99 < 100 ms), missing {fan.get('missing', '?')}")
+    seals = [r[f"seal-{n}"] for n in (1, 5, 50) if f"seal-{n}" in r]
+    if seals:
+        print("end-to-end sealing on the filer's and reader's machine (mpower, one core): "
+              + "; ".join(f"{s['recipients']} keys: seal {s['seal_us']} us, open "
+                          f"{s['open_us']} us, {s['envelope_bytes']} bytes" for s in seals))
     if "pg1-create-alert-cpu" in r:
         # PostgreSQL, mpowerd and the load generator share this machine's
         # cores: what each spends on one operation bounds the rate.
