@@ -2,7 +2,8 @@
 """Writes docs/sealed-envelope-vectors.json: the test vectors of the sealed
 envelope, format 1 (docs/sealed-envelope.md).
 
-It seals with PyNaCl (Debian's python3-nacl), not with mpower's own C++, so
+It seals with PyNaCl (Debian's python3-nacl), through the Python example's
+examples/python/mpower_sealing.py, not with mpower's own C++, so
 that the vectors check mpower against a second implementation of the
 format. Every key and the data key and nonce come from fixed seeds, so the
 associated data, data key id, ciphertext and signature are the same on
@@ -15,14 +16,15 @@ the format, and then every client's check must change with it.
 
 import base64
 import json
-import struct
+import os
 import sys
 
 from nacl import bindings as sodium
 
-CONTEXT = b"mpower-sealed-envelope-v1"
-DATA_KEY_ID_CONTEXT = b"mpower-data-key-id-v1"
-PADDING_BLOCK = 512
+# The format itself lives with the Python example, which integrators copy.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples",
+                                "python"))
+from mpower_sealing import associated_data, seal, signed_bytes  # noqa: E402
 
 ALERT = "alerts/test-vector-1"
 # An AlertProtectedDetails, serialized: one person, "Test Vector Person",
@@ -41,44 +43,6 @@ RECIPIENTS = [
     {"key": "partners/ilo/encryptionKeys/geneva-desk",
      "sealing_seed": bytes([0x22]) * 32},
 ]
-
-
-def key_list(names):
-    return struct.pack(">I", len(names)) + b"".join(n.encode() + b"\0" for n in names)
-
-
-def associated_data(alert, names):
-    return CONTEXT + b"\0" + alert.encode() + b"\0" + key_list(names)
-
-
-def signed_bytes(alert, env):
-    return (CONTEXT + b"\0" + alert.encode() + b"\0" + env["signing_key"].encode() + b"\0" +
-            struct.pack(">I", env["format_version"]) + env["nonce"] + env["data_key_id"] +
-            key_list(env["recipient_keys"]) + env["ciphertext"])
-
-
-def data_key_id(data_key):
-    return sodium.crypto_generichash_blake2b_salt_personal(DATA_KEY_ID_CONTEXT, digest_size=32,
-                                                           key=data_key)
-
-
-def seal(alert, details, data_key, nonce, recipients, signer_key, signing_secret):
-    names = sorted(r["key"] for r in recipients)
-    padded = sodium.sodium_pad(details, PADDING_BLOCK)
-    env = {
-        "format_version": 1,
-        "signing_key": signer_key,
-        "nonce": nonce,
-        "ciphertext": sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
-            padded, associated_data(alert, names), nonce, data_key),
-        "data_key_id": data_key_id(data_key),
-        "recipient_keys": names,
-        "wraps": [{"key": r["key"],
-                   "sealed_data_key": sodium.crypto_box_seal(data_key, r["sealing_public_key"])}
-                  for r in sorted(recipients, key=lambda r: r["key"])],
-    }
-    env["signature"] = sodium.crypto_sign(signed_bytes(alert, env), signing_secret)[:64]
-    return env
 
 
 def b64(data):
@@ -106,7 +70,8 @@ def main():
         r["sealing_public_key"], r["sealing_secret_key"] = sodium.crypto_box_seed_keypair(
             r["sealing_seed"])
     names = sorted(r["key"] for r in RECIPIENTS)
-    env = seal(ALERT, DETAILS, DATA_KEY, NONCE, RECIPIENTS, SIGNER["key"], signing_secret)
+    env = seal(ALERT, DETAILS, RECIPIENTS, SIGNER["key"], signing_secret, data_key=DATA_KEY,
+               nonce=NONCE)
 
     # Envelopes that must not open, each for its own reason.
     flipped = dict(env, ciphertext=env["ciphertext"][:-1] + bytes([env["ciphertext"][-1] ^ 1]))

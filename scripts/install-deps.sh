@@ -20,7 +20,7 @@ packages=(
   libboost1.81-dev
   curl systemd help2man dpkg-dev zsh fish
   python3-aiosmtpd chromium
-  libxml2-utils python3-grpcio python3-protobuf
+  libxml2-utils python3-grpcio python3-protobuf python3-nacl
   clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format-14
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -43,6 +44,65 @@ TEST_P(ExampleTest, RunsTheScenarioAgainstALiveServer) {
   // Read as data, from the google.rpc.BadRequest in the error's details.
   EXPECT_THAT(run.out, HasSubstr("field violation: alert.country_code: not an ISO 3166-1"));
   EXPECT_THAT(run.out, HasSubstr("scenario passed"));
+}
+
+// The Python example seals and opens interchangeably with mpower's CLI:
+// keys published from Python open what the CLI sealed, and what Python
+// sealed opens in the CLI, through one key directory both read.
+TEST(PythonSealingTest, PythonOpensWhatTheCliSealedAndTheCliOpensWhatPythonSealed) {
+  testing::TempDir dir;
+  testing::TempDir work;
+  ServerProcess server(dir.path(), {"--demo-data"});
+  ASSERT_GT(server.port(), 0) << server.log();
+  const std::string keys = work.path() + "/keys";
+  const std::map<std::string, std::string> env = {
+      {"MPOWER_ADDRESS", server.address()},
+      {"MPOWER_TOKEN", server.admin_token()},
+      {"MPOWER_PYTHON_GEN", work.path() + "/gen"}};
+  const std::string python = std::string(MPOWER_EXAMPLES_DIR) + "/python/sealing.sh";
+  const auto py = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"/bin/bash", python});
+    return RunCommand(args, env);
+  };
+  for (const auto& [partner, id] : {std::pair<std::string, std::string>{"partners/example-union",
+                                                                        "py-union"},
+                                    {"partners/ilo", "py-ilo"}}) {
+    CommandResult published = py({"publish", partner, id, keys});
+    ASSERT_EQ(published.exit_code, 0) << published.out << published.err;
+    EXPECT_THAT(published.out, HasSubstr("published " + partner + "/encryptionKeys/" + id));
+  }
+
+  // The CLI files an alert whose details it seals here: to the union's
+  // keys (its own, and Python's) and the ILO's.
+  const auto cli = [&](std::vector<std::string> args) {
+    args.push_back("--key-dir=" + keys);
+    return testing::RunMpowerAs(server, server.admin_token(), std::move(args));
+  };
+  ASSERT_EQ(cli({"keys", "generate", "cli-desk", "--parent", "partners/example-union"}).exit_code,
+            0);
+  const std::string alert_file = work.path() + "/alert.json";
+  std::ofstream(alert_file) << R"({"filingPartner": "partners/example-union",
+    "category": "CATEGORY_THREAT_OF_VIOLENCE", "severity": "SEVERITY_SEVERE",
+    "urgency": "URGENCY_IMMEDIATE", "certainty": "CERTAINTY_LIKELY", "countryCode": "ID",
+    "headline": "Organiser threatened", "scope": "SCOPE_RESTRICTED",
+    "recipientPartners": ["partners/ilo"],
+    "protectedDetails": {"people": [{"fullName": "Dewi Sealed-by-the-CLI"}]}})";
+  CommandResult filed = cli({"alerts", "create", "-f", alert_file, "-o", "json"});
+  ASSERT_EQ(filed.exit_code, 0) << filed.err;
+  EXPECT_THAT(filed.err, HasSubstr("protected details sealed here"));
+  const size_t at = filed.out.find("\"name\": \"") + 9;
+  const std::string name = filed.out.substr(at, filed.out.find('"', at) - at);
+
+  CommandResult opened = py({"open", name, keys});
+  ASSERT_EQ(opened.exit_code, 0) << opened.out << opened.err;
+  EXPECT_THAT(opened.out, HasSubstr("people: Dewi Sealed-by-the-CLI"));
+
+  CommandResult sealed = py({"seal", name, keys, "Rina Sealed-by-Python", "from Python"});
+  ASSERT_EQ(sealed.exit_code, 0) << sealed.out << sealed.err;
+  CommandResult read = cli({"alerts", "get", name, "-o", "json"});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_THAT(read.out, HasSubstr("Rina Sealed-by-Python"));
+  EXPECT_THAT(read.err, HasSubstr("sealed by partners/example-union/encryptionKeys/"));
 }
 
 // Java's and Node's run.sh run exactly their README's route, which
