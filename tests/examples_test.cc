@@ -46,34 +46,35 @@ TEST_P(ExampleTest, RunsTheScenarioAgainstALiveServer) {
   EXPECT_THAT(run.out, HasSubstr("scenario passed"));
 }
 
-// The Python example seals and opens interchangeably with mpower's CLI:
-// keys published from Python open what the CLI sealed, and what Python
-// sealed opens in the CLI, through one key directory both read.
-TEST(PythonSealingTest, PythonOpensWhatTheCliSealedAndTheCliOpensWhatPythonSealed) {
+// The Python and Go examples seal and open interchangeably with mpower's
+// CLI: keys published from the example open what the CLI sealed, and what
+// the example sealed opens in the CLI, through one key directory both read.
+class SealingExampleTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SealingExampleTest, ItOpensWhatTheCliSealedAndTheCliOpensWhatItSealed) {
   testing::TempDir dir;
   testing::TempDir work;
   ServerProcess server(dir.path(), {"--demo-data"});
   ASSERT_GT(server.port(), 0) << server.log();
   const std::string keys = work.path() + "/keys";
-  const std::map<std::string, std::string> env = {
-      {"MPOWER_ADDRESS", server.address()},
-      {"MPOWER_TOKEN", server.admin_token()},
-      {"MPOWER_PYTHON_GEN", work.path() + "/gen"}};
-  const std::string python = std::string(MPOWER_EXAMPLES_DIR) + "/python/sealing.sh";
-  const auto py = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"/bin/bash", python});
+  const std::map<std::string, std::string> env = {{"MPOWER_ADDRESS", server.address()},
+                                                  {"MPOWER_TOKEN", server.admin_token()},
+                                                  {"MPOWER_PYTHON_GEN", work.path() + "/gen"}};
+  const std::string script = std::string(MPOWER_EXAMPLES_DIR) + "/" + GetParam() + "/sealing.sh";
+  const auto example = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"/bin/bash", script});
     return RunCommand(args, env);
   };
-  for (const auto& [partner, id] : {std::pair<std::string, std::string>{"partners/example-union",
-                                                                        "py-union"},
-                                    {"partners/ilo", "py-ilo"}}) {
-    CommandResult published = py({"publish", partner, id, keys});
+  for (const auto& [partner, id] :
+       {std::pair<std::string, std::string>{"partners/example-union", "example-union"},
+        {"partners/ilo", "example-ilo"}}) {
+    CommandResult published = example({"publish", partner, id, keys});
     ASSERT_EQ(published.exit_code, 0) << published.out << published.err;
     EXPECT_THAT(published.out, HasSubstr("published " + partner + "/encryptionKeys/" + id));
   }
 
   // The CLI files an alert whose details it seals here: to the union's
-  // keys (its own, and Python's) and the ILO's.
+  // keys (its own, and the example's) and the ILO's.
   const auto cli = [&](std::vector<std::string> args) {
     args.push_back("--key-dir=" + keys);
     return testing::RunMpowerAs(server, server.admin_token(), std::move(args));
@@ -93,17 +94,21 @@ TEST(PythonSealingTest, PythonOpensWhatTheCliSealedAndTheCliOpensWhatPythonSeale
   const size_t at = filed.out.find("\"name\": \"") + 9;
   const std::string name = filed.out.substr(at, filed.out.find('"', at) - at);
 
-  CommandResult opened = py({"open", name, keys});
+  CommandResult opened = example({"open", name, keys});
   ASSERT_EQ(opened.exit_code, 0) << opened.out << opened.err;
   EXPECT_THAT(opened.out, HasSubstr("people: Dewi Sealed-by-the-CLI"));
 
-  CommandResult sealed = py({"seal", name, keys, "Rina Sealed-by-Python", "from Python"});
+  const std::string person = "Rina Sealed-by-" + GetParam();
+  CommandResult sealed = example({"seal", name, keys, person, "from the example"});
   ASSERT_EQ(sealed.exit_code, 0) << sealed.out << sealed.err;
   CommandResult read = cli({"alerts", "get", name, "-o", "json"});
   ASSERT_EQ(read.exit_code, 0) << read.err;
-  EXPECT_THAT(read.out, HasSubstr("Rina Sealed-by-Python"));
+  EXPECT_THAT(read.out, HasSubstr(person));
   EXPECT_THAT(read.err, HasSubstr("sealed by partners/example-union/encryptionKeys/"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Languages, SealingExampleTest, ::testing::Values("python", "go"),
+                         [](const auto& info) { return info.param; });
 
 // Java's and Node's run.sh run exactly their README's route, which
 // ExampleRouteTest follows; Python's and Go's take the repository's tools.
