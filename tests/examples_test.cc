@@ -46,7 +46,7 @@ TEST_P(ExampleTest, RunsTheScenarioAgainstALiveServer) {
   EXPECT_THAT(run.out, HasSubstr("scenario passed"));
 }
 
-// The Python, Go and TypeScript examples seal and open interchangeably
+// The Python, Go, TypeScript and Java examples seal and open interchangeably
 // with mpower's CLI: keys published from the example open what the CLI sealed, and what
 // the example sealed opens in the CLI, through one key directory both read.
 class SealingExampleTest : public ::testing::TestWithParam<std::string> {};
@@ -107,7 +107,8 @@ TEST_P(SealingExampleTest, ItOpensWhatTheCliSealedAndTheCliOpensWhatItSealed) {
   EXPECT_THAT(read.err, HasSubstr("sealed by partners/example-union/encryptionKeys/"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Languages, SealingExampleTest, ::testing::Values("python", "go", "node"),
+INSTANTIATE_TEST_SUITE_P(Languages, SealingExampleTest,
+                         ::testing::Values("python", "go", "node", "java"),
                          [](const auto& info) { return info.param; });
 
 // Java's and Node's run.sh run exactly their README's route, which

@@ -4,6 +4,6 @@
 set -euo pipefail
 vectors="$(realpath "$1")"
 cd "$(dirname "$0")"
-exec mvn --batch-mode --quiet --no-transfer-progress -Dstyle.color=never compile exec:java \
-  -Dexample.main=org.mpowerpartnership.example.CheckVectors -Dexec.args="$vectors" \
-  -Dexec.cleanupDaemonThreads=false
+./build.sh
+exec java -cp "target/classes:$(cat target/classpath.txt)" \
+  org.mpowerpartnership.example.CheckVectors "$vectors"
