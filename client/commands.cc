@@ -67,9 +67,9 @@ std::string MainHelp() {
   absl::StrAppend(
       &help,
       "\nVerbs: get, list, create, update, delete, and undelete for commitments and alerts;\n"
-      "credentials take create, list and revoke; audit takes list; alerts also watch\n"
-      "and purge; subscriptions also test and replay; keys also generate, fingerprint\n"
-      "and retire.\n\n"
+      "credentials take create, list and revoke; audit takes list; alerts also watch,\n"
+      "purge, share and reseal; subscriptions also test and replay; keys also\n"
+      "generate, fingerprint and retire.\n\n"
       "Connection and output (flag, then environment, then the config file, then default):\n"
       "  --address HOST:PORT   MPOWER_ADDRESS   default ",
       kDefaultAddress, "\n",
