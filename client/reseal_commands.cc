@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "client/command_status.h"
 #include "client/render.h"
 #include "client/resources.h"
