@@ -4,14 +4,20 @@
 // mpower opens them with its own private key; nobody else, the server
 // included, ever holds them in the clear.
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "httplib.h"
+#include "tests/loopback_http_server.h"
 #include "tests/process.h"
+#include "tests/process_memory.h"
 #include "tests/test_support.h"
 
 namespace mpower {
@@ -19,18 +25,58 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::mpower::testing::CommandResult;
+using ::mpower::testing::RunCommand;
 using ::mpower::testing::ServerProcess;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 // A name that appears nowhere else, so finding it anywhere is a leak.
 constexpr char kPerson[] = "Tupac Quispe-Vandermeer";
+// Another, filed unsealed: where the search finds it, it can find kPerson.
+constexpr char kUnsealedPerson[] = "Wayra Halvorsen-Condori";
+
+// A webhook receiver on 127.0.0.1 that keeps the bodies it is sent.
+class WebhookBodies {
+ public:
+  WebhookBodies() {
+    server_.Post("/hook", [this](const httplib::Request& request, httplib::Response&) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      bodies_ += request.body + "\n";
+    });
+    serving_ = std::make_unique<testing::LoopbackHttpServer>(server_);
+  }
+  std::string url() const { return absl::StrCat("http://127.0.0.1:", serving_->port(), "/hook"); }
+  // What it was sent, once a body names `alert` (after at most 30 s).
+  std::string BodiesOnceOneNames(const std::string& alert) const {
+    for (int i = 0; i < 300; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (bodies_.find(alert) != std::string::npos) return bodies_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    return bodies_;
+  }
+
+ private:
+  httplib::Server server_;
+  mutable std::mutex mutex_;
+  std::string bodies_;
+  // Last, so that serving stops before what the handler uses goes.
+  std::unique_ptr<testing::LoopbackHttpServer> serving_;
+};
 
 class SealingEndToEndTest : public testing::ServerBackendTest {
  protected:
   void SetUp() override {
     ServerBackendTest::SetUp();
-    server_ = std::make_unique<ServerProcess>(server_dir_.path(), ServerFlags({"--demo-data"}));
+    // With the HTTP/JSON face, and webhooks allowed to this machine's
+    // receivers, so that every way out can be watched.
+    server_ = std::make_unique<ServerProcess>(
+        server_dir_.path(),
+        ServerFlags({"--demo-data", "--http-listen=127.0.0.1:0", "--notify-allow-private-targets",
+                     "--notify-allow-http-loopback"}));
     ASSERT_GT(server_->port(), 0) << server_->log();
     union_editor_ = testing::IssueCredential(
         *server_, "union-desk",
@@ -51,13 +97,27 @@ class SealingEndToEndTest : public testing::ServerBackendTest {
                              {"keys", "generate", "field", "--parent", "partners/example-union"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }
+  // The secretariat stands up, and its admin makes the recovery key
+  // "vault" on the machine "vault", which it will keep offline.
+  void StandUpTheSecretariat() {
+    const std::string admin = server_->admin_token();
+    const std::string secretariat_file = absl::StrCat(client_dir_.path(), "/secretariat.json");
+    std::ofstream(secretariat_file)
+        << R"({"displayName": "The partnership's secretariat", "type": "TYPE_SECRETARIAT"})";
+    CommandResult stood_up =
+        Cli(admin, "vault", {"partners", "create", "secretariat", "-f", secretariat_file});
+    ASSERT_EQ(stood_up.exit_code, 0) << stood_up.err;
+    CommandResult recovery =
+        Cli(admin, "vault", {"keys", "generate", "vault", "--parent", "partners/secretariat"});
+    ASSERT_EQ(recovery.exit_code, 0) << recovery.err;
+  }
   // Each machine's key directory, apart from the server's.
   std::string KeyDir(const std::string& machine) const {
     return absl::StrCat(client_dir_.path(), "/", machine);
   }
 
-  // An alert of the union for `recipient`, with kPerson in its details.
-  std::string AlertFile(const std::string& recipient) {
+  // An alert of the union for `recipient`, with `person` in its details.
+  std::string AlertFile(const std::string& recipient, const std::string& person = kPerson) {
     const std::string path = absl::StrCat(client_dir_.path(), "/alert.json");
     std::ofstream(path) << R"({"filingPartner": "partners/example-union",
       "category": "CATEGORY_THREAT_OF_VIOLENCE", "severity": "SEVERITY_SEVERE",
@@ -66,7 +126,7 @@ class SealingEndToEndTest : public testing::ServerBackendTest {
       "recipientPartners": [")"
                         << recipient << R"("],
       "protectedDetails": {"people": [{"fullName": ")"
-                        << kPerson << R"(", "role": "branch secretary"}],
+                        << person << R"(", "role": "branch secretary"}],
         "narrative": "Followed home from the mine gate."}})";
     return path;
   }
@@ -91,6 +151,42 @@ class SealingEndToEndTest : public testing::ServerBackendTest {
       if (bytes.str().find(kPerson) != std::string::npos) found.push_back(entry.path().string());
     }
     return found;
+  }
+
+  // Whether the server's database holds kPerson on disk: on PostgreSQL,
+  // this database's files once a checkpoint wrote out its buffers, and
+  // the write-ahead log.
+  std::vector<std::string> PostgresFilesHoldingThePerson() {
+    EXPECT_EQ(postgres_->Execute("CHECKPOINT"), "");
+    const std::string data = postgres_->QueryValue("SHOW data_directory");
+    const std::string table = postgres_->QueryValue("SELECT pg_relation_filepath('changes')");
+    const fs::path database = fs::path(data + "/" + table).parent_path();
+    EXPECT_TRUE(fs::is_directory(database)) << database;
+    std::vector<std::string> found = FilesHoldingThePerson(database.string());
+    for (std::string& file : FilesHoldingThePerson(data + "/pg_wal")) found.push_back(file);
+    return found;
+  }
+
+  // A backup by the backend's own means: mpowerd's, or a plain pg_dump.
+  std::string Backup() {
+    const std::string file = absl::StrCat(client_dir_.path(), "/backup");
+    CommandResult made =
+        postgres_ != nullptr
+            ? RunCommand({"/usr/bin/pg_dump", "-Fp", "-f", file, postgres_->url()})
+            : RunCommand({MPOWERD_PATH, "--data-dir=" + server_dir_.path(), "backup", file});
+    EXPECT_EQ(made.exit_code, 0) << made.err;
+    std::stringstream bytes;
+    bytes << std::ifstream(file, std::ios::binary).rdbuf();
+    EXPECT_GT(bytes.str().size(), 1000u);
+    return bytes.str();
+  }
+
+  // GET `path` of the server's HTTP/JSON face as `token`'s holder: the body.
+  std::string HttpGet(const std::string& path, const std::string& token) {
+    CommandResult got = RunCommand({"/usr/bin/curl", "-sS", "-H", "Authorization: Bearer " + token,
+                                    absl::StrCat("http://127.0.0.1:", server_->http_port(), path)});
+    EXPECT_EQ(got.exit_code, 0) << got.err;
+    return got.out;
   }
 
   testing::TempDir server_dir_;
@@ -160,6 +256,77 @@ TEST_P(SealingEndToEndTest, DetailsSealedByTheFilerOpenOnlyWhereAnEntitledKeyIsH
   EXPECT_THAT(downgrade.err, HasSubstr("details are sealed, and new ones cannot be sealed here"));
   EXPECT_THAT(Cli(ilo_editor_, "ilo-laptop", {"alerts", "get", name, "-o", "json"}).out,
               HasSubstr(kPerson));
+}
+
+// Once an alert was filed sealed, read by every entitled partner (the
+// secretariat's recovery key included) and updated, its name is in nothing
+// the server side keeps or sends.
+TEST_P(SealingEndToEndTest, NothingOnTheServerSideHoldsASealedName) {
+  const std::string admin = server_->admin_token();
+  ASSERT_NO_FATAL_FAILURE(StandUpTheSecretariat());
+  ASSERT_NO_FATAL_FAILURE(PublishUnionKey("union-laptop"));
+  ASSERT_EQ(Cli(ilo_editor_, "ilo-laptop", {"keys", "generate", "desk", "--parent", "partners/ilo"})
+                .exit_code,
+            0);
+  WebhookBodies webhook;
+  CommandResult subscribed =
+      Cli(ilo_editor_, "ilo-laptop",
+          {"subscriptions", "create", "--parent", "partners/ilo", "--webhook-url", webhook.url()});
+  ASSERT_EQ(subscribed.exit_code, 0) << subscribed.err;
+
+  CommandResult filed = Cli(union_editor_, "union-laptop",
+                            {"alerts", "create", "-f", AlertFile("partners/ilo"), "-o", "json"});
+  ASSERT_EQ(filed.exit_code, 0) << filed.err;
+  EXPECT_THAT(filed.err, HasSubstr("protected details sealed here"));
+  const std::string name = NameIn(filed.out);
+  CommandResult updated = Cli(union_editor_, "union-laptop",
+                              {"alerts", "update", name, "--update-mask", "protected_details", "-f",
+                               AlertFile("partners/ilo"), "-o", "json"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  for (const auto& [token, machine] : std::vector<std::pair<std::string, std::string>>{
+           {union_editor_, "union-laptop"}, {ilo_editor_, "ilo-laptop"}, {admin, "vault"}}) {
+    EXPECT_THAT(Cli(token, machine, {"alerts", "get", name, "-o", "json"}).out, HasSubstr(kPerson))
+        << machine << " opens them";
+    EXPECT_THAT(Cli(token, machine, {"alerts", "list", "-o", "json"}).out, HasSubstr(kPerson))
+        << machine << " opens them";
+  }
+
+  // The ways out: HTTP/JSON, to a reader that holds a wrap, and webhooks.
+  const std::string http = HttpGet("/v1/" + name, ilo_editor_) +
+                           HttpGet("/v1/alerts?pageSize=100", ilo_editor_) +
+                           HttpGet("/v1/" + name, admin);
+  EXPECT_THAT(http, HasSubstr(name));
+  EXPECT_THAT(http, Not(HasSubstr(kPerson)));
+  const std::string notified = webhook.BodiesOnceOneNames(name);
+  EXPECT_THAT(notified, HasSubstr(name)) << "the ILO was told of the alert";
+  EXPECT_THAT(notified, Not(HasSubstr(kPerson)));
+
+  // Beside it, an alert whose details went unsealed (from a machine
+  // without the union's key), read by the ILO: the server held that name.
+  CommandResult unsealed =
+      Cli(union_editor_, "borrowed-laptop",
+          {"alerts", "create", "-f", AlertFile("partners/ilo", kUnsealedPerson), "-o", "json"});
+  ASSERT_EQ(unsealed.exit_code, 0) << unsealed.err;
+  EXPECT_THAT(unsealed.err, HasSubstr("sent unsealed"));
+  EXPECT_THAT(
+      Cli(ilo_editor_, "ilo-laptop", {"alerts", "get", NameIn(unsealed.out), "-o", "json"}).out,
+      HasSubstr(kUnsealedPerson));
+
+  // The running server's memory, as a core dump of it would hold it: the
+  // search finds the name sent unsealed, and not the sealed one.
+  absl::StatusOr<bool> sealed_in_memory = testing::MemoryHolds(server_->pid(), kPerson);
+  ASSERT_TRUE(sealed_in_memory.ok()) << sealed_in_memory.status();
+  EXPECT_FALSE(*sealed_in_memory) << "mpowerd's memory holds " << kPerson;
+  absl::StatusOr<bool> unsealed_in_memory = testing::MemoryHolds(server_->pid(), kUnsealedPerson);
+  ASSERT_TRUE(unsealed_in_memory.ok()) << unsealed_in_memory.status();
+  EXPECT_TRUE(*unsealed_in_memory) << "the search would find what the server held";
+
+  // What it keeps: its data directory (database, write-ahead log, its own
+  // keys), PostgreSQL's files, a backup, and its log.
+  EXPECT_THAT(FilesHoldingThePerson(server_dir_.path()), ::testing::IsEmpty());
+  if (postgres_ != nullptr) EXPECT_THAT(PostgresFilesHoldingThePerson(), ::testing::IsEmpty());
+  EXPECT_THAT(Backup(), Not(HasSubstr(kPerson)));
+  EXPECT_THAT(server_->log(), Not(HasSubstr(kPerson)));
 }
 
 TEST_P(SealingEndToEndTest, DetailsGoInTheClearOnlyWhenTheySayWhy) {
@@ -281,18 +448,8 @@ TEST_P(SealingEndToEndTest, AKeyUnderAPassphraseSealsAndOpensOnlyWithIt) {
 }
 
 TEST_P(SealingEndToEndTest, TheSecretariatsRecoveryKeyRestoresAFilerWhoLostItsKey) {
-  // The secretariat stands up, and its admin makes the recovery key on
-  // the machine it will keep offline.
   const std::string admin = server_->admin_token();
-  const std::string secretariat_file = absl::StrCat(client_dir_.path(), "/secretariat.json");
-  std::ofstream(secretariat_file)
-      << R"({"displayName": "The partnership's secretariat", "type": "TYPE_SECRETARIAT"})";
-  CommandResult stood_up =
-      Cli(admin, "vault", {"partners", "create", "secretariat", "-f", secretariat_file});
-  ASSERT_EQ(stood_up.exit_code, 0) << stood_up.err;
-  CommandResult recovery =
-      Cli(admin, "vault", {"keys", "generate", "vault", "--parent", "partners/secretariat"});
-  ASSERT_EQ(recovery.exit_code, 0) << recovery.err;
+  ASSERT_NO_FATAL_FAILURE(StandUpTheSecretariat());
   ASSERT_NO_FATAL_FAILURE(PublishUnionKey("union-laptop"));
   CommandResult filed = Cli(union_editor_, "union-laptop",
                             {"alerts", "create", "-f", AlertFile("partners/ilo"), "-o", "json"});

@@ -58,6 +58,8 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   int port() const { return port_; }
+  // Its process id, while it runs.
+  pid_t pid() const { return pid_; }
   // The metrics port, with --metrics-listen=127.0.0.1:0; 0 without.
   int metrics_port() const { return metrics_port_; }
   // The HTTP/JSON port, with --http-listen=127.0.0.1:0; else 0.
