@@ -167,9 +167,9 @@ class SealingEndToEndTest : public testing::ServerBackendTest {
     return found;
   }
 
-  // A backup by the backend's own means: mpowerd's, or a plain pg_dump.
-  std::string Backup() {
-    const std::string file = absl::StrCat(client_dir_.path(), "/backup");
+  // A backup by the backend's own means: mpowerd's, or a plain pg_dump;
+  // its bytes.
+  std::string Backup(const std::string& file) {
     CommandResult made =
         postgres_ != nullptr
             ? RunCommand({"/usr/bin/pg_dump", "-Fp", "-f", file, postgres_->url()})
@@ -179,6 +179,26 @@ class SealingEndToEndTest : public testing::ServerBackendTest {
     bytes << std::ifstream(file, std::ios::binary).rdbuf();
     EXPECT_GT(bytes.str().size(), 1000u);
     return bytes.str();
+  }
+
+  // Serves the backup in `file` beside the server, with the server's own
+  // keys (a restored database of its own on PostgreSQL).
+  std::unique_ptr<ServerProcess> ServeBackup(const std::string& file) {
+    const std::string restored_dir = absl::StrCat(client_dir_.path(), "/restored");
+    std::vector<std::string> flags = {"--key-dir=" + server_dir_.path() + "/keys"};
+    if (postgres_ != nullptr) {
+      restored_database_ = std::make_unique<testing::PostgresTestDatabase>();
+      EXPECT_EQ(restored_database_->error(), "");
+      CommandResult restored = RunCommand({"/usr/bin/psql", "-q", "-v", "ON_ERROR_STOP=1", "-d",
+                                           restored_database_->url(), "-f", file});
+      EXPECT_EQ(restored.exit_code, 0) << restored.err;
+      flags.push_back("--database=" + restored_database_->url());
+    } else {
+      CommandResult restored =
+          RunCommand({MPOWERD_PATH, "restore", "--data-dir=" + restored_dir, file});
+      EXPECT_EQ(restored.exit_code, 0) << restored.err;
+    }
+    return std::make_unique<ServerProcess>(restored_dir, flags);
   }
 
   // GET `path` of the server's HTTP/JSON face as `token`'s holder: the body.
@@ -191,6 +211,7 @@ class SealingEndToEndTest : public testing::ServerBackendTest {
 
   testing::TempDir server_dir_;
   testing::TempDir client_dir_;
+  std::unique_ptr<testing::PostgresTestDatabase> restored_database_;  // ServeBackup's
   std::unique_ptr<ServerProcess> server_;
   std::string union_editor_;
   std::string ilo_editor_;
@@ -325,8 +346,54 @@ TEST_P(SealingEndToEndTest, NothingOnTheServerSideHoldsASealedName) {
   // keys), PostgreSQL's files, a backup, and its log.
   EXPECT_THAT(FilesHoldingThePerson(server_dir_.path()), ::testing::IsEmpty());
   if (postgres_ != nullptr) EXPECT_THAT(PostgresFilesHoldingThePerson(), ::testing::IsEmpty());
-  EXPECT_THAT(Backup(), Not(HasSubstr(kPerson)));
+  EXPECT_THAT(Backup(absl::StrCat(client_dir_.path(), "/backup")), Not(HasSubstr(kPerson)));
   EXPECT_THAT(server_->log(), Not(HasSubstr(kPerson)));
+}
+
+// After a purge, a backup taken before it, served with the server's keys,
+// gives no key holder the details: the envelope was under the alert's
+// server-side data key, which the purge destroyed.
+TEST_P(SealingEndToEndTest, APurgedEnvelopeOpensFromNoEarlierBackupWithAnyPrivateKey) {
+  const std::string admin = server_->admin_token();
+  ASSERT_NO_FATAL_FAILURE(StandUpTheSecretariat());
+  ASSERT_NO_FATAL_FAILURE(PublishUnionKey("union-laptop"));
+  ASSERT_EQ(Cli(ilo_editor_, "ilo-laptop", {"keys", "generate", "desk", "--parent", "partners/ilo"})
+                .exit_code,
+            0);
+  CommandResult filed = Cli(union_editor_, "union-laptop",
+                            {"alerts", "create", "-f", AlertFile("partners/ilo"), "-o", "json"});
+  ASSERT_EQ(filed.exit_code, 0) << filed.err;
+  const std::string name = NameIn(filed.out);
+  // Every key holder: the filer, the recipient and the recovery key.
+  const std::vector<std::pair<std::string, std::string>> holders = {
+      {union_editor_, "union-laptop"}, {ilo_editor_, "ilo-laptop"}, {admin, "vault"}};
+  for (const auto& [token, machine] : holders) {
+    ASSERT_THAT(Cli(token, machine, {"alerts", "get", name, "-o", "json"}).out, HasSubstr(kPerson))
+        << machine << " opens them before the purge";
+  }
+  const std::string backup = absl::StrCat(client_dir_.path(), "/before-purge.sql");
+  Backup(backup);
+
+  CommandResult purged = Cli(union_editor_, "union-laptop",
+                             {"alerts", "purge", name, "--reason", "the organiser asked"});
+  ASSERT_EQ(purged.exit_code, 0) << purged.err;
+  for (const auto& [token, machine] : holders) {
+    CommandResult read = Cli(token, machine, {"alerts", "get", name, "-o", "json"});
+    EXPECT_THAT(read.out, HasSubstr("purge_time")) << machine;
+    EXPECT_THAT(read.out, Not(HasSubstr(kPerson))) << machine;
+    EXPECT_THAT(read.err, Not(HasSubstr("opened here"))) << machine << " received no envelope";
+  }
+
+  std::unique_ptr<ServerProcess> from_backup = ServeBackup(backup);
+  ASSERT_GT(from_backup->port(), 0) << from_backup->log();
+  for (const auto& [token, machine] : holders) {
+    // The backup holds the credentials of its day.
+    CommandResult read = testing::RunMpowerAs(
+        *from_backup, token, {"alerts", "get", name, "-o", "json", "--key-dir=" + KeyDir(machine)});
+    EXPECT_EQ(read.exit_code, 0) << machine << ": " << read.err;
+    EXPECT_THAT(read.out, HasSubstr(name)) << machine << " reads the alert from the backup";
+    EXPECT_THAT(read.out + read.err, Not(HasSubstr(kPerson))) << machine;
+  }
 }
 
 TEST_P(SealingEndToEndTest, DetailsGoInTheClearOnlyWhenTheySayWhy) {
