@@ -4,8 +4,12 @@
 //
 //   scenario=get calls=... qps=... p50_ms=... p99_ms=... p999_ms=... errors=...
 //
-// Scenarios: echo (the bare server), get, list, create-alert (mpowerd),
-// etcd-put, etcd-get (etcd), and fanout (one write reaching many watchers).
+// Scenarios: echo (the bare server), get, list, create-alert,
+// create-protected-alert (details sealed at rest by the server),
+// create-sealed-alert (details sealed here, on the filer's machine: the
+// create, then the UpdateAlert that gives them, timed as one filing)
+// (mpowerd), etcd-put, etcd-get (etcd), and fanout (one write reaching
+// many watchers).
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -16,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -31,6 +36,7 @@
 #include "absl/time/time.h"
 #include "bench/bench.pb.h"
 #include "bench/etcd_kv.pb.h"
+#include "bench/sealed_filer.h"
 #include "mpower/v1/alert.pb.h"
 #include "mpower/v1/change.grpc.pb.h"
 #include "mpower/v1/commitment.pb.h"
@@ -54,6 +60,8 @@ struct Options {
   std::vector<std::string> names;  // commitments to Get, from --names-file
   int watchers = 1000;
   int writes = 20;
+  // create-sealed-alert: seals each alert's details after its create.
+  std::shared_ptr<const mpower::bench::SealedFiler> sealed_filer;
 };
 
 std::string Flag(int argc, char** argv, const std::string& name, const std::string& otherwise) {
@@ -109,7 +117,8 @@ class RequestMaker {
           absl::StrCat("country_codes:\"", kCountries[Uniform(kCountryCount)], "\""));
       return {"/mpower.v1.CommitmentService/ListCommitments", request.SerializeAsString()};
     }
-    if (options_.scenario == "create-alert" || options_.scenario == "create-protected-alert") {
+    if (options_.scenario == "create-alert" || options_.scenario == "create-protected-alert" ||
+        options_.scenario == "create-sealed-alert") {
       mpower::v1::CreateAlertRequest request;
       mpower::v1::Alert* alert = request.mutable_alert();
       alert->set_filing_partner("partners/bench-p0");
@@ -184,21 +193,57 @@ class Slot {
         running_(running) {}
 
   void Start() {
-    context_ = std::make_unique<grpc::ClientContext>();
-    context_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    if (!options_.token.empty()) context_->AddMetadata("authorization", "Bearer " + options_.token);
     auto [method, bytes] = maker_.Next();
-    grpc::Slice slice(bytes);
-    request_ = grpc::ByteBuffer(&slice, 1);
     started_ = Clock::now();
-    stub_->UnaryCall(context_.get(), method, grpc::StubOptions(), &request_, &response_,
-                     [this](grpc::Status status) { Done(status); });
+    Call(method, bytes, [this](grpc::Status status) {
+      if (status.ok() && options_.sealed_filer != nullptr) {
+        SealDetails();
+      } else {
+        Done(status);
+      }
+    });
   }
 
   std::vector<double> latencies_ms;
   int64_t errors = 0;
 
  private:
+  void Call(const char* method, const std::string& bytes,
+            std::function<void(grpc::Status)> answered) {
+    context_ = std::make_unique<grpc::ClientContext>();
+    context_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    if (!options_.token.empty()) context_->AddMetadata("authorization", "Bearer " + options_.token);
+    grpc::Slice slice(bytes);
+    request_ = grpc::ByteBuffer(&slice, 1);
+    stub_->UnaryCall(context_.get(), method, grpc::StubOptions(), &request_, &response_,
+                     std::move(answered));
+  }
+
+  // create-sealed-alert's second call: the details of the alert just
+  // filed, sealed to its name.
+  void SealDetails() {
+    std::vector<grpc::Slice> slices;
+    std::string answer;
+    if (response_.Dump(&slices).ok()) {
+      for (const grpc::Slice& slice : slices) {
+        answer.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+    }
+    mpower::v1::CreateAlertResponse created;
+    if (!created.ParseFromString(answer)) {
+      Done(grpc::Status(grpc::StatusCode::INTERNAL, "unreadable CreateAlertResponse"));
+      return;
+    }
+    absl::StatusOr<std::string> update =
+        options_.sealed_filer->SealedUpdateFor(created.alert().name());
+    if (!update.ok()) {
+      Done(grpc::Status(grpc::StatusCode::INTERNAL, std::string(update.status().message())));
+      return;
+    }
+    Call("/mpower.v1.AlertService/UpdateAlert", *update,
+         [this](grpc::Status status) { Done(status); });
+  }
+
   void Done(const grpc::Status& status) {
     const Clock::time_point now = Clock::now();
     if (started_ >= measure_from_ && now <= stop_at_) {
@@ -406,6 +451,17 @@ int main(int argc, char** argv) {
       !absl::ParseDuration(Flag(argc, argv, "warmup", "2s"), &options.warmup)) {
     std::fprintf(stderr, "mpower-load: --duration and --warmup take durations such as 10s\n");
     return 2;
+  }
+  if (options.scenario == "create-sealed-alert") {
+    absl::StatusOr<std::unique_ptr<mpower::bench::SealedFiler>> filer =
+        mpower::bench::SealedFiler::Publish(
+            grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()), options.token,
+            "partners/bench-p0");
+    if (!filer.ok()) {
+      std::fprintf(stderr, "mpower-load: %s\n", filer.status().ToString().c_str());
+      return 1;
+    }
+    options.sealed_filer = *std::move(filer);
   }
   return options.scenario == "fanout" ? RunFanout(options) : RunClosedLoop(options);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Profiles one benchmark scenario: where mpowerd's CPU goes, per call.
 #
-#   bench/profile.sh get|list|create-alert|echo [SECONDS]
+#   bench/profile.sh get|list|create-alert|create-protected-alert|create-sealed-alert|echo [SECONDS]
 #
 # Seeds a small store (10 partners x 10,000 commitments), starts the Release
 # mpowerd (or, for `echo`, the bare echo server) on loopback, drives it with
@@ -12,9 +12,9 @@
 # look with `perf report -i FILE`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scenario="${1:?usage: bench/profile.sh get|list|create-alert|echo [SECONDS]}"
+scenario="${1:?usage: bench/profile.sh get|list|create-alert|create-protected-alert|create-sealed-alert|echo [SECONDS]}"
 seconds="${2:-5}"
-case "$scenario" in get|list|create-alert|echo) ;; *) echo "profile: no scenario $scenario" >&2; exit 2;; esac
+case "$scenario" in get|list|create-alert|create-protected-alert|create-sealed-alert|echo) ;; *) echo "profile: no scenario $scenario" >&2; exit 2;; esac
 
 if ! command -v perf >/dev/null 2>&1; then
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"

@@ -87,6 +87,7 @@ ticks_of() {
 # plus (through the postmaster's reaped-children counters) those that ended.
 pg_ticks() {
   local postmaster reaped
+  [[ -n "${pg_dir:-}" ]] || { echo 0; return; }  # SQLite's rows: no PostgreSQL yet
   read -r postmaster <"$pg_dir/data/postmaster.pid"
   reaped=$(ticks_of --reaped "$postmaster")
   echo $((reaped + $(ticks_of "$postmaster" $(pgrep -P "$postmaster"))))
@@ -115,6 +116,15 @@ per_op = 1e6 / $(getconf CLK_TCK) / ($2 * $cpu_window)
 print(' '.join(f'{key}={round(ticks * per_op)}' for key, ticks in
                (('database_us', $cpu_database), ('mpowerd_us', $cpu_servers_ticks),
                 ('client_us', $cpu_client))))")"
+}
+# The closed loop of `load_with_cpu LABEL SCENARIO TARGET [flags]`, with
+# the CPU per operation of the mpowerd processes in $cpu_servers beside it.
+load_with_cpu() {
+  local label=$1 scenario=$2 target=$3; shift 3
+  sample_cpu "$load" --scenario="$scenario" --target="$target" --in-flight="$in_flight" \
+    --connections="$connections" --duration="$duration" "$@"
+  sed "s/^scenario=$scenario /scenario=$label /" "$work/client.out" | tee -a "$results"
+  record_cpu "$label" "$(sed -n 's/.*qps=\([0-9.]*\).*/\1/p' "$work/client.out")"
 }
 now_ms() { date +%s%3N; }
 run_load() {  # scenario target [extra flags]: appends the generator's line
@@ -215,7 +225,12 @@ run_load list "$mpowerd_addr" --token="$token"
   --connections=1 --duration="$duration" | sed 's/^scenario=list /scenario=list-one /' |
   tee -a "$results"
 run_load create-alert "$mpowerd_addr" --token="$token"
-run_load create-protected-alert "$mpowerd_addr" --token="$token"
+# Protected details sealed by the server, and sealed on the filer's
+# machine (a create, then the update that gives them): mpowerd's CPU per
+# filing, side by side.
+cpu_servers="$mpowerd_pid"
+load_with_cpu create-protected-alert create-protected-alert "$mpowerd_addr" --token="$token"
+load_with_cpu create-sealed-alert create-sealed-alert "$mpowerd_addr" --token="$token"
 record "scenario=rss-after-load rss_mb=$(( $(rss_kb "$mpowerd_pid") / 1024 ))"
 
 echo "== fan-out to 1000 watchers"
@@ -302,10 +317,10 @@ if ((pg_commitments > 0)); then
   pg_load pg1-get get "${replicas[0]}" --names-file="$work/pg-names"
   pg_load pg1-list list "${replicas[0]}"
   cpu_servers="${replica_pids[*]}"
-  sample_cpu "$load" --scenario=create-alert --target="${replicas[0]}" --in-flight="$in_flight" \
-    --connections="$connections" --duration="$duration" --token="$pg_token"
-  sed "s/^scenario=create-alert /scenario=pg1-create-alert /" "$work/client.out" | tee -a "$results"
-  record_cpu pg1-create-alert "$(sed -n 's/.*qps=\([0-9.]*\).*/\1/p' "$work/client.out")"
+  load_with_cpu pg1-create-alert create-alert "${replicas[0]}" --token="$pg_token"
+  load_with_cpu pg1-create-protected-alert create-protected-alert "${replicas[0]}" \
+    --token="$pg_token"
+  load_with_cpu pg1-create-sealed-alert create-sealed-alert "${replicas[0]}" --token="$pg_token"
   pg_load pg3-get get "$all" --names-file="$work/pg-names"
   pg_load pg3-list list "$all"
   pg_load pg3-create-alert create-alert "$all"

@@ -50,6 +50,10 @@ def main():
     closed("  with protected details", "create-protected-alert",
            f"{num(r, 'create-protected-alert', 'qps') / num(r, 'create-alert', 'qps'):.0%} "
            "of CreateAlert without (the data key's file and syncs)")
+    closed("  sealed on the filer's machine", "create-sealed-alert",
+           f"mpowerd CPU per filing {num(r, 'create-sealed-alert-cpu', 'mpowerd_us'):.0f} us, "
+           f"{num(r, 'create-protected-alert-cpu', 'mpowerd_us'):.0f} us server-sealed "
+           "(target: no more); create + update")
     closed("etcd 3.4 durable put", "etcd-put", "reference")
     closed("etcd 3.4 get", "etcd-get",
            f"mpower Get is {num(r, 'get', 'qps') / num(r, 'etcd-get', 'qps'):.2f}x")
@@ -76,6 +80,12 @@ def main():
         closed("  durable CreateAlert", "pg1-create-alert",
                f"{num(r, 'pg1-create-alert', 'qps') / pgbench:.0%} of pgbench's insert "
                "(target >= 50%)")
+        closed("  with protected details", "pg1-create-protected-alert", "sealed by the server")
+        closed("  sealed on the filer's machine", "pg1-create-sealed-alert",
+               f"mpowerd CPU per filing "
+               f"{num(r, 'pg1-create-sealed-alert-cpu', 'mpowerd_us'):.0f} us, "
+               f"{num(r, 'pg1-create-protected-alert-cpu', 'mpowerd_us'):.0f} us server-sealed "
+               "(target: no more)")
         closed("PostgreSQL, 3 replicas: Get", "pg3-get", "round-robin over the three")
         closed("  List 100 by country", "pg3-list", "")
         closed("  durable CreateAlert", "pg3-create-alert",
@@ -125,8 +135,11 @@ def main():
         # PostgreSQL, mpowerd and the load generator share this machine's
         # cores: what each spends on one operation bounds the rate.
         print("CPU per operation, microseconds (user + system), PostgreSQL / mpowerd / client:")
-        for label, scenario in (("durable CreateAlert, 1 replica", "pg1-create-alert-cpu"),
-                                ("pgbench single-row insert", "pgbench-insert-cpu")):
+        for label, scenario in (
+                ("durable CreateAlert, 1 replica", "pg1-create-alert-cpu"),
+                ("  protected details sealed by the server", "pg1-create-protected-alert-cpu"),
+                ("  sealed on the filer's machine (2 calls)", "pg1-create-sealed-alert-cpu"),
+                ("pgbench single-row insert", "pgbench-insert-cpu")):
             cpu = [num(r, scenario, key) for key in ("database_us", "mpowerd_us", "client_us")]
             print(f"  {label}: {cpu[0]:.0f} / {cpu[1]:.0f} / {cpu[2]:.0f}, "
                   f"{sum(cpu):.0f} in all")

@@ -300,6 +300,7 @@ class ResourceManager {
     MPOWER_RETURN_IF_ERROR(ParseName(patch.name(), Traits::kName, field + ".name").status());
     MPOWER_ASSIGN_OR_RETURN(google::protobuf::FieldMask paths,
                             CheckUpdateMask(mask, Traits::MutableFields()));
+    MPOWER_RETURN_IF_ERROR(PrepareDataKeyForUpdate(patch));
     std::optional<T> result;
     MPOWER_RETURN_IF_ERROR(
         store_
@@ -522,6 +523,27 @@ class ResourceManager {
       if (Traits::HasErasableData(resource)) return store_->data_keys().Prepare(name);
     }
     return false;
+  }
+
+  // The same for an update that may give a resource erasable data for the
+  // first time (details sealed on the filer's machine come this way, after
+  // the create that names the alert). Only for a resource that exists, so
+  // that no key is ever left for a name that does not; a key made for an
+  // update that then fails serves the resource's next one, and goes with
+  // its purge. (The create's own key is made by PrepareDataKey.)
+  absl::Status PrepareDataKeyForUpdate(const T& patch) const {
+    if constexpr (Traits::kErasable) {
+      if (!Traits::HasErasableData(patch)) return absl::OkStatus();
+      MPOWER_ASSIGN_OR_RETURN(const std::optional<StoredResource> stored,
+                              store_->Get(patch.name()));
+      if (!stored.has_value() || stored->deleted) return absl::OkStatus();
+      MPOWER_ASSIGN_OR_RETURN(const T current, Codec::Decode(*stored));
+      // A purged resource takes no new erasable data: its key stays gone.
+      if (!Traits::IsPurged(current)) {
+        MPOWER_RETURN_IF_ERROR(store_->data_keys().Prepare(patch.name()).status());
+      }
+    }
+    return absl::OkStatus();
   }
 
   // Whether a purge asking for `include_shareable` has nothing left to do.

@@ -115,8 +115,15 @@ CREATE TABLE delivery_states(
 );
 )sql";
 
+// Version 4: every stored copy of one resource found without reading the
+// whole history: the copies a narrowing, a removed recipient or a sealed
+// envelope's data key check must see (RewriteCopies).
+constexpr const char kVersion4[] = R"sql(
+CREATE INDEX changes_by_name ON changes(name, revision);
+)sql";
+
 // The migrations in order: migration i takes the schema to version i + 1.
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4};
 
 }  // namespace
 

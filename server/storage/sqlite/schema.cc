@@ -128,6 +128,16 @@ absl::Status CreateSchema(Database& db) {
                    "UPDATE metadata SET value = 3 WHERE key = 'schema_version'; "
                    "COMMIT;"));
   }
+  if (version < 4) {
+    // Version 4: every stored copy of one resource found without reading
+    // the whole history: the copies a narrowing, a removed recipient or a
+    // sealed envelope's data key check must see (RewriteCopies).
+    MPOWER_RETURN_IF_ERROR(
+        db.Execute("BEGIN IMMEDIATE; "
+                   "CREATE INDEX IF NOT EXISTS changes_by_name ON changes(name, revision); "
+                   "UPDATE metadata SET value = 4 WHERE key = 'schema_version'; "
+                   "COMMIT;"));
+  }
   return absl::OkStatus();
 }
 

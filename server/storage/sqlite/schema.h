@@ -14,7 +14,7 @@
 namespace mpower::sqlite {
 
 // The schema version this binary writes and reads.
-inline constexpr int64_t kSchemaVersion = 3;
+inline constexpr int64_t kSchemaVersion = 4;
 
 // Creates whatever of the schema is missing. FAILED_PRECONDITION if the
 // database was written by a newer mpowerd, whose schema this one does not
