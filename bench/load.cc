@@ -6,10 +6,9 @@
 //
 // Scenarios: echo (the bare server), get, list, create-alert,
 // create-protected-alert (details sealed at rest by the server),
-// create-sealed-alert (details sealed here, on the filer's machine: the
-// create, then the UpdateAlert that gives them, timed as one filing)
-// (mpowerd), etcd-put, etcd-get (etcd), and fanout (one write reaching
-// many watchers).
+// create-sealed-alert (details sealed here, on the filer's machine, under
+// an alert_id made here) (mpowerd), etcd-put, etcd-get (etcd), and fanout
+// (one write reaching many watchers).
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -20,7 +19,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -60,7 +58,7 @@ struct Options {
   std::vector<std::string> names;  // commitments to Get, from --names-file
   int watchers = 1000;
   int writes = 20;
-  // create-sealed-alert: seals each alert's details after its create.
+  // create-sealed-alert: seals each alert's details before its create.
   std::shared_ptr<const mpower::bench::SealedFiler> sealed_filer;
 };
 
@@ -133,6 +131,12 @@ class RequestMaker {
         // Protected details: the alert gets a data key of its own.
         alert->mutable_protected_details()->add_people()->set_full_name("Benchmark Person");
       }
+      if (options_.sealed_filer != nullptr) {
+        if (absl::Status sealed = options_.sealed_filer->SealInto(request); !sealed.ok()) {
+          std::fprintf(stderr, "mpower-load: %s\n", sealed.ToString().c_str());
+          std::exit(1);
+        }
+      }
       return {"/mpower.v1.AlertService/CreateAlert", request.SerializeAsString()};
     }
     if (options_.scenario == "etcd-put") {
@@ -193,57 +197,21 @@ class Slot {
         running_(running) {}
 
   void Start() {
+    context_ = std::make_unique<grpc::ClientContext>();
+    context_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    if (!options_.token.empty()) context_->AddMetadata("authorization", "Bearer " + options_.token);
     auto [method, bytes] = maker_.Next();
+    grpc::Slice slice(bytes);
+    request_ = grpc::ByteBuffer(&slice, 1);
     started_ = Clock::now();
-    Call(method, bytes, [this](grpc::Status status) {
-      if (status.ok() && options_.sealed_filer != nullptr) {
-        SealDetails();
-      } else {
-        Done(status);
-      }
-    });
+    stub_->UnaryCall(context_.get(), method, grpc::StubOptions(), &request_, &response_,
+                     [this](grpc::Status status) { Done(status); });
   }
 
   std::vector<double> latencies_ms;
   int64_t errors = 0;
 
  private:
-  void Call(const char* method, const std::string& bytes,
-            std::function<void(grpc::Status)> answered) {
-    context_ = std::make_unique<grpc::ClientContext>();
-    context_->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    if (!options_.token.empty()) context_->AddMetadata("authorization", "Bearer " + options_.token);
-    grpc::Slice slice(bytes);
-    request_ = grpc::ByteBuffer(&slice, 1);
-    stub_->UnaryCall(context_.get(), method, grpc::StubOptions(), &request_, &response_,
-                     std::move(answered));
-  }
-
-  // create-sealed-alert's second call: the details of the alert just
-  // filed, sealed to its name.
-  void SealDetails() {
-    std::vector<grpc::Slice> slices;
-    std::string answer;
-    if (response_.Dump(&slices).ok()) {
-      for (const grpc::Slice& slice : slices) {
-        answer.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-      }
-    }
-    mpower::v1::CreateAlertResponse created;
-    if (!created.ParseFromString(answer)) {
-      Done(grpc::Status(grpc::StatusCode::INTERNAL, "unreadable CreateAlertResponse"));
-      return;
-    }
-    absl::StatusOr<std::string> update =
-        options_.sealed_filer->SealedUpdateFor(created.alert().name());
-    if (!update.ok()) {
-      Done(grpc::Status(grpc::StatusCode::INTERNAL, std::string(update.status().message())));
-      return;
-    }
-    Call("/mpower.v1.AlertService/UpdateAlert", *update,
-         [this](grpc::Status status) { Done(status); });
-  }
-
   void Done(const grpc::Status& status) {
     const Clock::time_point now = Clock::now();
     if (started_ >= measure_from_ && now <= stop_at_) {

@@ -6,8 +6,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/public_keys.h"
-#include "mpower/v1/alert.pb.h"
 #include "mpower/v1/encryption_key.grpc.pb.h"
+#include "server/core/names.h"
 
 namespace mpower::bench {
 
@@ -82,14 +82,13 @@ absl::StatusOr<std::unique_ptr<SealedFiler>> SealedFiler::Publish(
   return filer;
 }
 
-absl::StatusOr<std::string> SealedFiler::SealedUpdateFor(const std::string& alert) const {
-  absl::StatusOr<v1::SealedEnvelope> envelope = SealEnvelope(alert, details_, recipients_, signer_);
+absl::Status SealedFiler::SealInto(v1::CreateAlertRequest& request) const {
+  request.set_alert_id(GenerateResourceId());
+  absl::StatusOr<v1::SealedEnvelope> envelope =
+      SealEnvelope(MakeName("", kAlertName, request.alert_id()), details_, recipients_, signer_);
   if (!envelope.ok()) return envelope.status();
-  v1::UpdateAlertRequest update;
-  update.mutable_alert()->set_name(alert);
-  *update.mutable_alert()->mutable_protected_details()->mutable_sealed() = *std::move(envelope);
-  update.mutable_update_mask()->add_paths("protected_details");
-  return update.SerializeAsString();
+  *request.mutable_alert()->mutable_protected_details()->mutable_sealed() = *std::move(envelope);
+  return absl::OkStatus();
 }
 
 }  // namespace mpower::bench

@@ -3,10 +3,9 @@
 
 // The filer's half of a sealed CreateAlert, for mpower-load's
 // create-sealed-alert scenario: a key pair of the filing partner made and
-// published here, as `mpower keys generate` does, and the UpdateAlert that
-// gives a just-filed alert its details sealed, as `mpower alerts create`
-// sends after the create (an envelope binds the alert's name, which the
-// create assigns).
+// published here, as `mpower keys generate` does, and details sealed to
+// the name of an alert about to be filed, as `mpower alerts create` seals
+// them (under an alert_id made here, since the envelope binds the name).
 
 #include <grpcpp/grpcpp.h>
 
@@ -16,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/sealed_envelope.h"
+#include "mpower/v1/alert.pb.h"
 
 namespace mpower::bench {
 
@@ -27,9 +27,9 @@ class SealedFiler {
       const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
       const std::string& partner);
 
-  // A serialized UpdateAlertRequest giving `alert` protected details
-  // sealed here to every key read, under a fresh data key.
-  absl::StatusOr<std::string> SealedUpdateFor(const std::string& alert) const;
+  // Gives `request` an alert_id made here and the alert protected details
+  // sealed to its name, to every key read, under a fresh data key.
+  absl::Status SealInto(v1::CreateAlertRequest& request) const;
 
  private:
   SealedFiler() = default;

@@ -23,6 +23,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "mpower/v1/alert.pb.h"
 #include "server/base/status_macros.h"
+#include "server/core/names.h"
 
 namespace mpower::cli {
 namespace {
@@ -264,24 +265,28 @@ class Command {
     auto request = NewMessage(method->input_type());
     std::vector<std::string> paths;
     MPOWER_ASSIGN_OR_RETURN(auto resource, ResourceFromInput(paths));
-    // An envelope binds the alert's name, which the create assigns: the
-    // alert is filed first, and its details given sealed right after.
+    // An envelope is signed for the alert's name, so the name is made here
+    // (as the server makes them, unless given) and the details sealed to
+    // it travel with the create, in one call.
     std::optional<SealingPlan> sealing;
-    v1::AlertProtectedDetails details_to_seal;
+    std::string id = args_.positional.size() >= 3 ? args_.positional[2] : "";
     if (v1::Alert* alert = AsAlert(*resource); alert != nullptr && HasClearDetails(*alert)) {
       MPOWER_ASSIGN_OR_RETURN(sealing, PlanToSeal(*alert));
       if (sealing.has_value()) {
-        details_to_seal = alert->protected_details();
+        if (id.empty()) id = GenerateResourceId();
+        MPOWER_ASSIGN_OR_RETURN(
+            v1::SealedEnvelope envelope,
+            SealDetails(args_, *sealing, MakeName("", kAlertName, id), alert->protected_details()));
         alert->clear_protected_details();
+        *alert->mutable_protected_details()->mutable_sealed() = std::move(envelope);
       }
     }
     const Descriptor* type = request->GetDescriptor();
     request->GetReflection()
         ->MutableMessage(request.get(), type->FindFieldByName(spec_.field))
         ->CopyFrom(*resource);
-    if (args_.positional.size() >= 3) {
-      MPOWER_RETURN_IF_ERROR(
-          SetString(*request, absl::StrCat(spec_.field, "_id"), args_.positional[2]));
+    if (!id.empty()) {
+      MPOWER_RETURN_IF_ERROR(SetString(*request, absl::StrCat(spec_.field, "_id"), id));
     }
     if (spec_.nested()) {
       if (!args_.Has("parent")) {
@@ -299,10 +304,13 @@ class Command {
     }
     MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, idempotent));
     if (sealing.has_value()) {
-      return GiveSealedDetails(
-          *sealing, details_to_seal, *AsAlert(*resource),
-          *AsAlert(*response->GetReflection()->MutableMessage(
-              response.get(), response->GetDescriptor()->FindFieldByName(spec_.field))));
+      v1::Alert& filed = *AsAlert(*response->GetReflection()->MutableMessage(
+          response.get(), response->GetDescriptor()->FindFieldByName(spec_.field)));
+      MPOWER_RETURN_IF_ERROR(OpenDetails(rpc_, args_, filed).status());
+      std::cerr << "protected details sealed here to " << sealing->recipients.size() << " keys of "
+                << sealing->partners << "; the server cannot read them\n";
+      PrintResource(filed);
+      return absl::OkStatus();
     }
     const FieldDescriptor* token = response->GetDescriptor()->FindFieldByName("token");
     if (token != nullptr && output_ == "json") {
@@ -322,55 +330,6 @@ class Command {
       std::cout << "\nsigning secret (shown only now; give it to the receiver, keep it secret): "
                 << secret << "\n";
     }
-    return absl::OkStatus();
-  }
-
-  // Seals `details` for the alert just filed and gives them with
-  // UpdateAlert; prints the alert with them opened.
-  absl::Status GiveSealedDetails(const SealingPlan& plan, const v1::AlertProtectedDetails& details,
-                                 const v1::Alert& sent, v1::Alert& filed) {
-    // The envelope will bind the name the server gave: it must be the
-    // alert just filed, not another of the filer's.
-    if (filed.filing_partner() != sent.filing_partner() || filed.headline() != sent.headline() ||
-        filed.create_time().seconds() != filed.update_time().seconds() ||
-        filed.create_time().nanos() != filed.update_time().nanos()) {
-      return LocalError(absl::StrCat("the server answered the create with ", filed.name(),
-                                     ", which is not the alert just filed; its details were not "
-                                     "sent. Tell the secretariat"));
-    }
-    const auto filed_without = [&](const absl::Status& why) {
-      PrintResource(filed);
-      return LocalError(absl::StrCat(
-          filed.name(), " is filed, but without its protected details: ", why.message(),
-          "; give them with mpower alerts update ", filed.name(), " -f FILE"));
-    };
-    absl::StatusOr<v1::SealedEnvelope> envelope = SealDetails(args_, plan, filed.name(), details);
-    if (!envelope.ok()) return filed_without(envelope.status());
-    v1::UpdateAlertRequest request;
-    v1::Alert& patch = *request.mutable_alert();
-    patch.set_name(filed.name());
-    patch.set_etag(filed.etag());
-    *patch.mutable_protected_details()->mutable_sealed() = *std::move(envelope);
-    request.mutable_update_mask()->add_paths("protected_details");
-    v1::UpdateAlertResponse response;
-    const grpc::Status status =
-        rpc_.Call("/mpower.v1.AlertService/UpdateAlert", request, &response, /*idempotent=*/false);
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      // The answer was lost, not the write: it may have committed.
-      PrintResource(filed);
-      return LocalError(absl::StrCat(
-          filed.name(), " is filed; whether its sealed details reached it is unknown (",
-          status.error_message(), "); see with mpower alerts get ", filed.name(),
-          ", and if they are missing give them with mpower alerts update ", filed.name(),
-          " -f FILE"));
-    }
-    if (!status.ok()) return filed_without(RpcError(status));
-    v1::Alert& sealed = *response.mutable_alert();
-    MPOWER_RETURN_IF_ERROR(OpenDetails(rpc_, args_, sealed).status());
-    std::cerr << "protected details sealed here to " << plan.recipients.size() << " keys of "
-              << plan.partners << "; the server cannot read them\n";
-    PrintResource(sealed);
     return absl::OkStatus();
   }
 

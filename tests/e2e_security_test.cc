@@ -94,7 +94,7 @@ TEST_P(SecurityEndToEndTest, ProtectedDetailsReachNobodyUnentitledThroughAnyPath
                                  kSecretName + R"("}], "exact_location": ")" + kSecretPlace +
                                  R"("}})";
   EXPECT_THAT(As(union_editor, {"alerts", "create", "threat", "-f", "-"}, server, alert_json).err,
-              HasSubstr("only the secretariat chooses these ids"))
+              HasSubstr("only the secretariat chooses such ids"))
       << "a partner choosing ids could probe for restricted alerts";
   CommandResult filed =
       As(union_editor, {"alerts", "create", "-f", "-", "-o", "json"}, server, alert_json);

@@ -13,6 +13,7 @@
 #include "server/core/alert_rules.h"
 #include "server/core/encryption_key_rules.h"
 #include "server/core/error_details.h"
+#include "server/core/names.h"
 #include "server/core/partner_rules.h"
 #include "tests/test_support.h"
 
@@ -363,13 +364,52 @@ TEST_P(SealedDetailsTest, ARemovedRecipientsWrapsGoFromEveryVersionAndItsDataKey
       OpenEnvelope(alert_.name(), fresh, union_key_.signing_public, ilo_key_.opener()).ok());
 }
 
-TEST_P(SealedDetailsTest, AnEnvelopeCannotComeWithTheCreateThatNamesTheAlert) {
+TEST_P(SealedDetailsTest, AnEnvelopeComesWithTheCreateUnderAnIdTheFilerMade) {
   v1::Alert alert = alert_;
   alert.clear_name();
-  *alert.mutable_protected_details()->mutable_sealed() = Seal();
+  const std::string id = GenerateResourceId();
+  const std::string name = "alerts/" + id;
+  const auto sealed_for = [&](const std::string& alert_name, const std::vector<KeyPair>& to) {
+    std::vector<EnvelopeRecipient> recipients;
+    for (const KeyPair& pair : to) recipients.push_back(pair.recipient());
+    absl::StatusOr<v1::SealedEnvelope> envelope =
+        SealEnvelope(alert_name, Details(), recipients, union_key_.signer());
+    EXPECT_TRUE(envelope.ok()) << envelope.status();
+    v1::Alert with = alert;
+    *with.mutable_protected_details()->mutable_sealed() = *envelope;
+    return with;
+  };
+  const v1::Alert good = sealed_for(name, {union_key_, ilo_key_});
+
+  // The server would make a name the envelope could not have been sealed for.
+  EXPECT_THAT(alerts().Create(EditorOf("union"), "", "", good, "", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alert_id: required")));
+  // Sealed for another alert's name; sealed without the ILO's key.
   EXPECT_THAT(
-      alerts().Create(EditorOf("union"), "", "", alert, "", ""),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alert.protected_details.sealed")));
+      alerts().Create(EditorOf("union"), "", id,
+                      sealed_for("alerts/" + GenerateResourceId(), {union_key_, ilo_key_}), "", ""),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("alert.protected_details.sealed.signature")));
+  EXPECT_THAT(alerts().Create(EditorOf("union"), "", id, sealed_for(name, {union_key_}), "", ""),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(ilo_key_.name)));
+  EXPECT_THAT(alerts().Get(kSecretariat, name), StatusIs(absl::StatusCode::kNotFound))
+      << "nothing was filed";
+  // A partner may not choose an id that means something.
+  EXPECT_THAT(alerts().Create(EditorOf("union"), "", "threat-in-jakarta", good, "", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alert_id")));
+
+  absl::StatusOr<v1::Alert> filed = alerts().Create(EditorOf("union"), "", id, good, "", "");
+  ASSERT_TRUE(filed.ok()) << filed.status();
+  EXPECT_EQ(filed->name(), name);
+  alert_ = *filed;
+  absl::StatusOr<std::string> opened = OpenAs(EditorOf("ilo"), ilo_key_);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_THAT(*opened, HasSubstr(kPerson));
+  EXPECT_THAT(OpenAs(EditorOf("ministry"), ministry_key_), StatusIs(absl::StatusCode::kNotFound))
+      << "the ministry reads the alert and receives no envelope";
+  // The id is taken now, as any other.
+  EXPECT_THAT(alerts().Create(EditorOf("union"), "", id, good, "", ""),
+              StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_P(SealedDetailsTest, SealedDetailsAreReplacedOnlyBySealedOnes) {

@@ -394,20 +394,30 @@ absl::Status ResourceTraits<Alert>::CheckCreate(const Principal& caller, absl::s
   MPOWER_RETURN_IF_ERROR(
       RequireEditorOf(caller, alert.filing_partner(),
                       absl::StrCat("alerts in the name of ", alert.filing_partner())));
-  if (HasSealedDetails(alert)) {
-    return absl::InvalidArgumentError(
-        "alert.protected_details.sealed: an envelope binds its alert's name, which this create "
-        "assigns; file the alert without its details, then give them sealed with UpdateAlert "
-        "(mpower alerts create does both)");
-  }
   return absl::OkStatus();
+}
+
+absl::Status ResourceTraits<Alert>::CheckCreateInTransaction(const Principal&, Store& store,
+                                                             WriteTransaction& txn, Alert& created,
+                                                             bool caller_chose_id) {
+  if (!HasSealedDetails(created)) return absl::OkStatus();
+  if (!caller_chose_id) {
+    return absl::InvalidArgumentError(
+        "alert_id: required with sealed details, whose envelope is signed for the alert's name: "
+        "make the id as the server does (\"a\", 8 base-36 digits of the time in milliseconds, "
+        "15 random base-36 digits), seal to alerts/{alert_id}, and give both (mpower alerts "
+        "create does)");
+  }
+  // A new alert has no earlier version whose data key could come back.
+  const DataKeyUsedBefore never_used = [](absl::string_view) { return false; };
+  return CheckSealedDetails(store, txn, Alert(), created, never_used);
 }
 
 absl::Status ResourceTraits<Alert>::CheckUpdate(const Principal&, Store& store,
                                                 WriteTransaction& txn, const Alert& current,
                                                 Alert& updated) {
-  // Asked only of a new envelope replacing a sealed one: reads every
-  // stored copy, the history included, and changes none.
+  // Asked of every new envelope: reads every stored copy, the history
+  // included (found by the history's index of names), and changes none.
   const DataKeyUsedBefore used_before = [&](absl::string_view data_key_id) -> absl::StatusOr<bool> {
     bool used = false;
     MPOWER_RETURN_IF_ERROR(

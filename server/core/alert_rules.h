@@ -32,17 +32,24 @@ struct ResourceTraits<v1::Alert> : ResourceTraitsDefaults {
   // Sealed details: CheckSealedDetails (sealed_details.h).
   static absl::Status CheckUpdate(const Principal& caller, Store& store, WriteTransaction& txn,
                                   const v1::Alert& current, v1::Alert& updated);
-  // The filer's editors or the secretariat, and no sealed details: an
-  // envelope binds the alert's name, which the create assigns.
+  // The filer's editors or the secretariat.
   static absl::Status CheckCreate(const Principal& caller, absl::string_view parent,
                                   const v1::Alert& resource, Store& store);
+  // Details sealed on the filer's machine come with the create only under
+  // an alert_id the caller chose, since the envelope is signed for the
+  // alert's name; then they are checked as an update's (CheckSealedDetails).
+  static absl::Status CheckCreateInTransaction(const Principal& caller, Store& store,
+                                               WriteTransaction& txn, v1::Alert& created,
+                                               bool caller_chose_id);
   static absl::Status CheckWrite(const Principal& caller, const v1::Alert& existing,
                                  WriteKind kind);
   static constexpr bool kReadsRestricted = true;
   // A chosen id that is taken answers ALREADY_EXISTS even to a caller who
-  // may not read that alert, so letting partners choose ids would let them
-  // probe for restricted alerts (and read meaning into their ids). Only the
-  // secretariat chooses; everyone else gets a random id.
+  // may not read that alert, so letting partners choose any id would let
+  // them probe for restricted alerts (and read meaning into their ids).
+  // The secretariat chooses any; everyone else gets a random id, or makes
+  // one as the server does (IsGeneratedResourceId), whose random part
+  // nobody can guess.
   static constexpr bool kOnlyAdminsChooseIds = true;
   static absl::StatusOr<bool> CanRead(const Principal& caller, const v1::Alert& alert, Store&);
   // Withholds protected details from readers not entitled to them; true if

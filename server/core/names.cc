@@ -1,5 +1,6 @@
 #include "server/core/names.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/random/random.h"
@@ -65,6 +66,11 @@ std::string GenerateResourceId() {
     id[i] = kDigits[absl::Uniform<size_t>(gen, 0, kDigits.size())];
   }
   return id;
+}
+
+bool IsGeneratedResourceId(absl::string_view id) {
+  if (id.size() != 24 || id.front() != 'a') return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return IsLowerAlpha(c) || IsDigit(c); });
 }
 
 absl::StatusOr<ParsedName> ParseName(absl::string_view name, const NamePattern& pattern,

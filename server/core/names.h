@@ -42,6 +42,12 @@ bool IsValidResourceId(absl::string_view id);
 // later sort later), then random. Thread-safe.
 std::string GenerateResourceId();
 
+// True if `id` has the form GenerateResourceId gives: "a", eight base-36
+// digits, then fifteen more (24 lowercase letters and digits). A client
+// may make such an id itself (for an alert whose details it seals to the
+// alert's name); its 77 random bits are what keep it from being guessed.
+bool IsGeneratedResourceId(absl::string_view id);
+
 // A name split into its parts.
 struct ParsedName {
   std::string parent;  // e.g. "partners/us-dol-ilab"; "" for top level

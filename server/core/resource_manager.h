@@ -79,6 +79,10 @@ namespace mpower {
 //   static constexpr bool kReadsRestricted;    // some readers may not see some
 //   static constexpr bool kOnlyAdminsChooseIds;  // others get random ids
 //   static absl::Status CheckCreate(const Principal&, parent, const T&, Store&);
+// and, where a create must be checked inside its transaction, knowing the
+// name it makes (an alert's envelope is signed for its name):
+//   static absl::Status CheckCreateInTransaction(const Principal&, Store&,
+//       WriteTransaction&, T& created, bool caller_chose_id);
 //   static absl::Status CheckWrite(const Principal&, const T& existing, WriteKind);
 //   static absl::StatusOr<bool> CanRead(const Principal&, const T&, Store&);
 //   static bool Redact(const Principal&, T&);  // true if protected details stay
@@ -259,6 +263,10 @@ class ResourceManager {
               resource.set_name(name);
               *resource.mutable_create_time() = now;
               *resource.mutable_update_time() = now;
+              if constexpr (requires { &Traits::CheckCreateInTransaction; }) {
+                MPOWER_RETURN_IF_ERROR(Traits::CheckCreateInTransaction(
+                    caller, *store_, txn, resource, /*caller_chose_id=*/!id.empty()));
+              }
               MPOWER_ASSIGN_OR_RETURN(
                   StoredResource stored,
                   Codec::Encode(resource, parent, txn.revision(), txn.revision()));

@@ -27,10 +27,15 @@ std::string ListFingerprint(absl::string_view collection, absl::string_view pare
 void CheckNewResourceId(const Principal& caller, absl::string_view id_field,
                         bool only_admins_choose_ids, bool server_assigns_ids, std::string& id,
                         FieldViolations& violations) {
-  if (!id.empty() && only_admins_choose_ids && !IsAdmin(caller)) {
+  // Anyone may give an id made as the server makes them: its random part
+  // cannot be guessed, so a taken one tells nobody of an alert they could
+  // not name already. Other ids are the secretariat's to choose.
+  if (!id.empty() && only_admins_choose_ids && !IsAdmin(caller) && !IsGeneratedResourceId(id)) {
     violations.Add(id_field,
-                   "only the secretariat chooses these ids; leave it empty and the "
-                   "server assigns one (request_id makes retries safe)");
+                   "only the secretariat chooses such ids; leave it empty and the server "
+                   "assigns one (request_id makes retries safe), or make one as the server "
+                   "does: \"a\", then 8 base-36 digits of the time in milliseconds, then 15 "
+                   "random base-36 digits");
   } else if (id.empty() && server_assigns_ids) {
     id = GenerateResourceId();
   } else if (id.empty()) {
