@@ -226,8 +226,7 @@ run_load list "$mpowerd_addr" --token="$token"
   tee -a "$results"
 run_load create-alert "$mpowerd_addr" --token="$token"
 # Protected details sealed by the server, and sealed on the filer's
-# machine (a create, then the update that gives them): mpowerd's CPU per
-# filing, side by side.
+# machine: mpowerd's CPU per filing, side by side.
 cpu_servers="$mpowerd_pid"
 load_with_cpu create-protected-alert create-protected-alert "$mpowerd_addr" --token="$token"
 load_with_cpu create-sealed-alert create-sealed-alert "$mpowerd_addr" --token="$token"

@@ -53,7 +53,7 @@ def main():
     closed("  sealed on the filer's machine", "create-sealed-alert",
            f"mpowerd CPU per filing {num(r, 'create-sealed-alert-cpu', 'mpowerd_us'):.0f} us, "
            f"{num(r, 'create-protected-alert-cpu', 'mpowerd_us'):.0f} us server-sealed "
-           "(target: no more); create + update")
+           "(target: no more)")
     closed("etcd 3.4 durable put", "etcd-put", "reference")
     closed("etcd 3.4 get", "etcd-get",
            f"mpower Get is {num(r, 'get', 'qps') / num(r, 'etcd-get', 'qps'):.2f}x")
@@ -138,7 +138,7 @@ def main():
         for label, scenario in (
                 ("durable CreateAlert, 1 replica", "pg1-create-alert-cpu"),
                 ("  protected details sealed by the server", "pg1-create-protected-alert-cpu"),
-                ("  sealed on the filer's machine (2 calls)", "pg1-create-sealed-alert-cpu"),
+                ("  sealed on the filer's machine", "pg1-create-sealed-alert-cpu"),
                 ("pgbench single-row insert", "pgbench-insert-cpu")):
             cpu = [num(r, scenario, key) for key in ("database_us", "mpowerd_us", "client_us")]
             print(f"  {label}: {cpu[0]:.0f} / {cpu[1]:.0f} / {cpu[2]:.0f}, "

@@ -196,10 +196,13 @@ class ResourceManager {
     FieldViolations violations;
     const std::string id_field = absl::StrCat(Traits::kName.singular, "_id");
     std::string resource_id(id);
-    // A name the server makes (77 random bits behind the time) is new
-    // without asking: Insert is the safety net. Reading first would cost
-    // each create a round trip to the database inside the group commit.
-    const bool server_made_id = id.empty() && Traits::kServerAssignsIds;
+    // A name made as the server makes them (77 random bits behind the
+    // time), by the server or by a client sealing details to it, is new
+    // without asking: Insert is the safety net (ALREADY_EXISTS). Reading
+    // first would cost each create a round trip to the database inside
+    // the group commit.
+    const bool unguessable_id =
+        (id.empty() && Traits::kServerAssignsIds) || IsGeneratedResourceId(id);
     CheckNewResourceId(caller, id_field, Traits::kOnlyAdminsChooseIds, Traits::kServerAssignsIds,
                        resource_id, violations);
     if (!Traits::kName.parent_collection.empty()) {
@@ -250,7 +253,7 @@ class ResourceManager {
                       absl::StrCat("parent: ", parent, " is deleted; undelete it first"));
                 }
               }
-              if (!server_made_id) {
+              if (!unguessable_id) {
                 MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> existing, txn.Get(name));
                 if (existing.has_value()) {
                   return absl::AlreadyExistsError(
