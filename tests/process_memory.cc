@@ -57,12 +57,19 @@ std::vector<Mapping> MappingsOf(pid_t pid) {
 // blocks that overlap by the needle's length, so that no match straddles two.
 bool MappingHolds(int memory, const Mapping& mapping, std::string_view needle) {
   constexpr size_t kBlock = 4 << 20;
+  const uint64_t page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   std::string block(kBlock + needle.size(), '\0');
   size_t carried = 0;  // bytes kept from the previous block's end
   for (uint64_t at = mapping.begin; at < mapping.end;) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(kBlock, mapping.end - at));
     const ssize_t got = pread(memory, block.data() + carried, want, static_cast<off_t>(at));
-    if (got <= 0) return false;  // a page that cannot be read holds nothing to find
+    if (got <= 0) {
+      // A page that cannot be read (a guard page) holds nothing to find:
+      // go on from the next, reading nothing across the gap.
+      at = (at / page_size + 1) * page_size;
+      carried = 0;
+      continue;
+    }
     const std::string_view read(block.data(), carried + static_cast<size_t>(got));
     if (read.find(needle) != std::string_view::npos) return true;
     carried = std::min(read.size(), needle.size() - 1);
@@ -83,7 +90,16 @@ absl::StatusOr<bool> MemoryHolds(pid_t pid, std::string_view needle) {
     return absl::PermissionDeniedError(
         absl::StrCat("cannot open /proc/", pid, "/mem: ", std::strerror(errno)));
   }
+  // Stopped while read, and continued however this returns.
   kill(pid, SIGSTOP);
+  struct Continue {
+    pid_t pid;
+    int memory;
+    ~Continue() {
+      kill(pid, SIGCONT);
+      close(memory);
+    }
+  } continue_after{pid, memory};
   bool found = false;
   for (const Mapping& mapping : mappings) {
     // [vvar] and [vsyscall] are the kernel's, and refuse reads.
@@ -96,8 +112,6 @@ absl::StatusOr<bool> MemoryHolds(pid_t pid, std::string_view needle) {
       break;
     }
   }
-  kill(pid, SIGCONT);
-  close(memory);
   return found;
 }
 

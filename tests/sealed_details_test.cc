@@ -412,6 +412,28 @@ TEST_P(SealedDetailsTest, AnEnvelopeComesWithTheCreateUnderAnIdTheFilerMade) {
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
+// A create under another's alert id fails; the data key it made for that
+// name is the alert's own now, for details its filer may be giving at that
+// moment, and stays.
+TEST_P(SealedDetailsTest, ACreateUnderATakenIdLeavesThatAlertsDataKey) {
+  ASSERT_FALSE(store_->data_keys().Has(alert_.name())) << "filed without details: no key yet";
+  v1::Alert squatter;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"(filing_partner: "partners/ministry" category: CATEGORY_OTHER severity: SEVERITY_MINOR
+         urgency: URGENCY_FUTURE certainty: CERTAINTY_POSSIBLE country_code: "ID"
+         headline: "Squatting" scope: SCOPE_PARTNERS
+         protected_details { narrative: "makes the name's data key" })",
+      &squatter));
+  const std::string id = alert_.name().substr(std::string("alerts/").size());
+  EXPECT_THAT(alerts().Create(EditorOf("ministry"), "", id, squatter, "", ""),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_TRUE(store_->data_keys().Has(alert_.name()));
+  ASSERT_TRUE(Give(Seal()).ok());
+  absl::StatusOr<std::string> opened = OpenAs(EditorOf("ilo"), ilo_key_);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_THAT(*opened, HasSubstr(kPerson));
+}
+
 TEST_P(SealedDetailsTest, SealedDetailsAreReplacedOnlyBySealedOnes) {
   absl::StatusOr<v1::Alert> sealed = Give(Seal());
   ASSERT_TRUE(sealed.ok());

@@ -1,9 +1,11 @@
 #include "server/core/names.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
 
-#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -54,16 +56,27 @@ std::string GenerateResourceId() {
   // names instead of landing on a random page each: far fewer pages to
   // write to the log and fsync. The creation time it shows is no
   // secret: every resource carries its create_time.
+  // The random digits come from OpenSSL's CSPRNG: clients make these ids
+  // too (an alert whose details they seal to its name), and only their
+  // being unguessable keeps a taken id from telling of an alert.
   static constexpr absl::string_view kDigits = "0123456789abcdefghijklmnopqrstuvwxyz";
-  thread_local absl::BitGen gen;
   std::string id(24, 'a');
   uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
   for (int i = 8; i >= 1; --i) {
     id[i] = kDigits[millis % kDigits.size()];
     millis /= kDigits.size();
   }
-  for (size_t i = 9; i < id.size(); ++i) {
-    id[i] = kDigits[absl::Uniform<size_t>(gen, 0, kDigits.size())];
+  unsigned char random[32];
+  size_t used = sizeof random;
+  for (size_t i = 9; i < id.size();) {
+    if (used == sizeof random) {
+      // Fails only without an entropy source, where no id is safe to make.
+      if (RAND_bytes(random, sizeof random) != 1) std::abort();
+      used = 0;
+    }
+    // 252 = 7 x 36: taking only bytes below it keeps every digit as likely.
+    const unsigned char byte = random[used++];
+    if (byte < 252) id[i++] = kDigits[byte % kDigits.size()];
   }
   return id;
 }

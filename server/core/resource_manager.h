@@ -196,13 +196,14 @@ class ResourceManager {
     FieldViolations violations;
     const std::string id_field = absl::StrCat(Traits::kName.singular, "_id");
     std::string resource_id(id);
-    // A name made as the server makes them (77 random bits behind the
-    // time), by the server or by a client sealing details to it, is new
-    // without asking: Insert is the safety net (ALREADY_EXISTS). Reading
-    // first would cost each create a round trip to the database inside
-    // the group commit.
-    const bool unguessable_id =
-        (id.empty() && Traits::kServerAssignsIds) || IsGeneratedResourceId(id);
+    // A name the server makes (77 random bits behind the time) is new
+    // without asking: Insert is the safety net. Reading first would cost
+    // each create a round trip to the database inside the group commit.
+    // A name the caller chose is read first, even one made as the server
+    // makes them: a taken one then fails in its own step, where a failed
+    // Insert in PostgreSQL's pipelined group would fail the writes after
+    // it too, letting any caller spoil other partners' writes.
+    const bool server_made_id = id.empty() && Traits::kServerAssignsIds;
     CheckNewResourceId(caller, id_field, Traits::kOnlyAdminsChooseIds, Traits::kServerAssignsIds,
                        resource_id, violations);
     if (!Traits::kName.parent_collection.empty()) {
@@ -253,7 +254,7 @@ class ResourceManager {
                       absl::StrCat("parent: ", parent, " is deleted; undelete it first"));
                 }
               }
-              if (!unguessable_id) {
+              if (!server_made_id) {
                 MPOWER_ASSIGN_OR_RETURN(std::optional<StoredResource> existing, txn.Get(name));
                 if (existing.has_value()) {
                   return absl::AlreadyExistsError(
@@ -290,8 +291,13 @@ class ResourceManager {
     // only when the create is known not to have happened: a write whose
     // outcome is unknown may have committed, and its alert would lose
     // its text for good.
+    // And never for a name that exists: a caller who chose the id of
+    // another's alert still without a key would make that alert's key, fail
+    // (ALREADY_EXISTS), and destroy it under the details the alert's filer
+    // was giving at that moment.
     const bool not_written = !written.ok() && !IsCommitOutcomeUnknown(written);
-    if (made_key && (not_written || (written.ok() && result->name() != name))) {
+    if (made_key && (not_written || (written.ok() && result->name() != name)) &&
+        (server_made_id || NameIsFree(name))) {
       (void)store_->data_keys().Destroy(name);
     }
     MPOWER_RETURN_IF_ERROR(written);
@@ -311,7 +317,7 @@ class ResourceManager {
     MPOWER_RETURN_IF_ERROR(ParseName(patch.name(), Traits::kName, field + ".name").status());
     MPOWER_ASSIGN_OR_RETURN(google::protobuf::FieldMask paths,
                             CheckUpdateMask(mask, Traits::MutableFields()));
-    MPOWER_RETURN_IF_ERROR(PrepareDataKeyForUpdate(patch));
+    MPOWER_RETURN_IF_ERROR(PrepareDataKeyForUpdate(caller, patch));
     std::optional<T> result;
     MPOWER_RETURN_IF_ERROR(
         store_
@@ -536,21 +542,30 @@ class ResourceManager {
     return false;
   }
 
+  // Whether no resource, live or deleted, has `name`; false if that cannot
+  // be read.
+  bool NameIsFree(const std::string& name) const {
+    absl::StatusOr<std::optional<StoredResource>> stored = store_->Get(name);
+    return stored.ok() && !stored->has_value();
+  }
+
   // The same for an update that may give a resource erasable data for the
   // first time (details sealed on the filer's machine come this way, after
   // the create that names the alert). Only for a resource that exists, so
   // that no key is ever left for a name that does not; a key made for an
   // update that then fails serves the resource's next one, and goes with
   // its purge. (The create's own key is made by PrepareDataKey.)
-  absl::Status PrepareDataKeyForUpdate(const T& patch) const {
+  absl::Status PrepareDataKeyForUpdate(const Principal& caller, const T& patch) const {
     if constexpr (Traits::kErasable) {
       if (!Traits::HasErasableData(patch)) return absl::OkStatus();
       MPOWER_ASSIGN_OR_RETURN(const std::optional<StoredResource> stored,
                               store_->Get(patch.name()));
       if (!stored.has_value() || stored->deleted) return absl::OkStatus();
       MPOWER_ASSIGN_OR_RETURN(const T current, Codec::Decode(*stored));
-      // A purged resource takes no new erasable data: its key stays gone.
-      if (!Traits::IsPurged(current)) {
+      // Only for a caller who may change it (the write says why not to any
+      // other), and never for a purged resource, whose key stays gone.
+      if (Traits::CheckWrite(caller, current, WriteKind::kUpdate).ok() &&
+          !Traits::IsPurged(current)) {
         MPOWER_RETURN_IF_ERROR(store_->data_keys().Prepare(patch.name()).status());
       }
     }
