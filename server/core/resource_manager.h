@@ -550,8 +550,8 @@ class ResourceManager {
   }
 
   // The same for an update that may give a resource erasable data for the
-  // first time (details sealed on the filer's machine come this way, after
-  // the create that names the alert). Only for a resource that exists, so
+  // first time (an alert's details given after it was filed, sealed or
+  // not). Only for a resource that exists, so
   // that no key is ever left for a name that does not; a key made for an
   // update that then fails serves the resource's next one, and goes with
   // its purge. (The create's own key is made by PrepareDataKey.)
