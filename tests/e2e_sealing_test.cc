@@ -97,6 +97,12 @@ class SealingEndToEndTest : public testing::ServerBackendTest {
                              {"keys", "generate", "field", "--parent", "partners/example-union"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }
+  // Makes the ILO's key "desk" on its machine "ilo-laptop", as its editor.
+  void PublishIloKey() {
+    CommandResult made =
+        Cli(ilo_editor_, "ilo-laptop", {"keys", "generate", "desk", "--parent", "partners/ilo"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+  }
   // The secretariat stands up, and its admin makes the recovery key
   // "vault" on the machine "vault", which it will keep offline.
   void StandUpTheSecretariat() {
@@ -219,9 +225,7 @@ class SealingEndToEndTest : public testing::ServerBackendTest {
 
 TEST_P(SealingEndToEndTest, DetailsSealedByTheFilerOpenOnlyWhereAnEntitledKeyIsHeld) {
   ASSERT_NO_FATAL_FAILURE(PublishUnionKey("union-laptop"));
-  ASSERT_EQ(Cli(ilo_editor_, "ilo-laptop", {"keys", "generate", "desk", "--parent", "partners/ilo"})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(PublishIloKey());
 
   CommandResult filed = Cli(union_editor_, "union-laptop",
                             {"alerts", "create", "-f", AlertFile("partners/ilo"), "-o", "json"});
@@ -286,9 +290,7 @@ TEST_P(SealingEndToEndTest, NothingOnTheServerSideHoldsASealedName) {
   const std::string admin = server_->admin_token();
   ASSERT_NO_FATAL_FAILURE(StandUpTheSecretariat());
   ASSERT_NO_FATAL_FAILURE(PublishUnionKey("union-laptop"));
-  ASSERT_EQ(Cli(ilo_editor_, "ilo-laptop", {"keys", "generate", "desk", "--parent", "partners/ilo"})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(PublishIloKey());
   WebhookBodies webhook;
   CommandResult subscribed =
       Cli(ilo_editor_, "ilo-laptop",
@@ -357,9 +359,7 @@ TEST_P(SealingEndToEndTest, APurgedEnvelopeOpensFromNoEarlierBackupWithAnyPrivat
   const std::string admin = server_->admin_token();
   ASSERT_NO_FATAL_FAILURE(StandUpTheSecretariat());
   ASSERT_NO_FATAL_FAILURE(PublishUnionKey("union-laptop"));
-  ASSERT_EQ(Cli(ilo_editor_, "ilo-laptop", {"keys", "generate", "desk", "--parent", "partners/ilo"})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(PublishIloKey());
   CommandResult filed = Cli(union_editor_, "union-laptop",
                             {"alerts", "create", "-f", AlertFile("partners/ilo"), "-o", "json"});
   ASSERT_EQ(filed.exit_code, 0) << filed.err;
