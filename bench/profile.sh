@@ -58,8 +58,12 @@ if [[ "$scenario" != echo ]]; then
 fi
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
-"$build/bench/mpower-load" "${flags[@]}" >"$work/load.txt" &
+"$build/bench/mpower-load" "${flags[@]}" >"$work/load.txt" 2>"$work/load.err" &
 load_pid=$!
+# Its warm-up starts after what it prepares (create-sealed-alert seals ahead).
+until grep -q "load starts" "$work/load.err" || ! kill -0 "$load_pid" 2>/dev/null; do
+  sleep 0.05
+done
 sleep 2.5  # past the warm-up
 before=$(cpu_ticks)
 sleep "$seconds"
@@ -67,6 +71,7 @@ after=$(cpu_ticks)
 perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$work/perf.data" \
   -- sleep "$seconds" >/dev/null 2>&1
 wait "$load_pid"
+grep -v "load starts" "$work/load.err" >&2 || true
 cat "$work/load.txt"
 # The generator's QPS covers both windows; perf slows the second a little,
 # so the CPU per call printed here errs on the low side by a few percent.

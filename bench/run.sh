@@ -102,6 +102,11 @@ sample_cpu() {
   "$@" >"$work/client.out" 2>&1 &
   local client=$!
   cpu_window=$(( ${duration%s} > 6 ? ${duration%s} - 5 : 1 ))
+  if [[ "$1" == "$load" ]]; then  # its warm-up starts after what it prepares
+    until grep -q "load starts" "$work/client.out" || ! kill -0 "$client" 2>/dev/null; do
+      sleep 0.05
+    done
+  fi
   sleep 3
   local database=$(pg_ticks) servers=$(ticks_of $cpu_servers) own=$(ticks_of "$client")
   sleep "$cpu_window"
@@ -123,7 +128,8 @@ load_with_cpu() {
   local label=$1 scenario=$2 target=$3; shift 3
   sample_cpu "$load" --scenario="$scenario" --target="$target" --in-flight="$in_flight" \
     --connections="$connections" --duration="$duration" "$@"
-  sed "s/^scenario=$scenario /scenario=$label /" "$work/client.out" | tee -a "$results"
+  grep -v '^scenario=' "$work/client.out" | grep -v "load starts" >&2 || true
+  sed -n "s/^scenario=$scenario /scenario=$label /p" "$work/client.out" | tee -a "$results"
   record_cpu "$label" "$(sed -n 's/.*qps=\([0-9.]*\).*/\1/p' "$work/client.out")"
 }
 now_ms() { date +%s%3N; }

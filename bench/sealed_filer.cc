@@ -3,10 +3,13 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/public_keys.h"
 #include "mpower/v1/encryption_key.grpc.pb.h"
+#include "server/base/status_macros.h"
 #include "server/core/names.h"
 
 namespace mpower::bench {
@@ -82,12 +85,51 @@ absl::StatusOr<std::unique_ptr<SealedFiler>> SealedFiler::Publish(
   return filer;
 }
 
-absl::Status SealedFiler::SealInto(v1::CreateAlertRequest& request) const {
-  request.set_alert_id(GenerateResourceId());
+absl::StatusOr<SealedFiler::Filing> SealedFiler::Seal() const {
+  Filing filing;
+  filing.alert_id = GenerateResourceId();
   absl::StatusOr<v1::SealedEnvelope> envelope =
-      SealEnvelope(MakeName("", kAlertName, request.alert_id()), details_, recipients_, signer_);
+      SealEnvelope(MakeName("", kAlertName, filing.alert_id), details_, recipients_, signer_);
   if (!envelope.ok()) return envelope.status();
-  *request.mutable_alert()->mutable_protected_details()->mutable_sealed() = *std::move(envelope);
+  filing.envelope = *std::move(envelope);
+  return filing;
+}
+
+absl::Status SealedFiler::SealAhead(size_t count, int threads) {
+  ahead_.assign(count, Filing());
+  std::vector<absl::Status> results(threads);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([this, t, threads, count, &results] {
+      for (size_t i = t; i < count; i += threads) {
+        absl::StatusOr<Filing> filing = Seal();
+        if (!filing.ok()) {
+          results[t] = filing.status();
+          return;
+        }
+        ahead_[i] = *std::move(filing);
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  for (const absl::Status& result : results) {
+    if (!result.ok()) return result;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SealedFiler::SealInto(v1::CreateAlertRequest& request) {
+  const size_t index = next_ahead_.fetch_add(1);
+  Filing filing;
+  if (index < ahead_.size()) {
+    filing = std::move(ahead_[index]);
+  } else {
+    sealed_during_load_.fetch_add(1);
+    MPOWER_ASSIGN_OR_RETURN(filing, Seal());
+  }
+  request.set_alert_id(std::move(filing.alert_id));
+  *request.mutable_alert()->mutable_protected_details()->mutable_sealed() =
+      std::move(filing.envelope);
   return absl::OkStatus();
 }
 
