@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/feed_commands.h"
 #include "client/key_commands.h"
+#include "client/outbox_commands.h"
 #include "client/report_commands.h"
 #include "client/reseal_commands.h"
 #include "client/sync_command.h"
@@ -15,25 +16,27 @@ namespace mpower::cli {
 
 const std::set<std::string>& BooleanFlags() {
   static const auto* const kFlags = new std::set<std::string>{
-      "help",   "version",           "show-deleted",   "all",       "dry-run",
-      "mirror", "include-shareable", "trust-new-keys", "passphrase"};
+      "help",   "version",           "show-deleted",   "all",        "dry-run",
+      "mirror", "include-shareable", "trust-new-keys", "passphrase", "queue"};
   return *kFlags;
 }
 
 const std::set<std::string>& CommonFlags() {
-  static const auto* const kFlags = new std::set<std::string>{"address",        "token",
-                                                              "tls-ca",         "tls-cert",
-                                                              "tls-key",        "timeout",
-                                                              "output",         "help",
-                                                              "version",        "file",
-                                                              "filter",         "page-size",
-                                                              "page-token",     "all",
-                                                              "show-deleted",   "parent",
-                                                              "request-id",     "etag",
-                                                              "update-mask",    "reason",
-                                                              "after-revision", "include-shareable",
-                                                              "key-dir",        "trust-new-keys",
-                                                              "passphrase-file"};
+  static const auto* const kFlags =
+      new std::set<std::string>{"address",         "token",
+                                "tls-ca",          "tls-cert",
+                                "tls-key",         "timeout",
+                                "output",          "help",
+                                "version",         "file",
+                                "filter",          "page-size",
+                                "page-token",      "all",
+                                "show-deleted",    "parent",
+                                "request-id",      "etag",
+                                "update-mask",     "reason",
+                                "after-revision",  "include-shareable",
+                                "key-dir",         "trust-new-keys",
+                                "passphrase-file", "queue",
+                                "outbox"};
   return *kFlags;
 }
 
@@ -44,6 +47,7 @@ const std::set<std::string> kFeedFlags = {"dry-run",      "mirror",  "after",   
                                           "min-severity", "for"};
 const std::set<std::string> kKeyFlags = {"key-dir", "display-name", "passphrase"};
 const std::set<std::string> kShareFlags = {"partner"};
+const std::set<std::string> kOutboxFlags = {"since"};
 
 }  // namespace
 
@@ -59,6 +63,8 @@ std::string MainHelp() {
   absl::StrAppend(&help,
                   "  report       (commitments, alerts, reconciliation, accountability, export)\n");
   absl::StrAppend(&help, "  country      (brief CC: one country at a glance)\n");
+  absl::StrAppend(&help,
+                  "  outbox       (list, show, drop, push: writes queued here to send later)\n");
   absl::StrAppend(&help,
                   "\nAlso:\n"
                   "  mpower version               this client's release, and the server's\n"
@@ -88,6 +94,10 @@ std::string MainHelp() {
       "                                         first seen here (compare fingerprints first)\n"
       "  --passphrase-file F   MPOWER_PASSPHRASE_FILE  for keys under a passphrase: its\n"
       "                                         first line; else asked on the terminal\n"
+      "  --queue               MPOWER_QUEUE=auto|always  queue a write in the outbox\n"
+      "                                         instead of sending it (auto: when the server\n"
+      "                                         cannot be reached); mpower outbox push sends\n"
+      "  --outbox DIR          MPOWER_OUTBOX    default ~/.local/share/mpower/outbox\n"
       "  -o, --output FORMAT   MPOWER_OUTPUT    table (default) or json\n\n"
       "Exit codes: 0 ok, 1 local error, 2 usage, 64 + gRPC code when a call fails.\n\n"
       "Examples:\n"
@@ -275,6 +285,7 @@ const std::vector<SpecialCommand>& SpecialCommands() {
        true,
        {"commitments", "alerts", "reconciliation", "accountability", "export"}},
       {{"country"}, ReportFlags(), &ReportHelp, &RunReport, true, {"brief"}},
+      {{"outbox"}, kOutboxFlags, &OutboxHelp, &RunOutbox, true, {"list", "show", "drop", "push"}},
   };
   return *kCommands;
 }

@@ -29,21 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 using v1::EncryptionKey;
 
-absl::Status MakeOwnerOnlyDirectory(const fs::path& directory) {
-  std::error_code error;
-  fs::create_directories(directory, error);
-  if (error) {
-    return LocalError(absl::StrCat("cannot make ", directory.string(), ": ", error.message()));
-  }
-  // Tighten what exists, from the key directory down.
-  if (::chmod(directory.c_str(), 0700) != 0 ||
-      ::chmod(directory.parent_path().c_str(), 0700) != 0) {
-    return LocalError(
-        absl::StrCat("cannot make ", directory.string(), " owner-only: ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
-}
-
 // Creates the pending file for new private halves: owner-only, synced,
 // and its directory entry synced too, so that a published key never lacks
 // its private half on disk.

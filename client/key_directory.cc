@@ -1,8 +1,11 @@
 #include "client/key_directory.h"
 
 #include <sodium.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -28,6 +31,21 @@ absl::StatusOr<std::string> KeyDirectory(const Args& args) {
     return absl::StrCat(home, "/.config/mpower/keys");
   }
   return UsageError("no key directory: set HOME, or give --key-dir or MPOWER_KEY_DIR");
+}
+
+absl::Status MakeOwnerOnlyDirectory(const fs::path& directory) {
+  std::error_code error;
+  fs::create_directories(directory, error);
+  if (error) {
+    return LocalError(absl::StrCat("cannot make ", directory.string(), ": ", error.message()));
+  }
+  // Tighten what exists, from the key directory down.
+  if (::chmod(directory.c_str(), 0700) != 0 ||
+      ::chmod(directory.parent_path().c_str(), 0700) != 0) {
+    return LocalError(
+        absl::StrCat("cannot make ", directory.string(), " owner-only: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
 }
 
 fs::path PartnerKeyDirectory(const std::string& directory, const ParsedName& partner) {

@@ -21,6 +21,10 @@ namespace mpower::cli {
 
 absl::StatusOr<std::string> KeyDirectory(const Args& args);
 
+// Makes `directory` (and what is missing above it) and makes it and its
+// parent owner-only.
+absl::Status MakeOwnerOnlyDirectory(const std::filesystem::path& directory);
+
 // Where a partner's private keys live: DIR/{partner id}. `partner` is a
 // parsed partners/{id}, so the id is a valid resource id, never a path.
 std::filesystem::path PartnerKeyDirectory(const std::string& directory, const ParsedName& partner);

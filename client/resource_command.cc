@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "client/command_status.h"
 #include "client/field_text.h"
+#include "client/outbox_commands.h"
 #include "client/render.h"
 #include "client/sealing.h"
 #include "google/protobuf/dynamic_message.h"
@@ -66,15 +67,15 @@ std::string NewRequestId() {
                       absl::Hex(absl::Uniform<uint64_t>(gen)));
 }
 
+// Whether `status` says the server could not be reached, or gave no
+// answer in time.
+bool IsUnreachable(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+}
+
 // The alert in `message`, if it is one: alerts' protected details are
 // sealed and opened here (sealing.h).
 v1::Alert* AsAlert(Message& message) { return dynamic_cast<v1::Alert*>(&message); }
-
-// Whether `alert` carries details in the clear, to be sealed before sending.
-bool HasClearDetails(const v1::Alert& alert) {
-  return alert.has_protected_details() && !alert.protected_details().has_sealed() &&
-         alert.protected_details().ByteSizeLong() > 0;
-}
 
 class Command {
  public:
@@ -116,6 +117,39 @@ class Command {
     grpc::Status status = rpc_.Call(path, request, response.get(), idempotent);
     if (!status.ok()) return RpcError(status);
     return response;
+  }
+
+  // Sends the write `request`, or queues it in the outbox as `mode` says
+  // (outbox_commands.h): nullptr when it was queued. `name` is what it
+  // writes, `needs` what must exist for it to go.
+  absl::StatusOr<std::unique_ptr<Message>> SendOrQueue(
+      const google::protobuf::MethodDescriptor* method, const Message& request, bool idempotent,
+      QueueMode mode, const std::string& verb, const std::string& name, const std::string& needs) {
+    const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
+    if (mode != QueueMode::kAlways) {
+      std::unique_ptr<Message> response = NewMessage(method->output_type());
+      const grpc::Status status = rpc_.Call(path, request, response.get(), idempotent);
+      if (status.ok()) return response;
+      if (!QueueAfter(mode, status)) return RpcError(status);
+      std::cerr << "mpower: the server could not be reached (" << CodeName(status.error_code())
+                << "); queueing the " << verb << " instead\n";
+    }
+    OutboxItem item;
+    item.method = path;
+    item.plural = spec_.plural;
+    item.verb = verb;
+    item.name = name;
+    item.needs = needs == name ? "" : needs;
+    item.request = request.SerializeAsString();
+    MPOWER_RETURN_IF_ERROR(QueueWrite(args_, std::move(item)));
+    return nullptr;
+  }
+
+  // The name a create under `parent` with `id` gives: "{parent}/{collection}/{id}".
+  std::string NameOfNew(const std::string& parent, const std::string& id) const {
+    std::string collection = spec_.type;
+    collection[0] = absl::ascii_tolower(collection[0]);
+    return absl::StrCat(parent.empty() ? "" : absl::StrCat(parent, "/"), collection, "s/", id);
   }
 
   absl::StatusOr<std::string> RequiredName() const {
@@ -262,16 +296,35 @@ class Command {
 
   absl::Status Create() {
     MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Create", spec_.type));
+    MPOWER_ASSIGN_OR_RETURN(QueueMode queue, ResolveQueueMode(args_));
     auto request = NewMessage(method->input_type());
     std::vector<std::string> paths;
     MPOWER_ASSIGN_OR_RETURN(auto resource, ResourceFromInput(paths));
+    const std::string id_field = absl::StrCat(spec_.field, "_id");
+    std::string id = args_.positional.size() >= 3 ? args_.positional[2] : "";
+    // A create that may be queued gets its name now, as the server makes
+    // them: a queued write that needs it (a response to a queued alert)
+    // can name it, and a push repeated after a cut names the same.
+    if (queue != QueueMode::kNever && id.empty() &&
+        request->GetDescriptor()->FindFieldByName(id_field) != nullptr) {
+      id = GenerateResourceId();
+    }
     // An envelope is signed for the alert's name, so the name is made here
     // (as the server makes them, unless given) and the details sealed to
     // it travel with the create, in one call.
     std::optional<SealingPlan> sealing;
-    std::string id = args_.positional.size() >= 3 ? args_.positional[2] : "";
     if (v1::Alert* alert = AsAlert(*resource); alert != nullptr && HasClearDetails(*alert)) {
-      MPOWER_ASSIGN_OR_RETURN(sealing, PlanToSeal(*alert));
+      absl::StatusOr<std::optional<SealingPlan>> planned = PlanToSeal(*alert);
+      if (!planned.ok() && queue != QueueMode::kNever && IsUnreachable(planned.status())) {
+        // The keys cannot be fetched: the details wait in the outbox,
+        // encrypted there, and are sealed when pushed. Never sent in the
+        // clear because the server came back meanwhile.
+        std::cerr << "protected details not sealed yet: the server could not be reached for "
+                     "the keys to seal to; they are sealed when pushed\n";
+        queue = QueueMode::kAlways;
+        planned = std::optional<SealingPlan>();
+      }
+      MPOWER_ASSIGN_OR_RETURN(sealing, std::move(planned));
       if (sealing.has_value()) {
         if (id.empty()) id = GenerateResourceId();
         MPOWER_ASSIGN_OR_RETURN(
@@ -285,9 +338,7 @@ class Command {
     request->GetReflection()
         ->MutableMessage(request.get(), type->FindFieldByName(spec_.field))
         ->CopyFrom(*resource);
-    if (!id.empty()) {
-      MPOWER_RETURN_IF_ERROR(SetString(*request, absl::StrCat(spec_.field, "_id"), id));
-    }
+    if (!id.empty()) MPOWER_RETURN_IF_ERROR(SetString(*request, id_field, id));
     if (spec_.nested()) {
       if (!args_.Has("parent")) {
         return UsageError(
@@ -302,7 +353,11 @@ class Command {
       MPOWER_RETURN_IF_ERROR(
           SetString(*request, "request_id", args_.Get("request-id", NewRequestId())));
     }
-    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, idempotent));
+    const std::string parent = spec_.nested() ? args_.Get("parent") : "";
+    MPOWER_ASSIGN_OR_RETURN(auto response,
+                            SendOrQueue(method, *request, idempotent, queue, "create",
+                                        id.empty() ? "" : NameOfNew(parent, id), parent));
+    if (response == nullptr) return absl::OkStatus();  // queued
     if (sealing.has_value()) {
       v1::Alert& filed = *AsAlert(*response->GetReflection()->MutableMessage(
           response.get(), response->GetDescriptor()->FindFieldByName(spec_.field)));
@@ -333,63 +388,6 @@ class Command {
     return absl::OkStatus();
   }
 
-  // Whether `mask` sets `field` (an empty mask or "*" sets every field).
-  static bool MaskSets(const google::protobuf::FieldMask& mask, absl::string_view field) {
-    if (mask.paths().empty()) return true;
-    return std::any_of(mask.paths().begin(), mask.paths().end(), [&](const std::string& path) {
-      return path == "*" || path == field || absl::StartsWith(path, absl::StrCat(field, "."));
-    });
-  }
-
-  // The alert's details in `patch`, sealed, when the mask gives them in the
-  // clear: to the filer and the recipients the alert will have. Details the
-  // mask does not set never leave this machine.
-  absl::Status SealUpdatedDetails(v1::Alert& patch, const google::protobuf::FieldMask& mask) {
-    if (!HasClearDetails(patch)) return absl::OkStatus();
-    if (!MaskSets(mask, "protected_details")) {
-      patch.clear_protected_details();
-      return absl::OkStatus();
-    }
-    v1::GetAlertRequest get;
-    get.set_name(patch.name());
-    v1::GetAlertResponse current;
-    const grpc::Status status =
-        rpc_.Call("/mpower.v1.AlertService/GetAlert", get, &current, /*idempotent=*/true);
-    if (!status.ok()) return RpcError(status);
-    if (current.alert().name() != patch.name()) {
-      return LocalError(absl::StrCat("the server answered for ", patch.name(),
-                                     " with another alert; nothing was sent"));
-    }
-    v1::Alert next = current.alert();
-    if (MaskSets(mask, "recipient_partners")) {
-      *next.mutable_recipient_partners() = patch.recipient_partners();
-    }
-    std::string why_not;
-    MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
-                            PlanSealing(rpc_, args_, next, Signer::kFiler, why_not));
-    if (!plan.has_value()) {
-      if (current.alert().protected_details().has_sealed()) {
-        // Sealed details are replaced only by sealed ones: the server
-        // refuses the downgrade too, but would have read them first.
-        return LocalError(absl::StrCat(
-            patch.name(), "'s details are sealed, and new ones cannot be sealed here: ", why_not,
-            "; nothing was sent"));
-      }
-      std::cerr << "mpower: protected details sent unsealed, readable by the server: " << why_not
-                << "\n";
-      return absl::OkStatus();
-    }
-    MPOWER_ASSIGN_OR_RETURN(v1::SealedEnvelope envelope,
-                            SealDetails(args_, *plan, patch.name(), patch.protected_details()));
-    // Only the envelope leaves: every other field of the details is in it.
-    v1::AlertProtectedDetails sealed_only;
-    *sealed_only.mutable_sealed() = std::move(envelope);
-    *patch.mutable_protected_details() = std::move(sealed_only);
-    std::cerr << "protected details sealed here to " << plan->recipients.size() << " keys of "
-              << plan->partners << "; the server cannot read them\n";
-    return absl::OkStatus();
-  }
-
   absl::Status Update() {
     MPOWER_ASSIGN_OR_RETURN(const auto* method, Method("Update", spec_.type));
     auto request = NewMessage(method->input_type());
@@ -408,8 +406,17 @@ class Command {
     } else {
       for (const std::string& path : paths) mask.add_paths(path);
     }
+    MPOWER_ASSIGN_OR_RETURN(QueueMode queue, ResolveQueueMode(args_));
     if (v1::Alert* alert = AsAlert(*resource)) {
-      MPOWER_RETURN_IF_ERROR(SealUpdatedDetails(*alert, mask));
+      absl::Status sealed = SealUpdatedAlertDetails(rpc_, args_, *alert, mask);
+      if (!sealed.ok() && queue != QueueMode::kNever && IsUnreachable(sealed)) {
+        // As a create's: sealed when pushed, never sent in the clear now.
+        std::cerr << "protected details not sealed yet: the server could not be reached for "
+                     "the keys to seal to; they are sealed when pushed\n";
+        queue = QueueMode::kAlways;
+        sealed = absl::OkStatus();
+      }
+      MPOWER_RETURN_IF_ERROR(sealed);
     }
     const Descriptor* type = request->GetDescriptor();
     request->GetReflection()
@@ -418,7 +425,9 @@ class Command {
     request->GetReflection()
         ->MutableMessage(request.get(), type->FindFieldByName("update_mask"))
         ->CopyFrom(mask);
-    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
+    MPOWER_ASSIGN_OR_RETURN(auto response, SendOrQueue(method, *request, /*idempotent=*/false,
+                                                       queue, "update", name, name));
+    if (response == nullptr) return absl::OkStatus();  // queued
     Message& updated = *response->GetReflection()->MutableMessage(
         response.get(), response->GetDescriptor()->FindFieldByName(spec_.field));
     if (v1::Alert* alert = AsAlert(updated)) {
@@ -487,7 +496,10 @@ class Command {
       }
       request->GetReflection()->SetBool(request.get(), field, true);
     }
-    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/false));
+    MPOWER_ASSIGN_OR_RETURN(QueueMode queue, ResolveQueueMode(args_));
+    MPOWER_ASSIGN_OR_RETURN(auto response, SendOrQueue(method, *request, /*idempotent=*/false,
+                                                       queue, verb, name, name));
+    if (response == nullptr) return absl::OkStatus();  // queued
     const FieldDescriptor* field = response->GetDescriptor()->FindFieldByName(spec_.field);
     if (field != nullptr && output_ == "json") {
       std::cout << ToJson(GetMessage(*response, spec_.field));

@@ -18,6 +18,7 @@
 #include "common/sealed_envelope.h"
 #include "mpower/v1/encryption_key.pb.h"
 #include "mpower/v1/partner.pb.h"
+#include "server/base/status_macros.h"
 
 namespace mpower::cli {
 namespace {
@@ -391,6 +392,73 @@ absl::StatusOr<std::string> OpenDetails(RpcClient& rpc, const Args& args, v1::Al
   }
   return absl::StrCat("sealed; no key on this machine opens them (",
                       absl::StrJoin(envelope.recipient_keys(), ", "), ")");
+}
+
+namespace {
+
+// Whether `mask` sets `field` (an empty mask or "*" sets every field).
+bool MaskSets(const google::protobuf::FieldMask& mask, absl::string_view field) {
+  if (mask.paths().empty()) return true;
+  return std::any_of(mask.paths().begin(), mask.paths().end(), [&](const std::string& path) {
+    return path == "*" || path == field || absl::StartsWith(path, absl::StrCat(field, "."));
+  });
+}
+
+}  // namespace
+
+bool HasClearDetails(const v1::Alert& alert) {
+  return alert.has_protected_details() && !alert.protected_details().has_sealed() &&
+         alert.protected_details().ByteSizeLong() > 0;
+}
+
+// The alert's details in `patch`, sealed, when the mask gives them in the
+// clear: to the filer and the recipients the alert will have. Details the
+// mask does not set never leave this machine.
+absl::Status SealUpdatedAlertDetails(RpcClient& rpc, const Args& args, v1::Alert& patch,
+                                     const google::protobuf::FieldMask& mask) {
+  if (!HasClearDetails(patch)) return absl::OkStatus();
+  if (!MaskSets(mask, "protected_details")) {
+    patch.clear_protected_details();
+    return absl::OkStatus();
+  }
+  v1::GetAlertRequest get;
+  get.set_name(patch.name());
+  v1::GetAlertResponse current;
+  const grpc::Status status =
+      rpc.Call("/mpower.v1.AlertService/GetAlert", get, &current, /*idempotent=*/true);
+  if (!status.ok()) return RpcError(status);
+  if (current.alert().name() != patch.name()) {
+    return LocalError(absl::StrCat("the server answered for ", patch.name(),
+                                   " with another alert; nothing was sent"));
+  }
+  v1::Alert next = current.alert();
+  if (MaskSets(mask, "recipient_partners")) {
+    *next.mutable_recipient_partners() = patch.recipient_partners();
+  }
+  std::string why_not;
+  MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
+                          PlanSealing(rpc, args, next, Signer::kFiler, why_not));
+  if (!plan.has_value()) {
+    if (current.alert().protected_details().has_sealed()) {
+      // Sealed details are replaced only by sealed ones: the server
+      // refuses the downgrade too, but would have read them first.
+      return LocalError(absl::StrCat(
+          patch.name(), "'s details are sealed, and new ones cannot be sealed here: ", why_not,
+          "; nothing was sent"));
+    }
+    std::cerr << "mpower: protected details sent unsealed, readable by the server: " << why_not
+              << "\n";
+    return absl::OkStatus();
+  }
+  MPOWER_ASSIGN_OR_RETURN(v1::SealedEnvelope envelope,
+                          SealDetails(args, *plan, patch.name(), patch.protected_details()));
+  // Only the envelope leaves: every other field of the details is in it.
+  v1::AlertProtectedDetails sealed_only;
+  *sealed_only.mutable_sealed() = std::move(envelope);
+  *patch.mutable_protected_details() = std::move(sealed_only);
+  std::cerr << "protected details sealed here to " << plan->recipients.size() << " keys of "
+            << plan->partners << "; the server cannot read them\n";
+  return absl::OkStatus();
 }
 
 }  // namespace mpower::cli

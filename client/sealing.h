@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "client/args.h"
 #include "client/rpc.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "mpower/v1/alert.pb.h"
 #include "mpower/v1/encryption_key.pb.h"
 
@@ -60,6 +61,17 @@ absl::StatusOr<std::vector<v1::EncryptionKey>> CheckedActiveKeys(RpcClient& rpc,
 absl::StatusOr<v1::SealedEnvelope> SealDetails(const Args& args, const SealingPlan& plan,
                                                const std::string& alert_name,
                                                const v1::AlertProtectedDetails& details);
+
+// Whether `alert` carries details in the clear, to be sealed before sending.
+bool HasClearDetails(const v1::Alert& alert);
+
+// The details in the update `patch`, sealed when `mask` gives them in the
+// clear: to the filer and the recipients the alert will have (read from the
+// server now). Details the mask does not set are dropped: they never leave
+// this machine. When they cannot be sealed, says why on stderr and leaves
+// them in the clear, unless the alert's are sealed already: then an error.
+absl::Status SealUpdatedAlertDetails(RpcClient& rpc, const Args& args, v1::Alert& patch,
+                                     const google::protobuf::FieldMask& mask);
 
 // Opens `alert`'s sealed details in place, when this machine holds a key
 // the envelope is sealed to, after checking that the filing partner (or

@@ -361,7 +361,8 @@ class ExamplesTest : public ::testing::Test {
     // Keys the examples generate stay in this test's directory.
     return {{"PATH", bin + ":/usr/bin:/bin"},
             {"MPOWER_CONFIG", server_.client_config()},
-            {"MPOWER_KEY_DIR", work_.path() + "/keys"}};
+            {"MPOWER_KEY_DIR", work_.path() + "/keys"},
+            {"MPOWER_OUTBOX", work_.path() + "/outbox"}};
   }
 
   // Runs `command` as printed. A watch never ends by itself: it is given
@@ -383,7 +384,7 @@ class ExamplesTest : public ::testing::Test {
   std::vector<std::string> EveryHelp() {
     std::vector<std::vector<std::string>> commands = {
         {},         {"changes"}, {"alerts", "watch"}, {"commitments", "sync"},
-        {"report"}, {"version"}, {"completion"}};
+        {"report"}, {"version"}, {"completion"},      {"outbox"}};
     for (const char* resource : {"partners", "initiatives", "commitments", "alerts", "responses",
                                  "subscriptions", "credentials", "audit"}) {
       commands.push_back({resource});

@@ -1,0 +1,393 @@
+#include "client/outbox_commands.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/command_status.h"
+#include "client/key_directory.h"
+#include "client/render.h"
+#include "client/resources.h"
+#include "client/sealing.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "mpower/v1/alert.pb.h"
+#include "server/base/status_macros.h"
+#include "server/core/names.h"
+
+namespace mpower::cli {
+namespace {
+
+using google::protobuf::Message;
+
+constexpr char kCreateAlert[] = "/mpower.v1.AlertService/CreateAlert";
+constexpr char kUpdateAlert[] = "/mpower.v1.AlertService/UpdateAlert";
+
+absl::StatusOr<Outbox> OpenOutbox(const Args& args) {
+  MPOWER_ASSIGN_OR_RETURN(const std::string directory, OutboxDirectory(args.Get("outbox")));
+  MPOWER_ASSIGN_OR_RETURN(const std::string keys, KeyDirectory(args));
+  return Outbox::Open(directory, keys);
+}
+
+std::string Time(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+// The method `path` ("/mpower.v1.AlertService/CreateAlert") names.
+const google::protobuf::MethodDescriptor* FindMethod(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (path.empty() || path[0] != '/' || slash == 0 || slash == std::string::npos) return nullptr;
+  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      path.substr(1, slash - 1));
+  return service == nullptr ? nullptr : service->FindMethodByName(path.substr(slash + 1));
+}
+
+std::unique_ptr<Message> NewMessage(const google::protobuf::Descriptor* type) {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+}
+
+// A string field of `message`, "" when it has none of that name.
+std::string StringField(const Message& message, const std::string& field) {
+  const auto* descriptor = message.GetDescriptor()->FindFieldByName(field);
+  if (descriptor == nullptr ||
+      descriptor->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
+      descriptor->is_repeated()) {
+    return "";
+  }
+  return message.GetReflection()->GetString(message, descriptor);
+}
+
+// The resource a write's response carries, if it carries one.
+const Message* ResourceIn(const Message& response, const OutboxItem& item) {
+  const ResourceSpec* spec = FindResource(item.plural);
+  if (spec == nullptr) return nullptr;
+  const auto* field = response.GetDescriptor()->FindFieldByName(spec->field);
+  if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+    return nullptr;
+  }
+  return &response.GetReflection()->GetMessage(response, field);
+}
+
+// Seals an alert's details queued in the clear (the server could not be
+// reached to fetch the keys when they were queued), as they would have
+// been sealed then, and saves the item sealed before it is sent: a push
+// cut short sends the same envelope again.
+absl::Status SealBeforeSending(RpcClient& rpc, const Args& args, Outbox& outbox, OutboxItem& item) {
+  if (item.method == kCreateAlert) {
+    v1::CreateAlertRequest request;
+    if (!request.ParseFromString(item.request)) {
+      return LocalError(absl::StrCat("outbox item ", item.id, " holds no CreateAlertRequest"));
+    }
+    if (!HasClearDetails(request.alert())) return absl::OkStatus();
+    std::string why_not;
+    MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
+                            PlanSealing(rpc, args, request.alert(), Signer::kFiler, why_not));
+    if (!plan.has_value()) {
+      std::cerr << "mpower: protected details of " << item.id
+                << " sent unsealed, readable by the server: " << why_not << "\n";
+      return absl::OkStatus();
+    }
+    MPOWER_ASSIGN_OR_RETURN(v1::SealedEnvelope envelope,
+                            SealDetails(args, *plan, MakeName("", kAlertName, request.alert_id()),
+                                        request.alert().protected_details()));
+    request.mutable_alert()->clear_protected_details();
+    *request.mutable_alert()->mutable_protected_details()->mutable_sealed() = std::move(envelope);
+    std::cerr << "protected details of " << item.id << " sealed here to " << plan->recipients.size()
+              << " keys of " << plan->partners << "; the server cannot read them\n";
+    item.request = request.SerializeAsString();
+    return outbox.Save(item);
+  }
+  if (item.method == kUpdateAlert) {
+    v1::UpdateAlertRequest request;
+    if (!request.ParseFromString(item.request)) {
+      return LocalError(absl::StrCat("outbox item ", item.id, " holds no UpdateAlertRequest"));
+    }
+    if (!HasClearDetails(request.alert())) return absl::OkStatus();
+    MPOWER_RETURN_IF_ERROR(
+        SealUpdatedAlertDetails(rpc, args, *request.mutable_alert(), request.update_mask()));
+    item.request = request.SerializeAsString();
+    return outbox.Save(item);
+  }
+  return absl::OkStatus();
+}
+
+// Whether a write that failed with `code` may go later as it is: the
+// server was not reached, gave no answer in time, or asked to slow down.
+bool MayGoLater(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         code == grpc::StatusCode::RESOURCE_EXHAUSTED;
+}
+
+absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox) {
+  // A push cut short after a receipt and before the item went finishes
+  // here: the receipt says it was delivered.
+  MPOWER_RETURN_IF_ERROR(outbox.FinishInterrupted());
+  MPOWER_ASSIGN_OR_RETURN(std::vector<OutboxItem> items, outbox.Items());
+  if (items.empty()) {
+    std::cout << "the outbox is empty\n";
+    return absl::OkStatus();
+  }
+  // The names whose queued create did not happen, and why: what needs them
+  // is held back.
+  std::map<std::string, std::string> missing;
+  int sent = 0, refused = 0;
+  for (OutboxItem& item : items) {
+    const bool creates = item.verb == "create" && !item.name.empty();
+    if (item.state == "rejected") {
+      ++refused;
+      if (creates)
+        missing[item.name] = absl::StrCat("whose queued create ", item.id, " was rejected");
+      continue;
+    }
+    if (auto found = missing.find(item.needs); !item.needs.empty() && found != missing.end()) {
+      item.state = "held";
+      item.code = 0;
+      item.message = absl::StrCat("held back: it needs ", item.needs, ", ", found->second);
+      MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+      std::cout << "held " << item.id << ": " << item.verb << " " << item.name << ": "
+                << item.message << "\n";
+      ++refused;
+      if (creates) missing[item.name] = absl::StrCat("whose queued create ", item.id, " is held");
+      continue;
+    }
+    const google::protobuf::MethodDescriptor* method = FindMethod(item.method);
+    if (method == nullptr) {
+      return LocalError(absl::StrCat("outbox item ", item.id, " calls ", item.method,
+                                     ", which this mpower does not know"));
+    }
+    MPOWER_RETURN_IF_ERROR(SealBeforeSending(rpc, args, outbox, item));
+    std::unique_ptr<Message> request = NewMessage(method->input_type());
+    if (!request->ParseFromString(item.request)) {
+      return LocalError(
+          absl::StrCat("outbox item ", item.id, " holds no ", method->input_type()->name()));
+    }
+    std::unique_ptr<Message> response = NewMessage(method->output_type());
+    // A request_id makes a repeat harmless: the server answers it with the
+    // first result. Anything else is tried once a push.
+    const bool idempotent = !StringField(*request, "request_id").empty();
+    const grpc::Status status = rpc.Call(item.method, *request, response.get(), idempotent);
+    if (status.ok()) {
+      OutboxReceipt receipt{absl::Now(), item.id, item.method, item.name, ""};
+      if (const Message* resource = ResourceIn(*response, item)) {
+        if (const std::string name = StringField(*resource, "name"); !name.empty()) {
+          receipt.name = name;
+        }
+        receipt.etag = StringField(*resource, "etag");
+      }
+      MPOWER_RETURN_IF_ERROR(outbox.AddReceipt(receipt));
+      MPOWER_RETURN_IF_ERROR(outbox.Remove(item.id));
+      std::cout << "sent " << item.id << ": " << item.verb << " " << receipt.name
+                << (receipt.etag.empty() ? "" : absl::StrCat(" (etag ", receipt.etag, ")")) << "\n";
+      ++sent;
+      continue;
+    }
+    if (MayGoLater(status.error_code())) {
+      const absl::Status stopped = RpcError(status);
+      return absl::Status(stopped.code(),
+                          absl::StrCat(stopped.message(), "\nstopped at ", item.id, " after ", sent,
+                                       " sent; what is left stays queued: push again later"));
+    }
+    item.state = "rejected";
+    item.code = static_cast<int>(status.error_code());
+    item.message = status.error_message();
+    MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+    std::cout << "rejected " << item.id << ": " << item.verb << " " << item.name << ": "
+              << CodeName(status.error_code()) << ": " << status.error_message() << "\n";
+    ++refused;
+    if (creates)
+      missing[item.name] = absl::StrCat("whose queued create ", item.id, " was rejected");
+  }
+  if (refused > 0) {
+    return LocalError(absl::StrCat(sent, " sent, ", refused,
+                                   " rejected or held back: mpower outbox list shows why; mpower "
+                                   "outbox drop ID removes one"));
+  }
+  std::cout << sent << " sent; the outbox is empty\n";
+  return absl::OkStatus();
+}
+
+// "create" for ".../CreateAlert": the verb of a receipt's method.
+std::string VerbOf(const std::string& method) {
+  std::string verb = method.substr(method.rfind('/') + 1);
+  size_t end = 1;
+  while (end < verb.size() && !absl::ascii_isupper(verb[end])) ++end;
+  verb.resize(end);
+  verb[0] = absl::ascii_tolower(verb[0]);
+  return verb;
+}
+
+absl::Status List(const Args& args, Outbox& outbox) {
+  absl::Duration since = absl::InfiniteDuration();
+  if (args.Has("since") && !absl::ParseDuration(args.Get("since"), &since)) {
+    return UsageError("--since: expected a duration such as 24h or 30m");
+  }
+  const absl::Time from =
+      since == absl::InfiniteDuration() ? absl::InfinitePast() : absl::Now() - since;
+  // One row each: what was sent (since `from`), then what waits.
+  struct Row {
+    std::string id, state, verb, name, when, note;
+  };
+  std::vector<Row> rows;
+  MPOWER_ASSIGN_OR_RETURN(std::vector<OutboxReceipt> receipts, outbox.Receipts());
+  for (const OutboxReceipt& receipt : receipts) {
+    if (receipt.sent < from) continue;
+    rows.push_back({receipt.id, "sent", VerbOf(receipt.method), receipt.name, Time(receipt.sent),
+                    receipt.etag.empty() ? "" : absl::StrCat("etag ", receipt.etag)});
+  }
+  MPOWER_ASSIGN_OR_RETURN(std::vector<std::string> ids, outbox.Ids());
+  for (const std::string& id : ids) {
+    absl::StatusOr<OutboxItem> item = outbox.Item(id);
+    if (!item.ok()) {
+      rows.push_back({id, "unreadable", "", "", "", std::string(item.status().message())});
+      continue;
+    }
+    std::string note = item->message;
+    if (item->state == "rejected") {
+      note = absl::StrCat(CodeName(static_cast<grpc::StatusCode>(item->code)), ": ", note);
+    }
+    rows.push_back({id, item->state, item->verb, item->name, Time(item->queued), note});
+  }
+  if (rows.empty()) {
+    std::cout << "the outbox is empty, and nothing was sent from it"
+              << (args.Has("since") ? " since then" : "") << "\n";
+    return absl::OkStatus();
+  }
+  size_t name_width = 4;
+  for (const Row& row : rows) name_width = std::max(name_width, row.name.size());
+  std::cout << absl::StrFormat("%-9s %-8s %-8s %-*s %s\n", "ID", "STATE", "VERB", name_width,
+                               "NAME", "WHEN");
+  for (const Row& row : rows) {
+    std::cout << absl::StrFormat("%-9s %-8s %-8s %-*s %s\n", row.id, row.state, row.verb,
+                                 name_width, row.name, row.when);
+    // Why it waits, or what it became: a line of its own, as it may be long.
+    if (!row.note.empty()) std::cout << "    " << row.note << "\n";
+  }
+  return absl::OkStatus();
+}
+
+// The item id `mpower outbox VERB ID` names: digits, as listed ("00000003"),
+// or without the leading zeros ("3").
+absl::StatusOr<std::string> ItemIdArgument(const Args& args, absl::string_view verb) {
+  int64_t sequence = 0;
+  if (args.positional.size() != 3 || args.positional[2].size() > 8 ||
+      !absl::c_all_of(args.positional[2], absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(args.positional[2], &sequence)) {
+    return UsageError(absl::StrCat(
+        "give the item's id as mpower outbox list shows it: mpower outbox ", verb, " 00000003"));
+  }
+  return absl::StrFormat("%08d", sequence);
+}
+
+absl::Status Show(const Args& args, Outbox& outbox) {
+  MPOWER_ASSIGN_OR_RETURN(const std::string id, ItemIdArgument(args, "show"));
+  MPOWER_ASSIGN_OR_RETURN(const OutboxItem item, outbox.Item(id));
+  std::cout << "id: " << item.id << "\nstate: " << item.state << "\n";
+  if (!item.message.empty()) {
+    std::cout << "why: "
+              << (item.state == "rejected"
+                      ? absl::StrCat(CodeName(static_cast<grpc::StatusCode>(item.code)), ": ")
+                      : "")
+              << item.message << "\n";
+  }
+  std::cout << "queued: " << Time(item.queued) << "\ncall: " << item.method << "\n"
+            << "writes: " << item.name << "\n";
+  if (!item.needs.empty()) std::cout << "needs: " << item.needs << "\n";
+  if (const google::protobuf::MethodDescriptor* method = FindMethod(item.method)) {
+    std::unique_ptr<Message> request = NewMessage(method->input_type());
+    if (request->ParseFromString(item.request)) std::cout << "request:\n" << ToJson(*request);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Drop(const Args& args, Outbox& outbox) {
+  MPOWER_ASSIGN_OR_RETURN(const std::string id, ItemIdArgument(args, "drop"));
+  MPOWER_ASSIGN_OR_RETURN(const std::vector<std::string> ids, outbox.Ids());
+  if (!absl::c_linear_search(ids, id)) {
+    return absl::NotFoundError(absl::StrCat("no item ", id, " in ", outbox.directory()));
+  }
+  MPOWER_RETURN_IF_ERROR(outbox.Remove(id));
+  std::cout << id << " dropped: it will not be sent, and its key is gone\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<QueueMode> ResolveQueueMode(const Args& args) {
+  if (args.Has("queue")) return QueueMode::kAlways;
+  const char* value = std::getenv("MPOWER_QUEUE");
+  const std::string mode = value == nullptr ? "" : value;
+  if (mode.empty() || mode == "never") return QueueMode::kNever;
+  if (mode == "auto") return QueueMode::kWhenUnreachable;
+  if (mode == "always") return QueueMode::kAlways;
+  return UsageError("MPOWER_QUEUE must be auto, always or never");
+}
+
+bool QueueAfter(QueueMode mode, const grpc::Status& status) {
+  return mode == QueueMode::kWhenUnreachable &&
+         (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+absl::Status QueueWrite(const Args& args, OutboxItem item) {
+  MPOWER_ASSIGN_OR_RETURN(Outbox outbox, OpenOutbox(args));
+  MPOWER_ASSIGN_OR_RETURN(OutboxLock lock, outbox.Lock(/*wait=*/true));
+  item.queued = absl::Now();
+  const std::string what = absl::StrCat(item.verb, " ", item.name);
+  MPOWER_ASSIGN_OR_RETURN(const std::string id, outbox.Add(std::move(item)));
+  std::cout << "queued " << id << ": " << what << "\n"
+            << "not sent yet: mpower outbox push sends it, mpower outbox list shows the queue\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunOutbox(RpcClient& rpc, const Args& args, const std::string&, absl::Duration) {
+  const std::string verb = args.positional.size() >= 2 ? args.positional[1] : "";
+  if (verb != "list" && verb != "show" && verb != "drop" && verb != "push") {
+    return UsageError(
+        absl::StrCat("unknown verb '", verb, "' for outbox; run mpower outbox --help"));
+  }
+  MPOWER_ASSIGN_OR_RETURN(Outbox outbox, OpenOutbox(args));
+  if (verb == "list") return List(args, outbox);
+  if (verb == "show") return Show(args, outbox);
+  // Changing the queue: one mpower at a time.
+  MPOWER_ASSIGN_OR_RETURN(OutboxLock lock, outbox.Lock(/*wait=*/false));
+  if (verb == "drop") return Drop(args, outbox);
+  return Push(rpc, args, outbox);
+}
+
+std::string OutboxHelp() {
+  return "mpower outbox list [--since DURATION] | show ID | drop ID | push\n\n"
+         "Writes queued on this machine, to send when the server can be reached. Any\n"
+         "create, update, delete or other write takes --queue, which queues it instead of\n"
+         "sending it; MPOWER_QUEUE=auto sends as usual and queues a write the server could\n"
+         "not be reached for (UNAVAILABLE, DEADLINE_EXCEEDED). A queued write keeps what\n"
+         "was fixed when it was queued: its request_id, the name a create gives, the etag\n"
+         "given. Protected details are sealed before they are queued when the server can\n"
+         "give the keys, else when pushed.\n\n"
+         "  list    what is queued, rejected or held back, and the receipts of what was\n"
+         "          sent (--since 24h: only those sent since)\n"
+         "  show    one item, with the request it will send\n"
+         "  drop    removes an item, and its key, for good\n"
+         "  push    sends what is queued, in the order it was queued, each once: stops at\n"
+         "          the first the server cannot take yet; an item the server refuses\n"
+         "          stays, rejected, with its reason, and what needs it is held back\n\n"
+         "Where:\n"
+         "  --outbox DIR   MPOWER_OUTBOX   default ~/.local/share/mpower/outbox, owner-only.\n"
+         "                 Each item is encrypted under a key of its own, kept in the key\n"
+         "                 directory (--key-dir), apart from the outbox.\n\n"
+         "Examples:\n"
+         "  mpower responses create --parent alerts/example-detention-west-kalimantan "
+         "--responding-partner partners/ilo --action ACKNOWLEDGED --note 'Seen' --queue\n"
+         "  mpower outbox list\n"
+         "  mpower outbox push\n"
+         "  mpower outbox list --since 24h\n";
+}
+
+}  // namespace mpower::cli

@@ -1,0 +1,403 @@
+// The CLI's outbox, against a real mpowerd on each backend: writes queued
+// while the server cannot be reached, encrypted at rest, pushed later in
+// the order they were queued, each applied once, including when a push is
+// cut short after the server applied a write and before the CLI knew.
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "tests/flaky_proxy.h"
+#include "tests/process.h"
+#include "tests/test_support.h"
+
+namespace mpower {
+namespace {
+
+namespace fs = std::filesystem;
+using ::mpower::testing::CommandResult;
+using ::mpower::testing::RunCommand;
+using ::mpower::testing::ServerProcess;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Text that appears nowhere else: found in a file, it was written there.
+constexpr char kPerson[] = "Quilla Ostergaard-Mamani";
+constexpr char kHeadline[] = "Organiser detained at the port gate";
+constexpr char kNote[] = "Lawyer on the way to the station";
+
+// An address nothing listens on: the server "cannot be reached".
+constexpr char kNowhere[] = "--address=127.0.0.1:1";
+
+class OutboxEndToEndTest : public testing::ServerBackendTest {
+ protected:
+  void SetUp() override {
+    ServerBackendTest::SetUp();
+    server_ = std::make_unique<ServerProcess>(server_dir_.path(), ServerFlags({"--demo-data"}));
+    ASSERT_GT(server_->port(), 0) << server_->log();
+    union_editor_ = testing::IssueCredential(
+        *server_, "union-desk",
+        {"--role", "partner_editor", "--partner", "partners/example-union"});
+    ilo_editor_ = testing::IssueCredential(
+        *server_, "ilo-desk", {"--role", "partner_editor", "--partner", "partners/ilo"});
+  }
+
+  // mpower as the union's editor on its laptop: its keys and its outbox.
+  CommandResult Union(std::vector<std::string> args) {
+    args.push_back("--key-dir=" + key_dir());
+    args.push_back("--outbox=" + outbox_dir());
+    return testing::RunMpowerAs(*server_, union_editor_, std::move(args));
+  }
+  std::string key_dir() const { return client_dir_.path() + "/keys"; }
+  std::string outbox_dir() const { return client_dir_.path() + "/outbox"; }
+
+  void PublishUnionKey() {
+    CommandResult made = Union({"keys", "generate", "field", "--parent", "partners/example-union"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+  }
+
+  // An alert of the union for the ILO, with kPerson in its details.
+  std::string AlertFile(const std::string& country = "ID") {
+    const std::string path = absl::StrCat(client_dir_.path(), "/alert-", country, ".json");
+    std::ofstream(path) << R"({"filingPartner": "partners/example-union",
+      "category": "CATEGORY_ARBITRARY_ARREST_OR_DETENTION", "severity": "SEVERITY_SEVERE",
+      "urgency": "URGENCY_IMMEDIATE", "certainty": "CERTAINTY_OBSERVED", "countryCode": ")"
+                        << country << R"(", "headline": ")" << kHeadline << R"(",
+      "scope": "SCOPE_RESTRICTED", "recipientPartners": ["partners/ilo"],
+      "protectedDetails": {"people": [{"fullName": ")"
+                        << kPerson << R"(", "role": "shop steward"}]}})";
+    return path;
+  }
+
+  // Queues the alert, while the server cannot be reached; its name.
+  std::string QueueAlert(const std::string& country = "ID") {
+    CommandResult queued =
+        Union({"alerts", "create", "-f", AlertFile(country), "--queue", kNowhere});
+    EXPECT_EQ(queued.exit_code, 0) << queued.err;
+    EXPECT_THAT(queued.out, HasSubstr("queued "));
+    EXPECT_THAT(queued.out, Not(HasSubstr("created")));
+    return QueuedName(queued.out);
+  }
+  CommandResult QueueResponse(const std::string& alert) {
+    return Union({"responses", "create", "--parent", alert, "--responding-partner",
+                  "partners/example-union", "--action", "ACKNOWLEDGED", "--note", kNote, "--queue",
+                  kNowhere});
+  }
+
+  // The name in "queued ID: VERB NAME".
+  static std::string QueuedName(const std::string& out) {
+    for (absl::string_view line : absl::StrSplit(out, '\n')) {
+      if (!absl::StartsWith(line, "queued ")) continue;
+      std::vector<std::string> words = absl::StrSplit(line, ' ');
+      return words.size() == 4 ? words[3] : "";
+    }
+    return "";
+  }
+
+  // Whether any file under `directory` holds `text`.
+  static bool AnyFileHolds(const std::string& directory, const std::string& text) {
+    std::error_code error;
+    for (const auto& entry : fs::recursive_directory_iterator(directory, error)) {
+      if (!entry.is_regular_file()) continue;
+      std::stringstream bytes;
+      bytes << std::ifstream(entry.path(), std::ios::binary).rdbuf();
+      if (bytes.str().find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  // How many of the union's alerts the server holds with kHeadline.
+  int AlertsOnTheServer() {
+    CommandResult listed = testing::RunMpowerAs(*server_, server_->admin_token(),
+                                                {"alerts", "list", "--all", "-o", "json"});
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    int count = 0;
+    for (size_t at = listed.out.find(kHeadline); at != std::string::npos;
+         at = listed.out.find(kHeadline, at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+
+  testing::TempDir server_dir_;
+  testing::TempDir client_dir_;
+  std::unique_ptr<ServerProcess> server_;
+  std::string union_editor_;
+  std::string ilo_editor_;
+};
+
+TEST_P(OutboxEndToEndTest, WritesQueuedWhileTheServerIsAwayArriveOnceInTheirOrder) {
+  PublishUnionKey();
+  const std::string alert = QueueAlert();
+  ASSERT_TRUE(absl::StartsWith(alert, "alerts/a")) << alert;
+  CommandResult response = QueueResponse(alert);
+  ASSERT_EQ(response.exit_code, 0) << response.err;
+  EXPECT_THAT(response.out, HasSubstr("queued "));
+  const std::string response_name = QueuedName(response.out);
+  EXPECT_TRUE(absl::StartsWith(response_name, alert + "/responses/")) << response.out;
+
+  // At rest, nothing of what was written can be read: not in the outbox,
+  // nor in the key directory that holds the outbox's keys.
+  for (const std::string text : {kPerson, kHeadline, kNote}) {
+    EXPECT_FALSE(AnyFileHolds(outbox_dir(), text)) << text;
+    EXPECT_FALSE(AnyFileHolds(key_dir(), text)) << text;
+  }
+  EXPECT_EQ(AlertsOnTheServer(), 0);
+
+  CommandResult pushed = Union({"outbox", "push"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  const size_t alert_sent = pushed.out.find("sent ");
+  const size_t response_sent = pushed.out.find(response_name);
+  ASSERT_NE(alert_sent, std::string::npos) << pushed.out;
+  ASSERT_NE(response_sent, std::string::npos) << pushed.out;
+  EXPECT_LT(pushed.out.find(alert), response_sent) << "the alert goes first: " << pushed.out;
+  // Sealed when pushed, since the keys could not be fetched when queued.
+  EXPECT_THAT(pushed.err, HasSubstr("sealed here"));
+
+  EXPECT_EQ(AlertsOnTheServer(), 1);
+  CommandResult responses =
+      testing::RunMpowerAs(*server_, ilo_editor_, {"responses", "list", "--parent", alert});
+  EXPECT_THAT(responses.out, HasSubstr(kNote));
+  // The server holds the details sealed: its admin, without a key, cannot
+  // read them; the union's laptop can.
+  CommandResult as_admin = testing::RunMpowerAs(
+      *server_, server_->admin_token(),
+      {"alerts", "get", alert, "-o", "json", "--key-dir=" + client_dir_.path() + "/admin-desk"});
+  EXPECT_EQ(as_admin.exit_code, 0) << as_admin.err;
+  EXPECT_THAT(as_admin.out, HasSubstr(kHeadline));
+  EXPECT_THAT(as_admin.out, Not(HasSubstr(kPerson)));
+  EXPECT_THAT(Union({"alerts", "get", alert, "-o", "json"}).out, HasSubstr(kPerson));
+
+  CommandResult listed = Union({"outbox", "list"});
+  EXPECT_THAT(listed.out, HasSubstr(alert));
+  EXPECT_THAT(listed.out, HasSubstr(response_name));
+  EXPECT_THAT(listed.out, Not(HasSubstr("queued ")));
+  EXPECT_THAT(listed.out, Not(HasSubstr(kPerson)));
+  // Sent items leave nothing of themselves but receipts: no item, no key.
+  EXPECT_TRUE(fs::is_empty(key_dir() + "/outbox"));
+  CommandResult again = Union({"outbox", "push"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("the outbox is empty"));
+  EXPECT_EQ(AlertsOnTheServer(), 1);
+}
+
+TEST_P(OutboxEndToEndTest, APushCutShortAfterTheServerAppliedItWritesNothingTwice) {
+  PublishUnionKey();
+  const std::string alert = QueueAlert();
+  ASSERT_EQ(QueueResponse(alert).exit_code, 0);
+  // What the laptop holds before the push: as if the push were killed
+  // after the server applied both writes and before the CLI recorded it.
+  const std::string before = client_dir_.path() + "/before";
+  fs::create_directories(before);
+  fs::copy(outbox_dir(), before + "/outbox", fs::copy_options::recursive);
+  fs::copy(key_dir(), before + "/keys", fs::copy_options::recursive);
+  ASSERT_EQ(Union({"outbox", "push"}).exit_code, 0);
+  ASSERT_EQ(AlertsOnTheServer(), 1);
+
+  fs::remove_all(outbox_dir());
+  fs::remove_all(key_dir());
+  fs::copy(before + "/outbox", outbox_dir(), fs::copy_options::recursive);
+  fs::copy(before + "/keys", key_dir(), fs::copy_options::recursive);
+  CommandResult repeated = Union({"outbox", "push"});
+  ASSERT_EQ(repeated.exit_code, 0) << repeated.out << repeated.err;
+  EXPECT_THAT(repeated.out, HasSubstr("2 sent"));
+  EXPECT_EQ(AlertsOnTheServer(), 1);
+  CommandResult responses =
+      testing::RunMpowerAs(*server_, ilo_editor_, {"responses", "list", "--parent", alert});
+  EXPECT_EQ(std::count(responses.out.begin(), responses.out.end(), '\n'), 2)
+      << "a header and one response: " << responses.out;
+}
+
+TEST_P(OutboxEndToEndTest, ARefusedCreateIsKeptWithItsReasonAndWhatNeedsItIsHeldBack) {
+  // "ZZ" is no country: the server refuses the create when it arrives.
+  const std::string refused = QueueAlert("ZZ");
+  ASSERT_EQ(QueueResponse(refused).exit_code, 0);
+  CommandResult partner = Union({"partners", "update", "partners/example-union", "--display-name",
+                                 "Example Union (field office)", "--queue", kNowhere});
+  ASSERT_EQ(partner.exit_code, 0) << partner.err;
+
+  CommandResult pushed = Union({"outbox", "push"});
+  EXPECT_EQ(pushed.exit_code, 1) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.out, HasSubstr("INVALID_ARGUMENT"));
+  EXPECT_THAT(pushed.out, HasSubstr("country_code"));
+  EXPECT_THAT(pushed.out, HasSubstr(absl::StrCat("held back: it needs ", refused)));
+  EXPECT_THAT(pushed.out, HasSubstr("sent "));  // the independent update went
+  EXPECT_EQ(AlertsOnTheServer(), 0);
+
+  CommandResult listed = Union({"outbox", "list"});
+  EXPECT_THAT(listed.out, HasSubstr("rejected"));
+  EXPECT_THAT(listed.out, HasSubstr("held"));
+  EXPECT_THAT(listed.out, HasSubstr("country_code"));
+  // Pushing again sends neither, and says so again.
+  EXPECT_EQ(Union({"outbox", "push"}).exit_code, 1);
+  EXPECT_EQ(AlertsOnTheServer(), 0);
+
+  for (absl::string_view line : absl::StrSplit(listed.out, '\n')) {
+    if (!absl::StrContains(line, "rejected") && !absl::StrContains(line, "held")) continue;
+    if (absl::StartsWith(line, " ")) continue;
+    const std::string id(line.substr(0, line.find(' ')));
+    CommandResult dropped = Union({"outbox", "drop", id});
+    EXPECT_EQ(dropped.exit_code, 0) << dropped.err;
+  }
+  CommandResult empty = Union({"outbox", "push"});
+  EXPECT_EQ(empty.exit_code, 0) << empty.out << empty.err;
+  EXPECT_THAT(empty.out, HasSubstr("the outbox is empty"));
+  EXPECT_TRUE(fs::is_empty(key_dir() + "/outbox")) << "a dropped item's key goes with it";
+}
+
+TEST_P(OutboxEndToEndTest, AutoQueuesOnlyWhatCannotBeSentNow) {
+  std::vector<std::string> create = {"partners",
+                                     "create",
+                                     "kspi",
+                                     "--display-name",
+                                     "KSPI",
+                                     "--type",
+                                     "union_federation",
+                                     "--country",
+                                     "ID",
+                                     "--outbox=" + outbox_dir(),
+                                     "--key-dir=" + key_dir()};
+  // Reached: sent at once, nothing queued.
+  CommandResult sent = RunCommand(
+      [&] {
+        std::vector<std::string> argv = {MPOWER_PATH};
+        argv.insert(argv.end(), create.begin(), create.end());
+        return argv;
+      }(),
+      {{"MPOWER_ADDRESS", server_->address()},
+       {"MPOWER_TOKEN", server_->admin_token()},
+       {"MPOWER_CONFIG", "/nonexistent/mpower-config"},
+       {"MPOWER_QUEUE", "auto"}});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_THAT(sent.out, HasSubstr("partners/kspi"));
+  EXPECT_THAT(sent.out, Not(HasSubstr("queued")));
+
+  // Unreachable: queued, exit 0.
+  create[2] = "kspsi";
+  std::vector<std::string> argv = {MPOWER_PATH};
+  argv.insert(argv.end(), create.begin(), create.end());
+  CommandResult queued = RunCommand(argv, {{"MPOWER_ADDRESS", "127.0.0.1:1"},
+                                           {"MPOWER_TOKEN", server_->admin_token()},
+                                           {"MPOWER_CONFIG", "/nonexistent/mpower-config"},
+                                           {"MPOWER_QUEUE", "auto"}});
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  EXPECT_THAT(queued.out, HasSubstr("queued "));
+  EXPECT_THAT(queued.err, HasSubstr("UNAVAILABLE"));
+
+  // Refused for a reason of its own: not queued, the error as ever.
+  create[2] = "Bad Id";
+  argv = {MPOWER_PATH};
+  argv.insert(argv.end(), create.begin(), create.end());
+  CommandResult refused = RunCommand(argv, {{"MPOWER_ADDRESS", server_->address()},
+                                            {"MPOWER_TOKEN", server_->admin_token()},
+                                            {"MPOWER_CONFIG", "/nonexistent/mpower-config"},
+                                            {"MPOWER_QUEUE", "auto"}});
+  EXPECT_EQ(refused.exit_code, 64 + 3) << refused.out << refused.err;  // INVALID_ARGUMENT
+  CommandResult listed = RunCommand(
+      {MPOWER_PATH, "outbox", "list", "--outbox=" + outbox_dir(), "--key-dir=" + key_dir()},
+      {{"MPOWER_CONFIG", "/nonexistent/mpower-config"}});
+  EXPECT_THAT(listed.out, HasSubstr("partners/kspsi"));
+  EXPECT_THAT(listed.out, Not(HasSubstr("Bad Id")));
+}
+
+TEST_P(OutboxEndToEndTest, PushesKilledAtRandomOrCutOffLeaveEveryWriteOnTheServerOnce) {
+  // 25 alerts and a response to each, queued while the server is away.
+  constexpr int kAlerts = 25;
+  const std::string path = client_dir_.path() + "/plain-alert.json";
+  std::vector<std::string> names;
+  for (int i = 0; i < kAlerts; ++i) {
+    std::ofstream(path) << R"({"filingPartner": "partners/example-union",
+      "category": "CATEGORY_DISMISSAL_FOR_UNION_ACTIVITY", "severity": "SEVERITY_MODERATE",
+      "urgency": "URGENCY_EXPECTED", "certainty": "CERTAINTY_LIKELY", "countryCode": "ID",
+      "headline": "Queued dismissal )"
+                        << i << R"(", "scope": "SCOPE_RESTRICTED",
+      "recipientPartners": ["partners/ilo"]})";
+    CommandResult alert = Union({"alerts", "create", "-f", path, "--queue", kNowhere});
+    ASSERT_EQ(alert.exit_code, 0) << alert.err;
+    names.push_back(QueuedName(alert.out));
+    CommandResult response = QueueResponse(names.back());
+    ASSERT_EQ(response.exit_code, 0) << response.err;
+    names.push_back(QueuedName(response.out));
+  }
+
+  // Pushes killed at a random moment, through a slow network that cuts half
+  // of the connections part way: each call takes some 50 ms, so
+  // each push sends a few writes at most before it is killed or cut.
+  testing::FlakyProxy proxy(server_->port(), 0.5, std::chrono::milliseconds(25),
+                            /*seed=*/20261208);
+  ASSERT_GT(proxy.port(), 0);
+  std::mt19937 random(1208);
+  const std::map<std::string, std::string> environment = {
+      {"MPOWER_TOKEN", union_editor_}, {"MPOWER_CONFIG", "/nonexistent/mpower-config"}};
+  int interrupted = 0;
+  for (int round = 0; round < 20; ++round) {
+    testing::BackgroundCommand push(
+        {MPOWER_PATH, "outbox", "push", "--address=127.0.0.1:" + std::to_string(proxy.port()),
+         "--timeout=2s", "--key-dir=" + key_dir(), "--outbox=" + outbox_dir()},
+        environment);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 500)(random)));
+    interrupted += push.Stop(SIGKILL).exit_code != 0 ? 1 : 0;
+  }
+  // What the interrupted pushes left (the rest went, some perhaps twice).
+  const std::string left = Union({"outbox", "list"}).out;
+  RecordProperty("left_for_the_last_push",
+                 static_cast<int>(std::count_if(names.begin(), names.end(), [&](const auto& name) {
+                   return absl::StrContains(left, absl::StrCat("queued   create   ", name));
+                 })));
+  // Then one that is let finish, on a good connection.
+  CommandResult last;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    last = Union({"outbox", "push"});
+    if (last.exit_code == 0) break;
+  }
+  ASSERT_EQ(last.exit_code, 0) << last.out << last.err;
+  RecordProperty("pushes_interrupted", interrupted);
+  RecordProperty("connections_cut", proxy.cut());
+
+  // Every write exactly once on the server.
+  CommandResult alerts =
+      testing::RunMpowerAs(*server_, server_->admin_token(),
+                           {"alerts", "list", "--all", "--filter", "country_code = \"ID\""});
+  ASSERT_EQ(alerts.exit_code, 0) << alerts.err;
+  for (size_t i = 0; i < names.size(); i += 2) {
+    int found = 0;
+    for (size_t at = alerts.out.find(names[i] + " "); at != std::string::npos;
+         at = alerts.out.find(names[i] + " ", at + 1)) {
+      ++found;
+    }
+    EXPECT_EQ(found, 1) << names[i];
+    CommandResult responses = testing::RunMpowerAs(*server_, server_->admin_token(),
+                                                   {"responses", "list", "--parent", names[i]});
+    EXPECT_EQ(std::count(responses.out.begin(), responses.out.end(), '\n'), 2)
+        << "a header and one response: " << responses.out;
+    EXPECT_THAT(responses.out, HasSubstr(names[i + 1]));
+  }
+  // And the receipts agree: each write sent once, by the name it has.
+  CommandResult listed = Union({"outbox", "list"});
+  std::map<std::string, int> receipts;
+  for (absl::string_view line : absl::StrSplit(listed.out, '\n')) {
+    std::vector<std::string> columns = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (columns.size() >= 4 && columns[1] == "sent") ++receipts[columns[3]];
+    EXPECT_FALSE(columns.size() >= 2 && (columns[1] == "queued" || columns[1] == "rejected"))
+        << line;
+  }
+  EXPECT_EQ(receipts.size(), names.size());
+  for (const std::string& name : names) EXPECT_EQ(receipts[name], 1) << name;
+}
+
+MPOWER_ON_EVERY_BACKEND(OutboxEndToEndTest);
+
+}  // namespace
+}  // namespace mpower
