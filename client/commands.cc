@@ -17,7 +17,8 @@ namespace mpower::cli {
 const std::set<std::string>& BooleanFlags() {
   static const auto* const kFlags = new std::set<std::string>{
       "help",   "version",           "show-deleted",   "all",        "dry-run",
-      "mirror", "include-shareable", "trust-new-keys", "passphrase", "queue"};
+      "mirror", "include-shareable", "trust-new-keys", "passphrase", "queue",
+      "rebase"};
   return *kFlags;
 }
 
@@ -47,7 +48,7 @@ const std::set<std::string> kFeedFlags = {"dry-run",      "mirror",  "after",   
                                           "min-severity", "for"};
 const std::set<std::string> kKeyFlags = {"key-dir", "display-name", "passphrase"};
 const std::set<std::string> kShareFlags = {"partner"};
-const std::set<std::string> kOutboxFlags = {"since"};
+const std::set<std::string> kOutboxFlags = {"since", "rebase"};
 
 }  // namespace
 
@@ -285,7 +286,12 @@ const std::vector<SpecialCommand>& SpecialCommands() {
        true,
        {"commitments", "alerts", "reconciliation", "accountability", "export"}},
       {{"country"}, ReportFlags(), &ReportHelp, &RunReport, true, {"brief"}},
-      {{"outbox"}, kOutboxFlags, &OutboxHelp, &RunOutbox, true, {"list", "show", "drop", "push"}},
+      {{"outbox"},
+       kOutboxFlags,
+       &OutboxHelp,
+       &RunOutbox,
+       true,
+       {"list", "show", "drop", "push", "retry"}},
   };
   return *kCommands;
 }

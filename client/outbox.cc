@@ -15,6 +15,8 @@
 #include <iterator>
 #include <map>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -54,6 +56,7 @@ std::string EncodeItem(const OutboxItem& item) {
   field("name", item.name);
   field("needs", item.needs);
   field("request", item.request);
+  field("sealing_settled", item.sealing_settled ? "1" : "0");
   field("queued", absl::FormatTime(absl::RFC3339_full, item.queued, absl::UTCTimeZone()));
   field("state", item.state);
   field("code", absl::StrCat(item.code));
@@ -80,6 +83,7 @@ absl::StatusOr<OutboxItem> DecodeItem(const std::string& id, absl::string_view t
   item.name = fields["name"];
   item.needs = fields["needs"];
   item.request = fields["request"];
+  item.sealing_settled = fields["sealing_settled"] == "1";
   item.state = fields["state"];
   item.message = fields["message"];
   std::string error;
@@ -138,7 +142,28 @@ absl::StatusOr<Outbox> Outbox::Open(const std::string& directory,
     return LocalError(absl::StrCat("cannot make the outbox ", directory, " owner-only",
                                    error ? absl::StrCat(": ", error.message()) : ""));
   }
-  const std::string keys = (fs::path(key_directory) / "outbox").string();
+  // The outbox's own id, made on first use, names its keys' directory.
+  const std::string id_path = (fs::path(directory) / "id").string();
+  bool found = false;
+  std::string id(absl::StripAsciiWhitespace(ReadFile(id_path, found)));
+  if (!found) {
+    unsigned char random[12];
+    randombytes_buf(random, sizeof random);
+    id = absl::BytesToHexString(
+        absl::string_view(reinterpret_cast<const char*>(random), sizeof random));
+    absl::Status made = CreateSyncedFile(id_path, id);
+    if (made.ok()) made = SyncDirectory(directory);
+    if (!made.ok()) {
+      // Another mpower made it first: use its.
+      id = std::string(absl::StripAsciiWhitespace(ReadFile(id_path, found)));
+    }
+  }
+  if (id.size() != 24 || !absl::c_all_of(id, absl::ascii_isxdigit)) {
+    return LocalError(absl::StrCat(id_path,
+                                   " is not an outbox's id: move it away, and the "
+                                   "outbox's items become unreadable"));
+  }
+  const std::string keys = (fs::path(key_directory) / "outbox" / id).string();
   MPOWER_RETURN_IF_ERROR(MakeOwnerOnlyDirectory(keys));
   return Outbox(directory, keys);
 }
@@ -153,8 +178,9 @@ std::string Outbox::KeyPath(const std::string& id) const {
 
 absl::StatusOr<std::string> Outbox::ReadKey(const std::string& id) const {
   bool found = false;
-  const std::string hex = ReadFile(KeyPath(id), found);
+  std::string hex = ReadFile(KeyPath(id), found);
   std::string key = absl::HexStringToBytes(absl::StripTrailingAsciiWhitespace(hex));
+  sodium_memzero(hex.data(), hex.size());
   if (!found || key.size() != crypto_secretstream_xchacha20poly1305_KEYBYTES) {
     return LocalError(absl::StrCat("outbox item ", id, " has no key in ", key_directory_,
                                    " (the key directory of the machine that queued it): it "
@@ -165,7 +191,7 @@ absl::StatusOr<std::string> Outbox::ReadKey(const std::string& id) const {
 }
 
 absl::Status Outbox::Write(const OutboxItem& item, const std::string& key, bool replace) {
-  const std::string plaintext = EncodeItem(item);
+  std::string plaintext = EncodeItem(item);
   crypto_secretstream_xchacha20poly1305_state state;
   std::string sealed(crypto_secretstream_xchacha20poly1305_HEADERBYTES + plaintext.size() +
                          crypto_secretstream_xchacha20poly1305_ABYTES,
@@ -178,6 +204,8 @@ absl::Status Outbox::Write(const OutboxItem& item, const std::string& key, bool 
       reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
       reinterpret_cast<const unsigned char*>(item.id.data()), item.id.size(),
       crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+  sodium_memzero(plaintext.data(), plaintext.size());
+  sodium_memzero(&state, sizeof state);
   const std::string path = ItemPath(item.id);
   const std::string pending = absl::StrCat(path, ".new");
   ::unlink(pending.c_str());  // left by a write that was cut short
@@ -196,19 +224,27 @@ absl::Status Outbox::Write(const OutboxItem& item, const std::string& key, bool 
 }
 
 absl::StatusOr<std::string> Outbox::Add(OutboxItem item) {
-  // After every item queued and every one sent: ids are never reused,
-  // so a receipt names one item.
+  // After every id given out, queued, sent or dropped (DIR/last-id, a
+  // high-water mark): ids are never reused, so a receipt names one item.
   MPOWER_ASSIGN_OR_RETURN(const std::vector<std::string> ids, Ids());
-  MPOWER_ASSIGN_OR_RETURN(const std::vector<OutboxReceipt> receipts, Receipts());
-  int64_t sequence = ids.empty() ? 1 : SequenceOf(ids.back()) + 1;
-  for (const OutboxReceipt& receipt : receipts) {
-    sequence = std::max(sequence, SequenceOf(receipt.id) + 1);
+  const std::string last_path = (fs::path(directory_) / "last-id").string();
+  bool found = false;
+  int64_t sequence = SequenceOf(absl::StripAsciiWhitespace(ReadFile(last_path, found))) + 1;
+  if (!ids.empty()) sequence = std::max(sequence, SequenceOf(ids.back()) + 1);
+  const std::string pending_last = absl::StrCat(last_path, ".new");
+  ::unlink(pending_last.c_str());
+  absl::Status marked = CreateSyncedFile(pending_last, absl::StrCat(sequence, "\n"));
+  if (marked.ok() && ::rename(pending_last.c_str(), last_path.c_str()) != 0) {
+    marked = absl::UnavailableError(absl::StrCat("cannot save ", last_path));
   }
+  if (!marked.ok()) return LocalError(marked.message());
   item.id = absl::StrFormat("%08d", sequence);
   std::string key(crypto_secretstream_xchacha20poly1305_KEYBYTES, '\0');
   crypto_secretstream_xchacha20poly1305_keygen(reinterpret_cast<unsigned char*>(key.data()));
   // The key is on disk before anything is sealed with it.
-  absl::Status key_written = CreateSyncedFile(KeyPath(item.id), absl::BytesToHexString(key));
+  std::string hex = absl::BytesToHexString(key);
+  absl::Status key_written = CreateSyncedFile(KeyPath(item.id), hex);
+  sodium_memzero(hex.data(), hex.size());
   if (key_written.ok()) key_written = SyncDirectory(key_directory_);
   if (!key_written.ok()) {
     sodium_memzero(key.data(), key.size());
@@ -244,13 +280,17 @@ absl::StatusOr<OutboxItem> Outbox::Item(const std::string& id) const {
                           reinterpret_cast<const unsigned char*>(id.data()), id.size()) == 0 &&
                       tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
   sodium_memzero(key.data(), key.size());
+  sodium_memzero(&state, sizeof state);
   if (!opened) {
+    sodium_memzero(plaintext.data(), plaintext.size());
     return LocalError(absl::StrCat("outbox item ", id,
                                    " does not open under its key: it was changed or cut short; "
                                    "mpower outbox drop ",
                                    id, " removes it"));
   }
-  return DecodeItem(id, plaintext);
+  absl::StatusOr<OutboxItem> item = DecodeItem(id, plaintext);
+  sodium_memzero(plaintext.data(), plaintext.size());
+  return item;
 }
 
 absl::StatusOr<std::vector<std::string>> Outbox::Ids() const {

@@ -6,13 +6,16 @@
 // request_id, the name a create gives its resource, the etag an update
 // saw. `mpower outbox push` sends them in the order they were queued.
 //
-// Nothing in the outbox is readable at rest. Each item is one file,
-// DIR/{id}.item, encrypted (libsodium's secretstream, the item's id bound
-// as associated data) under a key of its own, kept apart from the outbox
-// in the key directory (KEYDIR/outbox/{id}.key, owner-only). An outbox
-// copied off the machine opens with nothing in it; once an item is sent,
-// its key is overwritten and removed with it, so no later copy of the
-// key directory opens an earlier copy of the item either.
+// Nothing in the outbox is readable without the key directory. Each item
+// is one file, DIR/{id}.item, encrypted (libsodium's secretstream, the
+// item's id bound as associated data) under a key of its own, kept apart
+// in the key directory (KEYDIR/outbox/{outbox}/{id}.key, owner-only, where
+// {outbox} is a random id the outbox keeps in DIR/id, so that two outboxes
+// never touch each other's keys). An outbox copied off the machine opens
+// with nothing in it; once an item is sent or dropped, its key is
+// overwritten and removed, so no later copy of the key directory opens an
+// earlier copy of the item either. The key directory is what must be kept
+// safe, as it holds the partner's private keys too.
 //
 // What was sent is kept as receipts (DIR/receipts, one line each: when,
 // the item, the method, the name written and its etag): names and times,
@@ -43,7 +46,13 @@ struct OutboxItem {
   std::string needs;
   std::string request;  // the serialized request, as it will be sent
   absl::Time queued;
-  // "queued", or "rejected" with the server's code and message.
+  // Whether the details' sealing was decided (sealed, or to go in the
+  // clear) and saved before the item was first sent: a repeat sends the
+  // same bytes, and says what the server got.
+  bool sealing_settled = false;
+  // "queued"; "sending" while a write that has no request_id is on its way
+  // (found so by a later push, it is "unknown": it may have been applied);
+  // "rejected" with the server's code and message; "held" behind another.
   std::string state = "queued";
   int code = 0;
   std::string message;
@@ -122,7 +131,7 @@ class Outbox {
   absl::StatusOr<std::string> ReadKey(const std::string& id) const;
 
   std::string directory_;
-  std::string key_directory_;  // KEYDIR/outbox
+  std::string key_directory_;  // KEYDIR/outbox/{outbox}
 };
 
 // The outbox directory: --outbox, MPOWER_OUTBOX, $XDG_DATA_HOME/mpower/

@@ -78,9 +78,12 @@ const Message* ResourceIn(const Message& response, const OutboxItem& item) {
 
 // Seals an alert's details queued in the clear (the server could not be
 // reached to fetch the keys when they were queued), as they would have
-// been sealed then, and saves the item sealed before it is sent: a push
-// cut short sends the same envelope again.
+// been sealed then. Whatever it decides (sealed, or to go in the clear
+// since no key of an entitled partner exists) is saved before the item is
+// first sent: a push cut short sends the same bytes again, and what it
+// says of them stays true.
 absl::Status SealBeforeSending(RpcClient& rpc, const Args& args, Outbox& outbox, OutboxItem& item) {
+  if (item.sealing_settled) return absl::OkStatus();
   if (item.method == kCreateAlert) {
     v1::CreateAlertRequest request;
     if (!request.ParseFromString(item.request)) {
@@ -93,19 +96,18 @@ absl::Status SealBeforeSending(RpcClient& rpc, const Args& args, Outbox& outbox,
     if (!plan.has_value()) {
       std::cerr << "mpower: protected details of " << item.id
                 << " sent unsealed, readable by the server: " << why_not << "\n";
-      return absl::OkStatus();
+    } else {
+      MPOWER_ASSIGN_OR_RETURN(v1::SealedEnvelope envelope,
+                              SealDetails(args, *plan, MakeName("", kAlertName, request.alert_id()),
+                                          request.alert().protected_details()));
+      request.mutable_alert()->clear_protected_details();
+      *request.mutable_alert()->mutable_protected_details()->mutable_sealed() = std::move(envelope);
+      std::cerr << "protected details of " << item.id << " sealed here to "
+                << plan->recipients.size() << " keys of " << plan->partners
+                << "; the server cannot read them\n";
+      item.request = request.SerializeAsString();
     }
-    MPOWER_ASSIGN_OR_RETURN(v1::SealedEnvelope envelope,
-                            SealDetails(args, *plan, MakeName("", kAlertName, request.alert_id()),
-                                        request.alert().protected_details()));
-    request.mutable_alert()->clear_protected_details();
-    *request.mutable_alert()->mutable_protected_details()->mutable_sealed() = std::move(envelope);
-    std::cerr << "protected details of " << item.id << " sealed here to " << plan->recipients.size()
-              << " keys of " << plan->partners << "; the server cannot read them\n";
-    item.request = request.SerializeAsString();
-    return outbox.Save(item);
-  }
-  if (item.method == kUpdateAlert) {
+  } else if (item.method == kUpdateAlert) {
     v1::UpdateAlertRequest request;
     if (!request.ParseFromString(item.request)) {
       return LocalError(absl::StrCat("outbox item ", item.id, " holds no UpdateAlertRequest"));
@@ -114,16 +116,73 @@ absl::Status SealBeforeSending(RpcClient& rpc, const Args& args, Outbox& outbox,
     MPOWER_RETURN_IF_ERROR(
         SealUpdatedAlertDetails(rpc, args, *request.mutable_alert(), request.update_mask()));
     item.request = request.SerializeAsString();
-    return outbox.Save(item);
+  } else {
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  item.sealing_settled = true;
+  return outbox.Save(item);
 }
 
-// Whether a write that failed with `code` may go later as it is: the
-// server was not reached, gave no answer in time, or asked to slow down.
-bool MayGoLater(grpc::StatusCode code) {
-  return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
-         code == grpc::StatusCode::RESOURCE_EXHAUSTED;
+// The resource `item` updates, as the server has it now.
+absl::StatusOr<std::unique_ptr<Message>> CurrentResource(RpcClient& rpc, const OutboxItem& item) {
+  const ResourceSpec* spec = FindResource(item.plural);
+  const auto* get = spec == nullptr
+                        ? nullptr
+                        : spec->service()->FindMethodByName(absl::StrCat("Get", spec->type));
+  if (get == nullptr) {
+    return LocalError(
+        absl::StrCat("outbox item ", item.id, ": ", item.plural, " cannot be read again"));
+  }
+  std::unique_ptr<Message> request = NewMessage(get->input_type());
+  request->GetReflection()->SetString(request.get(),
+                                      request->GetDescriptor()->FindFieldByName("name"), item.name);
+  std::unique_ptr<Message> response = NewMessage(get->output_type());
+  const grpc::Status status =
+      rpc.Call(absl::StrCat("/", get->service()->full_name(), "/", get->name()), *request,
+               response.get(), /*idempotent=*/true);
+  if (!status.ok()) return RpcError(status);
+  return response;
+}
+
+// What a failed send means for the item.
+enum class Failure {
+  // The server did not take it, and may later: it stays queued and the
+  // push stops (UNAVAILABLE, RESOURCE_EXHAUSTED, CANCELLED, and
+  // UNAUTHENTICATED, which a new token mends).
+  kNotYet,
+  // It may have been applied (no answer in time, or a broken one): a write
+  // with a request_id stays queued, since sending it again is harmless;
+  // any other is marked unknown, for a person to check, and the push stops.
+  kOutcomeUnknown,
+  // The server refused it: it is kept as rejected, with the reason.
+  kRefused,
+};
+
+Failure Classify(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::CANCELLED:
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return Failure::kNotYet;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNKNOWN:
+      return Failure::kOutcomeUnknown;
+    default:
+      return Failure::kRefused;
+  }
+}
+
+// The error that stops a push at `item`.
+absl::Status Stopped(const absl::Status& cause, const OutboxItem& item, int sent,
+                     absl::string_view what_now) {
+  absl::Status stopped(cause.code(), absl::StrCat(cause.message(), "\nstopped at ", item.id,
+                                                  " after ", sent, " sent; ", what_now));
+  // The cause's kind too, so the exit code is the call's (64 + its code).
+  cause.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { stopped.SetPayload(url, payload); });
+  return stopped;
 }
 
 absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox) {
@@ -141,16 +200,32 @@ absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox) {
   int sent = 0, refused = 0;
   for (OutboxItem& item : items) {
     const bool creates = item.verb == "create" && !item.name.empty();
-    if (item.state == "rejected") {
+    if (item.state == "sending") {
+      // A push was cut short while this was on its way, and it has no
+      // request_id to make sending it again harmless.
+      item.state = "unknown";
+      item.message = absl::StrCat(
+          "a push was cut short while it was on its way: it may have been applied; check, then "
+          "mpower outbox retry ",
+          item.id, " to send it again, or drop it");
+      MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+    }
+    if (item.state == "rejected" || item.state == "unknown") {
       ++refused;
-      if (creates)
-        missing[item.name] = absl::StrCat("whose queued create ", item.id, " was rejected");
+      if (creates) {
+        missing[item.name] = absl::StrCat("whose queued create ", item.id, " is ", item.state);
+      }
+      std::cout << item.state << " " << item.id << ": " << item.verb << " " << item.name
+                << " (mpower outbox list says why)\n";
       continue;
     }
-    if (auto found = missing.find(item.needs); !item.needs.empty() && found != missing.end()) {
+    // What it needs: its parent, for a create; the resource it changes,
+    // for anything else.
+    const std::string& needs = creates ? item.needs : item.name;
+    if (auto found = missing.find(needs); !needs.empty() && found != missing.end()) {
       item.state = "held";
       item.code = 0;
-      item.message = absl::StrCat("held back: it needs ", item.needs, ", ", found->second);
+      item.message = absl::StrCat("held back: it needs ", needs, ", ", found->second);
       MPOWER_RETURN_IF_ERROR(outbox.Save(item));
       std::cout << "held " << item.id << ": " << item.verb << " " << item.name << ": "
                 << item.message << "\n";
@@ -158,12 +233,34 @@ absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox) {
       if (creates) missing[item.name] = absl::StrCat("whose queued create ", item.id, " is held");
       continue;
     }
+    if (item.state == "held") {  // what held it back is gone: it may go
+      item.state = "queued";
+      item.message.clear();
+    }
     const google::protobuf::MethodDescriptor* method = FindMethod(item.method);
     if (method == nullptr) {
       return LocalError(absl::StrCat("outbox item ", item.id, " calls ", item.method,
                                      ", which this mpower does not know"));
     }
-    MPOWER_RETURN_IF_ERROR(SealBeforeSending(rpc, args, outbox, item));
+    if (absl::Status sealed = SealBeforeSending(rpc, args, outbox, item); !sealed.ok()) {
+      if (absl::IsUnavailable(sealed) || absl::IsDeadlineExceeded(sealed) ||
+          absl::IsUnauthenticated(sealed) || absl::IsResourceExhausted(sealed)) {
+        return Stopped(sealed, item, sent, "what is left stays queued: push again later");
+      }
+      // This one item cannot be sealed (its alert is gone, a key changed
+      // and waits to be accepted): it waits, and the rest go.
+      item.state = "rejected";
+      item.code = static_cast<int>(sealed.code());
+      item.message = absl::StrCat("its protected details could not be sealed: ", sealed.message());
+      MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+      std::cout << "rejected " << item.id << ": " << item.verb << " " << item.name << ": "
+                << item.message << "\n";
+      ++refused;
+      if (creates) {
+        missing[item.name] = absl::StrCat("whose queued create ", item.id, " was rejected");
+      }
+      continue;
+    }
     std::unique_ptr<Message> request = NewMessage(method->input_type());
     if (!request->ParseFromString(item.request)) {
       return LocalError(
@@ -171,8 +268,13 @@ absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox) {
     }
     std::unique_ptr<Message> response = NewMessage(method->output_type());
     // A request_id makes a repeat harmless: the server answers it with the
-    // first result. Anything else is tried once a push.
+    // first result. Anything else is sent at most once: marked as on its
+    // way first, so that a push cut short leaves it for a person to check.
     const bool idempotent = !StringField(*request, "request_id").empty();
+    if (!idempotent) {
+      item.state = "sending";
+      MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+    }
     const grpc::Status status = rpc.Call(item.method, *request, response.get(), idempotent);
     if (status.ok()) {
       OutboxReceipt receipt{absl::Now(), item.id, item.method, item.name, ""};
@@ -189,18 +291,40 @@ absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox) {
       ++sent;
       continue;
     }
-    if (MayGoLater(status.error_code())) {
-      const absl::Status stopped = RpcError(status);
-      return absl::Status(stopped.code(),
-                          absl::StrCat(stopped.message(), "\nstopped at ", item.id, " after ", sent,
-                                       " sent; what is left stays queued: push again later"));
+    const Failure failure = Classify(status.error_code());
+    if (failure == Failure::kNotYet || (failure == Failure::kOutcomeUnknown && idempotent)) {
+      if (!idempotent) {
+        item.state = "queued";
+        MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+      }
+      return Stopped(RpcError(status), item, sent, "what is left stays queued: push again later");
+    }
+    if (failure == Failure::kOutcomeUnknown) {
+      item.state = "unknown";
+      item.code = static_cast<int>(status.error_code());
+      item.message = absl::StrCat(status.error_message(),
+                                  "; it may have been applied: check, then mpower outbox retry ",
+                                  item.id, " to send it again, or drop it");
+      MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+      return Stopped(RpcError(status), item, sent,
+                     "it may have been applied, so it is marked unknown for you to check");
     }
     item.state = "rejected";
     item.code = static_cast<int>(status.error_code());
     item.message = status.error_message();
+    if (status.error_code() == grpc::StatusCode::ABORTED && item.verb == "update") {
+      // Kept, never overwritten: the person decides, knowing what it is now.
+      absl::StatusOr<std::unique_ptr<Message>> current = CurrentResource(rpc, item);
+      const Message* resource = current.ok() ? ResourceIn(**current, item) : nullptr;
+      if (resource != nullptr) {
+        absl::StrAppend(&item.message, "; it is now at etag ", StringField(*resource, "etag"),
+                        ": mpower outbox retry ", item.id,
+                        " --rebase applies this change on top of that, or drop it");
+      }
+    }
     MPOWER_RETURN_IF_ERROR(outbox.Save(item));
     std::cout << "rejected " << item.id << ": " << item.verb << " " << item.name << ": "
-              << CodeName(status.error_code()) << ": " << status.error_message() << "\n";
+              << CodeName(status.error_code()) << ": " << item.message << "\n";
     ++refused;
     if (creates)
       missing[item.name] = absl::StrCat("whose queued create ", item.id, " was rejected");
@@ -318,6 +442,48 @@ absl::Status Drop(const Args& args, Outbox& outbox) {
   return absl::OkStatus();
 }
 
+// Queues a rejected or held item again; with --rebase, an update refused
+// for a stale etag is given the resource's etag now, so that pushing it
+// applies the same change on top of what is there.
+absl::Status Retry(RpcClient& rpc, const Args& args, Outbox& outbox) {
+  MPOWER_ASSIGN_OR_RETURN(const std::string id, ItemIdArgument(args, "retry"));
+  MPOWER_ASSIGN_OR_RETURN(OutboxItem item, outbox.Item(id));
+  if (item.state == "queued") {
+    std::cout << id << " is queued already: mpower outbox push sends it\n";
+    return absl::OkStatus();
+  }
+  if (args.Has("rebase")) {
+    if (item.verb != "update") {
+      return UsageError(absl::StrCat("--rebase: ", id, " is a ", item.verb,
+                                     ", and only an update is applied on top of a newer version"));
+    }
+    const google::protobuf::MethodDescriptor* method = FindMethod(item.method);
+    std::unique_ptr<Message> request =
+        method == nullptr ? nullptr : NewMessage(method->input_type());
+    const ResourceSpec* spec = FindResource(item.plural);
+    if (request == nullptr || spec == nullptr || !request->ParseFromString(item.request)) {
+      return LocalError(absl::StrCat("outbox item ", id, " cannot be read as an update"));
+    }
+    MPOWER_ASSIGN_OR_RETURN(std::unique_ptr<Message> current, CurrentResource(rpc, item));
+    const Message* resource = ResourceIn(*current, item);
+    const auto* patch_field = request->GetDescriptor()->FindFieldByName(spec->field);
+    if (resource == nullptr || patch_field == nullptr) {
+      return LocalError(absl::StrCat("outbox item ", id, " cannot be rebased"));
+    }
+    Message* patch = request->GetReflection()->MutableMessage(request.get(), patch_field);
+    const std::string etag = StringField(*resource, "etag");
+    patch->GetReflection()->SetString(patch, patch->GetDescriptor()->FindFieldByName("etag"), etag);
+    item.request = request->SerializeAsString();
+    std::cout << id << " rebased on " << item.name << " at etag " << etag << "\n";
+  }
+  item.state = "queued";
+  item.code = 0;
+  item.message.clear();
+  MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+  std::cout << id << " queued again: mpower outbox push sends it\n";
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<QueueMode> ResolveQueueMode(const Args& args) {
@@ -336,9 +502,16 @@ bool QueueAfter(QueueMode mode, const grpc::Status& status) {
           status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
+absl::StatusOr<int> WaitingInOutbox(const Args& args) {
+  MPOWER_ASSIGN_OR_RETURN(Outbox outbox, OpenOutbox(args));
+  MPOWER_ASSIGN_OR_RETURN(const std::vector<std::string> ids, outbox.Ids());
+  return static_cast<int>(ids.size());
+}
+
 absl::Status QueueWrite(const Args& args, OutboxItem item) {
   MPOWER_ASSIGN_OR_RETURN(Outbox outbox, OpenOutbox(args));
   MPOWER_ASSIGN_OR_RETURN(OutboxLock lock, outbox.Lock(/*wait=*/true));
+  MPOWER_RETURN_IF_ERROR(outbox.FinishInterrupted());
   item.queued = absl::Now();
   const std::string what = absl::StrCat(item.verb, " ", item.name);
   MPOWER_ASSIGN_OR_RETURN(const std::string id, outbox.Add(std::move(item)));
@@ -349,7 +522,7 @@ absl::Status QueueWrite(const Args& args, OutboxItem item) {
 
 absl::Status RunOutbox(RpcClient& rpc, const Args& args, const std::string&, absl::Duration) {
   const std::string verb = args.positional.size() >= 2 ? args.positional[1] : "";
-  if (verb != "list" && verb != "show" && verb != "drop" && verb != "push") {
+  if (verb != "list" && verb != "show" && verb != "drop" && verb != "push" && verb != "retry") {
     return UsageError(
         absl::StrCat("unknown verb '", verb, "' for outbox; run mpower outbox --help"));
   }
@@ -359,11 +532,13 @@ absl::Status RunOutbox(RpcClient& rpc, const Args& args, const std::string&, abs
   // Changing the queue: one mpower at a time.
   MPOWER_ASSIGN_OR_RETURN(OutboxLock lock, outbox.Lock(/*wait=*/false));
   if (verb == "drop") return Drop(args, outbox);
+  if (verb == "retry") return Retry(rpc, args, outbox);
   return Push(rpc, args, outbox);
 }
 
 std::string OutboxHelp() {
-  return "mpower outbox list [--since DURATION] | show ID | drop ID | push\n\n"
+  return "mpower outbox list [--since DURATION] | show ID | drop ID | push | retry ID "
+         "[--rebase]\n\n"
          "Writes queued on this machine, to send when the server can be reached. Any\n"
          "create, update, delete or other write takes --queue, which queues it instead of\n"
          "sending it; MPOWER_QUEUE=auto sends as usual and queues a write the server could\n"
@@ -375,13 +550,18 @@ std::string OutboxHelp() {
          "          sent (--since 24h: only those sent since)\n"
          "  show    one item, with the request it will send\n"
          "  drop    removes an item, and its key, for good\n"
-         "  push    sends what is queued, in the order it was queued, each once: stops at\n"
-         "          the first the server cannot take yet; an item the server refuses\n"
-         "          stays, rejected, with its reason, and what needs it is held back\n\n"
+         "  push    sends what is queued, in the order it was queued: a create exactly\n"
+         "          once, any other write at most once (one whose outcome is unknown is\n"
+         "          marked so, for you to check); stops at the first the server cannot\n"
+         "          take yet; one the server refuses stays, rejected, with its reason,\n"
+         "          and what needs it is held back\n"
+         "  retry   queues a rejected, held or unknown item again; --rebase gives an\n"
+         "          update refused for a stale etag (ABORTED) the resource's etag now, so\n"
+         "          that pushing it applies the same change on top of what is there\n\n"
          "Where:\n"
          "  --outbox DIR   MPOWER_OUTBOX   default ~/.local/share/mpower/outbox, owner-only.\n"
          "                 Each item is encrypted under a key of its own, kept in the key\n"
-         "                 directory (--key-dir), apart from the outbox.\n\n"
+         "                 directory (--key-dir), apart from the outbox: keep that safe.\n\n"
          "Examples:\n"
          "  mpower responses create --parent alerts/example-detention-west-kalimantan "
          "--responding-partner partners/ilo --action ACKNOWLEDGED --note 'Seen' --queue\n"

@@ -29,6 +29,10 @@ absl::StatusOr<QueueMode> ResolveQueueMode(const Args& args);
 // Whether a write that ended with `status` goes to the outbox in `mode`.
 bool QueueAfter(QueueMode mode, const grpc::Status& status);
 
+// How many writes wait in the outbox: in MPOWER_QUEUE=auto, a write goes
+// behind them rather than ahead of them.
+absl::StatusOr<int> WaitingInOutbox(const Args& args);
+
 // Saves `item` in the outbox and says so on stdout: queued, never created.
 absl::Status QueueWrite(const Args& args, OutboxItem item);
 

@@ -126,11 +126,30 @@ class Command {
       const google::protobuf::MethodDescriptor* method, const Message& request, bool idempotent,
       QueueMode mode, const std::string& verb, const std::string& name, const std::string& needs) {
     const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
+    if (mode == QueueMode::kWhenUnreachable) {
+      // Behind what waits, never ahead of it: a later push would otherwise
+      // apply an older change last.
+      MPOWER_ASSIGN_OR_RETURN(const int waiting, WaitingInOutbox(args_));
+      if (waiting > 0) {
+        std::cerr << waiting << " writes wait in the outbox; this " << verb
+                  << " goes behind them\n";
+        mode = QueueMode::kAlways;
+      }
+    }
     if (mode != QueueMode::kAlways) {
       std::unique_ptr<Message> response = NewMessage(method->output_type());
       const grpc::Status status = rpc_.Call(path, request, response.get(), idempotent);
       if (status.ok()) return response;
       if (!QueueAfter(mode, status)) return RpcError(status);
+      if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && !idempotent) {
+        // It may have been applied, and nothing would keep a second
+        // sending from applying it again.
+        const absl::Status unknown = RpcError(status);
+        return absl::Status(
+            unknown.code(),
+            absl::StrCat(unknown.message(), "\nthe ", verb,
+                         " may have been applied: check before sending it again (not queued)"));
+      }
       std::cerr << "mpower: the server could not be reached (" << CodeName(status.error_code())
                 << "); queueing the " << verb << " instead\n";
     }
@@ -283,13 +302,15 @@ class Command {
 
   // Plans to seal `alert`'s details: nullopt, having said why, when they
   // go in the clear.
-  absl::StatusOr<std::optional<SealingPlan>> PlanToSeal(const v1::Alert& alert) {
+  absl::StatusOr<std::optional<SealingPlan>> PlanToSeal(const v1::Alert& alert, bool queued) {
     std::string why_not;
     MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
                             PlanSealing(rpc_, args_, alert, Signer::kFiler, why_not));
     if (!plan.has_value()) {
-      std::cerr << "mpower: protected details sent unsealed, readable by the server: " << why_not
-                << "\n";
+      std::cerr << (queued ? "protected details queued unsealed (the push seals them if it can "
+                             "then, else sends them readable by the server): "
+                           : "mpower: protected details sent unsealed, readable by the server: ")
+                << why_not << "\n";
     }
     return plan;
   }
@@ -314,7 +335,8 @@ class Command {
     // it travel with the create, in one call.
     std::optional<SealingPlan> sealing;
     if (v1::Alert* alert = AsAlert(*resource); alert != nullptr && HasClearDetails(*alert)) {
-      absl::StatusOr<std::optional<SealingPlan>> planned = PlanToSeal(*alert);
+      absl::StatusOr<std::optional<SealingPlan>> planned =
+          PlanToSeal(*alert, queue == QueueMode::kAlways);
       if (!planned.ok() && queue != QueueMode::kNever && IsUnreachable(planned.status())) {
         // The keys cannot be fetched: the details wait in the outbox,
         // encrypted there, and are sealed when pushed. Never sent in the

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -80,10 +81,13 @@ class OutboxEndToEndTest : public testing::ServerBackendTest {
     return path;
   }
 
-  // Queues the alert, while the server cannot be reached; its name.
-  std::string QueueAlert(const std::string& country = "ID") {
-    CommandResult queued =
-        Union({"alerts", "create", "-f", AlertFile(country), "--queue", kNowhere});
+  // Queues the alert, while the server cannot be reached (or, with
+  // `reachable`, while it can, so that the details are sealed as they are
+  // queued); its name.
+  std::string QueueAlert(const std::string& country = "ID", bool reachable = false) {
+    std::vector<std::string> args = {"alerts", "create", "-f", AlertFile(country), "--queue"};
+    if (!reachable) args.push_back(kNowhere);
+    CommandResult queued = Union(args);
     EXPECT_EQ(queued.exit_code, 0) << queued.err;
     EXPECT_THAT(queued.out, HasSubstr("queued "));
     EXPECT_THAT(queued.out, Not(HasSubstr("created")));
@@ -105,14 +109,31 @@ class OutboxEndToEndTest : public testing::ServerBackendTest {
     return "";
   }
 
-  // Whether any file under `directory` holds `text`.
+  // Whether the key directory holds no key of an outbox item.
+  bool NoOutboxKeys() const {
+    std::error_code error;
+    for (const auto& entry : fs::recursive_directory_iterator(key_dir() + "/outbox", error)) {
+      if (entry.is_regular_file()) return false;
+    }
+    return true;
+  }
+
+  // Whether any file under `directory` holds `text`, as it is or in
+  // base64 (at each of the three alignments it may fall on).
   static bool AnyFileHolds(const std::string& directory, const std::string& text) {
+    std::vector<std::string> forms = {text};
+    for (int shift = 0; shift < 3; ++shift) {
+      const std::string encoded = absl::Base64Escape(std::string(shift, '\0') + text);
+      forms.push_back(encoded.substr(4, encoded.size() - 8));  // past what the ends change
+    }
     std::error_code error;
     for (const auto& entry : fs::recursive_directory_iterator(directory, error)) {
       if (!entry.is_regular_file()) continue;
       std::stringstream bytes;
       bytes << std::ifstream(entry.path(), std::ios::binary).rdbuf();
-      if (bytes.str().find(text) != std::string::npos) return true;
+      for (const std::string& form : forms) {
+        if (bytes.str().find(form) != std::string::npos) return true;
+      }
     }
     return false;
   }
@@ -185,7 +206,7 @@ TEST_P(OutboxEndToEndTest, WritesQueuedWhileTheServerIsAwayArriveOnceInTheirOrde
   EXPECT_THAT(listed.out, Not(HasSubstr("queued ")));
   EXPECT_THAT(listed.out, Not(HasSubstr(kPerson)));
   // Sent items leave nothing of themselves but receipts: no item, no key.
-  EXPECT_TRUE(fs::is_empty(key_dir() + "/outbox"));
+  EXPECT_TRUE(NoOutboxKeys());
   CommandResult again = Union({"outbox", "push"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.out, HasSubstr("the outbox is empty"));
@@ -194,7 +215,9 @@ TEST_P(OutboxEndToEndTest, WritesQueuedWhileTheServerIsAwayArriveOnceInTheirOrde
 
 TEST_P(OutboxEndToEndTest, APushCutShortAfterTheServerAppliedItWritesNothingTwice) {
   PublishUnionKey();
-  const std::string alert = QueueAlert();
+  // Queued while the server can be reached: the details are sealed as they
+  // are queued, so the outbox holds what a push sends.
+  const std::string alert = QueueAlert("ID", /*reachable=*/true);
   ASSERT_EQ(QueueResponse(alert).exit_code, 0);
   // What the laptop holds before the push: as if the push were killed
   // after the server applied both writes and before the CLI recorded it.
@@ -253,66 +276,59 @@ TEST_P(OutboxEndToEndTest, ARefusedCreateIsKeptWithItsReasonAndWhatNeedsItIsHeld
   CommandResult empty = Union({"outbox", "push"});
   EXPECT_EQ(empty.exit_code, 0) << empty.out << empty.err;
   EXPECT_THAT(empty.out, HasSubstr("the outbox is empty"));
-  EXPECT_TRUE(fs::is_empty(key_dir() + "/outbox")) << "a dropped item's key goes with it";
+  EXPECT_TRUE(NoOutboxKeys()) << "a dropped item's key goes with it";
 }
 
 TEST_P(OutboxEndToEndTest, AutoQueuesOnlyWhatCannotBeSentNow) {
-  std::vector<std::string> create = {"partners",
-                                     "create",
-                                     "kspi",
-                                     "--display-name",
-                                     "KSPI",
-                                     "--type",
-                                     "union_federation",
-                                     "--country",
-                                     "ID",
-                                     "--outbox=" + outbox_dir(),
-                                     "--key-dir=" + key_dir()};
+  // mpower with MPOWER_QUEUE=auto, as the admin, reaching `address`.
+  const auto auto_mpower = [&](std::vector<std::string> args, const std::string& address) {
+    args.insert(args.begin(), MPOWER_PATH);
+    args.push_back("--outbox=" + outbox_dir());
+    args.push_back("--key-dir=" + key_dir());
+    return RunCommand(args, {{"MPOWER_ADDRESS", address},
+                             {"MPOWER_TOKEN", server_->admin_token()},
+                             {"MPOWER_CONFIG", "/nonexistent/mpower-config"},
+                             {"MPOWER_QUEUE", "auto"}});
+  };
+  const auto create = [](const std::string& id) {
+    return std::vector<std::string>{"partners",         "create",    id,
+                                    "--display-name",   "KSPI",      "--type",
+                                    "union_federation", "--country", "ID"};
+  };
   // Reached: sent at once, nothing queued.
-  CommandResult sent = RunCommand(
-      [&] {
-        std::vector<std::string> argv = {MPOWER_PATH};
-        argv.insert(argv.end(), create.begin(), create.end());
-        return argv;
-      }(),
-      {{"MPOWER_ADDRESS", server_->address()},
-       {"MPOWER_TOKEN", server_->admin_token()},
-       {"MPOWER_CONFIG", "/nonexistent/mpower-config"},
-       {"MPOWER_QUEUE", "auto"}});
+  CommandResult sent = auto_mpower(create("kspi"), server_->address());
   ASSERT_EQ(sent.exit_code, 0) << sent.err;
   EXPECT_THAT(sent.out, HasSubstr("partners/kspi"));
   EXPECT_THAT(sent.out, Not(HasSubstr("queued")));
+  // Refused for a reason of its own: not queued, the error as ever.
+  CommandResult refused = auto_mpower(create("Bad Id"), server_->address());
+  EXPECT_EQ(refused.exit_code, 64 + 3) << refused.out << refused.err;  // INVALID_ARGUMENT
+  EXPECT_THAT(refused.out, Not(HasSubstr("queued")));
 
   // Unreachable: queued, exit 0.
-  create[2] = "kspsi";
-  std::vector<std::string> argv = {MPOWER_PATH};
-  argv.insert(argv.end(), create.begin(), create.end());
-  CommandResult queued = RunCommand(argv, {{"MPOWER_ADDRESS", "127.0.0.1:1"},
-                                           {"MPOWER_TOKEN", server_->admin_token()},
-                                           {"MPOWER_CONFIG", "/nonexistent/mpower-config"},
-                                           {"MPOWER_QUEUE", "auto"}});
+  CommandResult queued = auto_mpower(create("kspsi"), "127.0.0.1:1");
   ASSERT_EQ(queued.exit_code, 0) << queued.err;
   EXPECT_THAT(queued.out, HasSubstr("queued "));
   EXPECT_THAT(queued.err, HasSubstr("UNAVAILABLE"));
-
-  // Refused for a reason of its own: not queued, the error as ever.
-  create[2] = "Bad Id";
-  argv = {MPOWER_PATH};
-  argv.insert(argv.end(), create.begin(), create.end());
-  CommandResult refused = RunCommand(argv, {{"MPOWER_ADDRESS", server_->address()},
-                                            {"MPOWER_TOKEN", server_->admin_token()},
-                                            {"MPOWER_CONFIG", "/nonexistent/mpower-config"},
-                                            {"MPOWER_QUEUE", "auto"}});
-  EXPECT_EQ(refused.exit_code, 64 + 3) << refused.out << refused.err;  // INVALID_ARGUMENT
-  CommandResult listed = RunCommand(
-      {MPOWER_PATH, "outbox", "list", "--outbox=" + outbox_dir(), "--key-dir=" + key_dir()},
-      {{"MPOWER_CONFIG", "/nonexistent/mpower-config"}});
-  EXPECT_THAT(listed.out, HasSubstr("partners/kspsi"));
-  EXPECT_THAT(listed.out, Not(HasSubstr("Bad Id")));
+  // Reachable again, while a write waits: this one goes behind it, never
+  // ahead, so that the push applies them in the order they were made.
+  CommandResult behind = auto_mpower(
+      {"partners", "update", "partners/kspsi", "--display-name", "KSPSI"}, server_->address());
+  ASSERT_EQ(behind.exit_code, 0) << behind.err;
+  EXPECT_THAT(behind.out, HasSubstr("queued 00000002: update partners/kspsi"));
+  EXPECT_THAT(behind.err, HasSubstr("1 writes wait in the outbox"));
+  CommandResult pushed = auto_mpower({"outbox", "push"}, server_->address());
+  EXPECT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.out, HasSubstr("2 sent"));
+  EXPECT_THAT(
+      testing::RunMpowerAs(*server_, union_editor_, {"partners", "get", "partners/kspsi"}).out,
+      HasSubstr("KSPSI"));
 }
 
 TEST_P(OutboxEndToEndTest, PushesKilledAtRandomOrCutOffLeaveEveryWriteOnTheServerOnce) {
-  // 25 alerts and a response to each, queued while the server is away.
+  // 25 alerts and a response to each, queued while the server is away:
+  // each alert's details are sealed by the push that first sends it.
+  PublishUnionKey();
   constexpr int kAlerts = 25;
   const std::string path = client_dir_.path() + "/plain-alert.json";
   std::vector<std::string> names;
@@ -322,7 +338,9 @@ TEST_P(OutboxEndToEndTest, PushesKilledAtRandomOrCutOffLeaveEveryWriteOnTheServe
       "urgency": "URGENCY_EXPECTED", "certainty": "CERTAINTY_LIKELY", "countryCode": "ID",
       "headline": "Queued dismissal )"
                         << i << R"(", "scope": "SCOPE_RESTRICTED",
-      "recipientPartners": ["partners/ilo"]})";
+      "recipientPartners": ["partners/ilo"],
+      "protectedDetails": {"people": [{"fullName": ")"
+                        << kPerson << R"("}]}})";
     CommandResult alert = Union({"alerts", "create", "-f", path, "--queue", kNowhere});
     ASSERT_EQ(alert.exit_code, 0) << alert.err;
     names.push_back(QueuedName(alert.out));
@@ -363,27 +381,45 @@ TEST_P(OutboxEndToEndTest, PushesKilledAtRandomOrCutOffLeaveEveryWriteOnTheServe
     if (last.exit_code == 0) break;
   }
   ASSERT_EQ(last.exit_code, 0) << last.out << last.err;
+  // Each call through the proxy takes 50 ms or more, so no push of the 50
+  // writes finished within the 0.5 s it was given.
+  EXPECT_GE(interrupted, 10);
   RecordProperty("pushes_interrupted", interrupted);
   RecordProperty("connections_cut", proxy.cut());
 
   // Every write exactly once on the server.
+  const auto occurrences = [](const std::string& text, const std::string& word) {
+    int found = 0;
+    for (size_t at = text.find(word + " "); at != std::string::npos;
+         at = text.find(word + " ", at + 1)) {
+      ++found;
+    }
+    return found;
+  };
   CommandResult alerts =
       testing::RunMpowerAs(*server_, server_->admin_token(),
                            {"alerts", "list", "--all", "--filter", "country_code = \"ID\""});
   ASSERT_EQ(alerts.exit_code, 0) << alerts.err;
+  CommandResult responses =
+      testing::RunMpowerAs(*server_, server_->admin_token(), {"responses", "list", "--all"});
+  ASSERT_EQ(responses.exit_code, 0) << responses.err;
   for (size_t i = 0; i < names.size(); i += 2) {
-    int found = 0;
-    for (size_t at = alerts.out.find(names[i] + " "); at != std::string::npos;
-         at = alerts.out.find(names[i] + " ", at + 1)) {
-      ++found;
+    EXPECT_EQ(occurrences(alerts.out, names[i]), 1) << names[i];
+    EXPECT_EQ(occurrences(responses.out, names[i + 1]), 1) << names[i + 1];
+    // And no other response to it.
+    int to_alert = 0;
+    for (size_t at = responses.out.find(names[i] + "/responses/"); at != std::string::npos;
+         at = responses.out.find(names[i] + "/responses/", at + 1)) {
+      ++to_alert;
     }
-    EXPECT_EQ(found, 1) << names[i];
-    CommandResult responses = testing::RunMpowerAs(*server_, server_->admin_token(),
-                                                   {"responses", "list", "--parent", names[i]});
-    EXPECT_EQ(std::count(responses.out.begin(), responses.out.end(), '\n'), 2)
-        << "a header and one response: " << responses.out;
-    EXPECT_THAT(responses.out, HasSubstr(names[i + 1]));
+    EXPECT_EQ(to_alert, 1) << names[i];
   }
+  // Every one sealed, whichever push sealed and sent it.
+  CommandResult as_admin = testing::RunMpowerAs(
+      *server_, server_->admin_token(),
+      {"alerts", "list", "--all", "-o", "json", "--key-dir=" + client_dir_.path() + "/admin-desk"});
+  EXPECT_THAT(as_admin.out, HasSubstr("Queued dismissal"));
+  EXPECT_THAT(as_admin.out, Not(HasSubstr(kPerson)));
   // And the receipts agree: each write sent once, by the name it has.
   CommandResult listed = Union({"outbox", "list"});
   std::map<std::string, int> receipts;
@@ -395,6 +431,94 @@ TEST_P(OutboxEndToEndTest, PushesKilledAtRandomOrCutOffLeaveEveryWriteOnTheServe
   }
   EXPECT_EQ(receipts.size(), names.size());
   for (const std::string& name : names) EXPECT_EQ(receipts[name], 1) << name;
+}
+
+TEST_P(OutboxEndToEndTest, AnUpdateWhoseEtagWentStaleIsKeptAndRebasedOnlyWhenAsked) {
+  CommandResult read = Union({"partners", "get", "partners/example-union", "-o", "json"});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  const std::string marker = "\"etag\": \"";
+  const size_t at = read.out.find(marker);
+  ASSERT_NE(at, std::string::npos) << read.out;
+  const std::string etag = read.out.substr(
+      at + marker.size(), read.out.find('"', at + marker.size()) - at - marker.size());
+  CommandResult queued =
+      Union({"partners", "update", "partners/example-union", "--display-name",
+             "Example Union (from the field)", "--etag", etag, "--queue", kNowhere});
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  // Meanwhile someone at the office changes it.
+  CommandResult office = Union({"partners", "update", "partners/example-union", "--display-name",
+                                "Example Union (from the office)"});
+  ASSERT_EQ(office.exit_code, 0) << office.err;
+
+  CommandResult pushed = Union({"outbox", "push"});
+  EXPECT_EQ(pushed.exit_code, 1) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.out, HasSubstr("ABORTED"));
+  EXPECT_THAT(pushed.out, HasSubstr("it is now at etag r"));
+  EXPECT_THAT(pushed.out, HasSubstr("mpower outbox retry 00000001 --rebase"));
+  // Nothing was overwritten.
+  EXPECT_THAT(Union({"partners", "get", "partners/example-union"}).out,
+              HasSubstr("from the office"));
+  EXPECT_THAT(Union({"outbox", "list"}).out, HasSubstr("rejected"));
+
+  CommandResult rebased = Union({"outbox", "retry", "1", "--rebase"});
+  ASSERT_EQ(rebased.exit_code, 0) << rebased.err;
+  EXPECT_THAT(rebased.out, HasSubstr("rebased on partners/example-union at etag r"));
+  CommandResult sent = Union({"outbox", "push"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+  EXPECT_THAT(Union({"partners", "get", "partners/example-union"}).out,
+              HasSubstr("from the field"));
+  // Only an update is rebased: a refused create is not.
+  ASSERT_EQ(QueueResponse("alerts/no-such-alert").exit_code, 0);
+  EXPECT_EQ(Union({"outbox", "push"}).exit_code, 1);
+  CommandResult create = Union({"outbox", "retry", "2", "--rebase"});
+  EXPECT_EQ(create.exit_code, 2) << create.out << create.err;
+  EXPECT_THAT(create.err, HasSubstr("only an update"));
+}
+
+TEST_P(OutboxEndToEndTest, TwoOutboxesBesideOneKeyDirectoryKeepTheirOwnKeys) {
+  // One on the laptop, one on a USB stick, both with the laptop's keys.
+  const std::string stick = client_dir_.path() + "/usb-stick";
+  ASSERT_EQ(QueueResponse("alerts/example-detention-west-kalimantan").exit_code, 0);
+  CommandResult on_stick = testing::RunMpowerAs(
+      *server_, union_editor_,
+      {"responses", "create", "--parent", "alerts/example-detention-west-kalimantan",
+       "--responding-partner", "partners/example-union", "--action", "ACKNOWLEDGED", "--note",
+       "from the stick", "--queue", kNowhere, "--key-dir=" + key_dir(), "--outbox=" + stick});
+  ASSERT_EQ(on_stick.exit_code, 0) << on_stick.err;
+  ASSERT_EQ(Union({"outbox", "push"}).exit_code, 0);
+  // Pushing the laptop's outbox left the stick's key alone.
+  CommandResult pushed = testing::RunMpowerAs(
+      *server_, union_editor_, {"outbox", "push", "--key-dir=" + key_dir(), "--outbox=" + stick});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.out, HasSubstr("1 sent"));
+  EXPECT_THAT(testing::RunMpowerAs(
+                  *server_, ilo_editor_,
+                  {"responses", "list", "--parent", "alerts/example-detention-west-kalimantan"})
+                  .out,
+              HasSubstr("from the stick"));
+}
+
+TEST_P(OutboxEndToEndTest, AnUpdateWhoseAnswerNeverCameIsNotSentAgainUntilAPersonSays) {
+  CommandResult queued = Union({"partners", "update", "partners/example-union", "--display-name",
+                                "Example Union (late answer)", "--queue", kNowhere});
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  // A network so slow that no answer comes within the push's second: the
+  // update may or may not have been applied.
+  testing::FlakyProxy slow(server_->port(), 0, std::chrono::milliseconds(1500), /*seed=*/1);
+  ASSERT_GT(slow.port(), 0);
+  CommandResult timed_out = Union(
+      {"outbox", "push", "--address=127.0.0.1:" + std::to_string(slow.port()), "--timeout=1s"});
+  EXPECT_EQ(timed_out.exit_code, 64 + 4) << timed_out.out << timed_out.err;  // DEADLINE_EXCEEDED
+  EXPECT_THAT(timed_out.err, HasSubstr("marked unknown"));
+  // Not sent again by a push: a person checks first.
+  CommandResult again = Union({"outbox", "push"});
+  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+  EXPECT_THAT(again.out, HasSubstr("unknown 00000001"));
+  EXPECT_THAT(Union({"outbox", "list"}).out, HasSubstr("may have been applied"));
+  ASSERT_EQ(Union({"outbox", "retry", "1"}).exit_code, 0);
+  CommandResult sent = Union({"outbox", "push"});
+  EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+  EXPECT_THAT(Union({"partners", "get", "partners/example-union"}).out, HasSubstr("late answer"));
 }
 
 MPOWER_ON_EVERY_BACKEND(OutboxEndToEndTest);

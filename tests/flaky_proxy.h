@@ -103,7 +103,8 @@ class FlakyProxy {
         if (budget >= 0 && passed + got > budget) allowed = static_cast<ssize_t>(budget - passed);
         const int to = i == 0 ? server : client;
         for (ssize_t sent = 0; sent < allowed;) {
-          const ssize_t n = ::write(to, buffer + sent, static_cast<size_t>(allowed - sent));
+          const ssize_t n =
+              ::send(to, buffer + sent, static_cast<size_t>(allowed - sent), MSG_NOSIGNAL);
           if (n <= 0) break;
           sent += n;
         }
