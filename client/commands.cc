@@ -60,7 +60,7 @@ std::string MainHelp() {
   for (const ResourceSpec& spec : Resources()) {
     absl::StrAppend(&help, "  ", spec.plural, "\n");
   }
-  absl::StrAppend(&help, "  changes      (list: the change feed)\n");
+  absl::StrAppend(&help, "  changes      (list, watch: the change feed)\n");
   absl::StrAppend(&help,
                   "  report       (commitments, alerts, reconciliation, accountability, export)\n");
   absl::StrAppend(&help, "  country      (brief CC: one country at a glance)\n");
@@ -207,13 +207,25 @@ std::string ChangesHelp() {
          "  mpower changes list --after 100 --collections commitments\n";
 }
 
+std::string ChangesWatchHelp() {
+  return "mpower changes watch [--after REVISION] [--collections alerts,commitments] "
+         "[--partner partners/P] [--country CC] [--for DURATION]\n\n"
+         "Prints every write you may see as it happens, from now on (or after REVISION), "
+         "until interrupted or DURATION has passed; reconnects by itself and resumes "
+         "after the last revision the server vouched for, and says so when the server "
+         "has compacted away the changes since then.\n\nExample:\n"
+         "  mpower changes watch --collections commitments --for 2s\n";
+}
+
 std::string WatchHelp() {
   return "mpower alerts watch [--countries ID,HN] [--categories "
          "ARBITRARY_ARREST_OR_DETENTION,...] "
          "[--min-severity SEVERE] [--after REVISION] [--for DURATION]\n\n"
          "Prints alerts as they are filed or change, from now on (or after REVISION), "
          "until interrupted or DURATION has passed; reconnects by itself and resumes "
-         "after the last revision it saw.\n\nExample:\n"
+         "after the last revision it saw. When the server has compacted away the changes "
+         "since then, it says so and lists the alerts as they are now (TYPE LISTED) before "
+         "going on.\n\nExample:\n"
          "  mpower alerts watch --countries ID,MY --min-severity SEVERE\n";
 }
 
@@ -231,6 +243,10 @@ absl::Status RunChanges(RpcClient& rpc, const Args& args, const std::string& out
                         absl::Duration) {
   return ListChangesCommand(rpc, args, output);
 }
+absl::Status RunChangesWatch(RpcClient& rpc, const Args& args, const std::string& output,
+                             absl::Duration) {
+  return WatchChangesCommand(rpc, args, output);
+}
 absl::Status RunWatch(RpcClient& rpc, const Args& args, const std::string& output, absl::Duration) {
   return WatchAlertsCommand(rpc, args, output);
 }
@@ -245,6 +261,7 @@ const std::vector<SpecialCommand>& SpecialCommands() {
   static const auto* const kCommands = new std::vector<SpecialCommand>{
       {{"commitments", "sync"}, kFeedFlags, &SyncHelp, &RunSync},
       {{"changes", "list"}, kFeedFlags, &ChangesHelp, &RunChanges},
+      {{"changes", "watch"}, kFeedFlags, &ChangesWatchHelp, &RunChangesWatch},
       {{"changes"}, kFeedFlags, &ChangesHelp, nullptr},
       {{"alerts", "watch"}, kFeedFlags, &WatchHelp, &RunWatch},
       {{"keys", "generate"},

@@ -139,7 +139,7 @@ std::vector<std::string> PositionalCandidates(const std::vector<std::string>& po
   if (positional.empty()) {
     std::vector<std::string> words;
     for (const ResourceSpec& spec : Resources()) words.push_back(spec.plural);
-    for (const char* word : {"changes", "report", "country", "version", "completion"}) {
+    for (const char* word : {"changes", "report", "country", "version", "completion", "outbox"}) {
       words.push_back(word);
     }
     return words;
@@ -152,7 +152,7 @@ std::vector<std::string> PositionalCandidates(const std::vector<std::string>& po
   }
   if (positional.size() != 1) return {};
   if (first == "completion") return {"bash", "zsh", "fish"};
-  if (first == "changes") return {"list"};
+  if (first == "changes") return {"list", "watch"};
   for (const SpecialCommand& command : SpecialCommands()) {
     if (command.words.size() == 1 && command.words[0] == first) return command.second_words;
   }

@@ -19,8 +19,15 @@ absl::Status ListChangesCommand(RpcClient& rpc, const Args& args, const std::str
 // Prints alerts as they are filed or change, filtered by --countries,
 // --categories and --min-severity, from now on (or after --after), until
 // interrupted or --for has passed. Reconnects by itself and resumes after
-// the last revision it saw. Returns the exit code.
+// the last revision it saw; when the server no longer holds the changes
+// since (compacted), says so and lists the alerts as they are now.
 absl::Status WatchAlertsCommand(RpcClient& rpc, const Args& args, const std::string& output);
+
+// Prints every change it may see, filtered by --collections, --partner and
+// --country, from now on (or after --after), until interrupted or --for
+// has passed; resumes as WatchAlertsCommand does, and says when changes
+// were compacted away while it was cut off.
+absl::Status WatchChangesCommand(RpcClient& rpc, const Args& args, const std::string& output);
 
 }  // namespace mpower::cli
 

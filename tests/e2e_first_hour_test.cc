@@ -383,8 +383,8 @@ class ExamplesTest : public ::testing::Test {
   // The help of every command, as `mpower ... --help` prints it.
   std::vector<std::string> EveryHelp() {
     std::vector<std::vector<std::string>> commands = {
-        {},         {"changes"}, {"alerts", "watch"}, {"commitments", "sync"},
-        {"report"}, {"version"}, {"completion"},      {"outbox"}};
+        {},         {"changes"}, {"changes", "watch"}, {"alerts", "watch"}, {"commitments", "sync"},
+        {"report"}, {"version"}, {"completion"},       {"outbox"}};
     for (const char* resource : {"partners", "initiatives", "commitments", "alerts", "responses",
                                  "subscriptions", "credentials", "audit"}) {
       commands.push_back({resource});

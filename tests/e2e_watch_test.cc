@@ -8,8 +8,11 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "mpower/v1/change.grpc.pb.h"
 #include "mpower/v1/commitment.grpc.pb.h"
+#include "tests/flaky_proxy.h"
 #include "tests/process.h"
 #include "tests/test_support.h"
 
@@ -279,6 +282,124 @@ TEST_P(AlertsWatchTest, TheCliReconnectsByItselfAndMissesNothing) {
   EXPECT_EQ(out.find("Too minor"), std::string::npos);
   EXPECT_EQ(out.find("Another country"), std::string::npos);
   EXPECT_EQ(out.find("example-detention"), std::string::npos) << "starts from now, not history";
+}
+
+// The alert `mpower alerts create` printed: the first word of its table's
+// second line.
+std::string NameFiled(const std::string& out) {
+  const size_t line = out.find('\n') + 1;
+  return out.substr(line, out.find(' ', line) - line);
+}
+
+// The line of `text` that holds `what`, or "".
+std::string LineWith(const std::string& text, const std::string& what) {
+  const size_t at = text.find(what);
+  if (at == std::string::npos) return "";
+  const size_t start = text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1;
+  return text.substr(start, text.find('\n', at) - start);
+}
+
+// Waits (bounded) until `watch` has printed `text`.
+bool WaitToSee(const BackgroundCommand& watch, const std::string& text) {
+  for (int i = 0; i < 600; ++i) {
+    if (watch.Output().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST_P(AlertsWatchTest, ThroughAConnectionCutThreeTimesEveryChangeOnceInOrder) {
+  testing::TempDir dir;
+  ServerProcess server(dir.path(), ServerFlags({"--demo-data"}));
+  ASSERT_GT(server.port(), 0) << server.log();
+  testing::FlakyProxy proxy(server.port(), 0, std::chrono::milliseconds(0), /*seed=*/3);
+  ASSERT_GT(proxy.port(), 0);
+  const std::map<std::string, std::string> env = {
+      {"MPOWER_ADDRESS", "127.0.0.1:" + std::to_string(proxy.port())},
+      {"MPOWER_TOKEN", server.admin_token()},
+      {"MPOWER_CONFIG", "/nonexistent"}};
+  BackgroundCommand alerts({MPOWER_PATH, "alerts", "watch"}, env);
+  BackgroundCommand changes({MPOWER_PATH, "changes", "watch", "--collections", "alerts"}, env);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  std::vector<std::string> names;
+  for (int i = 0; i < 4; ++i) {
+    const std::string headline = absl::StrCat("Cut number ", i);
+    CommandResult filed = FileAlert(server, "ID", "severe", headline);
+    ASSERT_EQ(filed.exit_code, 0) << filed.err;
+    names.push_back(NameFiled(filed.out));
+    ASSERT_TRUE(absl::StartsWith(names.back(), "alerts/")) << filed.out;
+    ASSERT_TRUE(WaitToSee(alerts, headline)) << alerts.Output();
+    ASSERT_TRUE(WaitToSee(changes, names.back())) << changes.Output();
+    // Cut both watchers off, and write while they are away.
+    if (i < 3) {
+      proxy.CutAll();
+      ASSERT_EQ(FileAlert(server, "HN", "extreme", absl::StrCat("While cut ", i)).exit_code, 0);
+    }
+  }
+  for (BackgroundCommand* watch : {&alerts, &changes}) {
+    CommandResult watched = watch->Stop(SIGTERM);
+    int resumed = 0;
+    for (size_t at = watched.err.find("resuming after revision"); at != std::string::npos;
+         at = watched.err.find("resuming after revision", at + 1)) {
+      ++resumed;
+    }
+    EXPECT_GE(resumed, 3) << watched.err;
+    // Every alert filed, once each, in the order filed.
+    size_t last = 0;
+    for (int i = 0; i < 4; ++i) {
+      const std::string what =
+          watch == &alerts ? absl::StrCat("Cut number ", i) : names[static_cast<size_t>(i)];
+      const size_t at = watched.out.find(what);
+      ASSERT_NE(at, std::string::npos) << what << "\n" << watched.out;
+      EXPECT_EQ(at, watched.out.rfind(what)) << what << " twice:\n" << watched.out;
+      EXPECT_GT(at, last) << what << " out of order:\n" << watched.out;
+      last = at;
+      if (i < 3 && watch == &alerts) {
+        EXPECT_NE(watched.out.find(absl::StrCat("While cut ", i)), std::string::npos)
+            << "written while it was cut off:\n"
+            << watched.out;
+      }
+    }
+  }
+}
+
+TEST_P(AlertsWatchTest, WhenTheChangesSinceWereCompactedItSaysSoAndListsTheAlertsAsTheyAre) {
+  testing::TempDir dir;
+  ServerProcess server(dir.path(), ServerFlags({"--demo-data", "--history-revisions=3",
+                                                "--maintenance-interval=100ms"}));
+  ASSERT_GT(server.port(), 0) << server.log();
+  testing::FlakyProxy proxy(server.port(), 0, std::chrono::milliseconds(0), /*seed=*/4);
+  ASSERT_GT(proxy.port(), 0);
+  BackgroundCommand watch({MPOWER_PATH, "alerts", "watch", "--countries", "GT"},
+                          {{"MPOWER_ADDRESS", "127.0.0.1:" + std::to_string(proxy.port())},
+                           {"MPOWER_TOKEN", server.admin_token()},
+                           {"MPOWER_CONFIG", "/nonexistent"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_EQ(FileAlert(server, "GT", "severe", "Seen as it happened").exit_code, 0);
+  ASSERT_TRUE(WaitToSee(watch, "Seen as it happened")) << watch.Output();
+  // Cut off while more is written than the server keeps, and compacted.
+  proxy.SetRefusing(true);
+  proxy.CutAll();
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(FileAlert(server, "GT", "severe", absl::StrCat("Filed while away ", i)).exit_code, 0);
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // ten maintenance rounds
+  proxy.SetRefusing(false);
+  ASSERT_TRUE(WaitToSee(watch, "Filed while away 5")) << watch.Output();
+  ASSERT_EQ(FileAlert(server, "GT", "severe", "Seen again as it happened").exit_code, 0);
+  ASSERT_TRUE(WaitToSee(watch, "Seen again as it happened")) << watch.Output();
+  CommandResult watched = watch.Stop(SIGTERM);
+  EXPECT_THAT(watched.err, HasSubstr("no longer holds the changes after revision"));
+  EXPECT_THAT(watched.err, HasSubstr("re-listing the alerts as they are now"));
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_THAT(LineWith(watched.out, absl::StrCat("Filed while away ", i)), HasSubstr("LISTED"))
+        << "what was filed while away comes listed:\n"
+        << watched.out;
+  }
+  // Listed, then the watch goes on.
+  EXPECT_LT(watched.out.find("Filed while away 0"), watched.out.find("Seen again as it happened"));
+  EXPECT_EQ(watched.out.find("Seen again as it happened"),
+            watched.out.rfind("Seen again as it happened"));
 }
 
 MPOWER_ON_EVERY_BACKEND(WatchResumeTest);

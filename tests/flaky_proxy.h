@@ -56,6 +56,12 @@ class FlakyProxy {
   int port() const { return port_; }  // 0 if it could not listen
   int cut() const { return cut_.load(); }
 
+  // Cuts every connection open now.
+  void CutAll() { ++generation_; }
+  // While refusing, every new connection is closed as soon as it opens:
+  // the server cannot be reached.
+  void SetRefusing(bool refusing) { refusing_ = refusing; }
+
  private:
   void Accept() {
     while (!stopping_) {
@@ -63,6 +69,10 @@ class FlakyProxy {
       if (::poll(&ready, 1, 50) <= 0) continue;
       const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client < 0) continue;
+      if (refusing_) {
+        ::close(client);
+        continue;
+      }
       const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       sockaddr_in address{};
       address.sin_family = AF_INET;
@@ -78,16 +88,19 @@ class FlakyProxy {
         budget = std::uniform_int_distribution<int64_t>(0, 8191)(random_);
       }
       std::lock_guard<std::mutex> lock(mutex_);
-      relays_.emplace_back([this, client, server, budget] { Relay(client, server, budget); });
+      const int generation = generation_.load();
+      relays_.emplace_back([this, client, server, budget, generation] {
+        Relay(client, server, budget, generation);
+      });
     }
   }
 
   // Copies bytes both ways until either side closes, `budget` bytes have
-  // passed (then both are cut), or the proxy stops.
-  void Relay(int client, int server, int64_t budget) {
+  // passed (then both are cut), CutAll is called, or the proxy stops.
+  void Relay(int client, int server, int64_t budget, int generation) {
     char buffer[16384];
     int64_t passed = 0;
-    while (!stopping_) {
+    while (!stopping_ && generation_ == generation) {
       pollfd ends[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
       if (::poll(ends, 2, 50) <= 0) continue;
       bool open = true;
@@ -128,6 +141,8 @@ class FlakyProxy {
   int port_ = 0;
   std::atomic<bool> stopping_ = false;
   std::atomic<int> cut_ = 0;
+  std::atomic<int> generation_ = 0;
+  std::atomic<bool> refusing_ = false;
   std::thread acceptor_;
   std::mutex mutex_;
   std::vector<std::thread> relays_;
