@@ -23,21 +23,34 @@ const std::set<std::string>& BooleanFlags() {
 }
 
 const std::set<std::string>& CommonFlags() {
-  static const auto* const kFlags =
-      new std::set<std::string>{"address",         "token",
-                                "tls-ca",          "tls-cert",
-                                "tls-key",         "timeout",
-                                "output",          "help",
-                                "version",         "file",
-                                "filter",          "page-size",
-                                "page-token",      "all",
-                                "show-deleted",    "parent",
-                                "request-id",      "etag",
-                                "update-mask",     "reason",
-                                "after-revision",  "include-shareable",
-                                "key-dir",         "trust-new-keys",
-                                "passphrase-file", "queue",
-                                "outbox"};
+  static const auto* const kFlags = new std::set<std::string>{"address",
+                                                              "token",
+                                                              "tls-ca",
+                                                              "tls-cert",
+                                                              "tls-key",
+                                                              "timeout",
+                                                              "output",
+                                                              "help",
+                                                              "version",
+                                                              "file",
+                                                              "filter",
+                                                              "page-size",
+                                                              "page-token",
+                                                              "all",
+                                                              "show-deleted",
+                                                              "parent",
+                                                              "request-id",
+                                                              "etag",
+                                                              "update-mask",
+                                                              "reason",
+                                                              "after-revision",
+                                                              "include-shareable",
+                                                              "key-dir",
+                                                              "trust-new-keys",
+                                                              "passphrase-file",
+                                                              "queue",
+                                                              "outbox-passphrase-file",
+                                                              "outbox"};
   return *kFlags;
 }
 

@@ -176,9 +176,69 @@ std::string Outbox::KeyPath(const std::string& id) const {
   return (fs::path(key_directory_) / absl::StrCat(id, ".key")).string();
 }
 
+absl::Status Outbox::UsePassphrase(const std::string& passphrase) {
+  // The salt is the outbox's, kept beside its item keys, made on first use.
+  const std::string salt_path = (fs::path(key_directory_) / "passphrase.salt").string();
+  bool found = false;
+  std::string salt = absl::HexStringToBytes(absl::StripAsciiWhitespace(ReadFile(salt_path, found)));
+  if (!found) {
+    salt.assign(crypto_pwhash_SALTBYTES, '\0');
+    randombytes_buf(salt.data(), salt.size());
+    absl::Status made = CreateSyncedFile(salt_path, absl::BytesToHexString(salt));
+    if (made.ok()) made = SyncDirectory(key_directory_);
+    if (!made.ok()) {
+      salt = absl::HexStringToBytes(absl::StripAsciiWhitespace(ReadFile(salt_path, found)));
+    }
+  }
+  if (salt.size() != crypto_pwhash_SALTBYTES) {
+    return LocalError(absl::StrCat(salt_path, " is not a salt; move it away"));
+  }
+  auto key = std::shared_ptr<std::string>(new std::string(crypto_secretbox_KEYBYTES, '\0'),
+                                          [](std::string* wiped) {
+                                            sodium_memzero(wiped->data(), wiped->size());
+                                            delete wiped;
+                                          });
+  if (crypto_pwhash(reinterpret_cast<unsigned char*>(key->data()), key->size(), passphrase.data(),
+                    passphrase.size(), reinterpret_cast<const unsigned char*>(salt.data()),
+                    crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE,
+                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return LocalError("not enough memory to derive a key from the outbox's passphrase");
+  }
+  passphrase_key_ = std::move(key);
+  return absl::OkStatus();
+}
+
+// A locked item key: this prefix, then in hex a nonce and crypto_secretbox
+// of the key under the passphrase's.
+constexpr absl::string_view kLockedKey = "locked:";
+
 absl::StatusOr<std::string> Outbox::ReadKey(const std::string& id) const {
   bool found = false;
   std::string hex = ReadFile(KeyPath(id), found);
+  if (found && absl::StartsWith(hex, kLockedKey)) {
+    std::string locked =
+        absl::HexStringToBytes(absl::StripTrailingAsciiWhitespace(hex).substr(kLockedKey.size()));
+    sodium_memzero(hex.data(), hex.size());
+    if (passphrase_key_ == nullptr) {
+      return UsageError(
+          absl::StrCat("outbox item ", id,
+                       " is under a passphrase: give it with "
+                       "--outbox-passphrase-file (or MPOWER_OUTBOX_PASSPHRASE_FILE)"));
+    }
+    std::string key(crypto_secretstream_xchacha20poly1305_KEYBYTES, '\0');
+    if (locked.size() != crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + key.size() ||
+        crypto_secretbox_open_easy(
+            reinterpret_cast<unsigned char*>(key.data()),
+            reinterpret_cast<const unsigned char*>(locked.data()) + crypto_secretbox_NONCEBYTES,
+            locked.size() - crypto_secretbox_NONCEBYTES,
+            reinterpret_cast<const unsigned char*>(locked.data()),
+            reinterpret_cast<const unsigned char*>(passphrase_key_->data())) != 0) {
+      return LocalError(absl::StrCat("outbox item ", id,
+                                     " does not open under the passphrase given: is it the one "
+                                     "it was queued with?"));
+    }
+    return key;
+  }
   std::string key = absl::HexStringToBytes(absl::StripTrailingAsciiWhitespace(hex));
   sodium_memzero(hex.data(), hex.size());
   if (!found || key.size() != crypto_secretstream_xchacha20poly1305_KEYBYTES) {
@@ -242,7 +302,18 @@ absl::StatusOr<std::string> Outbox::Add(OutboxItem item) {
   std::string key(crypto_secretstream_xchacha20poly1305_KEYBYTES, '\0');
   crypto_secretstream_xchacha20poly1305_keygen(reinterpret_cast<unsigned char*>(key.data()));
   // The key is on disk before anything is sealed with it.
-  std::string hex = absl::BytesToHexString(key);
+  std::string hex;
+  if (passphrase_key_ != nullptr) {
+    std::string locked(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + key.size(), '\0');
+    auto* out = reinterpret_cast<unsigned char*>(locked.data());
+    randombytes_buf(out, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES,
+                          reinterpret_cast<const unsigned char*>(key.data()), key.size(), out,
+                          reinterpret_cast<const unsigned char*>(passphrase_key_->data()));
+    hex = absl::StrCat(kLockedKey, absl::BytesToHexString(locked));
+  } else {
+    hex = absl::BytesToHexString(key);
+  }
   absl::Status key_written = CreateSyncedFile(KeyPath(item.id), hex);
   sodium_memzero(hex.data(), hex.size());
   if (key_written.ok()) key_written = SyncDirectory(key_directory_);

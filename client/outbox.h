@@ -15,12 +15,14 @@
 // with nothing in it; once an item is sent or dropped, its key is
 // overwritten and removed, so no later copy of the key directory opens an
 // earlier copy of the item either. The key directory is what must be kept
-// safe, as it holds the partner's private keys too.
+// safe, as it holds the partner's private keys too; with a passphrase
+// (UsePassphrase), the item keys in it are locked under that as well.
 //
 // What was sent is kept as receipts (DIR/receipts, one line each: when,
 // the item, the method, the name written and its etag): names and times,
 // never a resource's text.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -89,6 +91,11 @@ class Outbox {
 
   const std::string& directory() const { return directory_; }
 
+  // From now on, item keys are written locked under `passphrase`
+  // (Argon2id, then crypto_secretbox), and locked ones can be read: a
+  // machine taken with its key directory gives up nothing without it.
+  absl::Status UsePassphrase(const std::string& passphrase);
+
   // Saves `item` as the last in the queue, giving it its id. Durable when
   // it returns: its key first, then the item.
   absl::StatusOr<std::string> Add(OutboxItem item);
@@ -132,6 +139,8 @@ class Outbox {
 
   std::string directory_;
   std::string key_directory_;  // KEYDIR/outbox/{outbox}
+  // Derived from the passphrase, if one was given; wiped with the outbox.
+  std::shared_ptr<std::string> passphrase_key_;
 };
 
 // The outbox directory: --outbox, MPOWER_OUTBOX, $XDG_DATA_HOME/mpower/

@@ -1,7 +1,10 @@
 #include "client/outbox_commands.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -33,7 +36,27 @@ constexpr char kUpdateAlert[] = "/mpower.v1.AlertService/UpdateAlert";
 absl::StatusOr<Outbox> OpenOutbox(const Args& args) {
   MPOWER_ASSIGN_OR_RETURN(const std::string directory, OutboxDirectory(args.Get("outbox")));
   MPOWER_ASSIGN_OR_RETURN(const std::string keys, KeyDirectory(args));
-  return Outbox::Open(directory, keys);
+  MPOWER_ASSIGN_OR_RETURN(Outbox outbox, Outbox::Open(directory, keys));
+  // Under a passphrase: the first line of --outbox-passphrase-file or of
+  // the file MPOWER_OUTBOX_PASSPHRASE_FILE names.
+  std::string file = args.Get("outbox-passphrase-file");
+  if (const char* from_env = std::getenv("MPOWER_OUTBOX_PASSPHRASE_FILE");
+      file.empty() && from_env != nullptr) {
+    file = from_env;
+  }
+  if (!file.empty()) {
+    std::ifstream in(file);
+    std::string passphrase;
+    if (!in || !std::getline(in, passphrase)) {
+      return LocalError(absl::StrCat("cannot read the outbox's passphrase file ", file));
+    }
+    if (!passphrase.empty() && passphrase.back() == '\r') passphrase.pop_back();
+    if (passphrase.empty()) return UsageError("--outbox-passphrase-file: its first line is empty");
+    absl::Status used = outbox.UsePassphrase(passphrase);
+    sodium_memzero(passphrase.data(), passphrase.size());
+    MPOWER_RETURN_IF_ERROR(used);
+  }
+  return outbox;
 }
 
 std::string Time(absl::Time time) {
@@ -561,7 +584,10 @@ std::string OutboxHelp() {
          "Where:\n"
          "  --outbox DIR   MPOWER_OUTBOX   default ~/.local/share/mpower/outbox, owner-only.\n"
          "                 Each item is encrypted under a key of its own, kept in the key\n"
-         "                 directory (--key-dir), apart from the outbox: keep that safe.\n\n"
+         "                 directory (--key-dir), apart from the outbox: keep that safe.\n"
+         "  --outbox-passphrase-file F   MPOWER_OUTBOX_PASSPHRASE_FILE   locks the items'\n"
+         "                 keys under the passphrase on F's first line too (Argon2id), so\n"
+         "                 that a machine taken whole gives up nothing without it.\n\n"
          "Examples:\n"
          "  mpower responses create --parent alerts/example-detention-west-kalimantan "
          "--responding-partner partners/ilo --action ACKNOWLEDGED --note 'Seen' --queue\n"

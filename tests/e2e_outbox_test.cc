@@ -521,6 +521,39 @@ TEST_P(OutboxEndToEndTest, AnUpdateWhoseAnswerNeverCameIsNotSentAgainUntilAPerso
   EXPECT_THAT(Union({"partners", "get", "partners/example-union"}).out, HasSubstr("late answer"));
 }
 
+TEST_P(OutboxEndToEndTest, UnderAPassphraseTheKeyDirectoryAloneOpensNothing) {
+  const std::string passphrase_file = client_dir_.path() + "/outbox-passphrase";
+  std::ofstream(passphrase_file) << "correct horse battery staple\n";
+  const std::string wrong_file = client_dir_.path() + "/wrong-passphrase";
+  std::ofstream(wrong_file) << "incorrect mule\n";
+  const std::string with = "--outbox-passphrase-file=" + passphrase_file;
+  CommandResult queued =
+      Union({"responses", "create", "--parent", "alerts/example-detention-west-kalimantan",
+             "--responding-partner", "partners/example-union", "--action", "ACKNOWLEDGED", "--note",
+             kNote, "--queue", kNowhere, with});
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  EXPECT_FALSE(AnyFileHolds(key_dir(), kNote));
+  EXPECT_FALSE(AnyFileHolds(outbox_dir(), kNote));
+  // The item's key is locked: the key directory alone opens nothing.
+  CommandResult without = Union({"outbox", "show", "1"});
+  EXPECT_EQ(without.exit_code, 2) << without.out << without.err;
+  EXPECT_THAT(without.err, HasSubstr("under a passphrase"));
+  EXPECT_THAT(without.out, Not(HasSubstr(kNote)));
+  CommandResult wrong = Union({"outbox", "show", "1", "--outbox-passphrase-file=" + wrong_file});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
+  EXPECT_THAT(wrong.err, HasSubstr("does not open under the passphrase given"));
+  CommandResult shown = Union({"outbox", "show", "1", with});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr(kNote));
+  CommandResult pushed = Union({"outbox", "push", with});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  EXPECT_THAT(testing::RunMpowerAs(
+                  *server_, ilo_editor_,
+                  {"responses", "list", "--parent", "alerts/example-detention-west-kalimantan"})
+                  .out,
+              HasSubstr(kNote));
+}
+
 MPOWER_ON_EVERY_BACKEND(OutboxEndToEndTest);
 
 }  // namespace
