@@ -17,6 +17,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "client/args.h"
 #include "client/command_status.h"
@@ -190,6 +191,16 @@ int Run(int argc, char** argv) {
   if (!connection.ok()) return Finish(connection.status());
   RpcClient rpc(connection->channel, connection->token, connection->timeout);
   if (special != nullptr) {
+    // These read, or read the server before they write (a sync compares,
+    // a share opens and seals again, a key is proven as it is published),
+    // so a queued copy could not be what they would send: said, never
+    // silently ignored.
+    if (args.Has("queue") && special->words[0] != "outbox") {
+      return Finish(UsageError(absl::StrCat(
+          "--queue: mpower ", absl::StrJoin(special->words, " "),
+          " cannot be queued: it reads the server; run it when the server can be reached (a "
+          "resource's create, update, delete and other writes can be queued)")));
+    }
     return Finish(special->run(rpc, args, connection->output, connection->timeout));
   }
   return Finish(RunResourceCommand(*spec, args, rpc, connection->output, args.positional[1]));

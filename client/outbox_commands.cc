@@ -112,7 +112,31 @@ absl::Status SealBeforeSending(RpcClient& rpc, const Args& args, Outbox& outbox,
     if (!request.ParseFromString(item.request)) {
       return LocalError(absl::StrCat("outbox item ", item.id, " holds no CreateAlertRequest"));
     }
-    if (!HasClearDetails(request.alert())) return absl::OkStatus();
+    if (request.alert().protected_details().has_sealed()) {
+      // Sealed as it was queued, perhaps offline to the keys last known:
+      // sealed again here if the keys entitled have changed since.
+      v1::Alert alert = request.alert();
+      alert.set_name(MakeName("", kAlertName, request.alert_id()));
+      MPOWER_ASSIGN_OR_RETURN(const bool current, SealedToEveryKeyEntitledNow(rpc, args, alert));
+      if (!current) {
+        MPOWER_ASSIGN_OR_RETURN(const std::string opened, OpenDetails(rpc, args, alert));
+        if (!HasClearDetails(alert)) {
+          return LocalError(absl::StrCat("the keys entitled to ", item.id,
+                                         "'s details changed since it was queued, and they "
+                                         "cannot be opened here to seal them again: ",
+                                         opened));
+        }
+        std::cerr << "the keys entitled to the details of " << item.id
+                  << " changed since it was queued: sealing them again\n";
+        *request.mutable_alert()->mutable_protected_details() = alert.protected_details();
+      }
+    }
+    if (!request.alert().has_protected_details()) return absl::OkStatus();
+    if (!HasClearDetails(request.alert())) {
+      item.sealing_settled = true;
+      item.request = request.SerializeAsString();
+      return outbox.Save(item);
+    }
     std::string why_not;
     MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
                             PlanSealing(rpc, args, request.alert(), Signer::kFiler, why_not));

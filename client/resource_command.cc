@@ -83,6 +83,12 @@ class Command {
       : spec_(spec), args_(args), rpc_(rpc), output_(std::move(output)) {}
 
   absl::Status Run(const std::string& verb) {
+    if (args_.Has("queue") &&
+        (verb == "get" || verb == "list" || verb == "test" || verb == "replay")) {
+      return UsageError(absl::StrCat("--queue: ", spec_.plural, " ", verb,
+                                     " writes nothing to queue; run it when the server can be "
+                                     "reached"));
+    }
     if (verb == "get") return Get();
     if (verb == "list") return List();
     if (verb == "create") return Create();
@@ -338,13 +344,22 @@ class Command {
       absl::StatusOr<std::optional<SealingPlan>> planned =
           PlanToSeal(*alert, queue == QueueMode::kAlways);
       if (!planned.ok() && queue != QueueMode::kNever && IsUnreachable(planned.status())) {
-        // The keys cannot be fetched: the details wait in the outbox,
-        // encrypted there, and are sealed when pushed. Never sent in the
-        // clear because the server came back meanwhile.
-        std::cerr << "protected details not sealed yet: the server could not be reached for "
-                     "the keys to seal to; they are sealed when pushed\n";
+        // The keys cannot be fetched: sealed to those this machine last
+        // fetched and pins, which the push checks against the server's
+        // before it sends; else the details wait in the outbox, encrypted
+        // there, and are sealed when pushed. Either way they are queued,
+        // never sent in the clear because the server came back meanwhile.
         queue = QueueMode::kAlways;
-        planned = std::optional<SealingPlan>();
+        std::string why_not;
+        planned = PlanSealingFromKnownKeys(args_, *alert, why_not);
+        if (planned.ok() && !planned->has_value()) {
+          std::cerr << "protected details not sealed yet: the server could not be reached for "
+                       "the keys to seal to, and "
+                    << why_not << "; they are sealed when pushed\n";
+        } else if (planned.ok()) {
+          std::cerr << "the server could not be reached: sealing to the keys this machine last "
+                       "fetched; the push checks them first\n";
+        }
       }
       MPOWER_ASSIGN_OR_RETURN(sealing, std::move(planned));
       if (sealing.has_value()) {

@@ -14,6 +14,7 @@
 #include "client/command_status.h"
 #include "client/key_directory.h"
 #include "client/key_pins.h"
+#include "client/known_keys.h"
 #include "common/public_keys.h"
 #include "common/sealed_envelope.h"
 #include "mpower/v1/encryption_key.pb.h"
@@ -328,7 +329,72 @@ absl::StatusOr<std::optional<SealingPlan>> PlanSealing(RpcClient& rpc, const Arg
     return std::nullopt;
   }
   plan.signing_key = *signing_key;
+  // For sealing while the server cannot be reached (known_keys.h). A
+  // machine that cannot remember them still seals now.
+  std::vector<std::string> fetched(partners.begin(), partners.end());
+  fetched.insert(fetched.end(), secretariat->begin(), secretariat->end());
+  (void)RememberKeys(*directory, fetched, plan.recipients, *secretariat);
   return plan;
+}
+
+absl::StatusOr<std::optional<SealingPlan>> PlanSealingFromKnownKeys(const Args& args,
+                                                                    const v1::Alert& alert,
+                                                                    std::string& why_not) {
+  MPOWER_ASSIGN_OR_RETURN(const std::string directory, KeyDirectory(args));
+  MPOWER_ASSIGN_OR_RETURN(const KeyPins pins, KeyPins::Load(directory));
+  MPOWER_ASSIGN_OR_RETURN(const KnownKeys known, LoadKnownKeys(directory));
+  absl::btree_set<std::string> partners(alert.recipient_partners().begin(),
+                                        alert.recipient_partners().end());
+  partners.insert(alert.filing_partner());
+  if (!known.secretariat.has_value()) {
+    why_not = "this machine has never fetched the secretariat's recovery keys";
+    return std::nullopt;
+  }
+  absl::btree_set<std::string> everyone = partners;
+  for (const std::string& partner : *known.secretariat) {
+    if (known.by_partner.count(partner) != 0 && !known.by_partner.at(partner).empty()) {
+      everyone.insert(partner);
+    }
+  }
+  SealingPlan plan;
+  std::vector<EncryptionKey> filer_keys;
+  for (const std::string& partner : everyone) {
+    const auto found = known.by_partner.find(partner);
+    if (found == known.by_partner.end() || found->second.empty()) {
+      why_not = absl::StrCat("this machine knows no key of ", partner,
+                             " (it seals to a partner's keys once it has fetched them online)");
+      return std::nullopt;
+    }
+    for (const EncryptionKey& key : found->second) {
+      // Remembered only once pinned; and a pin changed since is obeyed.
+      if (!pins.Pinned(key.name(), key.fingerprint())) {
+        why_not = absl::StrCat(key.name(), " is no longer pinned here");
+        return std::nullopt;
+      }
+    }
+    if (partner == alert.filing_partner()) filer_keys = found->second;
+    plan.recipients.insert(plan.recipients.end(), found->second.begin(), found->second.end());
+  }
+  plan.partners = absl::StrJoin(everyone, ", ");
+  MPOWER_ASSIGN_OR_RETURN(plan.signing_key, HeldKeyAmong(directory, filer_keys));
+  if (plan.signing_key.empty()) {
+    why_not = absl::StrCat("this machine holds no ACTIVE key of ", alert.filing_partner(),
+                           " to sign with");
+    return std::nullopt;
+  }
+  return plan;
+}
+
+absl::StatusOr<bool> SealedToEveryKeyEntitledNow(RpcClient& rpc, const Args& args,
+                                                 const v1::Alert& alert) {
+  std::string why_not;
+  MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
+                          PlanSealing(rpc, args, alert, Signer::kFiler, why_not));
+  if (!plan.has_value()) return true;  // nothing better can be done here
+  absl::btree_set<std::string> now;
+  for (const EncryptionKey& key : plan->recipients) now.insert(key.name());
+  const auto& sealed_to = alert.protected_details().sealed().recipient_keys();
+  return now == absl::btree_set<std::string>(sealed_to.begin(), sealed_to.end());
 }
 
 absl::StatusOr<v1::SealedEnvelope> SealDetails(const Args& args, const SealingPlan& plan,

@@ -51,6 +51,20 @@ absl::StatusOr<std::optional<SealingPlan>> PlanSealing(RpcClient& rpc, const Arg
                                                        const v1::Alert& alert, Signer signer,
                                                        std::string& why_not);
 
+// As PlanSealing, from the keys this machine last fetched and still pins
+// (known_keys.h), asking the server nothing: for details queued while it
+// cannot be reached. nullopt, with `why_not`, when one of the partners'
+// keys (or the secretariat's) is not known here.
+absl::StatusOr<std::optional<SealingPlan>> PlanSealingFromKnownKeys(const Args& args,
+                                                                    const v1::Alert& alert,
+                                                                    std::string& why_not);
+
+// Whether `alert`'s sealed details are sealed to exactly the keys
+// PlanSealing would seal to now; true as well when no plan can be made
+// here.
+absl::StatusOr<bool> SealedToEveryKeyEntitledNow(RpcClient& rpc, const Args& args,
+                                                 const v1::Alert& alert);
+
 // `partner`'s ACTIVE keys as the server gives them, each checked: its
 // proof of possession verifies for `partner` and its fingerprint is what
 // its keys give here. An error names a key that fails.

@@ -568,6 +568,55 @@ TEST_P(OutboxEndToEndTest, UnderAPassphraseTheKeyDirectoryAloneOpensNothing) {
               HasSubstr(kNote));
 }
 
+TEST_P(OutboxEndToEndTest, WhatCannotBeQueuedSaysSoAndSendsNothing) {
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"alerts", "share", "alerts/example-detention-west-kalimantan",
+                                 "--partner", "partners/us-gov"},
+        std::vector<std::string>{"alerts", "get", "alerts/example-detention-west-kalimantan"},
+        std::vector<std::string>{"changes", "list"}}) {
+    std::vector<std::string> args = command;
+    args.push_back("--queue");
+    CommandResult refused = Union(args);
+    EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+    EXPECT_THAT(refused.err, HasSubstr("--queue: "));
+    EXPECT_EQ(refused.out, "");
+  }
+  EXPECT_THAT(Union({"outbox", "list"}).out, HasSubstr("the outbox is empty"));
+  EXPECT_THAT(
+      Union({"alerts", "get", "alerts/example-detention-west-kalimantan", "-o", "json"}).out,
+      Not(HasSubstr("partners/us-gov")));
+}
+
+TEST_P(OutboxEndToEndTest, OfflineDetailsAreSealedToTheKeysLastFetchedAndAgainIfTheyChanged) {
+  PublishUnionKey();
+  // Online once: this machine fetches, checks and pins the keys it seals to.
+  CommandResult online = Union({"alerts", "create", "-f", AlertFile("ID")});
+  ASSERT_EQ(online.exit_code, 0) << online.err;
+  ASSERT_THAT(online.err, HasSubstr("sealed here"));
+
+  // Then no signal: sealed all the same, to those keys.
+  const std::string alert = QueueAlert("PE");
+  CommandResult shown = Union({"outbox", "show", "1"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("\"sealed\""));
+  EXPECT_THAT(shown.out, Not(HasSubstr(kPerson))) << "the opened outbox holds only an envelope";
+
+  // Meanwhile the ILO publishes a new key: the push seals again to it.
+  CommandResult ilo_key =
+      testing::RunMpowerAs(*server_, ilo_editor_,
+                           {"keys", "generate", "new-desk", "--parent", "partners/ilo",
+                            "--key-dir=" + client_dir_.path() + "/ilo-laptop"});
+  ASSERT_EQ(ilo_key.exit_code, 0) << ilo_key.err;
+  CommandResult pushed = Union({"outbox", "push", "--trust-new-keys"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.err, HasSubstr("changed since it was queued: sealing them again"));
+  CommandResult as_ilo = testing::RunMpowerAs(
+      *server_, ilo_editor_,
+      {"alerts", "get", alert, "-o", "json", "--key-dir=" + client_dir_.path() + "/ilo-laptop"});
+  EXPECT_EQ(as_ilo.exit_code, 0) << as_ilo.err;
+  EXPECT_THAT(as_ilo.out, HasSubstr(kPerson)) << as_ilo.err;
+}
+
 MPOWER_ON_EVERY_BACKEND(OutboxEndToEndTest);
 
 }  // namespace
