@@ -555,6 +555,13 @@ absl::StatusOr<int> WaitingInOutbox(const Args& args) {
   return static_cast<int>(ids.size());
 }
 
+absl::StatusOr<bool> OutboxWritesTo(const Args& args, const std::string& name) {
+  MPOWER_ASSIGN_OR_RETURN(Outbox outbox, OpenOutbox(args));
+  MPOWER_ASSIGN_OR_RETURN(const std::vector<OutboxItem> items, outbox.Items());
+  return absl::c_any_of(
+      items, [&](const OutboxItem& item) { return item.name == name || item.needs == name; });
+}
+
 absl::Status QueueWrite(const Args& args, OutboxItem item) {
   MPOWER_ASSIGN_OR_RETURN(Outbox outbox, OpenOutbox(args));
   MPOWER_ASSIGN_OR_RETURN(OutboxLock lock, outbox.Lock(/*wait=*/true));

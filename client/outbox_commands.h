@@ -33,6 +33,10 @@ bool QueueAfter(QueueMode mode, const grpc::Status& status);
 // behind them rather than ahead of them.
 absl::StatusOr<int> WaitingInOutbox(const Args& args);
 
+// Whether a write waiting in the outbox writes `name` (or creates under
+// it): a later update of it must not be pinned to the etag it has now.
+absl::StatusOr<bool> OutboxWritesTo(const Args& args, const std::string& name);
+
 // Saves `item` in the outbox and says so on stdout: queued, never created.
 absl::Status QueueWrite(const Args& args, OutboxItem item);
 

@@ -166,8 +166,53 @@ class Command {
     item.name = name;
     item.needs = needs == name ? "" : needs;
     item.request = request.SerializeAsString();
+    if (verb == "update") MPOWER_RETURN_IF_ERROR(FixEtagSeen(item));
     MPOWER_RETURN_IF_ERROR(QueueWrite(args_, std::move(item)));
     return nullptr;
+  }
+
+  // A queued update without --etag gets the etag the resource has now,
+  // when the server can say and nothing queued before it writes the same
+  // resource: if the resource changes before the push, the update is then
+  // refused (ABORTED) and kept, never applied over that change. Otherwise
+  // says that it is queued without one.
+  absl::Status FixEtagSeen(OutboxItem& item) {
+    const google::protobuf::MethodDescriptor* update =
+        spec_.service()->FindMethodByName(absl::StrCat("Update", spec_.type));
+    const google::protobuf::MethodDescriptor* get =
+        spec_.service()->FindMethodByName(absl::StrCat("Get", spec_.type));
+    if (update == nullptr || get == nullptr) return absl::OkStatus();
+    std::unique_ptr<Message> request = NewMessage(update->input_type());
+    if (!request->ParseFromString(item.request)) return LocalError("cannot queue the update");
+    Message& patch = *request->GetReflection()->MutableMessage(
+        request.get(), request->GetDescriptor()->FindFieldByName(spec_.field));
+    if (!GetString(patch, "etag").empty()) return absl::OkStatus();
+    const char* without =
+        "queued without an etag: it applies over any change made to it before the push (give "
+        "--etag to have it refused instead)";
+    MPOWER_ASSIGN_OR_RETURN(const bool behind, OutboxWritesTo(args_, item.name));
+    if (behind) {
+      std::cerr << item.name << " is written by a queued write before this one; " << without
+                << "\n";
+      return absl::OkStatus();
+    }
+    std::unique_ptr<Message> get_request = NewMessage(get->input_type());
+    MPOWER_RETURN_IF_ERROR(SetString(*get_request, "name", item.name));
+    std::unique_ptr<Message> current = NewMessage(get->output_type());
+    const grpc::Status status =
+        rpc_.Call(absl::StrCat("/", get->service()->full_name(), "/", get->name()), *get_request,
+                  current.get(), /*idempotent=*/true);
+    if (!status.ok()) {
+      std::cerr << "the server could not be asked for " << item.name << "'s etag; " << without
+                << "\n";
+      return absl::OkStatus();
+    }
+    const std::string etag = GetString(GetMessage(*current, spec_.field), "etag");
+    MPOWER_RETURN_IF_ERROR(SetString(patch, "etag", etag));
+    item.request = request->SerializeAsString();
+    std::cerr << "queued against " << item.name << " as it is now (etag " << etag
+              << "): if it changes before the push, the update is kept, not applied over it\n";
+    return absl::OkStatus();
   }
 
   // The name a create under `parent` with `id` gives: "{parent}/{collection}/{id}".

@@ -617,6 +617,29 @@ TEST_P(OutboxEndToEndTest, OfflineDetailsAreSealedToTheKeysLastFetchedAndAgainIf
   EXPECT_THAT(as_ilo.out, HasSubstr(kPerson)) << as_ilo.err;
 }
 
+TEST_P(OutboxEndToEndTest, AnUpdateQueuedWhileOnlineIsPinnedToTheVersionItSaw) {
+  // Queued with no --etag while the server can be reached: pinned to the
+  // version it was queued against.
+  CommandResult queued = Union({"partners", "update", "partners/example-union", "--display-name",
+                                "Example Union (queued at the office)", "--queue"});
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  EXPECT_THAT(queued.err, HasSubstr("queued against partners/example-union as it is now"));
+  ASSERT_EQ(Union({"partners", "update", "partners/example-union", "--display-name",
+                   "Example Union (changed meanwhile)"})
+                .exit_code,
+            0);
+  CommandResult pushed = Union({"outbox", "push"});
+  EXPECT_EQ(pushed.exit_code, 1) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.out, HasSubstr("ABORTED"));
+  EXPECT_THAT(Union({"partners", "get", "partners/example-union"}).out,
+              HasSubstr("changed meanwhile"));
+  // Queued with no way to ask: said so, and applied as given.
+  CommandResult offline = Union({"partners", "update", "partners/example-union", "--display-name",
+                                 "Example Union (offline)", "--queue", kNowhere});
+  ASSERT_EQ(offline.exit_code, 0) << offline.err;
+  EXPECT_THAT(offline.err, HasSubstr("queued without an etag"));
+}
+
 MPOWER_ON_EVERY_BACKEND(OutboxEndToEndTest);
 
 }  // namespace
