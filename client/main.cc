@@ -24,6 +24,7 @@
 #include "client/commands.h"
 #include "client/completion.h"
 #include "client/config.h"
+#include "client/outbox_commands.h"
 #include "client/resource_command.h"
 #include "client/resources.h"
 #include "client/rpc.h"
@@ -191,10 +192,25 @@ int Run(int argc, char** argv) {
   if (!connection.ok()) return Finish(connection.status());
   RpcClient rpc(connection->channel, connection->token, connection->timeout);
   if (special != nullptr) {
-    // These read, or read the server before they write (a sync compares,
-    // a share opens and seals again, a key is proven as it is published),
-    // so a queued copy could not be what they would send: said, never
-    // silently ignored.
+    // A share or a reseal is queued as a command, which the push runs. The
+    // rest read, or read the server before they write (a sync compares, a
+    // key is proven as it is published), so a queued copy could not be what
+    // they would send: said, never silently ignored.
+    if (IsQueueableCommand(special->words)) {
+      absl::StatusOr<QueueMode> mode = ResolveQueueMode(args);
+      if (!mode.ok()) return Finish(mode.status());
+      if (*mode == QueueMode::kAlways) return Finish(QueueCommand(args));
+      absl::Status ran = special->run(rpc, args, connection->output, connection->timeout);
+      // MPOWER_QUEUE=auto: the server could not be reached, or did not
+      // answer in time; run again by the push, a share or a reseal does
+      // nothing twice.
+      if (*mode == QueueMode::kWhenUnreachable && ExitCode(ran) >= kExitRpcBase &&
+          (absl::IsUnavailable(ran) || absl::IsDeadlineExceeded(ran))) {
+        std::cerr << "mpower: " << ran.message() << "\nqueueing it instead\n";
+        ran = QueueCommand(args);
+      }
+      return Finish(ran);
+    }
     if (args.Has("queue") && special->words[0] != "outbox") {
       return Finish(UsageError(absl::StrCat(
           "--queue: mpower ", absl::StrJoin(special->words, " "),

@@ -11,12 +11,15 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "client/command_status.h"
 #include "client/key_directory.h"
 #include "client/render.h"
+#include "client/reseal_commands.h"
 #include "client/resources.h"
 #include "client/sealing.h"
 #include "google/protobuf/descriptor.h"
@@ -31,6 +34,46 @@ namespace {
 using google::protobuf::Message;
 
 constexpr char kCreateAlert[] = "/mpower.v1.AlertService/CreateAlert";
+// The "method" of a queued command (QueueCommand): this, then its words.
+constexpr absl::string_view kQueuedCommand = "mpower:";
+// The flags of a queued command that are its own; the rest (where the
+// server is, the key directory, passphrases) are the push's.
+const char* const kQueuedCommandFlags[] = {"partner", "etag"};
+
+// A command's positional words and own flags, one "p BASE64" or
+// "f NAME BASE64" line each.
+std::string EncodeCommand(const Args& args) {
+  std::string text;
+  for (const std::string& word : args.positional) {
+    absl::StrAppend(&text, "p ", absl::Base64Escape(word), "\n");
+  }
+  for (const char* flag : kQueuedCommandFlags) {
+    if (args.Has(flag))
+      absl::StrAppend(&text, "f ", flag, " ", absl::Base64Escape(args.Get(flag)), "\n");
+  }
+  return text;
+}
+
+// The queued command's Args, with the push's own settings beside them.
+absl::StatusOr<Args> DecodeCommand(const std::string& text, const Args& push) {
+  Args args;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> parts = absl::StrSplit(line, ' ');
+    std::string value;
+    if (parts.size() == 2 && parts[0] == "p" && absl::Base64Unescape(parts[1], &value)) {
+      args.positional.push_back(std::move(value));
+    } else if (parts.size() == 3 && parts[0] == "f" && absl::Base64Unescape(parts[2], &value)) {
+      args.flags[parts[1]] = std::move(value);
+      args.flag_order.push_back(parts[1]);
+    } else {
+      return LocalError("a queued command is malformed");
+    }
+  }
+  for (const char* flag : {"key-dir", "passphrase-file", "trust-new-keys"}) {
+    if (push.Has(flag)) args.flags[flag] = push.Get(flag);
+  }
+  return args;
+}
 constexpr char kUpdateAlert[] = "/mpower.v1.AlertService/UpdateAlert";
 
 absl::StatusOr<Outbox> OpenOutbox(const Args& args) {
@@ -232,7 +275,7 @@ absl::Status Stopped(const absl::Status& cause, const OutboxItem& item, int sent
   return stopped;
 }
 
-absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox) {
+absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox, absl::Duration timeout) {
   // A push cut short after a receipt and before the item went finishes
   // here: the receipt says it was delivered.
   MPOWER_RETURN_IF_ERROR(outbox.FinishInterrupted());
@@ -283,6 +326,37 @@ absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox) {
     if (item.state == "held") {  // what held it back is gone: it may go
       item.state = "queued";
       item.message.clear();
+    }
+    if (absl::StartsWith(item.method, kQueuedCommand)) {
+      // Run as it would have been: it reads the alert and seals as it goes.
+      // Run again after a cut, it changes nothing that it already did.
+      MPOWER_ASSIGN_OR_RETURN(const Args command, DecodeCommand(item.request, args));
+      const absl::Status ran = item.verb == "share"
+                                   ? RunAlertsShare(rpc, command, "table", timeout)
+                                   : RunAlertsReseal(rpc, command, "table", timeout);
+      if (ran.ok()) {
+        MPOWER_RETURN_IF_ERROR(
+            outbox.AddReceipt({absl::Now(), item.id, item.method, item.name, ""}));
+        MPOWER_RETURN_IF_ERROR(outbox.Remove(item.id));
+        std::cout << "sent " << item.id << ": " << item.plural << " " << item.verb << " "
+                  << item.name << "\n";
+        ++sent;
+        continue;
+      }
+      if (ExitCode(ran) >= kExitRpcBase) {
+        const auto code = static_cast<grpc::StatusCode>(ran.code());
+        if (Classify(code) != Failure::kRefused) {
+          return Stopped(ran, item, sent, "what is left stays queued: push again later");
+        }
+      }
+      item.state = "rejected";
+      item.code = static_cast<int>(ran.code());
+      item.message = std::string(ran.message());
+      MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+      std::cout << "rejected " << item.id << ": " << item.plural << " " << item.verb << " "
+                << item.name << ": " << item.message << "\n";
+      ++refused;
+      continue;
     }
     const google::protobuf::MethodDescriptor* method = FindMethod(item.method);
     if (method == nullptr) {
@@ -555,6 +629,24 @@ absl::StatusOr<int> WaitingInOutbox(const Args& args) {
   return static_cast<int>(ids.size());
 }
 
+bool IsQueueableCommand(const std::vector<std::string>& words) {
+  return words.size() == 2 && words[0] == "alerts" && (words[1] == "share" || words[1] == "reseal");
+}
+
+absl::Status QueueCommand(const Args& args) {
+  if (args.positional.size() != 3) {
+    return UsageError(
+        absl::StrCat("give the alert's name: mpower alerts ", args.positional[1], " NAME"));
+  }
+  OutboxItem item;
+  item.method = absl::StrCat(kQueuedCommand, args.positional[0], " ", args.positional[1]);
+  item.plural = args.positional[0];
+  item.verb = args.positional[1];
+  item.name = args.positional[2];
+  item.request = EncodeCommand(args);
+  return QueueWrite(args, std::move(item));
+}
+
 absl::StatusOr<bool> OutboxWritesTo(const Args& args, const std::string& name) {
   MPOWER_ASSIGN_OR_RETURN(Outbox outbox, OpenOutbox(args));
   MPOWER_ASSIGN_OR_RETURN(const std::vector<OutboxItem> items, outbox.Items());
@@ -574,7 +666,8 @@ absl::Status QueueWrite(const Args& args, OutboxItem item) {
   return absl::OkStatus();
 }
 
-absl::Status RunOutbox(RpcClient& rpc, const Args& args, const std::string&, absl::Duration) {
+absl::Status RunOutbox(RpcClient& rpc, const Args& args, const std::string&,
+                       absl::Duration timeout) {
   const std::string verb = args.positional.size() >= 2 ? args.positional[1] : "";
   if (verb != "list" && verb != "show" && verb != "drop" && verb != "push" && verb != "retry") {
     return UsageError(
@@ -587,19 +680,22 @@ absl::Status RunOutbox(RpcClient& rpc, const Args& args, const std::string&, abs
   MPOWER_ASSIGN_OR_RETURN(OutboxLock lock, outbox.Lock(/*wait=*/false));
   if (verb == "drop") return Drop(args, outbox);
   if (verb == "retry") return Retry(rpc, args, outbox);
-  return Push(rpc, args, outbox);
+  return Push(rpc, args, outbox, timeout);
 }
 
 std::string OutboxHelp() {
   return "mpower outbox list [--since DURATION] | show ID | drop ID | push | retry ID "
          "[--rebase]\n\n"
          "Writes queued on this machine, to send when the server can be reached. Any\n"
-         "create, update, delete or other write takes --queue, which queues it instead of\n"
-         "sending it; MPOWER_QUEUE=auto sends as usual and queues a write the server could\n"
-         "not be reached for (UNAVAILABLE, DEADLINE_EXCEEDED). A queued write keeps what\n"
-         "was fixed when it was queued: its request_id, the name a create gives, the etag\n"
-         "given. Protected details are sealed before they are queued when the server can\n"
-         "give the keys, else when pushed.\n\n"
+         "create, update, delete or other write, alerts share and alerts reseal take\n"
+         "--queue, which queues it instead of sending it; MPOWER_QUEUE=auto sends as usual\n"
+         "and queues a write the server could not be reached for (UNAVAILABLE,\n"
+         "DEADLINE_EXCEEDED), or that would go ahead of writes waiting. A queued write\n"
+         "keeps what was fixed when it was queued: its request_id, the name a create\n"
+         "gives, an update's etag (--etag's, or the resource's then if the server could be\n"
+         "asked). Protected details are sealed before they are queued: to the server's\n"
+         "keys, or offline to those this machine last fetched (checked again at the\n"
+         "push); else when pushed.\n\n"
          "  list    what is queued, rejected or held back, and the receipts of what was\n"
          "          sent (--since 24h: only those sent since)\n"
          "  show    one item, with the request it will send\n"

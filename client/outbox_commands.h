@@ -5,6 +5,7 @@
 // list|show|drop|push`.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -39,6 +40,14 @@ absl::StatusOr<bool> OutboxWritesTo(const Args& args, const std::string& name);
 
 // Saves `item` in the outbox and says so on stdout: queued, never created.
 absl::Status QueueWrite(const Args& args, OutboxItem item);
+
+// Queues `mpower alerts share|reseal NAME ...` (the command `args` holds)
+// to be run by the push: they read the alert, and seal again, as they go,
+// so what is queued is the command, not a request.
+absl::Status QueueCommand(const Args& args);
+
+// Whether `words` (alerts share, say) is a command QueueCommand takes.
+bool IsQueueableCommand(const std::vector<std::string>& words);
 
 // mpower outbox list|show ID|drop ID|push.
 absl::Status RunOutbox(RpcClient& rpc, const Args& args, const std::string& output,

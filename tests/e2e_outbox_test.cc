@@ -570,8 +570,9 @@ TEST_P(OutboxEndToEndTest, UnderAPassphraseTheKeyDirectoryAloneOpensNothing) {
 
 TEST_P(OutboxEndToEndTest, WhatCannotBeQueuedSaysSoAndSendsNothing) {
   for (const std::vector<std::string>& command :
-       {std::vector<std::string>{"alerts", "share", "alerts/example-detention-west-kalimantan",
-                                 "--partner", "partners/us-gov"},
+       {std::vector<std::string>{"commitments", "sync", "--parent", "partners/us-gov", "-f",
+                                 "/nonexistent.csv"},
+        std::vector<std::string>{"keys", "generate", "--parent", "partners/example-union"},
         std::vector<std::string>{"alerts", "get", "alerts/example-detention-west-kalimantan"},
         std::vector<std::string>{"changes", "list"}}) {
     std::vector<std::string> args = command;
@@ -582,9 +583,26 @@ TEST_P(OutboxEndToEndTest, WhatCannotBeQueuedSaysSoAndSendsNothing) {
     EXPECT_EQ(refused.out, "");
   }
   EXPECT_THAT(Union({"outbox", "list"}).out, HasSubstr("the outbox is empty"));
-  EXPECT_THAT(
-      Union({"alerts", "get", "alerts/example-detention-west-kalimantan", "-o", "json"}).out,
-      Not(HasSubstr("partners/us-gov")));
+}
+
+TEST_P(OutboxEndToEndTest, AShareQueuedBehindItsAlertIsRunByThePush) {
+  const std::string path = client_dir_.path() + "/no-details.json";
+  std::ofstream(path) << R"({"filingPartner": "partners/example-union",
+      "category": "CATEGORY_SURVEILLANCE", "severity": "SEVERITY_MODERATE",
+      "urgency": "URGENCY_EXPECTED", "certainty": "CERTAINTY_LIKELY", "countryCode": "ID",
+      "headline": "Followed from the port", "scope": "SCOPE_RESTRICTED",
+      "recipientPartners": ["partners/ilo"]})";
+  CommandResult alert = Union({"alerts", "create", "-f", path, "--queue", kNowhere});
+  ASSERT_EQ(alert.exit_code, 0) << alert.err;
+  const std::string name = QueuedName(alert.out);
+  CommandResult share =
+      Union({"alerts", "share", name, "--partner", "partners/us-gov", "--queue", kNowhere});
+  ASSERT_EQ(share.exit_code, 0) << share.err;
+  EXPECT_THAT(share.out, HasSubstr("queued 00000002: share " + name));
+  CommandResult pushed = Union({"outbox", "push"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.out, HasSubstr("sent 00000002: alerts share " + name));
+  EXPECT_THAT(Union({"alerts", "get", name, "-o", "json"}).out, HasSubstr("partners/us-gov"));
 }
 
 TEST_P(OutboxEndToEndTest, OfflineDetailsAreSealedToTheKeysLastFetchedAndAgainIfTheyChanged) {
