@@ -192,18 +192,17 @@ int Run(int argc, char** argv) {
   if (!connection.ok()) return Finish(connection.status());
   RpcClient rpc(connection->channel, connection->token, connection->timeout);
   if (special != nullptr) {
-    // A share or a reseal is queued as a command, which the push runs. The
-    // rest read, or read the server before they write (a sync compares, a
-    // key is proven as it is published), so a queued copy could not be what
-    // they would send: said, never silently ignored.
+    // A share, a reseal, a sync or a key to generate is queued as the
+    // command, which the push runs: each reads the server as it goes. The
+    // rest only read: said, never silently ignored.
     if (IsQueueableCommand(special->words)) {
       absl::StatusOr<QueueMode> mode = ResolveQueueMode(args);
       if (!mode.ok()) return Finish(mode.status());
       if (*mode == QueueMode::kAlways) return Finish(QueueCommand(args));
       absl::Status ran = special->run(rpc, args, connection->output, connection->timeout);
       // MPOWER_QUEUE=auto: the server could not be reached, or did not
-      // answer in time; run again by the push, a share or a reseal does
-      // nothing twice.
+      // answer in time, so the push runs it again (a share, reseal or sync
+      // does nothing twice; a key is made only if none was published).
       if (*mode == QueueMode::kWhenUnreachable && ExitCode(ran) >= kExitRpcBase &&
           (absl::IsUnavailable(ran) || absl::IsDeadlineExceeded(ran))) {
         std::cerr << "mpower: " << ran.message() << "\nqueueing it instead\n";

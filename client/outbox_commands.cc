@@ -1,11 +1,14 @@
 #include "client/outbox_commands.h"
 
 #include <sodium.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 
@@ -17,11 +20,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "client/command_status.h"
+#include "client/key_commands.h"
 #include "client/key_directory.h"
 #include "client/render.h"
 #include "client/reseal_commands.h"
 #include "client/resources.h"
 #include "client/sealing.h"
+#include "client/sync_command.h"
+#include "common/durable_files.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "mpower/v1/alert.pb.h"
@@ -38,12 +44,19 @@ constexpr char kCreateAlert[] = "/mpower.v1.AlertService/CreateAlert";
 constexpr absl::string_view kQueuedCommand = "mpower:";
 // The flags of a queued command that are its own; the rest (where the
 // server is, the key directory, passphrases) are the push's.
-const char* const kQueuedCommandFlags[] = {"partner", "etag"};
+const char* const kQueuedCommandFlags[] = {"partner", "etag",         "parent",
+                                           "mirror",  "display-name", "passphrase"};
 
 // A command's positional words and own flags, one "p BASE64" or
-// "f NAME BASE64" line each.
-std::string EncodeCommand(const Args& args) {
+// "f NAME BASE64" line each, and the file it reads (a sync's), fixed when
+// it was queued: "c BASE64" with its extension as "x EXT".
+std::string EncodeCommand(const Args& args, const std::string& file_contents = "",
+                          const std::string& file_extension = "") {
   std::string text;
+  if (!file_extension.empty()) {
+    absl::StrAppend(&text, "x ", absl::Base64Escape(file_extension), "\n", "c ",
+                    absl::Base64Escape(file_contents), "\n");
+  }
   for (const std::string& word : args.positional) {
     absl::StrAppend(&text, "p ", absl::Base64Escape(word), "\n");
   }
@@ -54,13 +67,25 @@ std::string EncodeCommand(const Args& args) {
   return text;
 }
 
-// The queued command's Args, with the push's own settings beside them.
-absl::StatusOr<Args> DecodeCommand(const std::string& text, const Args& push) {
+// A queued command: its Args, with the push's own settings beside them,
+// and the file it reads, if it reads one.
+struct QueuedCommand {
   Args args;
+  std::string file_contents;
+  std::string file_extension;
+};
+
+absl::StatusOr<QueuedCommand> DecodeCommand(const std::string& text, const Args& push) {
+  QueuedCommand command;
+  Args& args = command.args;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     std::vector<std::string> parts = absl::StrSplit(line, ' ');
     std::string value;
-    if (parts.size() == 2 && parts[0] == "p" && absl::Base64Unescape(parts[1], &value)) {
+    if (parts.size() == 2 && parts[0] == "x" && absl::Base64Unescape(parts[1], &value)) {
+      command.file_extension = std::move(value);
+    } else if (parts.size() == 2 && parts[0] == "c" && absl::Base64Unescape(parts[1], &value)) {
+      command.file_contents = std::move(value);
+    } else if (parts.size() == 2 && parts[0] == "p" && absl::Base64Unescape(parts[1], &value)) {
       args.positional.push_back(std::move(value));
     } else if (parts.size() == 3 && parts[0] == "f" && absl::Base64Unescape(parts[2], &value)) {
       args.flags[parts[1]] = std::move(value);
@@ -72,7 +97,33 @@ absl::StatusOr<Args> DecodeCommand(const std::string& text, const Args& push) {
   for (const char* flag : {"key-dir", "passphrase-file", "trust-new-keys"}) {
     if (push.Has(flag)) args.flags[flag] = push.Get(flag);
   }
-  return args;
+  return command;
+}
+
+// Runs the queued command `item` holds, as its own command would have.
+absl::Status RunQueuedCommand(RpcClient& rpc, const Args& push, const Outbox& outbox,
+                              const OutboxItem& item, absl::Duration timeout) {
+  MPOWER_ASSIGN_OR_RETURN(QueuedCommand command, DecodeCommand(item.request, push));
+  const std::string words = item.method.substr(kQueuedCommand.size());
+  if (words == "alerts share") return RunAlertsShare(rpc, command.args, "table", timeout);
+  if (words == "alerts reseal") return RunAlertsReseal(rpc, command.args, "table", timeout);
+  if (words == "keys generate") return RunKeysGenerate(rpc, command.args, "table", timeout);
+  if (words == "commitments sync") {
+    // The file as it was when queued, owner-only beside the outbox while
+    // the sync reads it.
+    const std::string path = (std::filesystem::path(outbox.directory()) /
+                              absl::StrCat("sync-", item.id, command.file_extension))
+                                 .string();
+    ::unlink(path.c_str());
+    absl::Status written = CreateSyncedFile(path, command.file_contents);
+    if (!written.ok()) return LocalError(written.message());
+    command.args.flags["file"] = path;
+    absl::Status synced = SyncCommitmentsCommand(rpc, command.args, "table", timeout);
+    ::unlink(path.c_str());
+    return synced;
+  }
+  return LocalError(
+      absl::StrCat("outbox item ", item.id, " runs ", words, ", which this mpower cannot run"));
 }
 constexpr char kUpdateAlert[] = "/mpower.v1.AlertService/UpdateAlert";
 
@@ -328,12 +379,17 @@ absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox, absl::Durati
       item.message.clear();
     }
     if (absl::StartsWith(item.method, kQueuedCommand)) {
-      // Run as it would have been: it reads the alert and seals as it goes.
-      // Run again after a cut, it changes nothing that it already did.
-      MPOWER_ASSIGN_OR_RETURN(const Args command, DecodeCommand(item.request, args));
-      const absl::Status ran = item.verb == "share"
-                                   ? RunAlertsShare(rpc, command, "table", timeout)
-                                   : RunAlertsReseal(rpc, command, "table", timeout);
+      // Run as it would have been: a share or reseal reads the alert and
+      // seals as it goes, a sync compares with what the server holds, so
+      // run again after a cut they do nothing twice. A key generated twice
+      // would be two keys: it is sent at most once, as a write without a
+      // request_id is.
+      const bool repeatable = item.verb != "generate";
+      if (!repeatable) {
+        item.state = "sending";
+        MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+      }
+      const absl::Status ran = RunQueuedCommand(rpc, args, outbox, item, timeout);
       if (ran.ok()) {
         MPOWER_RETURN_IF_ERROR(
             outbox.AddReceipt({absl::Now(), item.id, item.method, item.name, ""}));
@@ -344,9 +400,23 @@ absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox, absl::Durati
         continue;
       }
       if (ExitCode(ran) >= kExitRpcBase) {
-        const auto code = static_cast<grpc::StatusCode>(ran.code());
-        if (Classify(code) != Failure::kRefused) {
+        const Failure failure = Classify(static_cast<grpc::StatusCode>(ran.code()));
+        if (failure == Failure::kNotYet || (failure == Failure::kOutcomeUnknown && repeatable)) {
+          if (!repeatable) {
+            item.state = "queued";
+            MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+          }
           return Stopped(ran, item, sent, "what is left stays queued: push again later");
+        }
+        if (failure == Failure::kOutcomeUnknown) {
+          item.state = "unknown";
+          item.message = absl::StrCat(ran.message(),
+                                      "; it may have been applied: check, then "
+                                      "mpower outbox retry ",
+                                      item.id, ", or drop it");
+          MPOWER_RETURN_IF_ERROR(outbox.Save(item));
+          return Stopped(ran, item, sent,
+                         "it may have been applied, so it is marked unknown for you to check");
         }
       }
       item.state = "rejected";
@@ -461,6 +531,8 @@ absl::Status Push(RpcClient& rpc, const Args& args, Outbox& outbox, absl::Durati
 
 // "create" for ".../CreateAlert": the verb of a receipt's method.
 std::string VerbOf(const std::string& method) {
+  // A queued command's: its last word ("mpower:alerts share").
+  if (absl::StartsWith(method, kQueuedCommand)) return method.substr(method.rfind(' ') + 1);
   std::string verb = method.substr(method.rfind('/') + 1);
   size_t end = 1;
   while (end < verb.size() && !absl::ascii_isupper(verb[end])) ++end;
@@ -630,20 +702,44 @@ absl::StatusOr<int> WaitingInOutbox(const Args& args) {
 }
 
 bool IsQueueableCommand(const std::vector<std::string>& words) {
-  return words.size() == 2 && words[0] == "alerts" && (words[1] == "share" || words[1] == "reseal");
+  if (words.size() != 2) return false;
+  return (words[0] == "alerts" && (words[1] == "share" || words[1] == "reseal")) ||
+         (words[0] == "commitments" && words[1] == "sync") ||
+         (words[0] == "keys" && words[1] == "generate");
 }
 
 absl::Status QueueCommand(const Args& args) {
-  if (args.positional.size() != 3) {
-    return UsageError(
-        absl::StrCat("give the alert's name: mpower alerts ", args.positional[1], " NAME"));
-  }
   OutboxItem item;
   item.method = absl::StrCat(kQueuedCommand, args.positional[0], " ", args.positional[1]);
   item.plural = args.positional[0];
   item.verb = args.positional[1];
-  item.name = args.positional[2];
-  item.request = EncodeCommand(args);
+  if (item.plural == "alerts") {
+    if (args.positional.size() != 3) {
+      return UsageError(absl::StrCat("give the alert's name: mpower alerts ", item.verb, " NAME"));
+    }
+    item.name = args.positional[2];
+    item.request = EncodeCommand(args);
+  } else if (item.plural == "keys") {
+    if (!args.Has("parent")) return UsageError("--parent is required: the partner the key is of");
+    item.name = args.Get("parent");
+    if (args.positional.size() >= 3) {
+      absl::StrAppend(&item.name, "/encryptionKeys/", args.positional[2]);
+    }
+    item.needs = args.Get("parent");
+    item.request = EncodeCommand(args);
+  } else {
+    if (args.Has("dry-run")) return UsageError("--dry-run writes nothing to queue");
+    if (!args.Has("parent") || !args.Has("file")) {
+      return UsageError("mpower commitments sync needs --parent partners/P and -f FILE");
+    }
+    // The file as it is now: a sync queued is the sync of this file.
+    std::ifstream in(args.Get("file"), std::ios::binary);
+    if (!in) return LocalError(absl::StrCat("cannot read ", args.Get("file")));
+    const std::string contents((std::istreambuf_iterator<char>(in)), {});
+    item.name = args.Get("parent");
+    item.request =
+        EncodeCommand(args, contents, std::filesystem::path(args.Get("file")).extension().string());
+  }
   return QueueWrite(args, std::move(item));
 }
 
@@ -687,10 +783,11 @@ std::string OutboxHelp() {
   return "mpower outbox list [--since DURATION] | show ID | drop ID | push | retry ID "
          "[--rebase]\n\n"
          "Writes queued on this machine, to send when the server can be reached. Any\n"
-         "create, update, delete or other write, alerts share and alerts reseal take\n"
-         "--queue, which queues it instead of sending it; MPOWER_QUEUE=auto sends as usual\n"
-         "and queues a write the server could not be reached for (UNAVAILABLE,\n"
-         "DEADLINE_EXCEEDED), or that would go ahead of writes waiting. A queued write\n"
+         "create, update, delete or other write, alerts share and reseal, commitments\n"
+         "sync and keys generate take --queue, which queues it instead of sending it;\n"
+         "MPOWER_QUEUE=auto sends as usual and queues a write the server could not be\n"
+         "reached for (UNAVAILABLE, DEADLINE_EXCEEDED), or that would go ahead of writes\n"
+         "waiting. A queued write\n"
          "keeps what was fixed when it was queued: its request_id, the name a create\n"
          "gives, an update's etag (--etag's, or the resource's then if the server could be\n"
          "asked). Protected details are sealed before they are queued: to the server's\n"

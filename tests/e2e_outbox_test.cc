@@ -570,9 +570,7 @@ TEST_P(OutboxEndToEndTest, UnderAPassphraseTheKeyDirectoryAloneOpensNothing) {
 
 TEST_P(OutboxEndToEndTest, WhatCannotBeQueuedSaysSoAndSendsNothing) {
   for (const std::vector<std::string>& command :
-       {std::vector<std::string>{"commitments", "sync", "--parent", "partners/us-gov", "-f",
-                                 "/nonexistent.csv"},
-        std::vector<std::string>{"keys", "generate", "--parent", "partners/example-union"},
+       {std::vector<std::string>{"subscriptions", "test", "partners/ilo/subscriptions/none"},
         std::vector<std::string>{"alerts", "get", "alerts/example-detention-west-kalimantan"},
         std::vector<std::string>{"changes", "list"}}) {
     std::vector<std::string> args = command;
@@ -583,6 +581,21 @@ TEST_P(OutboxEndToEndTest, WhatCannotBeQueuedSaysSoAndSendsNothing) {
     EXPECT_EQ(refused.out, "");
   }
   EXPECT_THAT(Union({"outbox", "list"}).out, HasSubstr("the outbox is empty"));
+}
+
+TEST_P(OutboxEndToEndTest, AKeyGeneratedWhileAwayIsMadeAndPublishedByThePush) {
+  CommandResult queued = Union({"keys", "generate", "field-phone", "--parent",
+                                "partners/example-union", "--queue", kNowhere});
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  EXPECT_THAT(
+      queued.out,
+      HasSubstr("queued 00000001: generate partners/example-union/encryptionKeys/field-phone"));
+  CommandResult pushed = Union({"outbox", "push"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.out, HasSubstr("partners/example-union/encryptionKeys/field-phone published"));
+  EXPECT_TRUE(fs::exists(fs::path(key_dir()) / "example-union" / "field-phone.key"));
+  // Pushed again, nothing more is made.
+  EXPECT_THAT(Union({"outbox", "push"}).out, HasSubstr("the outbox is empty"));
 }
 
 TEST_P(OutboxEndToEndTest, AShareQueuedBehindItsAlertIsRunByThePush) {
