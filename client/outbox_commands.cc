@@ -206,6 +206,7 @@ absl::Status SealBeforeSending(RpcClient& rpc, const Args& args, Outbox& outbox,
     if (!request.ParseFromString(item.request)) {
       return LocalError(absl::StrCat("outbox item ", item.id, " holds no CreateAlertRequest"));
     }
+    bool opened_to_seal_again = false;
     if (request.alert().protected_details().has_sealed()) {
       // Sealed as it was queued, perhaps offline to the keys last known:
       // sealed again here if the keys entitled have changed since.
@@ -223,6 +224,7 @@ absl::Status SealBeforeSending(RpcClient& rpc, const Args& args, Outbox& outbox,
         std::cerr << "the keys entitled to the details of " << item.id
                   << " changed since it was queued: sealing them again\n";
         *request.mutable_alert()->mutable_protected_details() = alert.protected_details();
+        opened_to_seal_again = true;
       }
     }
     if (!request.alert().has_protected_details()) return absl::OkStatus();
@@ -234,6 +236,12 @@ absl::Status SealBeforeSending(RpcClient& rpc, const Args& args, Outbox& outbox,
     std::string why_not;
     MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
                             PlanSealing(rpc, args, request.alert(), Signer::kFiler, why_not));
+    if (!plan.has_value() && opened_to_seal_again) {
+      // Queued sealed: never sent in the clear.
+      return absl::FailedPreconditionError(absl::StrCat(
+          "its details were sealed when queued and cannot be sealed again now: ", why_not,
+          "; nothing was sent"));
+    }
     if (!plan.has_value()) {
       std::cerr << "mpower: protected details of " << item.id
                 << " sent unsealed, readable by the server: " << why_not << "\n";
