@@ -83,8 +83,7 @@ class Command {
       : spec_(spec), args_(args), rpc_(rpc), output_(std::move(output)) {}
 
   absl::Status Run(const std::string& verb) {
-    if (args_.Has("queue") &&
-        (verb == "get" || verb == "list" || verb == "test" || verb == "replay")) {
+    if (args_.Has("queue") && (verb == "get" || verb == "list" || verb == "test")) {
       return UsageError(absl::StrCat("--queue: ", spec_.plural, " ", verb,
                                      " writes nothing to queue; run it when the server can be "
                                      "reached"));
@@ -552,7 +551,12 @@ class Command {
     }
     absl::Status set = SetFieldFromText(*request, "after_revision", args_.Get("after-revision"));
     if (!set.ok()) return UsageError(set.message());
-    MPOWER_ASSIGN_OR_RETURN(auto response, Call(method, *request, /*idempotent=*/true));
+    MPOWER_ASSIGN_OR_RETURN(QueueMode queue, ResolveQueueMode(args_));
+    // Delivered again twice, receivers would see each change twice: at
+    // most once, as any write without a request_id.
+    MPOWER_ASSIGN_OR_RETURN(auto response, SendOrQueue(method, *request, /*idempotent=*/false,
+                                                       queue, "replay", name, name));
+    if (response == nullptr) return absl::OkStatus();  // queued
     PrintResource(GetMessage(*response, spec_.field));
     return absl::OkStatus();
   }
