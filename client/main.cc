@@ -210,7 +210,7 @@ int Run(int argc, char** argv) {
       }
       return Finish(ran);
     }
-    if (args.Has("queue") && special->words[0] != "outbox") {
+    if (args.Has("queue")) {
       return Finish(UsageError(absl::StrCat(
           "--queue: mpower ", absl::StrJoin(special->words, " "),
           " cannot be queued: it reads the server; run it when the server can be reached (a "

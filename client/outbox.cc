@@ -176,11 +176,40 @@ std::string Outbox::KeyPath(const std::string& id) const {
   return (fs::path(key_directory_) / absl::StrCat(id, ".key")).string();
 }
 
+// Whether any item key here is locked under a passphrase.
+bool AnyLockedKey(const std::string& key_directory) {
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(key_directory, error)) {
+    bool found = false;
+    if (absl::EndsWith(entry.path().string(), ".key") &&
+        absl::StartsWith(ReadFile(entry.path().string(), found), "locked:")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A known text sealed under the passphrase's key, kept beside the salt, so
+// that a mistyped passphrase is refused before anything is locked under it.
+constexpr absl::string_view kPassphraseCheck = "mpower outbox passphrase";
+
+bool Outbox::UnderPassphrase() const {
+  return fs::exists(fs::path(key_directory_) / "passphrase.salt");
+}
+
 absl::Status Outbox::UsePassphrase(const std::string& passphrase) {
   // The salt is the outbox's, kept beside its item keys, made on first use.
   const std::string salt_path = (fs::path(key_directory_) / "passphrase.salt").string();
+  const std::string check_path = (fs::path(key_directory_) / "passphrase.check").string();
   bool found = false;
   std::string salt = absl::HexStringToBytes(absl::StripAsciiWhitespace(ReadFile(salt_path, found)));
+  const bool new_salt = !found;
+  if (new_salt && AnyLockedKey(key_directory_)) {
+    // Another salt would make every locked item unreadable for good.
+    return LocalError(absl::StrCat(salt_path,
+                                   " is gone while items are locked under it; put "
+                                   "it back (from a copy of the key directory)"));
+  }
   if (!found) {
     salt.assign(crypto_pwhash_SALTBYTES, '\0');
     randombytes_buf(salt.data(), salt.size());
@@ -203,6 +232,33 @@ absl::Status Outbox::UsePassphrase(const std::string& passphrase) {
                     crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE,
                     crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return LocalError("not enough memory to derive a key from the outbox's passphrase");
+  }
+  const auto* key_bytes = reinterpret_cast<const unsigned char*>(key->data());
+  if (new_salt || !fs::exists(check_path)) {
+    std::string check(
+        crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + kPassphraseCheck.size(), '\0');
+    auto* out = reinterpret_cast<unsigned char*>(check.data());
+    randombytes_buf(out, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES,
+                          reinterpret_cast<const unsigned char*>(kPassphraseCheck.data()),
+                          kPassphraseCheck.size(), out, key_bytes);
+    absl::Status written = CreateSyncedFile(check_path, absl::BytesToHexString(check));
+    if (written.ok()) written = SyncDirectory(key_directory_);
+    if (!written.ok()) return LocalError(written.message());
+  } else {
+    const std::string check =
+        absl::HexStringToBytes(absl::StripAsciiWhitespace(ReadFile(check_path, found)));
+    std::string opened(kPassphraseCheck.size(), '\0');
+    if (check.size() != crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + opened.size() ||
+        crypto_secretbox_open_easy(
+            reinterpret_cast<unsigned char*>(opened.data()),
+            reinterpret_cast<const unsigned char*>(check.data()) + crypto_secretbox_NONCEBYTES,
+            check.size() - crypto_secretbox_NONCEBYTES,
+            reinterpret_cast<const unsigned char*>(check.data()), key_bytes) != 0 ||
+        opened != kPassphraseCheck) {
+      return UsageError(
+          "--outbox-passphrase-file: not the passphrase this outbox is under; nothing was done");
+    }
   }
   passphrase_key_ = std::move(key);
   return absl::OkStatus();
@@ -284,6 +340,12 @@ absl::Status Outbox::Write(const OutboxItem& item, const std::string& key, bool 
 }
 
 absl::StatusOr<std::string> Outbox::Add(OutboxItem item) {
+  // Once under a passphrase, never an item whose key is not locked too.
+  if (passphrase_key_ == nullptr && UnderPassphrase()) {
+    return UsageError(
+        "this outbox is under a passphrase: give it with --outbox-passphrase-file (or "
+        "MPOWER_OUTBOX_PASSPHRASE_FILE); nothing was queued");
+  }
   // After every id given out, queued, sent or dropped (DIR/last-id, a
   // high-water mark): ids are never reused, so a receipt names one item.
   MPOWER_ASSIGN_OR_RETURN(const std::vector<std::string> ids, Ids());

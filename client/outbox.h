@@ -94,7 +94,11 @@ class Outbox {
   // From now on, item keys are written locked under `passphrase`
   // (Argon2id, then crypto_secretbox), and locked ones can be read: a
   // machine taken with its key directory gives up nothing without it.
+  // A passphrase other than the one the outbox is under is refused.
   absl::Status UsePassphrase(const std::string& passphrase);
+  // Whether a passphrase was ever given to this outbox: then every item
+  // added must be locked under it.
+  bool UnderPassphrase() const;
 
   // Saves `item` as the last in the queue, giving it its id. Durable when
   // it returns: its key first, then the item.

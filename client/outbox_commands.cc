@@ -127,10 +127,14 @@ absl::Status RunQueuedCommand(RpcClient& rpc, const Args& push, const Outbox& ou
 }
 constexpr char kUpdateAlert[] = "/mpower.v1.AlertService/UpdateAlert";
 
-absl::StatusOr<Outbox> OpenOutbox(const Args& args) {
+// The outbox `args` name; with `unlocked`, under its passphrase if given
+// (deriving its key costs a moment and 256 MiB, so not for what only
+// counts items).
+absl::StatusOr<Outbox> OpenOutbox(const Args& args, bool unlocked = true) {
   MPOWER_ASSIGN_OR_RETURN(const std::string directory, OutboxDirectory(args.Get("outbox")));
   MPOWER_ASSIGN_OR_RETURN(const std::string keys, KeyDirectory(args));
   MPOWER_ASSIGN_OR_RETURN(Outbox outbox, Outbox::Open(directory, keys));
+  if (!unlocked) return outbox;
   // Under a passphrase: the first line of --outbox-passphrase-file or of
   // the file MPOWER_OUTBOX_PASSPHRASE_FILE names.
   std::string file = args.Get("outbox-passphrase-file");
@@ -704,7 +708,7 @@ bool QueueAfter(QueueMode mode, const grpc::Status& status) {
 }
 
 absl::StatusOr<int> WaitingInOutbox(const Args& args) {
-  MPOWER_ASSIGN_OR_RETURN(Outbox outbox, OpenOutbox(args));
+  MPOWER_ASSIGN_OR_RETURN(Outbox outbox, OpenOutbox(args, /*unlocked=*/false));
   MPOWER_ASSIGN_OR_RETURN(const std::vector<std::string> ids, outbox.Ids());
   return static_cast<int>(ids.size());
 }

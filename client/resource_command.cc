@@ -165,6 +165,10 @@ class Command {
     item.name = name;
     item.needs = needs == name ? "" : needs;
     item.request = request.SerializeAsString();
+    // Sent once already, perhaps applied: a push sends these same bytes,
+    // never details sealed again, which under the same request_id the
+    // server would refuse.
+    item.sealing_settled = mode != QueueMode::kAlways;
     if (verb == "update") MPOWER_RETURN_IF_ERROR(FixEtagSeen(item));
     MPOWER_RETURN_IF_ERROR(QueueWrite(args_, std::move(item)));
     return nullptr;

@@ -390,7 +390,12 @@ absl::StatusOr<bool> SealedToEveryKeyEntitledNow(RpcClient& rpc, const Args& arg
   std::string why_not;
   MPOWER_ASSIGN_OR_RETURN(std::optional<SealingPlan> plan,
                           PlanSealing(rpc, args, alert, Signer::kFiler, why_not));
-  if (!plan.has_value()) return true;  // nothing better can be done here
+  // No plan now (this machine's key retired since, say): the envelope is
+  // not sent as it is, unchecked.
+  if (!plan.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("its details cannot be sealed here now: ", why_not));
+  }
   absl::btree_set<std::string> now;
   for (const EncryptionKey& key : plan->recipients) now.insert(key.name());
   const auto& sealed_to = alert.protected_details().sealed().recipient_keys();

@@ -60,8 +60,8 @@ absl::StatusOr<std::optional<SealingPlan>> PlanSealingFromKnownKeys(const Args& 
                                                                     std::string& why_not);
 
 // Whether `alert`'s sealed details are sealed to exactly the keys
-// PlanSealing would seal to now; true as well when no plan can be made
-// here.
+// PlanSealing would seal to now. FAILED_PRECONDITION, saying why, when no
+// plan can be made here now.
 absl::StatusOr<bool> SealedToEveryKeyEntitledNow(RpcClient& rpc, const Args& args,
                                                  const v1::Alert& alert);
 

@@ -554,8 +554,18 @@ TEST_P(OutboxEndToEndTest, UnderAPassphraseTheKeyDirectoryAloneOpensNothing) {
   EXPECT_THAT(without.err, HasSubstr("under a passphrase"));
   EXPECT_THAT(without.out, Not(HasSubstr(kNote)));
   CommandResult wrong = Union({"outbox", "show", "1", "--outbox-passphrase-file=" + wrong_file});
-  EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
-  EXPECT_THAT(wrong.err, HasSubstr("does not open under the passphrase given"));
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.out << wrong.err;
+  EXPECT_THAT(wrong.err, HasSubstr("not the passphrase this outbox is under"));
+  // Nothing more is queued under no passphrase, or under a mistyped one.
+  for (const std::string& given : {std::string(), "--outbox-passphrase-file=" + wrong_file}) {
+    std::vector<std::string> args = {"partners",       "update",   "partners/example-union",
+                                     "--display-name", "Unlocked", "--queue",
+                                     kNowhere};
+    if (!given.empty()) args.push_back(given);
+    CommandResult refused = Union(args);
+    EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+    EXPECT_THAT(refused.out, Not(HasSubstr("queued")));
+  }
   CommandResult shown = Union({"outbox", "show", "1", with});
   EXPECT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_THAT(shown.out, HasSubstr(kNote));
