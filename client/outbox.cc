@@ -234,7 +234,16 @@ absl::Status Outbox::UsePassphrase(const std::string& passphrase) {
     return LocalError("not enough memory to derive a key from the outbox's passphrase");
   }
   const auto* key_bytes = reinterpret_cast<const unsigned char*>(key->data());
-  if (new_salt || !fs::exists(check_path)) {
+  // Without a check (an outbox from before checks, or one cut short as it
+  // was made), a check is written only where no item is locked yet: else a
+  // mistyped passphrase would become the check. Locked items then still
+  // refuse a wrong passphrase one by one.
+  const bool has_check = fs::exists(check_path);
+  if (!new_salt && !has_check && AnyLockedKey(key_directory_)) {
+    passphrase_key_ = std::move(key);
+    return absl::OkStatus();
+  }
+  if (new_salt || !has_check) {
     std::string check(
         crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + kPassphraseCheck.size(), '\0');
     auto* out = reinterpret_cast<unsigned char*>(check.data());
